@@ -1,0 +1,122 @@
+# livedump — see README.md.  `make V=1` shows the commands.
+O        ?= build
+PREFIX   ?= /usr/local
+LIBDIR   ?= $(PREFIX)/lib
+ARCH     := x86
+VERSION  := 0.1.0
+
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+WARN     := -Wall -Wextra -Werror
+CFLAGS   ?= -O2 -g
+CPPFLAGS += -Iinclude -I$(O) -Isrc -D_GNU_SOURCE \
+	    -DLD_VERSION='"$(VERSION)"' -DLD_LIBDIR='"$(LIBDIR)"'
+LDLIBS   := -lbpf -lelf -ldw -lz -lpthread
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ \
+	      -Ivmlinux/$(ARCH) -Iinclude -Wall -Werror
+
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS      := $(patsubst bpf/%.bpf.c,$(O)/skel/%.skel.h,$(BPF_SRCS))
+
+# The collector and analysis tools.
+TOOL_SRCS  := $(filter-out src/client/%,$(wildcard src/*.c))
+TOOL_OBJS  := $(patsubst src/%.c,$(O)/src/%.o,$(TOOL_SRCS))
+# Modules the unit tests link (everything but main).
+CORE_OBJS  := $(filter-out $(O)/src/main.o,$(TOOL_OBJS))
+
+CLIENT_SRCS := $(wildcard src/client/*.c)
+CLIENT_PIC  := $(patsubst src/%.c,$(O)/src/%.pic.o,$(CLIENT_SRCS))
+CLIENT_OBJS := $(patsubst src/%.c,$(O)/src/%.o,$(CLIENT_SRCS))
+LIBSO       := $(O)/lib/liblivedump.so.1
+
+PROG_SRCS  := $(wildcard tests/progs/*.c)
+PROGS      := $(patsubst tests/progs/%.c,$(O)/tests/%,$(PROG_SRCS))
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNITS      := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
+
+.PHONY: all deps demo test test-unit test-integration install clean
+all: $(O)/livedump $(O)/lib/liblivedump.a $(O)/lib/liblivedump.so $(PROGS) $(UNITS)
+
+deps:
+	$(Q)./scripts/deps.sh
+
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h include/livedump/*.h | $(O)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(O)/skel/%.skel.h: $(O)/bpf/%.bpf.o | $(O)/skel
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(O)/src/%.o: src/%.c $(SKELS) $(wildcard src/*.h include/*.h include/livedump/*.h) | $(O)/src/client
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
+
+$(O)/src/client/%.pic.o: src/client/%.c include/livedump.h include/livedump/abi.h | $(O)/src/client
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(O)/livedump: $(TOOL_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(O)/lib/liblivedump.a: $(CLIENT_OBJS) | $(O)/lib
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIBSO): $(CLIENT_PIC) | $(O)/lib
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -shared -Wl,-soname,liblivedump.so.1 $(CFLAGS) $^ -o $@
+
+$(O)/lib/liblivedump.so: $(LIBSO)
+	$(Q)ln -sf liblivedump.so.1 $@
+
+# Test programs link the shared library (found through RUNPATH) unless
+# their name says static.
+$(O)/tests/%_static: tests/progs/%_static.c $(O)/lib/liblivedump.a | $(O)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(WARN) $< $(O)/lib/liblivedump.a -lpthread -o $@
+
+$(O)/tests/%: tests/progs/%.c $(O)/lib/liblivedump.so | $(O)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(WARN) $< -L$(O)/lib -llivedump -lpthread \
+		-Wl,-rpath,'$$ORIGIN/../lib' -o $@
+
+$(O)/tests/unit/%: tests/unit/%.c $(CORE_OBJS) $(CLIENT_OBJS) | $(O)/tests/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< $(CORE_OBJS) $(CLIENT_OBJS) $(LDLIBS) -lcmocka -o $@
+
+$(O)/bpf $(O)/skel $(O)/src/client $(O)/lib $(O)/tests $(O)/tests/unit:
+	$(Q)mkdir -p $@
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)./scripts/demo.sh $(O)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)./tests/run.sh $(O)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/include/livedump
+	install -m 0755 $(O)/livedump $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(O)/lib/liblivedump.a $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(LIBSO) $(DESTDIR)$(LIBDIR)/
+	ln -sf liblivedump.so.1 $(DESTDIR)$(LIBDIR)/liblivedump.so
+	install -m 0644 include/livedump.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 include/livedump/abi.h $(DESTDIR)$(PREFIX)/include/livedump/
+
+clean:
+	rm -rf $(O)

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Helpers shared by every livedump detector: which tasks are watched,
+ * how a record is started and how the process is frozen.
+ */
+#ifndef LIVEDUMP_COMMON_BPF_H
+#define LIVEDUMP_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "livedump/records.h"
+
+#define LD_SIGSTOP	19
+#define LD_MAX_WATCHED	16384
+
+/* Set by the loader before load. */
+const volatile bool watch_all = false;		/* every process that hits a probe */
+const volatile __u32 collector_tgid = 0;	/* never watch ourselves */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);
+} events SEC(".maps");
+
+/* tgid -> 1: processes named with -p, launched with --, or forked by one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LD_MAX_WATCHED);
+	__type(key, __u32);
+	__type(value, __u32);
+} watched_pids SEC(".maps");
+
+/* executable inode -> 1: every process running it is watched. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct ld_exe_key);
+	__type(value, __u32);
+} watched_exes SEC(".maps");
+
+/*
+ * tgid -> ktime of the SIGSTOP.  The collector's guard process holds this
+ * map too and sends SIGCONT to everything left here if the collector dies.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LD_MAX_WATCHED);
+	__type(key, __u32);
+	__type(value, __u64);
+} frozen SEC(".maps");
+
+static __always_inline bool ld_exe_watched(struct task_struct *task)
+{
+	struct ld_exe_key key = {};
+	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+
+	if (!exe)
+		return false;
+	key.ino = BPF_CORE_READ(exe, f_inode, i_ino);
+	key.dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
+	return bpf_map_lookup_elem(&watched_exes, &key) != NULL;
+}
+
+static __always_inline bool ld_current_watched(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (tgid == collector_tgid)
+		return false;
+	if (watch_all || bpf_map_lookup_elem(&watched_pids, &tgid))
+		return true;
+	return ld_exe_watched(bpf_get_current_task_btf());
+}
+
+static __always_inline void ld_event_init(struct ld_event_hdr *hdr, __u32 type, __u32 size)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	hdr->type = type;
+	hdr->size = size;
+	hdr->ktime_ns = bpf_ktime_get_ns();
+	hdr->pid = id >> 32;
+	hdr->tid = (__u32)id;
+	hdr->flags = 0;
+	hdr->cpu = bpf_get_smp_processor_id();
+	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
+}
+
+/*
+ * Stop the whole thread group before the current thread returns to user
+ * space, so nothing moves between the issue and the capture.  Only called
+ * once the record is reserved: a process is never frozen for an event the
+ * collector will not see.
+ */
+static __always_inline void ld_freeze_current(struct ld_event_hdr *hdr)
+{
+	__u32 tgid = hdr->pid;
+
+	if (bpf_send_signal(LD_SIGSTOP) == 0) {
+		hdr->flags |= LD_EVF_FROZEN;
+		bpf_map_update_elem(&frozen, &tgid, &hdr->ktime_ns, BPF_ANY);
+	}
+}
+
+#endif /* LIVEDUMP_COMMON_BPF_H */

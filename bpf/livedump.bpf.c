@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* livedump's detectors: the application trigger and process tracking. */
+#include "common.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/*
+ * Attached by the collector to livedump__fire() in the client library or
+ * in a statically linked executable.
+ */
+SEC("uprobe")
+int BPF_KPROBE(ld_app_fire, struct ld_trigger_req *ureq)
+{
+	struct ld_app_trigger *e;
+	__u32 n;
+
+	if (!ld_current_watched())
+		return 0;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e)
+		return 0;	/* ring full: the call returns 0, nothing frozen */
+	ld_event_init(&e->hdr, LD_EV_APP_TRIGGER, sizeof(*e));
+	e->req_addr = (__u64)ureq;
+	if (bpf_probe_read_user(&e->req, sizeof(e->req), ureq))
+		__builtin_memset(&e->req, 0, sizeof(e->req));
+	bpf_probe_read_kernel(&e->regs, sizeof(e->regs), ctx);
+
+	n = e->req.nblobs;
+	if (n > LD_MAX_BLOBS)
+		n = LD_MAX_BLOBS;
+	if (n && bpf_probe_read_user(e->blobs, n * sizeof(e->blobs[0]),
+				     (void *)e->req.blobs))
+		n = 0;
+	e->req.nblobs = n;
+
+	ld_freeze_current(&e->hdr);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* Children of a watched process are watched from their first instruction. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(ld_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u32 one = 1;
+
+	if (ptgid == ctgid || !bpf_map_lookup_elem(&watched_pids, &ptgid))
+		return 0;
+	bpf_map_update_elem(&watched_pids, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ld_exit, struct task_struct *task)
+{
+	__u32 tgid = task->tgid;
+
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;	/* other threads still run */
+	bpf_map_delete_elem(&watched_pids, &tgid);
+	bpf_map_delete_elem(&frozen, &tgid);
+	return 0;
+}

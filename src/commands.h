@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+/* One entry point per `livedump COMMAND`; argv[0] is the command name. */
+#ifndef LIVEDUMP_COMMANDS_H
+#define LIVEDUMP_COMMANDS_H
+
+int cmd_record(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_features(int argc, char **argv);
+
+#endif

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The livedump dump file: an ELF core (ET_CORE) that gdb and elfutils open
+ * as it is, plus livedump's own notes (owner "LIVEDUMP").  docs/dump-format.md
+ * describes it for people writing their own reader; this header is the
+ * authority.  Every livedump note starts with fixed fields and may grow at
+ * the end: readers accept a note longer than they know and reject a
+ * shorter one.
+ *
+ * File layout (offsets increase; nothing is written out of order, so the
+ * file can be produced by a sequential sink):
+ *   Elf64_Ehdr
+ *   Elf64_Phdr[]   PT_NOTE (metadata), PT_LOAD..., PT_NOTE (trailer)
+ *   metadata notes standard CORE notes, then LIVEDUMP notes
+ *   PT_LOAD data   page-aligned file offsets
+ *   trailer note   LD_NT_COMPLETE, always the last bytes of the file
+ */
+#ifndef LIVEDUMP_DUMPFMT_H
+#define LIVEDUMP_DUMPFMT_H
+
+#include <stdint.h>
+
+#define LD_NOTE_OWNER		"LIVEDUMP"
+#define LD_FORMAT_MAJOR		1
+#define LD_FORMAT_MINOR		0
+#define LD_HEADER_MAGIC		0x504d444cU	/* "LDMP" */
+#define LD_COMPLETE_MAGIC	0x454e4f444c44ULL	/* "LDDONE" */
+#define LD_PAGE_SIZE		4096
+
+enum ld_note_type {
+	LD_NT_HEADER	 = 0x4c440001,	/* struct ld_note_header */
+	LD_NT_TRIGGER	 = 0x4c440002,	/* raw BPF record (include/livedump/records.h) */
+	LD_NT_THREADS	 = 0x4c440003,	/* struct ld_note_table + ld_note_thread[] */
+	LD_NT_REGIONS	 = 0x4c440004,	/* struct ld_note_table + ld_note_region[] */
+	LD_NT_BLOB	 = 0x4c440005,	/* struct ld_note_blob + data, one note per blob */
+	LD_NT_FDS	 = 0x4c440006,	/* struct ld_note_table + ld_note_fd records */
+	LD_NT_MAPS	 = 0x4c440007,	/* text of /proc/PID/maps */
+	LD_NT_CMDLINE	 = 0x4c440008,	/* NUL-separated argv */
+	LD_NT_COMPLETE	 = 0x4c44000f,	/* struct ld_note_complete + ld_range[] */
+};
+
+enum ld_capture_type {
+	LD_CAPTURE_CONTEXT = 0,	/* kernel context only, no process memory */
+	LD_CAPTURE_MINI = 1,	/* threads, stacks, registered regions, metadata */
+	LD_CAPTURE_FULL = 2,	/* every readable mapping */
+};
+
+enum ld_issue_type {
+	LD_ISSUE_APP = 1,	/* livedump_trigger() */
+	LD_ISSUE_MANUAL = 2,	/* livedump capture -p */
+};
+
+/* ld_note_header.flags */
+#define LD_HDR_CUT		(1U << 0)	/* memory left out to respect a size limit */
+#define LD_HDR_UNREADABLE	(1U << 1)	/* some pages could not be read */
+#define LD_HDR_NO_REGISTRY	(1U << 2)	/* no client registry found in the process */
+
+struct ld_note_header {
+	uint32_t magic;			/* LD_HEADER_MAGIC */
+	uint16_t format_major;		/* incompatible changes */
+	uint16_t format_minor;		/* compatible additions */
+	uint32_t size;			/* sizeof this struct as written */
+	uint32_t capture_type;		/* enum ld_capture_type */
+	uint32_t issue_type;		/* enum ld_issue_type */
+	uint32_t flags;			/* LD_HDR_* */
+	uint32_t code;			/* trigger code */
+	uint32_t pid;
+	uint32_t tid;			/* thread that hit the issue */
+	uint32_t nthreads;
+	uint64_t params[4];		/* params[0]: trigger parameter */
+	uint64_t issue_time_ns;		/* CLOCK_REALTIME of the in-kernel issue */
+	uint64_t capture_start_ns;	/* CLOCK_REALTIME */
+	uint64_t capture_end_ns;	/* when the process was released */
+	uint64_t pause_ns;		/* time the process was stopped by us */
+	char rule[64];			/* rule or component name */
+	char comm[16];
+	char hostname[65];
+	char kernel_release[65];
+	char collector_version[32];
+	char exe[256];
+	char pad[6];
+};
+
+/* Header of the table notes: fixed-size entries unless entry_size is 0. */
+struct ld_note_table {
+	uint32_t count;
+	uint32_t entry_size;
+};
+
+#define LD_THR_TRIGGER		(1U << 0)	/* the thread that hit the issue */
+#define LD_THR_NO_REGS		(1U << 1)	/* registers could not be read */
+
+struct ld_note_thread {
+	uint32_t tid;
+	uint32_t flags;			/* LD_THR_* */
+	char name[16];
+	char state;			/* from /proc/PID/task/TID/stat before the stop */
+	char pad[7];
+	int64_t syscall;		/* syscall it was in, -1 none */
+	uint64_t stack_lo;		/* captured stack [lo, hi) */
+	uint64_t stack_hi;
+};
+
+#define LD_REG_UNREADABLE	(1U << 0)	/* part of the bytes could not be read */
+#define LD_REG_TRUNCATED	(1U << 1)	/* longer than the capture limit */
+#define LD_REG_EXCLUDED		(1U << 2)	/* left out by request */
+
+struct ld_note_region {
+	uint64_t addr;
+	uint64_t len;			/* as registered */
+	uint64_t captured;		/* bytes present in PT_LOAD segments */
+	uint32_t crc32;			/* zlib crc32 of the captured bytes */
+	uint32_t flags;			/* LD_REG_* */
+	char name[32];
+};
+
+struct ld_note_blob {
+	char tag[32];
+	uint64_t addr;			/* where the data was in the process */
+	uint64_t len;			/* bytes that follow this struct */
+	uint32_t crc32;
+	uint32_t flags;			/* LD_REG_UNREADABLE if it could not be read */
+};
+
+/* One fd record; `size` covers the struct and its NUL-terminated target. */
+struct ld_note_fd {
+	uint32_t size;
+	int32_t fd;
+	uint32_t flags;			/* open flags from fdinfo */
+	uint32_t mode;			/* st_mode of the target (S_IFMT bits) */
+	uint64_t pos;
+	uint64_t ino;
+	char target[];			/* readlink of /proc/PID/fd/N */
+};
+
+struct ld_range {
+	uint64_t addr;
+	uint64_t len;
+};
+
+#define LD_COMPLETE_MAX_RANGES	64
+
+/*
+ * The trailer: written last, at a size fixed before the dump starts, so a
+ * file without it was cut.  Unreadable ranges beyond the capacity are
+ * merged into the last entry.
+ */
+struct ld_note_complete {
+	uint64_t magic;			/* LD_COMPLETE_MAGIC */
+	uint64_t file_size;		/* size of the whole file */
+	uint64_t memory_bytes;		/* bytes in PT_LOAD segments */
+	uint64_t unreadable_bytes;
+	uint32_t meta_crc32;		/* crc32 of the metadata PT_NOTE segment */
+	uint32_t nranges;		/* unreadable ranges that follow */
+	uint64_t end_time_ns;		/* CLOCK_REALTIME when the file was complete */
+	struct ld_range ranges[LD_COMPLETE_MAX_RANGES];
+};
+
+
+_Static_assert(sizeof(struct ld_note_header) == 608, "header layout");
+_Static_assert(sizeof(struct ld_note_thread) == 56, "thread layout");
+_Static_assert(sizeof(struct ld_note_region) == 64, "region layout");
+
+#endif /* LIVEDUMP_DUMPFMT_H */

@@ -1,0 +1,40 @@
+# Sourced by integration tests: paths, assertions and process hygiene.
+set -u
+O=${LD_BUILD:?run through tests/run.sh or set LD_BUILD}
+TOP=${LD_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+LIVEDUMP=$O/livedump
+PROGS=$O/tests
+WORK=$(mktemp -d /tmp/livedump-test.XXXXXX)
+_pids=()
+
+cleanup() {
+	for p in "${_pids[@]}"; do
+		kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+ok()   { echo "ok: $*"; }
+track() { _pids+=("$1"); }
+
+require_root() { [ "$(id -u)" = 0 ] || skip "needs root (BPF and ptrace)"; }
+
+# wait_for CMD... : retry for up to 10 s
+wait_for() {
+	local i
+	for i in $(seq 100); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
+
+proc_state() { awk '{print $3}' "/proc/$1/stat" 2>/dev/null; }
+
+assert_eq() {	# expected actual what
+	[ "$1" = "$2" ] || fail "$3: expected '$1', got '$2'"
+}
+assert_grep() {	# pattern file what
+	grep -qE -- "$1" "$2" || { sed 's/^/    /' "$2" >&2; fail "$3: no match for /$1/ in $2"; }
+}
