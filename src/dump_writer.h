@@ -35,7 +35,10 @@ enum ld_write_kind {
 
 struct ld_sink;
 struct ld_sink_ops {
-	/* off is where buf goes; the writer never goes backwards. */
+	/*
+	 * off is where buf goes.  Offsets only grow; a gap between two writes
+	 * reads as zeros (a sequential sink writes the zeros itself).
+	 */
 	int (*write)(struct ld_sink *s, enum ld_write_kind kind, uint64_t off,
 		     const void *buf, size_t len);
 	/* Make the written dump durable and visible.  0 or -errno. */

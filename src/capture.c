@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: MIT
+#include <elf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "capture_priv.h"
+#include "log.h"
+#include "memplan.h"
+#include "registry.h"
+#include "targetmem.h"
+
+#define XSTATE_MAX	(64U << 10)
+#define STOP_TIMEOUT_MS	2000
+#define RED_ZONE	128
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+uint64_t ld_now_realtime_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME);
+}
+
+static void read_regs(struct ld_thread_cap *t)
+{
+	struct iovec iov = { &t->regs, sizeof(t->regs) };
+	static __thread unsigned char xbuf[XSTATE_MAX];
+
+	t->have_regs = !ptrace(PTRACE_GETREGSET, t->tid, NT_PRSTATUS, &iov);
+	iov = (struct iovec){ &t->fp, sizeof(t->fp) };
+	t->have_fp = !ptrace(PTRACE_GETREGSET, t->tid, NT_PRFPREG, &iov);
+	iov = (struct iovec){ xbuf, sizeof(xbuf) };
+	if (!ptrace(PTRACE_GETREGSET, t->tid, NT_X86_XSTATE, &iov) && iov.iov_len) {
+		t->xstate = malloc(iov.iov_len);
+		if (t->xstate) {
+			memcpy(t->xstate, xbuf, iov.iov_len);
+			t->xstate_len = iov.iov_len;
+		}
+	}
+}
+
+static int collect_threads(struct ld_capture *c)
+{
+	c->threads = calloc(c->fz.n, sizeof(*c->threads));
+	if (!c->threads)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->fz.n; i++) {
+		const struct ld_frozen_thread *f = &c->fz.t[i];
+		struct ld_thread_cap *t;
+
+		if (!f->attached)
+			continue;	/* exited while we froze the rest */
+		t = &c->threads[c->nthreads++];
+		t->tid = f->tid;
+		t->trigger = f->tid == c->trigger_tid;
+		if (ld_proc_task_info(c->pid, f->tid, &t->info) == 0)
+			t->info.state = f->state;	/* the state before we stopped it */
+		if (f->stopped)
+			read_regs(t);
+	}
+	/* The triggering thread goes first: gdb shows the first thread as current. */
+	for (size_t i = 1; i < c->nthreads; i++) {
+		if (c->threads[i].trigger) {
+			struct ld_thread_cap tmp = c->threads[0];
+
+			c->threads[0] = c->threads[i];
+			c->threads[i] = tmp;
+		}
+	}
+	return c->nthreads ? 0 : -ESRCH;
+}
+
+static void collect_files(struct ld_capture *c)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/auxv", c->pid);
+	if (ld_read_file(path, &c->auxv, &c->auxv_len))
+		ld_warn("pid %d: cannot read %s", c->pid, path);
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", c->pid);
+	ld_read_file(path, &c->cmdline, &c->cmdline_len);
+	snprintf(path, sizeof(path), "/proc/%d/exe", c->pid);
+	n = readlink(path, c->exe, sizeof(c->exe) - 1);
+	c->exe[n > 0 ? n : 0] = 0;
+	if (ld_proc_fds(c->pid, &c->fds, &c->nfds))
+		ld_warn("pid %d: cannot list open files", c->pid);
+}
+
+static uint32_t crc_of_target(pid_t pid, uint64_t addr, uint64_t len, uint64_t *got_out)
+{
+	unsigned char buf[64 << 10];
+	uint32_t crc = crc32(0, NULL, 0);
+	uint64_t done = 0, got_total = 0;
+
+	/* Unreadable bytes count as zeros: the dump holds zeros there too. */
+	while (done < len) {
+		size_t want = len - done < sizeof(buf) ? len - done : sizeof(buf);
+		long got = ld_mem_read(pid, addr + done, buf, want);
+
+		if (got < 0)
+			got = 0;
+		got_total += got;
+		if ((size_t)got < want) {
+			size_t zero = 4096 - ((addr + done + got) & 4095);
+
+			if (zero > want - got)
+				zero = want - got;
+			memset(buf + got, 0, zero);
+			want = got + zero;
+		}
+		crc = crc32(crc, buf, want);
+		done += want;
+	}
+	*got_out = got_total;
+	return crc;
+}
+
+static int collect_regions(struct ld_capture *c, struct ld_memplan *plan)
+{
+	struct ld_symcache *own = NULL, *cache = c->opts.symcache;
+	struct ld_region_info *r;
+	size_t n;
+	int found;
+
+	if (!cache && !(cache = own = ld_symcache__new()))
+		return -ENOMEM;
+	found = ld_registry_read(c->pid, &c->maps, cache, &r, &n);
+	ld_symcache__free(own);
+	if (found < 0)
+		return found;
+	if (!found)
+		c->hdr_flags |= LD_HDR_NO_REGISTRY;
+	c->regions = calloc(n ? n : 1, sizeof(*c->regions));
+	if (!c->regions) {
+		free(r);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct ld_note_region *nr = &c->regions[c->nregions++];
+
+		nr->addr = r[i].addr;
+		nr->len = r[i].len;
+		memcpy(nr->name, r[i].name, sizeof(nr->name));
+		if (c->opts.no_regions) {
+			nr->flags |= LD_REG_EXCLUDED;
+			continue;
+		}
+		nr->crc32 = crc_of_target(c->pid, nr->addr, nr->len, &nr->captured);
+		if (nr->captured < nr->len) {
+			nr->flags |= LD_REG_UNREADABLE;
+			c->hdr_flags |= LD_HDR_UNREADABLE;
+		}
+		ld_memplan__add(plan, nr->addr, nr->len);
+	}
+	free(r);
+	return 0;
+}
+
+static int collect_blobs(struct ld_capture *c)
+{
+	c->blobs = calloc(c->opts.nblobs ? c->opts.nblobs : 1, sizeof(*c->blobs));
+	if (!c->blobs)
+		return -ENOMEM;
+	for (unsigned i = 0; i < c->opts.nblobs && i < LD_MAX_BLOBS; i++) {
+		const struct ld_blob_desc *d = &c->opts.blobs[i];
+		struct ld_blob_cap *b = &c->blobs[c->nblobs++];
+		uint64_t len = d->len < LD_MAX_BLOB_LEN ? d->len : LD_MAX_BLOB_LEN;
+		long got = 0;
+
+		if (ld_mem_read_str(c->pid, d->tag, b->n.tag, sizeof(b->n.tag)))
+			snprintf(b->n.tag, sizeof(b->n.tag), "blob%u", i);
+		b->n.addr = d->data;
+		b->data = malloc(len ? len : 1);
+		if (!b->data)
+			return -ENOMEM;
+		if (len)
+			got = ld_mem_read(c->pid, d->data, b->data, len);
+		if (got < (long)len) {
+			b->n.flags |= LD_REG_UNREADABLE;
+			c->hdr_flags |= LD_HDR_UNREADABLE;
+			len = got > 0 ? got : 0;
+		}
+		b->n.len = len;
+		b->n.crc32 = crc32(0, b->data, len);
+	}
+	return 0;
+}
+
+/* [sp - red zone, sp + stack_max) within the stack's mapping. */
+static void plan_stacks(struct ld_capture *c, struct ld_memplan *plan)
+{
+	uint64_t max = c->opts.stack_max ? c->opts.stack_max : LD_DEFAULT_STACK_MAX;
+
+	for (size_t i = 0; i < c->nthreads; i++) {
+		struct ld_thread_cap *t = &c->threads[i];
+		const struct ld_map *m;
+		uint64_t sp = t->regs.rsp, lo, hi;
+
+		if (!t->have_regs || !(m = ld_maps__find(&c->maps, sp)))
+			continue;
+		lo = (sp - RED_ZONE) & ~4095ULL;
+		lo = lo < m->start ? m->start : lo;
+		hi = sp + max < m->end ? sp + max : m->end;
+		t->stack_lo = lo;
+		t->stack_hi = hi;
+		ld_memplan__add(plan, lo, hi - lo);
+	}
+}
+
+static void plan_full(struct ld_capture *c, struct ld_memplan *plan)
+{
+	for (size_t i = 0; i < c->maps.n; i++)
+		ld_memplan__add(plan, c->maps.v[i].start, c->maps.v[i].end - c->maps.v[i].start);
+}
+
+static int add_unreadable(struct ld_capture *c, uint64_t addr, uint64_t len)
+{
+	struct ld_range *v = realloc(c->unreadable, (c->nunreadable + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	c->unreadable = v;
+	v[c->nunreadable++] = (struct ld_range){ addr, len };
+	return 0;
+}
+
+/* Mini dumps: every segment into one buffer, so the process can run on. */
+static int buffer_segments(struct ld_capture *c)
+{
+	uint64_t total = 0, off = 0;
+
+	for (size_t i = 0; i < c->nsegs; i++)
+		total += c->segs[i].len;
+	c->membuf = malloc(total ? total : 1);
+	if (!c->membuf)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->nsegs; i++) {
+		struct ld_seg *s = &c->segs[i];
+		unsigned char *dst = (unsigned char *)c->membuf + off;
+		uint64_t done = 0;
+
+		while (done < s->len) {
+			long got = ld_mem_read(c->pid, s->vaddr + done, dst + done, s->len - done);
+			uint64_t bad, zero;
+
+			if (got < 0)
+				got = 0;
+			done += got;
+			if (done == s->len)
+				break;
+			bad = s->vaddr + done;
+			zero = 4096 - (bad & 4095);
+			zero = zero < s->len - done ? zero : s->len - done;
+			memset(dst + done, 0, zero);
+			if (add_unreadable(c, bad, zero))
+				return -ENOMEM;
+			done += zero;
+		}
+		s->data = dst;
+		off += s->len;
+	}
+	return 0;
+}
+
+static int collect(struct ld_capture *c)
+{
+	struct ld_memplan plan = { 0 };
+	int err;
+
+	err = collect_threads(c);
+	if (!err)
+		err = ld_proc_maps(c->pid, &c->maps);
+	if (err)
+		return err;
+	collect_files(c);
+	err = collect_regions(c, &plan);
+	if (!err)
+		err = collect_blobs(c);
+	if (err)
+		goto out;
+	if (c->opts.type == LD_CAPTURE_FULL) {
+		plan_full(c, &plan);
+	} else if (c->opts.type == LD_CAPTURE_MINI) {
+		plan_stacks(c, &plan);
+		ld_memplan__debug_meta(&plan, c->pid, &c->maps, c->auxv, c->auxv_len);
+	}
+	err = ld_memplan__segments(&plan, &c->maps, &c->segs, &c->nsegs);
+	if (!err && c->opts.type != LD_CAPTURE_FULL)
+		err = buffer_segments(c);
+out:
+	ld_memplan__free(&plan);
+	return err;
+}
+
+/* Test hook: hold the process for a while so tests can kill us mid-capture. */
+static void test_delay(void)
+{
+	const char *ms = getenv("LIVEDUMP_TEST_CAPTURE_DELAY_MS");
+
+	if (ms && atoi(ms) > 0)
+		usleep(atoi(ms) * 1000U);
+}
+
+int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
+		    struct ld_capture **out)
+{
+	struct ld_capture *c = calloc(1, sizeof(*c));
+	int err;
+
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
+	c->pid = pid;
+	c->trigger_tid = tid ? tid : pid;
+	c->opts = *opts;
+	c->t_start = ld_now_realtime_ns();
+	c->mono_start = clock_ns(CLOCK_MONOTONIC);
+	c->t_issue = opts->issue_time_ns ? opts->issue_time_ns : c->t_start;
+
+	err = ld_freeze__all(&c->fz, pid, opts->stop_timeout_ms ? opts->stop_timeout_ms
+								 : STOP_TIMEOUT_MS);
+	if (!err) {
+		ld_proc_task_info(pid, pid, &c->pinfo);
+		test_delay();
+		err = collect(c);
+	}
+	if (err) {
+		ld_capture__free(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+void ld_capture__resume(struct ld_capture *c)
+{
+	if (c->resumed)
+		return;
+	/* The triggering thread waits for its answer in ld_capture__finish(). */
+	ld_freeze__release(&c->fz, c->opts.req_addr && !c->finished ? c->trigger_tid : 0);
+	if (c->opts.frozen_by_bpf && kill(c->pid, SIGCONT) && errno != ESRCH)
+		ld_warn("cannot resume pid %d: %s", c->pid, strerror(errno));
+	c->resumed = true;
+	c->t_resumed = ld_now_realtime_ns();
+	c->mono_resumed = clock_ns(CLOCK_MONOTONIC);
+}
+
+void ld_capture__finish(struct ld_capture *c, int status)
+{
+	if (c->finished)
+		return;
+	if (c->opts.req_addr) {
+		int32_t st = status;
+		int err = ld_mem_write(c->pid, c->opts.req_addr +
+				       offsetof(struct ld_trigger_req, status), &st, sizeof(st));
+
+		if (err)
+			ld_warn("pid %d: cannot tell the trigger its result: %s", c->pid,
+				strerror(-err));
+	}
+	c->finished = true;
+	ld_capture__resume(c);
+	ld_freeze__release(&c->fz, 0);
+}
+
+static long read_target(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return ld_mem_read(((struct ld_capture *)ctx)->pid, addr, buf, len);
+}
+
+int ld_capture__write(struct ld_capture *c, const char *dir, const char *name,
+		      char **path, struct ld_write_stats *stats)
+{
+	struct ld_notes notes = { 0 };
+	struct ld_mem_source src = { .ctx = c };
+	struct ld_dump_desc d;
+	struct ld_sink *sink;
+	int err;
+
+	*path = NULL;
+	err = ld_capture__notes(c, &notes);
+	if (err)
+		goto out;
+	sink = ld_file_sink__new(dir, name);
+	if (!sink) {
+		err = -errno;
+		goto out;
+	}
+	src.read = read_target;
+	d = (struct ld_dump_desc){
+		.notes = &notes, .segs = c->segs, .nsegs = c->nsegs, .src = &src,
+		.unreadable = c->unreadable, .nunreadable = c->nunreadable,
+	};
+	err = ld_dump_write(&d, sink, stats);
+	if (!err)
+		err = sink->ops->commit(sink);
+	if (err) {
+		sink->ops->abort(sink);
+		goto out;
+	}
+	*path = strdup(ld_file_sink__path(sink));
+	sink->ops->free(sink);
+out:
+	ld_notes__free(&notes);
+	return err;
+}
+
+void ld_capture__free(struct ld_capture *c)
+{
+	if (!c)
+		return;
+	if (!c->finished)
+		ld_capture__finish(c, c->opts.req_addr ? -ECANCELED : 0);
+	ld_freeze__free(&c->fz);
+	for (size_t i = 0; i < c->nthreads; i++)
+		free(c->threads[i].xstate);
+	free(c->threads);
+	for (size_t i = 0; i < c->nblobs; i++)
+		free(c->blobs[i].data);
+	free(c->blobs);
+	free(c->regions);
+	ld_maps__free(&c->maps);
+	ld_fds__free(c->fds, c->nfds);
+	free(c->auxv);
+	free(c->cmdline);
+	free(c->segs);
+	free(c->membuf);
+	free(c->unreadable);
+	free(c);
+}
+
+const char *ld_capture__comm(const struct ld_capture *c)
+{
+	return c->pinfo.name;
+}
+
+size_t ld_capture__nthreads(const struct ld_capture *c)
+{
+	return c->nthreads;
+}
+
+size_t ld_capture__nregions(const struct ld_capture *c)
+{
+	return c->nregions;
+}
+
+uint64_t ld_capture__pause_ns(const struct ld_capture *c)
+{
+	return (c->resumed ? c->mono_resumed : clock_ns(CLOCK_MONOTONIC)) - c->mono_start;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Capturing a live process: freeze it, collect threads, registers, maps,
+ * fds, registered regions and memory, let it run again, write the dump.
+ *
+ *   ld_capture__new()     freeze and collect (mini: memory is buffered)
+ *   ld_capture__resume()  let the process run; the triggering thread stays
+ *                         held until ld_capture__finish()
+ *   ld_capture__write()   write the dump file (full: still frozen, streamed)
+ *   ld_capture__finish()  tell the triggering thread the result, release it
+ *   ld_capture__free()    releases whatever is still held, on every path
+ */
+#ifndef LIVEDUMP_CAPTURE_H
+#define LIVEDUMP_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "dump_writer.h"
+#include "elfsym.h"
+#include "livedump/abi.h"
+
+struct ld_capture_opts {
+	enum ld_capture_type type;
+	enum ld_issue_type issue;
+	const char *rule;		/* rule or component name */
+	uint32_t code;
+	uint64_t params[4];
+	uint64_t issue_time_ns;		/* CLOCK_REALTIME; 0 = now */
+	const void *trigger;		/* raw BPF record for LD_NT_TRIGGER */
+	size_t trigger_len;
+	uint64_t req_addr;		/* app trigger: struct ld_trigger_req in the target */
+	const struct ld_blob_desc *blobs;
+	unsigned nblobs;
+	bool frozen_by_bpf;		/* SIGSTOP was sent: SIGCONT on resume */
+	bool no_regions;		/* leave registered regions out */
+	uint64_t stack_max;		/* bytes per thread stack; 0 = default */
+	unsigned stop_timeout_ms;	/* per thread; 0 = default */
+	struct ld_symcache *symcache;	/* NULL: a private one */
+};
+
+#define LD_DEFAULT_STACK_MAX	(256U << 10)
+
+struct ld_capture;
+
+int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
+		    struct ld_capture **out);
+void ld_capture__resume(struct ld_capture *c);
+/* Writes DIR/NAME; *path gets the final path (malloc'ed). */
+int ld_capture__write(struct ld_capture *c, const char *dir, const char *name,
+		      char **path, struct ld_write_stats *stats);
+void ld_capture__finish(struct ld_capture *c, int status);
+void ld_capture__free(struct ld_capture *c);
+
+/* For messages and file names. */
+const char *ld_capture__comm(const struct ld_capture *c);
+size_t ld_capture__nthreads(const struct ld_capture *c);
+size_t ld_capture__nregions(const struct ld_capture *c);
+/* Time the process was held still, in ns (so far, if not yet resumed). */
+uint64_t ld_capture__pause_ns(const struct ld_capture *c);
+
+uint64_t ld_now_realtime_ns(void);
+
+#endif

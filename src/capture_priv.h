@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by capture.c (collecting) and capture_notes.c (describing). */
+#ifndef LIVEDUMP_CAPTURE_PRIV_H
+#define LIVEDUMP_CAPTURE_PRIV_H
+
+#include <sys/user.h>
+#include "capture.h"
+#include "freeze.h"
+#include "proc.h"
+
+struct ld_thread_cap {
+	pid_t tid;
+	struct ld_task_info info;
+	bool trigger;
+	bool have_regs, have_fp;
+	struct user_regs_struct regs;
+	struct user_fpregs_struct fp;
+	void *xstate;
+	size_t xstate_len;
+	uint64_t stack_lo, stack_hi;
+};
+
+struct ld_blob_cap {
+	struct ld_note_blob n;
+	void *data;
+};
+
+struct ld_capture {
+	pid_t pid, trigger_tid;
+	struct ld_capture_opts opts;
+	struct ld_freeze fz;
+	bool resumed, finished;
+	struct ld_task_info pinfo;
+	char exe[256];
+
+	struct ld_thread_cap *threads;
+	size_t nthreads;
+	struct ld_maps maps;
+	char *auxv, *cmdline;
+	size_t auxv_len, cmdline_len;
+	struct ld_fd *fds;
+	size_t nfds;
+	struct ld_note_region *regions;
+	size_t nregions;
+	struct ld_blob_cap *blobs;
+	size_t nblobs;
+	uint32_t hdr_flags;
+
+	struct ld_seg *segs;
+	size_t nsegs;
+	void *membuf;			/* mini: the bytes of every segment */
+	struct ld_range *unreadable;	/* found while filling membuf */
+	size_t nunreadable;
+
+	uint64_t t_issue, t_start, t_resumed, mono_start, mono_resumed;
+};
+
+/* Builds every metadata note of the dump. */
+int ld_capture__notes(const struct ld_capture *c, struct ld_notes *notes);
+
+#endif

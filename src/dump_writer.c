@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: MIT
+/* Lays out an ELF core and emits it as typed writes to a sink. */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "dump_writer.h"
+
+#define ALIGN4(x)	(((x) + 3) & ~(size_t)3)
+#define PAGE_ALIGN(x)	(((x) + LD_PAGE_SIZE - 1) & ~(uint64_t)(LD_PAGE_SIZE - 1))
+#define CHUNK		(4U << 20)	/* bytes per read of target memory */
+
+/* --- notes -------------------------------------------------------------- */
+
+static int notes_reserve(struct ld_notes *n, size_t more)
+{
+	unsigned char *p;
+	size_t cap;
+
+	if (n->len + more <= n->cap)
+		return 0;
+	cap = n->cap ? n->cap : 4096;
+	while (cap < n->len + more)
+		cap *= 2;
+	p = realloc(n->buf, cap);
+	if (!p)
+		return -ENOMEM;
+	n->buf = p;
+	n->cap = cap;
+	return 0;
+}
+
+void ld_notes__add(struct ld_notes *n, const char *owner, uint32_t type,
+		   const void *a, size_t alen, const void *b, size_t blen)
+{
+	size_t namesz = strlen(owner) + 1, descsz = alen + blen;
+	Elf64_Nhdr nh = { .n_namesz = namesz, .n_descsz = descsz, .n_type = type };
+	unsigned char *p;
+
+	if (n->err)
+		return;
+	if (descsz > UINT32_MAX) {
+		n->err = -E2BIG;
+		return;
+	}
+	if (notes_reserve(n, sizeof(nh) + ALIGN4(namesz) + ALIGN4(descsz))) {
+		n->err = -ENOMEM;
+		return;
+	}
+	p = n->buf + n->len;
+	memcpy(p, &nh, sizeof(nh));
+	p += sizeof(nh);
+	memset(p, 0, ALIGN4(namesz));
+	memcpy(p, owner, namesz);
+	p += ALIGN4(namesz);
+	if (alen)
+		memcpy(p, a, alen);
+	if (blen)
+		memcpy(p + alen, b, blen);
+	memset(p + descsz, 0, ALIGN4(descsz) - descsz);
+	n->len += sizeof(nh) + ALIGN4(namesz) + ALIGN4(descsz);
+}
+
+void ld_notes__free(struct ld_notes *n)
+{
+	free(n->buf);
+	memset(n, 0, sizeof(*n));
+}
+
+/* --- file sink ---------------------------------------------------------- */
+
+struct file_sink {
+	struct ld_sink base;
+	int dirfd, fd;
+	char *tmpname, *name, *path;
+};
+
+static int file_write(struct ld_sink *s, enum ld_write_kind kind, uint64_t off,
+		      const void *buf, size_t len)
+{
+	struct file_sink *fs = (struct file_sink *)s;
+	const char *p = buf;
+
+	(void)kind;
+	while (len) {
+		ssize_t n = pwrite(fs->fd, p, len, off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int file_commit(struct ld_sink *s)
+{
+	struct file_sink *fs = (struct file_sink *)s;
+
+	if (fsync(fs->fd))
+		return -errno;
+	/* Never replace an existing dump: link() fails with EEXIST. */
+	if (linkat(fs->dirfd, fs->tmpname, fs->dirfd, fs->name, 0))
+		return -errno;
+	unlinkat(fs->dirfd, fs->tmpname, 0);
+	fsync(fs->dirfd);
+	return 0;
+}
+
+static void file_free(struct ld_sink *s)
+{
+	struct file_sink *fs = (struct file_sink *)s;
+
+	if (fs->fd >= 0)
+		close(fs->fd);
+	if (fs->dirfd >= 0)
+		close(fs->dirfd);
+	free(fs->tmpname);
+	free(fs->name);
+	free(fs->path);
+	free(fs);
+}
+
+static void file_abort(struct ld_sink *s)
+{
+	struct file_sink *fs = (struct file_sink *)s;
+
+	unlinkat(fs->dirfd, fs->tmpname, 0);
+	file_free(s);
+}
+
+static const struct ld_sink_ops file_ops = {
+	.write = file_write, .commit = file_commit, .abort = file_abort, .free = file_free,
+};
+
+struct ld_sink *ld_file_sink__new(const char *dir, const char *name)
+{
+	struct file_sink *fs = calloc(1, sizeof(*fs));
+	int err;
+
+	if (!fs)
+		return NULL;
+	fs->base.ops = &file_ops;
+	fs->fd = -1;
+	fs->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fs->dirfd < 0 ||
+	    asprintf(&fs->tmpname, ".%s.tmp", name) < 0 ||
+	    !(fs->name = strdup(name)) ||
+	    asprintf(&fs->path, "%s/%s", dir, name) < 0)
+		goto fail;
+	fs->fd = openat(fs->dirfd, fs->tmpname,
+			O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fs->fd < 0)
+		goto fail;
+	return &fs->base;
+fail:
+	err = errno ? errno : ENOMEM;
+	file_free(&fs->base);
+	errno = err;
+	return NULL;
+}
+
+const char *ld_file_sink__path(const struct ld_sink *s)
+{
+	return ((const struct file_sink *)s)->path;
+}
+
+/* --- writer ------------------------------------------------------------- */
+
+struct writer {
+	struct ld_sink *sink;
+	uint64_t off;
+	struct ld_note_complete done;
+	void *chunk;
+};
+
+static int emit(struct writer *w, enum ld_write_kind kind, uint64_t off,
+		const void *buf, size_t len)
+{
+	int err;
+
+	if (!len)
+		return 0;
+	err = w->sink->ops->write(w->sink, kind, off, buf, len);
+	if (!err)
+		w->off = off + len;
+	return err;
+}
+
+static void note_unreadable(struct ld_note_complete *c, uint64_t addr, uint64_t len)
+{
+	struct ld_range *last = c->nranges ? &c->ranges[c->nranges - 1] : NULL;
+
+	c->unreadable_bytes += len;
+	if (last && last->addr + last->len == addr) {
+		last->len += len;
+	} else if (c->nranges < LD_COMPLETE_MAX_RANGES) {
+		c->ranges[c->nranges].addr = addr;
+		c->ranges[c->nranges].len = len;
+		c->nranges++;
+	} else {
+		/* Full: widen the last entry so nothing unreadable goes unmentioned. */
+		last->len = addr + len - last->addr;
+	}
+}
+
+/*
+ * Streams one segment from the target.  A short read means an unreadable
+ * page: it is written as zeros, recorded, and reading goes on after it.
+ */
+static int write_from_source(struct writer *w, const struct ld_mem_source *src,
+			     const struct ld_seg *seg, uint64_t off)
+{
+	uint64_t done = 0;
+
+	while (done < seg->len) {
+		size_t want = seg->len - done < CHUNK ? seg->len - done : CHUNK;
+		long got = src ? src->read(src->ctx, seg->vaddr + done, w->chunk, want) : -EFAULT;
+		int err;
+
+		if (got < 0)
+			got = 0;
+		if ((size_t)got < want) {
+			/* Skip to the next page boundary after the fault. */
+			uint64_t bad = seg->vaddr + done + got;
+			uint64_t next = (bad | (LD_PAGE_SIZE - 1)) + 1;
+			size_t zero = next - bad;
+
+			if (zero > want - got)
+				zero = want - got;
+			memset((char *)w->chunk + got, 0, zero);
+			note_unreadable(&w->done, bad, zero);
+			got += zero;
+		}
+		err = emit(w, LD_WR_BODY, off + done, w->chunk, got);
+		if (err)
+			return err;
+		done += got;
+	}
+	return 0;
+}
+
+int ld_dump_write(const struct ld_dump_desc *d, struct ld_sink *sink,
+		  struct ld_write_stats *stats)
+{
+	struct writer w = { .sink = sink };
+	size_t nph = d->nsegs + 2;
+	Elf64_Phdr *ph = NULL;
+	Elf64_Ehdr eh = { 0 };
+	struct ld_notes trailer = { 0 };
+	uint64_t meta_off, off, trailer_off;
+	struct timespec ts;
+	int err = d->notes->err;
+
+	if (err)
+		return err;
+	ph = calloc(nph, sizeof(*ph));
+	w.chunk = malloc(CHUNK);
+	if (!ph || !w.chunk) {
+		err = -ENOMEM;
+		goto out;
+	}
+
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_ident[EI_OSABI] = ELFOSABI_NONE;
+	eh.e_type = ET_CORE;
+	eh.e_machine = EM_X86_64;
+	eh.e_version = EV_CURRENT;
+	eh.e_phoff = sizeof(eh);
+	eh.e_ehsize = sizeof(eh);
+	eh.e_phentsize = sizeof(Elf64_Phdr);
+	eh.e_phnum = nph < PN_XNUM ? nph : PN_XNUM;
+	if (nph >= PN_XNUM) {
+		/* More segments than e_phnum holds: not needed at our sizes. */
+		err = -E2BIG;
+		goto out;
+	}
+
+	meta_off = sizeof(eh) + nph * sizeof(*ph);
+	ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = meta_off,
+			      .p_filesz = d->notes->len, .p_align = 4 };
+	off = PAGE_ALIGN(meta_off + d->notes->len);
+	for (size_t i = 0; i < d->nsegs; i++) {
+		const struct ld_seg *s = &d->segs[i];
+
+		ph[i + 1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = s->prot,
+					  .p_offset = off, .p_vaddr = s->vaddr,
+					  .p_filesz = s->len, .p_memsz = s->len,
+					  .p_align = LD_PAGE_SIZE };
+		w.done.memory_bytes += s->len;
+		off = PAGE_ALIGN(off + s->len);
+	}
+	/* The trailer's size is fixed now, so every offset is known up front. */
+	ld_notes__add(&trailer, LD_NOTE_OWNER, LD_NT_COMPLETE, &w.done, sizeof(w.done), NULL, 0);
+	if (trailer.err) {
+		err = trailer.err;
+		goto out;
+	}
+	trailer_off = off;
+	ph[nph - 1] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = trailer_off,
+				    .p_filesz = trailer.len, .p_align = 4 };
+
+	err = emit(&w, LD_WR_HEADER, 0, &eh, sizeof(eh));
+	if (!err)
+		err = emit(&w, LD_WR_HEADER, sizeof(eh), ph, nph * sizeof(*ph));
+	if (!err)
+		err = emit(&w, LD_WR_SECONDARY, meta_off, d->notes->buf, d->notes->len);
+	for (size_t i = 0; i < d->nunreadable; i++)
+		note_unreadable(&w.done, d->unreadable[i].addr, d->unreadable[i].len);
+	for (size_t i = 0; !err && i < d->nsegs; i++) {
+		const struct ld_seg *s = &d->segs[i];
+
+		if (s->data)
+			err = emit(&w, LD_WR_BODY, ph[i + 1].p_offset, s->data, s->len);
+		else
+			err = write_from_source(&w, d->src, s, ph[i + 1].p_offset);
+	}
+	if (err)
+		goto out;
+
+	w.done.magic = LD_COMPLETE_MAGIC;
+	w.done.file_size = trailer_off + trailer.len;
+	w.done.meta_crc32 = crc32(0, d->notes->buf, d->notes->len);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	w.done.end_time_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	trailer.len = 0;
+	ld_notes__add(&trailer, LD_NOTE_OWNER, LD_NT_COMPLETE, &w.done, sizeof(w.done), NULL, 0);
+	err = emit(&w, LD_WR_COMPLETE, trailer_off, trailer.buf, trailer.len);
+	if (!err && stats) {
+		stats->file_size = w.done.file_size;
+		stats->memory_bytes = w.done.memory_bytes;
+		stats->unreadable_bytes = w.done.unreadable_bytes;
+		stats->nunreadable = w.done.nranges;
+	}
+out:
+	ld_notes__free(&trailer);
+	free(ph);
+	free(w.chunk);
+	return err;
+}

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "freeze.h"
+#include "log.h"
+#include "proc.h"
+
+static bool known(const struct ld_freeze *f, pid_t tid)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->t[i].tid == tid)
+			return true;
+	return false;
+}
+
+/* One pass over /proc/PID/task; returns the number of threads newly seized. */
+static int seize_new(struct ld_freeze *f)
+{
+	pid_t *tids;
+	size_t n;
+	int added = 0, err = ld_proc_tids(f->pid, &tids, &n);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		struct ld_frozen_thread *t, *v;
+		struct ld_task_info ti;
+
+		if (known(f, tids[i]))
+			continue;
+		v = realloc(f->t, (f->n + 1) * sizeof(*v));
+		if (!v) {
+			free(tids);
+			return -ENOMEM;
+		}
+		f->t = v;
+		t = &f->t[f->n];
+		memset(t, 0, sizeof(*t));
+		t->tid = tids[i];
+		t->state = ld_proc_task_info(f->pid, t->tid, &ti) ? '?' : ti.state;
+		if (ptrace(PTRACE_SEIZE, t->tid, 0, 0)) {
+			if (errno == ESRCH)
+				continue;	/* exited meanwhile */
+			err = -errno;
+			ld_dbg("cannot seize thread %d of %d: %s", t->tid, f->pid, strerror(errno));
+			free(tids);
+			return err;
+		}
+		t->attached = true;
+		f->n++;
+		added++;
+		/* Already group-stopped threads trap by themselves; this is harmless then. */
+		ptrace(PTRACE_INTERRUPT, t->tid, 0, 0);
+	}
+	free(tids);
+	return added;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+static void wait_stopped(struct ld_freeze *f, unsigned timeout_ms)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+	size_t pending = f->n;
+
+	while (pending) {
+		pending = 0;
+		for (size_t i = 0; i < f->n; i++) {
+			struct ld_frozen_thread *t = &f->t[i];
+			int st;
+			pid_t r;
+
+			if (t->stopped || !t->attached)
+				continue;
+			r = waitpid(t->tid, &st, __WALL | WNOHANG);
+			if (r == t->tid && WIFSTOPPED(st)) {
+				t->stopped = true;
+			} else if (r == t->tid || (r < 0 && errno == ECHILD)) {
+				t->attached = false;	/* exited */
+			} else {
+				pending++;
+			}
+		}
+		if (!pending || now_ms() >= deadline)
+			break;
+		usleep(200);
+	}
+	for (size_t i = 0; i < f->n; i++)
+		if (f->t[i].attached && !f->t[i].stopped)
+			ld_warn("thread %d of %d did not stop within %u ms (state %c): no registers",
+				f->t[i].tid, f->pid, timeout_ms, f->t[i].state);
+}
+
+int ld_freeze__all(struct ld_freeze *f, pid_t pid, unsigned timeout_ms)
+{
+	int added, rounds = 0;
+
+	memset(f, 0, sizeof(*f));
+	f->pid = pid;
+	/* Threads may be cloned until every thread is stopped: repeat until stable. */
+	do {
+		added = seize_new(f);
+		if (added < 0) {
+			ld_freeze__release(f, 0);
+			return added == -ENOENT ? -ESRCH : added;
+		}
+		wait_stopped(f, timeout_ms);
+	} while (added > 0 && ++rounds < 16);
+	if (!f->n)
+		return -ESRCH;
+	return 0;
+}
+
+void ld_freeze__release(struct ld_freeze *f, pid_t keep)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		struct ld_frozen_thread *t = &f->t[i];
+
+		if (!t->attached || t->tid == keep)
+			continue;
+		/* Signal 0: a SIGSTOP still pending is flushed by the SIGCONT after this. */
+		if (ptrace(PTRACE_DETACH, t->tid, 0, 0) && errno != ESRCH)
+			ld_dbg("detach %d: %s", t->tid, strerror(errno));
+		t->attached = false;
+	}
+}
+
+void ld_freeze__free(struct ld_freeze *f)
+{
+	ld_freeze__release(f, 0);
+	free(f->t);
+	memset(f, 0, sizeof(*f));
+}

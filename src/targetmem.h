@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading and writing another process's memory (process_vm_readv). */
+#ifndef LIVEDUMP_TARGETMEM_H
+#define LIVEDUMP_TARGETMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Bytes readable contiguously from @addr (fewer than @len: the next byte is
+ * on an unreadable page), or a negative errno when none is.
+ */
+long ld_mem_read(pid_t pid, uint64_t addr, void *buf, size_t len);
+/* Reads a NUL-terminated string of at most @size-1 bytes; 0 or -errno. */
+int ld_mem_read_str(pid_t pid, uint64_t addr, char *buf, size_t size);
+int ld_mem_write(pid_t pid, uint64_t addr, const void *buf, size_t len);
+
+#endif
