@@ -19,7 +19,7 @@ endif
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
-CPPFLAGS += -Iinclude -I$(O) -Isrc -D_GNU_SOURCE \
+CPPFLAGS += -Iinclude -iquote src -iquote $(O)/skel -D_GNU_SOURCE \
 	    -DLD_VERSION='"$(VERSION)"' -DLD_LIBDIR='"$(LIBDIR)"'
 LDLIBS   := -lbpf -lelf -ldw -lz -lpthread
 
@@ -46,6 +46,7 @@ PROGS      := $(patsubst tests/progs/%.c,$(O)/tests/%,$(PROG_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNITS      := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 
+.SECONDARY:
 .PHONY: all deps demo test test-unit test-integration install clean
 all: $(O)/livedump $(O)/lib/liblivedump.a $(O)/lib/liblivedump.so $(PROGS) $(UNITS)
 

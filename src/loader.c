@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "livedump.skel.h"
+#include "livedump/records.h"
+#include "loader.h"
+#include "log.h"
+
+struct probe {
+	dev_t dev;
+	ino_t ino;
+	struct bpf_link *link;
+};
+
+struct ld_loader {
+	struct livedump_bpf *skel;
+	struct bpf_link *fork_link, *exit_link;
+	struct ring_buffer *rb;
+	struct probe *probes;
+	size_t nprobes;
+	ld_event_fn fn;
+	void *ctx;
+};
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && ld_log_level < LD_LOG_DEBUG)
+		return 0;
+	if (level == LIBBPF_INFO && ld_log_level < LD_LOG_DEBUG)
+		return 0;
+	fputs("livedump: libbpf: ", stderr);
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct ld_loader *l = ctx;
+
+	return l->fn(l->ctx, data, size);
+}
+
+int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
+{
+	struct ld_loader *l = calloc(1, sizeof(*l));
+	int err;
+
+	*out = NULL;
+	if (!l)
+		return -ENOMEM;
+	libbpf_set_print(libbpf_log);
+	l->skel = livedump_bpf__open();
+	if (!l->skel) {
+		err = -errno;
+		ld_err("cannot open the BPF object: %s", strerror(-err));
+		goto fail;
+	}
+	l->skel->rodata->watch_all = opts->watch_all;
+	l->skel->rodata->collector_tgid = getpid();
+	err = livedump_bpf__load(l->skel);
+	if (err) {
+		ld_err("cannot load the BPF programs: %s%s", strerror(-err),
+		       err == -EPERM ? " (run as root)" : "");
+		goto fail;
+	}
+	l->fork_link = bpf_program__attach(l->skel->progs.ld_fork);
+	l->exit_link = bpf_program__attach(l->skel->progs.ld_exit);
+	if (!l->fork_link || !l->exit_link) {
+		err = -errno;
+		ld_err("cannot attach to sched_process_fork/exit: %s", strerror(-err));
+		goto fail;
+	}
+	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_event, l, NULL);
+	if (!l->rb) {
+		err = -errno;
+		ld_err("cannot open the ring buffer: %s", strerror(-err));
+		goto fail;
+	}
+	*out = l;
+	return 0;
+fail:
+	ld_loader__free(l);
+	return err;
+}
+
+void ld_loader__free(struct ld_loader *l)
+{
+	if (!l)
+		return;
+	ring_buffer__free(l->rb);
+	for (size_t i = 0; i < l->nprobes; i++)
+		bpf_link__destroy(l->probes[i].link);
+	free(l->probes);
+	bpf_link__destroy(l->fork_link);
+	bpf_link__destroy(l->exit_link);
+	livedump_bpf__destroy(l->skel);
+	free(l);
+}
+
+int ld_loader__attach_trigger(struct ld_loader *l, const char *path, const char *shown)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = LD_FIRE_SYMBOL);
+	struct bpf_link *link;
+	struct probe *v;
+	struct stat st;
+
+	if (stat(path, &st)) {
+		ld_err("cannot attach uprobe to %s:%s: %s", shown, LD_FIRE_SYMBOL, strerror(errno));
+		return -errno;
+	}
+	for (size_t i = 0; i < l->nprobes; i++)
+		if (l->probes[i].dev == st.st_dev && l->probes[i].ino == st.st_ino)
+			return 0;
+	link = bpf_program__attach_uprobe_opts(l->skel->progs.ld_app_fire, -1, path, 0, &uo);
+	if (!link) {
+		int err = -errno;
+
+		ld_err("cannot attach uprobe to %s:%s: %s", shown, LD_FIRE_SYMBOL,
+		       err == -ENOENT ? "symbol not found" : strerror(-err));
+		return err;
+	}
+	v = realloc(l->probes, (l->nprobes + 1) * sizeof(*v));
+	if (!v) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
+	}
+	l->probes = v;
+	v[l->nprobes++] = (struct probe){ st.st_dev, st.st_ino, link };
+	ld_info("attached uprobe %s:%s", shown, LD_FIRE_SYMBOL);
+	return 0;
+}
+
+size_t ld_loader__nprobes(const struct ld_loader *l)
+{
+	return l->nprobes;
+}
+
+int ld_loader__watch_pid(struct ld_loader *l, pid_t pid)
+{
+	__u32 key = pid, one = 1;
+
+	if (bpf_map__update_elem(l->skel->maps.watched_pids, &key, sizeof(key), &one,
+				 sizeof(one), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int ld_loader__watch_exe(struct ld_loader *l, const char *path)
+{
+	struct ld_exe_key key = { 0 };
+	__u32 one = 1;
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	/* The kernel keeps s_dev as MKDEV(): 20 bits of minor. */
+	key.dev = ((__u64)major(st.st_dev) << 20) | minor(st.st_dev);
+	key.ino = st.st_ino;
+	if (bpf_map__update_elem(l->skel->maps.watched_exes, &key, sizeof(key), &one,
+				 sizeof(one), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+void ld_loader__thawed(struct ld_loader *l, pid_t pid)
+{
+	__u32 key = pid;
+
+	bpf_map__delete_elem(l->skel->maps.frozen, &key, sizeof(key), 0);
+}
+
+int ld_loader__frozen_fd(const struct ld_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.frozen);
+}
+
+int ld_loader__poll(struct ld_loader *l, int timeout_ms, ld_event_fn fn, void *ctx)
+{
+	l->fn = fn;
+	l->ctx = ctx;
+	return ring_buffer__poll(l->rb, timeout_ms);
+}

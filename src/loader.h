@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Loading and attaching livedump's BPF detectors (libbpf skeleton):
+ * open -> configure rodata -> load -> attach, and one cleanup path.
+ */
+#ifndef LIVEDUMP_LOADER_H
+#define LIVEDUMP_LOADER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct ld_loader;
+
+struct ld_loader_opts {
+	bool watch_all;		/* every process that reaches a probe */
+};
+
+int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out);
+void ld_loader__free(struct ld_loader *l);
+
+/*
+ * Puts the trigger uprobe on LD_FIRE_SYMBOL in @path (once per file).
+ * @shown is the name used in messages.  0, or -errno with a message logged.
+ */
+int ld_loader__attach_trigger(struct ld_loader *l, const char *path, const char *shown);
+size_t ld_loader__nprobes(const struct ld_loader *l);
+
+int ld_loader__watch_pid(struct ld_loader *l, pid_t pid);
+int ld_loader__watch_exe(struct ld_loader *l, const char *path);
+
+/* The process was resumed: forget that BPF froze it. */
+void ld_loader__thawed(struct ld_loader *l, pid_t pid);
+/* fd of the map of frozen processes, for the guard. */
+int ld_loader__frozen_fd(const struct ld_loader *l);
+
+/* Ring buffer: fn gets every record; returns events consumed or -errno. */
+typedef int (*ld_event_fn)(void *ctx, void *data, size_t size);
+int ld_loader__poll(struct ld_loader *l, int timeout_ms, ld_event_fn fn, void *ctx);
+
+#endif
