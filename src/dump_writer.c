@@ -78,7 +78,7 @@ void ld_notes__free(struct ld_notes *n)
 struct file_sink {
 	struct ld_sink base;
 	int dirfd, fd;
-	char *tmpname, *name, *path;
+	char *tmpname, *name, *path, *orig, *dir;
 };
 
 static int file_write(struct ld_sink *s, enum ld_write_kind kind, uint64_t off,
@@ -103,15 +103,37 @@ static int file_write(struct ld_sink *s, enum ld_write_kind kind, uint64_t off,
 	return 0;
 }
 
+/* NAME.core -> NAME-SEQ.core, from the name the sink was created with. */
+static int next_name(struct file_sink *fs, unsigned seq)
+{
+	const char *dot = strrchr(fs->orig, '.');
+	int stem = dot && !strcmp(dot, ".core") ? (int)(dot - fs->orig) : (int)strlen(fs->orig);
+	char *name, *path;
+
+	if (asprintf(&name, "%.*s-%u%s", stem, fs->orig, seq, fs->orig + stem) < 0)
+		return errno = ENOMEM;
+	if (asprintf(&path, "%s/%s", fs->dir, name) < 0) {
+		free(name);
+		return errno = ENOMEM;
+	}
+	free(fs->name);
+	free(fs->path);
+	fs->name = name;
+	fs->path = path;
+	return 0;
+}
+
 static int file_commit(struct ld_sink *s)
 {
 	struct file_sink *fs = (struct file_sink *)s;
 
 	if (fsync(fs->fd))
 		return -errno;
-	/* Never replace an existing dump: link() fails with EEXIST. */
-	if (linkat(fs->dirfd, fs->tmpname, fs->dirfd, fs->name, 0))
-		return -errno;
+	/* Never replace an existing dump: link() fails with EEXIST; try NAME-2... */
+	for (unsigned seq = 2; linkat(fs->dirfd, fs->tmpname, fs->dirfd, fs->name, 0); seq++) {
+		if (errno != EEXIST || seq > 9999 || next_name(fs, seq))
+			return -errno;
+	}
 	unlinkat(fs->dirfd, fs->tmpname, 0);
 	fsync(fs->dirfd);
 	return 0;
@@ -128,6 +150,8 @@ static void file_free(struct ld_sink *s)
 	free(fs->tmpname);
 	free(fs->name);
 	free(fs->path);
+	free(fs->orig);
+	free(fs->dir);
 	free(fs);
 }
 
@@ -155,7 +179,8 @@ struct ld_sink *ld_file_sink__new(const char *dir, const char *name)
 	fs->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fs->dirfd < 0 ||
 	    asprintf(&fs->tmpname, ".%s.tmp", name) < 0 ||
-	    !(fs->name = strdup(name)) ||
+	    !(fs->name = strdup(name)) || !(fs->orig = strdup(name)) ||
+	    !(fs->dir = strdup(dir)) ||
 	    asprintf(&fs->path, "%s/%s", dir, name) < 0)
 		goto fail;
 	fs->fd = openat(fs->dirfd, fs->tmpname,

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+/* livedump capture -p PID: an immediate dump through the same pipeline. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "commands.h"
+#include "dumper.h"
+#include "log.h"
+#include "outdir.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: livedump capture -p PID [--full] [-o DIR] [--name NAME]\n"
+"Dump a running process now: it is stopped for the capture and runs again after.\n"
+"  -p, --pid PID      the process\n"
+"      --full         all memory (default: mini dump: threads, stacks, regions)\n"
+"  -o, --output DIR   where the dump goes (default %s)\n"
+"      --name NAME    component name recorded in the dump (default: manual)\n",
+		LD_DEFAULT_OUTDIR);
+}
+
+int cmd_capture(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "full", no_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct ld_capture_opts o = { .type = LD_CAPTURE_MINI, .issue = LD_ISSUE_MANUAL,
+				     .rule = "manual" };
+	const char *outdir = LD_DEFAULT_OUTDIR;
+	struct ld_dump_result res;
+	long pid = 0;
+	char *end;
+	int c, err;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			pid = strtol(optarg, &end, 10);
+			if (*end || pid <= 0 || pid > 0x3fffffff) {
+				ld_err("-p %s: not a process id", optarg);
+				return 2;
+			}
+			break;
+		case 'f':
+			o.type = LD_CAPTURE_FULL;
+			break;
+		case 'o':
+			outdir = optarg;
+			break;
+		case 'n':
+			o.rule = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!pid || optind < argc) {
+		ld_err(pid ? "unexpected argument '%s'" : "which process? give -p PID",
+		       pid ? argv[optind] : "");
+		usage(stderr);
+		return 2;
+	}
+	err = ld_outdir_prepare(outdir);
+	if (err) {
+		ld_err("cannot use output directory %s: %s", outdir, strerror(-err));
+		return 1;
+	}
+	err = ld_dump_process(pid, pid, &o, outdir, &res);
+	if (err) {
+		ld_err("cannot dump pid %ld: %s", pid,
+		       err == -ESRCH ? "no such process" :
+		       err == -EPERM ? "not permitted (run as root, or check ptrace_scope)" :
+		       strerror(-err));
+		return 1;
+	}
+	ld_dump_result__print(&res);
+	free(res.path);
+	return 0;
+}

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dumper.h"
+#include "log.h"
+#include "outdir.h"
+
+int ld_dump_process(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
+		    const char *outdir, struct ld_dump_result *res)
+{
+	struct ld_capture *c;
+	char name[256];
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	err = ld_capture__new(pid, tid, opts, &c);
+	if (err)
+		return err;
+	snprintf(res->comm, sizeof(res->comm), "%s", ld_capture__comm(c));
+	if (opts->type != LD_CAPTURE_FULL)
+		ld_capture__resume(c);
+	ld_dump_name(name, sizeof(name), opts->issue_time_ns ? opts->issue_time_ns
+							     : ld_now_realtime_ns(),
+		     opts->rule, res->comm, pid, 0);
+	err = ld_capture__write(c, outdir, name, &res->path, &res->stats);
+	ld_capture__resume(c);
+	res->pause_ns = ld_capture__pause_ns(c);
+	res->nthreads = ld_capture__nthreads(c);
+	res->nregions = ld_capture__nregions(c);
+	ld_capture__finish(c, err ? err : 1);
+	ld_capture__free(c);
+	return err;
+}
+
+void ld_dump_result__print(const struct ld_dump_result *r)
+{
+	printf("dump: %s (%.1f KiB, %zu threads, %zu regions, paused %.3f ms%s)\n", r->path,
+	       r->stats.file_size / 1024.0, r->nthreads, r->nregions, r->pause_ns / 1e6,
+	       r->stats.nunreadable ? ", some pages unreadable" : "");
+	fflush(stdout);
+}

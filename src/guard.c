@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "guard.h"
+#include "log.h"
+
+void ld_thaw_frozen(int map_fd)
+{
+	__u32 key, next;
+	__u32 *prev = NULL;
+
+	while (!bpf_map_get_next_key(map_fd, prev, &next)) {
+		/* A process that exited meanwhile gives ESRCH: nothing to do. */
+		kill((pid_t)next, SIGCONT);
+		key = next;
+		prev = &key;
+	}
+}
+
+static void __attribute__((noreturn)) guard_main(int rfd, int map_fd)
+{
+	char c;
+
+	prctl(PR_SET_NAME, "livedump-guard");
+	/* ^C in the terminal is for the collector, which then exits cleanly. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	setsid();
+	/* Nothing is ever written: read returns when the last writer is gone. */
+	while (read(rfd, &c, 1) < 0 && errno == EINTR)
+		;
+	ld_thaw_frozen(map_fd);
+	_exit(0);
+}
+
+pid_t ld_guard__start(int frozen_map_fd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		close(p[0]);
+		close(p[1]);
+		return err;
+	}
+	if (pid == 0) {
+		close(p[1]);
+		/* Hold nothing else of the collector's: only the pipe and the map. */
+		int lo = p[0] < frozen_map_fd ? p[0] : frozen_map_fd;
+		int hi = p[0] < frozen_map_fd ? frozen_map_fd : p[0];
+
+		close_range(3, lo - 1, 0);
+		close_range(lo + 1, hi - 1, 0);
+		close_range(hi + 1, ~0U, 0);
+		guard_main(p[0], frozen_map_fd);
+	}
+	close(p[0]);
+	/* p[1] stays open for the collector's lifetime; the kernel closes it on death. */
+	return pid;
+}
