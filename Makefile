@@ -86,9 +86,9 @@ $(O)/lib/liblivedump.so: $(LIBSO)
 
 # Test programs link the shared library (found through RUNPATH) unless
 # their name says static.
-$(O)/tests/%_static: tests/progs/%_static.c $(O)/lib/liblivedump.a | $(O)/tests
+$(O)/tests/%_static: tests/progs/%_static.c tests/progs/%.c $(O)/lib/liblivedump.a | $(O)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(WARN) $< $(O)/lib/liblivedump.a -lpthread -o $@
+	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(WARN) -static $< $(O)/lib/liblivedump.a -lpthread -o $@
 
 $(O)/tests/%: tests/progs/%.c $(O)/lib/liblivedump.so | $(O)/tests
 	$(call msg,CC,$@)
