@@ -38,3 +38,26 @@ assert_eq() {	# expected actual what
 assert_grep() {	# pattern file what
 	grep -qE -- "$1" "$2" || { sed 's/^/    /' "$2" >&2; fail "$3: no match for /$1/ in $2"; }
 }
+
+# gdb_bt EXE CORE > file: every thread's backtrace, gdb's chatter removed
+gdb_bt() {
+	gdb -nx -batch -ex 'set auto-load off' -ex 'thread apply all bt' "$1" "$2" 2>&1 |
+		grep -E '^(#|Thread )'
+}
+
+# start_bg OUTFILE CMD... : run CMD in the background, pid in $BG_PID
+start_bg() {
+	local out=$1
+	shift
+	"$@" >"$out" 2>&1 &
+	BG_PID=$!
+	track "$BG_PID"
+}
+
+# The only .core file in DIR (fails unless there is exactly one).
+only_dump() {
+	local n
+	n=$(find "$1" -maxdepth 1 -name '*.core' | wc -l)
+	[ "$n" = 1 ] || { ls -la "$1" >&2; fail "expected exactly one dump in $1, found $n"; }
+	find "$1" -maxdepth 1 -name '*.core'
+}
