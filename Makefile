@@ -48,7 +48,8 @@ UNITS      := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 
 .SECONDARY:
 .PHONY: all deps demo test test-unit test-integration install clean
-all: $(O)/livedump $(O)/lib/liblivedump.a $(O)/lib/liblivedump.so $(PROGS) $(UNITS)
+all: $(O)/livedump $(O)/lib/liblivedump.a $(O)/lib/liblivedump.so $(PROGS) $(UNITS) \
+     $(O)/examples/demo
 
 deps:
 	$(Q)./scripts/deps.sh
@@ -95,11 +96,16 @@ $(O)/tests/%: tests/progs/%.c $(O)/lib/liblivedump.so | $(O)/tests
 	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(WARN) $< -L$(O)/lib -llivedump -lpthread \
 		-Wl,-rpath,'$$ORIGIN/../lib' -o $@
 
+$(O)/examples/demo: examples/demo.c $(O)/lib/liblivedump.so | $(O)/examples
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(WARN) $< -L$(O)/lib -llivedump -lpthread \
+		-Wl,-rpath,'$$ORIGIN/../lib' -o $@
+
 $(O)/tests/unit/%: tests/unit/%.c $(CORE_OBJS) $(CLIENT_OBJS) | $(O)/tests/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< $(CORE_OBJS) $(CLIENT_OBJS) $(LDLIBS) -lcmocka -o $@
 
-$(O)/bpf $(O)/skel $(O)/src/client $(O)/lib $(O)/tests $(O)/tests/unit:
+$(O)/bpf $(O)/skel $(O)/src/client $(O)/lib $(O)/tests $(O)/tests/unit $(O)/examples:
 	$(Q)mkdir -p $@
 
 demo: deps
