@@ -21,7 +21,7 @@ WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CPPFLAGS += -Iinclude -iquote src -iquote $(O)/skel -D_GNU_SOURCE \
 	    -DLD_VERSION='"$(VERSION)"' -DLD_LIBDIR='"$(LIBDIR)"'
-LDLIBS   := -lbpf -lelf -ldw -lz -lpthread
+LDLIBS   := -lbpf -lelf -lz -lpthread
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ \
 	      -Ivmlinux/$(ARCH) -Iinclude -Wall -Werror
