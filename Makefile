@@ -24,7 +24,8 @@ CPPFLAGS += -Iinclude -iquote src -iquote $(O)/skel -D_GNU_SOURCE \
 LDLIBS   := -lbpf -lelf -lz -lpthread
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ \
-	      -Ivmlinux/$(ARCH) -Iinclude -Wall -Werror
+	      -Ivmlinux/$(ARCH) -Iinclude -Wall -Werror \
+	      -idirafter /usr/include/$(shell $(CC) -dumpmachine)
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))

@@ -8,7 +8,7 @@ filter=${2:-}
 top=$(cd "$(dirname "$0")/.." && pwd)
 export LD_BUILD=$O LD_TOP=$top
 logdir=$O/test-logs
-mkdir -p "$logdir"
+mkdir -p "$logdir/unit" "$logdir/integration"
 pass=0 fail=0 skip=0 failed="" skipped=""
 
 run() {	# name command...
