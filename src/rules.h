@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Trigger rules: one grammar for `-e RULE` and rule files (docs/rules.md).
+ *
+ *   NAME on ISSUE [ISSUE-PARAMS] [where FILTERS] [capture WHAT] [limit LIMITS]
+ *
+ * The parser turns text into struct ld_rule; the collector compiles the
+ * rules into BPF maps (cheap conditions, filters, limits) and makes the
+ * final decision in user space.
+ */
+#ifndef LIVEDUMP_RULES_H
+#define LIVEDUMP_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "dumpfmt.h"
+
+#define LD_RULE_NAME_MAX	64
+#define LD_RULE_LIST_MAX	16	/* values in one list (pid=1,2,3 ...) */
+#define LD_MAX_RULES		64
+
+enum ld_detector {
+	LD_DET_NONE = 0,
+	LD_DET_APP,		/* livedump_trigger() */
+	/* later: signal, abort, exit, oom, threshold, syscall, block, uprobe, usdt, kprobe */
+};
+
+/* An inclusive range; a single value has lo == hi. */
+struct ld_range64 {
+	uint64_t lo, hi;
+};
+
+struct ld_app_params {
+	struct ld_range64 codes[LD_RULE_LIST_MAX];	/* none: every code */
+	unsigned ncodes;
+	struct ld_range64 params[LD_RULE_LIST_MAX];	/* none: every param */
+	unsigned nparams;
+};
+
+struct ld_rule_filters {
+	uint32_t pids[LD_RULE_LIST_MAX];
+	unsigned npids;
+	char comms[LD_RULE_LIST_MAX][16];		/* exact, as in /proc/PID/comm */
+	unsigned ncomms;
+	char *exes[LD_RULE_LIST_MAX];			/* absolute paths */
+	unsigned nexes;
+	char *cgroups[LD_RULE_LIST_MAX];		/* cgroup v2 path prefixes, e.g. /system.slice */
+	unsigned ncgroups;
+	uint32_t uids[LD_RULE_LIST_MAX];
+	unsigned nuids;
+};
+
+struct ld_rule_capture {
+	enum ld_capture_type type;	/* default: mini where the detector allows it */
+	unsigned history;		/* flight recorder depth; 0 = default */
+	uint64_t stack;			/* bytes of each thread's stack; 0 = default */
+	bool no_regions;		/* regions=no */
+};
+
+struct ld_rule_limits {
+	uint64_t total;			/* dumps for the rule in all; 0 = no limit */
+	uint64_t rate_n;		/* at most rate_n per rate_window_ns ... */
+	uint64_t rate_window_ns;	/* ... 0 = no rate limit */
+	uint64_t cooldown_ns;		/* per process; 0 = none */
+};
+
+struct ld_rule {
+	char name[LD_RULE_NAME_MAX];
+	bool name_generated;		/* -e without a name */
+	enum ld_detector detector;
+	union {
+		struct ld_app_params app;
+	} p;
+	struct ld_rule_filters where;
+	struct ld_rule_capture capture;
+	struct ld_rule_limits limit;
+	char origin[256];		/* "rules.conf:3" or "-e #1" */
+};
+
+struct ld_ruleset {
+	struct ld_rule *v;
+	size_t n;
+};
+
+/*
+ * Diagnostics: every error is one line "ORIGIN:LINE:COL: message" with what
+ * was found and what was expected.
+ */
+struct ld_diag {
+	char **msgs;
+	size_t n;
+};
+void ld_diag__free(struct ld_diag *d);
+
+/*
+ * Parse rules from a file or from one -e argument (@origin names it in
+ * messages, e.g. "-e #2").  Rules are appended to @rs.  Returns the number
+ * of errors added to @diag (0: all good), or a negative errno when the
+ * file cannot be read.  Duplicate names across everything parsed into the
+ * same ruleset are errors.
+ */
+int ld_rules_parse_file(struct ld_ruleset *rs, const char *path, struct ld_diag *diag);
+int ld_rules_parse_string(struct ld_ruleset *rs, const char *text, const char *origin,
+			  struct ld_diag *diag);
+void ld_ruleset__free(struct ld_ruleset *rs);
+
+/* The rule in the grammar's canonical text form (for messages and `rules check -v`). */
+int ld_rule__format(const struct ld_rule *r, char *buf, size_t size);
+
+const char *ld_detector_name(enum ld_detector d);
+
+#endif
