@@ -51,16 +51,23 @@ struct {
 	__type(value, __u64);
 } frozen SEC(".maps");
 
-static __always_inline bool ld_exe_watched(struct task_struct *task)
+/* Identifies the executable of @task; false for kernel threads. */
+static __always_inline bool ld_task_exe_key(struct task_struct *task, struct ld_exe_key *key)
 {
-	struct ld_exe_key key = {};
 	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
 
 	if (!exe)
 		return false;
-	key.ino = BPF_CORE_READ(exe, f_inode, i_ino);
-	key.dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
-	return bpf_map_lookup_elem(&watched_exes, &key) != NULL;
+	key->ino = BPF_CORE_READ(exe, f_inode, i_ino);
+	key->dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
+	return true;
+}
+
+static __always_inline bool ld_exe_watched(struct task_struct *task)
+{
+	struct ld_exe_key key = {};
+
+	return ld_task_exe_key(task, &key) && bpf_map_lookup_elem(&watched_exes, &key);
 }
 
 static __always_inline bool ld_current_watched(void)
@@ -74,17 +81,20 @@ static __always_inline bool ld_current_watched(void)
 	return ld_exe_watched(bpf_get_current_task_btf());
 }
 
-static __always_inline void ld_event_init(struct ld_event_hdr *hdr, __u32 type, __u32 size)
+static __always_inline void ld_event_init(struct ld_event_hdr *hdr, __u32 type, __u32 size,
+					  __u64 now)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
 	hdr->type = type;
 	hdr->size = size;
-	hdr->ktime_ns = bpf_ktime_get_ns();
+	hdr->ktime_ns = now;
 	hdr->pid = id >> 32;
 	hdr->tid = (__u32)id;
 	hdr->flags = 0;
 	hdr->cpu = bpf_get_smp_processor_id();
+	hdr->rule = 0;
+	hdr->verdict = LD_VERDICT_DUMP;
 	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
 }
 

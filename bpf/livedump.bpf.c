@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /* livedump's detectors: the application trigger and process tracking. */
-#include "common.bpf.h"
+#include "rules.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -11,19 +11,28 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 SEC("uprobe")
 int BPF_KPROBE(ld_app_fire, struct ld_trigger_req *ureq)
 {
+	struct ld_match m = {};
+	struct ld_trigger_req req;
 	struct ld_app_trigger *e;
 	__u32 n;
 
 	if (!ld_current_watched())
 		return 0;
+	if (bpf_probe_read_user(&req, sizeof(req), ureq))
+		return 0;
+	m.code = req.code;
+	m.param = req.param;
+	if (!ld_rules_match(LD_DET_APP, &m))
+		return 0;	/* no rule wants it: nothing leaves the kernel */
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e)
 		return 0;	/* ring full: the call returns 0, nothing frozen */
-	ld_event_init(&e->hdr, LD_EV_APP_TRIGGER, sizeof(*e));
+	ld_event_init(&e->hdr, LD_EV_APP_TRIGGER, sizeof(*e), m.now);
+	e->hdr.rule = m.rule;
+	e->hdr.verdict = m.verdict;
 	e->req_addr = (__u64)ureq;
-	if (bpf_probe_read_user(&e->req, sizeof(e->req), ureq))
-		__builtin_memset(&e->req, 0, sizeof(e->req));
+	e->req = req;
 	bpf_probe_read_kernel(&e->regs, sizeof(e->regs), ctx);
 
 	n = e->req.nblobs;
@@ -34,7 +43,8 @@ int BPF_KPROBE(ld_app_fire, struct ld_trigger_req *ureq)
 		n = 0;
 	e->req.nblobs = n;
 
-	ld_freeze_current(&e->hdr);
+	if (m.verdict == LD_VERDICT_DUMP && (m.flags & LD_BR_MEMORY))
+		ld_freeze_current(&e->hdr);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

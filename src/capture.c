@@ -163,6 +163,7 @@ static int collect_regions(struct ld_capture *c, struct ld_memplan *plan)
 			nr->flags |= LD_REG_UNREADABLE;
 			c->hdr_flags |= LD_HDR_UNREADABLE;
 		}
+		plan->prio = LD_PRIO_ESSENTIAL;
 		ld_memplan__add(plan, nr->addr, nr->len);
 	}
 	free(r);
@@ -216,12 +217,14 @@ static void plan_stacks(struct ld_capture *c, struct ld_memplan *plan)
 		hi = sp + max < m->end ? sp + max : m->end;
 		t->stack_lo = lo;
 		t->stack_hi = hi;
+		plan->prio = t->trigger ? LD_PRIO_ESSENTIAL : LD_PRIO_CONTEXT;
 		ld_memplan__add(plan, lo, hi - lo);
 	}
 }
 
 static void plan_full(struct ld_capture *c, struct ld_memplan *plan)
 {
+	plan->prio = LD_PRIO_BULK;
 	for (size_t i = 0; i < c->maps.n; i++)
 		ld_memplan__add(plan, c->maps.v[i].start, c->maps.v[i].end - c->maps.v[i].start);
 }
@@ -275,6 +278,34 @@ static int buffer_segments(struct ld_capture *c)
 	return 0;
 }
 
+static bool covered(const struct ld_capture *c, uint64_t addr, uint64_t len)
+{
+	for (size_t i = 0; i < c->nsegs && len; i++) {
+		const struct ld_seg *s = &c->segs[i];
+
+		if (addr >= s->vaddr && addr < s->vaddr + s->len) {
+			uint64_t n = s->vaddr + s->len - addr;
+
+			n = n < len ? n : len;
+			addr += n;
+			len -= n;
+		}
+	}
+	return len == 0;
+}
+
+/* A size limit left memory out: say so, and which regions lost bytes. */
+static void mark_cut(struct ld_capture *c)
+{
+	c->hdr_flags |= LD_HDR_SIZE_LIMIT;
+	for (size_t i = 0; i < c->nregions; i++) {
+		struct ld_note_region *r = &c->regions[i];
+
+		if (!(r->flags & LD_REG_EXCLUDED) && !covered(c, r->addr, r->len))
+			r->flags |= LD_REG_TRUNCATED;
+	}
+}
+
 static int collect(struct ld_capture *c)
 {
 	struct ld_memplan plan = { 0 };
@@ -298,6 +329,8 @@ static int collect(struct ld_capture *c)
 		ld_memplan__debug_meta(&plan, c->pid, &c->maps, c->auxv, c->auxv_len);
 	}
 	err = ld_memplan__segments(&plan, &c->maps, &c->segs, &c->nsegs);
+	if (!err && c->opts.max_memory && ld_memplan__limit(c->segs, &c->nsegs, c->opts.max_memory))
+		mark_cut(c);
 	if (!err && c->opts.type != LD_CAPTURE_FULL)
 		err = buffer_segments(c);
 out:
@@ -330,12 +363,21 @@ int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 	c->mono_start = clock_ns(CLOCK_MONOTONIC);
 	c->t_issue = opts->issue_time_ns ? opts->issue_time_ns : c->t_start;
 
-	err = ld_freeze__all(&c->fz, pid, opts->stop_timeout_ms ? opts->stop_timeout_ms
-								 : STOP_TIMEOUT_MS);
-	if (!err) {
-		ld_proc_task_info(pid, pid, &c->pinfo);
-		test_delay();
-		err = collect(c);
+	if (opts->type == LD_CAPTURE_CONTEXT) {
+		/* The kernel's record is the dump: the process is neither stopped nor read. */
+		err = ld_proc_task_info(pid, pid, &c->pinfo);
+		if (!err)
+			collect_files(c);
+		if (err == -ENOENT)
+			err = 0;	/* gone already: the record still stands */
+	} else {
+		err = ld_freeze__all(&c->fz, pid, opts->stop_timeout_ms ? opts->stop_timeout_ms
+									 : STOP_TIMEOUT_MS);
+		if (!err) {
+			ld_proc_task_info(pid, pid, &c->pinfo);
+			test_delay();
+			err = collect(c);
+		}
 	}
 	if (err) {
 		ld_capture__free(c);
@@ -414,6 +456,18 @@ int ld_capture__write(struct ld_capture *c, const char *dir, const char *name,
 	*path = strdup(ld_file_sink__path(sink));
 	sink->ops->free(sink);
 out:
+	ld_notes__free(&notes);
+	return err;
+}
+
+int ld_capture__size(const struct ld_capture *c, uint64_t *size)
+{
+	struct ld_notes notes = { 0 };
+	struct ld_dump_desc d = { .notes = &notes, .segs = c->segs, .nsegs = c->nsegs };
+	int err = ld_capture__notes(c, &notes);
+
+	if (!err)
+		*size = ld_dump_size(&d);
 	ld_notes__free(&notes);
 	return err;
 }

@@ -35,6 +35,7 @@ struct ld_capture_opts {
 	bool frozen_by_bpf;		/* SIGSTOP was sent: SIGCONT on resume */
 	bool no_regions;		/* leave registered regions out */
 	uint64_t stack_max;		/* bytes per thread stack; 0 = default */
+	uint64_t max_memory;		/* cut the dump's memory to this (least important first); 0 = none */
 	unsigned stop_timeout_ms;	/* per thread; 0 = default */
 	struct ld_symcache *symcache;	/* NULL: a private one */
 };
@@ -51,6 +52,9 @@ int ld_capture__write(struct ld_capture *c, const char *dir, const char *name,
 		      char **path, struct ld_write_stats *stats);
 void ld_capture__finish(struct ld_capture *c, int status);
 void ld_capture__free(struct ld_capture *c);
+
+/* The size the dump file will have. */
+int ld_capture__size(const struct ld_capture *c, uint64_t *size);
 
 /* For messages and file names. */
 const char *ld_capture__comm(const struct ld_capture *c);

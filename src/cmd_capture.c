@@ -78,7 +78,7 @@ int cmd_capture(int argc, char **argv)
 		ld_err("cannot use output directory %s: %s", outdir, strerror(-err));
 		return 1;
 	}
-	err = ld_dump_process(pid, pid, &o, outdir, &res);
+	err = ld_dump_process(pid, pid, &o, outdir, NULL, NULL, &res);
 	if (err) {
 		ld_err("cannot dump pid %ld: %s", pid,
 		       err == -ESRCH ? "no such process" :

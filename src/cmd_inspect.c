@@ -77,7 +77,7 @@ static void put_safe(FILE *f, const char *s, size_t max)
 	}
 }
 
-static const char *hdr_flag_names[] = { "cut_by_limit", "unreadable", "no_registry" };
+static const char *hdr_flag_names[] = { "size_limit", "unreadable", "no_registry" };
 static const char *thr_flag_names[] = { "trigger", "no_regs" };
 static const char *reg_flag_names[] = { "unreadable", "truncated", "excluded" };
 

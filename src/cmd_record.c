@@ -10,9 +10,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "capture.h"
+#include <glob.h>
+#include "collector.h"
 #include "commands.h"
-#include "dumper.h"
 #include "elfsym.h"
 #include "guard.h"
 #include "libresolve.h"
@@ -21,8 +21,10 @@
 #include "log.h"
 #include "outdir.h"
 #include "proc.h"
+#include "rules.h"
 
 #define MAX_TARGETS 64
+#define RULES_DIR "/etc/livedump/rules.d"
 
 struct record_opts {
 	const char *outdir;
@@ -32,18 +34,23 @@ struct record_opts {
 	size_t nexes;
 	const char *libs[MAX_TARGETS];
 	size_t nlibs;
+	const char *exprs[LD_MAX_RULES];
+	size_t nexprs;
+	const char *files[LD_MAX_RULES];
+	size_t nfiles;
 	bool all, full;
 	uint64_t stack_max;
+	struct ld_limits limits;
 	char **cmd;
 };
 
 struct collector {
 	const struct record_opts *o;
+	struct ld_ruleset rules;
 	struct ld_loader *loader;
+	struct ld_collector *col;
 	struct ld_symcache *symcache;
 	pid_t child;
-	unsigned long triggers, dumps, failed;
-	uint64_t bytes;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -57,7 +64,12 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: livedump record [OPTIONS] [-- COMMAND [ARGS...]]\n"
-"Watch processes and write a live dump each time one calls livedump_trigger().\n"
+"Watch processes and write a live dump each time one of them hits a rule.\n"
+"\n"
+"Rules (docs/rules.md); without -e or -r: %s/*.rules if any, else\n"
+"the rule 'app on app capture mini':\n"
+"  -e, --rule RULE      a rule, e.g. -e 'on app code=0x10-0x1f limit 3/10m' (repeatable)\n"
+"  -r, --rules FILE     a rule file (repeatable)\n"
 "\n"
 "What to watch (at least one):\n"
 "  -p, --pid PID        a running process (repeatable)\n"
@@ -69,9 +81,13 @@ static void usage(FILE *f)
 "\n"
 "Options:\n"
 "  -o, --output DIR     where dumps go (default %s, created 0700)\n"
-"      --full           dump all memory instead of a mini dump\n"
-"      --stack SIZE     bytes of each thread's stack in a mini dump (default 256K)\n"
-"  -h, --help           this text\n", LD_DEFAULT_OUTDIR);
+"      --full           the built-in rule takes full dumps\n"
+"      --stack SIZE     bytes of each thread's stack when the rule does not say\n"
+"                       (default 256K)\n"
+"      --max-use SIZE   stop writing dumps when those in DIR take SIZE\n"
+"      --keep-free SIZE leave SIZE free on DIR's file system\n"
+"      --max-dump SIZE  cut each dump's memory to SIZE (least important first)\n"
+"  -h, --help           this text\n", RULES_DIR, LD_DEFAULT_OUTDIR);
 }
 
 /* "256K", "1M", "4096": bytes. */
@@ -97,8 +113,13 @@ static int parse_size(const char *s, uint64_t *out)
 
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
-	enum { OPT_FULL = 256, OPT_LIB, OPT_STACK };
+	enum { OPT_FULL = 256, OPT_LIB, OPT_STACK, OPT_MAX_USE, OPT_KEEP_FREE, OPT_MAX_DUMP };
 	static const struct option longopts[] = {
+		{ "rule", required_argument, NULL, 'e' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "max-use", required_argument, NULL, OPT_MAX_USE },
+		{ "keep-free", required_argument, NULL, OPT_KEEP_FREE },
+		{ "max-dump", required_argument, NULL, OPT_MAX_DUMP },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "exe", required_argument, NULL, 'x' },
 		{ "all", no_argument, NULL, 'a' },
@@ -113,11 +134,39 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 
 	o->outdir = LD_DEFAULT_OUTDIR;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:x:ao:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:x:ao:e:r:h", longopts, NULL)) != -1) {
+		const char *what = NULL;
+		uint64_t *size = NULL;
 		char *end;
 		long pid;
 
 		switch (c) {
+		case 'e':
+			if (o->nexprs == LD_MAX_RULES)
+				return ld_err("too many -e (at most %d)", LD_MAX_RULES), -E2BIG;
+			o->exprs[o->nexprs++] = optarg;
+			break;
+		case 'r':
+			if (o->nfiles == LD_MAX_RULES)
+				return ld_err("too many -r (at most %d)", LD_MAX_RULES), -E2BIG;
+			o->files[o->nfiles++] = optarg;
+			break;
+		case OPT_MAX_USE:
+			size = &o->limits.max_use;
+			what = "max-use";
+			/* fall through */
+		case OPT_KEEP_FREE:
+			size = size ? size : &o->limits.keep_free;
+			what = what ? what : "keep-free";
+			/* fall through */
+		case OPT_MAX_DUMP:
+			size = size ? size : &o->limits.max_dump;
+			what = what ? what : "max-dump";
+			if (parse_size(optarg, size) || !*size) {
+				ld_err("--%s %s: expected a size like 512K, 100M or 2G", what, optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'p':
 			pid = strtol(optarg, &end, 10);
 			if (*end || pid <= 0 || pid > 0x3fffffff) {
@@ -163,11 +212,67 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	}
 	if (optind < argc)
 		o->cmd = argv + optind;
-	if (!o->npids && !o->nexes && !o->all && !o->cmd && !o->nlibs) {
-		ld_err("nothing to watch: give -p PID, -x EXE, --all or -- COMMAND");
-		usage(stderr);
+	if (o->full && (o->nexprs || o->nfiles)) {
+		ld_err("--full only changes the built-in rule: write 'capture full' in your rules");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* -e and -r, else the rules directory, else the built-in rule. */
+static int load_rules(struct collector *col)
+{
+	const struct record_opts *o = col->o;
+	struct ld_diag diag = { 0 };
+	int errors = 0;
+	glob_t g = { 0 };
+
+	for (size_t i = 0; i < o->nfiles; i++) {
+		int n = ld_rules_parse_file(&col->rules, o->files[i], &diag);
+
+		if (n < 0) {
+			ld_err("cannot read rules %s: %s", o->files[i], strerror(-n));
+			errors++;
+		} else {
+			errors += n;
+		}
+	}
+	for (size_t i = 0; i < o->nexprs; i++) {
+		char origin[32];
+
+		snprintf(origin, sizeof(origin), "-e #%zu", i + 1);
+		errors += ld_rules_parse_string(&col->rules, o->exprs[i], origin, &diag);
+	}
+	if (!o->nfiles && !o->nexprs) {
+		if (!glob(RULES_DIR "/*.rules", 0, NULL, &g)) {
+			for (size_t i = 0; i < g.gl_pathc; i++) {
+				int n = ld_rules_parse_file(&col->rules, g.gl_pathv[i], &diag);
+
+				errors += n < 0 ? 1 : n;
+			}
+			ld_info("rules from %s: %zu", RULES_DIR, col->rules.n);
+		} else {
+			errors += ld_rules_parse_string(&col->rules, o->full ?
+				"app on app capture full" : "app on app capture mini",
+				"built-in rule", &diag);
+		}
+		globfree(&g);
+	}
+	for (size_t i = 0; i < diag.n; i++)
+		ld_err("%s", diag.msgs[i]);
+	ld_diag__free(&diag);
+	if (errors) {
+		ld_err("%d error%s in the rules: nothing attached", errors, errors == 1 ? "" : "s");
+		return -EINVAL;
+	}
+	if (!col->rules.n) {
+		ld_err("no rules: give -e RULE or -r FILE");
+		return -EINVAL;
+	}
+	/* --stack is the default of rules that do not set stack= */
+	for (size_t i = 0; i < col->rules.n; i++)
+		if (!col->rules.v[i].capture.stack)
+			col->rules.v[i].capture.stack = o->stack_max;
 	return 0;
 }
 
@@ -299,80 +404,6 @@ out:
 	return err;
 }
 
-static uint64_t ktime_to_realtime(uint64_t ktime)
-{
-	struct timespec mono, real;
-
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	return real.tv_sec * 1000000000ULL + real.tv_nsec -
-	       (mono.tv_sec * 1000000000ULL + mono.tv_nsec - ktime);
-}
-
-static void on_app_trigger(struct collector *col, const struct ld_app_trigger *e)
-{
-	struct ld_capture_opts o = {
-		.type = col->o->full ? LD_CAPTURE_FULL : LD_CAPTURE_MINI,
-		.issue = LD_ISSUE_APP,
-		.rule = "app",
-		.code = e->req.code,
-		.params = { e->req.param },
-		.issue_time_ns = ktime_to_realtime(e->hdr.ktime_ns),
-		.trigger = e,
-		.trigger_len = sizeof(*e),
-		.req_addr = e->req_addr,
-		.blobs = e->blobs,
-		.nblobs = e->req.nblobs,
-		.frozen_by_bpf = e->hdr.flags & LD_EVF_FROZEN,
-		.stack_max = col->o->stack_max,
-		.symcache = col->symcache,
-	};
-	struct ld_dump_result res;
-	int err;
-
-	col->triggers++;
-	printf("trigger: pid %u (%.16s) tid %u code 0x%x param 0x%llx blobs %u%s\n",
-	       e->hdr.pid, e->hdr.comm, e->hdr.tid, e->req.code,
-	       (unsigned long long)e->req.param, e->req.nblobs,
-	       e->hdr.flags & LD_EVF_FROZEN ? "" : " (not frozen)");
-	fflush(stdout);
-	if (e->req.magic != LD_TRIGGER_MAGIC)
-		ld_warn("pid %u: trigger request has a bad magic 0x%x: dumping anyway",
-			e->hdr.pid, e->req.magic);
-	err = ld_dump_process(e->hdr.pid, e->hdr.tid, &o, col->o->outdir, &res);
-	ld_loader__thawed(col->loader, e->hdr.pid);
-	if (err) {
-		col->failed++;
-		ld_err("dump of pid %u failed: %s", e->hdr.pid,
-		       err == -ESRCH ? "the process is gone" : strerror(-err));
-		return;
-	}
-	col->dumps++;
-	col->bytes += res.stats.file_size;
-	ld_dump_result__print(&res);
-	free(res.path);
-}
-
-static int on_event(void *ctx, void *data, size_t size)
-{
-	struct collector *col = ctx;
-	const struct ld_event_hdr *h = data;
-
-	if (size < sizeof(*h) || h->size > size) {
-		ld_warn("short BPF record (%zu bytes): ignored", size);
-		return 0;
-	}
-	switch (h->type) {
-	case LD_EV_APP_TRIGGER:
-		if (h->size >= sizeof(struct ld_app_trigger))
-			on_app_trigger(col, data);
-		break;
-	default:
-		ld_dbg("BPF record of unknown type %u ignored", h->type);
-	}
-	return 0;
-}
-
 static int child_exited(struct collector *col)
 {
 	siginfo_t si = { 0 };
@@ -390,7 +421,30 @@ static int child_exited(struct collector *col)
 static int attach_all(struct collector *col)
 {
 	const struct record_opts *o = col->o;
+	bool targets = o->all || o->nlibs || o->nexes || o->npids || o->cmd;
 	int err = 0;
+
+	/* Rules that name executables or pids say what to watch, too. */
+	for (size_t i = 0; !err && i < col->rules.n; i++) {
+		const struct ld_rule_filters *w = &col->rules.v[i].where;
+
+		for (unsigned k = 0; !err && k < w->nexes; k++) {
+			err = ld_loader__watch_exe(col->loader, w->exes[k]);
+			if (!err)
+				err = attach_exe_objects(col, w->exes[k]);
+			targets = true;
+		}
+		for (unsigned k = 0; !err && k < w->npids; k++) {
+			err = attach_pid(col, w->pids[k]);
+			targets = true;
+		}
+	}
+	if (err)
+		return err;
+	if (!targets) {
+		ld_err("nothing to watch: give -p PID, -x EXE, --all or -- COMMAND, or rules with exe= or pid=");
+		return -EINVAL;
+	}
 
 	if (o->all && !o->nlibs) {
 		const char *lib = ld_installed_library();
@@ -434,19 +488,32 @@ int cmd_record(int argc, char **argv)
 	struct record_opts o = { 0 };
 	struct collector col = { .o = &o };
 	struct ld_loader_opts lo = { 0 };
+	struct ld_collector_opts co;
+	unsigned long failed = 0;
 	int err;
 
 	if (parse_args(argc, argv, &o))
 		return 2;
+	if (load_rules(&col)) {
+		ld_ruleset__free(&col.rules);
+		return 2;
+	}
 	err = ld_outdir_prepare(o.outdir);
 	if (err) {
 		ld_err("cannot use output directory %s: %s", o.outdir, strerror(-err));
+		ld_ruleset__free(&col.rules);
 		return 1;
 	}
 	lo.watch_all = o.all;
 	install_signals();
 	col.symcache = ld_symcache__new();
 	err = col.symcache ? ld_loader__new(&lo, &col.loader) : -ENOMEM;
+	if (!err)
+		err = ld_loader__set_rules(col.loader, &col.rules);
+	co = (struct ld_collector_opts){ .outdir = o.outdir, .rules = &col.rules,
+					 .limits = o.limits };
+	if (!err)
+		err = ld_collector__new(&co, col.loader, &col.col);
 	if (err)
 		goto out;
 	err = ld_guard__start(ld_loader__frozen_fd(col.loader));
@@ -457,11 +524,17 @@ int cmd_record(int argc, char **argv)
 	err = attach_all(&col);
 	if (err)
 		goto out;
-	printf("recording into %s (%s dumps); Ctrl-C to stop\n", o.outdir, o.full ? "full" : "mini");
+	for (size_t i = 0; i < col.rules.n; i++) {
+		char text[512];
+
+		ld_rule__format(&col.rules.v[i], text, sizeof(text));
+		printf("rule: %s\n", text);
+	}
+	printf("recording into %s; Ctrl-C to stop\n", o.outdir);
 	fflush(stdout);
 
 	while (!stop_signal) {
-		int n = ld_loader__poll(col.loader, 100, on_event, &col);
+		int n = ld_loader__poll(col.loader, 100, ld_collector__on_event, col.col);
 
 		if (n < 0 && n != -EINTR) {
 			ld_err("ring buffer: %s", strerror(-n));
@@ -480,7 +553,9 @@ out:
 		ld_loader__free(col.loader);
 	}
 	ld_symcache__free(col.symcache);
-	printf("summary: %lu triggers, %lu dumps written (%.1f KiB), %lu failed\n",
-	       col.triggers, col.dumps, col.bytes / 1024.0, col.failed);
-	return err ? 1 : (col.failed ? 1 : 0);
+	if (col.col)
+		failed = ld_collector__summary(col.col);
+	ld_collector__free(col.col);
+	ld_ruleset__free(&col.rules);
+	return err ? 1 : (failed ? 1 : 0);
 }

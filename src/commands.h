@@ -7,5 +7,7 @@ int cmd_record(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+int cmd_script(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 
 #endif

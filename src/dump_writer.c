@@ -275,6 +275,46 @@ static int write_from_source(struct writer *w, const struct ld_mem_source *src,
 	return 0;
 }
 
+#define TRAILER_LEN (sizeof(Elf64_Nhdr) + ALIGN4(sizeof(LD_NOTE_OWNER)) + \
+		     ALIGN4(sizeof(struct ld_note_complete)))
+
+/*
+ * Where everything goes; fills @ph (d->nsegs + 2 entries) and returns the
+ * offset of the trailer, whose size is fixed: every offset is known before
+ * the first byte is written.
+ */
+static uint64_t layout(const struct ld_dump_desc *d, Elf64_Phdr *ph)
+{
+	size_t nph = d->nsegs + 2;
+	uint64_t meta_off = sizeof(Elf64_Ehdr) + nph * sizeof(Elf64_Phdr);
+	uint64_t off = PAGE_ALIGN(meta_off + d->notes->len);
+
+	ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = meta_off,
+			      .p_filesz = d->notes->len, .p_align = 4 };
+	for (size_t i = 0; i < d->nsegs; i++) {
+		const struct ld_seg *s = &d->segs[i];
+
+		ph[i + 1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = s->prot,
+					  .p_offset = off, .p_vaddr = s->vaddr,
+					  .p_filesz = s->len, .p_memsz = s->len,
+					  .p_align = LD_PAGE_SIZE };
+		off = PAGE_ALIGN(off + s->len);
+	}
+	ph[nph - 1] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = off,
+				    .p_filesz = TRAILER_LEN, .p_align = 4 };
+	return off;
+}
+
+uint64_t ld_dump_size(const struct ld_dump_desc *d)
+{
+	uint64_t off = PAGE_ALIGN(sizeof(Elf64_Ehdr) + (d->nsegs + 2) * sizeof(Elf64_Phdr) +
+				  d->notes->len);
+
+	for (size_t i = 0; i < d->nsegs; i++)
+		off = PAGE_ALIGN(off + d->segs[i].len);
+	return off + TRAILER_LEN;
+}
+
 int ld_dump_write(const struct ld_dump_desc *d, struct ld_sink *sink,
 		  struct ld_write_stats *stats)
 {
@@ -283,7 +323,7 @@ int ld_dump_write(const struct ld_dump_desc *d, struct ld_sink *sink,
 	Elf64_Phdr *ph = NULL;
 	Elf64_Ehdr eh = { 0 };
 	struct ld_notes trailer = { 0 };
-	uint64_t meta_off, off, trailer_off;
+	uint64_t meta_off, trailer_off;
 	struct timespec ts;
 	int err = d->notes->err;
 
@@ -314,29 +354,11 @@ int ld_dump_write(const struct ld_dump_desc *d, struct ld_sink *sink,
 		goto out;
 	}
 
-	meta_off = sizeof(eh) + nph * sizeof(*ph);
-	ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = meta_off,
-			      .p_filesz = d->notes->len, .p_align = 4 };
-	off = PAGE_ALIGN(meta_off + d->notes->len);
-	for (size_t i = 0; i < d->nsegs; i++) {
-		const struct ld_seg *s = &d->segs[i];
-
-		ph[i + 1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = s->prot,
-					  .p_offset = off, .p_vaddr = s->vaddr,
-					  .p_filesz = s->len, .p_memsz = s->len,
-					  .p_align = LD_PAGE_SIZE };
-		w.done.memory_bytes += s->len;
-		off = PAGE_ALIGN(off + s->len);
-	}
-	/* The trailer's size is fixed now, so every offset is known up front. */
-	ld_notes__add(&trailer, LD_NOTE_OWNER, LD_NT_COMPLETE, &w.done, sizeof(w.done), NULL, 0);
-	if (trailer.err) {
-		err = trailer.err;
-		goto out;
-	}
-	trailer_off = off;
-	ph[nph - 1] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = trailer_off,
-				    .p_filesz = trailer.len, .p_align = 4 };
+	trailer_off = layout(d, ph);
+	w.done.memory_bytes = 0;
+	for (size_t i = 0; i < d->nsegs; i++)
+		w.done.memory_bytes += d->segs[i].len;
+	meta_off = ph[0].p_offset;
 
 	err = emit(&w, LD_WR_HEADER, 0, &eh, sizeof(eh));
 	if (!err)
@@ -357,13 +379,14 @@ int ld_dump_write(const struct ld_dump_desc *d, struct ld_sink *sink,
 		goto out;
 
 	w.done.magic = LD_COMPLETE_MAGIC;
-	w.done.file_size = trailer_off + trailer.len;
+	w.done.file_size = trailer_off + TRAILER_LEN;
 	w.done.meta_crc32 = crc32(0, d->notes->buf, d->notes->len);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	w.done.end_time_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	trailer.len = 0;
 	ld_notes__add(&trailer, LD_NOTE_OWNER, LD_NT_COMPLETE, &w.done, sizeof(w.done), NULL, 0);
-	err = emit(&w, LD_WR_COMPLETE, trailer_off, trailer.buf, trailer.len);
+	err = trailer.err;
+	if (!err)
+		err = emit(&w, LD_WR_COMPLETE, trailer_off, trailer.buf, trailer.len);
 	if (!err && stats) {
 		stats->file_size = w.done.file_size;
 		stats->memory_bytes = w.done.memory_bytes;

@@ -67,6 +67,7 @@ struct ld_seg {
 	uint64_t len;
 	uint32_t prot;		/* PF_R | PF_W | PF_X */
 	const void *data;	/* the bytes, or NULL to read them from the source */
+	unsigned prio;		/* for the capture's size limit; the writer ignores it */
 };
 
 /*
@@ -95,6 +96,9 @@ struct ld_write_stats {
 	uint64_t unreadable_bytes;
 	unsigned nunreadable;
 };
+
+/* Size of the file ld_dump_write() would produce. */
+uint64_t ld_dump_size(const struct ld_dump_desc *d);
 
 /* 0, or a negative errno from the sink or the note builder. */
 int ld_dump_write(const struct ld_dump_desc *d, struct ld_sink *sink,

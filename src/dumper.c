@@ -8,9 +8,11 @@
 #include "outdir.h"
 
 int ld_dump_process(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
-		    const char *outdir, struct ld_dump_result *res)
+		    const char *outdir, ld_admit_fn admit, void *ctx,
+		    struct ld_dump_result *res)
 {
 	struct ld_capture *c;
+	uint64_t size = 0;
 	char name[256];
 	int err;
 
@@ -19,6 +21,13 @@ int ld_dump_process(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 	if (err)
 		return err;
 	snprintf(res->comm, sizeof(res->comm), "%s", ld_capture__comm(c));
+	if (admit && !ld_capture__size(c, &size) &&
+	    admit(ctx, size, res->declined, sizeof(res->declined))) {
+		res->pause_ns = ld_capture__pause_ns(c);
+		ld_capture__finish(c, 0);	/* declined: the trigger returns 0 */
+		ld_capture__free(c);
+		return 0;
+	}
 	if (opts->type != LD_CAPTURE_FULL)
 		ld_capture__resume(c);
 	ld_dump_name(name, sizeof(name), opts->issue_time_ns ? opts->issue_time_ns

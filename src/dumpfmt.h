@@ -51,8 +51,8 @@ enum ld_issue_type {
 };
 
 /* ld_note_header.flags */
-#define LD_HDR_CUT		(1U << 0)	/* memory left out to respect a size limit */
-#define LD_HDR_UNREADABLE	(1U << 1)	/* some pages could not be read */
+#define LD_HDR_SIZE_LIMIT	(1U << 0)	/* memory left out to respect a size limit */
+#define LD_HDR_UNREADABLE	(1U << 1)	/* a registered region or blob could not be read */
 #define LD_HDR_NO_REGISTRY	(1U << 2)	/* no client registry found in the process */
 
 struct ld_note_header {

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -13,6 +12,7 @@
 #include "livedump/records.h"
 #include "loader.h"
 #include "log.h"
+#include "rulecomp.h"
 
 struct probe {
 	dev_t dev;
@@ -142,6 +142,33 @@ size_t ld_loader__nprobes(const struct ld_loader *l)
 	return l->nprobes;
 }
 
+int ld_loader__set_rules(struct ld_loader *l, const struct ld_ruleset *rs)
+{
+	struct ld_det_rules lists[LD_DET__COUNT] = { 0 };
+
+	if (rs->n > LD_BPF_MAX_RULES) {
+		ld_err("%zu rules: at most %d are supported", rs->n, LD_BPF_MAX_RULES);
+		return -E2BIG;
+	}
+	for (__u32 i = 0; i < rs->n; i++) {
+		const struct ld_rule *r = &rs->v[i];
+		struct ld_bpf_rule br;
+		struct ld_det_rules *list = &lists[r->detector];
+		int err = ld_rule_compile(r, &br);
+
+		if (err)
+			return err;
+		if (bpf_map__update_elem(l->skel->maps.rules, &i, sizeof(i), &br, sizeof(br), BPF_ANY))
+			return -errno;
+		list->idx[list->n++] = i;
+	}
+	for (__u32 d = 0; d < LD_DET__COUNT; d++)
+		if (bpf_map__update_elem(l->skel->maps.det_rules, &d, sizeof(d), &lists[d],
+					 sizeof(lists[d]), BPF_ANY))
+			return -errno;
+	return 0;
+}
+
 int ld_loader__watch_pid(struct ld_loader *l, pid_t pid)
 {
 	__u32 key = pid, one = 1;
@@ -160,8 +187,7 @@ int ld_loader__watch_exe(struct ld_loader *l, const char *path)
 
 	if (stat(path, &st))
 		return -errno;
-	/* The kernel keeps s_dev as MKDEV(): 20 bits of minor. */
-	key.dev = ((__u64)major(st.st_dev) << 20) | minor(st.st_dev);
+	key.dev = ld_kernel_dev(st.st_dev);
 	key.ino = st.st_ino;
 	if (bpf_map__update_elem(l->skel->maps.watched_exes, &key, sizeof(key), &one,
 				 sizeof(one), BPF_ANY))

@@ -25,6 +25,10 @@ void ld_loader__free(struct ld_loader *l);
 int ld_loader__attach_trigger(struct ld_loader *l, const char *path, const char *shown);
 size_t ld_loader__nprobes(const struct ld_loader *l);
 
+/* Loads the rules into the kernel's first matching stage (before any attach). */
+struct ld_ruleset;
+int ld_loader__set_rules(struct ld_loader *l, const struct ld_ruleset *rs);
+
 int ld_loader__watch_pid(struct ld_loader *l, pid_t pid);
 int ld_loader__watch_exe(struct ld_loader *l, const char *path);
 

@@ -15,6 +15,8 @@ static const struct command commands[] = {
 	{ "record",   cmd_record,   "watch processes and write a live dump for each trigger" },
 	{ "capture",  cmd_capture,  "dump a running process now" },
 	{ "inspect",  cmd_inspect,  "show what a dump holds" },
+	{ "script",   cmd_script,   "every journaled issue event, in time order" },
+	{ "rules",    cmd_rules,    "check rule files (rules check FILE...)" },
 	{ "features", cmd_features, "show which BPF features this kernel offers" },
 };
 

@@ -18,7 +18,7 @@ void ld_memplan__add(struct ld_memplan *p, uint64_t addr, uint64_t len)
 	if (addr + len < addr)
 		len = -addr;
 	if (p->n == p->cap) {
-		struct ld_range *v = realloc(p->v, (p->cap = p->cap ? p->cap * 2 : 64) * sizeof(*v));
+		struct ld_plan_range *v = realloc(p->v, (p->cap = p->cap ? p->cap * 2 : 64) * sizeof(*v));
 
 		if (!v) {
 			p->err = -ENOMEM;
@@ -26,7 +26,7 @@ void ld_memplan__add(struct ld_memplan *p, uint64_t addr, uint64_t len)
 		}
 		p->v = v;
 	}
-	p->v[p->n++] = (struct ld_range){ addr, len };
+	p->v[p->n++] = (struct ld_plan_range){ addr, len, p->prio };
 }
 
 void ld_memplan__add_pages(struct ld_memplan *p, uint64_t addr, uint64_t len)
@@ -39,7 +39,7 @@ void ld_memplan__add_pages(struct ld_memplan *p, uint64_t addr, uint64_t len)
 
 static int cmp_range(const void *a, const void *b)
 {
-	const struct ld_range *x = a, *y = b;
+	const struct ld_plan_range *x = a, *y = b;
 
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
@@ -63,12 +63,14 @@ int ld_memplan__segments(struct ld_memplan *p, const struct ld_maps *maps,
 	qsort(p->v, p->n, sizeof(*p->v), cmp_range);
 	for (size_t i = 0; i < p->n; i++) {
 		uint64_t lo = p->v[i].addr, hi = lo + p->v[i].len;
+		unsigned prio = p->v[i].prio;
 
 		/* Absorb every following range that overlaps or touches this one. */
 		while (i + 1 < p->n && p->v[i + 1].addr <= hi) {
 			uint64_t h = p->v[i + 1].addr + p->v[i + 1].len;
 
 			hi = h > hi ? h : hi;
+			prio = p->v[i + 1].prio < prio ? p->v[i + 1].prio : prio;
 			i++;
 		}
 		/* Cut along the mappings; unmapped or unreadable gaps are dropped. */
@@ -98,7 +100,7 @@ int ld_memplan__segments(struct ld_memplan *p, const struct ld_maps *maps,
 					v = w;
 				}
 				v[n++] = (struct ld_seg){ .vaddr = lo, .len = end - lo,
-							  .prot = map_prot(mp) };
+							  .prot = map_prot(mp), .prio = prio };
 			}
 			lo = end;
 		}
@@ -106,6 +108,28 @@ int ld_memplan__segments(struct ld_memplan *p, const struct ld_maps *maps,
 	*segs = v;
 	*nsegs = n;
 	return 0;
+}
+
+bool ld_memplan__limit(struct ld_seg *segs, size_t *nsegs, uint64_t max)
+{
+	uint64_t total = 0;
+	bool cut = false;
+
+	for (size_t i = 0; i < *nsegs; i++)
+		total += segs[i].len;
+	while (total > max && *nsegs) {
+		size_t victim = 0;
+
+		for (size_t i = 1; i < *nsegs; i++)
+			if (segs[i].prio > segs[victim].prio ||
+			    (segs[i].prio == segs[victim].prio && segs[i].len > segs[victim].len))
+				victim = i;
+		total -= segs[victim].len;
+		memmove(&segs[victim], &segs[victim + 1], (*nsegs - victim - 1) * sizeof(*segs));
+		(*nsegs)--;
+		cut = true;
+	}
+	return cut;
 }
 
 void ld_memplan__free(struct ld_memplan *p)
@@ -175,6 +199,9 @@ void ld_memplan__debug_meta(struct ld_memplan *p, pid_t pid, const struct ld_map
 			    const void *auxv, size_t auxv_len)
 {
 	uint64_t dynsz = 0, dyn = exe_dynamic(pid, auxv, auxv_len, &dynsz);
+	unsigned prio = p->prio;
+
+	p->prio = LD_PRIO_CONTEXT;
 
 	for (size_t i = 0; i < maps->n; i++) {
 		const struct ld_map *m = &maps->v[i];
@@ -195,4 +222,5 @@ void ld_memplan__debug_meta(struct ld_memplan *p, pid_t pid, const struct ld_map
 				walk_link_map(p, pid, d.d_un.d_ptr);
 		}
 	}
+	p->prio = prio;
 }

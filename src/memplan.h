@@ -7,21 +7,44 @@
 #ifndef LIVEDUMP_MEMPLAN_H
 #define LIVEDUMP_MEMPLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "dump_writer.h"
 #include "proc.h"
 
+/*
+ * How much a range matters when a size limit forces memory out of a dump:
+ * lower is kept longer.
+ */
+enum ld_prio {
+	LD_PRIO_ESSENTIAL = 0,	/* the triggering thread's stack, registered regions */
+	LD_PRIO_CONTEXT = 1,	/* other stacks, what debuggers need to find modules */
+	LD_PRIO_BULK = 2,	/* the rest of a full dump */
+};
+
+struct ld_plan_range {
+	uint64_t addr, len;
+	unsigned prio;
+};
+
 struct ld_memplan {
-	struct ld_range *v;
+	struct ld_plan_range *v;
 	size_t n, cap;
+	unsigned prio;		/* given to ranges added from now on */
 	int err;
 };
 
 void ld_memplan__add(struct ld_memplan *p, uint64_t addr, uint64_t len);
 /* Adds [addr, addr+len) widened to whole pages. */
 void ld_memplan__add_pages(struct ld_memplan *p, uint64_t addr, uint64_t len);
+/*
+ * Drops the least important segments (largest first within a priority)
+ * until their total is at most @max bytes.  Returns true if any was dropped.
+ */
+bool ld_memplan__limit(struct ld_seg *segs, size_t *nsegs, uint64_t max);
+
 /*
  * Sorted, merged segments that lie inside readable mappings, split at
  * mapping boundaries so each carries its mapping's protection.

@@ -15,16 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "dumpfmt.h"
+#include "livedump/records.h"	/* enum ld_detector */
 
 #define LD_RULE_NAME_MAX	64
 #define LD_RULE_LIST_MAX	16	/* values in one list (pid=1,2,3 ...) */
 #define LD_MAX_RULES		64
-
-enum ld_detector {
-	LD_DET_NONE = 0,
-	LD_DET_APP,		/* livedump_trigger() */
-	/* later: signal, abort, exit, oom, threshold, syscall, block, uprobe, usdt, kprobe */
-};
 
 /* An inclusive range; a single value has lo == hi. */
 struct ld_range64 {

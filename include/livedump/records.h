@@ -11,6 +11,14 @@
 
 #define LD_COMM_LEN	16
 
+/* The detectors rules can name ("on app ..."); also the key of det_rules. */
+enum ld_detector {
+	LD_DET_NONE = 0,
+	LD_DET_APP = 1,		/* livedump_trigger() */
+	/* later: signal, abort, exit, oom, threshold, syscall, block, uprobe, usdt, kprobe */
+	LD_DET__COUNT,
+};
+
 enum ld_event_type {
 	LD_EV_APP_TRIGGER = 1,	/* livedump_trigger() in a watched process */
 };
@@ -25,6 +33,14 @@ struct ld_regs {
 	__u64 ip, cs, flags, sp, ss;
 };
 
+/* What the kernel decided for an event a rule matched. */
+enum ld_verdict {
+	LD_VERDICT_DUMP = 0,		/* take the dump (frozen if memory is wanted) */
+	LD_VERDICT_TOTAL = 1,		/* declined: the rule's total limit is reached */
+	LD_VERDICT_RATE = 2,		/* declined: the rule's rate limit */
+	LD_VERDICT_COOLDOWN = 3,	/* declined: the process's cooldown */
+};
+
 struct ld_event_hdr {
 	__u32 type;		/* enum ld_event_type */
 	__u32 size;		/* whole record */
@@ -33,6 +49,8 @@ struct ld_event_hdr {
 	__u32 tid;
 	__u32 flags;		/* LD_EVF_* */
 	__u32 cpu;
+	__u32 rule;		/* index of the rule that matched */
+	__u32 verdict;		/* enum ld_verdict */
 	char comm[LD_COMM_LEN];
 };
 
@@ -46,8 +64,62 @@ struct ld_app_trigger {
 
 /* Keys of the watch filter maps. */
 struct ld_exe_key {
-	__u64 dev;
+	__u64 dev;		/* the kernel's s_dev: MKDEV(major, minor), 20-bit minor */
 	__u64 ino;
+};
+
+/*
+ * A rule as the kernel checks it (compiled from struct ld_rule by the
+ * collector).  Empty lists match everything; all lists must hold.
+ */
+#define LD_BPF_MAX_RULES	64
+#define LD_BPF_LIST		16
+#define LD_RATE_MAX		64	/* largest N of a rate limit N/WINDOW */
+
+struct ld_bpf_range {
+	__u64 lo, hi;
+};
+
+struct ld_bpf_cgroup {
+	__u64 id;		/* cgroup v2 id (inode) of the prefix directory */
+	__u32 level;		/* its depth below the root */
+	__u32 pad;
+};
+
+/* ld_bpf_rule.flags */
+#define LD_BR_MEMORY	(1U << 0)	/* wants process memory: freeze */
+
+struct ld_bpf_rule {
+	__u32 flags;
+	__u32 ncodes, nparams, npids, nuids, ncomms, ncgroups, nexes;
+	struct ld_bpf_range codes[LD_BPF_LIST];
+	struct ld_bpf_range params[LD_BPF_LIST];
+	__u32 pids[LD_BPF_LIST];
+	__u32 uids[LD_BPF_LIST];
+	char comms[LD_BPF_LIST][LD_COMM_LEN];
+	struct ld_bpf_cgroup cgroups[LD_BPF_LIST];
+	struct ld_exe_key exes[LD_BPF_LIST];
+	__u64 total;			/* 0: no limit */
+	__u64 rate_n, rate_window_ns;	/* rate_n <= LD_RATE_MAX; 0: none */
+	__u64 cooldown_ns;
+};
+
+/* Per rule, kept by BPF: what the limits need to remember. */
+struct ld_rule_state {
+	__u64 taken;			/* dumps admitted so far */
+	__u64 head;			/* next slot in ring */
+	__u64 ring[LD_RATE_MAX];	/* ktime of the last admitted dumps */
+};
+
+/* The rules of one detector, in rule order: indexes into the rules map. */
+struct ld_det_rules {
+	__u32 n;
+	__u32 idx[LD_BPF_MAX_RULES];
+};
+
+struct ld_cooldown_key {
+	__u32 rule;
+	__u32 tgid;
 };
 
 #endif /* LIVEDUMP_RECORDS_H */

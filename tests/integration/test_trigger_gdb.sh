@@ -9,9 +9,9 @@ out=$WORK/out
 "$LIVEDUMP" record -o "$out" -- "$PROGS/trigger_regions" >"$WORK/rec.log" 2>&1 ||
 	{ cat "$WORK/rec.log"; fail "record exited with $?"; }
 cat "$WORK/rec.log"
-assert_grep '^trigger: pid [0-9]+ \(trigger_regions\) tid [0-9]+ code 0x1234 param 0xdeadbeef blobs 2$' "$WORK/rec.log" "trigger line"
+assert_grep '^trigger: rule app pid [0-9]+ \(trigger_regions\) tid [0-9]+ code 0x1234 param 0xdeadbeef blobs 2$' "$WORK/rec.log" "trigger line"
 assert_grep '^trigger ret=1 ' "$WORK/rec.log" "livedump_trigger() return value"
-assert_grep '^summary: 1 triggers, 1 dumps written' "$WORK/rec.log" "summary"
+assert_grep '^summary: 1 events, 1 dumps written .*, 0 declined, 0 failed' "$WORK/rec.log" "summary"
 dump=$(only_dump "$out")
 [ "$(stat -c %a "$dump")" = 600 ] || fail "dump mode is $(stat -c %a "$dump"), want 600"
 [ "$(stat -c %a "$out")" = 700 ] || fail "output dir mode is $(stat -c %a "$out"), want 700"

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The first stage of rule matching, in the kernel: filters, code/param
+ * ranges and limits, shared by every detector.  Rules of a detector are
+ * tried in order; the first one that matches and whose limits admit the
+ * event wins.  When every matching rule is limited, the first one's
+ * verdict is reported so the journal can say which limit declined it.
+ */
+#ifndef LIVEDUMP_RULES_BPF_H
+#define LIVEDUMP_RULES_BPF_H
+
+#include "common.bpf.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LD_BPF_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct ld_bpf_rule);
+} rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LD_DET__COUNT);
+	__type(key, __u32);
+	__type(value, struct ld_det_rules);
+} det_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LD_BPF_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct ld_rule_state);
+} rule_state SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ld_cooldown_key);
+	__type(value, __u64);
+} cooldowns SEC(".maps");
+
+struct ld_match {
+	/* in */
+	__u64 code, param, now;
+	__u32 tgid, uid;
+	char comm[LD_COMM_LEN];
+	struct ld_exe_key exe;
+	__u32 det;
+	/* out */
+	int rule;		/* chosen rule, -1 none */
+	__u32 verdict;
+	__u32 flags;		/* the chosen rule's LD_BR_* */
+};
+
+static __always_inline bool in_ranges(const struct ld_bpf_range *r, __u32 n, __u64 v)
+{
+	for (__u32 i = 0; i < LD_BPF_LIST; i++) {
+		if (i >= n)
+			return false;
+		if (v >= r[i].lo && v <= r[i].hi)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool in_u32s(const __u32 *a, __u32 n, __u32 v)
+{
+	for (__u32 i = 0; i < LD_BPF_LIST; i++) {
+		if (i >= n)
+			return false;
+		if (a[i] == v)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool comm_in(const struct ld_bpf_rule *r, const char *comm)
+{
+	const __u64 *c = (const __u64 *)comm;
+
+	for (__u32 i = 0; i < LD_BPF_LIST; i++) {
+		const __u64 *w = (const __u64 *)r->comms[i];
+
+		if (i >= r->ncomms)
+			return false;
+		if (w[0] == c[0] && w[1] == c[1])
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool cgroup_in(const struct ld_bpf_rule *r)
+{
+	for (__u32 i = 0; i < LD_BPF_LIST; i++) {
+		if (i >= r->ncgroups)
+			return false;
+		if (bpf_get_current_ancestor_cgroup_id(r->cgroups[i].level) == r->cgroups[i].id)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool exe_in(const struct ld_bpf_rule *r, const struct ld_exe_key *k)
+{
+	for (__u32 i = 0; i < LD_BPF_LIST; i++) {
+		if (i >= r->nexes)
+			return false;
+		if (r->exes[i].ino == k->ino && r->exes[i].dev == k->dev)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool ld_rule_matches(const struct ld_bpf_rule *r, const struct ld_match *m)
+{
+	return (!r->ncodes || in_ranges(r->codes, r->ncodes, m->code)) &&
+	       (!r->nparams || in_ranges(r->params, r->nparams, m->param)) &&
+	       (!r->npids || in_u32s(r->pids, r->npids, m->tgid)) &&
+	       (!r->nuids || in_u32s(r->uids, r->nuids, m->uid)) &&
+	       (!r->ncomms || comm_in(r, m->comm)) &&
+	       (!r->nexes || exe_in(r, &m->exe)) &&
+	       (!r->ncgroups || cgroup_in(r));
+}
+
+/*
+ * Limits: cooldown and rate are checked first (no side effects), then the
+ * total is taken atomically, so N triggers under "limit 3" admit exactly 3.
+ */
+static __always_inline __u32 ld_rule_admit(__u32 idx, const struct ld_bpf_rule *r,
+					   const struct ld_match *m)
+{
+	struct ld_cooldown_key ck = { .rule = idx, .tgid = m->tgid };
+	struct ld_rule_state *st = bpf_map_lookup_elem(&rule_state, &idx);
+	__u64 *last, slot = 0, old;
+
+	if (!st)
+		return LD_VERDICT_TOTAL;
+	if (r->cooldown_ns && (last = bpf_map_lookup_elem(&cooldowns, &ck)) &&
+	    m->now - *last < r->cooldown_ns)
+		return LD_VERDICT_COOLDOWN;
+	if (r->rate_n && r->rate_n <= LD_RATE_MAX) {
+		slot = st->head % r->rate_n;
+		if (slot < LD_RATE_MAX && st->ring[slot] &&
+		    m->now - st->ring[slot] < r->rate_window_ns)
+			return LD_VERDICT_RATE;
+	}
+	old = __sync_fetch_and_add(&st->taken, 1);
+	if (r->total && old >= r->total) {
+		__sync_fetch_and_sub(&st->taken, 1);
+		return LD_VERDICT_TOTAL;
+	}
+	if (r->rate_n && r->rate_n <= LD_RATE_MAX) {
+		slot = __sync_fetch_and_add(&st->head, 1) % r->rate_n;
+		if (slot < LD_RATE_MAX)
+			st->ring[slot] = m->now;
+	}
+	if (r->cooldown_ns)
+		bpf_map_update_elem(&cooldowns, &ck, &m->now, BPF_ANY);
+	return LD_VERDICT_DUMP;
+}
+
+static long ld_match_one(__u32 i, void *ctx)
+{
+	struct ld_match *m = ctx;
+	const struct ld_det_rules *list = bpf_map_lookup_elem(&det_rules, &m->det);
+	const struct ld_bpf_rule *r;
+	__u32 idx, verdict;
+
+	if (!list || i >= LD_BPF_MAX_RULES || i >= list->n)
+		return 1;
+	idx = list->idx[i];
+	r = bpf_map_lookup_elem(&rules, &idx);
+	if (!r || !ld_rule_matches(r, m))
+		return 0;
+	verdict = ld_rule_admit(idx, r, m);
+	if (m->rule < 0 || verdict == LD_VERDICT_DUMP) {
+		m->rule = idx;
+		m->verdict = verdict;
+		m->flags = r->flags;
+	}
+	return verdict == LD_VERDICT_DUMP;	/* stop at the first admitted rule */
+}
+
+/*
+ * Fills m->rule / verdict / flags for detector @det.  Returns false when no
+ * rule matched: the event goes nowhere.
+ */
+static __always_inline bool ld_rules_match(__u32 det, struct ld_match *m)
+{
+	const struct ld_det_rules *list = bpf_map_lookup_elem(&det_rules, &det);
+
+	if (!list || !list->n)
+		return false;
+	m->det = det;
+	m->rule = -1;
+	m->now = bpf_ktime_get_ns();
+	m->tgid = bpf_get_current_pid_tgid() >> 32;
+	m->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(m->comm, sizeof(m->comm));
+	ld_task_exe_key(bpf_get_current_task_btf(), &m->exe);
+	bpf_loop(LD_BPF_MAX_RULES, ld_match_one, m, 0);
+	return m->rule >= 0;
+}
+
+#endif /* LIVEDUMP_RULES_BPF_H */

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+/* livedump script: every journaled issue event, in time order. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "commands.h"
+#include "journal.h"
+#include "jsonl.h"
+#include "log.h"
+#include "outdir.h"
+
+struct event {
+	unsigned long long time_ns;
+	struct ld_jobj o;
+	char *line;
+};
+
+struct events {
+	struct event *v;
+	size_t n;
+	unsigned bad;
+};
+
+static int add_line(struct events *ev, const char *file, unsigned lineno, char *line)
+{
+	struct event *v, *e;
+	size_t col = 0;
+	const char *t;
+
+	line[strcspn(line, "\n")] = 0;
+	if (!*line)
+		return 0;
+	v = realloc(ev->v, (ev->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	ev->v = v;
+	e = &v[ev->n];
+	if (ld_jobj_parse(line, &e->o, &col) || !(t = ld_jobj_get(&e->o, "time_ns"))) {
+		ld_warn("%s:%u:%zu: not a journal entry: skipped", file, lineno, col + 1);
+		ev->bad++;
+		return 0;
+	}
+	e->time_ns = strtoull(t, NULL, 10);
+	e->line = strdup(line);
+	if (!e->line) {
+		ld_jobj_free(&e->o);
+		return -ENOMEM;
+	}
+	ev->n++;
+	return 0;
+}
+
+static int read_journal(struct events *ev, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0;
+	int err = 0;
+
+	if (!f) {
+		ld_err("cannot read %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	while (!err && getline(&line, &cap, f) > 0)
+		err = add_line(ev, path, ++lineno, line);
+	free(line);
+	fclose(f);
+	return err;
+}
+
+static int is_journal(const char *name)
+{
+	size_t n = strlen(name), sl = strlen(LD_JOURNAL_SUFFIX);
+
+	return !strncmp(name, LD_JOURNAL_PREFIX, strlen(LD_JOURNAL_PREFIX)) && n > sl &&
+	       !strcmp(name + n - sl, LD_JOURNAL_SUFFIX);
+}
+
+static int read_dir(struct events *ev, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int err = 0;
+
+	if (!d) {
+		ld_err("cannot read %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	while (!err && (de = readdir(d))) {
+		char path[4096];
+
+		if (!is_journal(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		err = read_journal(ev, path);
+	}
+	closedir(d);
+	return err;
+}
+
+static int cmp_time(const void *a, const void *b)
+{
+	const struct event *x = a, *y = b;
+
+	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
+}
+
+static const char *get(const struct event *e, const char *key)
+{
+	const char *v = ld_jobj_get(&e->o, key);
+
+	return v ? v : "-";
+}
+
+static void print_text(const struct events *ev)
+{
+	printf("%-23s %-16s %-6s %-15s %-15s %-10s %-18s %-8s %s\n", "TIME", "RULE", "ISSUE",
+	       "PID/TID", "COMM", "CODE", "PARAM", "VERDICT", "DETAIL");
+	for (size_t i = 0; i < ev->n; i++) {
+		const struct event *e = &ev->v[i];
+		const char *dump = ld_jobj_get(&e->o, "dump");
+		const char *reason = ld_jobj_get(&e->o, "reason");
+		char pidtid[32];
+
+		snprintf(pidtid, sizeof(pidtid), "%s/%s", get(e, "pid"), get(e, "tid"));
+		printf("%-23s %-16s %-6s %-15s %-15s %-10s %-18s %-8s %s%s%s\n", get(e, "time"),
+		       get(e, "rule"), get(e, "issue"), pidtid, get(e, "comm"), get(e, "code"),
+		       get(e, "param"), get(e, "verdict"), reason ? reason : "",
+		       reason && dump ? " " : "", dump ? dump : "");
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: livedump script [--json] [DIR|JOURNAL...]\n"
+"Every issue event the collector journaled (dumped, declined, failed), in time\n"
+"order, from the journals in DIR (default %s) or the given files.\n"
+"  --json   one JSON object per line, as journaled\n", LD_DEFAULT_OUTDIR);
+}
+
+int cmd_script(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct events ev = { 0 };
+	bool json = false;
+	int c, err = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'j') {
+			json = true;
+		} else {
+			usage(c == 'h' ? stdout : stderr);
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	if (optind == argc)
+		err = read_dir(&ev, LD_DEFAULT_OUTDIR);
+	for (int i = optind; !err && i < argc; i++) {
+		struct stat st;
+
+		if (stat(argv[i], &st)) {
+			ld_err("cannot read %s: %s", argv[i], strerror(errno));
+			err = -errno;
+		} else {
+			err = S_ISDIR(st.st_mode) ? read_dir(&ev, argv[i]) : read_journal(&ev, argv[i]);
+		}
+	}
+	if (!err) {
+		qsort(ev.v, ev.n, sizeof(*ev.v), cmp_time);
+		if (json)
+			for (size_t i = 0; i < ev.n; i++)
+				puts(ev.v[i].line);
+		else
+			print_text(&ev);
+	}
+	for (size_t i = 0; i < ev.n; i++) {
+		ld_jobj_free(&ev.v[i].o);
+		free(ev.v[i].line);
+	}
+	free(ev.v);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include "collector.h"
+#include "dumper.h"
+#include "journal.h"
+#include "livedump/records.h"
+#include "log.h"
+
+struct ld_collector {
+	struct ld_collector_opts o;
+	struct ld_loader *loader;
+	struct ld_journal *journal;
+	struct ld_symcache *symcache;
+	uint64_t used;			/* bytes of dumps in the output directory */
+	unsigned long events, dumps, declined, failed;
+	uint64_t bytes;
+};
+
+void ld_fmt_duration(char *buf, size_t size, uint64_t ns)
+{
+	static const struct { const char *unit; uint64_t ns; } units[] = {
+		{ "d", 86400000000000ULL }, { "h", 3600000000000ULL }, { "m", 60000000000ULL },
+		{ "s", 1000000000ULL }, { "ms", 1000000ULL }, { "us", 1000ULL },
+	};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (ns && ns % units[i].ns == 0) {
+			snprintf(buf, size, "%llu%s", (unsigned long long)(ns / units[i].ns),
+				 units[i].unit);
+			return;
+		}
+	snprintf(buf, size, "%lluns", (unsigned long long)ns);
+}
+
+void ld_fmt_size(char *buf, size_t size, uint64_t b)
+{
+	if (b < 1024)
+		snprintf(buf, size, "%llu B", (unsigned long long)b);
+	else if (b < 1024 * 1024)
+		snprintf(buf, size, "%.1f KiB", b / 1024.0);
+	else if (b < 1024ULL * 1024 * 1024)
+		snprintf(buf, size, "%.1f MiB", b / 1048576.0);
+	else
+		snprintf(buf, size, "%.2f GiB", b / 1073741824.0);
+}
+
+/* What the dumps already in the directory take (systemd-coredump's MaxUse counts them too). */
+static uint64_t dir_usage(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	uint64_t total = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		struct stat st;
+
+		if (n > 5 && !strcmp(de->d_name + n - 5, ".core") &&
+		    !fstatat(dirfd(d), de->d_name, &st, 0))
+			total += st.st_blocks * 512ULL;
+	}
+	closedir(d);
+	return total;
+}
+
+int ld_collector__new(const struct ld_collector_opts *o, struct ld_loader *loader,
+		      struct ld_collector **out)
+{
+	struct ld_collector *c = calloc(1, sizeof(*c));
+	int err;
+
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
+	c->o = *o;
+	c->loader = loader;
+	c->used = dir_usage(o->outdir);
+	c->symcache = ld_symcache__new();
+	err = c->symcache ? ld_journal__open(o->outdir, &c->journal) : -ENOMEM;
+	if (err) {
+		ld_err("cannot open a journal in %s: %s", o->outdir, strerror(-err));
+		ld_collector__free(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+void ld_collector__free(struct ld_collector *c)
+{
+	if (!c)
+		return;
+	ld_journal__free(c->journal);
+	ld_symcache__free(c->symcache);
+	free(c);
+}
+
+/* The global limits; 0 to go on, or fills @why. */
+static int check_limits(struct ld_collector *c, uint64_t size, char *why, size_t len)
+{
+	const struct ld_limits *l = &c->o.limits;
+	char a[32], b[32];
+	struct statvfs vfs;
+
+	if (l->max_use && c->used + size > l->max_use) {
+		ld_fmt_size(a, sizeof(a), l->max_use);
+		ld_fmt_size(b, sizeof(b), c->used);
+		snprintf(why, len, "max-use %s reached (%s used)", a, b);
+		return 1;
+	}
+	if (l->keep_free && !statvfs(c->o.outdir, &vfs) &&
+	    (uint64_t)vfs.f_bavail * vfs.f_frsize < l->keep_free + size) {
+		ld_fmt_size(a, sizeof(a), l->keep_free);
+		ld_fmt_size(b, sizeof(b), (uint64_t)vfs.f_bavail * vfs.f_frsize);
+		snprintf(why, len, "keep-free %s (%s free)", a, b);
+		return 1;
+	}
+	return 0;
+}
+
+static int admit(void *ctx, uint64_t size, char *why, size_t len)
+{
+	return check_limits(ctx, size, why, len);
+}
+
+static void verdict_reason(const struct ld_rule *r, uint32_t verdict, uint32_t pid,
+			   char *buf, size_t len)
+{
+	char d[32];
+
+	switch (verdict) {
+	case LD_VERDICT_TOTAL:
+		snprintf(buf, len, "total limit %llu reached", (unsigned long long)r->limit.total);
+		break;
+	case LD_VERDICT_RATE:
+		ld_fmt_duration(d, sizeof(d), r->limit.rate_window_ns);
+		snprintf(buf, len, "rate limit %llu/%s", (unsigned long long)r->limit.rate_n, d);
+		break;
+	case LD_VERDICT_COOLDOWN:
+		ld_fmt_duration(d, sizeof(d), r->limit.cooldown_ns);
+		snprintf(buf, len, "cooldown %s for pid %u", d, pid);
+		break;
+	default:
+		snprintf(buf, len, "verdict %u", verdict);
+	}
+}
+
+static uint64_t ktime_to_realtime(uint64_t ktime)
+{
+	struct timespec mono, real;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	return real.tv_sec * 1000000000ULL + real.tv_nsec -
+	       (mono.tv_sec * 1000000000ULL + mono.tv_nsec - ktime);
+}
+
+/* A process BPF froze for a dump we will not take runs again. */
+static void release_frozen(struct ld_collector *c, const struct ld_event_hdr *h)
+{
+	if (!(h->flags & LD_EVF_FROZEN))
+		return;
+	kill(h->pid, SIGCONT);
+	ld_loader__thawed(c->loader, h->pid);
+}
+
+static void journal(struct ld_collector *c, const struct ld_journal_entry *e)
+{
+	int err = ld_journal__append(c->journal, e);
+
+	if (err)
+		ld_warn("cannot write the journal %s: %s", ld_journal__path(c->journal),
+			strerror(-err));
+}
+
+static void on_app_trigger(struct ld_collector *c, const struct ld_app_trigger *e)
+{
+	const struct ld_rule *r = &c->o.rules->v[e->hdr.rule];
+	char comm[LD_COMM_LEN + 1] = "", why[160] = "";
+	struct ld_journal_entry je;
+	struct ld_dump_result res = { 0 };
+	struct ld_capture_opts o;
+	int err;
+
+	memcpy(comm, e->hdr.comm, LD_COMM_LEN);
+	je = (struct ld_journal_entry){
+		.time_ns = ktime_to_realtime(e->hdr.ktime_ns), .rule = r->name, .issue = "app",
+		.pid = e->hdr.pid, .tid = e->hdr.tid, .comm = comm, .code = e->req.code,
+		.param = e->req.param, .frozen = e->hdr.flags & LD_EVF_FROZEN,
+	};
+	printf("trigger: rule %s pid %u (%s) tid %u code 0x%x param 0x%llx blobs %u\n", r->name,
+	       e->hdr.pid, comm, e->hdr.tid, e->req.code, (unsigned long long)e->req.param,
+	       e->req.nblobs);
+
+	if (e->hdr.verdict != LD_VERDICT_DUMP) {
+		verdict_reason(r, e->hdr.verdict, e->hdr.pid, why, sizeof(why));
+	} else if (!check_limits(c, 0, why, sizeof(why))) {
+		o = (struct ld_capture_opts){
+			.type = r->capture.type, .issue = LD_ISSUE_APP, .rule = r->name,
+			.code = e->req.code, .params = { e->req.param },
+			.issue_time_ns = je.time_ns, .trigger = e, .trigger_len = sizeof(*e),
+			.req_addr = e->req_addr, .blobs = e->blobs, .nblobs = e->req.nblobs,
+			.frozen_by_bpf = je.frozen, .no_regions = r->capture.no_regions,
+			.stack_max = r->capture.stack, .max_memory = c->o.limits.max_dump,
+			.symcache = c->symcache,
+		};
+		err = ld_dump_process(e->hdr.pid, e->hdr.tid, &o, c->o.outdir, admit, c, &res);
+		ld_loader__thawed(c->loader, e->hdr.pid);
+		if (err) {
+			c->failed++;
+			snprintf(why, sizeof(why), "%s", err == -ESRCH ? "the process is gone"
+							   : strerror(-err));
+			je.verdict = "failed";
+			je.reason = why;
+			ld_err("dump of pid %u for rule %s failed: %s", e->hdr.pid, r->name, why);
+			journal(c, &je);
+			return;
+		}
+		snprintf(why, sizeof(why), "%s", res.declined);
+	}
+	if (why[0]) {
+		release_frozen(c, &e->hdr);
+		c->declined++;
+		je.verdict = "declined";
+		je.reason = why;
+		printf("declined: rule %s pid %u: %s\n", r->name, e->hdr.pid, why);
+		journal(c, &je);
+		return;
+	}
+	c->dumps++;
+	c->bytes += res.stats.file_size;
+	c->used += res.stats.file_size;
+	ld_dump_result__print(&res);
+	je.verdict = "dumped";
+	je.dump = strrchr(res.path, '/') ? strrchr(res.path, '/') + 1 : res.path;
+	je.size = res.stats.file_size;
+	je.pause_ns = res.pause_ns;
+	journal(c, &je);
+	free(res.path);
+}
+
+int ld_collector__on_event(void *ctx, void *data, size_t size)
+{
+	struct ld_collector *c = ctx;
+	const struct ld_event_hdr *h = data;
+
+	if (size < sizeof(*h) || h->size > size) {
+		ld_warn("short BPF record (%zu bytes): ignored", size);
+		return 0;
+	}
+	c->events++;
+	if (h->rule >= c->o.rules->n) {
+		ld_warn("BPF record names rule %u of %zu: ignored", h->rule, c->o.rules->n);
+		release_frozen(c, h);
+		return 0;
+	}
+	switch (h->type) {
+	case LD_EV_APP_TRIGGER:
+		if (h->size >= sizeof(struct ld_app_trigger)) {
+			on_app_trigger(c, data);
+			break;
+		}
+		/* fall through */
+	default:
+		ld_dbg("BPF record of type %u (%u bytes) ignored", h->type, h->size);
+		release_frozen(c, h);
+	}
+	fflush(stdout);
+	return 0;
+}
+
+unsigned long ld_collector__summary(const struct ld_collector *c)
+{
+	char sz[32];
+
+	ld_fmt_size(sz, sizeof(sz), c->bytes);
+	printf("summary: %lu events, %lu dumps written (%s), %lu declined, %lu failed; journal %s\n",
+	       c->events, c->dumps, sz, c->declined, c->failed, ld_journal__path(c->journal));
+	return c->failed;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The collector's second stage: for each event the kernel's rules let
+ * through, the final decision (global limits), the capture, the journal
+ * entry and the line on stdout.
+ */
+#ifndef LIVEDUMP_COLLECTOR_H
+#define LIVEDUMP_COLLECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "loader.h"
+#include "rules.h"
+
+/* Like systemd-coredump's MaxUse / KeepFree / size caps. */
+struct ld_limits {
+	uint64_t max_use;	/* bytes of *.core in the output directory; 0 = none */
+	uint64_t keep_free;	/* bytes to leave free on its file system; 0 = none */
+	uint64_t max_dump;	/* bytes of one dump, cut at segment boundaries; 0 = none */
+};
+
+struct ld_collector_opts {
+	const char *outdir;
+	const struct ld_ruleset *rules;
+	struct ld_limits limits;
+};
+
+struct ld_collector;
+int ld_collector__new(const struct ld_collector_opts *o, struct ld_loader *loader,
+		      struct ld_collector **out);
+/* An ld_event_fn for ld_loader__poll(). */
+int ld_collector__on_event(void *ctx, void *data, size_t size);
+/* "summary: ..." on stdout; returns the number of failed dumps. */
+unsigned long ld_collector__summary(const struct ld_collector *c);
+void ld_collector__free(struct ld_collector *c);
+
+/* "10m", "1500ms": the shortest exact form of a duration. */
+void ld_fmt_duration(char *buf, size_t size, uint64_t ns);
+/* "1.5 MiB" */
+void ld_fmt_size(char *buf, size_t size, uint64_t bytes);
+
+#endif

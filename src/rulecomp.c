@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/vfs.h>
+#include "log.h"
+#include "rulecomp.h"
+
+#define CGROUP2_ROOT	"/sys/fs/cgroup"
+#define CGROUP2_MAGIC	0x63677270
+
+uint64_t ld_kernel_dev(uint64_t dev)
+{
+	return ((uint64_t)major(dev) << 20) | minor(dev);
+}
+
+static int compile_cgroup(const struct ld_rule *r, const char *prefix, struct ld_bpf_cgroup *cg)
+{
+	char path[4096];
+	struct statfs sfs;
+	struct stat st;
+	unsigned level = 0;
+
+	if (statfs(CGROUP2_ROOT, &sfs) || sfs.f_type != CGROUP2_MAGIC) {
+		ld_err("%s: cgroup=%s needs cgroup v2 mounted at %s", r->origin, prefix, CGROUP2_ROOT);
+		return -ENOTSUP;
+	}
+	snprintf(path, sizeof(path), CGROUP2_ROOT "%s", prefix);
+	if (stat(path, &st)) {
+		int err = -errno;
+
+		ld_err("%s: cgroup=%s: %s: %s", r->origin, prefix, path, strerror(errno));
+		return err;
+	}
+	for (const char *p = prefix; *p; p++)
+		if (*p == '/' && p[1] && p[1] != '/')
+			level++;
+	/* On cgroup v2 a cgroup's id is the inode number of its directory. */
+	cg->id = st.st_ino;
+	cg->level = level;
+	return 0;
+}
+
+static int compile_exe(const struct ld_rule *r, const char *path, struct ld_exe_key *k)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		int err = -errno;
+
+		ld_err("%s: exe=%s: %s", r->origin, path, strerror(errno));
+		return err;
+	}
+	k->dev = ld_kernel_dev(st.st_dev);
+	k->ino = st.st_ino;
+	return 0;
+}
+
+static void copy_ranges(struct ld_bpf_range *dst, __u32 *n, const struct ld_range64 *src,
+			unsigned count)
+{
+	*n = count < LD_BPF_LIST ? count : LD_BPF_LIST;
+	for (unsigned i = 0; i < *n; i++) {
+		dst[i].lo = src[i].lo;
+		dst[i].hi = src[i].hi;
+	}
+}
+
+int ld_rule_compile(const struct ld_rule *r, struct ld_bpf_rule *out)
+{
+	const struct ld_rule_filters *w = &r->where;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (r->capture.type != LD_CAPTURE_CONTEXT)
+		out->flags |= LD_BR_MEMORY;
+	if (r->detector == LD_DET_APP) {
+		copy_ranges(out->codes, &out->ncodes, r->p.app.codes, r->p.app.ncodes);
+		copy_ranges(out->params, &out->nparams, r->p.app.params, r->p.app.nparams);
+	}
+	out->npids = w->npids;
+	memcpy(out->pids, w->pids, w->npids * sizeof(w->pids[0]));
+	out->nuids = w->nuids;
+	memcpy(out->uids, w->uids, w->nuids * sizeof(w->uids[0]));
+	out->ncomms = w->ncomms;
+	for (unsigned i = 0; i < w->ncomms; i++)
+		strncpy(out->comms[i], w->comms[i], LD_COMM_LEN);	/* zero-padded */
+	out->ncgroups = w->ncgroups;
+	for (unsigned i = 0; !err && i < w->ncgroups; i++)
+		err = compile_cgroup(r, w->cgroups[i], &out->cgroups[i]);
+	out->nexes = w->nexes;
+	for (unsigned i = 0; !err && i < w->nexes; i++)
+		err = compile_exe(r, w->exes[i], &out->exes[i]);
+	if (err)
+		return err;
+	if (r->limit.rate_n > LD_RATE_MAX) {
+		ld_err("%s: rule %s: a rate limit allows at most %d dumps per window", r->origin,
+		       r->name, LD_RATE_MAX);
+		return -E2BIG;
+	}
+	out->total = r->limit.total;
+	out->rate_n = r->limit.rate_n;
+	out->rate_window_ns = r->limit.rate_window_ns;
+	out->cooldown_ns = r->limit.cooldown_ns;
+	return 0;
+}
