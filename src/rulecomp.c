@@ -8,7 +8,6 @@
 #include "log.h"
 #include "rulecomp.h"
 
-#define CGROUP2_ROOT	"/sys/fs/cgroup"
 #define CGROUP2_MAGIC	0x63677270
 
 uint64_t ld_kernel_dev(uint64_t dev)
@@ -16,18 +15,31 @@ uint64_t ld_kernel_dev(uint64_t dev)
 	return ((uint64_t)major(dev) << 20) | minor(dev);
 }
 
+/* cgroup v2 is at /sys/fs/cgroup, or at .../unified on hybrid systems. */
+static const char *cgroup2_root(void)
+{
+	static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	struct statfs sfs;
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+		if (!statfs(roots[i], &sfs) && sfs.f_type == CGROUP2_MAGIC)
+			return roots[i];
+	return NULL;
+}
+
 static int compile_cgroup(const struct ld_rule *r, const char *prefix, struct ld_bpf_cgroup *cg)
 {
+	const char *root = cgroup2_root();
 	char path[4096];
-	struct statfs sfs;
 	struct stat st;
 	unsigned level = 0;
 
-	if (statfs(CGROUP2_ROOT, &sfs) || sfs.f_type != CGROUP2_MAGIC) {
-		ld_err("%s: cgroup=%s needs cgroup v2 mounted at %s", r->origin, prefix, CGROUP2_ROOT);
+	if (!root) {
+		ld_err("%s: cgroup=%s needs cgroup v2 (mounted at /sys/fs/cgroup or /sys/fs/cgroup/unified)",
+		       r->origin, prefix);
 		return -ENOTSUP;
 	}
-	snprintf(path, sizeof(path), CGROUP2_ROOT "%s", prefix);
+	snprintf(path, sizeof(path), "%s%s", root, prefix);
 	if (stat(path, &st)) {
 		int err = -errno;
 

@@ -4,9 +4,11 @@
  * helper threads in functions with recognisable names, then calls
  * livedump_trigger() with two blobs from trigger_site().
  *
- * usage: trigger_regions [--go FILE] [--count N] [--hold-ms MS]
+ * usage: trigger_regions [--go FILE] [--count N] [--code C]... [--hold-ms MS]
  *   --go FILE   wait until FILE exists before triggering
  *   --count N   trigger N times (default 1)
+ *   --code C    trigger with code C (default 0x1234); several --code
+ *               options trigger once with each, in order
  *   --hold-ms   keep running this long after the last trigger
  * Prints "pid N", then "trigger ret=R us=T" per call.
  */
@@ -71,7 +73,7 @@ static long now_us(void)
 	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
 }
 
-static int __attribute__((noinline)) trigger_site(unsigned n)
+static int __attribute__((noinline)) trigger_site(unsigned code, unsigned n)
 {
 	static const char note[] = "blob one: the request that failed";
 	unsigned long long counters[4] = { 1, 2, 3, 0x1122334455667788ULL };
@@ -80,7 +82,7 @@ static int __attribute__((noinline)) trigger_site(unsigned n)
 		{ "counters", counters, sizeof(counters) },
 	};
 	long t0 = now_us();
-	int ret = livedump_trigger(0x1234, 0xdeadbeefULL + n, blobs, 2);
+	int ret = livedump_trigger(code, 0xdeadbeefULL + n, blobs, 2);
 
 	printf("trigger ret=%d us=%ld\n", ret, now_us() - t0);
 	fflush(stdout);
@@ -90,7 +92,7 @@ static int __attribute__((noinline)) trigger_site(unsigned n)
 int main(int argc, char **argv)
 {
 	const char *go = NULL;
-	unsigned count = 1, hold_ms = 0;
+	unsigned count = 1, hold_ms = 0, codes[16], ncodes = 0;
 	pthread_t a, b;
 
 	for (int i = 1; i + 1 < argc; i += 2) {
@@ -100,7 +102,11 @@ int main(int argc, char **argv)
 			count = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--hold-ms"))
 			hold_ms = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--code") && ncodes < 16)
+			codes[ncodes++] = strtoul(argv[i + 1], NULL, 0);
 	}
+	if (!ncodes)
+		codes[ncodes++] = 0x1234;
 	fill_patterns();
 	if (livedump_region_add(region_a, sizeof(region_a), "region_a") ||
 	    livedump_region_add(region_b, sizeof(region_b), "region_b") ||
@@ -118,8 +124,9 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	while (go && access(go, F_OK))
 		usleep(10000);
-	for (unsigned i = 0; i < count; i++)
-		trigger_site(i);
+	for (unsigned c = 0; c < ncodes; c++)
+		for (unsigned i = 0; i < count; i++)
+			trigger_site(codes[c], i);
 	usleep(hold_ms * 1000);
 	stop = 1;
 	pthread_join(a, NULL);
