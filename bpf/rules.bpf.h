@@ -139,9 +139,14 @@ static __always_inline __u32 ld_rule_admit(__u32 idx, const struct ld_bpf_rule *
 	    m->now - *last < r->cooldown_ns)
 		return LD_VERDICT_COOLDOWN;
 	if (r->rate_n && r->rate_n <= LD_RATE_MAX) {
+		/*
+		 * slot < rate_n <= LD_RATE_MAX, but clang drops a mask it can
+		 * prove redundant: barrier_var() keeps it for the verifier.
+		 */
 		slot = st->head % r->rate_n;
-		if (slot < LD_RATE_MAX && st->ring[slot] &&
-		    m->now - st->ring[slot] < r->rate_window_ns)
+		barrier_var(slot);
+		slot &= LD_RATE_MAX - 1;
+		if (st->ring[slot] && m->now - st->ring[slot] < r->rate_window_ns)
 			return LD_VERDICT_RATE;
 	}
 	old = __sync_fetch_and_add(&st->taken, 1);
@@ -151,8 +156,8 @@ static __always_inline __u32 ld_rule_admit(__u32 idx, const struct ld_bpf_rule *
 	}
 	if (r->rate_n && r->rate_n <= LD_RATE_MAX) {
 		slot = __sync_fetch_and_add(&st->head, 1) % r->rate_n;
-		if (slot < LD_RATE_MAX)
-			st->ring[slot] = m->now;
+		barrier_var(slot);
+		st->ring[slot & (LD_RATE_MAX - 1)] = m->now;
 	}
 	if (r->cooldown_ns)
 		bpf_map_update_elem(&cooldowns, &ck, &m->now, BPF_ANY);
@@ -166,9 +171,10 @@ static long ld_match_one(__u32 i, void *ctx)
 	const struct ld_bpf_rule *r;
 	__u32 idx, verdict;
 
-	if (!list || i >= LD_BPF_MAX_RULES || i >= list->n)
+	if (!list || i >= list->n)
 		return 1;
-	idx = list->idx[i];
+	barrier_var(i);
+	idx = list->idx[i & (LD_BPF_MAX_RULES - 1)];	/* the mask is for the verifier */
 	r = bpf_map_lookup_elem(&rules, &idx);
 	if (!r || !ld_rule_matches(r, m))
 		return 0;

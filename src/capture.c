@@ -322,12 +322,14 @@ static int collect(struct ld_capture *c)
 		err = collect_blobs(c);
 	if (err)
 		goto out;
-	if (c->opts.type == LD_CAPTURE_FULL) {
+	/*
+	 * Stacks and debugger metadata are planned for full dumps too: their
+	 * priority decides what survives a size limit.
+	 */
+	plan_stacks(c, &plan);
+	ld_memplan__debug_meta(&plan, c->pid, &c->maps, c->auxv, c->auxv_len);
+	if (c->opts.type == LD_CAPTURE_FULL)
 		plan_full(c, &plan);
-	} else if (c->opts.type == LD_CAPTURE_MINI) {
-		plan_stacks(c, &plan);
-		ld_memplan__debug_meta(&plan, c->pid, &c->maps, c->auxv, c->auxv_len);
-	}
 	err = ld_memplan__segments(&plan, &c->maps, &c->segs, &c->nsegs);
 	if (!err && c->opts.max_memory && ld_memplan__limit(c->segs, &c->nsegs, c->opts.max_memory))
 		mark_cut(c);

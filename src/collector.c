@@ -201,6 +201,7 @@ static void on_app_trigger(struct ld_collector *c, const struct ld_app_trigger *
 	printf("trigger: rule %s pid %u (%s) tid %u code 0x%x param 0x%llx blobs %u\n", r->name,
 	       e->hdr.pid, comm, e->hdr.tid, e->req.code, (unsigned long long)e->req.param,
 	       e->req.nblobs);
+	fflush(stdout);
 
 	if (e->hdr.verdict != LD_VERDICT_DUMP) {
 		verdict_reason(r, e->hdr.verdict, e->hdr.pid, why, sizeof(why));

@@ -88,8 +88,7 @@ int ld_journal__append(struct ld_journal *j, const struct ld_journal_entry *e)
 	ld_json__kuint(&js, "size", e->size);
 	ld_json__kuint(&js, "pause_us", e->pause_ns / 1000);
 	ld_json__end_object(&js);
-	err = ld_json__end(&js);
-	fputc('\n', f);
+	err = ld_json__end(&js);	/* ends the line too */
 	if (fclose(f) || err) {
 		free(buf);
 		return err ? err : -ENOMEM;

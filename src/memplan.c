@@ -88,7 +88,8 @@ int ld_memplan__segments(struct ld_memplan *p, const struct ld_maps *maps,
 			if (mp->start > lo)
 				lo = mp->start;
 			end = mp->end < hi ? mp->end : hi;
-			if ((mp->perms & LD_MAP_R) && strcmp(mp->path, "[vvar]") &&
+			/* [vvar*] and [vsyscall] cannot be read through process_vm_readv. */
+			if ((mp->perms & LD_MAP_R) && strncmp(mp->path, "[vvar", 5) &&
 			    strcmp(mp->path, "[vsyscall]")) {
 				if (n == cap) {
 					struct ld_seg *w = realloc(v, (cap = cap ? cap * 2 : 32) * sizeof(*v));

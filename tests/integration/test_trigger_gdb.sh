@@ -6,8 +6,9 @@
 require_root
 
 out=$WORK/out
-"$LIVEDUMP" record -o "$out" -- "$PROGS/trigger_regions" >"$WORK/rec.log" 2>&1 ||
-	{ cat "$WORK/rec.log"; fail "record exited with $?"; }
+"$LIVEDUMP" record -o "$out" -- "$PROGS/trigger_regions" >"$WORK/rec.log" 2>&1
+rc=$?
+[ $rc = 0 ] || { cat "$WORK/rec.log"; fail "record exited with $rc"; }
 cat "$WORK/rec.log"
 assert_grep '^trigger: rule app pid [0-9]+ \(trigger_regions\) tid [0-9]+ code 0x1234 param 0xdeadbeef blobs 2$' "$WORK/rec.log" "trigger line"
 assert_grep '^trigger ret=1 ' "$WORK/rec.log" "livedump_trigger() return value"
