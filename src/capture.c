@@ -309,6 +309,7 @@ static void mark_cut(struct ld_capture *c)
 static int collect(struct ld_capture *c)
 {
 	struct ld_memplan plan = { 0 };
+	bool cut = false;
 	int err;
 
 	err = collect_threads(c);
@@ -330,8 +331,9 @@ static int collect(struct ld_capture *c)
 	ld_memplan__debug_meta(&plan, c->pid, &c->maps, c->auxv, c->auxv_len);
 	if (c->opts.type == LD_CAPTURE_FULL)
 		plan_full(c, &plan);
-	err = ld_memplan__segments(&plan, &c->maps, &c->segs, &c->nsegs);
-	if (!err && c->opts.max_memory && ld_memplan__limit(c->segs, &c->nsegs, c->opts.max_memory))
+	err = ld_memplan__segments_max(&plan, &c->maps, c->opts.max_memory, &c->segs, &c->nsegs,
+				       &cut);
+	if (!err && cut)
 		mark_cut(c);
 	if (!err && c->opts.type != LD_CAPTURE_FULL)
 		err = buffer_segments(c);

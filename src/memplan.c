@@ -111,26 +111,62 @@ int ld_memplan__segments(struct ld_memplan *p, const struct ld_maps *maps,
 	return 0;
 }
 
-bool ld_memplan__limit(struct ld_seg *segs, size_t *nsegs, uint64_t max)
+static int cmp_importance(const void *a, const void *b)
+{
+	const struct ld_plan_range *x = a, *y = b;
+
+	if (x->prio != y->prio)
+		return x->prio < y->prio ? -1 : 1;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static uint64_t seg_total(const struct ld_seg *segs, size_t n)
 {
 	uint64_t total = 0;
-	bool cut = false;
 
-	for (size_t i = 0; i < *nsegs; i++)
+	for (size_t i = 0; i < n; i++)
 		total += segs[i].len;
-	while (total > max && *nsegs) {
-		size_t victim = 0;
+	return total;
+}
 
-		for (size_t i = 1; i < *nsegs; i++)
-			if (segs[i].prio > segs[victim].prio ||
-			    (segs[i].prio == segs[victim].prio && segs[i].len > segs[victim].len))
-				victim = i;
-		total -= segs[victim].len;
-		memmove(&segs[victim], &segs[victim + 1], (*nsegs - victim - 1) * sizeof(*segs));
-		(*nsegs)--;
-		cut = true;
+int ld_memplan__segments_max(struct ld_memplan *p, const struct ld_maps *maps, uint64_t max,
+			     struct ld_seg **segs, size_t *nsegs, bool *cut)
+{
+	struct ld_memplan kept = { 0 };
+	int err;
+
+	*cut = false;
+	err = ld_memplan__segments(p, maps, segs, nsegs);
+	if (err || !max || seg_total(*segs, *nsegs) <= max)
+		return err;
+	free(*segs);
+	*cut = true;
+	/*
+	 * Most important first, small before large within a priority: a range
+	 * is kept when the merged whole still fits.  Ranges are few (mappings,
+	 * stacks, a page per loaded object), so re-merging each time is cheap.
+	 */
+	qsort(p->v, p->n, sizeof(*p->v), cmp_importance);
+	for (size_t i = 0; i < p->n && !err; i++) {
+		struct ld_memplan trial = { 0 };
+
+		/* ld_memplan__segments() sorts what it is given: try on a copy. */
+		for (size_t k = 0; k < kept.n; k++)
+			ld_memplan__add(&trial, kept.v[k].addr, kept.v[k].len);
+		ld_memplan__add(&trial, p->v[i].addr, p->v[i].len);
+		err = ld_memplan__segments(&trial, maps, segs, nsegs);
+		if (!err && seg_total(*segs, *nsegs) <= max) {
+			kept.prio = p->v[i].prio;
+			ld_memplan__add(&kept, p->v[i].addr, p->v[i].len);
+		}
+		free(*segs);
+		*segs = NULL;
+		ld_memplan__free(&trial);
 	}
-	return cut;
+	if (!err)
+		err = ld_memplan__segments(&kept, maps, segs, nsegs);
+	ld_memplan__free(&kept);
+	return err;
 }
 
 void ld_memplan__free(struct ld_memplan *p)

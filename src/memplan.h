@@ -40,10 +40,12 @@ void ld_memplan__add(struct ld_memplan *p, uint64_t addr, uint64_t len);
 /* Adds [addr, addr+len) widened to whole pages. */
 void ld_memplan__add_pages(struct ld_memplan *p, uint64_t addr, uint64_t len);
 /*
- * Drops the least important segments (largest first within a priority)
- * until their total is at most @max bytes.  Returns true if any was dropped.
+ * Like ld_memplan__segments(), at most @max bytes in all (0: no limit):
+ * when everything does not fit, the most important ranges are kept first
+ * (smaller before larger within a priority) and *cut is set.
  */
-bool ld_memplan__limit(struct ld_seg *segs, size_t *nsegs, uint64_t max);
+int ld_memplan__segments_max(struct ld_memplan *p, const struct ld_maps *maps, uint64_t max,
+			     struct ld_seg **segs, size_t *nsegs, bool *cut);
 
 /*
  * Sorted, merged segments that lie inside readable mappings, split at
