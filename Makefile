@@ -19,9 +19,9 @@ endif
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
-CPPFLAGS += -Iinclude -iquote src -iquote $(O)/skel -D_GNU_SOURCE \
+CPPFLAGS += -Iinclude -iquote src -iquote $(O)/skel -iquote $(O)/gen -D_GNU_SOURCE \
 	    -DLD_VERSION='"$(VERSION)"' -DLD_LIBDIR='"$(LIBDIR)"'
-LDLIBS   := -lbpf -lelf -lz -lpthread
+LDLIBS   := -lbpf -ldw -lelf -lz -lpthread
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ \
 	      -Ivmlinux/$(ARCH) -Iinclude -Wall -Werror \
@@ -63,7 +63,11 @@ $(O)/skel/%.skel.h: $(O)/bpf/%.bpf.o | $(O)/skel
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(O)/src/%.o: src/%.c $(SKELS) $(wildcard src/*.h include/*.h include/livedump/*.h) | $(O)/src/client
+$(O)/gen/syscalls.inc: scripts/gen-syscalls.sh | $(O)/gen
+	$(call msg,GEN,$@)
+	$(Q)./scripts/gen-syscalls.sh > $@.tmp && mv $@.tmp $@
+
+$(O)/src/%.o: src/%.c $(SKELS) $(O)/gen/syscalls.inc $(wildcard src/*.h include/*.h include/livedump/*.h) | $(O)/src/client
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
 
@@ -92,6 +96,13 @@ $(O)/tests/%_static: tests/progs/%_static.c tests/progs/%.c $(O)/lib/liblivedump
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(WARN) -static $< $(O)/lib/liblivedump.a -lpthread -o $@
 
+# ... and are built without frame pointers when their name ends in _nofp,
+# so that only CFI can unwind them.
+$(O)/tests/%_nofp: tests/progs/%_nofp.c $(O)/lib/liblivedump.so | $(O)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -O2 -g -fomit-frame-pointer $(WARN) $< -L$(O)/lib -llivedump \
+		-lpthread -Wl,-rpath,'$$ORIGIN/../lib' -o $@
+
 $(O)/tests/%: tests/progs/%.c $(O)/lib/liblivedump.so | $(O)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(WARN) $< -L$(O)/lib -llivedump -lpthread \
@@ -106,7 +117,7 @@ $(O)/tests/unit/%: tests/unit/%.c $(CORE_OBJS) $(CLIENT_OBJS) | $(O)/tests/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< $(CORE_OBJS) $(CLIENT_OBJS) $(LDLIBS) -lcmocka -o $@
 
-$(O)/bpf $(O)/skel $(O)/src/client $(O)/lib $(O)/tests $(O)/tests/unit $(O)/examples:
+$(O)/bpf $(O)/skel $(O)/gen $(O)/src/client $(O)/lib $(O)/tests $(O)/tests/unit $(O)/examples:
 	$(Q)mkdir -p $@
 
 demo: deps

@@ -49,6 +49,100 @@ int BPF_KPROBE(ld_app_fire, struct ld_trigger_req *ureq)
 	return 0;
 }
 
+/* ---- syscall: an error or a slow call, seen at its return ---- */
+
+const volatile bool syscall_any = false;	/* a syscall rule without name= */
+
+/* syscall nr -> 1 when a rule names it: the first, cheapest test on every syscall. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 512);
+	__type(key, __u32);
+	__type(value, __u32);
+} syscall_wanted SEC(".maps");
+
+struct sys_start {
+	__u64 ts;
+	__u64 args[6];
+	__u32 nr;
+};
+
+/* tid -> the call in flight, only for calls some rule may want. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct sys_start);
+} sys_starts SEC(".maps");
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(ld_sys_enter, struct pt_regs *regs, long id)
+{
+	struct sys_start st;
+	__u32 nr = id, tid;
+
+	if (!syscall_any) {
+		__u32 *w = bpf_map_lookup_elem(&syscall_wanted, &nr);
+
+		if (!w || !*w)
+			return 0;
+	}
+	if (!ld_current_watched())
+		return 0;
+	st.ts = bpf_ktime_get_ns();
+	st.nr = nr;
+	st.args[0] = regs->di;
+	st.args[1] = regs->si;
+	st.args[2] = regs->dx;
+	st.args[3] = regs->r10;
+	st.args[4] = regs->r8;
+	st.args[5] = regs->r9;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&sys_starts, &tid, &st, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sys_start *sp = bpf_map_lookup_elem(&sys_starts, &tid);
+	struct ld_syscall_event *e;
+	struct ld_match m = {};
+	struct sys_start st;
+
+	if (!sp)
+		return 0;
+	st = *sp;
+	bpf_map_delete_elem(&sys_starts, &tid);
+	m.now = bpf_ktime_get_ns();
+	m.code = st.nr;
+	m.ret = ret;
+	m.param = ret < 0 ? -ret : 0;	/* errno= matches the error number */
+	m.latency = m.now - st.ts;
+	if (!ld_rules_match(LD_DET_SYSCALL, &m))
+		return 0;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e)
+		return 0;
+	ld_event_init(&e->hdr, LD_EV_SYSCALL, sizeof(*e), m.now);
+	e->hdr.rule = m.rule;
+	e->hdr.verdict = m.verdict;
+	e->nr = st.nr;
+	e->pad = 0;
+	e->ret = ret;
+	__builtin_memcpy(e->args, st.args, sizeof(e->args));
+	e->enter_ktime_ns = st.ts;
+	e->latency_ns = m.latency;
+	bpf_probe_read_kernel(&e->regs, sizeof(e->regs), regs);
+	/* The signal is delivered on the way back to user space: right after the call. */
+	if (m.verdict == LD_VERDICT_DUMP && (m.flags & LD_BR_MEMORY))
+		ld_freeze_current(&e->hdr);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
 /* Children of a watched process are watched from their first instruction. */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(ld_fork, struct task_struct *parent, struct task_struct *child)

@@ -42,6 +42,8 @@ struct {
 struct ld_match {
 	/* in */
 	__u64 code, param, now;
+	__s64 ret;		/* syscall-like detectors: the result */
+	__u64 latency;		/* ... and how long it took */
 	__u32 tgid, uid;
 	char comm[LD_COMM_LEN];
 	struct ld_exe_key exe;
@@ -119,7 +121,10 @@ static __always_inline bool ld_rule_matches(const struct ld_bpf_rule *r, const s
 	       (!r->nuids || in_u32s(r->uids, r->nuids, m->uid)) &&
 	       (!r->ncomms || comm_in(r, m->comm)) &&
 	       (!r->nexes || exe_in(r, &m->exe)) &&
-	       (!r->ncgroups || cgroup_in(r));
+	       (!r->ncgroups || cgroup_in(r)) &&
+	       (!(r->flags & LD_BR_RET) || (m->ret >= r->ret_lo && m->ret <= r->ret_hi)) &&
+	       (!(r->flags & LD_BR_LATENCY) ||
+		(m->latency >= r->latency_lo && m->latency <= r->latency_hi));
 }
 
 /*
@@ -199,7 +204,8 @@ static __always_inline bool ld_rules_match(__u32 det, struct ld_match *m)
 		return false;
 	m->det = det;
 	m->rule = -1;
-	m->now = bpf_ktime_get_ns();
+	if (!m->now)
+		m->now = bpf_ktime_get_ns();
 	m->tgid = bpf_get_current_pid_tgid() >> 32;
 	m->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(m->comm, sizeof(m->comm));

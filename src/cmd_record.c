@@ -505,11 +505,10 @@ int cmd_record(int argc, char **argv)
 		return 1;
 	}
 	lo.watch_all = o.all;
+	lo.rules = &col.rules;
 	install_signals();
 	col.symcache = ld_symcache__new();
 	err = col.symcache ? ld_loader__new(&lo, &col.loader) : -ENOMEM;
-	if (!err)
-		err = ld_loader__set_rules(col.loader, &col.rules);
 	co = (struct ld_collector_opts){ .outdir = o.outdir, .rules = &col.rules,
 					 .limits = o.limits };
 	if (!err)

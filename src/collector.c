@@ -13,6 +13,7 @@
 #include "journal.h"
 #include "livedump/records.h"
 #include "log.h"
+#include "ruleval.h"
 
 struct ld_collector {
 	struct ld_collector_opts o;
@@ -183,58 +184,71 @@ static void journal(struct ld_collector *c, const struct ld_journal_entry *e)
 			strerror(-err));
 }
 
-static void on_app_trigger(struct ld_collector *c, const struct ld_app_trigger *e)
+/* What the collector needs to know of an event, whatever detector sent it. */
+struct issue {
+	const char *name;		/* detector name */
+	enum ld_issue_type type;
+	uint32_t code;
+	uint64_t params[4];
+	const void *raw;		/* the BPF record, kept as the trigger note */
+	size_t raw_len;
+	uint64_t req_addr;		/* app: where the trigger waits for its answer */
+	const struct ld_blob_desc *blobs;
+	unsigned nblobs;
+	char detail[160];		/* for the trigger line */
+};
+
+static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const struct issue *is)
 {
-	const struct ld_rule *r = &c->o.rules->v[e->hdr.rule];
+	const struct ld_rule *r = &c->o.rules->v[h->rule];
 	char comm[LD_COMM_LEN + 1] = "", why[160] = "";
 	struct ld_journal_entry je;
 	struct ld_dump_result res = { 0 };
 	struct ld_capture_opts o;
 	int err;
 
-	memcpy(comm, e->hdr.comm, LD_COMM_LEN);
+	memcpy(comm, h->comm, LD_COMM_LEN);
 	je = (struct ld_journal_entry){
-		.time_ns = ktime_to_realtime(e->hdr.ktime_ns), .rule = r->name, .issue = "app",
-		.pid = e->hdr.pid, .tid = e->hdr.tid, .comm = comm, .code = e->req.code,
-		.param = e->req.param, .frozen = e->hdr.flags & LD_EVF_FROZEN,
+		.time_ns = ktime_to_realtime(h->ktime_ns), .rule = r->name, .issue = is->name,
+		.pid = h->pid, .tid = h->tid, .comm = comm, .code = is->code,
+		.param = is->params[0], .frozen = h->flags & LD_EVF_FROZEN,
 	};
-	printf("trigger: rule %s pid %u (%s) tid %u code 0x%x param 0x%llx blobs %u\n", r->name,
-	       e->hdr.pid, comm, e->hdr.tid, e->req.code, (unsigned long long)e->req.param,
-	       e->req.nblobs);
+	printf("trigger: rule %s pid %u (%s) tid %u %s\n", r->name, h->pid, comm, h->tid,
+	       is->detail);
 	fflush(stdout);
 
-	if (e->hdr.verdict != LD_VERDICT_DUMP) {
-		verdict_reason(r, e->hdr.verdict, e->hdr.pid, why, sizeof(why));
+	if (h->verdict != LD_VERDICT_DUMP) {
+		verdict_reason(r, h->verdict, h->pid, why, sizeof(why));
 	} else if (!check_limits(c, 0, why, sizeof(why))) {
 		o = (struct ld_capture_opts){
-			.type = r->capture.type, .issue = LD_ISSUE_APP, .rule = r->name,
-			.code = e->req.code, .params = { e->req.param },
-			.issue_time_ns = je.time_ns, .trigger = e, .trigger_len = sizeof(*e),
-			.req_addr = e->req_addr, .blobs = e->blobs, .nblobs = e->req.nblobs,
-			.frozen_by_bpf = je.frozen, .no_regions = r->capture.no_regions,
-			.stack_max = r->capture.stack, .max_memory = c->o.limits.max_dump,
-			.symcache = c->symcache,
+			.type = r->capture.type, .issue = is->type, .rule = r->name,
+			.code = is->code, .issue_time_ns = je.time_ns, .trigger = is->raw,
+			.trigger_len = is->raw_len, .req_addr = is->req_addr, .blobs = is->blobs,
+			.nblobs = is->nblobs, .frozen_by_bpf = je.frozen,
+			.no_regions = r->capture.no_regions, .stack_max = r->capture.stack,
+			.max_memory = c->o.limits.max_dump, .symcache = c->symcache,
 		};
-		err = ld_dump_process(e->hdr.pid, e->hdr.tid, &o, c->o.outdir, admit, c, &res);
-		ld_loader__thawed(c->loader, e->hdr.pid);
+		memcpy(o.params, is->params, sizeof(o.params));
+		err = ld_dump_process(h->pid, h->tid, &o, c->o.outdir, admit, c, &res);
+		ld_loader__thawed(c->loader, h->pid);
 		if (err) {
 			c->failed++;
 			snprintf(why, sizeof(why), "%s", err == -ESRCH ? "the process is gone"
 							   : strerror(-err));
 			je.verdict = "failed";
 			je.reason = why;
-			ld_err("dump of pid %u for rule %s failed: %s", e->hdr.pid, r->name, why);
+			ld_err("dump of pid %u for rule %s failed: %s", h->pid, r->name, why);
 			journal(c, &je);
 			return;
 		}
 		snprintf(why, sizeof(why), "%s", res.declined);
 	}
 	if (why[0]) {
-		release_frozen(c, &e->hdr);
+		release_frozen(c, h);
 		c->declined++;
 		je.verdict = "declined";
 		je.reason = why;
-		printf("declined: rule %s pid %u: %s\n", r->name, e->hdr.pid, why);
+		printf("declined: rule %s pid %u: %s\n", r->name, h->pid, why);
 		journal(c, &je);
 		return;
 	}
@@ -250,10 +264,40 @@ static void on_app_trigger(struct ld_collector *c, const struct ld_app_trigger *
 	free(res.path);
 }
 
+static void describe_app(const struct ld_app_trigger *e, struct issue *is)
+{
+	*is = (struct issue){
+		.name = "app", .type = LD_ISSUE_APP, .code = e->req.code,
+		.params = { e->req.param }, .raw = e, .raw_len = sizeof(*e),
+		.req_addr = e->req_addr, .blobs = e->blobs, .nblobs = e->req.nblobs,
+	};
+	snprintf(is->detail, sizeof(is->detail), "code 0x%x param 0x%llx blobs %u", e->req.code,
+		 (unsigned long long)e->req.param, e->req.nblobs);
+}
+
+static void describe_syscall(const struct ld_syscall_event *e, struct issue *is)
+{
+	const char *name = ld_val_syscall_name(e->nr);
+	char err[32] = "";
+
+	*is = (struct issue){
+		.name = "syscall", .type = LD_ISSUE_SYSCALL, .code = e->nr,
+		.params = { (uint64_t)e->ret, e->latency_ns, e->args[0], e->args[1] },
+		.raw = e, .raw_len = sizeof(*e),
+	};
+	if (e->ret < 0 && e->ret >= -4095) {
+		err[0] = ' ';
+		ld_val_errno_name(-e->ret, err + 1, sizeof(err) - 1);
+	}
+	snprintf(is->detail, sizeof(is->detail), "syscall %s (%u) ret %lld%s after %.3f ms",
+		 name ? name : "?", e->nr, (long long)e->ret, err, e->latency_ns / 1e6);
+}
+
 int ld_collector__on_event(void *ctx, void *data, size_t size)
 {
 	struct ld_collector *c = ctx;
 	const struct ld_event_hdr *h = data;
+	struct issue is;
 
 	if (size < sizeof(*h) || h->size > size) {
 		ld_warn("short BPF record (%zu bytes): ignored", size);
@@ -265,17 +309,16 @@ int ld_collector__on_event(void *ctx, void *data, size_t size)
 		release_frozen(c, h);
 		return 0;
 	}
-	switch (h->type) {
-	case LD_EV_APP_TRIGGER:
-		if (h->size >= sizeof(struct ld_app_trigger)) {
-			on_app_trigger(c, data);
-			break;
-		}
-		/* fall through */
-	default:
+	if (h->type == LD_EV_APP_TRIGGER && h->size >= sizeof(struct ld_app_trigger)) {
+		describe_app(data, &is);
+	} else if (h->type == LD_EV_SYSCALL && h->size >= sizeof(struct ld_syscall_event)) {
+		describe_syscall(data, &is);
+	} else {
 		ld_dbg("BPF record of type %u (%u bytes) ignored", h->type, h->size);
 		release_frozen(c, h);
+		return 0;
 	}
+	on_issue(c, h, &is);
 	fflush(stdout);
 	return 0;
 }

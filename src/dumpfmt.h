@@ -48,6 +48,7 @@ enum ld_capture_type {
 enum ld_issue_type {
 	LD_ISSUE_APP = 1,	/* livedump_trigger() */
 	LD_ISSUE_MANUAL = 2,	/* livedump capture -p */
+	LD_ISSUE_SYSCALL = 3,	/* a syscall failed or was slow: code = nr, params = ret, latency ns, arg0, arg1 */
 };
 
 /* ld_note_header.flags */

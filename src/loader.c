@@ -13,6 +13,7 @@
 #include "loader.h"
 #include "log.h"
 #include "rulecomp.h"
+#include "rules.h"
 
 struct probe {
 	dev_t dev;
@@ -22,7 +23,7 @@ struct probe {
 
 struct ld_loader {
 	struct livedump_bpf *skel;
-	struct bpf_link *fork_link, *exit_link;
+	struct bpf_link *fork_link, *exit_link, *sys_links[2];
 	struct ring_buffer *rb;
 	struct probe *probes;
 	size_t nprobes;
@@ -47,9 +48,59 @@ static int on_event(void *ctx, void *data, size_t size)
 	return l->fn(l->ctx, data, size);
 }
 
+static int set_rules(struct ld_loader *l, const struct ld_ruleset *rs)
+{
+	struct ld_det_rules lists[LD_DET__COUNT] = { 0 };
+
+	if (rs->n > LD_BPF_MAX_RULES) {
+		ld_err("%zu rules: at most %d are supported", rs->n, LD_BPF_MAX_RULES);
+		return -E2BIG;
+	}
+	for (__u32 i = 0; i < rs->n; i++) {
+		const struct ld_rule *r = &rs->v[i];
+		struct ld_bpf_rule br;
+		struct ld_det_rules *list = &lists[r->detector];
+		int err = ld_rule_compile(r, &br);
+
+		if (err)
+			return err;
+		if (bpf_map__update_elem(l->skel->maps.rules, &i, sizeof(i), &br, sizeof(br), BPF_ANY))
+			return -errno;
+		list->idx[list->n++] = i;
+		for (unsigned k = 0; r->detector == LD_DET_SYSCALL && k < r->p.sys.nnrs; k++) {
+			__u32 nr = r->p.sys.nrs[k], one = 1;
+
+			if (nr < 512 && bpf_map__update_elem(l->skel->maps.syscall_wanted, &nr,
+							     sizeof(nr), &one, sizeof(one), BPF_ANY))
+				return -errno;
+		}
+	}
+	for (__u32 d = 0; d < LD_DET__COUNT; d++)
+		if (bpf_map__update_elem(l->skel->maps.det_rules, &d, sizeof(d), &lists[d],
+					 sizeof(lists[d]), BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+/* Whether a rule uses detector @det; *any: one of them names no syscall. */
+static bool uses(const struct ld_ruleset *rs, enum ld_detector det, bool *any)
+{
+	bool used = false;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		if (rs->v[i].detector != det)
+			continue;
+		used = true;
+		if (det == LD_DET_SYSCALL && !rs->v[i].p.sys.nnrs)
+			*any = true;
+	}
+	return used;
+}
+
 int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 {
 	struct ld_loader *l = calloc(1, sizeof(*l));
+	bool syscalls;
 	int err;
 
 	*out = NULL;
@@ -64,18 +115,34 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 	}
 	l->skel->rodata->watch_all = opts->watch_all;
 	l->skel->rodata->collector_tgid = getpid();
+	syscalls = uses(opts->rules, LD_DET_SYSCALL, &l->skel->rodata->syscall_any);
+	bpf_program__set_autoload(l->skel->progs.ld_sys_enter, syscalls);
+	bpf_program__set_autoload(l->skel->progs.ld_sys_exit, syscalls);
 	err = livedump_bpf__load(l->skel);
 	if (err) {
 		ld_err("cannot load the BPF programs: %s%s", strerror(-err),
 		       err == -EPERM ? " (run as root)" : "");
 		goto fail;
 	}
+	err = set_rules(l, opts->rules);
+	if (err)
+		goto fail;
 	l->fork_link = bpf_program__attach(l->skel->progs.ld_fork);
 	l->exit_link = bpf_program__attach(l->skel->progs.ld_exit);
 	if (!l->fork_link || !l->exit_link) {
 		err = -errno;
 		ld_err("cannot attach to sched_process_fork/exit: %s", strerror(-err));
 		goto fail;
+	}
+	if (syscalls) {
+		l->sys_links[0] = bpf_program__attach(l->skel->progs.ld_sys_enter);
+		l->sys_links[1] = bpf_program__attach(l->skel->progs.ld_sys_exit);
+		if (!l->sys_links[0] || !l->sys_links[1]) {
+			err = -errno;
+			ld_err("cannot attach to sys_enter/sys_exit: %s", strerror(-err));
+			goto fail;
+		}
+		ld_info("attached tp_btf sys_enter/sys_exit for syscall rules");
 	}
 	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_event, l, NULL);
 	if (!l->rb) {
@@ -100,6 +167,8 @@ void ld_loader__free(struct ld_loader *l)
 	free(l->probes);
 	bpf_link__destroy(l->fork_link);
 	bpf_link__destroy(l->exit_link);
+	bpf_link__destroy(l->sys_links[0]);
+	bpf_link__destroy(l->sys_links[1]);
 	livedump_bpf__destroy(l->skel);
 	free(l);
 }
@@ -140,33 +209,6 @@ int ld_loader__attach_trigger(struct ld_loader *l, const char *path, const char 
 size_t ld_loader__nprobes(const struct ld_loader *l)
 {
 	return l->nprobes;
-}
-
-int ld_loader__set_rules(struct ld_loader *l, const struct ld_ruleset *rs)
-{
-	struct ld_det_rules lists[LD_DET__COUNT] = { 0 };
-
-	if (rs->n > LD_BPF_MAX_RULES) {
-		ld_err("%zu rules: at most %d are supported", rs->n, LD_BPF_MAX_RULES);
-		return -E2BIG;
-	}
-	for (__u32 i = 0; i < rs->n; i++) {
-		const struct ld_rule *r = &rs->v[i];
-		struct ld_bpf_rule br;
-		struct ld_det_rules *list = &lists[r->detector];
-		int err = ld_rule_compile(r, &br);
-
-		if (err)
-			return err;
-		if (bpf_map__update_elem(l->skel->maps.rules, &i, sizeof(i), &br, sizeof(br), BPF_ANY))
-			return -errno;
-		list->idx[list->n++] = i;
-	}
-	for (__u32 d = 0; d < LD_DET__COUNT; d++)
-		if (bpf_map__update_elem(l->skel->maps.det_rules, &d, sizeof(d), &lists[d],
-					 sizeof(lists[d]), BPF_ANY))
-			return -errno;
-	return 0;
 }
 
 int ld_loader__watch_pid(struct ld_loader *l, pid_t pid)

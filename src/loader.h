@@ -11,10 +11,17 @@
 
 struct ld_loader;
 
+struct ld_ruleset;
+
 struct ld_loader_opts {
 	bool watch_all;		/* every process that reaches a probe */
+	const struct ld_ruleset *rules;	/* compiled into the kernel's first stage */
 };
 
+/*
+ * Detectors no rule uses are not even loaded: a syscall detector costs
+ * every syscall on the machine something, so it only runs when wanted.
+ */
 int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out);
 void ld_loader__free(struct ld_loader *l);
 
@@ -24,10 +31,6 @@ void ld_loader__free(struct ld_loader *l);
  */
 int ld_loader__attach_trigger(struct ld_loader *l, const char *path, const char *shown);
 size_t ld_loader__nprobes(const struct ld_loader *l);
-
-/* Loads the rules into the kernel's first matching stage (before any attach). */
-struct ld_ruleset;
-int ld_loader__set_rules(struct ld_loader *l, const struct ld_ruleset *rs);
 
 int ld_loader__watch_pid(struct ld_loader *l, pid_t pid);
 int ld_loader__watch_exe(struct ld_loader *l, const char *path);

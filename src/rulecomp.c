@@ -80,6 +80,35 @@ static void copy_ranges(struct ld_bpf_range *dst, __u32 *n, const struct ld_rang
 	}
 }
 
+/*
+ * name= becomes the code list, errno= the param list (the kernel matches
+ * -ret against it); with no errno=, ret or latency condition a syscall
+ * rule means "the call failed".
+ */
+static void compile_syscall(const struct ld_syscall_params *p, struct ld_bpf_rule *out)
+{
+	out->ncodes = p->nnrs;
+	for (unsigned i = 0; i < p->nnrs; i++)
+		out->codes[i].lo = out->codes[i].hi = p->nrs[i];
+	out->nparams = p->nerrnos;
+	for (unsigned i = 0; i < p->nerrnos; i++)
+		out->params[i].lo = out->params[i].hi = p->errnos[i];
+	if (p->latency.hi) {
+		out->flags |= LD_BR_LATENCY;
+		out->latency_lo = p->latency.lo;
+		out->latency_hi = p->latency.hi;
+	}
+	if (p->ret.set) {
+		out->flags |= LD_BR_RET;
+		out->ret_lo = p->ret.lo;
+		out->ret_hi = p->ret.hi;
+	} else if (!p->nerrnos && !p->latency.hi) {
+		out->flags |= LD_BR_RET;
+		out->ret_lo = -4095;
+		out->ret_hi = -1;
+	}
+}
+
 int ld_rule_compile(const struct ld_rule *r, struct ld_bpf_rule *out)
 {
 	const struct ld_rule_filters *w = &r->where;
@@ -91,6 +120,8 @@ int ld_rule_compile(const struct ld_rule *r, struct ld_bpf_rule *out)
 	if (r->detector == LD_DET_APP) {
 		copy_ranges(out->codes, &out->ncodes, r->p.app.codes, r->p.app.ncodes);
 		copy_ranges(out->params, &out->nparams, r->p.app.params, r->p.app.nparams);
+	} else if (r->detector == LD_DET_SYSCALL) {
+		compile_syscall(&r->p.sys, out);
 	}
 	out->npids = w->npids;
 	memcpy(out->pids, w->pids, w->npids * sizeof(w->pids[0]));

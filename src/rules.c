@@ -228,6 +228,11 @@ struct key {
 	int (*elem)(const struct key *k, void *field, unsigned idx, const char *s,
 		    struct ld_verr *e);
 	void (*fmt)(const struct key *k, const void *field, unsigned idx, struct sb *sb);
+	/* Comparisons of values that are no plain numbers (durations, signed). */
+	int (*cmp_elem)(const struct key *k, void *field, enum ld_val_op op, const char *s,
+			struct ld_verr *e);
+	/* Writes " KEY<op>VALUE" itself, for keys whose canonical form is a comparison. */
+	void (*fmt_kv)(const struct key *k, const void *field, struct sb *sb);
 };
 
 #define LIST(f, n)	.field = offsetof(struct ld_rule, f), .count = offsetof(struct ld_rule, n)
@@ -296,7 +301,7 @@ static void *key_field(struct ld_rule *r, const struct key *k)
 
 static unsigned key_nvalues(const struct ld_rule *r, const struct key *k)
 {
-	static const char zero[16];
+	static const char zero[64];	/* at least the largest single value */
 	const char *f = (const char *)r + k->field;
 
 	if (k->count)
@@ -485,6 +490,173 @@ static void fmt_regions(const struct key *k, const void *f, unsigned idx, struct
 	sb_printf(sb, "%s", ((const bool *)f)[idx] ? "no" : "yes");
 }
 
+/* ---- the syscall detector's values ---- */
+
+static int elem_syscall(const struct key *k, void *f, unsigned idx, const char *s,
+			struct ld_verr *e)
+{
+	unsigned nr;
+	int err = ld_val_syscall(s, &nr, e);
+
+	(void)k;
+	if (!err)
+		((uint32_t *)f)[idx] = nr;
+	return err;
+}
+
+static void fmt_syscall(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	uint32_t nr = ((const uint32_t *)f)[idx];
+	const char *name = ld_val_syscall_name(nr);
+
+	(void)k;
+	if (name)
+		sb_printf(sb, "%s", name);
+	else
+		sb_printf(sb, "%u", nr);
+}
+
+static int elem_errno(const struct key *k, void *f, unsigned idx, const char *s,
+		      struct ld_verr *e)
+{
+	int err, val;
+
+	(void)k;
+	err = ld_val_errno(s, &val, e);
+	if (!err)
+		((uint32_t *)f)[idx] = val;
+	return err;
+}
+
+static void fmt_errno(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	char buf[32];
+
+	(void)k;
+	ld_val_errno_name(((const uint32_t *)f)[idx], buf, sizeof(buf));
+	sb_printf(sb, "%s", buf);
+}
+
+/* latency=A-B (durations); a single duration means at least that */
+static int elem_latency(const struct key *k, void *f, unsigned idx, const char *s,
+			struct ld_verr *e)
+{
+	struct ld_range64 *r = f;
+	const char *dash = strchr(s, '-');
+	char lo[64];
+	int err;
+
+	(void)idx;
+	if (!dash)
+		return k->cmp_elem(k, f, LD_OP_GE, s, e);
+	snprintf(lo, sizeof(lo), "%.*s", (int)(dash - s), s);
+	err = ld_val_duration(lo, 0, LD_DURATION_MAX, &r->lo, e);
+	if (!err && (err = ld_val_duration(dash + 1, 0, LD_DURATION_MAX, &r->hi, e)))
+		e->off += dash + 1 - s;
+	if (!err && r->hi < r->lo)
+		return ld_verr_set(e, 0, "empty latency range '%.64s' (expected LOW-HIGH)", s);
+	return err;
+}
+
+/*
+ * latency>D and latency>=D both mean "D or more": a nanosecond does not
+ * matter, and the canonical form stays readable.
+ */
+static int cmp_latency(const struct key *k, void *f, enum ld_val_op op, const char *s,
+		       struct ld_verr *e)
+{
+	struct ld_range64 *r = f;
+	uint64_t ns;
+	int err = ld_val_duration(s, 1, LD_DURATION_MAX, &ns, e);
+
+	(void)k;
+	if (err)
+		return err;
+	switch (op) {
+	case LD_OP_GT:
+	case LD_OP_GE:
+		*r = (struct ld_range64){ ns, LD_DURATION_MAX };
+		return 0;
+	case LD_OP_LT:
+	case LD_OP_LE:
+		*r = (struct ld_range64){ 1, ns };
+		return 0;
+	default:
+		*r = (struct ld_range64){ ns, ns };
+		return 0;
+	}
+}
+
+static void fmt_latency(const struct key *k, const void *f, struct sb *sb)
+{
+	const struct ld_range64 *r = f;
+	char lo[32], hi[32];
+
+	ld_val_format_duration(r->lo, lo, sizeof(lo));
+	ld_val_format_duration(r->hi, hi, sizeof(hi));
+	if (r->hi == LD_DURATION_MAX)
+		sb_printf(sb, " %s>=%s", k->name, lo);
+	else if (r->lo == 1)
+		sb_printf(sb, " %s<=%s", k->name, hi);
+	else
+		sb_printf(sb, " %s=%s-%s", k->name, lo, hi);
+}
+
+static int cmp_ret(const struct key *k, void *f, enum ld_val_op op, const char *s,
+		   struct ld_verr *e)
+{
+	struct ld_srange64 *r = f;
+	int64_t n;
+	int err = ld_val_s64(s, &n, e);
+
+	(void)k;
+	if (err)
+		return err;
+	*r = (struct ld_srange64){ INT64_MIN, INT64_MAX, 1, 0 };
+	switch (op) {
+	case LD_OP_LT:
+		if (n == INT64_MIN)
+			return ld_verr_set(e, 0, "'<%lld' matches no value", (long long)n);
+		r->hi = n - 1;
+		break;
+	case LD_OP_LE:
+		r->hi = n;
+		break;
+	case LD_OP_GT:
+		if (n == INT64_MAX)
+			return ld_verr_set(e, 0, "'>%lld' matches no value", (long long)n);
+		r->lo = n + 1;
+		break;
+	case LD_OP_GE:
+		r->lo = n;
+		break;
+	default:
+		r->lo = r->hi = n;
+	}
+	return 0;
+}
+
+static int elem_ret(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+{
+	(void)idx;
+	return cmp_ret(k, f, LD_OP_EQ, s, e);
+}
+
+static void fmt_ret(const struct key *k, const void *f, struct sb *sb)
+{
+	const struct ld_srange64 *r = f;
+
+	if (r->lo == r->hi)
+		sb_printf(sb, " %s==%lld", k->name, (long long)r->lo);
+	else if (r->lo == INT64_MIN)
+		sb_printf(sb, " %s<=%lld", k->name, (long long)r->hi);
+	else if (r->hi == INT64_MAX)
+		sb_printf(sb, " %s>=%lld", k->name, (long long)r->lo);
+	else
+		sb_printf(sb, " %s>=%lld %s<=%lld", k->name, (long long)r->lo, k->name,
+			  (long long)r->hi);
+}
+
 /* ---- the tables ---- */
 
 static const struct key app_keys[] = {
@@ -494,15 +666,27 @@ static const struct key app_keys[] = {
 	  .max = UINT64_MAX, .elem = elem_range, .fmt = fmt_range },
 };
 
+static const struct key syscall_keys[] = {
+	{ .name = "name", LIST(p.sys.nrs, p.sys.nnrs), .elem = elem_syscall, .fmt = fmt_syscall },
+	{ .name = "errno", LIST(p.sys.errnos, p.sys.nerrnos), .elem = elem_errno,
+	  .fmt = fmt_errno },
+	{ .name = "latency", .cmp = true, ONE(p.sys.latency), .elem = elem_latency,
+	  .cmp_elem = cmp_latency, .fmt_kv = fmt_latency },
+	{ .name = "ret", .cmp = true, ONE(p.sys.ret), .elem = elem_ret, .cmp_elem = cmp_ret,
+	  .fmt_kv = fmt_ret },
+};
+
+#define ALL_CAPTURES (CAP(LD_CAPTURE_CONTEXT) | CAP(LD_CAPTURE_MINI) | CAP(LD_CAPTURE_FULL))
+
 static const struct detector detectors[] = {
-	{ LD_DET_APP, "app", app_keys, ARRAY_SIZE(app_keys),
-	  CAP(LD_CAPTURE_CONTEXT) | CAP(LD_CAPTURE_MINI) | CAP(LD_CAPTURE_FULL), LD_CAPTURE_MINI },
+	{ LD_DET_APP, "app", app_keys, ARRAY_SIZE(app_keys), ALL_CAPTURES, LD_CAPTURE_MINI },
+	{ LD_DET_SYSCALL, "syscall", syscall_keys, ARRAY_SIZE(syscall_keys), ALL_CAPTURES,
+	  LD_CAPTURE_MINI },
 };
 
 /* Issues later versions add: named so that a rule for them gets a clear message. */
 static const char *const future_detectors[] = {
-	"signal", "abort", "exit", "oom", "threshold", "syscall", "block", "uprobe", "usdt",
-	"kprobe",
+	"signal", "abort", "exit", "oom", "threshold", "block", "uprobe", "usdt", "kprobe",
 };
 
 static const struct key where_keys[] = {
@@ -532,9 +716,12 @@ static const struct key limit_keys[] = {
 
 #define FITS(keys) _Static_assert(ARRAY_SIZE(keys) <= MAX_KEYS, #keys " has too many keys")
 FITS(app_keys);
+FITS(syscall_keys);
 FITS(where_keys);
 FITS(capture_keys);
 FITS(limit_keys);
+_Static_assert(sizeof(struct ld_srange64) <= 64 && sizeof(struct ld_range64) <= 64,
+	       "key_nvalues() compares single values against 64 zero bytes");
 
 static const char *const capture_names[] = {
 	[LD_CAPTURE_CONTEXT] = "context", [LD_CAPTURE_MINI] = "mini", [LD_CAPTURE_FULL] = "full",
@@ -680,6 +867,8 @@ static int key_elem(void *arg, unsigned idx, const char *s, struct ld_verr *e)
 
 	if (a->op == LD_OP_SET) {
 		err = k->elem(k, f, idx, s, e);
+	} else if (k->cmp_elem) {
+		err = k->cmp_elem(k, f, a->op, s, e);
 	} else {
 		/* A comparison: one number, which becomes one range. */
 		err = ld_val_u64(s, 0, k->max, &n, e);
@@ -1181,6 +1370,10 @@ static void format_keys(const struct ld_rule *r, const struct section *s, struct
 		const struct key *key = &s->keys[k];
 		unsigned n = key_nvalues(r, key);
 
+		if (n && key->fmt_kv) {
+			key->fmt_kv(key, (const char *)r + key->field, sb);
+			continue;
+		}
 		for (unsigned i = 0; i < n; i++) {
 			sb_printf(sb, i ? "," : " %s=", key->name);
 			key->fmt(key, (const char *)r + key->field, i, sb);

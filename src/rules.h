@@ -33,6 +33,22 @@ struct ld_app_params {
 	unsigned nparams;
 };
 
+/* A signed inclusive range; set == 0: not given. */
+struct ld_srange64 {
+	int64_t lo, hi;
+	uint32_t set;
+	uint32_t pad;
+};
+
+struct ld_syscall_params {
+	uint32_t nrs[LD_RULE_LIST_MAX];		/* name=: syscall numbers; none: every syscall */
+	unsigned nnrs;
+	uint32_t errnos[LD_RULE_LIST_MAX];	/* errno=: the call failed with one of these */
+	unsigned nerrnos;
+	struct ld_range64 latency;		/* latency>=: ns; {0, 0}: not given */
+	struct ld_srange64 ret;			/* ret<0, ret==0, ret>N ... */
+};
+
 struct ld_rule_filters {
 	uint32_t pids[LD_RULE_LIST_MAX];
 	unsigned npids;
@@ -66,6 +82,7 @@ struct ld_rule {
 	enum ld_detector detector;
 	union {
 		struct ld_app_params app;
+		struct ld_syscall_params sys;
 	} p;
 	struct ld_rule_filters where;
 	struct ld_rule_capture capture;

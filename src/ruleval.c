@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "ruleval.h"
@@ -595,4 +596,41 @@ int ld_val_errno_name(int err, char *buf, size_t size)
 	int len = name ? snprintf(buf, size, "%s", name) : snprintf(buf, size, "%d", err);
 
 	return len < 0 || (size_t)len >= size ? -ENOSPC : 0;
+}
+
+static const struct { const char *name; unsigned nr; } syscall_table[] = {
+#include "syscalls.inc"
+};
+
+int ld_val_syscall(const char *s, unsigned *nr, struct ld_verr *e)
+{
+	for (size_t i = 0; i < sizeof(syscall_table) / sizeof(syscall_table[0]); i++)
+		if (!strcmp(syscall_table[i].name, s)) {
+			*nr = syscall_table[i].nr;
+			return 0;
+		}
+	return ld_verr_set(e, 0, "unknown syscall '%.64s' (expected an x86-64 syscall name like"
+			   " openat or fsync)", s);
+}
+
+const char *ld_val_syscall_name(unsigned nr)
+{
+	for (size_t i = 0; i < sizeof(syscall_table) / sizeof(syscall_table[0]); i++)
+		if (syscall_table[i].nr == nr)
+			return syscall_table[i].name;
+	return NULL;
+}
+
+int ld_val_s64(const char *s, int64_t *out, struct ld_verr *e)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 0);
+	if (errno || end == s || *end)
+		return ld_verr_set(e, 0, "bad number '%.64s' (expected a signed integer like -1, 0"
+				   " or 4096)", s);
+	*out = v;
+	return 0;
 }

@@ -145,4 +145,11 @@ int ld_val_errno(const char *s, int *err, struct ld_verr *e);
 /* "ENOENT"; a number when glibc has no name for it. */
 int ld_val_errno_name(int err, char *buf, size_t size);
 
+/* x86-64 syscall names (from the kernel headers at build time). */
+int ld_val_syscall(const char *s, unsigned *nr, struct ld_verr *e);
+const char *ld_val_syscall_name(unsigned nr);	/* NULL if unknown */
+
+/* A signed decimal or 0x number. */
+int ld_val_s64(const char *s, int64_t *out, struct ld_verr *e);
+
 #endif

@@ -15,12 +15,14 @@
 enum ld_detector {
 	LD_DET_NONE = 0,
 	LD_DET_APP = 1,		/* livedump_trigger() */
-	/* later: signal, abort, exit, oom, threshold, syscall, block, uprobe, usdt, kprobe */
+	LD_DET_SYSCALL = 2,	/* a syscall fails or is slow */
+	/* later: signal, abort, exit, oom, threshold, block, uprobe, usdt, kprobe */
 	LD_DET__COUNT,
 };
 
 enum ld_event_type {
 	LD_EV_APP_TRIGGER = 1,	/* livedump_trigger() in a watched process */
+	LD_EV_SYSCALL = 2,	/* a syscall a rule matched, at its return */
 };
 
 /* ld_event_hdr.flags */
@@ -62,6 +64,17 @@ struct ld_app_trigger {
 	struct ld_blob_desc blobs[LD_MAX_BLOBS];	/* req.nblobs valid */
 };
 
+struct ld_syscall_event {
+	struct ld_event_hdr hdr;
+	__u32 nr;
+	__u32 pad;
+	__s64 ret;
+	__u64 args[6];
+	__u64 enter_ktime_ns;
+	__u64 latency_ns;
+	struct ld_regs regs;	/* user registers at the return */
+};
+
 /* Keys of the watch filter maps. */
 struct ld_exe_key {
 	__u64 dev;		/* the kernel's s_dev: MKDEV(major, minor), 20-bit minor */
@@ -88,6 +101,8 @@ struct ld_bpf_cgroup {
 
 /* ld_bpf_rule.flags */
 #define LD_BR_MEMORY	(1U << 0)	/* wants process memory: freeze */
+#define LD_BR_RET	(1U << 1)	/* ret_lo..ret_hi must hold */
+#define LD_BR_LATENCY	(1U << 2)	/* latency_lo..latency_hi must hold */
 
 struct ld_bpf_rule {
 	__u32 flags;
@@ -99,6 +114,8 @@ struct ld_bpf_rule {
 	char comms[LD_BPF_LIST][LD_COMM_LEN];
 	struct ld_bpf_cgroup cgroups[LD_BPF_LIST];
 	struct ld_exe_key exes[LD_BPF_LIST];
+	__s64 ret_lo, ret_hi;		/* with LD_BR_RET */
+	__u64 latency_lo, latency_hi;	/* with LD_BR_LATENCY, ns */
 	__u64 total;			/* 0: no limit */
 	__u64 rate_n, rate_window_ns;	/* rate_n <= LD_RATE_MAX; 0: none */
 	__u64 cooldown_ns;

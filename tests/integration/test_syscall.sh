@@ -1,0 +1,61 @@
+#!/bin/bash
+# The syscall detector: a failing openat gives an ENOENT dump, a long
+# nanosleep a latency dump; unrelated syscalls and processes give nothing;
+# capture context never stops the process.
+. "$(dirname "$0")/../lib.sh"
+require_root
+command -v jq >/dev/null || fail "jq is missing"
+prog=$PROGS/syscalls_static
+
+# An unwatched twin doing the same calls at the same time.
+go=$WORK/go
+start_bg "$WORK/twin.out" "$prog" --go "$go"
+twin=$BG_PID
+out=$WORK/out
+start_bg "$WORK/rec.log" "$LIVEDUMP" record -o "$out" \
+	-e 'enoent on syscall name=openat errno=ENOENT' \
+	-e 'slow on syscall name=nanosleep,clock_nanosleep latency>100ms' -- "$prog" --go "$go"
+rec=$BG_PID
+wait_for grep -q '^recording into' "$WORK/rec.log" || fail "record did not start: $(cat "$WORK/rec.log")"
+assert_grep 'attached tp_btf sys_enter/sys_exit' "$WORK/rec.log" "syscall tracepoints attached"
+touch "$go"
+wait "$rec" || fail "record failed: $(cat "$WORK/rec.log")"
+wait_for grep -q '^done' "$WORK/twin.out" || fail "the twin did not finish"
+cat "$WORK/rec.log"
+pid=$(sed -n 's/^launched .* as pid \([0-9]*\)$/\1/p' "$WORK/rec.log")
+assert_grep "^trigger: rule enoent pid $pid .* syscall openat \(257\) ret -2 ENOENT" "$WORK/rec.log" "ENOENT event"
+assert_grep "^trigger: rule slow pid $pid .* syscall clock_nanosleep \(230\) ret 0 after 1[5-9][0-9]\." "$WORK/rec.log" "latency event"
+assert_eq 2 "$(grep -c '^trigger:' "$WORK/rec.log")" "events (nothing from other calls or the twin $twin)"
+assert_eq 2 "$(find "$out" -name '*.core' | wc -l)" "dumps"
+cat "$out"/journal-*.jsonl >"$WORK/j"
+assert_eq '"syscall"' "$(jq -s -c 'map(.issue) | unique | .[0]' "$WORK/j")" "journal issue"
+assert_eq 0 "$(jq -s "map(select(.pid != $pid)) | length" "$WORK/j")" "journal entries of other processes"
+
+enoent=$(find "$out" -name '*-enoent-*.core')
+slow=$(find "$out" -name '*-slow-*.core')
+gdb_bt "$prog" "$enoent" >"$WORK/bt1"
+assert_grep ' open_missing \(' "$WORK/bt1" "frozen at the return of the failing openat"
+gdb_bt "$prog" "$slow" >"$WORK/bt2"
+assert_grep ' sleep_long \(' "$WORK/bt2" "frozen at the return of the long sleep"
+ok "ENOENT and latency dumps, nothing else"
+
+# capture context: a record of the event, the process never stopped.
+out=$WORK/ctx
+"$LIVEDUMP" record -o "$out" -e 'ctx on syscall name=openat errno=ENOENT capture context' \
+	-- "$prog" >"$WORK/ctx.log" 2>&1 || fail "record failed: $(cat "$WORK/ctx.log")"
+dump=$(only_dump "$out")
+assert_eq false "$(jq -r .frozen "$out"/journal-*.jsonl)" "frozen for a context capture"
+"$LIVEDUMP" inspect --json "$dump" >"$WORK/ctx.json" || fail "inspect of a context dump failed"
+assert_eq context "$(jq -r .header.capture_type "$WORK/ctx.json")" "capture type"
+assert_eq 0 "$(jq .memory_bytes "$WORK/ctx.json")" "memory in a context dump"
+ok "context capture"
+
+# Errors in syscall rules are caught before anything is attached.
+"$LIVEDUMP" rules check -e 'x on syscall name=opneat' >"$WORK/err" 2>&1 && fail "a bad syscall name passed"
+assert_grep "unknown syscall 'opneat' \(expected an x86-64 syscall name like openat or fsync\)" "$WORK/err" "bad syscall name"
+"$LIVEDUMP" rules check -e 'x on syscall errno=ENOENTT' >"$WORK/err" 2>&1 && fail "a bad errno passed"
+assert_grep "unknown errno 'ENOENTT'" "$WORK/err" "bad errno"
+"$LIVEDUMP" rules check -v -e 'x on syscall name=fsync latency>50ms ret<0' >"$WORK/ok" 2>&1 ||
+	fail "a valid rule failed: $(cat "$WORK/ok")"
+assert_grep '^x on syscall name=fsync latency>=50ms ret<=-1' "$WORK/ok" "canonical form"
+ok "syscall rule errors"
