@@ -18,6 +18,10 @@
 /* Set by the loader before load. */
 const volatile bool watch_all = false;		/* every process that hits a probe */
 const volatile __u32 collector_tgid = 0;	/* never watch ourselves */
+const volatile __u32 max_inflight = 0;		/* frozen processes at most; 0 = no limit */
+
+/* Processes frozen and not yet released; the collector decrements it. */
+__u64 inflight = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -110,7 +114,8 @@ static __always_inline void ld_freeze_current(struct ld_event_hdr *hdr)
 
 	if (bpf_send_signal(LD_SIGSTOP) == 0) {
 		hdr->flags |= LD_EVF_FROZEN;
-		bpf_map_update_elem(&frozen, &tgid, &hdr->ktime_ns, BPF_ANY);
+		if (bpf_map_update_elem(&frozen, &tgid, &hdr->ktime_ns, BPF_NOEXIST) == 0)
+			__sync_fetch_and_add(&inflight, 1);
 	}
 }
 

@@ -164,6 +164,7 @@ int BPF_PROG(ld_exit, struct task_struct *task)
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;	/* other threads still run */
 	bpf_map_delete_elem(&watched_pids, &tgid);
-	bpf_map_delete_elem(&frozen, &tgid);
+	if (bpf_map_delete_elem(&frozen, &tgid) == 0)
+		__sync_fetch_and_sub(&inflight, 1);	/* died before we released it */
 	return 0;
 }

@@ -48,6 +48,7 @@ struct ld_match {
 	char comm[LD_COMM_LEN];
 	struct ld_exe_key exe;
 	__u32 det;
+	bool busy;		/* no more processes may be frozen now */
 	/* out */
 	int rule;		/* chosen rule, -1 none */
 	__u32 verdict;
@@ -183,7 +184,9 @@ static long ld_match_one(__u32 i, void *ctx)
 	r = bpf_map_lookup_elem(&rules, &idx);
 	if (!r || !ld_rule_matches(r, m))
 		return 0;
-	verdict = ld_rule_admit(idx, r, m);
+	/* Declined before the limits count it: a busy collector takes nothing. */
+	verdict = m->busy && (r->flags & LD_BR_MEMORY) ? LD_VERDICT_BUSY
+						       : ld_rule_admit(idx, r, m);
 	if (m->rule < 0 || verdict == LD_VERDICT_DUMP) {
 		m->rule = idx;
 		m->verdict = verdict;
@@ -204,6 +207,7 @@ static __always_inline bool ld_rules_match(__u32 det, struct ld_match *m)
 		return false;
 	m->det = det;
 	m->rule = -1;
+	m->busy = max_inflight && inflight >= max_inflight;
 	if (!m->now)
 		m->now = bpf_ktime_get_ns();
 	m->tgid = bpf_get_current_pid_tgid() >> 32;

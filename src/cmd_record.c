@@ -40,6 +40,7 @@ struct record_opts {
 	size_t nfiles;
 	bool all, full;
 	uint64_t stack_max;
+	unsigned max_concurrent;
 	struct ld_limits limits;
 	char **cmd;
 };
@@ -87,6 +88,8 @@ static void usage(FILE *f)
 "      --max-use SIZE   stop writing dumps when those in DIR take SIZE\n"
 "      --keep-free SIZE leave SIZE free on DIR's file system\n"
 "      --max-dump SIZE  cut each dump's memory to SIZE (least important first)\n"
+"      --max-concurrent N  processes frozen for a capture at once, at most\n"
+"                       (default 16; 0: no limit); more are declined in the kernel\n"
 "  -h, --help           this text\n", RULES_DIR, LD_DEFAULT_OUTDIR);
 }
 
@@ -113,13 +116,15 @@ static int parse_size(const char *s, uint64_t *out)
 
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
-	enum { OPT_FULL = 256, OPT_LIB, OPT_STACK, OPT_MAX_USE, OPT_KEEP_FREE, OPT_MAX_DUMP };
+	enum { OPT_FULL = 256, OPT_LIB, OPT_STACK, OPT_MAX_USE, OPT_KEEP_FREE, OPT_MAX_DUMP,
+	       OPT_MAX_CONC };
 	static const struct option longopts[] = {
 		{ "rule", required_argument, NULL, 'e' },
 		{ "rules", required_argument, NULL, 'r' },
 		{ "max-use", required_argument, NULL, OPT_MAX_USE },
 		{ "keep-free", required_argument, NULL, OPT_KEEP_FREE },
 		{ "max-dump", required_argument, NULL, OPT_MAX_DUMP },
+		{ "max-concurrent", required_argument, NULL, OPT_MAX_CONC },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "exe", required_argument, NULL, 'x' },
 		{ "all", no_argument, NULL, 'a' },
@@ -133,6 +138,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	int c;
 
 	o->outdir = LD_DEFAULT_OUTDIR;
+	o->max_concurrent = 16;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+p:x:ao:e:r:h", longopts, NULL)) != -1) {
 		const char *what = NULL;
@@ -195,6 +201,15 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			break;
 		case OPT_FULL:
 			o->full = true;
+			break;
+		case OPT_MAX_CONC:
+			pid = strtol(optarg, &end, 10);
+			if (*end || pid < 0 || pid > 4096) {
+				ld_err("--max-concurrent %s: expected a number of processes, 0 for no limit",
+				       optarg);
+				return -EINVAL;
+			}
+			o->max_concurrent = pid;
 			break;
 		case OPT_STACK:
 			if (parse_size(optarg, &o->stack_max) || !o->stack_max) {
@@ -506,6 +521,7 @@ int cmd_record(int argc, char **argv)
 	}
 	lo.watch_all = o.all;
 	lo.rules = &col.rules;
+	lo.max_inflight = o.max_concurrent;
 	install_signals();
 	col.symcache = ld_symcache__new();
 	err = col.symcache ? ld_loader__new(&lo, &col.loader) : -ENOMEM;

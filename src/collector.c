@@ -151,6 +151,9 @@ static void verdict_reason(const struct ld_rule *r, uint32_t verdict, uint32_t p
 		ld_fmt_duration(d, sizeof(d), r->limit.cooldown_ns);
 		snprintf(buf, len, "cooldown %s for pid %u", d, pid);
 		break;
+	case LD_VERDICT_BUSY:
+		snprintf(buf, len, "max-concurrent: other captures in flight");
+		break;
 	default:
 		snprintf(buf, len, "verdict %u", verdict);
 	}

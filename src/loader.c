@@ -115,6 +115,7 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 	}
 	l->skel->rodata->watch_all = opts->watch_all;
 	l->skel->rodata->collector_tgid = getpid();
+	l->skel->rodata->max_inflight = opts->max_inflight;
 	syscalls = uses(opts->rules, LD_DET_SYSCALL, &l->skel->rodata->syscall_any);
 	bpf_program__set_autoload(l->skel->progs.ld_sys_enter, syscalls);
 	bpf_program__set_autoload(l->skel->progs.ld_sys_exit, syscalls);
@@ -241,7 +242,9 @@ void ld_loader__thawed(struct ld_loader *l, pid_t pid)
 {
 	__u32 key = pid;
 
-	bpf_map__delete_elem(l->skel->maps.frozen, &key, sizeof(key), 0);
+	/* Only a process BPF froze has an entry, and counted in inflight. */
+	if (!bpf_map__delete_elem(l->skel->maps.frozen, &key, sizeof(key), 0))
+		__sync_fetch_and_sub(&l->skel->bss->inflight, 1);
 }
 
 int ld_loader__frozen_fd(const struct ld_loader *l)

@@ -16,6 +16,7 @@ struct ld_ruleset;
 struct ld_loader_opts {
 	bool watch_all;		/* every process that reaches a probe */
 	const struct ld_ruleset *rules;	/* compiled into the kernel's first stage */
+	unsigned max_inflight;		/* frozen processes at most; 0 = no limit */
 };
 
 /*

@@ -41,6 +41,7 @@ enum ld_verdict {
 	LD_VERDICT_TOTAL = 1,		/* declined: the rule's total limit is reached */
 	LD_VERDICT_RATE = 2,		/* declined: the rule's rate limit */
 	LD_VERDICT_COOLDOWN = 3,	/* declined: the process's cooldown */
+	LD_VERDICT_BUSY = 4,		/* declined: max_inflight processes are frozen already */
 };
 
 struct ld_event_hdr {

@@ -88,3 +88,28 @@ jq -e '.header.flags | index("size_limit")' "$WORK/cut.json" >/dev/null || fail 
 assert_eq ok "$(jq -r '.regions[] | select(.name == "region_a") | .check' "$WORK/cut.json")" "essential region kept"
 gdb_bt "$PROGS/trigger_regions" "$dump" | grep -q ' trigger_site (' || fail "gdb cannot unwind the trigger thread of a cut dump"
 ok "max-dump"
+
+# 6. --max-concurrent 1: while one process is being captured, another one
+#    that triggers is declined in the kernel and never stopped.
+out=$WORK/conc
+go=$WORK/go.conc
+start_bg "$WORK/c1.out" "$PROGS/trigger_regions" --go "$go"
+c1=$BG_PID
+start_bg "$WORK/c2.out" "$PROGS/trigger_regions" --go "$go"
+c2=$BG_PID
+wait_for grep -q '^pid' "$WORK/c1.out" && wait_for grep -q '^pid' "$WORK/c2.out" || fail "programs did not start"
+LIVEDUMP_TEST_CAPTURE_DELAY_MS=1500 start_bg "$WORK/conc.log" "$LIVEDUMP" record -o "$out" \
+	--max-concurrent 1 -e 'one on app' -p "$c1" -p "$c2"
+rec=$BG_PID
+wait_for grep -q '^recording into' "$WORK/conc.log" || fail "record did not start: $(cat "$WORK/conc.log")"
+touch "$go"
+wait_for grep -q '^trigger ret=' "$WORK/c1.out" || fail "c1 did not return"
+wait_for grep -q '^trigger ret=' "$WORK/c2.out" || fail "c2 did not return"
+sleep 0.3
+kill -INT "$rec"; wait "$rec"
+cat "$out"/journal-*.jsonl >"$WORK/j"
+assert_eq 1 "$(jq -c 'select(.verdict == "dumped")' "$WORK/j" | wc -l)" "dumps with max-concurrent 1"
+assert_eq 1 "$(jq -c 'select(.verdict == "declined" and (.reason | startswith("max-concurrent")) and (.frozen | not))' "$WORK/j" | wc -l)" \
+	"declined in the kernel without stopping"
+assert_eq 1 "$(cat "$WORK/c1.out" "$WORK/c2.out" | grep -c '^trigger ret=0')" "the declined trigger returned 0"
+ok "max-concurrent"
