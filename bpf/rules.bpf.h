@@ -39,6 +39,8 @@ struct {
 	__type(value, __u64);
 } cooldowns SEC(".maps");
 
+#define LD_CG_LEVELS	8	/* cgroup depth a preset identity can be filtered at */
+
 struct ld_match {
 	/* in */
 	__u64 code, param, now;
@@ -47,6 +49,8 @@ struct ld_match {
 	__u32 tgid, uid;
 	char comm[LD_COMM_LEN];
 	struct ld_exe_key exe;
+	__u64 cg[LD_CG_LEVELS];	/* with preset: cgroup ancestor ids by level */
+	bool preset;		/* tgid/uid/comm/exe/cg describe another task (block) */
 	__u32 det;
 	bool busy;		/* no more processes may be frozen now */
 	/* out */
@@ -92,15 +96,31 @@ static __always_inline bool comm_in(const struct ld_bpf_rule *r, const char *com
 	return false;
 }
 
-static __always_inline bool cgroup_in(const struct ld_bpf_rule *r)
+static __always_inline __u64 ancestor(const struct ld_match *m, __u32 level)
+{
+	if (!m->preset)
+		return bpf_get_current_ancestor_cgroup_id(level);
+	return level < LD_CG_LEVELS ? m->cg[level & (LD_CG_LEVELS - 1)] : 0;
+}
+
+static __always_inline bool cgroup_in(const struct ld_bpf_rule *r, const struct ld_match *m)
 {
 	for (__u32 i = 0; i < LD_BPF_LIST; i++) {
 		if (i >= r->ncgroups)
 			return false;
-		if (bpf_get_current_ancestor_cgroup_id(r->cgroups[i].level) == r->cgroups[i].id)
+		if (ancestor(m, r->cgroups[i].level) == r->cgroups[i].id)
 			return true;
 	}
 	return false;
+}
+
+/* The identity of the current task, for detectors that judge another one later. */
+static __always_inline void ld_identity_current(struct ld_match *m)
+{
+	m->tgid = bpf_get_current_pid_tgid() >> 32;
+	m->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(m->comm, sizeof(m->comm));
+	ld_task_exe_key(bpf_get_current_task_btf(), &m->exe);
 }
 
 static __always_inline bool exe_in(const struct ld_bpf_rule *r, const struct ld_exe_key *k)
@@ -122,7 +142,7 @@ static __always_inline bool ld_rule_matches(const struct ld_bpf_rule *r, const s
 	       (!r->nuids || in_u32s(r->uids, r->nuids, m->uid)) &&
 	       (!r->ncomms || comm_in(r, m->comm)) &&
 	       (!r->nexes || exe_in(r, &m->exe)) &&
-	       (!r->ncgroups || cgroup_in(r)) &&
+	       (!r->ncgroups || cgroup_in(r, m)) &&
 	       (!(r->flags & LD_BR_RET) || (m->ret >= r->ret_lo && m->ret <= r->ret_hi)) &&
 	       (!(r->flags & LD_BR_LATENCY) ||
 		(m->latency >= r->latency_lo && m->latency <= r->latency_hi));
@@ -210,10 +230,8 @@ static __always_inline bool ld_rules_match(__u32 det, struct ld_match *m)
 	m->busy = max_inflight && inflight >= max_inflight;
 	if (!m->now)
 		m->now = bpf_ktime_get_ns();
-	m->tgid = bpf_get_current_pid_tgid() >> 32;
-	m->uid = (__u32)bpf_get_current_uid_gid();
-	bpf_get_current_comm(m->comm, sizeof(m->comm));
-	ld_task_exe_key(bpf_get_current_task_btf(), &m->exe);
+	if (!m->preset)
+		ld_identity_current(m);
 	bpf_loop(LD_BPF_MAX_RULES, ld_match_one, m, 0);
 	return m->rule >= 0;
 }

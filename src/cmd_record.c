@@ -291,6 +291,14 @@ static int load_rules(struct collector *col)
 	return 0;
 }
 
+static bool wants_app(const struct collector *col)
+{
+	for (size_t i = 0; i < col->rules.n; i++)
+		if (col->rules.v[i].detector == LD_DET_APP)
+			return true;
+	return false;
+}
+
 /* Probes every client object that an executable file uses. */
 static int attach_exe_objects(struct collector *col, const char *exe)
 {
@@ -301,8 +309,8 @@ static int attach_exe_objects(struct collector *col, const char *exe)
 		ld_err("cannot read %s: %s", exe, strerror(-n));
 		return n;
 	}
-	if (n == 0)
-		ld_warn("%s does not use the livedump client library: nothing in it can trigger a dump",
+	if (n == 0 && wants_app(col))
+		ld_warn("%s does not use the livedump client library: app rules cannot fire in it",
 			exe);
 	for (int i = 0; i < n; i++) {
 		if (!err)
@@ -337,8 +345,8 @@ static int attach_pid(struct collector *col, pid_t pid)
 		err = ld_loader__attach_trigger(col->loader, path, m->path);
 		found++;
 	}
-	if (!err && !found)
-		ld_warn("pid %d does not use the livedump client library: nothing in it can trigger a dump",
+	if (!err && !found && wants_app(col))
+		ld_warn("pid %d does not use the livedump client library: app rules cannot fire in it",
 			pid);
 	if (!err)
 		printf("watching pid %d\n", pid);

@@ -296,6 +296,24 @@ static void describe_syscall(const struct ld_syscall_event *e, struct issue *is)
 		 name ? name : "?", e->nr, (long long)e->ret, err, e->latency_ns / 1e6);
 }
 
+static void describe_block(const struct ld_block_event *e, struct issue *is)
+{
+	static const char *const ops[] = { "read", "write", "flush", "discard" };
+	char err[32] = "ok";
+
+	*is = (struct issue){
+		.name = "block", .type = LD_ISSUE_BLOCK, .code = e->dev,
+		.params = { (uint64_t)(int64_t)e->error, e->latency_ns, e->sector, e->bytes },
+		.raw = e, .raw_len = sizeof(*e),
+	};
+	if (e->error)
+		ld_val_errno_name(-e->error, err, sizeof(err));
+	snprintf(is->detail, sizeof(is->detail),
+		 "block %u:%u %s sector %llu %u bytes status %u (%s) after %.3f ms", e->dev >> 20,
+		 e->dev & 0xfffff, e->op < 4 ? ops[e->op] : "op?", (unsigned long long)e->sector,
+		 e->bytes, e->status, err, e->latency_ns / 1e6);
+}
+
 int ld_collector__on_event(void *ctx, void *data, size_t size)
 {
 	struct ld_collector *c = ctx;
@@ -316,6 +334,8 @@ int ld_collector__on_event(void *ctx, void *data, size_t size)
 		describe_app(data, &is);
 	} else if (h->type == LD_EV_SYSCALL && h->size >= sizeof(struct ld_syscall_event)) {
 		describe_syscall(data, &is);
+	} else if (h->type == LD_EV_BLOCK && h->size >= sizeof(struct ld_block_event)) {
+		describe_block(data, &is);
 	} else {
 		ld_dbg("BPF record of type %u (%u bytes) ignored", h->type, h->size);
 		release_frozen(c, h);

@@ -23,7 +23,7 @@ struct probe {
 
 struct ld_loader {
 	struct livedump_bpf *skel;
-	struct bpf_link *fork_link, *exit_link, *sys_links[2];
+	struct bpf_link *fork_link, *exit_link, *sys_links[2], *blk_links[2];
 	struct ring_buffer *rb;
 	struct probe *probes;
 	size_t nprobes;
@@ -100,7 +100,7 @@ static bool uses(const struct ld_ruleset *rs, enum ld_detector det, bool *any)
 int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 {
 	struct ld_loader *l = calloc(1, sizeof(*l));
-	bool syscalls;
+	bool syscalls, blocks, any = false;
 	int err;
 
 	*out = NULL;
@@ -119,6 +119,9 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 	syscalls = uses(opts->rules, LD_DET_SYSCALL, &l->skel->rodata->syscall_any);
 	bpf_program__set_autoload(l->skel->progs.ld_sys_enter, syscalls);
 	bpf_program__set_autoload(l->skel->progs.ld_sys_exit, syscalls);
+	blocks = uses(opts->rules, LD_DET_BLOCK, &any);
+	bpf_program__set_autoload(l->skel->progs.ld_blk_issue, blocks);
+	bpf_program__set_autoload(l->skel->progs.ld_blk_complete, blocks);
 	err = livedump_bpf__load(l->skel);
 	if (err) {
 		ld_err("cannot load the BPF programs: %s%s", strerror(-err),
@@ -145,6 +148,16 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 		}
 		ld_info("attached tp_btf sys_enter/sys_exit for syscall rules");
 	}
+	if (blocks) {
+		l->blk_links[0] = bpf_program__attach(l->skel->progs.ld_blk_issue);
+		l->blk_links[1] = bpf_program__attach(l->skel->progs.ld_blk_complete);
+		if (!l->blk_links[0] || !l->blk_links[1]) {
+			err = -errno;
+			ld_err("cannot attach to block_rq_issue/complete: %s", strerror(-err));
+			goto fail;
+		}
+		ld_info("attached tp_btf block_rq_issue/block_rq_complete for block rules");
+	}
 	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_event, l, NULL);
 	if (!l->rb) {
 		err = -errno;
@@ -170,6 +183,8 @@ void ld_loader__free(struct ld_loader *l)
 	bpf_link__destroy(l->exit_link);
 	bpf_link__destroy(l->sys_links[0]);
 	bpf_link__destroy(l->sys_links[1]);
+	bpf_link__destroy(l->blk_links[0]);
+	bpf_link__destroy(l->blk_links[1]);
 	livedump_bpf__destroy(l->skel);
 	free(l);
 }

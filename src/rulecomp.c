@@ -109,6 +109,32 @@ static void compile_syscall(const struct ld_syscall_params *p, struct ld_bpf_rul
 	}
 }
 
+/* dev= becomes the code list; error= the param list, error=any a ret range. */
+static void compile_block(const struct ld_block_params *p, struct ld_bpf_rule *out)
+{
+	bool any = false;
+
+	out->ncodes = p->ndevs;
+	for (unsigned i = 0; i < p->ndevs; i++)
+		out->codes[i].lo = out->codes[i].hi = p->devs[i];
+	for (unsigned i = 0; i < p->nerrnos; i++) {
+		any |= p->errnos[i] == 0;
+		out->params[out->nparams].lo = out->params[out->nparams].hi = p->errnos[i];
+		out->nparams++;
+	}
+	if (p->latency.hi) {
+		out->flags |= LD_BR_LATENCY;
+		out->latency_lo = p->latency.lo;
+		out->latency_hi = p->latency.hi;
+	}
+	if (any || (!p->nerrnos && !p->latency.hi)) {
+		out->nparams = 0;
+		out->flags |= LD_BR_RET;
+		out->ret_lo = -4095;
+		out->ret_hi = -1;
+	}
+}
+
 int ld_rule_compile(const struct ld_rule *r, struct ld_bpf_rule *out)
 {
 	const struct ld_rule_filters *w = &r->where;
@@ -122,6 +148,8 @@ int ld_rule_compile(const struct ld_rule *r, struct ld_bpf_rule *out)
 		copy_ranges(out->params, &out->nparams, r->p.app.params, r->p.app.nparams);
 	} else if (r->detector == LD_DET_SYSCALL) {
 		compile_syscall(&r->p.sys, out);
+	} else if (r->detector == LD_DET_BLOCK) {
+		compile_block(&r->p.blk, out);
 	}
 	out->npids = w->npids;
 	memcpy(out->pids, w->pids, w->npids * sizeof(w->pids[0]));

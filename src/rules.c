@@ -657,6 +657,57 @@ static void fmt_ret(const struct key *k, const void *f, struct sb *sb)
 			  (long long)r->hi);
 }
 
+/* ---- the block detector's values ---- */
+
+/* error=any or errno names; "any" is stored as 0 */
+static int elem_block_error(const struct key *k, void *f, unsigned idx, const char *s,
+			    struct ld_verr *e)
+{
+	if (!strcmp(s, "any")) {
+		((uint32_t *)f)[idx] = 0;
+		return 0;
+	}
+	return elem_errno(k, f, idx, s, e);
+}
+
+static void fmt_block_error(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	if (((const uint32_t *)f)[idx] == 0)
+		sb_printf(sb, "any");
+	else
+		fmt_errno(k, f, idx, sb);
+}
+
+/* dev=MAJ:MIN, kept as the kernel's dev_t (20-bit minor) */
+static int elem_dev(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+{
+	unsigned long maj, min;
+	char *end;
+
+	(void)k;
+	errno = 0;
+	maj = strtoul(s, &end, 10);
+	if (end == s || *end != ':' || maj > 4095)
+		goto bad;
+	s = end + 1;
+	min = strtoul(s, &end, 10);
+	if (end == s || *end || errno || min > 0xfffff)
+		goto bad;
+	((uint32_t *)f)[idx] = maj << 20 | min;
+	return 0;
+bad:
+	return ld_verr_set(e, 0, "bad device '%.64s' (expected MAJOR:MINOR as in /proc/partitions,"
+			   " e.g. 8:0 or 7:0)", s);
+}
+
+static void fmt_dev(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	uint32_t dev = ((const uint32_t *)f)[idx];
+
+	(void)k;
+	sb_printf(sb, "%u:%u", dev >> 20, dev & 0xfffff);
+}
+
 /* ---- the tables ---- */
 
 static const struct key app_keys[] = {
@@ -676,17 +727,32 @@ static const struct key syscall_keys[] = {
 	  .fmt_kv = fmt_ret },
 };
 
+static const struct key block_keys[] = {
+	{ .name = "error", LIST(p.blk.errnos, p.blk.nerrnos), .elem = elem_block_error,
+	  .fmt = fmt_block_error },
+	{ .name = "latency", .cmp = true, ONE(p.blk.latency), .elem = elem_latency,
+	  .cmp_elem = cmp_latency, .fmt_kv = fmt_latency },
+	{ .name = "dev", LIST(p.blk.devs, p.blk.ndevs), .elem = elem_dev, .fmt = fmt_dev },
+};
+
 #define ALL_CAPTURES (CAP(LD_CAPTURE_CONTEXT) | CAP(LD_CAPTURE_MINI) | CAP(LD_CAPTURE_FULL))
 
 static const struct detector detectors[] = {
 	{ LD_DET_APP, "app", app_keys, ARRAY_SIZE(app_keys), ALL_CAPTURES, LD_CAPTURE_MINI },
 	{ LD_DET_SYSCALL, "syscall", syscall_keys, ARRAY_SIZE(syscall_keys), ALL_CAPTURES,
 	  LD_CAPTURE_MINI },
+	/*
+	 * The issuer is captured from user space after the completion (no
+	 * freeze in the kernel: completions run in interrupt context), so
+	 * context is the default.
+	 */
+	{ LD_DET_BLOCK, "block", block_keys, ARRAY_SIZE(block_keys), ALL_CAPTURES,
+	  LD_CAPTURE_CONTEXT },
 };
 
 /* Issues later versions add: named so that a rule for them gets a clear message. */
 static const char *const future_detectors[] = {
-	"signal", "abort", "exit", "oom", "threshold", "block", "uprobe", "usdt", "kprobe",
+	"signal", "abort", "exit", "oom", "threshold", "uprobe", "usdt", "kprobe",
 };
 
 static const struct key where_keys[] = {
@@ -717,6 +783,7 @@ static const struct key limit_keys[] = {
 #define FITS(keys) _Static_assert(ARRAY_SIZE(keys) <= MAX_KEYS, #keys " has too many keys")
 FITS(app_keys);
 FITS(syscall_keys);
+FITS(block_keys);
 FITS(where_keys);
 FITS(capture_keys);
 FITS(limit_keys);

@@ -49,6 +49,14 @@ struct ld_syscall_params {
 	struct ld_srange64 ret;			/* ret<0, ret==0, ret>N ... */
 };
 
+struct ld_block_params {
+	uint32_t errnos[LD_RULE_LIST_MAX];	/* error=: 0 stands for "any" */
+	unsigned nerrnos;
+	struct ld_range64 latency;		/* latency>=: issue to completion, ns */
+	uint32_t devs[LD_RULE_LIST_MAX];	/* dev=MAJ:MIN, as the kernel's dev_t */
+	unsigned ndevs;
+};
+
 struct ld_rule_filters {
 	uint32_t pids[LD_RULE_LIST_MAX];
 	unsigned npids;
@@ -83,6 +91,7 @@ struct ld_rule {
 	union {
 		struct ld_app_params app;
 		struct ld_syscall_params sys;
+		struct ld_block_params blk;
 	} p;
 	struct ld_rule_filters where;
 	struct ld_rule_capture capture;

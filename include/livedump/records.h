@@ -16,13 +16,15 @@ enum ld_detector {
 	LD_DET_NONE = 0,
 	LD_DET_APP = 1,		/* livedump_trigger() */
 	LD_DET_SYSCALL = 2,	/* a syscall fails or is slow */
-	/* later: signal, abort, exit, oom, threshold, block, uprobe, usdt, kprobe */
+	LD_DET_BLOCK = 3,	/* a block request fails or is slow */
+	/* later: signal, abort, exit, oom, threshold, uprobe, usdt, kprobe */
 	LD_DET__COUNT,
 };
 
 enum ld_event_type {
 	LD_EV_APP_TRIGGER = 1,	/* livedump_trigger() in a watched process */
 	LD_EV_SYSCALL = 2,	/* a syscall a rule matched, at its return */
+	LD_EV_BLOCK = 3,	/* a block request a rule matched, at its completion */
 };
 
 /* ld_event_hdr.flags */
@@ -74,6 +76,23 @@ struct ld_syscall_event {
 	__u64 enter_ktime_ns;
 	__u64 latency_ns;
 	struct ld_regs regs;	/* user registers at the return */
+};
+
+/*
+ * A block request, completed (often in interrupt context): hdr names the
+ * process that issued it, remembered at issue time.
+ */
+struct ld_block_event {
+	struct ld_event_hdr hdr;
+	__u32 dev;		/* kernel dev_t: major << 20 | minor */
+	__u32 op;		/* REQ_OP_*: 0 read, 1 write, 2 flush, 3 discard ... */
+	__u64 sector;
+	__u32 bytes;
+	__u32 status;		/* blk_status_t */
+	__s32 error;		/* -errno, 0: success */
+	__u32 pad;
+	__u64 issue_ktime_ns;
+	__u64 latency_ns;
 };
 
 /* Keys of the watch filter maps. */

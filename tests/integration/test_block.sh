@@ -1,0 +1,60 @@
+#!/bin/bash
+# The block detector: writes to a loop device over a sparse file on a 1 MiB
+# tmpfs fail with ENOSPC, and the records name the writing process; a
+# latency rule with a tiny threshold fires on ordinary loop I/O.
+. "$(dirname "$0")/../lib.sh"
+require_root
+command -v losetup >/dev/null || skip "losetup missing"
+command -v jq >/dev/null || fail "jq is missing"
+
+tiny=$WORK/tiny
+mkdir -p "$tiny"
+mount -t tmpfs -o size=1m tmpfs "$tiny" || skip "cannot mount a tmpfs"
+truncate -s 64M "$tiny/backing"
+truncate -s 16M "$WORK/plain"
+full=$(losetup -f --show "$tiny/backing") || skip "no loop device (losetup failed)"
+plain=$(losetup -f --show "$WORK/plain") || { losetup -d "$full"; skip "no second loop device"; }
+trap 'losetup -d "$full" "$plain" 2>/dev/null; umount "$tiny" 2>/dev/null; cleanup' EXIT
+
+# 1. ENOSPC from the loop device, naming dd.
+out=$WORK/err
+"$LIVEDUMP" record -o "$out" -e 'ioerr on block error=ENOSPC,EIO limit 3' \
+	-- dd if=/dev/zero of="$full" bs=64k count=64 oflag=direct >"$WORK/err.log" 2>&1
+cat "$WORK/err.log"
+pid=$(sed -n 's/^launched .* as pid \([0-9]*\)$/\1/p' "$WORK/err.log")
+major=$(( $(stat -c '0x%t' "$full") )) minor=$(( $(stat -c '0x%T' "$full") ))
+assert_grep "^trigger: rule ioerr pid $pid \(dd\) tid $pid block $major:$minor write sector [0-9]+ [0-9]+ bytes status [0-9]+ \(ENOSPC\)" \
+	"$WORK/err.log" "ENOSPC record naming dd"
+cat "$out"/journal-*.jsonl >"$WORK/j"
+[ "$(jq -s length "$WORK/j")" -ge 1 ] || fail "no journal entry"
+assert_eq "block" "$(jq -r -s 'map(.issue) | unique | .[0]' "$WORK/j")" "journal issue"
+assert_eq "dd" "$(jq -r -s 'map(.comm) | unique | .[0]' "$WORK/j")" "journal comm"
+dump=$(find "$out" -name '*-ioerr-dd-*.core' | head -1)
+[ -n "$dump" ] || fail "no context dump"
+"$LIVEDUMP" inspect --json "$dump" >"$WORK/i.json" || fail "inspect failed"
+assert_eq context "$(jq -r .header.capture_type "$WORK/i.json")" "capture type"
+assert_eq "$pid" "$(jq -r .header.pid "$WORK/i.json")" "the writer's pid in the header"
+ok "ENOSPC block errors name the writing process"
+
+# 2. A latency rule with a tiny threshold fires on ordinary loop I/O.
+out=$WORK/lat
+"$LIVEDUMP" record -o "$out" -e 'slowio on block latency>1us limit 2' \
+	-- dd if=/dev/zero of="$plain" bs=64k count=16 oflag=direct >"$WORK/lat.log" 2>&1 ||
+	fail "record failed: $(cat "$WORK/lat.log")"
+cat "$WORK/lat.log"
+assert_grep "^trigger: rule slowio pid [0-9]+ \(dd\) .* write .* \(ok\) after" "$WORK/lat.log" "latency record"
+assert_eq 2 "$(find "$out" -name '*.core' | wc -l)" "dumps under limit 2"
+ok "block latency"
+
+# 3. Processes that are not watched are not seen.
+out=$WORK/none
+start_bg /dev/null sleep 30
+idle=$BG_PID
+start_bg "$WORK/none.log" "$LIVEDUMP" record -o "$out" -e 'any on block latency>1us' -p "$idle"
+rec=$BG_PID
+wait_for grep -q '^recording into' "$WORK/none.log" || fail "record did not start: $(cat "$WORK/none.log")"
+dd if=/dev/zero of="$plain" bs=64k count=16 oflag=direct 2>/dev/null
+sleep 0.3
+kill -INT "$rec"; wait "$rec"
+assert_eq 0 "$(grep -c '^trigger:' "$WORK/none.log")" "events from an unwatched dd"
+ok "unwatched processes"
