@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /* livedump's detectors: the application trigger and process tracking. */
 #include "rules.bpf.h"
+#include <bpf/usdt.bpf.h>
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -247,6 +248,106 @@ int BPF_PROG(ld_blk_complete, struct request *rq, blk_status_t status, unsigned 
 	e->latency_ns = m.latency;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
+}
+
+/* ---- probes: uprobe, uretprobe, usdt, kprobe, kretprobe ---- */
+
+/*
+ * One body for every probe type.  @regs are the registers the probe saw
+ * (user ones for uprobes, kernel ones for kprobes); the record always
+ * carries the task's user registers, which is what a dump needs.
+ */
+static __always_inline int ld_probe_hit(struct ld_match *m, __u32 idx, __u32 det,
+					struct pt_regs *regs, bool user)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct ld_probe_event *e;
+
+	if (!ld_current_watched())
+		return 0;
+	if (!ld_rule_match_idx(idx, m))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e)
+		return 0;
+	ld_event_init(&e->hdr, LD_EV_PROBE, sizeof(*e), m->now);
+	e->hdr.rule = m->rule;
+	e->hdr.verdict = m->verdict;
+	e->det = det;
+	e->pad = 0;
+	__builtin_memcpy(e->args, m->args, sizeof(e->args));
+	e->ret = m->ret;
+	e->ip = BPF_CORE_READ(regs, ip);
+	/*
+	 * User probes see the user registers as the program will resume (for a
+	 * uretprobe: back in the caller, which the trampoline hides from
+	 * ptrace); kernel probes take the task's saved user registers.
+	 */
+	bpf_probe_read_kernel(&e->regs, sizeof(e->regs),
+			      user ? (void *)regs : (void *)bpf_task_pt_regs(task));
+	if (m->verdict == LD_VERDICT_DUMP && (m->flags & LD_BR_MEMORY) && task->mm)
+		ld_freeze_current(&e->hdr);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* The x86-64 calling convention, for user and kernel functions alike. */
+static __always_inline void ld_regs_args(struct ld_match *m, struct pt_regs *ctx)
+{
+	m->args[0] = ctx->di;
+	m->args[1] = ctx->si;
+	m->args[2] = ctx->dx;
+	m->args[3] = ctx->cx;
+	m->args[4] = ctx->r8;
+	m->args[5] = ctx->r9;
+}
+
+SEC("uprobe")
+int ld_uprobe(struct pt_regs *ctx)
+{
+	struct ld_match m = {};
+
+	ld_regs_args(&m, ctx);
+	return ld_probe_hit(&m, bpf_get_attach_cookie(ctx), LD_DET_UPROBE, ctx, true);
+}
+
+SEC("uretprobe")
+int ld_uretprobe(struct pt_regs *ctx)
+{
+	struct ld_match m = {};
+
+	m.ret = ctx->ax;
+	return ld_probe_hit(&m, bpf_get_attach_cookie(ctx), LD_DET_URETPROBE, ctx, true);
+}
+
+SEC("usdt")
+int ld_usdt(struct pt_regs *ctx)
+{
+	struct ld_match m = {};
+	long v;
+
+	for (__u32 i = 0; i < 6; i++)
+		if (bpf_usdt_arg(ctx, i, &v) == 0)
+			m.args[i] = v;
+	return ld_probe_hit(&m, bpf_usdt_cookie(ctx), LD_DET_USDT, ctx, true);
+}
+
+SEC("kprobe")
+int ld_kprobe(struct pt_regs *ctx)
+{
+	struct ld_match m = {};
+
+	ld_regs_args(&m, ctx);
+	return ld_probe_hit(&m, bpf_get_attach_cookie(ctx), LD_DET_KPROBE, ctx, false);
+}
+
+SEC("kretprobe")
+int ld_kretprobe(struct pt_regs *ctx)
+{
+	struct ld_match m = {};
+
+	m.ret = ctx->ax;
+	return ld_probe_hit(&m, bpf_get_attach_cookie(ctx), LD_DET_KRETPROBE, ctx, false);
 }
 
 /* Children of a watched process are watched from their first instruction. */

@@ -45,6 +45,7 @@ struct ld_match {
 	/* in */
 	__u64 code, param, now;
 	__s64 ret;		/* syscall-like detectors: the result */
+	__u64 args[6];		/* probes: the arguments */
 	__u64 latency;		/* ... and how long it took */
 	__u32 tgid, uid;
 	char comm[LD_COMM_LEN];
@@ -134,6 +135,15 @@ static __always_inline bool exe_in(const struct ld_bpf_rule *r, const struct ld_
 	return false;
 }
 
+static __always_inline bool args_hold(const struct ld_bpf_rule *r, const struct ld_match *m)
+{
+	for (__u32 i = 0; i < 6; i++)
+		if ((r->flags & LD_BR_ARG(i)) &&
+		    (m->args[i] < r->args[i].lo || m->args[i] > r->args[i].hi))
+			return false;
+	return true;
+}
+
 static __always_inline bool ld_rule_matches(const struct ld_bpf_rule *r, const struct ld_match *m)
 {
 	return (!r->ncodes || in_ranges(r->codes, r->ncodes, m->code)) &&
@@ -145,7 +155,8 @@ static __always_inline bool ld_rule_matches(const struct ld_bpf_rule *r, const s
 	       (!r->ncgroups || cgroup_in(r, m)) &&
 	       (!(r->flags & LD_BR_RET) || (m->ret >= r->ret_lo && m->ret <= r->ret_hi)) &&
 	       (!(r->flags & LD_BR_LATENCY) ||
-		(m->latency >= r->latency_lo && m->latency <= r->latency_hi));
+		(m->latency >= r->latency_lo && m->latency <= r->latency_hi)) &&
+	       args_hold(r, m);
 }
 
 /*
@@ -190,18 +201,12 @@ static __always_inline __u32 ld_rule_admit(__u32 idx, const struct ld_bpf_rule *
 	return LD_VERDICT_DUMP;
 }
 
-static long ld_match_one(__u32 i, void *ctx)
+/* Tries rule @idx; returns 1 when it matched and admitted the event. */
+static __always_inline int ld_try_rule(__u32 idx, struct ld_match *m)
 {
-	struct ld_match *m = ctx;
-	const struct ld_det_rules *list = bpf_map_lookup_elem(&det_rules, &m->det);
-	const struct ld_bpf_rule *r;
-	__u32 idx, verdict;
+	const struct ld_bpf_rule *r = bpf_map_lookup_elem(&rules, &idx);
+	__u32 verdict;
 
-	if (!list || i >= list->n)
-		return 1;
-	barrier_var(i);
-	idx = list->idx[i & (LD_BPF_MAX_RULES - 1)];	/* the mask is for the verifier */
-	r = bpf_map_lookup_elem(&rules, &idx);
 	if (!r || !ld_rule_matches(r, m))
 		return 0;
 	/* Declined before the limits count it: a busy collector takes nothing. */
@@ -212,7 +217,37 @@ static long ld_match_one(__u32 i, void *ctx)
 		m->verdict = verdict;
 		m->flags = r->flags;
 	}
-	return verdict == LD_VERDICT_DUMP;	/* stop at the first admitted rule */
+	return verdict == LD_VERDICT_DUMP;
+}
+
+static long ld_match_one(__u32 i, void *ctx)
+{
+	struct ld_match *m = ctx;
+	const struct ld_det_rules *list = bpf_map_lookup_elem(&det_rules, &m->det);
+
+	if (!list || i >= list->n)
+		return 1;
+	barrier_var(i);
+	/* the mask is for the verifier; stop at the first admitted rule */
+	return ld_try_rule(list->idx[i & (LD_BPF_MAX_RULES - 1)], m);
+}
+
+static __always_inline void ld_match_prepare(struct ld_match *m)
+{
+	m->rule = -1;
+	m->busy = max_inflight && inflight >= max_inflight;
+	if (!m->now)
+		m->now = bpf_ktime_get_ns();
+	if (!m->preset)
+		ld_identity_current(m);
+}
+
+/* Probes are attached per rule: the attach cookie names the one rule to try. */
+static __always_inline bool ld_rule_match_idx(__u32 idx, struct ld_match *m)
+{
+	ld_match_prepare(m);
+	ld_try_rule(idx, m);
+	return m->rule >= 0;
 }
 
 /*
@@ -226,12 +261,7 @@ static __always_inline bool ld_rules_match(__u32 det, struct ld_match *m)
 	if (!list || !list->n)
 		return false;
 	m->det = det;
-	m->rule = -1;
-	m->busy = max_inflight && inflight >= max_inflight;
-	if (!m->now)
-		m->now = bpf_ktime_get_ns();
-	if (!m->preset)
-		ld_identity_current(m);
+	ld_match_prepare(m);
 	bpf_loop(LD_BPF_MAX_RULES, ld_match_one, m, 0);
 	return m->rule >= 0;
 }

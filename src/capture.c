@@ -306,6 +306,24 @@ static void mark_cut(struct ld_capture *c)
 	}
 }
 
+_Static_assert(offsetof(struct user_regs_struct, ss) == offsetof(struct ld_regs, ss) &&
+	       offsetof(struct user_regs_struct, rip) == offsetof(struct ld_regs, ip),
+	       "struct ld_regs is the head of user_regs_struct");
+
+/* See ld_capture_opts.issue_regs. */
+static void fix_trampoline_regs(struct ld_capture *c)
+{
+	const struct ld_regs *r = c->opts.issue_regs;
+	struct ld_thread_cap *t = c->nthreads ? &c->threads[0] : NULL;
+	const struct ld_map *m;
+
+	if (!r || !t || !t->trigger || !t->have_regs ||
+	    !(m = ld_maps__find(&c->maps, t->regs.rip)) || strcmp(m->path, "[uprobes]"))
+		return;
+	/* struct ld_regs is pt_regs, the head of user_regs_struct. */
+	memcpy(&t->regs, r, sizeof(*r));
+}
+
 static int collect(struct ld_capture *c)
 {
 	struct ld_memplan plan = { 0 };
@@ -317,6 +335,7 @@ static int collect(struct ld_capture *c)
 		err = ld_proc_maps(c->pid, &c->maps);
 	if (err)
 		return err;
+	fix_trampoline_regs(c);
 	collect_files(c);
 	err = collect_regions(c, &plan);
 	if (!err)

@@ -19,6 +19,7 @@
 #include "dump_writer.h"
 #include "elfsym.h"
 #include "livedump/abi.h"
+#include "livedump/records.h"
 
 struct ld_capture_opts {
 	enum ld_capture_type type;
@@ -33,6 +34,12 @@ struct ld_capture_opts {
 	const struct ld_blob_desc *blobs;
 	unsigned nblobs;
 	bool frozen_by_bpf;		/* SIGSTOP was sent: SIGCONT on resume */
+	/*
+	 * The registers BPF saw at the issue.  They replace what ptrace reads
+	 * for the triggering thread when that one stands in the kernel's
+	 * [uprobes] trampoline, which no debugger can unwind (uretprobes).
+	 */
+	const struct ld_regs *issue_regs;
 	bool no_regions;		/* leave registered regions out */
 	uint64_t stack_max;		/* bytes per thread stack; 0 = default */
 	uint64_t max_memory;		/* cut the dump's memory to this (least important first); 0 = none */

@@ -196,9 +196,10 @@ struct issue {
 	const void *raw;		/* the BPF record, kept as the trigger note */
 	size_t raw_len;
 	uint64_t req_addr;		/* app: where the trigger waits for its answer */
+	const struct ld_regs *regs;	/* what BPF saw, for ld_capture_opts.issue_regs */
 	const struct ld_blob_desc *blobs;
 	unsigned nblobs;
-	char detail[160];		/* for the trigger line */
+	char detail[LD_PROBE_AT_MAX + 160];	/* for the trigger line */
 };
 
 static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const struct issue *is)
@@ -230,6 +231,7 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 			.nblobs = is->nblobs, .frozen_by_bpf = je.frozen,
 			.no_regions = r->capture.no_regions, .stack_max = r->capture.stack,
 			.max_memory = c->o.limits.max_dump, .symcache = c->symcache,
+			.issue_regs = is->regs,
 		};
 		memcpy(o.params, is->params, sizeof(o.params));
 		err = ld_dump_process(h->pid, h->tid, &o, c->o.outdir, admit, c, &res);
@@ -314,6 +316,25 @@ static void describe_block(const struct ld_block_event *e, struct issue *is)
 		 e->bytes, e->status, err, e->latency_ns / 1e6);
 }
 
+static void describe_probe(const struct ld_probe_event *e, const struct ld_rule *r,
+			   struct issue *is)
+{
+	bool ret = e->det == LD_DET_URETPROBE || e->det == LD_DET_KRETPROBE;
+
+	*is = (struct issue){
+		.name = ld_detector_name(e->det), .type = LD_ISSUE_PROBE, .code = e->det,
+		.params = { e->args[0], e->args[1], e->args[2], (uint64_t)e->ret },
+		.raw = e, .raw_len = sizeof(*e), .regs = &e->regs,
+	};
+	if (ret)
+		snprintf(is->detail, sizeof(is->detail), "%s %s ret %lld", is->name,
+			 r->p.probe.at, (long long)e->ret);
+	else
+		snprintf(is->detail, sizeof(is->detail), "%s %s args 0x%llx 0x%llx 0x%llx",
+			 is->name, r->p.probe.at, (unsigned long long)e->args[0],
+			 (unsigned long long)e->args[1], (unsigned long long)e->args[2]);
+}
+
 int ld_collector__on_event(void *ctx, void *data, size_t size)
 {
 	struct ld_collector *c = ctx;
@@ -336,6 +357,8 @@ int ld_collector__on_event(void *ctx, void *data, size_t size)
 		describe_syscall(data, &is);
 	} else if (h->type == LD_EV_BLOCK && h->size >= sizeof(struct ld_block_event)) {
 		describe_block(data, &is);
+	} else if (h->type == LD_EV_PROBE && h->size >= sizeof(struct ld_probe_event)) {
+		describe_probe(data, &c->o.rules->v[h->rule], &is);
 	} else {
 		ld_dbg("BPF record of type %u (%u bytes) ignored", h->type, h->size);
 		release_frozen(c, h);

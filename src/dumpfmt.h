@@ -50,6 +50,7 @@ enum ld_issue_type {
 	LD_ISSUE_MANUAL = 2,	/* livedump capture -p */
 	LD_ISSUE_SYSCALL = 3,	/* a syscall failed or was slow: code = nr, params = ret, latency ns, arg0, arg1 */
 	LD_ISSUE_BLOCK = 4,	/* a block request failed or was slow: code = dev, params = -errno, latency ns, sector, bytes */
+	LD_ISSUE_PROBE = 5,	/* a probe rule: code = detector, params = arg1, arg2, arg3, ret */
 };
 
 /* ld_note_header.flags */

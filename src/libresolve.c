@@ -155,6 +155,13 @@ int ld_client_objects(const char *exe, char **paths, size_t max)
 	return n;
 }
 
+char *ld_find_library(const char *name)
+{
+	struct dyninfo d = { 0 };
+
+	return resolve(&d, ".", name);
+}
+
 const char *ld_installed_library(void)
 {
 	static const char path[] = LD_LIBDIR "/liblivedump.so.1";

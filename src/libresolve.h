@@ -14,6 +14,13 @@
  */
 int ld_client_objects(const char *exe, char **paths, size_t max);
 
+/*
+ * A library by name ("libc.so.6"), searched like the dynamic linker does
+ * for a program without RPATH: LD_LIBRARY_PATH, then the system
+ * directories.  A name with a '/' is taken as a path.  malloc'ed or NULL.
+ */
+char *ld_find_library(const char *name);
+
 /* The installed shared library (LIBDIR/liblivedump.so.1), if present. */
 const char *ld_installed_library(void);
 

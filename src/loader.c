@@ -14,6 +14,8 @@
 #include "log.h"
 #include "rulecomp.h"
 #include "rules.h"
+#include "features.h"
+#include "libresolve.h"
 
 struct probe {
 	dev_t dev;
@@ -23,6 +25,8 @@ struct probe {
 
 struct ld_loader {
 	struct livedump_bpf *skel;
+	struct bpf_link **rule_links;	/* probes attached for probe rules */
+	size_t nrule_links;
 	struct bpf_link *fork_link, *exit_link, *sys_links[2], *blk_links[2];
 	struct ring_buffer *rb;
 	struct probe *probes;
@@ -82,6 +86,98 @@ static int set_rules(struct ld_loader *l, const struct ld_ruleset *rs)
 	return 0;
 }
 
+static struct bpf_program *probe_prog(struct ld_loader *l, enum ld_detector d)
+{
+	switch (d) {
+	case LD_DET_UPROBE: return l->skel->progs.ld_uprobe;
+	case LD_DET_URETPROBE: return l->skel->progs.ld_uretprobe;
+	case LD_DET_USDT: return l->skel->progs.ld_usdt;
+	case LD_DET_KPROBE: return l->skel->progs.ld_kprobe;
+	case LD_DET_KRETPROBE: return l->skel->progs.ld_kretprobe;
+	default: return NULL;
+	}
+}
+
+/* "SYMBOL+OFF" -> SYMBOL, OFF */
+static size_t split_offset(char *sym)
+{
+	char *plus = strrchr(sym, '+');
+
+	if (!plus)
+		return 0;
+	*plus = 0;
+	return strtoul(plus + 1, NULL, 0);
+}
+
+/* Attaches the probe of a probe rule; the cookie is the rule's index. */
+static int attach_probe_rule(struct ld_loader *l, const struct ld_rule *r, __u32 idx)
+{
+	struct bpf_program *prog = probe_prog(l, r->detector);
+	bool ret = r->detector == LD_DET_URETPROBE || r->detector == LD_DET_KRETPROBE;
+	char at[LD_PROBE_AT_MAX], *sym = at, *path = NULL, why[256];
+	struct bpf_link *link = NULL, **v;
+	size_t off;
+
+	if (!prog)
+		return 0;
+	snprintf(at, sizeof(at), "%s", r->p.probe.at);
+	if (r->detector == LD_DET_KPROBE || r->detector == LD_DET_KRETPROBE) {
+		LIBBPF_OPTS(bpf_kprobe_opts, ko, .bpf_cookie = idx, .retprobe = ret);
+		enum ld_feature f = ret ? LD_FEAT_KRETPROBE : LD_FEAT_KPROBE;
+
+		if (ld_feature_probe(f, why, sizeof(why))) {
+			ld_err("rule %s (%s): %s is not available on this kernel: %s (see livedump features)",
+			       r->name, r->origin, ld_detector_name(r->detector), why);
+			return -EOPNOTSUPP;
+		}
+		ko.offset = split_offset(sym);
+		link = bpf_program__attach_kprobe_opts(prog, sym, &ko);
+	} else {
+		char *colon = strchr(at, ':');
+
+		*colon = 0;
+		sym = colon + 1;
+		path = strchr(at, '/') ? realpath(at, NULL) : ld_find_library(at);
+		if (!path) {
+			ld_err("rule %s (%s): cannot find %s", r->name, r->origin, at);
+			return -ENOENT;
+		}
+		if (r->detector == LD_DET_USDT) {
+			LIBBPF_OPTS(bpf_usdt_opts, uo, .usdt_cookie = idx);
+			char *name = strchr(sym, ':');
+
+			*name++ = 0;
+			link = bpf_program__attach_usdt(prog, -1, path, sym, name, &uo);
+		} else {
+			LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = idx, .retprobe = ret);
+
+			off = split_offset(sym);
+			uo.func_name = sym;
+			link = bpf_program__attach_uprobe_opts(prog, -1, path, off, &uo);
+		}
+	}
+	if (!link) {
+		int err = -errno;
+
+		ld_err("rule %s (%s): cannot attach %s to %s: %s", r->name, r->origin,
+		       ld_detector_name(r->detector), r->p.probe.at,
+		       err == -ENOENT ? "symbol or probe not found" : strerror(-err));
+		free(path);
+		return err;
+	}
+	ld_info("attached %s %s for rule %s", ld_detector_name(r->detector), r->p.probe.at,
+		r->name);
+	free(path);
+	v = realloc(l->rule_links, (l->nrule_links + 1) * sizeof(*v));
+	if (!v) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
+	}
+	l->rule_links = v;
+	v[l->nrule_links++] = link;
+	return 0;
+}
+
 /* Whether a rule uses detector @det; *any: one of them names no syscall. */
 static bool uses(const struct ld_ruleset *rs, enum ld_detector det, bool *any)
 {
@@ -122,6 +218,8 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 	blocks = uses(opts->rules, LD_DET_BLOCK, &any);
 	bpf_program__set_autoload(l->skel->progs.ld_blk_issue, blocks);
 	bpf_program__set_autoload(l->skel->progs.ld_blk_complete, blocks);
+	for (enum ld_detector d = LD_DET_UPROBE; d <= LD_DET_KRETPROBE; d++)
+		bpf_program__set_autoload(probe_prog(l, d), uses(opts->rules, d, &any));
 	err = livedump_bpf__load(l->skel);
 	if (err) {
 		ld_err("cannot load the BPF programs: %s%s", strerror(-err),
@@ -158,6 +256,11 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 		}
 		ld_info("attached tp_btf block_rq_issue/block_rq_complete for block rules");
 	}
+	for (size_t i = 0; i < opts->rules->n; i++) {
+		err = attach_probe_rule(l, &opts->rules->v[i], i);
+		if (err)
+			goto fail;
+	}
 	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_event, l, NULL);
 	if (!l->rb) {
 		err = -errno;
@@ -185,6 +288,9 @@ void ld_loader__free(struct ld_loader *l)
 	bpf_link__destroy(l->sys_links[1]);
 	bpf_link__destroy(l->blk_links[0]);
 	bpf_link__destroy(l->blk_links[1]);
+	for (size_t i = 0; i < l->nrule_links; i++)
+		bpf_link__destroy(l->rule_links[i]);
+	free(l->rule_links);
 	livedump_bpf__destroy(l->skel);
 	free(l);
 }

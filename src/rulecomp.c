@@ -135,6 +135,22 @@ static void compile_block(const struct ld_block_params *p, struct ld_bpf_rule *o
 	}
 }
 
+static void compile_probe(const struct ld_probe_params *p, struct ld_bpf_rule *out)
+{
+	for (unsigned i = 0; i < LD_PROBE_ARGS; i++) {
+		if (!p->args[i].set)
+			continue;
+		out->flags |= LD_BR_ARG(i);
+		out->args[i].lo = p->args[i].lo;
+		out->args[i].hi = p->args[i].hi;
+	}
+	if (p->ret.set) {
+		out->flags |= LD_BR_RET;
+		out->ret_lo = p->ret.lo;
+		out->ret_hi = p->ret.hi;
+	}
+}
+
 int ld_rule_compile(const struct ld_rule *r, struct ld_bpf_rule *out)
 {
 	const struct ld_rule_filters *w = &r->where;
@@ -150,6 +166,8 @@ int ld_rule_compile(const struct ld_rule *r, struct ld_bpf_rule *out)
 		compile_syscall(&r->p.sys, out);
 	} else if (r->detector == LD_DET_BLOCK) {
 		compile_block(&r->p.blk, out);
+	} else if (r->detector >= LD_DET_UPROBE && r->detector <= LD_DET_KRETPROBE) {
+		compile_probe(&r->p.probe, out);
 	}
 	out->npids = w->npids;
 	memcpy(out->pids, w->pids, w->npids * sizeof(w->pids[0]));

@@ -304,6 +304,9 @@ static unsigned key_nvalues(const struct ld_rule *r, const struct key *k)
 	static const char zero[64];	/* at least the largest single value */
 	const char *f = (const char *)r + k->field;
 
+	if (k->size > sizeof(zero))
+		return k->count ? 0 : *f != 0;	/* strings: given when not empty */
+
 	if (k->count)
 		return *(const unsigned *)((const char *)r + k->count);
 	return memcmp(f, zero, k->size) ? 1 : 0;
@@ -708,6 +711,75 @@ static void fmt_dev(const struct key *k, const void *f, unsigned idx, struct sb 
 	sb_printf(sb, "%u:%u", dev >> 20, dev & 0xfffff);
 }
 
+/* ---- the probe detectors' values ---- */
+
+static int elem_at(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+{
+	(void)idx;
+	if (strlen(s) >= LD_PROBE_AT_MAX)
+		return ld_verr_set(e, 0, "%s is too long (at most %d characters)", k->name,
+				   LD_PROBE_AT_MAX - 1);
+	if (k->min == 1 && (!strchr(s, ':') || s[strlen(s) - 1] == ':'))
+		return ld_verr_set(e, 0, "bad probe '%.64s' (expected PATH:SYMBOL[+OFFSET] or"
+				   " LIBRARY:SYMBOL)", s);
+	if (k->min == 2) {
+		const char *a = strchr(s, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+
+		if (!b || b == a + 1 || !b[1] || strchr(b + 1, ':'))
+			return ld_verr_set(e, 0, "bad USDT probe '%.64s' (expected"
+					   " PATH:PROVIDER:NAME)", s);
+	}
+	if (k->min == 0 && (strchr(s, '/') || strchr(s, ':')))
+		return ld_verr_set(e, 0, "bad kernel function '%.64s' (expected FUNCTION[+OFFSET]"
+				   " as in /proc/kallsyms)", s);
+	strcpy(f, s);
+	return 0;
+}
+
+static void fmt_at(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	(void)k;
+	(void)idx;
+	sb_quoted(sb, f);
+}
+
+static int cmp_arg(const struct key *k, void *f, enum ld_val_op op, const char *s,
+		   struct ld_verr *e)
+{
+	struct ld_urange64 *r = f;
+	struct ld_range64 rg;
+	uint64_t n;
+	int err = ld_val_u64(s, 0, UINT64_MAX, &n, e);
+
+	(void)k;
+	if (!err)
+		err = ld_val_cmp_range(op, n, UINT64_MAX, &rg, e);
+	if (!err)
+		*r = (struct ld_urange64){ rg.lo, rg.hi, 1, 0 };
+	return err;
+}
+
+static int elem_arg(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+{
+	(void)idx;
+	return cmp_arg(k, f, LD_OP_EQ, s, e);
+}
+
+static void fmt_arg(const struct key *k, const void *f, struct sb *sb)
+{
+	const struct ld_urange64 *r = f;
+
+	if (r->lo == r->hi)
+		sb_printf(sb, " %s==%llu", k->name, (unsigned long long)r->lo);
+	else if (r->lo == 0)
+		sb_printf(sb, " %s<=%llu", k->name, (unsigned long long)r->hi);
+	else if (r->hi == UINT64_MAX)
+		sb_printf(sb, " %s>=%llu", k->name, (unsigned long long)r->lo);
+	else
+		sb_printf(sb, " %s>=%llu %s<=%llu", k->name, (unsigned long long)r->lo, k->name,
+			  (unsigned long long)r->hi);
+}
+
 /* ---- the tables ---- */
 
 static const struct key app_keys[] = {
@@ -735,6 +807,27 @@ static const struct key block_keys[] = {
 	{ .name = "dev", LIST(p.blk.devs, p.blk.ndevs), .elem = elem_dev, .fmt = fmt_dev },
 };
 
+/* .min of the at= key says what it names: 1 user function, 2 USDT probe, 0 kernel function */
+#define AT(kind)	{ .name = "at", .size = LD_PROBE_AT_MAX, \
+			  .field = offsetof(struct ld_rule, p.probe.at), .min = (kind), \
+			  .elem = elem_at, .fmt = fmt_at }
+#define ARG(n)		{ .name = "arg" #n, .cmp = true, ONE(p.probe.args[n - 1]), \
+			  .elem = elem_arg, .cmp_elem = cmp_arg, .fmt_kv = fmt_arg }
+#define RET		{ .name = "ret", .cmp = true, ONE(p.probe.ret), .elem = elem_ret, \
+			  .cmp_elem = cmp_ret, .fmt_kv = fmt_ret }
+
+static const struct key uprobe_keys[] = {
+	AT(1), ARG(1), ARG(2), ARG(3), ARG(4), ARG(5), ARG(6),
+};
+static const struct key uretprobe_keys[] = { AT(1), RET };
+static const struct key usdt_keys[] = {
+	AT(2), ARG(1), ARG(2), ARG(3), ARG(4), ARG(5), ARG(6),
+};
+static const struct key kprobe_keys[] = {
+	AT(0), ARG(1), ARG(2), ARG(3), ARG(4), ARG(5), ARG(6),
+};
+static const struct key kretprobe_keys[] = { AT(0), RET };
+
 #define ALL_CAPTURES (CAP(LD_CAPTURE_CONTEXT) | CAP(LD_CAPTURE_MINI) | CAP(LD_CAPTURE_FULL))
 
 static const struct detector detectors[] = {
@@ -748,11 +841,20 @@ static const struct detector detectors[] = {
 	 */
 	{ LD_DET_BLOCK, "block", block_keys, ARRAY_SIZE(block_keys), ALL_CAPTURES,
 	  LD_CAPTURE_CONTEXT },
+	{ LD_DET_UPROBE, "uprobe", uprobe_keys, ARRAY_SIZE(uprobe_keys), ALL_CAPTURES,
+	  LD_CAPTURE_MINI },
+	{ LD_DET_URETPROBE, "uretprobe", uretprobe_keys, ARRAY_SIZE(uretprobe_keys), ALL_CAPTURES,
+	  LD_CAPTURE_MINI },
+	{ LD_DET_USDT, "usdt", usdt_keys, ARRAY_SIZE(usdt_keys), ALL_CAPTURES, LD_CAPTURE_MINI },
+	{ LD_DET_KPROBE, "kprobe", kprobe_keys, ARRAY_SIZE(kprobe_keys), ALL_CAPTURES,
+	  LD_CAPTURE_MINI },
+	{ LD_DET_KRETPROBE, "kretprobe", kretprobe_keys, ARRAY_SIZE(kretprobe_keys), ALL_CAPTURES,
+	  LD_CAPTURE_MINI },
 };
 
 /* Issues later versions add: named so that a rule for them gets a clear message. */
 static const char *const future_detectors[] = {
-	"signal", "abort", "exit", "oom", "threshold", "uprobe", "usdt", "kprobe",
+	"signal", "abort", "exit", "oom", "threshold",
 };
 
 static const struct key where_keys[] = {
@@ -784,6 +886,9 @@ static const struct key limit_keys[] = {
 FITS(app_keys);
 FITS(syscall_keys);
 FITS(block_keys);
+FITS(uprobe_keys);
+FITS(usdt_keys);
+FITS(kprobe_keys);
 FITS(where_keys);
 FITS(capture_keys);
 FITS(limit_keys);
@@ -1238,6 +1343,11 @@ static void check_rule(struct rctx *c)
 	if (c->clause[SEC_CAPTURE] && !c->have_type && c->nwords[SEC_CAPTURE])
 		rerr(c, c->clause_off[SEC_CAPTURE], "missing capture type after 'capture' (expected"
 		     " context, mini or full)");
+	/* A probe needs to know where it goes: the key names it first. */
+	if (c->det->nkeys && !strcmp(c->det->keys[0].name, "at") && !c->r.p.probe.at[0])
+		rerr(c, c->offs[0], "missing at= for %s (expected %s)", c->det->name,
+		     c->det->keys[0].min == 0 ? "at=FUNCTION[+OFFSET]" :
+		     c->det->keys[0].min == 2 ? "at=PATH:PROVIDER:NAME" : "at=PATH:SYMBOL[+OFFSET]");
 	if (!(c->det->captures & CAP(type))) {
 		for (size_t t = 0; t < ARRAY_SIZE(capture_names); t++)
 			if (c->det->captures & CAP(t))

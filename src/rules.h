@@ -57,6 +57,28 @@ struct ld_block_params {
 	unsigned ndevs;
 };
 
+/* An unsigned inclusive range; set == 0: not given. */
+struct ld_urange64 {
+	uint64_t lo, hi;
+	uint32_t set;
+	uint32_t pad;
+};
+
+#define LD_PROBE_AT_MAX		256
+#define LD_PROBE_ARGS		6
+
+/* uprobe, uretprobe, usdt, kprobe, kretprobe */
+struct ld_probe_params {
+	/*
+	 * uprobe/uretprobe: PATH:SYMBOL[+OFFSET] or LIBRARY:SYMBOL (found like
+	 * the dynamic linker does); usdt: PATH:PROVIDER:NAME; kprobe/kretprobe:
+	 * FUNCTION[+OFFSET].  "" when not given.
+	 */
+	char at[LD_PROBE_AT_MAX];
+	struct ld_urange64 args[LD_PROBE_ARGS];	/* arg1..arg6 conditions */
+	struct ld_srange64 ret;			/* return probes: ret conditions */
+};
+
 struct ld_rule_filters {
 	uint32_t pids[LD_RULE_LIST_MAX];
 	unsigned npids;
@@ -92,6 +114,7 @@ struct ld_rule {
 		struct ld_app_params app;
 		struct ld_syscall_params sys;
 		struct ld_block_params blk;
+		struct ld_probe_params probe;
 	} p;
 	struct ld_rule_filters where;
 	struct ld_rule_capture capture;

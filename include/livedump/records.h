@@ -17,7 +17,12 @@ enum ld_detector {
 	LD_DET_APP = 1,		/* livedump_trigger() */
 	LD_DET_SYSCALL = 2,	/* a syscall fails or is slow */
 	LD_DET_BLOCK = 3,	/* a block request fails or is slow */
-	/* later: signal, abort, exit, oom, threshold, uprobe, usdt, kprobe */
+	LD_DET_UPROBE = 4,	/* a user function is entered ... */
+	LD_DET_URETPROBE = 5,	/* ... or returns */
+	LD_DET_USDT = 6,	/* a USDT probe is hit */
+	LD_DET_KPROBE = 7,	/* a kernel function is entered ... */
+	LD_DET_KRETPROBE = 8,	/* ... or returns */
+	/* later: signal, abort, exit, oom, threshold */
 	LD_DET__COUNT,
 };
 
@@ -25,6 +30,7 @@ enum ld_event_type {
 	LD_EV_APP_TRIGGER = 1,	/* livedump_trigger() in a watched process */
 	LD_EV_SYSCALL = 2,	/* a syscall a rule matched, at its return */
 	LD_EV_BLOCK = 3,	/* a block request a rule matched, at its completion */
+	LD_EV_PROBE = 4,	/* a uprobe/uretprobe/usdt/kprobe/kretprobe a rule matched */
 };
 
 /* ld_event_hdr.flags */
@@ -95,6 +101,16 @@ struct ld_block_event {
 	__u64 latency_ns;
 };
 
+struct ld_probe_event {
+	struct ld_event_hdr hdr;
+	__u32 det;		/* enum ld_detector */
+	__u32 pad;
+	__u64 args[6];
+	__s64 ret;		/* return probes */
+	__u64 ip;		/* where the probe hit */
+	struct ld_regs regs;	/* the task's user registers */
+};
+
 /* Keys of the watch filter maps. */
 struct ld_exe_key {
 	__u64 dev;		/* the kernel's s_dev: MKDEV(major, minor), 20-bit minor */
@@ -123,6 +139,7 @@ struct ld_bpf_cgroup {
 #define LD_BR_MEMORY	(1U << 0)	/* wants process memory: freeze */
 #define LD_BR_RET	(1U << 1)	/* ret_lo..ret_hi must hold */
 #define LD_BR_LATENCY	(1U << 2)	/* latency_lo..latency_hi must hold */
+#define LD_BR_ARG(i)	(1U << (8 + (i)))	/* args[i] must hold, i < 6 */
 
 struct ld_bpf_rule {
 	__u32 flags;
@@ -136,6 +153,7 @@ struct ld_bpf_rule {
 	struct ld_exe_key exes[LD_BPF_LIST];
 	__s64 ret_lo, ret_hi;		/* with LD_BR_RET */
 	__u64 latency_lo, latency_hi;	/* with LD_BR_LATENCY, ns */
+	struct ld_bpf_range args[6];	/* with LD_BR_ARG(i) */
 	__u64 total;			/* 0: no limit */
 	__u64 rate_n, rate_window_ns;	/* rate_n <= LD_RATE_MAX; 0: none */
 	__u64 cooldown_ns;

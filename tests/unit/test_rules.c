@@ -82,8 +82,15 @@ static void assert_rules_equal(const struct ld_rule *a, const struct ld_rule *b)
 
 	assert_string_equal(a->name, b->name);
 	assert_int_equal(a->detector, b->detector);
-	assert_ranges_equal(a->p.app.codes, a->p.app.ncodes, b->p.app.codes, b->p.app.ncodes);
-	assert_ranges_equal(a->p.app.params, a->p.app.nparams, b->p.app.params, b->p.app.nparams);
+	if (a->detector == LD_DET_APP) {
+		assert_ranges_equal(a->p.app.codes, a->p.app.ncodes, b->p.app.codes,
+				    b->p.app.ncodes);
+		assert_ranges_equal(a->p.app.params, a->p.app.nparams, b->p.app.params,
+				    b->p.app.nparams);
+	} else {
+		/* The other detectors' parameters hold no pointers: compare the bytes. */
+		assert_memory_equal(&a->p, &b->p, sizeof(a->p));
+	}
 	assert_int_equal(wa->npids, wb->npids);
 	for (unsigned i = 0; i < wa->npids; i++)
 		assert_int_equal(wa->pids[i], wb->pids[i]);
@@ -1095,7 +1102,7 @@ static void test_cmd_rules(void **state)
 	run_rules(&r, "rules", "check", "invalid/many.rules", NULL);
 	assert_int_equal(r.ret, 1);
 	assert_non_null(strstr(r.err, "livedump: invalid/many.rules:3:7: unknown issue 'sginal'"
-			       " (expected one of: app, syscall, block)\n"));
+			       " (expected one of: app, syscall, block, uprobe, uretprobe, usdt, kprobe, kretprobe)\n"));
 	assert_string_equal(r.out, "7 errors\n");
 
 	/* Files first, then the -e rules, as record reads them, wherever -e is given. */

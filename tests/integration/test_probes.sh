@@ -1,0 +1,61 @@
+#!/bin/bash
+# The probe detectors: a uprobe with an argument condition fires only for
+# matching calls; malloc returning NULL under RLIMIT_AS fires a uretprobe
+# with ret==0; a USDT probe fires with its arguments; kprobe rules fire
+# where the kernel has kprobes and are refused with the reason elsewhere.
+. "$(dirname "$0")/../lib.sh"
+require_root
+command -v jq >/dev/null || fail "jq is missing"
+prog=$PROGS/probes
+
+# 1. uprobe with arg1>1000000, and the USDT probe with arg2>=1000.
+out=$WORK/up
+"$LIVEDUMP" record -o "$out" -e "big on uprobe at=$prog:process_item arg1>1000000" \
+	-e "usdtbig on usdt at=$prog:livedump_test:item arg2>=1000" -- "$prog" items \
+	>"$WORK/up.log" 2>&1 || fail "record failed: $(cat "$WORK/up.log")"
+cat "$WORK/up.log"
+assert_eq 1 "$(grep -c '^trigger: rule big ' "$WORK/up.log")" "uprobe events (only the matching call)"
+assert_grep '^trigger: rule big .* uprobe .*:process_item args 0x1e8480 ' "$WORK/up.log" "the argument"
+assert_eq 1 "$(grep -c '^trigger: rule usdtbig ' "$WORK/up.log")" "usdt events"
+assert_grep '^trigger: rule usdtbig .* args 0x1 0x1e8480 ' "$WORK/up.log" "USDT arguments (id 1, size 2000000)"
+dump=$(find "$out" -name '*-big-probes-*.core')
+gdb_bt "$prog" "$dump" | grep -q ' process_item (' || fail "gdb: not frozen in process_item"
+ok "uprobe and usdt with argument conditions"
+
+# 2. uretprobe on libc's malloc returning NULL.
+out=$WORK/ret
+"$LIVEDUMP" record -o "$out" -e 'nomem on uretprobe at=libc.so.6:malloc ret==0' -- "$prog" malloc \
+	>"$WORK/ret.log" 2>&1 || fail "record failed: $(cat "$WORK/ret.log")"
+cat "$WORK/ret.log"
+assert_eq 1 "$(grep -c '^trigger: rule nomem .* uretprobe libc.so.6:malloc ret 0$' "$WORK/ret.log")" "malloc NULL events"
+dump=$(only_dump "$out")
+gdb_bt "$prog" "$dump" | grep -q ' alloc_too_much (' || fail "gdb: the caller of malloc is not on the stack"
+ok "uretprobe ret==0"
+
+# 3. kprobe / kretprobe: fire where the kernel has them, refused otherwise.
+"$LIVEDUMP" features --json >"$WORK/f.json" 2>/dev/null
+kprobe=$(jq -r '.. | objects | select(.name? == "kprobe") | .available' "$WORK/f.json" | head -1)
+out=$WORK/k
+"$LIVEDUMP" record -o "$out" -e 'kopen on kretprobe at=do_sys_openat2 ret<0 capture context limit 1' \
+	-- "$PROGS/syscalls_static" >"$WORK/k.log" 2>&1
+rc=$?
+cat "$WORK/k.log"
+if [ "$kprobe" = true ]; then
+	[ $rc = 0 ] || fail "record with a kretprobe rule failed on a kernel with kprobes"
+	assert_grep '^trigger: rule kopen .* kretprobe do_sys_openat2 ret -2$' "$WORK/k.log" "kretprobe event"
+	ok "kretprobe fires"
+else
+	[ $rc != 0 ] || fail "a kprobe rule was accepted on a kernel without kprobes"
+	assert_grep 'livedump: rule kopen \(-e #1\): kretprobe is not available on this kernel: .+ \(see livedump features\)' \
+		"$WORK/k.log" "refusal with the reason"
+	ok "kprobe rules refused with the reason on this kernel"
+fi
+
+# 4. Bad probe rules.
+"$LIVEDUMP" rules check -e 'x on uprobe' >"$WORK/err" 2>&1 && fail "uprobe without at= passed"
+assert_grep "missing at= for uprobe \(expected at=PATH:SYMBOL\[\+OFFSET\]\)" "$WORK/err" "missing at="
+"$LIVEDUMP" record -o "$WORK/x" -e 'x on uprobe at=/nonexistent/bin:main' -p $$ >"$WORK/err" 2>&1 && fail "missing binary accepted"
+assert_grep "rule x \(-e #1\): cannot find /nonexistent/bin" "$WORK/err" "missing binary"
+"$LIVEDUMP" record -o "$WORK/x" -e "x on uprobe at=$prog:no_such_function" -p $$ >"$WORK/err" 2>&1 && fail "missing symbol accepted"
+assert_grep "rule x \(-e #1\): cannot attach uprobe to .*:no_such_function: symbol or probe not found" "$WORK/err" "missing symbol"
+ok "probe rule errors"
