@@ -337,6 +337,9 @@ static int collect(struct ld_capture *c)
 		return err;
 	fix_trampoline_regs(c);
 	collect_files(c);
+	/* Without it analysis still works from NT_FILE, only less surely elsewhere. */
+	if (ld_modules_collect(c->pid, &c->maps, &c->modules, &c->nmodules))
+		ld_warn("pid %d: out of memory listing its modules", c->pid);
 	err = collect_regions(c, &plan);
 	if (!err)
 		err = collect_blobs(c);
@@ -510,6 +513,7 @@ void ld_capture__free(struct ld_capture *c)
 	free(c->blobs);
 	free(c->regions);
 	ld_maps__free(&c->maps);
+	ld_modules__free(c->modules, c->nmodules);
 	ld_fds__free(c->fds, c->nfds);
 	free(c->auxv);
 	free(c->cmdline);

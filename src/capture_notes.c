@@ -204,6 +204,20 @@ static void add_fds(struct ld_notes *n, const struct ld_capture *c)
 	free(buf);
 }
 
+static void add_modules(struct ld_notes *n, const struct ld_capture *c)
+{
+	struct ld_note_table tab = { c->nmodules, 0 };
+	size_t len;
+	void *buf;
+
+	if (ld_modules_encode(c->modules, c->nmodules, &buf, &len)) {
+		n->err = n->err ? n->err : -ENOMEM;
+		return;
+	}
+	ld_notes__add(n, LD_NOTE_OWNER, LD_NT_MODULES, &tab, sizeof(tab), buf, len);
+	free(buf);
+}
+
 int ld_capture__notes(const struct ld_capture *c, struct ld_notes *n)
 {
 	struct ld_note_table tab;
@@ -236,5 +250,7 @@ int ld_capture__notes(const struct ld_capture *c, struct ld_notes *n)
 			      NULL, 0);
 	if (c->cmdline_len)
 		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_CMDLINE, c->cmdline, c->cmdline_len, NULL, 0);
+	if (c->nmodules)
+		add_modules(n, c);
 	return n->err;
 }

@@ -6,6 +6,7 @@
 #include <sys/user.h>
 #include "capture.h"
 #include "freeze.h"
+#include "modules.h"
 #include "proc.h"
 
 struct ld_thread_cap {
@@ -36,6 +37,8 @@ struct ld_capture {
 	struct ld_thread_cap *threads;
 	size_t nthreads;
 	struct ld_maps maps;
+	struct ld_module *modules;	/* mapped ELF objects, for LD_NT_MODULES */
+	size_t nmodules;
 	char *auxv, *cmdline;
 	size_t auxv_len, cmdline_len;
 	struct ld_fd *fds;

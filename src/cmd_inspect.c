@@ -16,6 +16,7 @@
 #include "dump_reader.h"
 #include "json.h"
 #include "log.h"
+#include "modules.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -80,6 +81,7 @@ static void put_safe(FILE *f, const char *s, size_t max)
 static const char *hdr_flag_names[] = { "size_limit", "unreadable", "no_registry" };
 static const char *thr_flag_names[] = { "trigger", "no_regs" };
 static const char *reg_flag_names[] = { "unreadable", "truncated", "excluded" };
+static const char *mod_flag_names[] = { "unreadable", "no_build_id" };
 
 /* Append to a fixed buffer; output that does not fit is dropped. */
 __attribute__((format(printf, 4, 5)))
@@ -393,6 +395,29 @@ static void text_fds(const struct ld_dump *d)
 	}
 }
 
+static void text_modules(const struct ld_dump *d)
+{
+	size_t n = ld_dump__nmodules(d);
+	char id[2 * LD_BUILD_ID_MAX + 1], fl[64];
+
+	if (!n)
+		return;
+	printf("\nmodules (%zu):\n", n);
+	printf("  %-18s %-18s %-18s %-40s %s\n", "START", "END", "BIAS", "BUILD-ID", "PATH");
+	for (size_t i = 0; i < n; i++) {
+		const struct ld_dump_module *m = ld_dump__module(d, i);
+
+		printf("  0x%016llx 0x%016llx 0x%016llx %-40s ", (unsigned long long)m->start,
+		       (unsigned long long)m->end, (unsigned long long)m->bias,
+		       m->build_id_len ? ld_build_id_hex(m->build_id, m->build_id_len, id,
+							 sizeof(id))
+				       : fmt_flags(m->flags, mod_flag_names,
+						   ARRAY_SIZE(mod_flag_names), fl, sizeof(fl)));
+		put_safe(stdout, m->path, SIZE_MAX);
+		putchar('\n');
+	}
+}
+
 static void text_complete(const struct ld_dump *d)
 {
 	const struct ld_note_complete *c = ld_dump__complete(d);
@@ -425,6 +450,7 @@ static int print_text(const struct ld_dump *d)
 	text_regions(d);
 	text_blobs(d);
 	text_fds(d);
+	text_modules(d);
 	text_complete(d);
 	if (fflush(stdout) || ferror(stdout))
 		return -EIO;
@@ -718,6 +744,32 @@ static void json_memory(struct ld_json *j, const struct ld_dump *d)
 	ld_json__kuint(j, "memory_bytes", memory_bytes(d));
 }
 
+static void json_modules(struct ld_json *j, const struct ld_dump *d)
+{
+	char id[2 * LD_BUILD_ID_MAX + 1];
+
+	ld_json__key(j, "modules");
+	ld_json__begin_array(j);
+	for (size_t i = 0; i < ld_dump__nmodules(d); i++) {
+		const struct ld_dump_module *m = ld_dump__module(d, i);
+
+		ld_json__begin_object(j);
+		ld_json__khex(j, "start", m->start);
+		ld_json__khex(j, "end", m->end);
+		ld_json__khex(j, "bias", m->bias);
+		ld_json__key(j, "build_id");
+		if (m->build_id_len)
+			ld_json__string(j, ld_build_id_hex(m->build_id, m->build_id_len, id,
+							   sizeof(id)));
+		else
+			ld_json__null(j);
+		json_flags(j, "flags", m->flags, mod_flag_names, ARRAY_SIZE(mod_flag_names));
+		ld_json__kstr(j, "path", m->path);
+		ld_json__end_object(j);
+	}
+	ld_json__end_array(j);
+}
+
 static void json_complete(struct ld_json *j, const struct ld_dump *d)
 {
 	const struct ld_note_complete *c = ld_dump__complete(d);
@@ -773,6 +825,7 @@ static int print_json(const struct ld_dump *d, const struct inspect_opts *o)
 	json_blobs(&j, d, o->data);
 	json_fds(&j, d);
 	json_memory(&j, d);
+	json_modules(&j, d);
 	json_complete(&j, d);
 	ld_json__end_object(&j);
 	return ld_json__end(&j);

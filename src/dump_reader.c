@@ -39,7 +39,7 @@
 /* Notes that may appear once; the index remembers the first one. */
 enum single {
 	S_HEADER, S_TRIGGER, S_THREADS, S_REGIONS, S_FDS, S_MAPS, S_CMDLINE,
-	S_COMPLETE, S_PRPSINFO, S_SIGINFO, S_AUXV, S_FILE, S_NR
+	S_COMPLETE, S_PRPSINFO, S_SIGINFO, S_AUXV, S_FILE, S_MODULES, S_NR
 };
 
 /* A PT_NOTE segment held in memory. */
@@ -93,6 +93,8 @@ struct ld_dump {
 	size_t nfds;
 	struct ld_dump_file *files;
 	size_t nfiles;
+	struct ld_dump_module *modules;
+	size_t nmodules;
 	struct ld_dump_auxv *auxv;
 	size_t nauxv;
 	struct elf_prpsinfo psinfo;
@@ -218,6 +220,7 @@ const char *ld_dump__note_type_name(const char *owner, uint32_t type)
 		case LD_NT_FDS: return "LD_NT_FDS";
 		case LD_NT_MAPS: return "LD_NT_MAPS";
 		case LD_NT_CMDLINE: return "LD_NT_CMDLINE";
+		case LD_NT_MODULES: return "LD_NT_MODULES";
 		case LD_NT_COMPLETE: return "LD_NT_COMPLETE";
 		}
 	}
@@ -949,6 +952,70 @@ static int parse_fds(struct ld_dump *d, const struct ld_dump_note *n)
 	return 0;
 }
 
+/* One module record: build-id and path inside its size, the path terminated. */
+static int parse_module(struct ld_dump *d, const struct ld_dump_note *n, uint32_t i,
+			const unsigned char *p, size_t room, size_t *slot)
+{
+	struct ld_dump_module *m = &d->modules[i];
+	size_t off = p - (const unsigned char *)n->desc;
+	struct ld_note_module e;
+
+	if (room < sizeof(e))
+		return note_fail(d, n, "module %u at +%zu: runs past the note", i, off);
+	memcpy(&e, p, sizeof(e));
+	if (e.size < sizeof(e) + 1 || e.size > room || e.build_id_len > e.size - sizeof(e) - 1)
+		return note_fail(d, n, "module %u at +%zu: size %u with a %u-byte build-id, "
+				 "expected %zu..%zu", i, off, e.size, e.build_id_len,
+				 sizeof(e) + e.build_id_len + 1, room);
+	if (!memchr(p + sizeof(e) + e.build_id_len, 0, e.size - sizeof(e) - e.build_id_len))
+		return note_fail(d, n, "module %u at +%zu: path not terminated", i, off);
+	if (e.start > e.end)
+		return note_fail(d, n, "module %u ends (0x%llx) before it starts (0x%llx)", i,
+				 (unsigned long long)e.end, (unsigned long long)e.start);
+	m->start = e.start;
+	m->end = e.end;
+	m->bias = e.bias;
+	m->flags = e.flags;
+	m->build_id = e.build_id_len ? p + sizeof(e) : NULL;
+	m->build_id_len = e.build_id_len;
+	m->path = (const char *)p + sizeof(e) + e.build_id_len;
+	*slot = e.size;
+	return 0;
+}
+
+/* LD_NT_MODULES: variable-size records like the fds (entry_size 0). */
+static int parse_modules(struct ld_dump *d, const struct ld_dump_note *n)
+{
+	const unsigned char *p = n->desc, *end = p + n->descsz;
+	struct ld_note_table t;
+	int err = once(d, n, S_MODULES);
+
+	if (!err)
+		err = need(d, n, sizeof(t));
+	if (err)
+		return err;
+	memcpy(&t, p, sizeof(t));
+	p += sizeof(t);
+	if (t.entry_size)
+		return note_fail(d, n, "entry_size %u, expected 0 (variable-size records)",
+				 t.entry_size);
+	if (t.count > (n->descsz - sizeof(t)) / sizeof(struct ld_note_module))
+		return note_fail(d, n, "%u modules do not fit in %u bytes", t.count, n->descsz);
+	d->modules = calloc(t.count ? t.count : 1, sizeof(*d->modules));
+	if (!d->modules)
+		return fail(d, -ENOMEM, "out of memory for %u modules", t.count);
+	for (uint32_t i = 0; i < t.count; i++) {
+		size_t slot = 0;
+
+		err = parse_module(d, n, i, p, end - p, &slot);
+		if (err)
+			return err;
+		p += slot;
+	}
+	d->nmodules = t.count;
+	return 0;
+}
+
 static int parse_complete(struct ld_dump *d, const struct ld_dump_note *n, bool in_trailer)
 {
 	struct ld_note_complete *c = &d->complete;
@@ -1005,6 +1072,8 @@ static int parse_livedump(struct ld_dump *d, const struct ld_dump_note *n, bool 
 		d->cmdline = n->desc;
 		d->cmdline_len = n->descsz;
 		return err;
+	case LD_NT_MODULES:
+		return parse_modules(d, n);
 	case LD_NT_COMPLETE:
 		return parse_complete(d, n, in_trailer);
 	}
@@ -1299,6 +1368,7 @@ void ld_dump__free(struct ld_dump *d)
 	free(d->blobs);
 	free(d->fds);
 	free(d->files);
+	free(d->modules);
 	free(d->auxv);
 	free(d->cut);
 	free(d->path);
@@ -1388,6 +1458,13 @@ size_t ld_dump__nfiles(const struct ld_dump *d) { return d->nfiles; }
 const struct ld_dump_file *ld_dump__file(const struct ld_dump *d, size_t i)
 {
 	return i < d->nfiles ? &d->files[i] : NULL;
+}
+
+size_t ld_dump__nmodules(const struct ld_dump *d) { return d->nmodules; }
+
+const struct ld_dump_module *ld_dump__module(const struct ld_dump *d, size_t i)
+{
+	return i < d->nmodules ? &d->modules[i] : NULL;
 }
 
 size_t ld_dump__nauxv(const struct ld_dump *d) { return d->nauxv; }

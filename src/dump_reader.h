@@ -172,6 +172,23 @@ struct ld_dump_file {
 size_t ld_dump__nfiles(const struct ld_dump *d);
 const struct ld_dump_file *ld_dump__file(const struct ld_dump *d, size_t i);
 
+/*
+ * LD_NT_MODULES: a mapped ELF object as the capture found it.  Dumps
+ * without the note (older collectors, context-only captures) have none:
+ * NT_FILE still says what was mapped, without build-ids.
+ */
+struct ld_dump_module {
+	uint64_t start, end;		/* [lowest mapping, end of the highest) */
+	uint64_t bias;			/* run-time minus link-time address */
+	uint32_t flags;			/* LD_MOD_* */
+	const unsigned char *build_id;	/* build_id_len bytes; NULL when none */
+	size_t build_id_len;
+	const char *path;
+};
+
+size_t ld_dump__nmodules(const struct ld_dump *d);
+const struct ld_dump_module *ld_dump__module(const struct ld_dump *d, size_t i);
+
 /* NT_AUXV: (type, value) pairs up to and excluding AT_NULL. */
 struct ld_dump_auxv {
 	uint64_t type, val;

@@ -36,6 +36,7 @@ enum ld_note_type {
 	LD_NT_FDS	 = 0x4c440006,	/* struct ld_note_table + ld_note_fd records */
 	LD_NT_MAPS	 = 0x4c440007,	/* text of /proc/PID/maps */
 	LD_NT_CMDLINE	 = 0x4c440008,	/* NUL-separated argv */
+	LD_NT_MODULES	 = 0x4c440009,	/* struct ld_note_table + ld_note_module records */
 	LD_NT_COMPLETE	 = 0x4c44000f,	/* struct ld_note_complete + ld_range[] */
 };
 
@@ -136,6 +137,27 @@ struct ld_note_fd {
 	char target[];			/* readlink of /proc/PID/fd/N */
 };
 
+/* ld_note_module.flags */
+#define LD_MOD_UNREADABLE	(1U << 0)	/* the file could not be read: bias and build-id unknown */
+#define LD_MOD_NO_BUILD_ID	(1U << 1)	/* an ELF object without a GNU build-id note */
+
+/*
+ * One mapped ELF object (LD_NT_MODULES, entry_size 0): `size` covers the
+ * struct, build_id_len bytes of GNU build-id, the NUL-terminated path and
+ * padding to a multiple of 8.  Analysis on another machine finds the same
+ * binaries and their debug info by build-id.
+ */
+struct ld_note_module {
+	uint32_t size;
+	uint32_t flags;			/* LD_MOD_* */
+	uint64_t start;			/* lowest address the file is mapped at */
+	uint64_t end;			/* end of its highest mapping */
+	uint64_t bias;			/* load bias: run-time minus link-time address */
+	uint32_t build_id_len;		/* 0: none */
+	uint32_t pad;
+	unsigned char data[];		/* build-id, then the path */
+};
+
 struct ld_range {
 	uint64_t addr;
 	uint64_t len;
@@ -163,5 +185,6 @@ struct ld_note_complete {
 _Static_assert(sizeof(struct ld_note_header) == 608, "header layout");
 _Static_assert(sizeof(struct ld_note_thread) == 56, "thread layout");
 _Static_assert(sizeof(struct ld_note_region) == 64, "region layout");
+_Static_assert(sizeof(struct ld_note_module) == 40, "module layout");
 
 #endif /* LIVEDUMP_DUMPFMT_H */
