@@ -9,5 +9,8 @@ int cmd_inspect(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 int cmd_script(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_gdb(int argc, char **argv);
 
 #endif

@@ -15,7 +15,10 @@ static const struct command commands[] = {
 	{ "record",   cmd_record,   "watch processes and write a live dump for each trigger" },
 	{ "capture",  cmd_capture,  "dump a running process now" },
 	{ "inspect",  cmd_inspect,  "show what a dump holds" },
+	{ "list",     cmd_list,     "one line per dump: time, issue, rule, process, state" },
+	{ "report",   cmd_report,   "counts by issue, rule, executable and code; top stacks" },
 	{ "script",   cmd_script,   "every journaled issue event, in time order" },
+	{ "gdb",      cmd_gdb,      "start gdb on a dump with its executable" },
 	{ "rules",    cmd_rules,    "check rule files (rules check FILE...)" },
 	{ "features", cmd_features, "show which BPF features this kernel offers" },
 };
