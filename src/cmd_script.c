@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include "commands.h"
+#include "dump_reader.h"
+#include "json.h"
 #include "journal.h"
 #include "jsonl.h"
 #include "log.h"
@@ -73,6 +76,89 @@ static int read_journal(struct events *ev, const char *path)
 	return err;
 }
 
+static bool journaled(const struct events *ev, const char *name)
+{
+	for (size_t i = 0; i < ev->n; i++) {
+		const char *d = ld_jobj_get(&ev->v[i].o, "dump");
+
+		if (d && !strcmp(d, name))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A dump no journal mentions (written by another session whose journal is
+ * gone, or copied here) still is an event: described from its header as a
+ * journal line would, so --json stays one schema.
+ */
+static int add_dump(struct events *ev, const char *path)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	const struct ld_note_header *h;
+	struct ld_dump *d;
+	struct ld_json js;
+	char err[512], *buf = NULL, iso[40];
+	size_t len = 0;
+	time_t secs;
+	struct tm tm;
+	FILE *f;
+	int ret;
+
+	if (journaled(ev, base))
+		return 0;
+	if (ld_dump__open_flags(path, LD_OPEN_ALLOW_CUT, &d, err, sizeof(err))) {
+		ld_warn("%s", err);
+		ev->bad++;
+		return 0;
+	}
+	h = ld_dump__header(d);
+	f = h ? open_memstream(&buf, &len) : NULL;
+	if (!f) {
+		ld_dump__free(d);
+		return h ? -ENOMEM : 0;
+	}
+	secs = h->issue_time_ns / 1000000000ULL;
+	localtime_r(&secs, &tm);
+	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(iso + strlen(iso), sizeof(iso) - strlen(iso), ".%03u",
+		 (unsigned)(h->issue_time_ns / 1000000 % 1000));
+	ld_json__init(&js, f, 0);
+	ld_json__begin_object(&js);
+	ld_json__kstr(&js, "time", iso);
+	ld_json__key(&js, "time_ns");
+	ld_json__stringf(&js, "%llu", (unsigned long long)h->issue_time_ns);
+	ld_json__kstr(&js, "rule", h->rule);
+	ld_json__kstr(&js, "issue", ld_dump__issue_type_name(h->issue_type));
+	ld_json__kuint(&js, "pid", h->pid);
+	ld_json__kuint(&js, "tid", h->tid);
+	ld_json__kstr(&js, "comm", h->comm);
+	ld_json__khex(&js, "code", h->code);
+	ld_json__khex(&js, "param", h->params[0]);
+	ld_json__kstr(&js, "verdict", ld_dump__cut(d) ? "cut" : "dumped");
+	ld_json__knull(&js, "reason");
+	ld_json__kstr(&js, "dump", base);
+	ld_json__kuint(&js, "size", ld_dump__file_size(d));
+	ld_json__kuint(&js, "pause_us", h->pause_ns / 1000);
+	ld_json__end_object(&js);
+	ret = ld_json__end(&js);
+	fclose(f);
+	ld_dump__free(d);
+	if (!ret) {
+		buf[strcspn(buf, "\n")] = 0;
+		ret = add_line(ev, path, 1, buf);
+	}
+	free(buf);
+	return ret;
+}
+
+static int is_dump(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' && n > 5 && !strcmp(name + n - 5, ".core");
+}
+
 static int is_journal(const char *name)
 {
 	size_t n = strlen(name), sl = strlen(LD_JOURNAL_SUFFIX);
@@ -98,6 +184,16 @@ static int read_dir(struct events *ev, const char *dir)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		err = read_journal(ev, path);
+	}
+	/* Then the dumps no journal told of. */
+	rewinddir(d);
+	while (!err && (de = readdir(d))) {
+		char path[4096];
+
+		if (!is_dump(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		err = add_dump(ev, path);
 	}
 	closedir(d);
 	return err;
@@ -138,9 +234,10 @@ static void print_text(const struct events *ev)
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: livedump script [--json] [DIR|JOURNAL...]\n"
-"Every issue event the collector journaled (dumped, declined, failed), in time\n"
-"order, from the journals in DIR (default %s) or the given files.\n"
+"usage: livedump script [--json] [DIR|JOURNAL|DUMP...]\n"
+"Every issue event the collector journaled (dumped, declined, failed) and every\n"
+"dump no journal mentions, in time order, from DIR (default %s)\n"
+"or the given journals and dumps.\n"
 "  --json   one JSON object per line, as journaled\n", LD_DEFAULT_OUTDIR);
 }
 
@@ -173,7 +270,8 @@ int cmd_script(int argc, char **argv)
 			ld_err("cannot read %s: %s", argv[i], strerror(errno));
 			err = -errno;
 		} else {
-			err = S_ISDIR(st.st_mode) ? read_dir(&ev, argv[i]) : read_journal(&ev, argv[i]);
+			err = S_ISDIR(st.st_mode) ? read_dir(&ev, argv[i]) :
+			      is_dump(argv[i]) ? add_dump(&ev, argv[i]) : read_journal(&ev, argv[i]);
 		}
 	}
 	if (!err) {

@@ -192,6 +192,9 @@ const char *ld_dump__issue_type_name(uint32_t type)
 	switch (type) {
 	case LD_ISSUE_APP: return "app";
 	case LD_ISSUE_MANUAL: return "manual";
+	case LD_ISSUE_SYSCALL: return "syscall";
+	case LD_ISSUE_BLOCK: return "block";
+	case LD_ISSUE_PROBE: return "probe";
 	}
 	return "?";
 }

@@ -60,3 +60,12 @@ printf 'XXXX' | dd of="$WORK/bad.core" bs=1 seek=0 conv=notrunc 2>/dev/null
 assert_grep 'bad\.core: ' "$WORK/err" "damaged dump error"
 cat "$WORK/err"
 ok "cut and damaged dumps"
+
+# script shows a dump no journal mentions, from its header.
+mkdir -p "$WORK/loose"
+cp "$dump" "$WORK/loose/"
+"$LIVEDUMP" script --json "$WORK/loose" >"$WORK/s.json" || fail "script of a directory without journal failed"
+assert_eq 1 "$(jq -s length "$WORK/s.json")" "events from a lone dump"
+assert_eq "app dumped $(basename "$dump")" "$(jq -r '"\(.issue) \(.verdict) \(.dump)"' "$WORK/s.json")" "event from the header"
+"$LIVEDUMP" script "$dump" | grep -q ' dumped ' || fail "script DUMP"
+ok "script of dumps"
