@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /* livedump's detectors: the application trigger and process tracking. */
 #include "rules.bpf.h"
+#include "crash.bpf.h"
 #include <bpf/usdt.bpf.h>
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
@@ -308,6 +309,7 @@ int ld_uprobe(struct pt_regs *ctx)
 	struct ld_match m = {};
 
 	ld_regs_args(&m, ctx);
+	m.code = m.args[0];	/* exit() rules match its status as their code */
 	return ld_probe_hit(&m, bpf_get_attach_cookie(ctx), LD_DET_UPROBE, ctx, true);
 }
 
@@ -370,6 +372,8 @@ int BPF_PROG(ld_exit, struct task_struct *task)
 
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;	/* other threads still run */
+	if (ld_current_watched())
+		ld_exit_detect(task);
 	bpf_map_delete_elem(&watched_pids, &tgid);
 	if (bpf_map_delete_elem(&frozen, &tgid) == 0)
 		__sync_fetch_and_sub(&inflight, 1);	/* died before we released it */

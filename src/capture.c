@@ -82,6 +82,19 @@ static int collect_threads(struct ld_capture *c)
 	return c->nthreads ? 0 : -ESRCH;
 }
 
+/* Command line and executable: all a context dump keeps of the process. */
+static void collect_identity(struct ld_capture *c)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", c->pid);
+	ld_read_file(path, &c->cmdline, &c->cmdline_len);
+	snprintf(path, sizeof(path), "/proc/%d/exe", c->pid);
+	n = readlink(path, c->exe, sizeof(c->exe) - 1);
+	c->exe[n > 0 ? n : 0] = 0;
+}
+
 static void collect_files(struct ld_capture *c)
 {
 	char path[64];
@@ -393,7 +406,7 @@ int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 		/* The kernel's record is the dump: the process is neither stopped nor read. */
 		err = ld_proc_task_info(pid, pid, &c->pinfo);
 		if (!err)
-			collect_files(c);
+			collect_identity(c);
 		if (err == -ENOENT)
 			err = 0;	/* gone already: the record still stands */
 	} else {

@@ -40,6 +40,7 @@ struct ld_capture_opts {
 	 * [uprobes] trampoline, which no debugger can unwind (uretprobes).
 	 */
 	const struct ld_regs *issue_regs;
+	const char *issue_text;		/* LD_NT_ISSUE_TEXT: what the detector found, or NULL */
 	bool no_regions;		/* leave registered regions out */
 	uint64_t stack_max;		/* bytes per thread stack; 0 = default */
 	uint64_t max_memory;		/* cut the dump's memory to this (least important first); 0 = none */

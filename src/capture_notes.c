@@ -237,6 +237,9 @@ int ld_capture__notes(const struct ld_capture *c, struct ld_notes *n)
 	if (c->opts.trigger_len)
 		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_TRIGGER, c->opts.trigger,
 			      c->opts.trigger_len, NULL, 0);
+	if (c->opts.issue_text)
+		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_ISSUE_TEXT, c->opts.issue_text,
+			      strlen(c->opts.issue_text), NULL, 0);
 	add_threads(n, c);
 	tab = (struct ld_note_table){ c->nregions, sizeof(struct ld_note_region) };
 	ld_notes__add(n, LD_NOTE_OWNER, LD_NT_REGIONS, &tab, sizeof(tab), c->regions,

@@ -564,8 +564,11 @@ int cmd_record(int argc, char **argv)
 			err = n;
 			break;
 		}
-		if (child_exited(&col))
+		if (child_exited(&col)) {
+			/* What it did just before it ended is still in the ring. */
+			ld_loader__poll(col.loader, 0, ld_collector__on_event, col.col);
 			break;
+		}
 	}
 	if (stop_signal)
 		printf("stopping on %s\n", strsignal(stop_signal));

@@ -14,6 +14,7 @@
 #include "livedump/records.h"
 #include "log.h"
 #include "ruleval.h"
+#include "targetmem.h"
 
 struct ld_collector {
 	struct ld_collector_opts o;
@@ -197,6 +198,8 @@ struct issue {
 	size_t raw_len;
 	uint64_t req_addr;		/* app: where the trigger waits for its answer */
 	const struct ld_regs *regs;	/* what BPF saw, for ld_capture_opts.issue_regs */
+	char text[1024];		/* LD_NT_ISSUE_TEXT; "" for none */
+	bool context_only;		/* nothing live to capture: a fatal signal, an exit, an OOM kill */
 	const struct ld_blob_desc *blobs;
 	unsigned nblobs;
 	char detail[LD_PROBE_AT_MAX + 160];	/* for the trigger line */
@@ -231,9 +234,11 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 			.nblobs = is->nblobs, .frozen_by_bpf = je.frozen,
 			.no_regions = r->capture.no_regions, .stack_max = r->capture.stack,
 			.max_memory = c->o.limits.max_dump, .symcache = c->symcache,
-			.issue_regs = is->regs,
+			.issue_regs = is->regs, .issue_text = is->text[0] ? is->text : NULL,
 		};
 		memcpy(o.params, is->params, sizeof(o.params));
+		if (is->context_only)
+			o.type = LD_CAPTURE_CONTEXT;
 		err = ld_dump_process(h->pid, h->tid, &o, c->o.outdir, admit, c, &res);
 		ld_loader__thawed(c->loader, h->pid);
 		if (err) {
@@ -316,16 +321,55 @@ static void describe_block(const struct ld_block_event *e, struct issue *is)
 		 e->bytes, e->status, err, e->latency_ns / 1e6);
 }
 
+/*
+ * __assert_fail(assertion, file, line, function): the strings are read
+ * from the process, which is frozen in the call.
+ */
+static void describe_assert(const struct ld_probe_event *e, struct issue *is)
+{
+	char assertion[512] = "?", file[256] = "?", func[128] = "?";
+
+	ld_mem_read_str(e->hdr.pid, e->args[0], assertion, sizeof(assertion));
+	ld_mem_read_str(e->hdr.pid, e->args[1], file, sizeof(file));
+	ld_mem_read_str(e->hdr.pid, e->args[3], func, sizeof(func));
+	is->params[0] = (uint32_t)e->args[2];
+	snprintf(is->text, sizeof(is->text), "assertion=%s\nfile=%s\nline=%u\nfunction=%s\n",
+		 assertion, file, (unsigned)e->args[2], func);
+	snprintf(is->detail, sizeof(is->detail), "assert %s:%u: %s: '%s'", file,
+		 (unsigned)e->args[2], func, assertion);
+}
+
 static void describe_probe(const struct ld_probe_event *e, const struct ld_rule *r,
 			   struct issue *is)
 {
 	bool ret = e->det == LD_DET_URETPROBE || e->det == LD_DET_KRETPROBE;
+	static const enum ld_issue_type types[LD_DET__COUNT] = {
+		[LD_DET_ABORT] = LD_ISSUE_ABORT, [LD_DET_ASSERT] = LD_ISSUE_ASSERT,
+		[LD_DET_EXIT] = LD_ISSUE_EXIT,
+	};
 
 	*is = (struct issue){
-		.name = ld_detector_name(e->det), .type = LD_ISSUE_PROBE, .code = e->det,
+		.name = ld_detector_name(r->detector), .type = LD_ISSUE_PROBE, .code = e->det,
 		.params = { e->args[0], e->args[1], e->args[2], (uint64_t)e->ret },
 		.raw = e, .raw_len = sizeof(*e), .regs = &e->regs,
 	};
+	if (types[r->detector])
+		is->type = types[r->detector];
+	switch (r->detector) {
+	case LD_DET_ABORT:
+		snprintf(is->detail, sizeof(is->detail), "abort()");
+		return;
+	case LD_DET_ASSERT:
+		describe_assert(e, is);
+		return;
+	case LD_DET_EXIT:
+		is->code = e->args[0];
+		is->params[0] = 0;
+		snprintf(is->detail, sizeof(is->detail), "exit(%d) from libc", (int)e->args[0]);
+		return;
+	default:
+		break;
+	}
 	if (ret)
 		snprintf(is->detail, sizeof(is->detail), "%s %s ret %lld", is->name,
 			 r->p.probe.at, (long long)e->ret);
@@ -333,6 +377,55 @@ static void describe_probe(const struct ld_probe_event *e, const struct ld_rule 
 		snprintf(is->detail, sizeof(is->detail), "%s %s args 0x%llx 0x%llx 0x%llx",
 			 is->name, r->p.probe.at, (unsigned long long)e->args[0],
 			 (unsigned long long)e->args[1], (unsigned long long)e->args[2]);
+}
+
+static void describe_signal(const struct ld_signal_event *e, struct issue *is)
+{
+	char name[32];
+
+	*is = (struct issue){
+		.name = "signal", .type = LD_ISSUE_SIGNAL, .code = e->sig,
+		.params = { (uint64_t)(int64_t)e->code, e->addr, e->sender, e->fatal },
+		.raw = e, .raw_len = sizeof(*e), .regs = &e->regs,
+	};
+	is->context_only = e->fatal;
+	ld_val_signal_name(e->sig, name, sizeof(name));
+	snprintf(is->text, sizeof(is->text), "signal=%s\nsi_code=%d\naddr=0x%llx\nsender=%u\n"
+		 "handler=%s\n", name, e->code, (unsigned long long)e->addr, e->sender,
+		 e->handler == 0 ? "default" : e->handler == 1 ? "ignore" : "function");
+	snprintf(is->detail, sizeof(is->detail), "signal %s (%d) code %d addr 0x%llx from pid %u%s",
+		 name, e->sig, e->code, (unsigned long long)e->addr, e->sender,
+		 e->fatal ? ", fatal: context only" : e->handler > 1 ? ", handled" : "");
+}
+
+static void describe_exit(const struct ld_exit_event *e, struct issue *is)
+{
+	char name[32] = "";
+
+	*is = (struct issue){
+		.name = "exit", .type = LD_ISSUE_EXIT, .code = e->status,
+		.params = { e->sig, e->runtime_ns, e->cpu_ns, e->maxrss_kb },
+		.raw = e, .raw_len = sizeof(*e), .context_only = true,
+	};
+	if (e->sig)
+		ld_val_signal_name(e->sig, name, sizeof(name));
+	snprintf(is->detail, sizeof(is->detail), "exit status %u%s%s%s after %.3f s, cpu %.3f s,"
+		 " peak rss %llu KiB", e->status, e->sig ? " killed by " : "", name,
+		 e->core ? " (core dumped)" : "", e->runtime_ns / 1e9, e->cpu_ns / 1e9,
+		 (unsigned long long)e->maxrss_kb);
+}
+
+static void describe_oom(const struct ld_oom_event *e, struct issue *is)
+{
+	*is = (struct issue){
+		.name = "oom", .type = LD_ISSUE_OOM, .code = 0,
+		.params = { e->anon_rss_kb, e->total_vm_kb, e->file_rss_kb,
+			    (uint64_t)(int64_t)e->oom_score_adj },
+		.raw = e, .raw_len = sizeof(*e), .context_only = true,
+	};
+	snprintf(is->detail, sizeof(is->detail), "oom victim, total vm %llu KiB, oom_score_adj %d,"
+		 " limit hit by pid %u (cgroup id %llu)", (unsigned long long)e->total_vm_kb,
+		 e->oom_score_adj, e->trigger_pid, (unsigned long long)e->cgroup_id);
 }
 
 int ld_collector__on_event(void *ctx, void *data, size_t size)
@@ -359,6 +452,12 @@ int ld_collector__on_event(void *ctx, void *data, size_t size)
 		describe_block(data, &is);
 	} else if (h->type == LD_EV_PROBE && h->size >= sizeof(struct ld_probe_event)) {
 		describe_probe(data, &c->o.rules->v[h->rule], &is);
+	} else if (h->type == LD_EV_SIGNAL && h->size >= sizeof(struct ld_signal_event)) {
+		describe_signal(data, &is);
+	} else if (h->type == LD_EV_EXIT && h->size >= sizeof(struct ld_exit_event)) {
+		describe_exit(data, &is);
+	} else if (h->type == LD_EV_OOM && h->size >= sizeof(struct ld_oom_event)) {
+		describe_oom(data, &is);
 	} else {
 		ld_dbg("BPF record of type %u (%u bytes) ignored", h->type, h->size);
 		release_frozen(c, h);

@@ -195,6 +195,11 @@ const char *ld_dump__issue_type_name(uint32_t type)
 	case LD_ISSUE_SYSCALL: return "syscall";
 	case LD_ISSUE_BLOCK: return "block";
 	case LD_ISSUE_PROBE: return "probe";
+	case LD_ISSUE_SIGNAL: return "signal";
+	case LD_ISSUE_ABORT: return "abort";
+	case LD_ISSUE_ASSERT: return "assert";
+	case LD_ISSUE_EXIT: return "exit";
+	case LD_ISSUE_OOM: return "oom";
 	}
 	return "?";
 }

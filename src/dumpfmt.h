@@ -37,6 +37,7 @@ enum ld_note_type {
 	LD_NT_MAPS	 = 0x4c440007,	/* text of /proc/PID/maps */
 	LD_NT_CMDLINE	 = 0x4c440008,	/* NUL-separated argv */
 	LD_NT_MODULES	 = 0x4c440009,	/* struct ld_note_table + ld_note_module records */
+	LD_NT_ISSUE_TEXT = 0x4c440013,	/* "key=value\n" lines the detector found (assertion, file, ...) */
 	LD_NT_COMPLETE	 = 0x4c44000f,	/* struct ld_note_complete + ld_range[] */
 };
 
@@ -52,6 +53,11 @@ enum ld_issue_type {
 	LD_ISSUE_SYSCALL = 3,	/* a syscall failed or was slow: code = nr, params = ret, latency ns, arg0, arg1 */
 	LD_ISSUE_BLOCK = 4,	/* a block request failed or was slow: code = dev, params = -errno, latency ns, sector, bytes */
 	LD_ISSUE_PROBE = 5,	/* a probe rule: code = detector, params = arg1, arg2, arg3, ret */
+	LD_ISSUE_SIGNAL = 6,	/* code = signal, params = si_code, fault address, sender pid, fatal */
+	LD_ISSUE_ABORT = 7,	/* libc abort() */
+	LD_ISSUE_ASSERT = 8,	/* libc __assert_fail(): params[0] = line; LD_NT_ISSUE_TEXT has the text */
+	LD_ISSUE_EXIT = 9,	/* code = status, params = signal, runtime ns, cpu ns, peak RSS KiB */
+	LD_ISSUE_OOM = 10,	/* code = 0, params = anon RSS KiB, total VM KiB, file RSS KiB, oom_score_adj */
 };
 
 /* ld_note_header.flags */

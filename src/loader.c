@@ -27,7 +27,7 @@ struct ld_loader {
 	struct livedump_bpf *skel;
 	struct bpf_link **rule_links;	/* probes attached for probe rules */
 	size_t nrule_links;
-	struct bpf_link *fork_link, *exit_link, *sys_links[2], *blk_links[2];
+	struct bpf_link *fork_link, *exit_link, *sys_links[2], *blk_links[2], *sig_link, *oom_link;
 	struct ring_buffer *rb;
 	struct probe *probes;
 	size_t nprobes;
@@ -70,7 +70,9 @@ static int set_rules(struct ld_loader *l, const struct ld_ruleset *rs)
 			return err;
 		if (bpf_map__update_elem(l->skel->maps.rules, &i, sizeof(i), &br, sizeof(br), BPF_ANY))
 			return -errno;
-		list->idx[list->n++] = i;
+		/* Probe rules run by their attach cookie; exit rules that freeze are probes. */
+		if (!(r->detector == LD_DET_EXIT && r->capture.type != LD_CAPTURE_CONTEXT))
+			list->idx[list->n++] = i;
 		for (unsigned k = 0; r->detector == LD_DET_SYSCALL && k < r->p.sys.nnrs; k++) {
 			__u32 nr = r->p.sys.nrs[k], one = 1;
 
@@ -94,6 +96,8 @@ static struct bpf_program *probe_prog(struct ld_loader *l, enum ld_detector d)
 	case LD_DET_USDT: return l->skel->progs.ld_usdt;
 	case LD_DET_KPROBE: return l->skel->progs.ld_kprobe;
 	case LD_DET_KRETPROBE: return l->skel->progs.ld_kretprobe;
+	/* libc's functions, where a failing process goes before it dies */
+	case LD_DET_ABORT: case LD_DET_ASSERT: case LD_DET_EXIT: return l->skel->progs.ld_uprobe;
 	default: return NULL;
 	}
 }
@@ -109,6 +113,52 @@ static size_t split_offset(char *sym)
 	return strtoul(plus + 1, NULL, 0);
 }
 
+/*
+ * Where a rule's probe goes: its at=, or for abort/assert/exit (with a
+ * capture that freezes) the libc function the process calls.  NULL: the
+ * rule has no probe.
+ */
+static const char *probe_at(const struct ld_rule *r)
+{
+	switch (r->detector) {
+	case LD_DET_UPROBE: case LD_DET_URETPROBE: case LD_DET_USDT:
+	case LD_DET_KPROBE: case LD_DET_KRETPROBE:
+		return r->p.probe.at;
+	case LD_DET_ABORT:
+		return "libc.so.6:abort";
+	case LD_DET_ASSERT:
+		return "libc.so.6:__assert_fail";
+	case LD_DET_EXIT:
+		return r->capture.type == LD_CAPTURE_CONTEXT ? NULL : "libc.so.6:exit";
+	default:
+		return NULL;
+	}
+}
+
+static bool uses_probe(const struct ld_ruleset *rs, enum ld_detector det)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->v[i].detector == det && probe_at(&rs->v[i]))
+			return true;
+	return false;
+}
+
+static int attach_one(bool wanted, struct bpf_program *prog, struct bpf_link **link,
+		      const char *what)
+{
+	if (!wanted)
+		return 0;
+	*link = bpf_program__attach(prog);
+	if (!*link) {
+		int err = -errno;
+
+		ld_err("cannot attach to %s: %s", what, strerror(-err));
+		return err;
+	}
+	ld_info("attached %s", what);
+	return 0;
+}
+
 /* Attaches the probe of a probe rule; the cookie is the rule's index. */
 static int attach_probe_rule(struct ld_loader *l, const struct ld_rule *r, __u32 idx)
 {
@@ -118,9 +168,9 @@ static int attach_probe_rule(struct ld_loader *l, const struct ld_rule *r, __u32
 	struct bpf_link *link = NULL, **v;
 	size_t off;
 
-	if (!prog)
+	if (!prog || !probe_at(r))
 		return 0;
-	snprintf(at, sizeof(at), "%s", r->p.probe.at);
+	snprintf(at, sizeof(at), "%s", probe_at(r));
 	if (r->detector == LD_DET_KPROBE || r->detector == LD_DET_KRETPROBE) {
 		LIBBPF_OPTS(bpf_kprobe_opts, ko, .bpf_cookie = idx, .retprobe = ret);
 		enum ld_feature f = ret ? LD_FEAT_KRETPROBE : LD_FEAT_KPROBE;
@@ -160,13 +210,12 @@ static int attach_probe_rule(struct ld_loader *l, const struct ld_rule *r, __u32
 		int err = -errno;
 
 		ld_err("rule %s (%s): cannot attach %s to %s: %s", r->name, r->origin,
-		       ld_detector_name(r->detector), r->p.probe.at,
+		       ld_detector_name(r->detector), probe_at(r),
 		       err == -ENOENT ? "symbol or probe not found" : strerror(-err));
 		free(path);
 		return err;
 	}
-	ld_info("attached %s %s for rule %s", ld_detector_name(r->detector), r->p.probe.at,
-		r->name);
+	ld_info("attached %s %s for rule %s", ld_detector_name(r->detector), probe_at(r), r->name);
 	free(path);
 	v = realloc(l->rule_links, (l->nrule_links + 1) * sizeof(*v));
 	if (!v) {
@@ -196,7 +245,7 @@ static bool uses(const struct ld_ruleset *rs, enum ld_detector det, bool *any)
 int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 {
 	struct ld_loader *l = calloc(1, sizeof(*l));
-	bool syscalls, blocks, any = false;
+	bool syscalls, blocks, signals, ooms, any = false;
 	int err;
 
 	*out = NULL;
@@ -218,8 +267,17 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 	blocks = uses(opts->rules, LD_DET_BLOCK, &any);
 	bpf_program__set_autoload(l->skel->progs.ld_blk_issue, blocks);
 	bpf_program__set_autoload(l->skel->progs.ld_blk_complete, blocks);
-	for (enum ld_detector d = LD_DET_UPROBE; d <= LD_DET_KRETPROBE; d++)
-		bpf_program__set_autoload(probe_prog(l, d), uses(opts->rules, d, &any));
+	/* Probe programs are shared by detectors: all off, then on where a rule needs one. */
+	for (enum ld_detector d = LD_DET_UPROBE; d < LD_DET__COUNT; d++)
+		if (probe_prog(l, d))
+			bpf_program__set_autoload(probe_prog(l, d), false);
+	for (enum ld_detector d = LD_DET_UPROBE; d < LD_DET__COUNT; d++)
+		if (probe_prog(l, d) && uses_probe(opts->rules, d))
+			bpf_program__set_autoload(probe_prog(l, d), true);
+	signals = uses(opts->rules, LD_DET_SIGNAL, &any);
+	bpf_program__set_autoload(l->skel->progs.ld_sig_deliver, signals);
+	ooms = uses(opts->rules, LD_DET_OOM, &any);
+	bpf_program__set_autoload(l->skel->progs.ld_oom, ooms);
 	err = livedump_bpf__load(l->skel);
 	if (err) {
 		ld_err("cannot load the BPF programs: %s%s", strerror(-err),
@@ -256,11 +314,13 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 		}
 		ld_info("attached tp_btf block_rq_issue/block_rq_complete for block rules");
 	}
-	for (size_t i = 0; i < opts->rules->n; i++) {
+	err = attach_one(signals, l->skel->progs.ld_sig_deliver, &l->sig_link, "signal_deliver");
+	if (!err)
+		err = attach_one(ooms, l->skel->progs.ld_oom, &l->oom_link, "oom/mark_victim");
+	for (size_t i = 0; !err && i < opts->rules->n; i++)
 		err = attach_probe_rule(l, &opts->rules->v[i], i);
-		if (err)
-			goto fail;
-	}
+	if (err)
+		goto fail;
 	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_event, l, NULL);
 	if (!l->rb) {
 		err = -errno;
@@ -288,6 +348,8 @@ void ld_loader__free(struct ld_loader *l)
 	bpf_link__destroy(l->sys_links[1]);
 	bpf_link__destroy(l->blk_links[0]);
 	bpf_link__destroy(l->blk_links[1]);
+	bpf_link__destroy(l->sig_link);
+	bpf_link__destroy(l->oom_link);
 	for (size_t i = 0; i < l->nrule_links; i++)
 		bpf_link__destroy(l->rule_links[i]);
 	free(l->rule_links);

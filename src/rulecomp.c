@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -151,6 +152,45 @@ static void compile_probe(const struct ld_probe_params *p, struct ld_bpf_rule *o
 	}
 }
 
+/* Without sig=: the signals that mean trouble, not job control or SIGCHLD. */
+static void compile_signal(const struct ld_signal_params *p, struct ld_bpf_rule *out)
+{
+	static const unsigned trouble[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP,
+					    SIGSYS, SIGPIPE, SIGUSR1, SIGUSR2, SIGTERM, SIGINT,
+					    SIGHUP, SIGQUIT, SIGXCPU, SIGXFSZ };
+	const unsigned *v = p->nsigs ? p->sigs : trouble;
+	unsigned n = p->nsigs ? p->nsigs : sizeof(trouble) / sizeof(trouble[0]);
+
+	out->ncodes = n;
+	for (unsigned i = 0; i < n; i++)
+		out->codes[i].lo = out->codes[i].hi = v[i];
+}
+
+/*
+ * The exit tracepoint gives code = status, param = signal; a rule that
+ * freezes runs as a uprobe on libc exit(), where code = its argument.
+ * Without status= and signal=: any failure.
+ */
+static void compile_exit(const struct ld_exit_params *p, enum ld_capture_type type,
+			 struct ld_bpf_rule *out)
+{
+	copy_ranges(out->codes, &out->ncodes, p->statuses, p->nstatuses);
+	out->nparams = p->nsigs;
+	for (unsigned i = 0; i < p->nsigs; i++)
+		out->params[i].lo = out->params[i].hi = p->sigs[i];
+	if (p->nstatuses || p->nsigs)
+		return;
+	if (type == LD_CAPTURE_CONTEXT) {
+		out->flags |= LD_BR_RET;
+		out->ret_lo = -4095;
+		out->ret_hi = -1;
+	} else {
+		out->ncodes = 1;
+		out->codes[0].lo = 1;
+		out->codes[0].hi = 255;
+	}
+}
+
 int ld_rule_compile(const struct ld_rule *r, struct ld_bpf_rule *out)
 {
 	const struct ld_rule_filters *w = &r->where;
@@ -168,6 +208,10 @@ int ld_rule_compile(const struct ld_rule *r, struct ld_bpf_rule *out)
 		compile_block(&r->p.blk, out);
 	} else if (r->detector >= LD_DET_UPROBE && r->detector <= LD_DET_KRETPROBE) {
 		compile_probe(&r->p.probe, out);
+	} else if (r->detector == LD_DET_SIGNAL) {
+		compile_signal(&r->p.sig, out);
+	} else if (r->detector == LD_DET_EXIT) {
+		compile_exit(&r->p.exit, r->capture.type, out);
 	}
 	out->npids = w->npids;
 	memcpy(out->pids, w->pids, w->npids * sizeof(w->pids[0]));

@@ -780,6 +780,28 @@ static void fmt_arg(const struct key *k, const void *f, struct sb *sb)
 			  (unsigned long long)r->hi);
 }
 
+/* ---- signals ---- */
+
+static int elem_signal(const struct key *k, void *f, unsigned idx, const char *s,
+		       struct ld_verr *e)
+{
+	int sig, err = ld_val_signal(s, &sig, e);
+
+	(void)k;
+	if (!err)
+		((uint32_t *)f)[idx] = sig;
+	return err;
+}
+
+static void fmt_signal(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	char buf[32];
+
+	(void)k;
+	ld_val_signal_name(((const uint32_t *)f)[idx], buf, sizeof(buf));
+	sb_printf(sb, "%s", buf);
+}
+
 /* ---- the tables ---- */
 
 static const struct key app_keys[] = {
@@ -828,6 +850,16 @@ static const struct key kprobe_keys[] = {
 };
 static const struct key kretprobe_keys[] = { AT(0), RET };
 
+static const struct key signal_keys[] = {
+	{ .name = "sig", LIST(p.sig.sigs, p.sig.nsigs), .elem = elem_signal, .fmt = fmt_signal },
+};
+static const struct key exit_keys[] = {
+	{ .name = "status", .cmp = true, LIST(p.exit.statuses, p.exit.nstatuses), .max = 255,
+	  .elem = elem_range, .fmt = fmt_range },
+	{ .name = "signal", LIST(p.exit.sigs, p.exit.nsigs), .elem = elem_signal,
+	  .fmt = fmt_signal },
+};
+
 #define ALL_CAPTURES (CAP(LD_CAPTURE_CONTEXT) | CAP(LD_CAPTURE_MINI) | CAP(LD_CAPTURE_FULL))
 
 static const struct detector detectors[] = {
@@ -850,11 +882,20 @@ static const struct detector detectors[] = {
 	  LD_CAPTURE_MINI },
 	{ LD_DET_KRETPROBE, "kretprobe", kretprobe_keys, ARRAY_SIZE(kretprobe_keys), ALL_CAPTURES,
 	  LD_CAPTURE_MINI },
+	{ LD_DET_SIGNAL, "signal", signal_keys, ARRAY_SIZE(signal_keys), ALL_CAPTURES,
+	  LD_CAPTURE_MINI },
+	{ LD_DET_ABORT, "abort", NULL, 0, ALL_CAPTURES, LD_CAPTURE_MINI },
+	{ LD_DET_ASSERT, "assert", NULL, 0, ALL_CAPTURES, LD_CAPTURE_MINI },
+	/* The exit tracepoint runs after the memory is gone: mini/full freeze at libc exit(). */
+	{ LD_DET_EXIT, "exit", exit_keys, ARRAY_SIZE(exit_keys), ALL_CAPTURES,
+	  LD_CAPTURE_CONTEXT },
+	/* The victim is being killed: there is no live process to freeze. */
+	{ LD_DET_OOM, "oom", NULL, 0, CAP(LD_CAPTURE_CONTEXT), LD_CAPTURE_CONTEXT },
 };
 
 /* Issues later versions add: named so that a rule for them gets a clear message. */
 static const char *const future_detectors[] = {
-	"signal", "abort", "exit", "oom", "threshold",
+	"threshold",
 };
 
 static const struct key where_keys[] = {
@@ -889,6 +930,7 @@ FITS(block_keys);
 FITS(uprobe_keys);
 FITS(usdt_keys);
 FITS(kprobe_keys);
+FITS(exit_keys);
 FITS(where_keys);
 FITS(capture_keys);
 FITS(limit_keys);

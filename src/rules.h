@@ -79,6 +79,18 @@ struct ld_probe_params {
 	struct ld_srange64 ret;			/* return probes: ret conditions */
 };
 
+struct ld_signal_params {
+	uint32_t sigs[LD_RULE_LIST_MAX];	/* sig=: none: the usual trouble signals */
+	unsigned nsigs;
+};
+
+struct ld_exit_params {
+	struct ld_range64 statuses[LD_RULE_LIST_MAX];	/* status=: exit codes */
+	unsigned nstatuses;
+	uint32_t sigs[LD_RULE_LIST_MAX];		/* signal=: killed by one of them */
+	unsigned nsigs;
+};
+
 struct ld_rule_filters {
 	uint32_t pids[LD_RULE_LIST_MAX];
 	unsigned npids;
@@ -115,6 +127,8 @@ struct ld_rule {
 		struct ld_syscall_params sys;
 		struct ld_block_params blk;
 		struct ld_probe_params probe;
+		struct ld_signal_params sig;
+		struct ld_exit_params exit;
 	} p;
 	struct ld_rule_filters where;
 	struct ld_rule_capture capture;

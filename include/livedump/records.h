@@ -22,7 +22,12 @@ enum ld_detector {
 	LD_DET_USDT = 6,	/* a USDT probe is hit */
 	LD_DET_KPROBE = 7,	/* a kernel function is entered ... */
 	LD_DET_KRETPROBE = 8,	/* ... or returns */
-	/* later: signal, abort, exit, oom, threshold */
+	LD_DET_SIGNAL = 9,	/* a signal is delivered to a watched process */
+	LD_DET_ABORT = 10,	/* libc abort() is called */
+	LD_DET_ASSERT = 11,	/* libc __assert_fail() is called */
+	LD_DET_EXIT = 12,	/* a process exits with a non-zero status or by a signal */
+	LD_DET_OOM = 13,	/* the OOM killer chose a victim */
+	/* later: threshold (sampled in user space) */
 	LD_DET__COUNT,
 };
 
@@ -31,6 +36,9 @@ enum ld_event_type {
 	LD_EV_SYSCALL = 2,	/* a syscall a rule matched, at its return */
 	LD_EV_BLOCK = 3,	/* a block request a rule matched, at its completion */
 	LD_EV_PROBE = 4,	/* a uprobe/uretprobe/usdt/kprobe/kretprobe a rule matched */
+	LD_EV_SIGNAL = 5,	/* a signal about to be handled by a watched process */
+	LD_EV_EXIT = 6,		/* a watched process exited */
+	LD_EV_OOM = 7,		/* the OOM killer marked a victim */
 };
 
 /* ld_event_hdr.flags */
@@ -109,6 +117,40 @@ struct ld_probe_event {
 	__s64 ret;		/* return probes */
 	__u64 ip;		/* where the probe hit */
 	struct ld_regs regs;	/* the task's user registers */
+};
+
+struct ld_signal_event {
+	struct ld_event_hdr hdr;
+	__s32 sig;
+	__s32 code;		/* si_code */
+	__s32 err;		/* si_errno */
+	__u32 sender;		/* si_pid for signals sent by a process */
+	__u64 addr;		/* si_addr for SEGV, BUS, FPE, ILL, TRAP */
+	__u64 handler;		/* sa_handler: 0 default, 1 ignored, else a function */
+	__u32 fatal;		/* the default action kills the process */
+	__u32 pad;
+	struct ld_regs regs;	/* user registers when the signal is delivered */
+};
+
+struct ld_exit_event {
+	struct ld_event_hdr hdr;
+	__u32 status;		/* exit status, when it exited */
+	__u32 sig;		/* the signal that killed it, 0 if none */
+	__u32 core;		/* it dumped core */
+	__u32 pad;
+	__u64 runtime_ns;	/* since it started */
+	__u64 cpu_ns;		/* user + system time of all its threads */
+	__u64 maxrss_kb;	/* peak resident set size */
+};
+
+struct ld_oom_event {
+	struct ld_event_hdr hdr;	/* the victim */
+	__u64 total_vm_kb, anon_rss_kb, file_rss_kb, shmem_rss_kb, pgtables_kb;
+	__s32 oom_score_adj;
+	__u32 uid;
+	__u64 cgroup_id;	/* of the task that ran into the limit */
+	__u32 trigger_pid;	/* that task */
+	__u32 pad;
 };
 
 /* Keys of the watch filter maps. */

@@ -1,0 +1,108 @@
+#!/bin/bash
+# Detectors for process failures: a failed assert and abort() are frozen
+# before the process dies (gdb shows the function), exit(3) gives a context
+# record (and with capture mini a dump frozen in exit()), a null pointer
+# dereference and a SIGBUS give signal records with the fault address, a
+# SIGKILL an exit record, a handled SIGUSR1 a live dump, a memory hog in a
+# small memory cgroup an oom record.  Each exactly once.
+. "$(dirname "$0")/../lib.sh"
+require_root
+command -v jq >/dev/null || fail "jq is missing"
+prog=$PROGS/failures
+n=0
+
+# run MODE RULES... : record the program in MODE; sets OUT and LOG
+run() {
+	local mode=$1
+	shift
+	n=$((n + 1))
+	OUT=$WORK/out.$n LOG=$WORK/log.$n
+	local args=()
+	for r in "$@"; do args+=(-e "$r"); done
+	"$LIVEDUMP" record -o "$OUT" "${args[@]}" -- "$prog" "$mode" >"$LOG" 2>&1
+	grep -E '^(trigger|dump|declined):|livedump:' "$LOG"
+}
+events() { cat "$OUT"/journal-*.jsonl 2>/dev/null; }
+count() { events | jq -s "map(select($1)) | length"; }
+
+# assert and abort: frozen inside libc, memory intact, gdb shows the caller.
+run assert 'a on assert' 'b on abort'
+assert_eq 1 "$(count '.rule == "a" and .verdict == "dumped"')" "assert dumps"
+assert_grep "^trigger: rule a .* assert tests/progs/failures.c:[0-9]+: check_invariant: 'items < 10 && \"too many items in flight\"'" "$LOG" "assertion text, file and line"
+dump=$(find "$OUT" -name '*-a-failures-*.core')
+gdb_bt "$prog" "$dump" | grep -q ' check_invariant (' || fail "gdb: no check_invariant in the assert dump"
+grep -aq 'assertion=items < 10 && "too many items in flight"' "$dump" || fail "assertion text not in the dump"
+"$LIVEDUMP" inspect --json "$dump" | jq -e '.header.issue_type == "assert"' >/dev/null || fail "issue type assert"
+assert_eq 1 "$(count '.rule == "b"')" "abort after the failed assert"
+ok "assert"
+
+run abort 'b on abort'
+assert_eq 1 "$(count '.rule == "b" and .verdict == "dumped" and .frozen')" "abort dumps"
+gdb_bt "$prog" "$(find "$OUT" -name '*.core')" | grep -q ' give_up (' || fail "gdb: no give_up in the abort dump"
+ok "abort"
+
+# exit(3): a context record; with capture mini, frozen in exit().
+run exit3 'x on exit'
+q='.rule == "x" and .code == "0x3" and .frozen == false'
+assert_eq 1 "$(count "$q")" "exit records"
+assert_grep '^trigger: rule x .* exit status 3 after ' "$LOG" "exit status"
+run exit3 'x on exit capture mini'
+assert_eq 1 "$(count '.rule == "x" and .frozen')" "exit dumps frozen in exit()"
+gdb_bt "$prog" "$(find "$OUT" -name '*.core')" | grep -q ' leave_with_3 (' || fail "gdb: no leave_with_3"
+run exit3 'x on exit status=1,2'
+assert_eq 0 "$(count 'true')" "records for a status no rule wants"
+ok "exit"
+
+# SEGV and BUS: fatal, so context records with the fault address.
+run segv 's on signal sig=SEGV,BUS' 'x on exit signal=SEGV'
+assert_eq 1 "$(count '.rule == "s" and .code == "0xb"')" "SEGV records"
+assert_grep '^trigger: rule s .* signal SEGV \(11\) code 1 addr 0x0 from pid 0, fatal: context only' "$LOG" "SEGV fault address"
+assert_grep '^trigger: rule x .* killed by SEGV' "$LOG" "exit record of the crash"
+run bus 's on signal sig=SEGV,BUS'
+assert_eq 1 "$(count '.rule == "s" and .code == "0x7"')" "BUS records"
+assert_grep '^trigger: rule s .* signal BUS \(7\) code 2 addr 0x[0-9a-f]+ ' "$LOG" "BUS fault address"
+ok "SEGV and BUS"
+
+# A handled SIGUSR1: frozen at delivery, a mini dump.
+run usr1 's on signal sig=USR1'
+assert_eq 1 "$(count '.rule == "s" and .verdict == "dumped" and .frozen')" "SIGUSR1 dumps"
+assert_grep '^usr1 handled: 1' "$LOG" "the program went on and handled it"
+gdb_bt "$prog" "$(find "$OUT" -name '*.core')" | grep -q ' poke_myself (' || fail "gdb: no poke_myself"
+ok "handled signal"
+
+# SIGKILL: an exit record saying so.
+n=$((n + 1)); OUT=$WORK/out.$n LOG=$WORK/log.$n
+start_bg "$WORK/victim.out" "$prog" sleep
+victim=$BG_PID
+wait_for grep -q '^pid' "$WORK/victim.out" || fail "the victim did not start"
+start_bg "$LOG" "$LIVEDUMP" record -o "$OUT" -e 'k on exit signal=KILL' -p "$victim"
+rec=$BG_PID
+wait_for grep -q '^recording into' "$LOG" || fail "record did not start: $(cat "$LOG")"
+kill -KILL "$victim"
+wait_for grep -q '^trigger: rule k ' "$LOG" || fail "no exit record for SIGKILL: $(cat "$LOG")"
+kill -INT "$rec"; wait "$rec"
+assert_grep "^trigger: rule k pid $victim .* killed by KILL" "$LOG" "killed by SIGKILL"
+ok "SIGKILL"
+
+# OOM: a memory hog in a 64 MiB memory cgroup.
+cg=
+if [ -d /sys/fs/cgroup/memory ] && [ -w /sys/fs/cgroup/memory ]; then
+	cg=/sys/fs/cgroup/memory/livedump-test-$$
+	mkdir "$cg" && echo 64M >"$cg/memory.limit_in_bytes"
+	procs=$cg/cgroup.procs
+elif [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
+	cg=/sys/fs/cgroup/livedump-test-$$
+	mkdir "$cg" && echo 64M >"$cg/memory.max" && echo 0 >"$cg/memory.swap.max" 2>/dev/null
+	procs=$cg/cgroup.procs
+fi
+if [ -n "$cg" ]; then
+	n=$((n + 1)); OUT=$WORK/out.$n LOG=$WORK/log.$n
+	"$LIVEDUMP" record -o "$OUT" -e 'o on oom' -- sh -c "echo \$\$ > $procs; exec $prog hog" >"$LOG" 2>&1
+	rmdir "$cg" 2>/dev/null
+	grep -E '^(trigger|dump):' "$LOG"
+	assert_eq 1 "$(count '.rule == "o" and .issue == "oom" and .comm == "failures"')" "oom records"
+	assert_grep '^pid [0-9]+ was killed by signal 9' "$LOG" "the hog was killed"
+	ok "oom"
+else
+	echo "no memory cgroup controller available: oom not tested"
+fi
