@@ -128,6 +128,12 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./tests/run.sh $(O)
 
+# The kernel matrix: the integration tests on Debian's 6.1 kernel under qemu.
+.PHONY: test-vm
+test-vm: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)./scripts/test-vm.sh $(O)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/include/livedump
 	install -m 0755 $(O)/livedump $(DESTDIR)$(PREFIX)/bin/

@@ -61,3 +61,13 @@ only_dump() {
 	[ "$n" = 1 ] || { ls -la "$1" >&2; fail "expected exactly one dump in $1, found $n"; }
 	find "$1" -maxdepth 1 -name '*.core'
 }
+
+# The kernel matrix (make test-vm, docs/testing.md) runs these tests in a VM
+# on Debian's 6.1 kernel under TCG, with LD_IN_VM=1.
+in_vm() { [ "${LD_IN_VM:-0}" = 1 ]; }
+# skip_in_vm REASON: skip there only (say why: too slow under TCG, ...)
+skip_in_vm() { in_vm && skip "in the VM: $*"; return 0; }
+# have_feature NAME: the running kernel offers it (livedump features probes it)
+have_feature() {
+	"$LIVEDUMP" features --json "$1" 2>/dev/null | jq -e --arg f "$1" '.[$f].available' >/dev/null
+}
