@@ -22,6 +22,7 @@
 #include "outdir.h"
 #include "proc.h"
 #include "rules.h"
+#include "threshold.h"
 
 #define MAX_TARGETS 64
 #define RULES_DIR "/etc/livedump/rules.d"
@@ -50,6 +51,7 @@ struct collector {
 	struct ld_ruleset rules;
 	struct ld_loader *loader;
 	struct ld_collector *col;
+	struct ld_sampler *sampler;	/* threshold rules */
 	struct ld_symcache *symcache;
 	pid_t child;
 };
@@ -537,6 +539,8 @@ int cmd_record(int argc, char **argv)
 					 .limits = o.limits };
 	if (!err)
 		err = ld_collector__new(&co, col.loader, &col.col);
+	if (!err)
+		err = ld_sampler__new(&col.rules, col.loader, &col.sampler);
 	if (err)
 		goto out;
 	err = ld_guard__start(ld_loader__frozen_fd(col.loader));
@@ -557,7 +561,12 @@ int cmd_record(int argc, char **argv)
 	fflush(stdout);
 
 	while (!stop_signal) {
-		int n = ld_loader__poll(col.loader, 100, ld_collector__on_event, col.col);
+		int wait = col.sampler ? ld_sampler__timeout_ms(col.sampler) : 100;
+		int n = ld_loader__poll(col.loader, wait < 100 ? wait : 100, ld_collector__on_event,
+					col.col);
+
+		if (col.sampler)
+			ld_sampler__tick(col.sampler, ld_collector__threshold, col.col);
 
 		if (n < 0 && n != -EINTR) {
 			ld_err("ring buffer: %s", strerror(-n));
@@ -579,6 +588,7 @@ out:
 		ld_loader__free(col.loader);
 	}
 	ld_symcache__free(col.symcache);
+	ld_sampler__free(col.sampler);
 	if (col.col)
 		failed = ld_collector__summary(col.col);
 	ld_collector__free(col.col);

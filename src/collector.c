@@ -428,6 +428,21 @@ static void describe_oom(const struct ld_oom_event *e, struct issue *is)
 		 e->oom_score_adj, e->trigger_pid, (unsigned long long)e->cgroup_id);
 }
 
+static void describe_threshold(const struct ld_threshold_event *e, struct issue *is)
+{
+	static const char *const names[] = { "?", "cpu", "rss", "threads", "fds" };
+	const char *name = names[e->metric < 5 ? e->metric : 0];
+
+	*is = (struct issue){
+		.name = "threshold", .type = LD_ISSUE_THRESHOLD, .code = e->metric,
+		.params = { e->value, e->limit, e->held_ns }, .raw = e, .raw_len = sizeof(*e),
+	};
+	snprintf(is->detail, sizeof(is->detail), "threshold %s %llu%s >= %llu%s for %.1f s", name,
+		 (unsigned long long)e->value, e->metric == LD_METRIC_CPU ? "%" : "",
+		 (unsigned long long)e->limit, e->metric == LD_METRIC_CPU ? "%" : "",
+		 e->held_ns / 1e9);
+}
+
 int ld_collector__on_event(void *ctx, void *data, size_t size)
 {
 	struct ld_collector *c = ctx;
@@ -458,6 +473,8 @@ int ld_collector__on_event(void *ctx, void *data, size_t size)
 		describe_exit(data, &is);
 	} else if (h->type == LD_EV_OOM && h->size >= sizeof(struct ld_oom_event)) {
 		describe_oom(data, &is);
+	} else if (h->type == LD_EV_THRESHOLD && h->size >= sizeof(struct ld_threshold_event)) {
+		describe_threshold(data, &is);
 	} else {
 		ld_dbg("BPF record of type %u (%u bytes) ignored", h->type, h->size);
 		release_frozen(c, h);
@@ -466,6 +483,11 @@ int ld_collector__on_event(void *ctx, void *data, size_t size)
 	on_issue(c, h, &is);
 	fflush(stdout);
 	return 0;
+}
+
+void ld_collector__threshold(void *ctx, const struct ld_threshold_event *e)
+{
+	ld_collector__on_event(ctx, (void *)e, sizeof(*e));
 }
 
 unsigned long ld_collector__summary(const struct ld_collector *c)

@@ -30,6 +30,10 @@ int ld_collector__new(const struct ld_collector_opts *o, struct ld_loader *loade
 		      struct ld_collector **out);
 /* An ld_event_fn for ld_loader__poll(). */
 int ld_collector__on_event(void *ctx, void *data, size_t size);
+/* An ld_threshold_fn: events the user-space sampler makes. */
+struct ld_threshold_event;
+void ld_collector__threshold(void *ctx, const struct ld_threshold_event *e);
+
 /* "summary: ..." on stdout; returns the number of failed dumps. */
 unsigned long ld_collector__summary(const struct ld_collector *c);
 void ld_collector__free(struct ld_collector *c);

@@ -58,6 +58,7 @@ enum ld_issue_type {
 	LD_ISSUE_ASSERT = 8,	/* libc __assert_fail(): params[0] = line; LD_NT_ISSUE_TEXT has the text */
 	LD_ISSUE_EXIT = 9,	/* code = status, params = signal, runtime ns, cpu ns, peak RSS KiB */
 	LD_ISSUE_OOM = 10,	/* code = 0, params = anon RSS KiB, total VM KiB, file RSS KiB, oom_score_adj */
+	LD_ISSUE_THRESHOLD = 11,	/* code = metric (1 cpu, 2 rss, 3 threads, 4 fds), params = value, threshold, held ns */
 };
 
 /* ld_note_header.flags */

@@ -421,6 +421,24 @@ int ld_loader__watch_exe(struct ld_loader *l, const char *path)
 	return 0;
 }
 
+bool ld_loader__watched(const struct ld_loader *l, pid_t pid)
+{
+	struct ld_exe_key key = { 0 };
+	char path[64];
+	struct stat st;
+	__u32 k = pid, v;
+
+	if (l->skel->rodata->watch_all ||
+	    !bpf_map__lookup_elem(l->skel->maps.watched_pids, &k, sizeof(k), &v, sizeof(v), 0))
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if (stat(path, &st))
+		return false;
+	key.dev = ld_kernel_dev(st.st_dev);
+	key.ino = st.st_ino;
+	return !bpf_map__lookup_elem(l->skel->maps.watched_exes, &key, sizeof(key), &v, sizeof(v), 0);
+}
+
 void ld_loader__thawed(struct ld_loader *l, pid_t pid)
 {
 	__u32 key = pid;

@@ -36,6 +36,9 @@ size_t ld_loader__nprobes(const struct ld_loader *l);
 int ld_loader__watch_pid(struct ld_loader *l, pid_t pid);
 int ld_loader__watch_exe(struct ld_loader *l, const char *path);
 
+/* Whether @pid is one the BPF programs watch (for detectors that run in user space). */
+bool ld_loader__watched(const struct ld_loader *l, pid_t pid);
+
 /* The process was resumed: forget that BPF froze it. */
 void ld_loader__thawed(struct ld_loader *l, pid_t pid);
 /* fd of the map of frozen processes, for the guard. */

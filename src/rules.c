@@ -802,6 +802,84 @@ static void fmt_signal(const struct key *k, const void *f, unsigned idx, struct 
 	sb_printf(sb, "%s", buf);
 }
 
+/* ---- thresholds ---- */
+
+/* cpu>90%: at least that (a sample is never exactly on the boundary). */
+static int cmp_percent(const struct key *k, void *f, enum ld_val_op op, const char *s,
+		       struct ld_verr *e)
+{
+	struct ld_urange64 *r = f;
+	char num[32];
+	size_t len = strlen(s);
+	uint64_t n;
+	int err;
+
+	(void)k;
+	if (!len || s[len - 1] != '%' || len >= sizeof(num))
+		return ld_verr_set(e, 0, "bad percentage '%.64s' (expected a number with %%, like"
+				   " 90%%; 100%% is one CPU)", s);
+	snprintf(num, sizeof(num), "%.*s", (int)len - 1, s);
+	err = ld_val_u64(num, 1, 100 * 4096, &n, e);
+	if (err)
+		return err;
+	if (op != LD_OP_GT && op != LD_OP_GE)
+		return ld_verr_set(e, 0, "a threshold is a lower bound (expected cpu>N%%)");
+	*r = (struct ld_urange64){ n, UINT64_MAX, 1, 0 };
+	return 0;
+}
+
+static int cmp_size_min(const struct key *k, void *f, enum ld_val_op op, const char *s,
+			struct ld_verr *e)
+{
+	struct ld_urange64 *r = f;
+	uint64_t n;
+	int err = ld_val_size(s, 1, UINT64_MAX / 2, &n, e);
+
+	if (err)
+		return err;
+	if (op != LD_OP_GT && op != LD_OP_GE)
+		return ld_verr_set(e, 0, "a threshold is a lower bound (expected %s>SIZE)", k->name);
+	*r = (struct ld_urange64){ n, UINT64_MAX, 1, 0 };
+	return 0;
+}
+
+static int cmp_count_min(const struct key *k, void *f, enum ld_val_op op, const char *s,
+			 struct ld_verr *e)
+{
+	struct ld_urange64 *r = f;
+	uint64_t n;
+	int err = ld_val_u64(s, 1, 1 << 30, &n, e);
+
+	if (err)
+		return err;
+	if (op != LD_OP_GT && op != LD_OP_GE)
+		return ld_verr_set(e, 0, "a threshold is a lower bound (expected %s>N)", k->name);
+	*r = (struct ld_urange64){ n, UINT64_MAX, 1, 0 };
+	return 0;
+}
+
+static int elem_no_set(const struct key *k, void *f, unsigned idx, const char *s,
+		       struct ld_verr *e)
+{
+	(void)f;
+	(void)idx;
+	(void)s;
+	return ld_verr_set(e, 0, "a threshold is a lower bound (expected %s>VALUE)", k->name);
+}
+
+static void fmt_min(const struct key *k, const void *f, struct sb *sb)
+{
+	const struct ld_urange64 *r = f;
+	char buf[32];
+
+	if (!strcmp(k->name, "cpu"))
+		sb_printf(sb, " cpu>=%llu%%", (unsigned long long)r->lo);
+	else if (!strcmp(k->name, "rss") && !ld_val_format_size(r->lo, buf, sizeof(buf)))
+		sb_printf(sb, " rss>=%s", buf);
+	else
+		sb_printf(sb, " %s>=%llu", k->name, (unsigned long long)r->lo);
+}
+
 /* ---- the tables ---- */
 
 static const struct key app_keys[] = {
@@ -860,6 +938,20 @@ static const struct key exit_keys[] = {
 	  .fmt = fmt_signal },
 };
 
+#define MIN_KEY(n, f, fn)	{ .name = n, .cmp = true, ONE(f), .elem = elem_no_set, \
+				  .cmp_elem = fn, .fmt_kv = fmt_min }
+
+static const struct key threshold_keys[] = {
+	MIN_KEY("cpu", p.thr.cpu, cmp_percent),
+	MIN_KEY("rss", p.thr.rss, cmp_size_min),
+	MIN_KEY("threads", p.thr.threads, cmp_count_min),
+	MIN_KEY("fds", p.thr.fds, cmp_count_min),
+	{ .name = "for", ONE(p.thr.for_ns), .min = 1000000, .max = LD_DURATION_MAX,
+	  .elem = elem_duration, .fmt = fmt_duration },
+	{ .name = "interval", ONE(p.thr.interval_ns), .min = 10000000, .max = 3600000000000ULL,
+	  .elem = elem_duration, .fmt = fmt_duration },
+};
+
 #define ALL_CAPTURES (CAP(LD_CAPTURE_CONTEXT) | CAP(LD_CAPTURE_MINI) | CAP(LD_CAPTURE_FULL))
 
 static const struct detector detectors[] = {
@@ -891,11 +983,8 @@ static const struct detector detectors[] = {
 	  LD_CAPTURE_CONTEXT },
 	/* The victim is being killed: there is no live process to freeze. */
 	{ LD_DET_OOM, "oom", NULL, 0, CAP(LD_CAPTURE_CONTEXT), LD_CAPTURE_CONTEXT },
-};
-
-/* Issues later versions add: named so that a rule for them gets a clear message. */
-static const char *const future_detectors[] = {
-	"threshold",
+	{ LD_DET_THRESHOLD, "threshold", threshold_keys, ARRAY_SIZE(threshold_keys), ALL_CAPTURES,
+	  LD_CAPTURE_MINI },
 };
 
 static const struct key where_keys[] = {
@@ -931,6 +1020,7 @@ FITS(uprobe_keys);
 FITS(usdt_keys);
 FITS(kprobe_keys);
 FITS(exit_keys);
+FITS(threshold_keys);
 FITS(where_keys);
 FITS(capture_keys);
 FITS(limit_keys);
@@ -1335,12 +1425,6 @@ static int parse_head(struct rctx *c)
 			c->det = &detectors[d];
 	if (c->det)
 		return i + 1;
-	for (size_t d = 0; d < ARRAY_SIZE(future_detectors); d++)
-		if (!strcmp(issue, future_detectors[d])) {
-			rerr(c, c->offs[i], "issue '%s' is not available in this version (expected one"
-			     " of: %s)", issue, avail);
-			return -1;
-		}
 	rerr(c, c->offs[i], "unknown issue '%.64s' (expected one of: %s)", issue, avail);
 	return -1;
 }
@@ -1385,6 +1469,10 @@ static void check_rule(struct rctx *c)
 	if (c->clause[SEC_CAPTURE] && !c->have_type && c->nwords[SEC_CAPTURE])
 		rerr(c, c->clause_off[SEC_CAPTURE], "missing capture type after 'capture' (expected"
 		     " context, mini or full)");
+	if (c->det->id == LD_DET_THRESHOLD && !c->r.p.thr.cpu.set && !c->r.p.thr.rss.set &&
+	    !c->r.p.thr.threads.set && !c->r.p.thr.fds.set)
+		rerr(c, c->offs[0], "missing condition for threshold (expected cpu>N%%, rss>SIZE,"
+		     " threads>N or fds>N)");
 	/* A probe needs to know where it goes: the key names it first. */
 	if (c->det->nkeys && !strcmp(c->det->keys[0].name, "at") && !c->r.p.probe.at[0])
 		rerr(c, c->offs[0], "missing at= for %s (expected %s)", c->det->name,

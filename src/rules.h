@@ -91,6 +91,16 @@ struct ld_exit_params {
 	unsigned nsigs;
 };
 
+/* Sampled in user space: ProcDump's triggers, over a sliding window. */
+struct ld_threshold_params {
+	struct ld_urange64 cpu;		/* % of one CPU over the `for` window */
+	struct ld_urange64 rss;		/* bytes, resident + swapped */
+	struct ld_urange64 threads;
+	struct ld_urange64 fds;
+	uint64_t for_ns;		/* must hold this long; 0: one sample */
+	uint64_t interval_ns;		/* sampling period; 0: 1 s */
+};
+
 struct ld_rule_filters {
 	uint32_t pids[LD_RULE_LIST_MAX];
 	unsigned npids;
@@ -129,6 +139,7 @@ struct ld_rule {
 		struct ld_probe_params probe;
 		struct ld_signal_params sig;
 		struct ld_exit_params exit;
+		struct ld_threshold_params thr;
 	} p;
 	struct ld_rule_filters where;
 	struct ld_rule_capture capture;

@@ -27,7 +27,7 @@ enum ld_detector {
 	LD_DET_ASSERT = 11,	/* libc __assert_fail() is called */
 	LD_DET_EXIT = 12,	/* a process exits with a non-zero status or by a signal */
 	LD_DET_OOM = 13,	/* the OOM killer chose a victim */
-	/* later: threshold (sampled in user space) */
+	LD_DET_THRESHOLD = 14,	/* a resource stays above a threshold (sampled in user space) */
 	LD_DET__COUNT,
 };
 
@@ -39,6 +39,7 @@ enum ld_event_type {
 	LD_EV_SIGNAL = 5,	/* a signal about to be handled by a watched process */
 	LD_EV_EXIT = 6,		/* a watched process exited */
 	LD_EV_OOM = 7,		/* the OOM killer marked a victim */
+	LD_EV_THRESHOLD = 8,	/* made by the collector's sampler, not by BPF */
 };
 
 /* ld_event_hdr.flags */
@@ -151,6 +152,18 @@ struct ld_oom_event {
 	__u64 cgroup_id;	/* of the task that ran into the limit */
 	__u32 trigger_pid;	/* that task */
 	__u32 pad;
+};
+
+/* ld_threshold_event.metric */
+enum ld_metric { LD_METRIC_CPU = 1, LD_METRIC_RSS, LD_METRIC_THREADS, LD_METRIC_FDS };
+
+struct ld_threshold_event {
+	struct ld_event_hdr hdr;
+	__u32 metric;		/* enum ld_metric */
+	__u32 pad;
+	__u64 value;		/* % for cpu, bytes for rss, a count otherwise */
+	__u64 limit;		/* the rule's threshold */
+	__u64 held_ns;		/* how long it held */
 };
 
 /* Keys of the watch filter maps. */

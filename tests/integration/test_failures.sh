@@ -106,3 +106,18 @@ if [ -n "$cg" ]; then
 else
 	echo "no memory cgroup controller available: oom not tested"
 fi
+
+# Thresholds, sampled every 200 ms: a CPU burner, an fd leaker, a thread
+# spawner, a process that grows: one dump each (limit 1), frozen live.
+for t in "burn:cpu>30% for=1s" "fdleak:fds>100 for=400ms" "spawn:threads>20 for=400ms" "grow:rss>100M for=400ms"; do
+	mode=${t%%:*} cond=${t#*:}
+	run "$mode" "t on threshold $cond interval=200ms limit 1"
+	assert_eq 1 "$(count '.rule == "t" and .verdict == "dumped" and .issue == "threshold"')" "$mode: threshold dumps"
+	metric=${cond%%>*}
+	assert_grep "^trigger: rule t .* threshold $metric " "$LOG" "$mode: the metric"
+	case $mode in
+	burn) fn=burn_cpu ;; fdleak) fn=leak_fds ;; spawn) fn=spawn_threads ;; grow) fn=grow ;;
+	esac
+	gdb_bt "$prog" "$(find "$OUT" -name '*.core')" | grep -q " $fn (" || fail "$mode: gdb shows no $fn"
+	ok "threshold $cond"
+done

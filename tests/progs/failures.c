@@ -3,13 +3,16 @@
  * Test program for the failure detectors: each mode fails one way, from a
  * function with a recognisable name.
  *   failures segv | bus | assert | abort | exit3 | usr1 | sleep | hog
+ *            | burn | fdleak | spawn | grow     (these run for 3 s)
  */
+#include <pthread.h>
 #include <assert.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -76,6 +79,46 @@ static void __attribute__((noinline)) hog(void)
 	}
 }
 
+static void __attribute__((noinline)) burn_cpu(void)
+{
+	time_t end = time(NULL) + 3;
+
+	while (time(NULL) < end)
+		sink++;
+}
+
+static void __attribute__((noinline)) leak_fds(void)
+{
+	for (int i = 0; i < 200; i++)
+		open("/dev/null", O_RDONLY);
+	sleep(3);
+}
+
+static void *idle_thread(void *arg)
+{
+	(void)arg;
+	sleep(3);
+	return NULL;
+}
+
+static void __attribute__((noinline)) spawn_threads(void)
+{
+	pthread_t t;
+
+	for (int i = 0; i < 50; i++)
+		pthread_create(&t, NULL, idle_thread, NULL);
+	sleep(3);
+}
+
+static char *volatile grown;	/* kept where the compiler cannot drop it */
+
+static void __attribute__((noinline)) grow(void)
+{
+	grown = malloc(200 << 20);
+	memset(grown, 1, 200 << 20);
+	sleep(3);
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
@@ -98,6 +141,14 @@ int main(int argc, char **argv)
 		pause();
 	else if (!strcmp(m, "hog"))
 		hog();
+	else if (!strcmp(m, "burn"))
+		burn_cpu();
+	else if (!strcmp(m, "fdleak"))
+		leak_fds();
+	else if (!strcmp(m, "spawn"))
+		spawn_threads();
+	else if (!strcmp(m, "grow"))
+		grow();
 	else
 		return fprintf(stderr, "usage: failures MODE\n"), 2;
 	return 0;

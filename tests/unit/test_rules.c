@@ -1102,7 +1102,7 @@ static void test_cmd_rules(void **state)
 	run_rules(&r, "rules", "check", "invalid/many.rules", NULL);
 	assert_int_equal(r.ret, 1);
 	assert_non_null(strstr(r.err, "livedump: invalid/many.rules:3:7: unknown issue 'sginal'"
-			       " (expected one of: app, syscall, block, uprobe, uretprobe, usdt, kprobe, kretprobe, signal, abort, assert, exit, oom)\n"));
+			       " (expected one of: app, syscall, block, uprobe, uretprobe, usdt, kprobe, kretprobe, signal, abort, assert, exit, oom, threshold)\n"));
 	assert_string_equal(r.out, "7 errors\n");
 
 	/* Files first, then the -e rules, as record reads them, wherever -e is given. */
