@@ -73,4 +73,7 @@ uint64_t ld_capture__pause_ns(const struct ld_capture *c);
 
 uint64_t ld_now_realtime_ns(void);
 
+/* A header with the format, host, kernel and collector filled in. */
+void ld_header_init(struct ld_note_header *h);
+
 #endif

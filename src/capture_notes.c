@@ -117,16 +117,26 @@ static void add_files(struct ld_notes *n, const struct ld_capture *c)
 	free(desc);
 }
 
+void ld_header_init(struct ld_note_header *h)
+{
+	struct utsname u;
+
+	memset(h, 0, sizeof(*h));
+	h->magic = LD_HEADER_MAGIC;
+	h->format_major = LD_FORMAT_MAJOR;
+	h->format_minor = LD_FORMAT_MINOR;
+	h->size = sizeof(*h);
+	gethostname(h->hostname, sizeof(h->hostname) - 1);
+	if (!uname(&u))
+		snprintf(h->kernel_release, sizeof(h->kernel_release), "%s", u.release);
+	snprintf(h->collector_version, sizeof(h->collector_version), "livedump %s", LD_VERSION);
+}
+
 static void add_header(struct ld_notes *n, const struct ld_capture *c)
 {
 	struct ld_note_header h;
-	struct utsname u;
 
-	memset(&h, 0, sizeof(h));
-	h.magic = LD_HEADER_MAGIC;
-	h.format_major = LD_FORMAT_MAJOR;
-	h.format_minor = LD_FORMAT_MINOR;
-	h.size = sizeof(h);
+	ld_header_init(&h);
 	h.capture_type = c->opts.type;
 	h.issue_type = c->opts.issue;
 	h.flags = c->hdr_flags;
@@ -141,10 +151,6 @@ static void add_header(struct ld_notes *n, const struct ld_capture *c)
 	h.pause_ns = c->resumed ? c->mono_resumed - c->mono_start : 0;
 	snprintf(h.rule, sizeof(h.rule), "%s", c->opts.rule ? c->opts.rule : "");
 	snprintf(h.comm, sizeof(h.comm), "%s", c->pinfo.name);
-	gethostname(h.hostname, sizeof(h.hostname) - 1);
-	if (!uname(&u))
-		snprintf(h.kernel_release, sizeof(h.kernel_release), "%s", u.release);
-	snprintf(h.collector_version, sizeof(h.collector_version), "livedump %s", LD_VERSION);
 	snprintf(h.exe, sizeof(h.exe), "%s", c->exe);
 	ld_notes__add(n, LD_NOTE_OWNER, LD_NT_HEADER, &h, sizeof(h), NULL, 0);
 }

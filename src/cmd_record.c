@@ -23,6 +23,7 @@
 #include "proc.h"
 #include "rules.h"
 #include "threshold.h"
+#include "crash.h"
 
 #define MAX_TARGETS 64
 #define RULES_DIR "/etc/livedump/rules.d"
@@ -52,6 +53,7 @@ struct collector {
 	struct ld_loader *loader;
 	struct ld_collector *col;
 	struct ld_sampler *sampler;	/* threshold rules */
+	struct ld_crash *crash;		/* we are the core_pattern handler */
 	struct ld_symcache *symcache;
 	pid_t child;
 };
@@ -293,6 +295,30 @@ static int load_rules(struct collector *col)
 	return 0;
 }
 
+/* Signal rules that want memory: fatal signals then need the kernel's core. */
+static bool wants_cores(const struct collector *col)
+{
+	for (size_t i = 0; i < col->rules.n; i++)
+		if (col->rules.v[i].detector == LD_DET_SIGNAL &&
+		    col->rules.v[i].capture.type != LD_CAPTURE_CONTEXT)
+			return true;
+	return false;
+}
+
+/* Cores the kernel sent through our handler: ours, or passed on. */
+static void serve_cores(struct collector *col)
+{
+	struct ld_crash_req req;
+	int core_fd, conn;
+
+	while (ld_crash__accept(col->crash, &req, &core_fd, &conn) == 1) {
+		/* The fatal signal's record came first; make sure it is read. */
+		ld_loader__poll(col->loader, 0, ld_collector__on_event, col->col);
+		ld_crash__answer(conn, ld_collector__crash(col->col, &req, core_fd));
+		close(core_fd);
+	}
+}
+
 static bool wants_app(const struct collector *col)
 {
 	for (size_t i = 0; i < col->rules.n; i++)
@@ -471,7 +497,8 @@ static int attach_all(struct collector *col)
 		return -EINVAL;
 	}
 
-	if (o->all && !o->nlibs) {
+	/* --all probes the installed client library only where app rules need it. */
+	if (o->all && !o->nlibs && wants_app(col)) {
 		const char *lib = ld_installed_library();
 
 		if (!lib) {
@@ -535,8 +562,14 @@ int cmd_record(int argc, char **argv)
 	install_signals();
 	col.symcache = ld_symcache__new();
 	err = col.symcache ? ld_loader__new(&lo, &col.loader) : -ENOMEM;
+	if (!err && wants_cores(&col)) {
+		err = ld_crash__install(&col.crash);
+		if (err)
+			ld_err("rules want the memory of crashing processes, but the core_pattern handler cannot be installed: %s",
+			       strerror(-err));
+	}
 	co = (struct ld_collector_opts){ .outdir = o.outdir, .rules = &col.rules,
-					 .limits = o.limits };
+					 .limits = o.limits, .crash_path = col.crash != NULL };
 	if (!err)
 		err = ld_collector__new(&co, col.loader, &col.col);
 	if (!err)
@@ -567,6 +600,8 @@ int cmd_record(int argc, char **argv)
 
 		if (col.sampler)
 			ld_sampler__tick(col.sampler, ld_collector__threshold, col.col);
+		if (col.crash)
+			serve_cores(&col);
 
 		if (n < 0 && n != -EINTR) {
 			ld_err("ring buffer: %s", strerror(-n));
@@ -589,6 +624,7 @@ out:
 	}
 	ld_symcache__free(col.symcache);
 	ld_sampler__free(col.sampler);
+	ld_crash__free(col.crash);
 	if (col.col)
 		failed = ld_collector__summary(col.col);
 	ld_collector__free(col.col);

@@ -9,15 +9,28 @@
 #include <sys/statvfs.h>
 #include <time.h>
 #include "collector.h"
+#include "corefile.h"
+#include "crash.h"
 #include "dumper.h"
 #include "journal.h"
 #include "livedump/records.h"
 #include "log.h"
+#include "outdir.h"
 #include "ruleval.h"
 #include "targetmem.h"
 
+/* A fatal signal a rule wants memory for: its core is on the way. */
+struct pending_crash {
+	uint32_t pid, rule;
+	uint64_t time_ns;
+	struct ld_signal_event ev;
+	char text[1024];
+};
+
 struct ld_collector {
 	struct ld_collector_opts o;
+	struct pending_crash pending[16];
+	unsigned npending;
 	struct ld_loader *loader;
 	struct ld_journal *journal;
 	struct ld_symcache *symcache;
@@ -205,6 +218,19 @@ struct issue {
 	char detail[LD_PROBE_AT_MAX + 160];	/* for the trigger line */
 };
 
+static void expect_core(struct ld_collector *c, const struct ld_event_hdr *h,
+			const struct issue *is)
+{
+	struct pending_crash *p = &c->pending[c->npending < 16 ? c->npending++ : 15];
+
+	p->pid = h->pid;
+	p->rule = h->rule;
+	p->time_ns = ktime_to_realtime(h->ktime_ns);
+	memcpy(&p->ev, is->raw, sizeof(p->ev));
+	snprintf(p->text, sizeof(p->text), "%s", is->text);
+	printf("fatal: pid %u: waiting for its core from the kernel\n", h->pid);
+}
+
 static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const struct issue *is)
 {
 	const struct ld_rule *r = &c->o.rules->v[h->rule];
@@ -224,6 +250,11 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 	       is->detail);
 	fflush(stdout);
 
+	if (h->verdict == LD_VERDICT_DUMP && is->context_only && c->o.crash_path &&
+	    h->type == LD_EV_SIGNAL && r->capture.type != LD_CAPTURE_CONTEXT) {
+		expect_core(c, h, is);
+		return;
+	}
 	if (h->verdict != LD_VERDICT_DUMP) {
 		verdict_reason(r, h->verdict, h->pid, why, sizeof(why));
 	} else if (!check_limits(c, 0, why, sizeof(why))) {
@@ -335,7 +366,7 @@ static void describe_assert(const struct ld_probe_event *e, struct issue *is)
 	is->params[0] = (uint32_t)e->args[2];
 	snprintf(is->text, sizeof(is->text), "assertion=%s\nfile=%s\nline=%u\nfunction=%s\n",
 		 assertion, file, (unsigned)e->args[2], func);
-	snprintf(is->detail, sizeof(is->detail), "assert %s:%u: %s: '%s'", file,
+	snprintf(is->detail, sizeof(is->detail), "assert %.120s:%u: %.60s: '%.200s'", file,
 		 (unsigned)e->args[2], func, assertion);
 }
 
@@ -483,6 +514,62 @@ int ld_collector__on_event(void *ctx, void *data, size_t size)
 	on_issue(c, h, &is);
 	fflush(stdout);
 	return 0;
+}
+
+int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, int core_fd)
+{
+	struct pending_crash *p = NULL;
+	struct ld_crash_dump cd;
+	struct ld_write_stats st = { 0 };
+	struct ld_journal_entry je;
+	const struct ld_rule *r;
+	char name[256], why[160], comm[LD_COMM_LEN + 1] = "", *path = NULL;
+	int err;
+
+	for (unsigned i = 0; i < c->npending; i++)
+		if (c->pending[i].pid == (uint32_t)req->pid)
+			p = &c->pending[i];
+	if (!p)
+		return 0;
+	r = &c->o.rules->v[p->rule];
+	memcpy(comm, p->ev.hdr.comm, LD_COMM_LEN);
+	cd = (struct ld_crash_dump){
+		.type = r->capture.type, .rule = r->name, .code = p->ev.sig,
+		.params = { (uint64_t)(int64_t)p->ev.code, p->ev.addr, p->ev.sender, 1 },
+		.issue_time_ns = p->time_ns, .trigger = &p->ev, .trigger_len = sizeof(p->ev),
+		.issue_text = p->text, .max_core = c->o.limits.max_dump,
+	};
+	je = (struct ld_journal_entry){
+		.time_ns = p->time_ns, .rule = r->name, .issue = "signal", .pid = p->pid,
+		.tid = p->ev.hdr.tid, .comm = comm, .code = p->ev.sig,
+		.param = (uint64_t)(int64_t)p->ev.code,
+	};
+	ld_dump_name(name, sizeof(name), p->time_ns, r->name, comm, p->pid, 0);
+	if (check_limits(c, 0, why, sizeof(why))) {
+		je.verdict = "declined";
+		je.reason = why;
+		printf("declined: rule %s pid %u: %s\n", r->name, p->pid, why);
+		c->declined++;
+	} else if ((err = ld_core_to_dump(core_fd, &cd, c->o.outdir, name, &path, &st))) {
+		snprintf(why, sizeof(why), "crash dump: %s", strerror(-err));
+		je.verdict = "failed";
+		je.reason = why;
+		ld_err("dump of pid %u for rule %s failed: %s", p->pid, r->name, why);
+		c->failed++;
+	} else {
+		je.verdict = "dumped";
+		je.dump = strrchr(path, '/') + 1;
+		je.size = st.file_size;
+		printf("dump: %s (%.1f KiB, from the kernel's core)\n", path, st.file_size / 1024.0);
+		c->dumps++;
+		c->bytes += st.file_size;
+		c->used += st.file_size;
+	}
+	journal(c, &je);
+	fflush(stdout);
+	free(path);
+	*p = c->pending[--c->npending];
+	return 1;
 }
 
 void ld_collector__threshold(void *ctx, const struct ld_threshold_event *e)

@@ -23,6 +23,7 @@ struct ld_collector_opts {
 	const char *outdir;
 	const struct ld_ruleset *rules;
 	struct ld_limits limits;
+	bool crash_path;	/* we are the core_pattern handler: fatal signals wait for the core */
 };
 
 struct ld_collector;
@@ -30,6 +31,13 @@ int ld_collector__new(const struct ld_collector_opts *o, struct ld_loader *loade
 		      struct ld_collector **out);
 /* An ld_event_fn for ld_loader__poll(). */
 int ld_collector__on_event(void *ctx, void *data, size_t size);
+/*
+ * A core stream from the core_pattern handler for @pid: 1 when a rule
+ * wanted that crash and the dump was written (or failed), 0 to pass it on.
+ */
+struct ld_crash_req;
+int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, int core_fd);
+
 /* An ld_threshold_fn: events the user-space sampler makes. */
 struct ld_threshold_event;
 void ld_collector__threshold(void *ctx, const struct ld_threshold_event *e);

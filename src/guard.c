@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "crash.h"
 #include "guard.h"
 #include "log.h"
 
@@ -37,6 +38,8 @@ static void __attribute__((noreturn)) guard_main(int rfd, int map_fd)
 	while (read(rfd, &c, 1) < 0 && errno == EINTR)
 		;
 	ld_thaw_frozen(map_fd);
+	/* A collector that was the core_pattern handler leaves the previous one behind. */
+	ld_crash_repair();
 	_exit(0);
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
+#include "crash.h"
 #include "log.h"
 
 struct command {
@@ -12,6 +13,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	/* Run by the kernel through core_pattern while a collector has fatal-signal rules. */
+	{ LD_CORE_HANDLER_ARG, cmd_core_handler, NULL },
 	{ "record",   cmd_record,   "watch processes and write a live dump for each trigger" },
 	{ "capture",  cmd_capture,  "dump a running process now" },
 	{ "inspect",  cmd_inspect,  "show what a dump holds" },
@@ -27,7 +30,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: livedump [-v|-q] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		if (commands[i].summary)
+			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n`livedump COMMAND --help` describes each; see also docs/.\n");
 }
 

@@ -1,0 +1,57 @@
+#!/bin/bash
+# The crash path: while a collector has rules that want the memory of
+# crashing processes, it is the core_pattern handler.  A selected crash
+# becomes a dump gdb unwinds; any other crash still reaches the previous
+# handler; core_pattern is restored on exit and after SIGKILL.
+. "$(dirname "$0")/../lib.sh"
+require_root
+command -v jq >/dev/null || fail "jq is missing"
+prog=$PROGS/failures
+orig=$(cat /proc/sys/kernel/core_pattern)
+mkdir -p "$WORK/cores"
+chmod 755 "$WORK"
+# The previous handler for this test: a plain core file in our directory.
+prev="$WORK/cores/core.%p"
+[ ${#prev} -lt 120 ] || skip "work directory path too long for core_pattern"
+echo "$prev" >/proc/sys/kernel/core_pattern
+trap 'echo "$orig" >/proc/sys/kernel/core_pattern; cleanup' EXIT
+
+# 1. A selected SEGV: a mini dump from the kernel's core, gdb shows the function.
+out=$WORK/out1
+"$LIVEDUMP" record -o "$out" -e 'crash on signal sig=SEGV capture mini' -- "$prog" segv >"$WORK/r1.log" 2>&1
+cat "$WORK/r1.log"
+assert_grep '^fatal: pid [0-9]+: waiting for its core from the kernel' "$WORK/r1.log" "waits for the core"
+assert_grep '^dump: .*-crash-failures-[0-9]+\.core \(.* from the kernel.s core\)' "$WORK/r1.log" "crash dump written"
+dump=$(only_dump "$out")
+gdb_bt "$prog" "$dump" | grep -q ' crash_here (' || fail "gdb: no crash_here in the crash dump"
+"$LIVEDUMP" inspect --json "$dump" >"$WORK/i.json" || fail "inspect of the crash dump failed"
+assert_eq signal "$(jq -r .header.issue_type "$WORK/i.json")" "issue type"
+assert_eq 11 "$(jq -r .header.code "$WORK/i.json")" "signal number"
+assert_eq "$prev" "$(cat /proc/sys/kernel/core_pattern)" "core_pattern after a normal exit"
+ok "selected crash dumped, core_pattern restored"
+
+# 2. A crash no rule selects reaches the previous handler (a core file here).
+out=$WORK/out2
+start_bg "$WORK/r2.log" "$LIVEDUMP" record -o "$out" --all -e 'crash on signal sig=SEGV capture mini where comm=nobody-else'
+rec=$BG_PID
+wait_for grep -q '^recording into' "$WORK/r2.log" || fail "record did not start: $(cat "$WORK/r2.log")"
+grep -q ' core-handler ' /proc/sys/kernel/core_pattern || fail "core_pattern is not ours while recording"
+(cd "$WORK" && ulimit -c unlimited && exec "$prog" segv) >"$WORK/victim.out" 2>&1
+victim=$(sed -n 's/^pid //p' "$WORK/victim.out")
+wait_for test -s "$WORK/cores/core.$victim" || fail "the previous handler got no core for pid $victim"
+file "$WORK/cores/core.$victim" 2>/dev/null | grep -q 'core file' ||
+	head -c 4 "$WORK/cores/core.$victim" | grep -q 'ELF' || fail "not an ELF core"
+kill -INT "$rec"; wait "$rec"
+assert_eq 0 "$(find "$out" -name '*.core' | wc -l)" "dumps of an unselected crash"
+assert_eq "$prev" "$(cat /proc/sys/kernel/core_pattern)" "core_pattern after SIGINT"
+ok "unselected crash passed on"
+
+# 3. SIGKILL of the collector: the guard restores core_pattern.
+start_bg "$WORK/r3.log" "$LIVEDUMP" record -o "$WORK/out3" -e 'crash on signal sig=SEGV capture mini' -p $$
+rec=$BG_PID
+wait_for grep -q '^recording into' "$WORK/r3.log" || fail "record did not start: $(cat "$WORK/r3.log")"
+grep -q ' core-handler ' /proc/sys/kernel/core_pattern || fail "core_pattern is not ours while recording"
+kill -KILL "$rec"
+restored() { [ "$(cat /proc/sys/kernel/core_pattern)" = "$prev" ]; }
+wait_for restored || fail "core_pattern not restored after SIGKILL: $(cat /proc/sys/kernel/core_pattern)"
+ok "core_pattern restored after SIGKILL"
