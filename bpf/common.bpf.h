@@ -110,11 +110,12 @@ static __always_inline void ld_event_init(struct ld_event_hdr *hdr, __u32 type, 
  */
 static __always_inline void ld_freeze_current(struct ld_event_hdr *hdr)
 {
+	__u64 when = hdr->ktime_ns;	/* 6.1 takes no ring buffer memory as a map value */
 	__u32 tgid = hdr->pid;
 
 	if (bpf_send_signal(LD_SIGSTOP) == 0) {
 		hdr->flags |= LD_EVF_FROZEN;
-		if (bpf_map_update_elem(&frozen, &tgid, &hdr->ktime_ns, BPF_NOEXIST) == 0)
+		if (bpf_map_update_elem(&frozen, &tgid, &when, BPF_NOEXIST) == 0)
 			__sync_fetch_and_add(&inflight, 1);
 	}
 }

@@ -184,20 +184,55 @@ static __always_inline int blk_errno(__u32 status)
 	}
 }
 
-SEC("tp_btf/block_rq_issue")
-int BPF_PROG(ld_blk_issue, struct request *rq)
+/*
+ * bio -> its submitter.  Where the request is issued from a worker (6.1
+ * issues loop requests from kblockd), the bio still names who wrote.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct blk_issue);
+} blk_submitters SEC(".maps");
+
+static __always_inline void blk_who(struct blk_issue *bi)
+{
+	ld_identity_current(&bi->who);
+	bi->who.preset = true;
+	for (__u32 l = 0; l < LD_CG_LEVELS; l++)
+		bi->who.cg[l] = bpf_get_current_ancestor_cgroup_id(l);
+	bi->tid = (__u32)bpf_get_current_pid_tgid();
+}
+
+SEC("tp_btf/block_bio_queue")
+int BPF_PROG(ld_blk_bio, struct bio *bio)
 {
 	struct blk_issue bi = {};
-	__u64 key = (__u64)rq;
+	__u64 key = (__u64)bio;
 
 	if (!ld_current_watched())
 		return 0;
-	ld_identity_current(&bi.who);
-	bi.who.preset = true;
-	for (__u32 l = 0; l < LD_CG_LEVELS; l++)
-		bi.who.cg[l] = bpf_get_current_ancestor_cgroup_id(l);
+	blk_who(&bi);
+	bpf_map_update_elem(&blk_submitters, &key, &bi, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/block_rq_issue")
+int BPF_PROG(ld_blk_issue, struct request *rq)
+{
+	__u64 bio = (__u64)BPF_CORE_READ(rq, bio), key = (__u64)rq;
+	struct blk_issue *sub = bpf_map_lookup_elem(&blk_submitters, &bio);
+	struct blk_issue bi = {};
+
+	if (sub) {
+		bi = *sub;
+		bpf_map_delete_elem(&blk_submitters, &bio);
+	} else if (ld_current_watched()) {
+		blk_who(&bi);
+	} else {
+		return 0;
+	}
 	bi.ts = bpf_ktime_get_ns();
-	bi.tid = (__u32)bpf_get_current_pid_tgid();
 	bi.sector = BPF_CORE_READ(rq, __sector);
 	bi.bytes = BPF_CORE_READ(rq, __data_len);
 	bi.op = BPF_CORE_READ(rq, cmd_flags) & 0xff;	/* REQ_OP_MASK */

@@ -27,7 +27,7 @@ struct ld_loader {
 	struct livedump_bpf *skel;
 	struct bpf_link **rule_links;	/* probes attached for probe rules */
 	size_t nrule_links;
-	struct bpf_link *fork_link, *exit_link, *sys_links[2], *blk_links[2], *sig_link, *oom_link;
+	struct bpf_link *fork_link, *exit_link, *sys_links[2], *blk_links[3], *sig_link, *oom_link;
 	struct ring_buffer *rb;
 	struct probe *probes;
 	size_t nprobes;
@@ -266,6 +266,7 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 	bpf_program__set_autoload(l->skel->progs.ld_sys_exit, syscalls);
 	blocks = uses(opts->rules, LD_DET_BLOCK, &any);
 	bpf_program__set_autoload(l->skel->progs.ld_blk_issue, blocks);
+	bpf_program__set_autoload(l->skel->progs.ld_blk_bio, blocks);
 	bpf_program__set_autoload(l->skel->progs.ld_blk_complete, blocks);
 	/* Probe programs are shared by detectors: all off, then on where a rule needs one. */
 	for (enum ld_detector d = LD_DET_UPROBE; d < LD_DET__COUNT; d++)
@@ -307,7 +308,8 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 	if (blocks) {
 		l->blk_links[0] = bpf_program__attach(l->skel->progs.ld_blk_issue);
 		l->blk_links[1] = bpf_program__attach(l->skel->progs.ld_blk_complete);
-		if (!l->blk_links[0] || !l->blk_links[1]) {
+		l->blk_links[2] = bpf_program__attach(l->skel->progs.ld_blk_bio);
+		if (!l->blk_links[0] || !l->blk_links[1] || !l->blk_links[2]) {
 			err = -errno;
 			ld_err("cannot attach to block_rq_issue/complete: %s", strerror(-err));
 			goto fail;
@@ -348,6 +350,7 @@ void ld_loader__free(struct ld_loader *l)
 	bpf_link__destroy(l->sys_links[1]);
 	bpf_link__destroy(l->blk_links[0]);
 	bpf_link__destroy(l->blk_links[1]);
+	bpf_link__destroy(l->blk_links[2]);
 	bpf_link__destroy(l->sig_link);
 	bpf_link__destroy(l->oom_link);
 	for (size_t i = 0; i < l->nrule_links; i++)
