@@ -88,11 +88,12 @@ done
 fns() { jq -r --arg n "$1" '.stacks[] | select(.count == ($n | tonumber)) | [.frames[].function] | join(" ")' "$WORK/report.json"; }
 assert_eq 3 "$(q '.stacks | length')" "distinct stacks"
 assert_eq '[3,2,1]' "$(q '[.stacks[].count]')" "stack counts"
-[[ $(fns 3) == "livedump_trigger trigger_site main __libc_start_call_main __libc_start_main"* ]] ||
+# libc's own frames are named only where its debug info is installed: not checked.
+[[ $(fns 3) == "livedump_trigger trigger_site main "* ]] ||
 	fail "trigger_regions stack: $(fns 3)"
-[[ $(fns 2) == "livedump_trigger chain_three chain_two chain_one main __libc_start_call_main"* ]] ||
+[[ $(fns 2) == "livedump_trigger chain_three chain_two chain_one main "* ]] ||
 	fail "stack of the -fomit-frame-pointer chain: $(fns 2)"
-[[ $(fns 1) == "pause main __libc_start_call_main"* ]] || fail "threads_busy main thread: $(fns 1)"
+[[ $(fns 1) == "pause main "* ]] || fail "threads_busy main thread: $(fns 1)"
 assert_eq '["trigger_chain_nofp.c",true]' \
 	"$(q '[.stacks[1].frames[] | select(.function == "chain_two")] | first | [(.file | split("/") | last), (.line > 0)]')" \
 	"file:line of chain_two"
@@ -105,7 +106,7 @@ cat "$WORK/folded"
 assert_eq 3 "$(wc -l <"$WORK/folded")" "folded lines"
 grep -vqE '^[^ ;]+(;[^ ;]+)* [0-9]+$' "$WORK/folded" && fail "a folded line is not 'a;b;c N'"
 assert_eq 6 "$(awk '{ s += $NF } END { print s }' "$WORK/folded")" "folded counts"
-assert_grep '^_start;__libc_start_main;__libc_start_call_main;main;chain_one;chain_two;chain_three;livedump_trigger 2$' \
+assert_grep '^_start;__libc_start_main;[^;]+;main;chain_one;chain_two;chain_three;livedump_trigger 2$' \
 	"$WORK/folded" "folded stack of the chain, root first"
 ok "report --folded"
 

@@ -36,8 +36,10 @@ jq -e '.modules | all(.start < .end and (.bias | startswith("0x")) and .flags ==
 ok "module note: paths, ranges, build-ids as readelf reads them"
 
 # 2. The program replaced by another binary: not used, and said so.
-expect='_start;__libc_start_main;__libc_start_call_main;main;chain_one;chain_two;chain_three;livedump_trigger 1'
-assert_eq "$expect" "$("$LIVEDUMP" report --folded "$WORK/d")" "stack with the original binary"
+# The frame between __libc_start_main and main is named only with libc's debug info.
+expect='^_start;__libc_start_main;[^;]+;main;chain_one;chain_two;chain_three;livedump_trigger 1$'
+"$LIVEDUMP" report --folded "$WORK/d" >"$WORK/f0"
+assert_grep "$expect" "$WORK/f0" "stack with the original binary"
 mkdir -p "$WORK/symfs/$WORK/app/bin"
 mv "$WORK/app/bin/prog" "$WORK/symfs/$WORK/app/bin/prog"
 cp "$PROGS/threads_busy" "$WORK/app/bin/prog"
@@ -50,7 +52,7 @@ assert_eq '["'"$WORK/app/bin/prog"' (build-id '"$(build_id "$WORK/symfs/$WORK/ap
 	"$("$LIVEDUMP" report --json "$WORK/d" 2>/dev/null | jq -c .missing_objects)" "missing_objects in JSON"
 
 # 3. --symfs: the original under another root is found by path and build-id.
-assert_eq "$expect" "$("$LIVEDUMP" report --folded --symfs "$WORK/symfs" "$WORK/d" 2>"$WORK/err")" \
-	"stack with --symfs"
+"$LIVEDUMP" report --folded --symfs "$WORK/symfs" "$WORK/d" >"$WORK/f1" 2>"$WORK/err"
+assert_grep "$expect" "$WORK/f1" "stack with --symfs"
 [ -s "$WORK/err" ] && fail "report --symfs warned: $(cat "$WORK/err")"
 ok "a replaced binary is refused by build-id; --symfs finds the original"
