@@ -177,6 +177,14 @@ for e in "${elfs[@]}"; do
 		sed -n -e 's/^.* => \(\/[^ ]*\) (0x.*$/\1/p' -e 's/^[[:space:]]*\(\/[^ ]*\) (0x.*$/\1/p')
 done
 
+# Their detached debug info, where the host has it (libc6-dbg, ...): the
+# tests symbolize libc's frames as they do on the host.
+for e in "${elfs[@]}"; do
+	id=$(readelf -n "$e" 2>/dev/null | sed -n 's/^ *Build ID: \([0-9a-f]*\)$/\1/p' | head -1)
+	dbg=/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug
+	[ -n "$id" ] && [ -f "$dbg" ] && [ ! -e "$root$dbg" ] && put "$dbg"
+done
+
 # Kernel modules and what they depend on, in load order.
 modinfo_field() { # .ko field
 	readelf -p .modinfo "$1" | sed -n "s/^ *\[ *[0-9a-f]*\] *$2=//p"
