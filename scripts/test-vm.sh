@@ -79,7 +79,7 @@ if [ ! -e "$kdir/$pkg/.done" ]; then
 	mkdir -p "$vm/debs" "$kdir/$pkg"
 	# apt-get download runs unsandboxed as root here: quiet its warning.
 	( cd "$vm/debs" && apt-get download -qq "$pkg" 2>/dev/null ) ||
-		{ apt_update; ( cd "$vm/debs" && apt-get download -qq "$pkg" 2>/dev/null ); } ||
+		{ apt_update; ( cd "$vm/debs" && apt-get download -qq "$pkg" ); } ||
 		die "apt-get download $pkg failed"
 	dpkg-deb -x "$vm/debs/$pkg"_*.deb "$kdir/$pkg"
 	rm -rf "$vm/debs"
