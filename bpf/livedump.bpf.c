@@ -313,7 +313,7 @@ static __always_inline int ld_probe_hit(struct ld_match *m, __u32 idx, __u32 det
 	e->pad = 0;
 	__builtin_memcpy(e->args, m->args, sizeof(e->args));
 	e->ret = m->ret;
-	e->ip = BPF_CORE_READ(regs, ip);
+	e->ip = regs ? BPF_CORE_READ(regs, ip) : 0;
 	/*
 	 * User probes see the user registers as the program will resume (for a
 	 * uretprobe: back in the caller, which the trampoline hides from
@@ -386,6 +386,35 @@ int ld_kretprobe(struct pt_regs *ctx)
 	m.ret = ctx->ax;
 	return ld_probe_hit(&m, bpf_get_attach_cookie(ctx), LD_DET_KRETPROBE, ctx, false);
 }
+
+/*
+ * fentry/fexit: kernel probes where the kernel has BPF trampolines.  Each
+ * program is bound to one function at load, so there are a few slots; the
+ * attach cookie names the rule as for kprobes.
+ */
+static __always_inline int ld_trace_hit(void *ctx, bool ret, __u32 det)
+{
+	struct ld_match m = {};
+	__u64 v;
+
+	for (__u32 i = 0; i < 6; i++)
+		if (bpf_get_func_arg(ctx, i, &v) == 0)
+			m.args[i] = v;
+	if (ret && bpf_get_func_ret(ctx, &v) == 0)
+		m.ret = v;
+	return ld_probe_hit(&m, bpf_get_attach_cookie(ctx), det, NULL, false);
+}
+
+#define LD_TRACE_SLOT(n)							\
+	SEC("fentry") int ld_fentry##n(void *ctx)				\
+	{ return ld_trace_hit(ctx, false, LD_DET_KPROBE); }			\
+	SEC("fexit") int ld_fexit##n(void *ctx)					\
+	{ return ld_trace_hit(ctx, true, LD_DET_KRETPROBE); }
+
+LD_TRACE_SLOT(0)
+LD_TRACE_SLOT(1)
+LD_TRACE_SLOT(2)
+LD_TRACE_SLOT(3)
 
 /* Children of a watched process are watched from their first instruction. */
 SEC("tp_btf/sched_process_fork")

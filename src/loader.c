@@ -23,8 +23,11 @@ struct probe {
 	struct bpf_link *link;
 };
 
+#define TRACE_SLOTS 4
+
 struct ld_loader {
 	struct livedump_bpf *skel;
+	int fentry_slot[LD_BPF_MAX_RULES];	/* rule -> fentry/fexit slot + 1; 0: kprobe */
 	struct bpf_link **rule_links;	/* probes attached for probe rules */
 	size_t nrule_links;
 	struct bpf_link *fork_link, *exit_link, *sys_links[2], *blk_links[3], *sig_link, *oom_link;
@@ -159,6 +162,91 @@ static int attach_one(bool wanted, struct bpf_program *prog, struct bpf_link **l
 	return 0;
 }
 
+static struct bpf_program *trace_prog(struct ld_loader *l, bool ret, int slot)
+{
+	struct bpf_program *entry[TRACE_SLOTS] = {
+		l->skel->progs.ld_fentry0, l->skel->progs.ld_fentry1,
+		l->skel->progs.ld_fentry2, l->skel->progs.ld_fentry3,
+	};
+	struct bpf_program *exit[TRACE_SLOTS] = {
+		l->skel->progs.ld_fexit0, l->skel->progs.ld_fexit1,
+		l->skel->progs.ld_fexit2, l->skel->progs.ld_fexit3,
+	};
+
+	return ret ? exit[slot] : entry[slot];
+}
+
+/*
+ * Before load: kernel probe rules get an fentry/fexit slot where the kernel
+ * allows it (via=fentry insists, via=kprobe refuses), kprobes otherwise.
+ */
+static int plan_trace_slots(struct ld_loader *l, const struct ld_ruleset *rs)
+{
+	bool ok = false, probed = false;
+	char why[256] = "";
+	int next[2] = { 0, 0 };
+
+	for (int s = 0; s < TRACE_SLOTS; s++) {
+		bpf_program__set_autoload(trace_prog(l, false, s), false);
+		bpf_program__set_autoload(trace_prog(l, true, s), false);
+	}
+	for (size_t i = 0; i < rs->n && i < LD_BPF_MAX_RULES; i++) {
+		const struct ld_rule *r = &rs->v[i];
+		bool ret = r->detector == LD_DET_KRETPROBE;
+		struct bpf_program *prog;
+
+		if ((r->detector != LD_DET_KPROBE && !ret) || r->p.probe.via == LD_VIA_KPROBE ||
+		    strchr(r->p.probe.at, '+'))
+			continue;
+		if (!probed) {
+			ok = !ld_feature_probe(LD_FEAT_FENTRY, why, sizeof(why));
+			probed = true;
+		}
+		if (!ok || next[ret] == TRACE_SLOTS) {
+			if (r->p.probe.via != LD_VIA_FENTRY)
+				continue;
+			ld_err("rule %s (%s): %s via fentry: %s", r->name, r->origin,
+			       ld_detector_name(r->detector),
+			       ok ? "all fentry/fexit slots are taken" : why);
+			return -EOPNOTSUPP;
+		}
+		prog = trace_prog(l, ret, next[ret]);
+		if (bpf_program__set_attach_target(prog, 0, r->p.probe.at)) {
+			ld_err("rule %s (%s): no kernel function %s in BTF", r->name, r->origin,
+			       r->p.probe.at);
+			return -ENOENT;
+		}
+		bpf_program__set_autoload(prog, true);
+		l->fentry_slot[i] = ++next[ret];
+	}
+	return 0;
+}
+
+static int attach_trace_rule(struct ld_loader *l, const struct ld_rule *r, __u32 idx)
+{
+	LIBBPF_OPTS(bpf_trace_opts, to, .cookie = idx);
+	bool ret = r->detector == LD_DET_KRETPROBE;
+	struct bpf_link *link, **v;
+
+	link = bpf_program__attach_trace_opts(trace_prog(l, ret, l->fentry_slot[idx] - 1), &to);
+	if (!link) {
+		int err = -errno;
+
+		ld_err("rule %s (%s): cannot attach %s to %s: %s", r->name, r->origin,
+		       ret ? "fexit" : "fentry", r->p.probe.at, strerror(-err));
+		return err;
+	}
+	ld_info("attached %s %s for rule %s", ret ? "fexit" : "fentry", r->p.probe.at, r->name);
+	v = realloc(l->rule_links, (l->nrule_links + 1) * sizeof(*v));
+	if (!v) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
+	}
+	l->rule_links = v;
+	v[l->nrule_links++] = link;
+	return 0;
+}
+
 /* Attaches the probe of a probe rule; the cookie is the rule's index. */
 static int attach_probe_rule(struct ld_loader *l, const struct ld_rule *r, __u32 idx)
 {
@@ -170,6 +258,8 @@ static int attach_probe_rule(struct ld_loader *l, const struct ld_rule *r, __u32
 
 	if (!prog || !probe_at(r))
 		return 0;
+	if (idx < LD_BPF_MAX_RULES && l->fentry_slot[idx])
+		return attach_trace_rule(l, r, idx);
 	snprintf(at, sizeof(at), "%s", probe_at(r));
 	if (r->detector == LD_DET_KPROBE || r->detector == LD_DET_KRETPROBE) {
 		LIBBPF_OPTS(bpf_kprobe_opts, ko, .bpf_cookie = idx, .retprobe = ret);
@@ -279,6 +369,9 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 	bpf_program__set_autoload(l->skel->progs.ld_sig_deliver, signals);
 	ooms = uses(opts->rules, LD_DET_OOM, &any);
 	bpf_program__set_autoload(l->skel->progs.ld_oom, ooms);
+	err = plan_trace_slots(l, opts->rules);
+	if (err)
+		goto fail;	/* said why */
 	err = livedump_bpf__load(l->skel);
 	if (err) {
 		ld_err("cannot load the BPF programs: %s%s", strerror(-err),

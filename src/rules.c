@@ -923,10 +923,33 @@ static const struct key uretprobe_keys[] = { AT(1), RET };
 static const struct key usdt_keys[] = {
 	AT(2), ARG(1), ARG(2), ARG(3), ARG(4), ARG(5), ARG(6),
 };
+/* via=kprobe|fentry: how a kernel probe is attached; default: fentry where it can. */
+static int elem_via(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+{
+	(void)k;
+	(void)idx;
+	if (!strcmp(s, "kprobe"))
+		*(uint32_t *)f = LD_VIA_KPROBE;
+	else if (!strcmp(s, "fentry"))
+		*(uint32_t *)f = LD_VIA_FENTRY;
+	else
+		return ld_verr_set(e, 0, "unknown via '%.64s' (expected kprobe or fentry)", s);
+	return 0;
+}
+
+static void fmt_via(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	(void)k;
+	(void)idx;
+	sb_printf(sb, "%s", *(const uint32_t *)f == LD_VIA_FENTRY ? "fentry" : "kprobe");
+}
+
+#define VIA		{ .name = "via", ONE(p.probe.via), .elem = elem_via, .fmt = fmt_via }
+
 static const struct key kprobe_keys[] = {
-	AT(0), ARG(1), ARG(2), ARG(3), ARG(4), ARG(5), ARG(6),
+	AT(0), ARG(1), ARG(2), ARG(3), ARG(4), ARG(5), ARG(6), VIA,
 };
-static const struct key kretprobe_keys[] = { AT(0), RET };
+static const struct key kretprobe_keys[] = { AT(0), RET, VIA };
 
 static const struct key signal_keys[] = {
 	{ .name = "sig", LIST(p.sig.sigs, p.sig.nsigs), .elem = elem_signal, .fmt = fmt_signal },

@@ -77,7 +77,10 @@ struct ld_probe_params {
 	char at[LD_PROBE_AT_MAX];
 	struct ld_urange64 args[LD_PROBE_ARGS];	/* arg1..arg6 conditions */
 	struct ld_srange64 ret;			/* return probes: ret conditions */
+	uint32_t via;				/* kernel probes: enum ld_probe_via */
 };
+
+enum ld_probe_via { LD_VIA_AUTO = 0, LD_VIA_KPROBE = 1, LD_VIA_FENTRY = 2 };
 
 struct ld_signal_params {
 	uint32_t sigs[LD_RULE_LIST_MAX];	/* sig=: none: the usual trouble signals */

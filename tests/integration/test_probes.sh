@@ -51,6 +51,24 @@ else
 	ok "kprobe rules refused with the reason on this kernel"
 fi
 
+# 3b. fentry/fexit: the same rule through a BPF trampoline, where the kernel has them.
+fentry=$(jq -r '.. | objects | select(.name? == "fexit") | .available' "$WORK/f.json" | head -1)
+out=$WORK/fx
+"$LIVEDUMP" record -o "$out" -e 'kfx on kretprobe at=do_sys_openat2 ret<0 via=fentry capture context limit 1' \
+	-- "$PROGS/syscalls_static" >"$WORK/fx.log" 2>&1
+rc=$?
+cat "$WORK/fx.log"
+if [ "$fentry" = true ]; then
+	[ $rc = 0 ] || fail "record with an fexit rule failed on a kernel with fentry"
+	assert_grep 'attached fexit do_sys_openat2 for rule kfx' "$WORK/fx.log" "fexit attached"
+	assert_grep '^trigger: rule kfx .* kretprobe do_sys_openat2 ret -2$' "$WORK/fx.log" "fexit event"
+	ok "fexit fires"
+else
+	[ $rc != 0 ] || fail "an fentry rule was accepted on a kernel without fentry"
+	assert_grep 'livedump: rule kfx \(-e #1\): kretprobe via fentry: .+' "$WORK/fx.log" "refusal with the reason"
+	ok "fentry rules refused with the reason on this kernel"
+fi
+
 # 4. Bad probe rules.
 "$LIVEDUMP" rules check -e 'x on uprobe' >"$WORK/err" 2>&1 && fail "uprobe without at= passed"
 assert_grep "missing at= for uprobe \(expected at=PATH:SYMBOL\[\+OFFSET\]\)" "$WORK/err" "missing at="
