@@ -36,12 +36,13 @@ ok "uretprobe ret==0"
 "$LIVEDUMP" features --json >"$WORK/f.json" 2>/dev/null
 kprobe=$(jq -r '.. | objects | select(.name? == "kprobe") | .available' "$WORK/f.json" | head -1)
 out=$WORK/k
-"$LIVEDUMP" record -o "$out" -e 'kopen on kretprobe at=do_sys_openat2 ret<0 capture context limit 1' \
+"$LIVEDUMP" record -o "$out" -e 'kopen on kretprobe at=do_sys_openat2 ret<0 via=kprobe capture context limit 1' \
 	-- "$PROGS/syscalls_static" >"$WORK/k.log" 2>&1
 rc=$?
 cat "$WORK/k.log"
 if [ "$kprobe" = true ]; then
 	[ $rc = 0 ] || fail "record with a kretprobe rule failed on a kernel with kprobes"
+	assert_grep 'attached kretprobe do_sys_openat2 for rule kopen' "$WORK/k.log" "a real kretprobe"
 	assert_grep '^trigger: rule kopen .* kretprobe do_sys_openat2 ret -2$' "$WORK/k.log" "kretprobe event"
 	ok "kretprobe fires"
 else
