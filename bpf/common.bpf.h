@@ -112,12 +112,23 @@ static __always_inline void ld_freeze_current(struct ld_event_hdr *hdr)
 {
 	__u64 when = hdr->ktime_ns;	/* 6.1 takes no ring buffer memory as a map value */
 	__u32 tgid = hdr->pid;
+	__u64 old;
 
-	if (bpf_send_signal(LD_SIGSTOP) == 0) {
-		hdr->flags |= LD_EVF_FROZEN;
-		if (bpf_map_update_elem(&frozen, &tgid, &when, BPF_NOEXIST) == 0)
-			__sync_fetch_and_add(&inflight, 1);
+	/*
+	 * The slot is taken before anyone is stopped, atomically: two CPUs
+	 * freezing at once cannot both pass --max-concurrent.
+	 */
+	old = __sync_fetch_and_add(&inflight, 1);
+	if (max_inflight && old >= max_inflight) {
+		__sync_fetch_and_sub(&inflight, 1);
+		hdr->verdict = LD_VERDICT_BUSY;
+		return;
 	}
+	/* A process already frozen for an earlier event counts once. */
+	if (bpf_map_update_elem(&frozen, &tgid, &when, BPF_NOEXIST) != 0)
+		__sync_fetch_and_sub(&inflight, 1);
+	if (bpf_send_signal(LD_SIGSTOP) == 0)
+		hdr->flags |= LD_EVF_FROZEN;
 }
 
 #endif /* LIVEDUMP_COMMON_BPF_H */
