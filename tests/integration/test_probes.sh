@@ -32,43 +32,37 @@ dump=$(only_dump "$out")
 gdb_bt "$prog" "$dump" | grep -q ' alloc_too_much (' || fail "gdb: the caller of malloc is not on the stack"
 ok "uretprobe ret==0"
 
-# 3. kprobe / kretprobe: fire where the kernel has them, refused otherwise.
+# 3. Kernel probes, entry and return, as kprobes and through BPF trampolines:
+#    they fire where the kernel has them and are refused with the reason elsewhere.
 "$LIVEDUMP" features --json >"$WORK/f.json" 2>/dev/null
-kprobe=$(jq -r '.. | objects | select(.name? == "kprobe") | .available' "$WORK/f.json" | head -1)
-out=$WORK/k
-"$LIVEDUMP" record -o "$out" -e 'kopen on kretprobe at=do_sys_openat2 ret<0 via=kprobe capture context limit 1' \
-	-- "$PROGS/syscalls_static" >"$WORK/k.log" 2>&1
-rc=$?
-cat "$WORK/k.log"
-if [ "$kprobe" = true ]; then
-	[ $rc = 0 ] || fail "record with a kretprobe rule failed on a kernel with kprobes"
-	assert_grep 'attached kretprobe do_sys_openat2 for rule kopen' "$WORK/k.log" "a real kretprobe"
-	assert_grep '^trigger: rule kopen .* kretprobe do_sys_openat2 ret -2$' "$WORK/k.log" "kretprobe event"
-	ok "kretprobe fires"
-else
-	[ $rc != 0 ] || fail "a kprobe rule was accepted on a kernel without kprobes"
-	assert_grep 'livedump: rule kopen \(-e #1\): kretprobe is not available on this kernel: .+ \(see livedump features\)' \
-		"$WORK/k.log" "refusal with the reason"
-	ok "kprobe rules refused with the reason on this kernel"
-fi
+have() { [ "$(jq -r --arg f "$1" '.. | objects | select(.name? == $f) | .available' "$WORK/f.json" | head -1)" = true ]; }
 
-# 3b. fentry/fexit: the same rule through a BPF trampoline, where the kernel has them.
-fentry=$(jq -r '.. | objects | select(.name? == "fexit") | .available' "$WORK/f.json" | head -1)
-out=$WORK/fx
-"$LIVEDUMP" record -o "$out" -e 'kfx on kretprobe at=do_sys_openat2 ret<0 via=fentry capture context limit 1' \
-	-- "$PROGS/syscalls_static" >"$WORK/fx.log" 2>&1
-rc=$?
-cat "$WORK/fx.log"
-if [ "$fentry" = true ]; then
-	[ $rc = 0 ] || fail "record with an fexit rule failed on a kernel with fentry"
-	assert_grep 'attached fexit do_sys_openat2 for rule kfx' "$WORK/fx.log" "fexit attached"
-	assert_grep '^trigger: rule kfx .* kretprobe do_sys_openat2 ret -2$' "$WORK/fx.log" "fexit event"
-	ok "fexit fires"
-else
-	[ $rc != 0 ] || fail "an fentry rule was accepted on a kernel without fentry"
-	assert_grep 'livedump: rule kfx \(-e #1\): kretprobe via fentry: .+' "$WORK/fx.log" "refusal with the reason"
-	ok "fentry rules refused with the reason on this kernel"
-fi
+# kernel_case FEATURE RULE ATTACHED-AS EVENT-REGEX REFUSAL-REGEX
+kernel_case() {
+	local feature=$1 rule=$2 as=$3 event=$4 refusal=$5 name=${2%% *} rc
+	"$LIVEDUMP" record -o "$WORK/k-$name" -e "$rule capture context limit 1" \
+		-- "$PROGS/syscalls_static" >"$WORK/k-$name.log" 2>&1
+	rc=$?
+	cat "$WORK/k-$name.log"
+	if have "$feature"; then
+		[ $rc = 0 ] || fail "$rule: failed on a kernel with $feature"
+		assert_grep "attached $as do_sys_openat2 for rule $name" "$WORK/k-$name.log" "$name attached as $as"
+		assert_grep "^trigger: rule $name .* $event" "$WORK/k-$name.log" "$name event"
+		ok "$as fires"
+	else
+		[ $rc != 0 ] || fail "$rule: accepted on a kernel without $feature"
+		assert_grep "livedump: rule $name \(-e #1\): $refusal" "$WORK/k-$name.log" "$name refused with the reason"
+		ok "$as refused with the reason on this kernel"
+	fi
+}
+kernel_case kprobe 'kin on kprobe at=do_sys_openat2 via=kprobe' kprobe \
+	'kprobe do_sys_openat2 args 0x(ffffffff)?ffffff9c ' 'kprobe is not available on this kernel: .+ \(see livedump features\)'
+kernel_case kretprobe 'kout on kretprobe at=do_sys_openat2 ret<0 via=kprobe' kretprobe \
+	'kretprobe do_sys_openat2 ret -2$' 'kretprobe is not available on this kernel: .+ \(see livedump features\)'
+kernel_case fentry 'fin on kprobe at=do_sys_openat2 via=fentry' fentry \
+	'kprobe do_sys_openat2 args 0x(ffffffff)?ffffff9c ' 'kprobe via fentry: .+'
+kernel_case fexit 'fout on kretprobe at=do_sys_openat2 ret<0 via=fentry' fexit \
+	'kretprobe do_sys_openat2 ret -2$' 'kretprobe via fentry: .+'
 
 # 4. Bad probe rules.
 "$LIVEDUMP" rules check -e 'x on uprobe' >"$WORK/err" 2>&1 && fail "uprobe without at= passed"
