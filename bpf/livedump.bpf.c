@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /* livedump's detectors: the application trigger and process tracking. */
 #include "rules.bpf.h"
+#include "history.bpf.h"
 #include "crash.bpf.h"
 #include <bpf/usdt.bpf.h>
 
@@ -33,6 +34,7 @@ int BPF_KPROBE(ld_app_fire, struct ld_trigger_req *ureq)
 	ld_event_init(&e->hdr, LD_EV_APP_TRIGGER, sizeof(*e), m.now);
 	e->hdr.rule = m.rule;
 	e->hdr.verdict = m.verdict;
+	ld_history_issue(ctx, &e->hdr, m.code, m.param);
 	e->req_addr = (__u64)ureq;
 	e->req = req;
 	bpf_probe_read_kernel(&e->regs, sizeof(e->regs), ctx);
@@ -131,6 +133,7 @@ int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
 	ld_event_init(&e->hdr, LD_EV_SYSCALL, sizeof(*e), m.now);
 	e->hdr.rule = m.rule;
 	e->hdr.verdict = m.verdict;
+	ld_history_issue(ctx, &e->hdr, m.code, m.ret);
 	e->nr = st.nr;
 	e->pad = 0;
 	e->ret = ret;
@@ -273,6 +276,7 @@ int BPF_PROG(ld_blk_complete, struct request *rq, blk_status_t status, unsigned 
 	__builtin_memcpy(e->hdr.comm, m.comm, sizeof(e->hdr.comm));
 	e->hdr.rule = m.rule;
 	e->hdr.verdict = m.verdict;
+	ld_history_issue(ctx, &e->hdr, m.code, m.ret);
 	e->dev = bp->dev;
 	e->op = bp->op;
 	e->sector = bp->sector;
@@ -309,6 +313,7 @@ static __always_inline int ld_probe_hit(struct ld_match *m, __u32 idx, __u32 det
 	ld_event_init(&e->hdr, LD_EV_PROBE, sizeof(*e), m->now);
 	e->hdr.rule = m->rule;
 	e->hdr.verdict = m->verdict;
+	ld_history_issue(regs, &e->hdr, det, m->ret ? (__u64)m->ret : m->args[0]);
 	e->det = det;
 	e->pad = 0;
 	__builtin_memcpy(e->args, m->args, sizeof(e->args));

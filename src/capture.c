@@ -377,6 +377,33 @@ out:
 	return err;
 }
 
+/* The kernel's view: kernel stacks, namespaces, cgroup, the flight recorder. */
+static int collect_kview(struct ld_capture *c)
+{
+	struct ld_kview_opts o = {
+		.pid = c->pid, .trigger_tid = c->trigger_tid, .trigger = c->opts.trigger,
+		.trigger_len = c->opts.trigger_len, .rule = c->opts.rule,
+		.stopped = c->opts.type != LD_CAPTURE_CONTEXT,
+	};
+	pid_t *tids = calloc(c->nthreads + 1, sizeof(*tids));
+	char *states = calloc(c->nthreads + 1, 1);
+	int err = -ENOMEM;
+
+	if (tids && states) {
+		for (size_t i = 0; i < c->nthreads; i++) {
+			tids[i] = c->threads[i].tid;
+			states[i] = c->threads[i].info.state;
+		}
+		o.tids = c->nthreads ? tids : NULL;
+		o.states = states;
+		o.ntids = c->nthreads;
+		err = ld_kview__collect(&c->kview, &o);
+	}
+	free(tids);
+	free(states);
+	return err;
+}
+
 /* Test hook: hold the process for a while so tests can kill us mid-capture. */
 static void test_delay(void)
 {
@@ -418,6 +445,8 @@ int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 			err = collect(c);
 		}
 	}
+	if (!err)
+		err = collect_kview(c);
 	if (err) {
 		ld_capture__free(c);
 		return err;
@@ -518,6 +547,7 @@ void ld_capture__free(struct ld_capture *c)
 	if (!c->finished)
 		ld_capture__finish(c, c->opts.req_addr ? -ECANCELED : 0);
 	ld_freeze__free(&c->fz);
+	ld_kview__free(&c->kview);
 	for (size_t i = 0; i < c->nthreads; i++)
 		free(c->threads[i].xstate);
 	free(c->threads);

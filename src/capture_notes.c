@@ -261,5 +261,6 @@ int ld_capture__notes(const struct ld_capture *c, struct ld_notes *n)
 		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_CMDLINE, c->cmdline, c->cmdline_len, NULL, 0);
 	if (c->nmodules)
 		add_modules(n, c);
+	ld_kview__notes(&c->kview, n);
 	return n->err;
 }

@@ -6,6 +6,7 @@
 #include <sys/user.h>
 #include "capture.h"
 #include "freeze.h"
+#include "kview.h"
 #include "modules.h"
 #include "proc.h"
 
@@ -48,6 +49,7 @@ struct ld_capture {
 	struct ld_blob_cap *blobs;
 	size_t nblobs;
 	uint32_t hdr_flags;
+	struct ld_kview kview;		/* kernel stacks, namespaces, history */
 
 	struct ld_seg *segs;
 	size_t nsegs;

@@ -14,9 +14,11 @@
 #include <time.h>
 #include "commands.h"
 #include "dump_reader.h"
+#include "history.h"
 #include "json.h"
 #include "log.h"
 #include "modules.h"
+#include "ruleval.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -442,6 +444,125 @@ static void text_complete(const struct ld_dump *d)
 		       (unsigned long long)c->ranges[i].len);
 }
 
+/* --- the kernel's view (text) ------------------------------------------------ */
+
+static const char *kstack_source(uint32_t s)
+{
+	switch (s) {
+	case LD_KSTACK_ISSUE: return "at the issue (BPF)";
+	case LD_KSTACK_WAKE: return "asleep at the issue (BPF, as it woke)";
+	case LD_KSTACK_PROC: return "at capture time (/proc)";
+	}
+	return "?";
+}
+
+static void text_kproc(const struct ld_dump *d)
+{
+	const struct ld_dump_kproc *kp = ld_dump__kproc(d);
+	const struct ld_note_kproc *k;
+
+	if (!kp)
+		return;
+	k = &kp->k;
+	printf("\nkernel:     pid %u", k->levels ? k->nstgid[0] : 0);
+	if (k->levels > 1) {
+		printf(" = pid %u in its own pid namespace", k->nstgid[k->levels - 1]);
+		for (uint32_t i = 1; i + 1 < k->levels; i++)
+			printf(" (%u in the one between)", k->nstgid[i]);
+	}
+	printf("  ppid %u  uid %u/%u  gid %u/%u  state %c at capture\n", k->ppid, k->uid, k->euid, k->gid,
+	       k->egid, k->state ? k->state : '?');
+	printf("cgroup:     ");
+	put_safe(stdout, kp->cgroup[0] ? kp->cgroup : "?", SIZE_MAX);
+	if (k->cgroup_id)
+		printf("  (id %llu)", (unsigned long long)k->cgroup_id);
+	putchar('\n');
+	printf("namespaces:");
+	for (unsigned i = 0; i < LD_NS_COUNT; i++)
+		if (k->ns[i])
+			printf(" %s:%llu%s", ld_dump__ns_name(i), (unsigned long long)k->ns[i],
+			       k->ns_own & (1U << i) ? "*" : "");
+	printf("\n            (* differs from the collector's)\n");
+}
+
+static void text_kstacks(const struct ld_dump *d)
+{
+	size_t n = ld_dump__nkstacks(d);
+
+	if (!n)
+		return;
+	printf("\nkernel stacks (%zu):\n", n);
+	for (size_t i = 0; i < n; i++) {
+		const struct ld_dump_kstack *k = ld_dump__kstack(d, i);
+
+		printf("  %c tid %u", k->flags & LD_KS_TRIGGER ? '*' : ' ', k->tid);
+		if (k->ns_tid != k->tid)
+			printf(" (%u in its pid namespace)", k->ns_tid);
+		printf("  %c  %s", k->state ? k->state : '?', kstack_source(k->source));
+		if (k->syscall >= 0) {
+			const char *name = ld_val_syscall_name(k->syscall);
+
+			if (name)
+				printf("  in %s", name);
+			else
+				printf("  in syscall %d", k->syscall);
+		}
+		if (k->flags & LD_KS_OTHER_CTX)
+			printf("  (in the context of tid %u)", k->ctx_tid);
+		putchar('\n');
+		if (k->flags & LD_KS_USER)
+			printf("        (in user space: no kernel frames)\n");
+		for (size_t f = 0; f < k->nframes; f++) {
+			printf("        ");
+			if (k->addrs[f])
+				printf("0x%016llx ", (unsigned long long)k->addrs[f]);
+			put_safe(stdout, k->syms[f], SIZE_MAX);
+			putchar('\n');
+		}
+	}
+}
+
+/* Time of an event relative to the issue: "-12.345678 ms". */
+static const char *rel_time(int64_t ns, char *buf, size_t len)
+{
+	snprintf(buf, len, "%c%llu.%06llu ms", ns < 0 ? '-' : '+',
+		 (unsigned long long)((ns < 0 ? -ns : ns) / 1000000),
+		 (unsigned long long)((ns < 0 ? -ns : ns) % 1000000));
+	return buf;
+}
+
+static void text_history(const struct ld_dump *d)
+{
+	const struct ld_dump_history *h = ld_dump__history(d);
+	uint64_t base;
+	char line[512], t[48];
+
+	if (!h)
+		return;
+	base = h->issue_ktime_ns ? h->issue_ktime_ns :
+	       h->count ? h->ev[h->count - 1].ktime_ns : 0;
+	printf("\nhistory (%u events of %llu recorded; %u asked, %u kept per process%s%s):\n",
+	       h->count, (unsigned long long)h->total, h->wanted, h->depth,
+	       h->flags & LD_HISTF_FROZEN ? "; frozen at the issue" : "; not frozen",
+	       h->flags & LD_HISTF_WRAPPED ? "; older ones overwritten" : "");
+	if (h->dropped)
+		printf("  (%llu events were not recorded while an earlier issue had frozen it)\n",
+		       (unsigned long long)h->dropped);
+	if (!h->count)
+		return;
+	printf("  %-17s %-8s %-3s %-8s %s\n", "TIME", "TID", "CPU", "EVENT", "");
+	for (uint32_t i = 0; i < h->count; i++) {
+		const struct ld_hist_ev *e = &h->ev[i];
+
+		ld_hist_format(e, line, sizeof(line));
+		printf("  %17s %-8u %-3u %-8s ", rel_time((int64_t)(e->ktime_ns - base), t,
+							  sizeof(t)),
+		       e->tid, e->cpu, ld_hist_type_name(e->type));
+		put_safe(stdout, line, SIZE_MAX);
+		putchar('\n');
+	}
+}
+
 static int print_text(const struct ld_dump *d)
 {
 	text_header(d);
@@ -451,6 +572,9 @@ static int print_text(const struct ld_dump *d)
 	text_blobs(d);
 	text_fds(d);
 	text_modules(d);
+	text_kproc(d);
+	text_kstacks(d);
+	text_history(d);
 	text_complete(d);
 	if (fflush(stdout) || ferror(stdout))
 		return -EIO;
@@ -799,6 +923,238 @@ static void json_complete(struct ld_json *j, const struct ld_dump *d)
 	ld_json__end_object(j);
 }
 
+/* --- the kernel's view (JSON) ------------------------------------------------ */
+
+static void json_kproc(struct ld_json *j, const struct ld_dump *d)
+{
+	const struct ld_dump_kproc *kp = ld_dump__kproc(d);
+	const struct ld_note_kproc *k;
+
+	ld_json__key(j, "kernel");
+	if (!kp) {
+		ld_json__null(j);
+		return;
+	}
+	k = &kp->k;
+	ld_json__begin_object(j);
+	ld_json__key(j, "pids");
+	ld_json__begin_array(j);
+	for (uint32_t i = 0; i < k->levels; i++)
+		ld_json__uint(j, k->nstgid[i]);
+	ld_json__end_array(j);
+	ld_json__kuint(j, "pid", k->levels ? k->nstgid[0] : 0);
+	ld_json__kuint(j, "ns_pid", k->levels ? k->nstgid[k->levels - 1] : 0);
+	ld_json__kuint(j, "ppid", k->ppid);
+	ld_json__kuint(j, "uid", k->uid);
+	ld_json__kuint(j, "euid", k->euid);
+	ld_json__kuint(j, "gid", k->gid);
+	ld_json__kuint(j, "egid", k->egid);
+	ld_json__key(j, "state");
+	if (k->state)
+		ld_json__string_len(j, &k->state, 1);
+	else
+		ld_json__null(j);
+	ld_json__kstr(j, "cgroup", kp->cgroup);
+	ld_json__kuint(j, "cgroup_id", k->cgroup_id);
+	ld_json__kstr(j, "cgroups", kp->cgroups);
+	ld_json__key(j, "namespaces");
+	ld_json__begin_object(j);
+	for (unsigned i = 0; i < LD_NS_COUNT; i++) {
+		ld_json__key(j, ld_dump__ns_name(i));
+		ld_json__begin_object(j);
+		ld_json__kuint(j, "inode", k->ns[i]);
+		ld_json__kbool(j, "own", k->ns_own & (1U << i));
+		ld_json__end_object(j);
+	}
+	ld_json__end_object(j);
+	ld_json__end_object(j);
+}
+
+static const char *kstack_source_key(uint32_t s)
+{
+	switch (s) {
+	case LD_KSTACK_ISSUE: return "issue";
+	case LD_KSTACK_WAKE: return "wake";
+	case LD_KSTACK_PROC: return "proc";
+	}
+	return "?";
+}
+
+static void json_kstacks(struct ld_json *j, const struct ld_dump *d)
+{
+	ld_json__key(j, "kernel_stacks");
+	ld_json__begin_array(j);
+	for (size_t i = 0; i < ld_dump__nkstacks(d); i++) {
+		const struct ld_dump_kstack *k = ld_dump__kstack(d, i);
+
+		ld_json__begin_object(j);
+		ld_json__kuint(j, "tid", k->tid);
+		ld_json__kuint(j, "ns_tid", k->ns_tid);
+		ld_json__kbool(j, "trigger", k->flags & LD_KS_TRIGGER);
+		ld_json__kstr(j, "source", kstack_source_key(k->source));
+		ld_json__key(j, "state");
+		if (k->state)
+			ld_json__string_len(j, &k->state, 1);
+		else
+			ld_json__null(j);
+		ld_json__kint(j, "syscall", k->syscall);
+		ld_json__kstr(j, "syscall_name", k->syscall >= 0 ?
+			      ld_val_syscall_name(k->syscall) : NULL);
+		ld_json__kuint(j, "ctx_tid", k->ctx_tid);
+		ld_json__kbool(j, "user", k->flags & LD_KS_USER);
+		ld_json__key(j, "ktime_ns");
+		ld_json__stringf(j, "%llu", (unsigned long long)k->ktime_ns);
+		ld_json__key(j, "frames");
+		ld_json__begin_array(j);
+		for (size_t f = 0; f < k->nframes; f++) {
+			ld_json__begin_object(j);
+			if (k->addrs[f])
+				ld_json__khex(j, "addr", k->addrs[f]);
+			else
+				ld_json__knull(j, "addr");
+			ld_json__kstr(j, "sym", k->syms[f]);
+			ld_json__end_object(j);
+		}
+		ld_json__end_array(j);
+		ld_json__end_object(j);
+	}
+	ld_json__end_array(j);
+}
+
+static void json_hist_event(struct ld_json *j, const struct ld_hist_ev *e, uint64_t base)
+{
+	char line[512], name[32];
+
+	ld_json__begin_object(j);
+	ld_json__kstr(j, "type", ld_hist_type_name(e->type));
+	ld_json__kint(j, "time_ns", (int64_t)(e->ktime_ns - base));
+	ld_json__key(j, "ktime_ns");
+	ld_json__stringf(j, "%llu", (unsigned long long)e->ktime_ns);
+	ld_json__kuint(j, "tid", e->tid);
+	ld_json__kuint(j, "cpu", e->cpu);
+	ld_json__kuint(j, "flags", e->flags);
+	switch (e->type) {
+	case LD_HEV_SYSCALL:
+		ld_json__kuint(j, "nr", e->u.sys.nr);
+		ld_json__kstr(j, "name", ld_val_syscall_name(e->u.sys.nr));
+		ld_json__key(j, "args");
+		ld_json__begin_array(j);
+		for (int a = 0; a < 6; a++)
+			ld_json__hex(j, e->u.sys.args[a]);
+		ld_json__end_array(j);
+		if (e->flags & LD_HEVF_STR) {
+			ld_json__kstr_len(j, "path", e->u.sys.str,
+					  strnlen(e->u.sys.str, sizeof(e->u.sys.str)));
+			ld_json__kuint(j, "path_arg", e->u.sys.str_arg);
+			ld_json__kbool(j, "path_cut", e->flags & LD_HEVF_STR_CUT);
+		}
+		if (e->flags & LD_HEVF_NORETURN) {
+			ld_json__knull(j, "ret");
+		} else {
+			ld_json__kint(j, "ret", e->u.sys.ret);
+			if (e->u.sys.ret < 0 && e->u.sys.ret >= -4095 &&
+			    !ld_val_errno_name(-e->u.sys.ret, name, sizeof(name)))
+				ld_json__kstr(j, "errno", name);
+			ld_json__kuint(j, "dur_ns", e->u.sys.dur_ns);
+		}
+		break;
+	case LD_HEV_SIGNAL_GEN:
+	case LD_HEV_SIGNAL_DELIVER:
+		ld_json__kint(j, "sig", e->u.sig.sig);
+		if (!ld_val_signal_name(e->u.sig.sig, name, sizeof(name)))
+			ld_json__kstr(j, "sig_name", name);
+		ld_json__kint(j, "code", e->u.sig.code);
+		ld_json__kstr(j, "code_name", ld_hist_si_code_name(e->u.sig.code));
+		ld_json__kint(j, "errno", e->u.sig.err);
+		ld_json__khex(j, "addr", e->u.sig.addr);
+		if (e->type == LD_HEV_SIGNAL_GEN) {
+			ld_json__kint(j, "result", e->u.sig.result);
+			ld_json__kbool(j, "group", e->flags & LD_HEVF_GROUP);
+			ld_json__kuint(j, "sender_pid", e->u.sig.sender_pid);
+			ld_json__kuint(j, "sender_tid", e->u.sig.sender_tid);
+			ld_json__kstr_len(j, "sender_comm", e->u.sig.sender_comm,
+					  strnlen(e->u.sig.sender_comm, LD_COMM_LEN));
+		} else {
+			ld_json__khex(j, "handler", e->u.sig.handler);
+			ld_json__khex(j, "sa_flags", e->u.sig.sa_flags);
+		}
+		break;
+	case LD_HEV_SWITCH:
+		ld_json__kstr(j, "state", ld_task_state_name(e->u.sw.state,
+							     e->flags & LD_HEVF_PREEMPT));
+		ld_json__kuint(j, "state_bits", e->u.sw.state);
+		ld_json__kbool(j, "preempted", e->flags & LD_HEVF_PREEMPT);
+		ld_json__kint(j, "syscall", e->u.sw.syscall);
+		if (e->flags & LD_HEVF_DONE)
+			ld_json__kuint(j, "off_cpu_ns", e->u.sw.off_cpu_ns);
+		else
+			ld_json__knull(j, "off_cpu_ns");
+		ld_json__kuint(j, "next_tid", e->u.sw.next_tid);
+		ld_json__kstr_len(j, "next_comm", e->u.sw.next_comm,
+				  strnlen(e->u.sw.next_comm, LD_COMM_LEN));
+		break;
+	case LD_HEV_BLOCK:
+		ld_json__kuint(j, "dev_major", e->u.blk.dev >> 20);
+		ld_json__kuint(j, "dev_minor", e->u.blk.dev & 0xfffff);
+		ld_json__kuint(j, "op", e->u.blk.op);
+		ld_json__kuint(j, "sector", e->u.blk.sector);
+		ld_json__kuint(j, "bytes", e->u.blk.bytes);
+		ld_json__kbool(j, "done", e->flags & LD_HEVF_DONE);
+		ld_json__kint(j, "status", e->u.blk.error);
+		ld_json__kuint(j, "latency_ns", e->u.blk.latency_ns);
+		break;
+	case LD_HEV_TRIGGER:
+		ld_json__kuint(j, "event", e->u.trig.event);
+		ld_json__kuint(j, "rule", e->u.trig.rule);
+		ld_json__kuint(j, "verdict", e->u.trig.verdict);
+		ld_json__khex(j, "code", e->u.trig.code);
+		ld_json__khex(j, "param", e->u.trig.param);
+		ld_json__kbool(j, "froze", e->flags & LD_HEVF_FROZE);
+		break;
+	case LD_HEV_EXEC:
+		ld_json__kuint(j, "old_tid", e->u.exec.old_tid);
+		ld_json__kstr_len(j, "comm", e->u.exec.comm, strnlen(e->u.exec.comm, LD_COMM_LEN));
+		break;
+	}
+	ld_hist_format(e, line, sizeof(line));
+	ld_json__kstr(j, "text", line);
+	ld_json__end_object(j);
+}
+
+static void json_history(struct ld_json *j, const struct ld_dump *d)
+{
+	const struct ld_dump_history *h = ld_dump__history(d);
+	uint64_t base;
+
+	ld_json__key(j, "history");
+	if (!h) {
+		ld_json__null(j);
+		return;
+	}
+	base = h->issue_ktime_ns ? h->issue_ktime_ns :
+	       h->count ? h->ev[h->count - 1].ktime_ns : 0;
+	ld_json__begin_object(j);
+	ld_json__kuint(j, "count", h->count);
+	ld_json__kuint(j, "depth", h->depth);
+	ld_json__kuint(j, "wanted", h->wanted);
+	ld_json__kbool(j, "frozen", h->flags & LD_HISTF_FROZEN);
+	ld_json__kbool(j, "wrapped", h->flags & LD_HISTF_WRAPPED);
+	ld_json__kuint(j, "total", h->total);
+	ld_json__kuint(j, "dropped", h->dropped);
+	ld_json__key(j, "issue_ktime_ns");
+	ld_json__stringf(j, "%llu", (unsigned long long)h->issue_ktime_ns);
+	ld_json__key(j, "frozen_ktime_ns");
+	ld_json__stringf(j, "%llu", (unsigned long long)h->frozen_ktime_ns);
+	ld_json__key(j, "realtime_offset_ns");
+	ld_json__stringf(j, "%llu", (unsigned long long)h->realtime_offset_ns);
+	ld_json__key(j, "events");
+	ld_json__begin_array(j);
+	for (uint32_t i = 0; i < h->count; i++)
+		json_hist_event(j, &h->ev[i], base);
+	ld_json__end_array(j);
+	ld_json__end_object(j);
+}
+
 static int print_json(const struct ld_dump *d, const struct inspect_opts *o)
 {
 	const struct ld_note_header *h = ld_dump__header(d);
@@ -826,6 +1182,9 @@ static int print_json(const struct ld_dump *d, const struct inspect_opts *o)
 	json_fds(&j, d);
 	json_memory(&j, d);
 	json_modules(&j, d);
+	json_kproc(&j, d);
+	json_kstacks(&j, d);
+	json_history(&j, d);
 	json_complete(&j, d);
 	ld_json__end_object(&j);
 	return ld_json__end(&j);

@@ -49,6 +49,18 @@ struct note_seg {
 	unsigned char *buf;
 };
 
+/* LD_NT_HISTORY, LD_NT_KSTACK, LD_NT_KPROC (kview.h). */
+struct kview_data {
+	int hist_note, kstack_note, kproc_note;		/* note index + 1 */
+	struct ld_dump_history hist;
+	struct ld_hist_ev *ev;
+	struct ld_dump_kstack *ks;
+	size_t nks;
+	uint64_t *addrs;
+	const char **syms;
+	struct ld_dump_kproc kproc;
+};
+
 struct ld_dump {
 	char *path;
 	int fd;
@@ -103,6 +115,7 @@ struct ld_dump {
 	bool has_siginfo;
 	struct ld_note_complete complete;
 	bool has_complete;
+	struct kview_data kv;
 
 	/* Where open() puts its message. */
 	char *err;
@@ -229,6 +242,9 @@ const char *ld_dump__note_type_name(const char *owner, uint32_t type)
 		case LD_NT_MAPS: return "LD_NT_MAPS";
 		case LD_NT_CMDLINE: return "LD_NT_CMDLINE";
 		case LD_NT_MODULES: return "LD_NT_MODULES";
+		case LD_NT_HISTORY: return "LD_NT_HISTORY";
+		case LD_NT_KSTACK: return "LD_NT_KSTACK";
+		case LD_NT_KPROC: return "LD_NT_KPROC";
 		case LD_NT_COMPLETE: return "LD_NT_COMPLETE";
 		}
 	}
@@ -1051,6 +1067,167 @@ static int parse_complete(struct ld_dump *d, const struct ld_dump_note *n, bool 
 	return 0;
 }
 
+/* --- notes: the kernel's view ------------------------------------------------ */
+
+static int kv_once(struct ld_dump *d, const struct ld_dump_note *n, int *slot)
+{
+	if (*slot)
+		return note_fail(d, n, "a second one (the first is note %d)", *slot - 1);
+	*slot = n->index + 1;
+	return 0;
+}
+
+static int parse_history(struct ld_dump *d, const struct ld_dump_note *n)
+{
+	struct kview_data *kv = &d->kv;
+	struct ld_note_history h;
+	const unsigned char *p;
+	int err = kv_once(d, n, &kv->hist_note);
+
+	if (!err)
+		err = need(d, n, sizeof(h));
+	if (err)
+		return err;
+	memcpy(&h, n->desc, sizeof(h));
+	if (h.size < sizeof(h) || h.size > n->descsz)
+		return note_fail(d, n, "size field %u, expected %zu..%u", h.size, sizeof(h),
+				 n->descsz);
+	if (h.entry_size < sizeof(struct ld_hist_ev))
+		return note_fail(d, n, "entry_size %u, at least %zu expected", h.entry_size,
+				 sizeof(struct ld_hist_ev));
+	if ((uint64_t)h.count * h.entry_size > n->descsz - h.size)
+		return note_fail(d, n, "%u events of %u bytes do not fit in %u bytes", h.count,
+				 h.entry_size, n->descsz - h.size);
+	kv->ev = calloc(h.count ? h.count : 1, sizeof(*kv->ev));
+	if (!kv->ev)
+		return fail(d, -ENOMEM, "out of memory for %u history events", h.count);
+	p = (const unsigned char *)n->desc + h.size;
+	for (uint32_t i = 0; i < h.count; i++, p += h.entry_size)
+		memcpy(&kv->ev[i], p, sizeof(kv->ev[i]));
+	kv->hist = (struct ld_dump_history){
+		.count = h.count, .depth = h.depth, .wanted = h.wanted, .flags = h.flags,
+		.issue_ktime_ns = h.issue_ktime_ns, .frozen_ktime_ns = h.frozen_ktime_ns,
+		.total = h.total, .dropped = h.dropped,
+		.realtime_offset_ns = h.realtime_offset_ns, .ev = kv->ev,
+	};
+	return 0;
+}
+
+/* Kernel stack records: entry_size 0, each record sized by its own size field. */
+static int parse_kstacks(struct ld_dump *d, const struct ld_dump_note *n)
+{
+	struct kview_data *kv = &d->kv;
+	const unsigned char *p = n->desc, *end = p + n->descsz;
+	size_t frames = 0, fi = 0;
+	struct ld_note_table t;
+	int err = kv_once(d, n, &kv->kstack_note);
+
+	if (!err)
+		err = need(d, n, sizeof(t));
+	if (err)
+		return err;
+	memcpy(&t, p, sizeof(t));
+	p += sizeof(t);
+	if (t.entry_size)
+		return note_fail(d, n, "entry_size %u, expected 0 (variable-size records)",
+				 t.entry_size);
+	if (t.count > (n->descsz - sizeof(t)) / sizeof(struct ld_note_kstack))
+		return note_fail(d, n, "%u stacks do not fit in %u bytes", t.count, n->descsz);
+	/* First pass: check every record and count the frames. */
+	for (uint32_t i = 0; i < t.count; i++) {
+		size_t off = p - (const unsigned char *)n->desc, room = end - p;
+		const char *s, *send;
+		struct ld_note_kstack e;
+
+		if (room < sizeof(e))
+			return note_fail(d, n, "stack %u at +%zu: runs past the note", i, off);
+		memcpy(&e, p, sizeof(e));
+		if (e.size < sizeof(e) || e.size > room ||
+		    e.nframes > (e.size - sizeof(e)) / 9)
+			return note_fail(d, n, "stack %u at +%zu: size %u with %u frames, expected "
+					 "%zu..%zu", i, off, e.size, e.nframes,
+					 sizeof(e) + (size_t)e.nframes * 9, room);
+		s = (const char *)p + sizeof(e) + (size_t)e.nframes * 8;
+		send = (const char *)p + e.size;
+		for (uint32_t f = 0; f < e.nframes; f++) {
+			const char *nul = memchr(s, 0, send - s);
+
+			if (!nul)
+				return note_fail(d, n, "stack %u (tid %u): symbol %u not terminated",
+						 i, e.tid, f);
+			s = nul + 1;
+		}
+		frames += e.nframes;
+		p += e.size;
+	}
+	kv->ks = calloc(t.count ? t.count : 1, sizeof(*kv->ks));
+	kv->addrs = calloc(frames ? frames : 1, sizeof(*kv->addrs));
+	kv->syms = calloc(frames ? frames : 1, sizeof(*kv->syms));
+	if (!kv->ks || !kv->addrs || !kv->syms)
+		return fail(d, -ENOMEM, "out of memory for %u kernel stacks", t.count);
+	p = (const unsigned char *)n->desc + sizeof(t);
+	for (uint32_t i = 0; i < t.count; i++) {
+		struct ld_dump_kstack *k = &kv->ks[i];
+		struct ld_note_kstack e;
+		const char *s;
+
+		memcpy(&e, p, sizeof(e));
+		*k = (struct ld_dump_kstack){
+			.tid = e.tid, .ns_tid = e.ns_tid, .source = e.source, .flags = e.flags,
+			.ctx_tid = e.ctx_tid, .syscall = e.syscall, .ktime_ns = e.ktime_ns,
+			.state = e.state, .nframes = e.nframes, .addrs = kv->addrs + fi,
+			.syms = kv->syms + fi,
+		};
+		memcpy(kv->addrs + fi, p + sizeof(e), (size_t)e.nframes * 8);
+		s = (const char *)p + sizeof(e) + (size_t)e.nframes * 8;
+		for (uint32_t f = 0; f < e.nframes; f++) {
+			kv->syms[fi + f] = s;
+			s += strlen(s) + 1;
+		}
+		fi += e.nframes;
+		p += e.size;
+	}
+	kv->nks = t.count;
+	return 0;
+}
+
+static int parse_kproc(struct ld_dump *d, const struct ld_dump_note *n)
+{
+	struct kview_data *kv = &d->kv;
+	struct ld_dump_kproc *kp = &kv->kproc;
+	const char *tail;
+	int err = kv_once(d, n, &kv->kproc_note);
+
+	if (!err)
+		err = need(d, n, sizeof(kp->k));
+	if (err)
+		return err;
+	memcpy(&kp->k, n->desc, sizeof(kp->k));
+	if (kp->k.size < sizeof(kp->k) || kp->k.size > n->descsz)
+		return note_fail(d, n, "size field %u, expected %zu..%u", kp->k.size,
+				 sizeof(kp->k), n->descsz);
+	if (!kp->k.cgroup_len || !kp->k.cgroups_len ||
+	    (uint64_t)kp->k.cgroup_len + kp->k.cgroups_len > n->descsz - kp->k.size)
+		return note_fail(d, n, "strings of %u and %u bytes do not fit in %u bytes",
+				 kp->k.cgroup_len, kp->k.cgroups_len, n->descsz - kp->k.size);
+	tail = (const char *)n->desc + kp->k.size;
+	if (tail[kp->k.cgroup_len - 1] || tail[kp->k.cgroup_len + kp->k.cgroups_len - 1])
+		return note_fail(d, n, "cgroup strings not terminated");
+	if (kp->k.levels > LD_KPROC_LEVELS)
+		kp->k.levels = LD_KPROC_LEVELS;
+	kp->cgroup = tail;
+	kp->cgroups = tail + kp->k.cgroup_len;
+	return 0;
+}
+
+static void kview_free(struct kview_data *kv)
+{
+	free(kv->ev);
+	free(kv->ks);
+	free(kv->addrs);
+	free(kv->syms);
+}
+
 static int parse_livedump(struct ld_dump *d, const struct ld_dump_note *n, bool in_trailer)
 {
 	int err;
@@ -1082,6 +1259,12 @@ static int parse_livedump(struct ld_dump *d, const struct ld_dump_note *n, bool 
 		return err;
 	case LD_NT_MODULES:
 		return parse_modules(d, n);
+	case LD_NT_HISTORY:
+		return parse_history(d, n);
+	case LD_NT_KSTACK:
+		return parse_kstacks(d, n);
+	case LD_NT_KPROC:
+		return parse_kproc(d, n);
 	case LD_NT_COMPLETE:
 		return parse_complete(d, n, in_trailer);
 	}
@@ -1377,6 +1560,7 @@ void ld_dump__free(struct ld_dump *d)
 	free(d->fds);
 	free(d->files);
 	free(d->modules);
+	kview_free(&d->kv);
 	free(d->auxv);
 	free(d->cut);
 	free(d->path);
@@ -1626,4 +1810,38 @@ int ld_dump__verify_region(const struct ld_dump *d, size_t i, uint32_t *crcp)
 	if (crcp)
 		*crcp = crc;
 	return crc == r->crc32 ? 0 : -EBADMSG;
+}
+
+/* --- the kernel's view ------------------------------------------------------- */
+
+const struct ld_dump_history *ld_dump__history(const struct ld_dump *d)
+{
+	return d->kv.hist_note ? &d->kv.hist : NULL;
+}
+
+size_t ld_dump__nkstacks(const struct ld_dump *d)
+{
+	return d->kv.nks;
+}
+
+const struct ld_dump_kstack *ld_dump__kstack(const struct ld_dump *d, size_t i)
+{
+	return i < d->kv.nks ? &d->kv.ks[i] : NULL;
+}
+
+const struct ld_dump_kproc *ld_dump__kproc(const struct ld_dump *d)
+{
+	return d->kv.kproc_note ? &d->kv.kproc : NULL;
+}
+
+const char *ld_dump__ns_name(unsigned i)
+{
+	static const char *const names[LD_NS_COUNT] = {
+		[LD_NS_PID] = "pid", [LD_NS_PID_CHILDREN] = "pid_for_children",
+		[LD_NS_MNT] = "mnt", [LD_NS_NET] = "net", [LD_NS_UTS] = "uts",
+		[LD_NS_IPC] = "ipc", [LD_NS_USER] = "user", [LD_NS_CGROUP] = "cgroup",
+		[LD_NS_TIME] = "time", [LD_NS_TIME_CHILDREN] = "time_for_children",
+	};
+
+	return i < LD_NS_COUNT ? names[i] : "?";
 }

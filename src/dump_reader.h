@@ -24,6 +24,7 @@
 #include <sys/procfs.h>
 #include <sys/user.h>
 #include "dumpfmt.h"
+#include "livedump/history.h"
 #include "livedump/records.h"
 
 struct ld_dump;
@@ -228,6 +229,53 @@ const struct ld_dump_segment *ld_dump__segment(const struct ld_dump *d, size_t i
  * captured.
  */
 long ld_dump__read_mem(const struct ld_dump *d, uint64_t addr, void *buf, size_t len);
+
+/* --- the kernel's view (docs/flight-recorder.md) ------------------------------ */
+
+/*
+ * LD_NT_HISTORY: the flight recorder's events, oldest first.  ev[] are
+ * aligned copies of the first sizeof(struct ld_hist_ev) bytes of each
+ * entry; events of a type this reader does not know are kept (show them
+ * by type number).  NULL when the dump has no history.
+ */
+struct ld_dump_history {
+	uint32_t count;
+	uint32_t depth;			/* events the kernel kept per process */
+	uint32_t wanted;		/* the rule's history=N */
+	uint32_t flags;			/* LD_HISTF_* */
+	uint64_t issue_ktime_ns;	/* show times relative to this */
+	uint64_t frozen_ktime_ns;
+	uint64_t total, dropped;
+	uint64_t realtime_offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC when taken */
+	const struct ld_hist_ev *ev;
+};
+const struct ld_dump_history *ld_dump__history(const struct ld_dump *d);
+
+/* LD_NT_KSTACK: one kernel stack, symbolized when the dump was taken. */
+struct ld_dump_kstack {
+	uint32_t tid, ns_tid;
+	uint32_t source;		/* enum ld_kstack_source */
+	uint32_t flags;			/* LD_KS_* */
+	uint32_t ctx_tid;
+	int32_t syscall;		/* -1: none or unknown */
+	uint64_t ktime_ns;		/* 0 for /proc stacks */
+	char state;			/* 0 unknown */
+	size_t nframes;
+	const uint64_t *addrs;		/* aligned copy; 0 where /proc hid them */
+	const char *const *syms;
+};
+size_t ld_dump__nkstacks(const struct ld_dump *d);
+const struct ld_dump_kstack *ld_dump__kstack(const struct ld_dump *d, size_t i);
+
+/* LD_NT_KPROC: the process as the kernel saw it; NULL when absent. */
+struct ld_dump_kproc {
+	struct ld_note_kproc k;		/* levels clamped to LD_KPROC_LEVELS */
+	const char *cgroup;		/* cgroup v2 path, "" unknown */
+	const char *cgroups;		/* /proc/PID/cgroup as read */
+};
+const struct ld_dump_kproc *ld_dump__kproc(const struct ld_dump *d);
+/* "pid", "mnt", ... for an LD_NS_* index. */
+const char *ld_dump__ns_name(unsigned i);
 
 /* --- every note ------------------------------------------------------------ */
 

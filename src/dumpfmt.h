@@ -37,6 +37,9 @@ enum ld_note_type {
 	LD_NT_MAPS	 = 0x4c440007,	/* text of /proc/PID/maps */
 	LD_NT_CMDLINE	 = 0x4c440008,	/* NUL-separated argv */
 	LD_NT_MODULES	 = 0x4c440009,	/* struct ld_note_table + ld_note_module records */
+	LD_NT_HISTORY	 = 0x4c44000a,	/* struct ld_note_history + struct ld_hist_ev[] (livedump/history.h) */
+	LD_NT_KSTACK	 = 0x4c44000b,	/* struct ld_note_table + ld_note_kstack records */
+	LD_NT_KPROC	 = 0x4c440010,	/* struct ld_note_kproc + cgroup path + /proc/PID/cgroup */
 	LD_NT_ISSUE_TEXT = 0x4c440013,	/* "key=value\n" lines the detector found (assertion, file, ...) */
 	LD_NT_COMPLETE	 = 0x4c44000f,	/* struct ld_note_complete + ld_range[] */
 };
@@ -189,9 +192,89 @@ struct ld_note_complete {
 };
 
 
+/*
+ * LD_NT_HISTORY: the flight recorder's events of the process, oldest
+ * first; each entry is a struct ld_hist_ev (include/livedump/history.h)
+ * of entry_size bytes.  Times are CLOCK_MONOTONIC; show them relative to
+ * issue_ktime_ns.
+ */
+#define LD_HISTF_FROZEN		(1U << 0)	/* frozen by the issue: nothing after it was recorded */
+#define LD_HISTF_WRAPPED	(1U << 1)	/* older events were overwritten */
+
+struct ld_note_history {
+	uint32_t size;			/* of this struct as written */
+	uint32_t entry_size;		/* bytes per event */
+	uint32_t count;			/* events that follow */
+	uint32_t depth;			/* events the kernel kept per process */
+	uint32_t wanted;		/* events the rule asked for (history=N) */
+	uint32_t flags;			/* LD_HISTF_* */
+	uint64_t issue_ktime_ns;	/* the issue, CLOCK_MONOTONIC; 0 unknown */
+	uint64_t frozen_ktime_ns;	/* when it was frozen, 0 not frozen */
+	uint64_t total;			/* events recorded since the process got its ring */
+	uint64_t dropped;		/* events not recorded while it was frozen */
+	uint64_t realtime_offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC at capture */
+};
+
+/* ld_note_kstack.flags */
+#define LD_KS_TRIGGER		(1U << 0)	/* the thread of the issue */
+#define LD_KS_OTHER_CTX		(1U << 1)	/* taken in another task's context (ctx_tid): an interrupt */
+#define LD_KS_USER		(1U << 2)	/* the issue was in user space: no kernel frames */
+
+/*
+ * One kernel stack (LD_NT_KSTACK, entry_size 0): the struct, nframes
+ * 8-byte addresses (0 where /proc hid them), nframes NUL-terminated
+ * symbols ("func+0x1a/0x80 [module]", symbolized when the dump was
+ * taken), padding to a multiple of 8; `size` covers it all.
+ */
+struct ld_note_kstack {
+	uint32_t size;
+	uint32_t tid;			/* thread, as the collector's pid namespace sees it */
+	uint32_t ns_tid;		/* ... and its own */
+	uint32_t source;		/* 1 BPF at the issue, 2 BPF as it woke for the stop, 3 /proc at capture */
+	uint32_t nframes;
+	uint32_t flags;			/* LD_KS_* */
+	uint32_t ctx_tid;		/* whose context it was taken in */
+	int32_t syscall;		/* the syscall it was in, -1 none or unknown */
+	uint64_t ktime_ns;		/* when (CLOCK_MONOTONIC), 0 for /proc */
+	char state;			/* R S D T t I ... when taken, 0 unknown */
+	char pad[7];
+	/* uint64_t addrs[nframes]; char syms[]; */
+};
+
+/* ld_note_kproc.ns[] order */
+enum ld_ns_index {
+	LD_NS_PID, LD_NS_PID_CHILDREN, LD_NS_MNT, LD_NS_NET, LD_NS_UTS, LD_NS_IPC,
+	LD_NS_USER, LD_NS_CGROUP, LD_NS_TIME, LD_NS_TIME_CHILDREN, LD_NS_COUNT = 10,
+};
+
+#define LD_KPROC_LEVELS		8
+
+/*
+ * LD_NT_KPROC: the process as the kernel sees it, then cgroup_len bytes
+ * of its cgroup v2 path and cgroups_len bytes of /proc/PID/cgroup, each
+ * NUL-terminated.
+ */
+struct ld_note_kproc {
+	uint32_t size;			/* of this struct as written */
+	uint32_t levels;		/* pid namespace levels: valid entries of nstgid */
+	uint32_t nstgid[LD_KPROC_LEVELS];	/* its pid in each, the collector's first, its own last */
+	uint32_t ppid;
+	uint32_t uid, euid, gid, egid;
+	uint32_t ns_own;		/* bit LD_NS_*: differs from the collector's namespace */
+	char state;			/* R S D T ... from /proc/PID/status at capture */
+	char pad[7];
+	uint64_t cgroup_id;		/* cgroup v2 id (inode of its directory), 0 unknown */
+	uint64_t ns[LD_NS_COUNT];	/* namespace inodes, 0 unknown */
+	uint32_t cgroup_len;		/* bytes after the struct: the v2 path and its NUL */
+	uint32_t cgroups_len;		/* then /proc/PID/cgroup and its NUL */
+};
+
 _Static_assert(sizeof(struct ld_note_header) == 608, "header layout");
 _Static_assert(sizeof(struct ld_note_thread) == 56, "thread layout");
 _Static_assert(sizeof(struct ld_note_region) == 64, "region layout");
 _Static_assert(sizeof(struct ld_note_module) == 40, "module layout");
+_Static_assert(sizeof(struct ld_note_history) == 64, "history layout");
+_Static_assert(sizeof(struct ld_note_kstack) == 48, "kstack layout");
+_Static_assert(sizeof(struct ld_note_kproc) == 168, "kproc layout");
 
 #endif /* LIVEDUMP_DUMPFMT_H */

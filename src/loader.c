@@ -11,6 +11,7 @@
 #include "livedump.skel.h"
 #include "livedump/records.h"
 #include "loader.h"
+#include "history.h"
 #include "log.h"
 #include "rulecomp.h"
 #include "rules.h"
@@ -32,6 +33,7 @@ struct ld_loader {
 	size_t nrule_links;
 	struct bpf_link *fork_link, *exit_link, *sys_links[2], *blk_links[3], *sig_link, *oom_link;
 	struct ring_buffer *rb;
+	struct ld_history *hist;		/* the flight recorder */
 	struct probe *probes;
 	size_t nprobes;
 	ld_event_fn fn;
@@ -372,6 +374,7 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 	err = plan_trace_slots(l, opts->rules);
 	if (err)
 		goto fail;	/* said why */
+	ld_history__configure(l->skel, opts->rules);
 	err = livedump_bpf__load(l->skel);
 	if (err) {
 		ld_err("cannot load the BPF programs: %s%s", strerror(-err),
@@ -422,6 +425,8 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 		ld_err("cannot open the ring buffer: %s", strerror(-err));
 		goto fail;
 	}
+	if (ld_history__start(l->skel, &l->hist))
+		ld_warn("continuing without the flight recorder");
 	*out = l;
 	return 0;
 fail:
@@ -449,6 +454,7 @@ void ld_loader__free(struct ld_loader *l)
 	for (size_t i = 0; i < l->nrule_links; i++)
 		bpf_link__destroy(l->rule_links[i]);
 	free(l->rule_links);
+	ld_history__free(l->hist);
 	livedump_bpf__destroy(l->skel);
 	free(l);
 }
@@ -498,6 +504,7 @@ int ld_loader__watch_pid(struct ld_loader *l, pid_t pid)
 	if (bpf_map__update_elem(l->skel->maps.watched_pids, &key, sizeof(key), &one,
 				 sizeof(one), BPF_ANY))
 		return -errno;
+	ld_history__sync(l->hist);
 	return 0;
 }
 
@@ -514,6 +521,7 @@ int ld_loader__watch_exe(struct ld_loader *l, const char *path)
 	if (bpf_map__update_elem(l->skel->maps.watched_exes, &key, sizeof(key), &one,
 				 sizeof(one), BPF_ANY))
 		return -errno;
+	ld_history__sync(l->hist);
 	return 0;
 }
 
@@ -539,6 +547,7 @@ void ld_loader__thawed(struct ld_loader *l, pid_t pid)
 {
 	__u32 key = pid;
 
+	ld_history__release_pid(l->hist, pid);
 	/* Only a process BPF froze has an entry, and counted in inflight. */
 	if (!bpf_map__delete_elem(l->skel->maps.frozen, &key, sizeof(key), 0))
 		__sync_fetch_and_sub(&l->skel->bss->inflight, 1);

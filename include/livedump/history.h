@@ -136,6 +136,7 @@ struct ld_hist_ring {
 	__u64 frozen_ktime;	/* when it was frozen: the issue's ktime */
 	__u64 frozen_head;	/* head when it was frozen */
 	__u64 dropped;		/* events not recorded while frozen */
+	__u64 frozen_dropped;	/* dropped when it was frozen: gaps before the issue */
 	__u64 gen;		/* bumped each time the ring is given to a process */
 };
 
@@ -151,6 +152,8 @@ enum ld_kstack_source {
 struct ld_kstack_key {
 	__u32 tgid;
 	__u32 tid;
+	__u32 source;		/* enum ld_kstack_source */
+	__u32 pad;
 };
 
 /* Map hist_kstacks: a kernel stack BPF saved for an issue. */
