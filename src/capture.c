@@ -12,7 +12,9 @@
 #include <zlib.h>
 #include "capture_priv.h"
 #include "log.h"
+#include "compress.h"
 #include "memplan.h"
+#include "pagemap.h"
 #include "registry.h"
 #include "targetmem.h"
 
@@ -253,21 +255,30 @@ static int add_unreadable(struct ld_capture *c, uint64_t addr, uint64_t len)
 	return 0;
 }
 
-/* Mini dumps: every segment into one buffer, so the process can run on. */
-static int buffer_segments(struct ld_capture *c)
+/*
+ * Segments @want picks, read from the process into one buffer (*bufp):
+ * mini dumps keep all of theirs so the process can run on, snapshots the
+ * mappings a fork does not copy.
+ */
+static int buffer_segs(struct ld_capture *c, bool (*want)(const struct ld_capture *c,
+							  const struct ld_seg *s),
+		       void **bufp)
 {
 	uint64_t total = 0, off = 0;
 
 	for (size_t i = 0; i < c->nsegs; i++)
-		total += c->segs[i].len;
-	c->membuf = malloc(total ? total : 1);
-	if (!c->membuf)
+		if (want(c, &c->segs[i]))
+			total += c->segs[i].len;
+	*bufp = malloc(total ? total : 1);
+	if (!*bufp)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->nsegs; i++) {
 		struct ld_seg *s = &c->segs[i];
-		unsigned char *dst = (unsigned char *)c->membuf + off;
+		unsigned char *dst = (unsigned char *)*bufp + off;
 		uint64_t done = 0;
 
+		if (!want(c, s))
+			continue;
 		while (done < s->len) {
 			long got = ld_mem_read(c->pid, s->vaddr + done, dst + done, s->len - done);
 			uint64_t bad, zero;
@@ -289,6 +300,17 @@ static int buffer_segments(struct ld_capture *c)
 		off += s->len;
 	}
 	return 0;
+}
+
+static bool any_seg(const struct ld_capture *c, const struct ld_seg *s)
+{
+	(void)c;
+	return !s->data;
+}
+
+static int buffer_segments(struct ld_capture *c)
+{
+	return buffer_segs(c, any_seg, &c->membuf);
 }
 
 static bool covered(const struct ld_capture *c, uint64_t addr, uint64_t len)
@@ -337,6 +359,18 @@ static void fix_trampoline_regs(struct ld_capture *c)
 	memcpy(&t->regs, r, sizeof(*r));
 }
 
+static bool wants_snapshot(const struct ld_capture *c)
+{
+	switch (c->opts.snapshot) {
+	case LD_SNAPSHOT_ON:
+		return c->opts.type != LD_CAPTURE_CONTEXT;
+	case LD_SNAPSHOT_OFF:
+		return false;
+	default:
+		return c->opts.type == LD_CAPTURE_FULL;
+	}
+}
+
 static int collect(struct ld_capture *c)
 {
 	struct ld_memplan plan = { 0 };
@@ -370,7 +404,8 @@ static int collect(struct ld_capture *c)
 				       &cut);
 	if (!err && cut)
 		mark_cut(c);
-	if (!err && c->opts.type != LD_CAPTURE_FULL)
+	/* A mini dump from a snapshot reads its memory after the resume. */
+	if (!err && c->opts.type != LD_CAPTURE_FULL && !wants_snapshot(c))
 		err = buffer_segments(c);
 out:
 	ld_memplan__free(&plan);
@@ -437,22 +472,139 @@ int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 		if (err == -ENOENT)
 			err = 0;	/* gone already: the record still stands */
 	} else {
+		struct ld_task_info ti;
+
+		/*
+		 * What a snapshot must read from the original (take_snapshot()):
+		 * read before the process is held, unless BPF holds it already.
+		 */
+		if (wants_snapshot(c) && !opts->frozen_by_bpf &&
+		    ld_snapshot__nofork_ranges(pid, &c->nofork, &c->nnofork, &c->nofork_layout))
+			c->nofork_layout = 0;
+		c->mono_start = clock_ns(CLOCK_MONOTONIC);
+		/* Trigger latency: BPF stopped it at the issue; is it stopped by now? */
+		if (opts->frozen_by_bpf && !ld_proc_task_info(pid, c->trigger_tid, &ti) &&
+		    (ti.state == 'T' || ti.state == 't'))
+			c->t_seen_stopped = ld_now_realtime_ns();
 		err = ld_freeze__all(&c->fz, pid, opts->stop_timeout_ms ? opts->stop_timeout_ms
 									 : STOP_TIMEOUT_MS);
 		if (!err) {
+			c->t_frozen = ld_now_realtime_ns();
+			c->mono_frozen = clock_ns(CLOCK_MONOTONIC);
 			ld_proc_task_info(pid, pid, &c->pinfo);
 			test_delay();
 			err = collect(c);
+			c->mono_collected = clock_ns(CLOCK_MONOTONIC);
 		}
 	}
 	if (!err)
 		err = collect_kview(c);
+	if (!err && c->mono_frozen)
+		ld_dbg("pid %d: held in %.3f ms, collected in %.3f ms, kernel view in %.3f ms", pid,
+		       (c->mono_frozen - c->mono_start) / 1e6,
+		       (c->mono_collected - c->mono_frozen) / 1e6,
+		       (clock_ns(CLOCK_MONOTONIC) - c->mono_collected) / 1e6);
 	if (err) {
 		ld_capture__free(c);
 		return err;
 	}
 	*out = c;
 	return 0;
+}
+
+/* A segment in a mapping the snapshot does not have: read from the original. */
+static bool nofork_seg(const struct ld_capture *c, const struct ld_seg *s)
+{
+	for (size_t i = 0; i < c->nnofork; i++)
+		if (s->vaddr < c->nofork[i].addr + c->nofork[i].len &&
+		    c->nofork[i].addr < s->vaddr + s->len)
+			return !s->data;
+	return false;
+}
+
+static bool uses_userfaultfd(const struct ld_capture *c)
+{
+	for (size_t i = 0; i < c->nfds; i++)
+		if (c->fds[i].target && strstr(c->fds[i].target, "[userfaultfd]"))
+			return true;
+	return false;
+}
+
+static int take_snapshot(struct ld_capture *c)
+{
+	struct ld_snapshot_opts so = { .maps = &c->maps, .prefer = c->trigger_tid };
+	int err;
+
+	/*
+	 * smaps was read before the freeze; a mapping made or moved since
+	 * (the layout differs) makes it read again, frozen this time.
+	 */
+	if (!c->nofork_layout || c->nofork_layout != ld_snapshot__layout(&c->maps)) {
+		free(c->nofork);
+		c->nofork = NULL;
+		c->nnofork = 0;
+		if (ld_snapshot__nofork_ranges(c->pid, &c->nofork, &c->nnofork, NULL))
+			ld_dbg("pid %d: cannot read its smaps: MADV_DONTFORK mappings unknown",
+			       c->pid);
+	}
+	for (size_t i = 0; i < c->nsegs; i++)
+		if (nofork_seg(c, &c->segs[i]))
+			c->nofork_bytes += c->segs[i].len;
+	so.nofork_bytes = c->nofork_bytes;
+	so.uses_uffd = uses_userfaultfd(c);
+	err = ld_snapshot__take(&c->snap, &c->fz, &so);
+	if (err)
+		return err;
+	/* What the copy lacks comes from the original, still frozen. */
+	if (c->nofork_bytes) {
+		err = buffer_segs(c, nofork_seg, &c->nofork_buf);
+		if (err) {
+			ld_snapshot__drop(&c->snap);
+			c->snap.err = err;
+			snprintf(c->snap.why, sizeof(c->snap.why), "out of memory for %llu bytes "
+				 "of MADV_DONTFORK/WIPEONFORK memory",
+				 (unsigned long long)c->nofork_bytes);
+		}
+	}
+	return err;
+}
+
+int ld_capture__prepare(struct ld_capture *c)
+{
+	int err;
+
+	if (c->snap_tried || c->resumed || !wants_snapshot(c))
+		return 0;
+	c->snap_tried = true;
+	err = take_snapshot(c);
+	if (!err) {
+		c->hdr_flags |= LD_HDR_SNAPSHOT;
+		ld_dbg("pid %d: snapshot %d made through thread %d in %.3f ms", c->pid,
+		       c->snap.pid, c->snap.via, c->snap.ns / 1e6);
+		return 0;
+	}
+	if (err == -ESRCH)
+		return err;
+	c->hdr_flags |= LD_HDR_SNAPSHOT_FALLBACK;
+	ld_dbg("pid %d: no snapshot (%s): plain capture", c->pid, c->snap.why);
+	/* A mini dump planned to read its memory from the snapshot. */
+	if (c->opts.type != LD_CAPTURE_FULL)
+		return buffer_segments(c);
+	return 0;
+}
+
+bool ld_capture__needs_frozen(const struct ld_capture *c)
+{
+	return c->opts.type == LD_CAPTURE_FULL && !c->snap.pid;
+}
+
+bool ld_capture__snapshot(const struct ld_capture *c, const char **why)
+{
+	bool made = c->hdr_flags & LD_HDR_SNAPSHOT;
+
+	if (why)
+		*why = c->snap_tried && !made ? c->snap.why : NULL;
+	return made;
 }
 
 void ld_capture__resume(struct ld_capture *c)
@@ -486,44 +638,168 @@ void ld_capture__finish(struct ld_capture *c, int status)
 	ld_freeze__release(&c->fz, 0);
 }
 
+/* Where a dump's memory comes from: the process, or its snapshot. */
+struct mem_reader {
+	struct ld_capture *c;
+	struct ld_pagemap pm;
+};
+
 static long read_target(void *ctx, uint64_t addr, void *buf, size_t len)
 {
-	return ld_mem_read(((struct ld_capture *)ctx)->pid, addr, buf, len);
+	struct ld_capture *c = ((struct mem_reader *)ctx)->c;
+
+	if (c->snap.pid)
+		return ld_snapshot__read(&c->snap, addr, buf, len);
+	return ld_mem_read(c->pid, addr, buf, len);
+}
+
+/* Private anonymous memory: a page that is not there reads as zeros. */
+static bool anon_private(const struct ld_map *m)
+{
+	return !(m->perms & LD_MAP_SHARED) &&
+	       (!m->path[0] || !strcmp(m->path, "[heap]") || !strcmp(m->path, "[stack]") ||
+		!strncmp(m->path, "[anon:", 6));
+}
+
+static uint64_t probe_target(void *ctx, uint64_t addr, uint64_t len, bool *empty)
+{
+	struct mem_reader *r = ctx;
+	const struct ld_map *m = ld_maps__find(&r->c->maps, addr);
+	uint64_t end = addr + len, run;
+
+	if (!m)
+		return 0;
+	end = end < m->end ? end : m->end;
+	if (anon_private(m) && (run = ld_pagemap__run(&r->pm, addr, end, empty)))
+		return run;
+	*empty = false;
+	return end - addr;
+}
+
+/* LD_NT_CAPTURE: how the memory was captured. */
+static void add_capture_note(const struct ld_capture *c, struct ld_notes *n)
+{
+	struct ld_note_capture nc = {
+		.size = sizeof(nc), .frozen_ns = c->t_frozen, .seen_stopped_ns = c->t_seen_stopped,
+		.nofork_bytes = c->nofork_bytes,
+	};
+
+	if (c->opts.type == LD_CAPTURE_CONTEXT)
+		return;
+	if (c->hdr_flags & LD_HDR_SNAPSHOT) {
+		nc.flags |= LD_CAP_SNAPSHOT;
+		nc.snapshot_ns = c->snap.ns;
+		nc.snapshot_pid = c->snap.pid;
+	} else if (c->snap_tried) {
+		nc.flags |= LD_CAP_FALLBACK;
+		nc.snapshot_err = -c->snap.err;
+		snprintf(nc.fallback, sizeof(nc.fallback), "%s", c->snap.why);
+	}
+	ld_notes__add(n, LD_NOTE_OWNER, LD_NT_CAPTURE, &nc, sizeof(nc), NULL, 0);
+}
+
+static int all_notes(const struct ld_capture *c, struct ld_notes *n)
+{
+	int err = ld_capture__notes(c, n);
+
+	if (!err) {
+		add_capture_note(c, n);
+		err = n->err;
+	}
+	return err;
+}
+
+/* Test hook: hold a snapshot capture after the resume, so tests can kill us then. */
+static void test_snapshot_delay(const struct ld_capture *c)
+{
+	const char *ms = getenv("LIVEDUMP_TEST_SNAPSHOT_DELAY_MS");
+
+	if (c->snap.pid && ms && atoi(ms) > 0)
+		usleep(atoi(ms) * 1000U);
 }
 
 int ld_capture__write(struct ld_capture *c, const char *dir, const char *name,
 		      char **path, struct ld_write_stats *stats)
 {
 	struct ld_notes notes = { 0 };
-	struct ld_mem_source src = { .ctx = c };
+	struct mem_reader reader = { .c = c };
+	struct ld_mem_source src = { .ctx = &reader, .read = read_target, .probe = probe_target };
+	struct ld_sink *file = NULL, *sink = NULL, *spool = NULL;
+	struct ld_write_stats st = { 0 };
+	char spool_name[300];
 	struct ld_dump_desc d;
-	struct ld_sink *sink;
+	uint64_t t0, t1;
 	int err;
 
 	*path = NULL;
-	err = ld_capture__notes(c, &notes);
+	test_snapshot_delay(c);
+	if (c->opts.type == LD_CAPTURE_FULL &&
+	    ld_pagemap__open(&reader.pm, c->snap.pid ? c->snap.pid : c->pid))
+		ld_dbg("pid %d: no pagemap: untouched memory is read too", c->pid);
+	err = all_notes(c, &notes);
 	if (err)
 		goto out;
-	sink = ld_file_sink__new(dir, name);
-	if (!sink) {
+	file = sink = ld_file_sink__new(dir, name);
+	if (!file) {
 		err = -errno;
 		goto out;
 	}
-	src.read = read_target;
+	if (c->opts.compress) {
+		sink = ld_gz_sink__new(file, c->opts.compress, 0);
+		if (!sink) {
+			err = -errno;
+			file->ops->abort(file);
+			goto out;
+		}
+		if (ld_capture__needs_frozen(c)) {
+			snprintf(spool_name, sizeof(spool_name), "%s.spool", name);
+			spool = ld_file_sink__new(dir, spool_name);
+			if (!spool) {
+				err = -errno;
+				sink->ops->abort(sink);
+				goto out;
+			}
+		}
+	}
 	d = (struct ld_dump_desc){
 		.notes = &notes, .segs = c->segs, .nsegs = c->nsegs, .src = &src,
 		.unreadable = c->unreadable, .nunreadable = c->nunreadable,
 	};
-	err = ld_dump_write(&d, sink, stats);
+	t0 = clock_ns(CLOCK_MONOTONIC);
+	err = ld_dump_write(&d, spool ? spool : sink, &st);
+	t1 = clock_ns(CLOCK_MONOTONIC);
+	/*
+	 * Every byte is in the file: the copy can go, and a process held for
+	 * a plain full dump need not wait for the disk.
+	 */
+	ld_snapshot__drop(&c->snap);
+	ld_capture__resume(c);
+	/*
+	 * A plain full dump that is also compressed was written to a spool
+	 * file at disk speed while the process was held; it is compressed
+	 * from there now that the process runs again.
+	 */
+	if (!err && spool)
+		err = ld_copy_to_sink(ld_file_sink__fd(spool), st.core_size, sink);
+	if (spool)
+		spool->ops->abort(spool);
 	if (!err)
 		err = sink->ops->commit(sink);
 	if (err) {
 		sink->ops->abort(sink);
 		goto out;
 	}
-	*path = strdup(ld_file_sink__path(sink));
+	if (c->opts.compress)
+		st.file_size = ld_gz_sink__out_bytes(sink);
+	ld_dbg("pid %d: written in %.1f ms, %s in %.1f ms", c->pid, (t1 - t0) / 1e6,
+	       c->opts.compress ? "compressed and made durable" : "made durable",
+	       (clock_ns(CLOCK_MONOTONIC) - t1) / 1e6);
+	*path = strdup(ld_file_sink__path(file));
 	sink->ops->free(sink);
+	if (stats)
+		*stats = st;
 out:
+	ld_pagemap__close(&reader.pm);
 	ld_notes__free(&notes);
 	return err;
 }
@@ -532,7 +808,7 @@ int ld_capture__size(const struct ld_capture *c, uint64_t *size)
 {
 	struct ld_notes notes = { 0 };
 	struct ld_dump_desc d = { .notes = &notes, .segs = c->segs, .nsegs = c->nsegs };
-	int err = ld_capture__notes(c, &notes);
+	int err = all_notes(c, &notes);
 
 	if (!err)
 		*size = ld_dump_size(&d);
@@ -546,6 +822,7 @@ void ld_capture__free(struct ld_capture *c)
 		return;
 	if (!c->finished)
 		ld_capture__finish(c, c->opts.req_addr ? -ECANCELED : 0);
+	ld_snapshot__drop(&c->snap);
 	ld_freeze__free(&c->fz);
 	ld_kview__free(&c->kview);
 	for (size_t i = 0; i < c->nthreads; i++)
@@ -562,6 +839,8 @@ void ld_capture__free(struct ld_capture *c)
 	free(c->cmdline);
 	free(c->segs);
 	free(c->membuf);
+	free(c->nofork);
+	free(c->nofork_buf);
 	free(c->unreadable);
 	free(c);
 }

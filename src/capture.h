@@ -21,6 +21,14 @@
 #include "livedump/abi.h"
 #include "livedump/records.h"
 
+enum ld_snapshot_mode {
+	LD_SNAPSHOT_AUTO = 0,		/* full dumps: yes; mini dumps: no */
+	LD_SNAPSHOT_ON,
+	LD_SNAPSHOT_OFF,
+};
+
+#define LD_COMPRESS_DEFAULT	1	/* zlib level when compression is asked without one */
+
 struct ld_capture_opts {
 	enum ld_capture_type type;
 	enum ld_issue_type issue;
@@ -46,6 +54,14 @@ struct ld_capture_opts {
 	uint64_t max_memory;		/* cut the dump's memory to this (least important first); 0 = none */
 	unsigned stop_timeout_ms;	/* per thread; 0 = default */
 	struct ld_symcache *symcache;	/* NULL: a private one */
+	/*
+	 * Snapshot capture (snapshot.h): the memory is read from a
+	 * copy-on-write copy of the process, which runs again at once.  The
+	 * default (0) takes one for full dumps, not for mini ones.  When it
+	 * cannot be made, the capture is a plain one and the dump says why.
+	 */
+	enum ld_snapshot_mode snapshot;
+	int compress;			/* zlib level 1..9 of a compressed dump; 0 = plain */
 };
 
 #define LD_DEFAULT_STACK_MAX	(256U << 10)
@@ -54,6 +70,16 @@ struct ld_capture;
 
 int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 		    struct ld_capture **out);
+/*
+ * Once the dump is admitted: takes the snapshot when one is wanted (or
+ * falls back to a plain capture, recorded in the dump).  0 or -errno
+ * (-ESRCH: the process is gone).
+ */
+int ld_capture__prepare(struct ld_capture *c);
+/* Must the process stay frozen while the dump is written (a plain full dump)? */
+bool ld_capture__needs_frozen(const struct ld_capture *c);
+/* Whether the memory comes from a snapshot; *why says why not when one was wanted. */
+bool ld_capture__snapshot(const struct ld_capture *c, const char **why);
 void ld_capture__resume(struct ld_capture *c);
 /* Writes DIR/NAME; *path gets the final path (malloc'ed). */
 int ld_capture__write(struct ld_capture *c, const char *dir, const char *name,

@@ -9,6 +9,7 @@
 #include "kview.h"
 #include "modules.h"
 #include "proc.h"
+#include "snapshot.h"
 
 struct ld_thread_cap {
 	pid_t tid;
@@ -58,6 +59,18 @@ struct ld_capture {
 	size_t nunreadable;
 
 	uint64_t t_issue, t_start, t_resumed, mono_start, mono_resumed;
+	uint64_t t_frozen;		/* CLOCK_REALTIME when every thread was stopped */
+	uint64_t t_seen_stopped;	/* when the thread BPF stopped was seen stopped */
+	uint64_t mono_frozen, mono_collected;
+
+	/* Snapshot capture (snapshot.h). */
+	struct ld_snapshot snap;
+	bool snap_tried;		/* wanted and attempted: the dump says how it went */
+	struct ld_range *nofork;	/* MADV_DONTFORK/WIPEONFORK mappings */
+	size_t nnofork;
+	uint64_t nofork_layout;		/* of the mappings when nofork was read (0: not read) */
+	uint64_t nofork_bytes;		/* of them, bytes in the dump: read from the original */
+	void *nofork_buf;
 };
 
 /* Builds every metadata note of the dump. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "commands.h"
 #include "dumper.h"
 #include "log.h"
@@ -13,22 +14,33 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: livedump capture -p PID [--full] [-o DIR] [--name NAME]\n"
+"usage: livedump capture -p PID [--full] [--[no-]snapshot] [--compress[=LEVEL]]\n"
+"                        [-o DIR] [--name NAME]\n"
 "Dump a running process now: it is stopped for the capture and runs again after.\n"
 "  -p, --pid PID      the process\n"
+"      --tid TID      the thread shown first, as the one with the issue (default PID)\n"
 "      --full         all memory (default: mini dump: threads, stacks, regions)\n"
+"      --snapshot     read the memory from a copy-on-write snapshot, so the process\n"
+"                     runs again at once (the default for --full)\n"
+"      --no-snapshot  keep the process stopped until its memory is read\n"
+"      --compress[=LEVEL]  write a compressed dump (zlib LEVEL 1-9, default %d);\n"
+"                     every livedump tool reads it, `livedump export` makes a plain one\n"
 "  -o, --output DIR   where the dump goes (default %s)\n"
 "      --name NAME    component name recorded in the dump (default: manual)\n",
-		LD_DEFAULT_OUTDIR);
+		LD_COMPRESS_DEFAULT, LD_DEFAULT_OUTDIR);
 }
 
 int cmd_capture(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
+		{ "tid", required_argument, NULL, 't' },
 		{ "full", no_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "snapshot", no_argument, NULL, 's' },
+		{ "no-snapshot", no_argument, NULL, 'S' },
+		{ "compress", optional_argument, NULL, 'z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -36,7 +48,7 @@ int cmd_capture(int argc, char **argv)
 				     .rule = "manual" };
 	const char *outdir = LD_DEFAULT_OUTDIR;
 	struct ld_dump_result res;
-	long pid = 0;
+	long pid = 0, tid = 0;
 	char *end;
 	int c, err;
 
@@ -50,6 +62,13 @@ int cmd_capture(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 't':
+			tid = strtol(optarg, &end, 10);
+			if (*end || tid <= 0 || tid > 0x3fffffff) {
+				ld_err("--tid %s: not a thread id", optarg);
+				return 2;
+			}
+			break;
 		case 'f':
 			o.type = LD_CAPTURE_FULL;
 			break;
@@ -58,6 +77,22 @@ int cmd_capture(int argc, char **argv)
 			break;
 		case 'n':
 			o.rule = optarg;
+			break;
+		case 's':
+			o.snapshot = LD_SNAPSHOT_ON;
+			break;
+		case 'S':
+			o.snapshot = LD_SNAPSHOT_OFF;
+			break;
+		case 'z':
+			o.compress = LD_COMPRESS_DEFAULT;
+			if (optarg) {
+				o.compress = strtol(optarg, &end, 10);
+				if (*end || o.compress < 1 || o.compress > 9) {
+					ld_err("--compress=%s: a level from 1 to 9", optarg);
+					return 2;
+				}
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -78,7 +113,16 @@ int cmd_capture(int argc, char **argv)
 		ld_err("cannot use output directory %s: %s", outdir, strerror(-err));
 		return 1;
 	}
-	err = ld_dump_process(pid, pid, &o, outdir, NULL, NULL, &res);
+	if (tid) {
+		char task[64];
+
+		snprintf(task, sizeof(task), "/proc/%ld/task/%ld", pid, tid);
+		if (access(task, F_OK)) {
+			ld_err("--tid %ld: not a thread of pid %ld", tid, pid);
+			return 1;
+		}
+	}
+	err = ld_dump_process(pid, tid ? tid : pid, &o, outdir, NULL, NULL, &res);
 	if (err) {
 		ld_err("cannot dump pid %ld: %s", pid,
 		       err == -ESRCH ? "no such process" :

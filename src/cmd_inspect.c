@@ -80,7 +80,10 @@ static void put_safe(FILE *f, const char *s, size_t max)
 	}
 }
 
-static const char *hdr_flag_names[] = { "size_limit", "unreadable", "no_registry" };
+static const char *hdr_flag_names[] = {
+	"size_limit", "unreadable", "no_registry", NULL, NULL, NULL, NULL, NULL,
+	"snapshot", "snapshot_fallback",
+};
 static const char *thr_flag_names[] = { "trigger", "no_regs" };
 static const char *reg_flag_names[] = { "unreadable", "truncated", "excluded" };
 static const char *mod_flag_names[] = { "unreadable", "no_build_id" };
@@ -109,7 +112,7 @@ static const char *fmt_flags(uint32_t flags, const char **names, size_t n,
 
 	buf[0] = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!(flags & (1U << i)))
+		if (!(flags & (1U << i)) || !names[i])
 			continue;
 		append(buf, len, &off, "%s%s", off ? "," : "", names[i]);
 		flags &= ~(1U << i);
@@ -127,10 +130,10 @@ static void json_flags(struct ld_json *j, const char *key, uint32_t flags,
 	ld_json__key(j, key);
 	ld_json__begin_array(j);
 	for (size_t i = 0; i < n; i++)
-		if (flags & (1U << i))
+		if ((flags & (1U << i)) && names[i])
 			ld_json__string(j, names[i]);
-	for (size_t i = n; i < 32; i++)
-		if (flags & (1U << i))
+	for (size_t i = 0; i < 32; i++)
+		if ((flags & (1U << i)) && (i >= n || !names[i]))
 			ld_json__stringf(j, "0x%x", 1U << i);
 	ld_json__end_array(j);
 }
@@ -226,6 +229,42 @@ static uint64_t memory_bytes(const struct ld_dump *d)
 
 /* --- text ------------------------------------------------------------------ */
 
+/* A compressed dump: inspect shows the plain core inside, and says so. */
+static void text_compression(const struct ld_dump *d)
+{
+	uint64_t disk;
+	const char *z = ld_dump__compression(d, &disk);
+
+	if (z)
+		printf("compressed: %s, %llu bytes on disk (%.1f%%)\n", z,
+		       (unsigned long long)disk,
+		       ld_dump__file_size(d) ? 100.0 * disk / ld_dump__file_size(d) : 0.0);
+}
+
+/* LD_NT_CAPTURE: when the process was stopped, snapshot or why not. */
+static void text_capture(const struct ld_dump *d)
+{
+	const struct ld_note_capture *c = ld_dump__capture_info(d);
+	const struct ld_note_header *h = ld_dump__header(d);
+
+	if (!c)
+		return;
+	if (c->frozen_ns && h && h->issue_time_ns && c->frozen_ns >= h->issue_time_ns) {
+		printf("stopped:    every thread held %.3f ms after the issue",
+		       (c->frozen_ns - h->issue_time_ns) / 1e6);
+		if (c->seen_stopped_ns >= h->issue_time_ns)
+			printf("; seen stopped by BPF after %.3f ms",
+			       (c->seen_stopped_ns - h->issue_time_ns) / 1e6);
+		putchar('\n');
+	}
+	if (c->flags & LD_CAP_SNAPSHOT)
+		printf("snapshot:   yes: made in %.3f ms (pid %u); the process ran on while "
+		       "the dump was written%s\n", c->snapshot_ns / 1e6, c->snapshot_pid,
+		       c->nofork_bytes ? "; MADV_DONTFORK/WIPEONFORK memory read before" : "");
+	else if (c->flags & LD_CAP_FALLBACK)
+		printf("snapshot:   no: %s (plain capture)\n", c->fallback[0] ? c->fallback : "?");
+}
+
 static void text_header(const struct ld_dump *d)
 {
 	const struct ld_note_header *h = ld_dump__header(d);
@@ -235,6 +274,7 @@ static void text_header(const struct ld_dump *d)
 
 	printf("file:       %s (%llu bytes)\n", ld_dump__path(d),
 	       (unsigned long long)ld_dump__file_size(d));
+	text_compression(d);
 	if (!h) {
 		printf("header:     missing (the dump was cut before it)\n");
 		return;
@@ -566,6 +606,7 @@ static void text_history(const struct ld_dump *d)
 static int print_text(const struct ld_dump *d)
 {
 	text_header(d);
+	text_capture(d);
 	text_trigger(d);
 	text_threads(d);
 	text_regions(d);
@@ -633,6 +674,48 @@ static void json_header(struct ld_json *j, const struct ld_dump *d)
 	ld_json__kstr(j, "collector_version", h->collector_version);
 	json_flags(j, "flags", h->flags, hdr_flag_names, ARRAY_SIZE(hdr_flag_names));
 	ld_json__kuint(j, "size", h->size);
+	ld_json__end_object(j);
+}
+
+static void json_compression(struct ld_json *j, const struct ld_dump *d)
+{
+	uint64_t disk;
+	const char *z = ld_dump__compression(d, &disk);
+
+	ld_json__key(j, "compression");
+	if (!z) {
+		ld_json__null(j);
+		return;
+	}
+	ld_json__begin_object(j);
+	ld_json__kstr(j, "format", z);
+	ld_json__kuint(j, "disk_size", disk);
+	ld_json__end_object(j);
+}
+
+static void json_capture(struct ld_json *j, const struct ld_dump *d)
+{
+	const struct ld_note_capture *c = ld_dump__capture_info(d);
+
+	ld_json__key(j, "capture");
+	if (!c) {
+		ld_json__null(j);
+		return;
+	}
+	ld_json__begin_object(j);
+	json_time(j, "frozen", c->frozen_ns);
+	json_time(j, "seen_stopped", c->seen_stopped_ns);
+	ld_json__kbool(j, "snapshot", c->flags & LD_CAP_SNAPSHOT);
+	ld_json__kbool(j, "fallback", c->flags & LD_CAP_FALLBACK);
+	ld_json__kuint(j, "snapshot_ns", c->snapshot_ns);
+	ld_json__kuint(j, "snapshot_pid", c->snapshot_pid);
+	ld_json__kint(j, "snapshot_errno", c->snapshot_err);
+	ld_json__key(j, "fallback_reason");
+	if (c->flags & LD_CAP_FALLBACK)
+		ld_json__string(j, c->fallback);
+	else
+		ld_json__null(j);
+	ld_json__kuint(j, "nofork_bytes", c->nofork_bytes);
 	ld_json__end_object(j);
 }
 
@@ -1173,7 +1256,9 @@ static int print_json(const struct ld_dump *d, const struct inspect_opts *o)
 	} else {
 		ld_json__null(&j);
 	}
+	json_compression(&j, d);
 	json_header(&j, d);
+	json_capture(&j, d);
 	json_cmdline(&j, d);
 	json_trigger(&j, d, o->data);
 	json_threads(&j, d);

@@ -12,5 +12,6 @@ int cmd_rules(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_gdb(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "compress.h"
 #include "dump_reader.h"
 
 #ifndef NT_FILE
@@ -65,7 +66,13 @@ struct ld_dump {
 	char *path;
 	int fd;
 	unsigned flags;
-	uint64_t size;
+	uint64_t size;			/* of the plain core */
+	uint64_t disk_size;		/* of the file */
+	const char *compression;	/* NULL: a plain core */
+	struct ld_gz_reader *gz;	/* a livedump compressed dump: read in place */
+	char *gzmsg;			/* why the last block could not be read */
+	struct ld_note_capture capture;	/* LD_NT_CAPTURE, when capnote */
+	int capnote;			/* its note index + 1 */
 
 	Elf64_Phdr *phdrs;
 	size_t nphdrs;
@@ -241,6 +248,7 @@ const char *ld_dump__note_type_name(const char *owner, uint32_t type)
 		case LD_NT_FDS: return "LD_NT_FDS";
 		case LD_NT_MAPS: return "LD_NT_MAPS";
 		case LD_NT_CMDLINE: return "LD_NT_CMDLINE";
+		case LD_NT_CAPTURE: return "LD_NT_CAPTURE";
 		case LD_NT_MODULES: return "LD_NT_MODULES";
 		case LD_NT_HISTORY: return "LD_NT_HISTORY";
 		case LD_NT_KSTACK: return "LD_NT_KSTACK";
@@ -273,6 +281,27 @@ static int pread_full(int fd, void *buf, size_t len, uint64_t off)
 		len -= n;
 	}
 	return 0;
+}
+
+/*
+ * The plain core's bytes: from the file, or decompressed from a livedump
+ * compressed dump.  The reader below never sees the difference.
+ */
+static int dump_pread(const struct ld_dump *d, void *buf, size_t len, uint64_t off)
+{
+	int err;
+
+	if (!d->gz)
+		return pread_full(d->fd, buf, len, off);
+	d->gzmsg[0] = 0;
+	err = ld_gz_reader__pread(d->gz, buf, len, off, d->gzmsg, 256);
+	return err == -ENODATA ? -EIO : err;
+}
+
+/* What a failed dump_pread() means, for messages. */
+static const char *read_error(const struct ld_dump *d, int err)
+{
+	return err == -EBADMSG && d->gzmsg && d->gzmsg[0] ? d->gzmsg : strerror(-err);
 }
 
 static uint32_t crc32_buf(uint32_t crc, const void *buf, uint64_t len)
@@ -311,9 +340,9 @@ static int read_ehdr(struct ld_dump *d, Elf64_Ehdr *eh)
 	if (d->size == 0)
 		return fail(d, -ENOEXEC, "empty file: not an ELF core file");
 	memset(eh, 0, sizeof(*eh));
-	err = pread_full(d->fd, eh, n, 0);
+	err = dump_pread(d, eh, n, 0);
 	if (err)
-		return fail(d, err, "cannot read the ELF header: %s", strerror(-err));
+		return fail(d, err, "cannot read the ELF header: %s", read_error(d, err));
 	if (memcmp(id, ELFMAG, n < SELFMAG ? n : SELFMAG))
 		return fail(d, -ENOEXEC, "not an ELF file (starts with %02x %02x %02x %02x)",
 			    id[0], id[1], id[2], id[3]);
@@ -348,9 +377,9 @@ static int phdr_count(struct ld_dump *d, const Elf64_Ehdr *eh, size_t *count)
 		return fail(d, -EBADMSG, "e_phnum is PN_XNUM but section header 0 "
 			    "(offset 0x%llx) is not in the file",
 			    (unsigned long long)eh->e_shoff);
-	err = pread_full(d->fd, &sh, sizeof(sh), eh->e_shoff);
+	err = dump_pread(d, &sh, sizeof(sh), eh->e_shoff);
 	if (err)
-		return fail(d, err, "cannot read section header 0: %s", strerror(-err));
+		return fail(d, err, "cannot read section header 0: %s", read_error(d, err));
 	*count = sh.sh_info;
 	return 0;
 }
@@ -382,9 +411,9 @@ static int read_phdrs(struct ld_dump *d)
 	if (!d->phdrs)
 		return fail(d, -ENOMEM, "out of memory for %zu program headers", count);
 	d->nphdrs = count;
-	err = pread_full(d->fd, d->phdrs, count * sizeof(Elf64_Phdr), eh.e_phoff);
+	err = dump_pread(d, d->phdrs, count * sizeof(Elf64_Phdr), eh.e_phoff);
 	if (err)
-		return fail(d, err, "cannot read the program headers: %s", strerror(-err));
+		return fail(d, err, "cannot read the program headers: %s", read_error(d, err));
 	return 0;
 }
 
@@ -523,10 +552,10 @@ static int read_note_seg(struct ld_dump *d, size_t i)
 		return fail(d, -ENOMEM, "out of memory for %llu bytes of notes",
 			    (unsigned long long)ns->avail);
 	d->nnsegs++;
-	err = pread_full(d->fd, ns->buf, ns->avail, ns->offset);
+	err = dump_pread(d, ns->buf, ns->avail, ns->offset);
 	if (err)
 		return fail(d, err, "cannot read the notes at offset 0x%llx: %s",
-			    (unsigned long long)ns->offset, strerror(-err));
+			    (unsigned long long)ns->offset, read_error(d, err));
 	return 0;
 }
 
@@ -977,6 +1006,26 @@ static int parse_fds(struct ld_dump *d, const struct ld_dump_note *n)
 }
 
 /* One module record: build-id and path inside its size, the path terminated. */
+/* LD_NT_CAPTURE: how the memory was captured (snapshot or why not). */
+static int parse_capture(struct ld_dump *d, const struct ld_dump_note *n)
+{
+	struct ld_note_capture *c = &d->capture;
+	int err;
+
+	if (d->capnote)
+		return note_fail(d, n, "a second one (the first is note %d)", d->capnote - 1);
+	d->capnote = n->index + 1;
+	err = need(d, n, sizeof(*c));
+	if (err)
+		return err;
+	memcpy(c, n->desc, sizeof(*c));
+	if (c->size < sizeof(*c) || c->size > n->descsz)
+		return note_fail(d, n, "size field %u, expected %zu..%u", c->size, sizeof(*c),
+				 n->descsz);
+	c->fallback[sizeof(c->fallback) - 1] = 0;
+	return 0;
+}
+
 static int parse_module(struct ld_dump *d, const struct ld_dump_note *n, uint32_t i,
 			const unsigned char *p, size_t room, size_t *slot)
 {
@@ -1247,6 +1296,8 @@ static int parse_livedump(struct ld_dump *d, const struct ld_dump_note *n, bool 
 		return parse_blob(d, n);
 	case LD_NT_FDS:
 		return parse_fds(d, n);
+	case LD_NT_CAPTURE:
+		return parse_capture(d, n);
 	case LD_NT_MAPS:
 		err = once(d, n, S_MAPS);
 		d->maps = n->desc;
@@ -1478,6 +1529,42 @@ static int check_header(struct ld_dump *d)
 
 /* --- open / free ------------------------------------------------------------ */
 
+/*
+ * A compressed dump (compress.h) is read in place; any other gzip stream
+ * (a dump someone gzipped) is decompressed into memory first.
+ */
+static int open_compressed(struct ld_dump *d)
+{
+	unsigned char head[LD_GZ_HDR];
+	char msg[200] = "";
+	uint64_t size;
+	bool cut;
+	int err, fd;
+
+	if (d->size < sizeof(head) ||
+	    pread_full(d->fd, head, sizeof(head), 0) || !ld_gz_is_gzip(head, sizeof(head)))
+		return 0;
+	if (ld_gz_is_livedump(head, sizeof(head))) {
+		err = ld_gz_reader__open(d->fd, d->disk_size, &d->gz, &cut, msg, sizeof(msg));
+		if (err)
+			return fail(d, err, "%s", msg[0] ? msg : strerror(-err));
+		d->size = ld_gz_reader__size(d->gz);
+		d->compression = "gzip blocks";
+		d->gzmsg = calloc(1, 256);
+		if (!d->gzmsg)
+			return fail(d, -ENOMEM, "out of memory");
+		return 0;
+	}
+	fd = ld_gz_inflate_all(d->fd, &size, &cut, msg, sizeof(msg));
+	if (fd < 0)
+		return fail(d, fd, "%s", msg[0] ? msg : strerror(-fd));
+	close(d->fd);
+	d->fd = fd;
+	d->size = size;
+	d->compression = "gzip";
+	return 0;
+}
+
 int ld_dump__open_flags(const char *path, unsigned flags, struct ld_dump **out,
 			char *errbuf, size_t errlen)
 {
@@ -1511,8 +1598,10 @@ int ld_dump__open_flags(const char *path, unsigned flags, struct ld_dump **out,
 		err = fail(d, -EINVAL, "not a regular file");
 		goto out;
 	}
-	d->size = st.st_size;
-	err = read_phdrs(d);
+	d->size = d->disk_size = st.st_size;
+	err = open_compressed(d);
+	if (!err)
+		err = read_phdrs(d);
 	if (!err)
 		err = read_segments(d);
 	if (!err)
@@ -1534,6 +1623,20 @@ out:
 	return 0;
 }
 
+const char *ld_dump__compression(const struct ld_dump *d, uint64_t *disk_size)
+{
+	if (disk_size)
+		*disk_size = d->disk_size;
+	return d->compression;
+}
+
+int ld_dump__read_file(const struct ld_dump *d, void *buf, size_t len, uint64_t off)
+{
+	if (off > d->size || len > d->size - off)
+		return -ENODATA;
+	return dump_pread(d, buf, len, off);
+}
+
 int ld_dump__open(const char *path, struct ld_dump **out, char *err, size_t errlen)
 {
 	return ld_dump__open_flags(path, 0, out, err, errlen);
@@ -1545,6 +1648,8 @@ void ld_dump__free(struct ld_dump *d)
 		return;
 	if (d->fd >= 0)
 		close(d->fd);
+	ld_gz_reader__free(d->gz);
+	free(d->gzmsg);
 	for (size_t i = 0; i < d->nnsegs; i++)
 		free(d->nsegv[i].buf);
 	free(d->nsegv);
@@ -1576,6 +1681,11 @@ const char *ld_dump__cut(const struct ld_dump *d) { return d->cut; }
 const struct ld_note_header *ld_dump__header(const struct ld_dump *d)
 {
 	return d->has_hdr ? &d->hdr : NULL;
+}
+
+const struct ld_note_capture *ld_dump__capture_info(const struct ld_dump *d)
+{
+	return d->capnote ? &d->capture : NULL;
 }
 
 const struct ld_note_complete *ld_dump__complete(const struct ld_dump *d)
@@ -1770,7 +1880,7 @@ static long read_mem(const struct ld_dump *d, uint64_t addr, void *buf, size_t l
 			n = readable_len(d, a, n);
 		if (!n)
 			break;
-		err = pread_full(d->fd, (char *)buf + total, n, s->offset + (a - s->vaddr));
+		err = dump_pread(d, (char *)buf + total, n, s->offset + (a - s->vaddr));
 		if (err)
 			return total ? (long)total : err;
 		total += n;

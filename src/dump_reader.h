@@ -57,7 +57,17 @@ int ld_dump__open_flags(const char *path, unsigned flags, struct ld_dump **out,
 void ld_dump__free(struct ld_dump *d);
 
 const char *ld_dump__path(const struct ld_dump *d);
+/* Size of the core: of the file, or of the plain core in a compressed dump. */
 uint64_t ld_dump__file_size(const struct ld_dump *d);
+/*
+ * Compressed dumps are read transparently: "gzip blocks" for livedump's
+ * own container (read in place, see compress.h), "gzip" for any other
+ * gzip stream (decompressed into memory at open), NULL for a plain core.
+ * *disk_size (may be NULL) gets the size of the file itself.
+ */
+const char *ld_dump__compression(const struct ld_dump *d, uint64_t *disk_size);
+/* Bytes of the plain core: 0, -ENODATA past its end, -errno. */
+int ld_dump__read_file(const struct ld_dump *d, void *buf, size_t len, uint64_t off);
 /* NULL for a whole dump, else why it is cut (same text open would fail with). */
 const char *ld_dump__cut(const struct ld_dump *d);
 
@@ -67,6 +77,12 @@ const char *ld_dump__cut(const struct ld_dump *d);
 const struct ld_note_header *ld_dump__header(const struct ld_dump *d);
 /* The completion record, NULL in a cut dump; nranges is clamped to the ranges present. */
 const struct ld_note_complete *ld_dump__complete(const struct ld_dump *d);
+/*
+ * LD_NT_CAPTURE: when every thread was stopped, whether the memory came
+ * from a snapshot, why not when one was wanted (fallback terminated).
+ * NULL in dumps without it (older ones, context-only ones).
+ */
+const struct ld_note_capture *ld_dump__capture_info(const struct ld_dump *d);
 
 /* LD_NT_TRIGGER: the raw BPF record, NULL (and *len 0) when there is none. */
 const void *ld_dump__trigger(const struct ld_dump *d, size_t *len);

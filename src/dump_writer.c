@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,7 +185,7 @@ struct ld_sink *ld_file_sink__new(const char *dir, const char *name)
 	    asprintf(&fs->path, "%s/%s", dir, name) < 0)
 		goto fail;
 	fs->fd = openat(fs->dirfd, fs->tmpname,
-			O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+			O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fs->fd < 0)
 		goto fail;
 	return &fs->base;
@@ -200,11 +201,17 @@ const char *ld_file_sink__path(const struct ld_sink *s)
 	return ((const struct file_sink *)s)->path;
 }
 
+int ld_file_sink__fd(const struct ld_sink *s)
+{
+	return ((const struct file_sink *)s)->fd;
+}
+
 /* --- writer ------------------------------------------------------------- */
 
 struct writer {
 	struct ld_sink *sink;
 	uint64_t off;
+	uint64_t holes;		/* bytes of zero pages not written */
 	struct ld_note_complete done;
 	void *chunk;
 };
@@ -239,9 +246,72 @@ static void note_unreadable(struct ld_note_complete *c, uint64_t addr, uint64_t 
 	}
 }
 
+/* Whether len bytes (a multiple of 8 at an 8-aligned address) are all zero. */
+static bool all_zero(const void *p, size_t len)
+{
+	const uint64_t *w = p;
+	size_t n = len / 8, i = 0;
+
+	/* Most pages that are not zero say so in their first words. */
+	if (n >= 2 && (w[0] | w[1]))
+		return false;
+	for (; i + 8 <= n; i += 8)
+		if (w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] | w[i + 7])
+			return false;
+	for (; i < n; i++)
+		if (w[i])
+			return false;
+	for (size_t b = n * 8; b < len; b++)
+		if (((const unsigned char *)p)[b])
+			return false;
+	return true;
+}
+
+/*
+ * Writes buf at off (a page-aligned file offset) leaving out the pages
+ * that are all zero: the file gets holes there, which read as zeros, and
+ * a sequential sink writes the zeros itself.
+ */
+static int emit_sparse(struct writer *w, uint64_t off, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	size_t i = 0;
+
+	if ((uintptr_t)p % 8)
+		return emit(w, LD_WR_BODY, off, buf, len);
+	while (i < len) {
+		size_t start, n;
+
+		/* Skip zero pages... */
+		while (i < len) {
+			n = len - i < LD_PAGE_SIZE ? len - i : LD_PAGE_SIZE;
+			if (!all_zero(p + i, n))
+				break;
+			w->holes += n;
+			i += n;
+		}
+		/* ...and write the run of pages that are not. */
+		start = i;
+		while (i < len) {
+			n = len - i < LD_PAGE_SIZE ? len - i : LD_PAGE_SIZE;
+			if (all_zero(p + i, n))
+				break;
+			i += n;
+		}
+		if (i > start) {
+			int err = emit(w, LD_WR_BODY, off + start, p + start, i - start);
+
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
 /*
  * Streams one segment from the target.  A short read means an unreadable
- * page: it is written as zeros, recorded, and reading goes on after it.
+ * page: it is written as zeros (a hole), recorded, and reading goes on
+ * after it.  Ranges the source knows to be empty are not even read.
  */
 static int write_from_source(struct writer *w, const struct ld_mem_source *src,
 			     const struct ld_seg *seg, uint64_t off)
@@ -250,9 +320,24 @@ static int write_from_source(struct writer *w, const struct ld_mem_source *src,
 
 	while (done < seg->len) {
 		size_t want = seg->len - done < CHUNK ? seg->len - done : CHUNK;
-		long got = src ? src->read(src->ctx, seg->vaddr + done, w->chunk, want) : -EFAULT;
+		long got;
 		int err;
 
+		if (src && src->probe && !((seg->vaddr + done) % LD_PAGE_SIZE)) {
+			bool empty = false;
+			uint64_t run = src->probe(src->ctx, seg->vaddr + done, seg->len - done, &empty);
+
+			if (run && empty) {
+				run = run < seg->len - done ? run : seg->len - done;
+				w->holes += run;
+				done += run;
+				continue;
+			}
+			/* Read only up to the next empty range. */
+			if (run && run < want)
+				want = run;
+		}
+		got = src ? src->read(src->ctx, seg->vaddr + done, w->chunk, want) : -EFAULT;
 		if (got < 0)
 			got = 0;
 		if ((size_t)got < want) {
@@ -267,7 +352,7 @@ static int write_from_source(struct writer *w, const struct ld_mem_source *src,
 			note_unreadable(&w->done, bad, zero);
 			got += zero;
 		}
-		err = emit(w, LD_WR_BODY, off + done, w->chunk, got);
+		err = emit_sparse(w, off + done, w->chunk, got);
 		if (err)
 			return err;
 		done += got;
@@ -371,7 +456,7 @@ int ld_dump_write(const struct ld_dump_desc *d, struct ld_sink *sink,
 		const struct ld_seg *s = &d->segs[i];
 
 		if (s->data)
-			err = emit(&w, LD_WR_BODY, ph[i + 1].p_offset, s->data, s->len);
+			err = emit_sparse(&w, ph[i + 1].p_offset, s->data, s->len);
 		else
 			err = write_from_source(&w, d->src, s, ph[i + 1].p_offset);
 	}
@@ -388,10 +473,11 @@ int ld_dump_write(const struct ld_dump_desc *d, struct ld_sink *sink,
 	if (!err)
 		err = emit(&w, LD_WR_COMPLETE, trailer_off, trailer.buf, trailer.len);
 	if (!err && stats) {
-		stats->file_size = w.done.file_size;
+		stats->file_size = stats->core_size = w.done.file_size;
 		stats->memory_bytes = w.done.memory_bytes;
 		stats->unreadable_bytes = w.done.unreadable_bytes;
 		stats->nunreadable = w.done.nranges;
+		stats->hole_bytes = w.holes;
 	}
 out:
 	ld_notes__free(&trailer);

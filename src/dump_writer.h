@@ -6,6 +6,7 @@
 #ifndef LIVEDUMP_DUMP_WRITER_H
 #define LIVEDUMP_DUMP_WRITER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "dumpfmt.h"
@@ -37,7 +38,8 @@ struct ld_sink;
 struct ld_sink_ops {
 	/*
 	 * off is where buf goes.  Offsets only grow; a gap between two writes
-	 * reads as zeros (a sequential sink writes the zeros itself).
+	 * reads as zeros (a sequential sink writes the zeros itself): the
+	 * writer leaves out pages that are all zero, so a file gets holes.
 	 */
 	int (*write)(struct ld_sink *s, enum ld_write_kind kind, uint64_t off,
 		     const void *buf, size_t len);
@@ -58,6 +60,8 @@ struct ld_sink {
 struct ld_sink *ld_file_sink__new(const char *dir, const char *name);
 /* Final path of a file sink. */
 const char *ld_file_sink__path(const struct ld_sink *s);
+/* Its descriptor, open for reading and writing (to read back a spooled dump). */
+int ld_file_sink__fd(const struct ld_sink *s);
 
 /* --- the writer -------------------------------------------------------- */
 
@@ -77,6 +81,13 @@ struct ld_seg {
  */
 struct ld_mem_source {
 	long (*read)(void *ctx, uint64_t addr, void *buf, size_t len);
+	/*
+	 * Optional: the length (at most len, 0 if unknown) of the run of
+	 * pages at addr that are all known to read as zero without reading
+	 * them (never-touched anonymous memory: *empty set), or all to be
+	 * read (*empty clear).  addr is page aligned.
+	 */
+	uint64_t (*probe)(void *ctx, uint64_t addr, uint64_t len, bool *empty);
 	void *ctx;
 };
 
@@ -91,10 +102,12 @@ struct ld_dump_desc {
 };
 
 struct ld_write_stats {
-	uint64_t file_size;
+	uint64_t file_size;		/* bytes of the file (compressed: after compression) */
+	uint64_t core_size;		/* bytes of the plain core */
 	uint64_t memory_bytes;
 	uint64_t unreadable_bytes;
 	unsigned nunreadable;
+	uint64_t hole_bytes;		/* zero pages left as holes (not written) */
 };
 
 /* Size of the file ld_dump_write() would produce. */

@@ -13,6 +13,7 @@ int ld_dump_process(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 {
 	struct ld_capture *c;
 	uint64_t size = 0;
+	const char *why;
 	char name[256];
 	int err;
 
@@ -28,7 +29,15 @@ int ld_dump_process(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 		ld_capture__free(c);
 		return 0;
 	}
-	if (opts->type != LD_CAPTURE_FULL)
+	err = ld_capture__prepare(c);
+	if (err) {
+		res->pause_ns = ld_capture__pause_ns(c);
+		ld_capture__finish(c, err);
+		ld_capture__free(c);
+		return err;
+	}
+	/* Mini dumps and snapshots let the process run before the file is written. */
+	if (!ld_capture__needs_frozen(c))
 		ld_capture__resume(c);
 	ld_dump_name(name, sizeof(name), opts->issue_time_ns ? opts->issue_time_ns
 							     : ld_now_realtime_ns(),
@@ -37,6 +46,9 @@ int ld_dump_process(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 	ld_capture__resume(c);
 	res->pause_ns = ld_capture__pause_ns(c);
 	res->nthreads = ld_capture__nthreads(c);
+	res->snapshot = ld_capture__snapshot(c, &why);
+	if (why)
+		snprintf(res->no_snapshot, sizeof(res->no_snapshot), "%s", why);
 	res->nregions = ld_capture__nregions(c);
 	ld_capture__finish(c, err ? err : 1);
 	ld_capture__free(c);
@@ -45,8 +57,14 @@ int ld_dump_process(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 
 void ld_dump_result__print(const struct ld_dump_result *r)
 {
-	printf("dump: %s (%.1f KiB, %zu threads, %zu regions, paused %.3f ms%s)\n", r->path,
-	       r->stats.file_size / 1024.0, r->nthreads, r->nregions, r->pause_ns / 1e6,
-	       r->stats.nunreadable ? ", some pages unreadable" : "");
+	char z[64] = "";
+
+	if (r->stats.core_size && r->stats.core_size != r->stats.file_size)
+		snprintf(z, sizeof(z), ", compressed from %.1f KiB", r->stats.core_size / 1024.0);
+	printf("dump: %s (%.1f KiB%s, %zu threads, %zu regions, paused %.3f ms%s%s%s)\n", r->path,
+	       r->stats.file_size / 1024.0, z, r->nthreads, r->nregions, r->pause_ns / 1e6,
+	       r->stats.nunreadable ? ", some pages unreadable" : "",
+	       r->snapshot ? ", snapshot" : r->no_snapshot[0] ? ", no snapshot: " : "",
+	       r->snapshot ? "" : r->no_snapshot);
 	fflush(stdout);
 }

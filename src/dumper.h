@@ -12,6 +12,8 @@ struct ld_dump_result {
 	uint64_t pause_ns;
 	size_t nthreads, nregions;
 	char comm[16];
+	bool snapshot;			/* memory read from a snapshot */
+	char no_snapshot[96];		/* a snapshot was wanted: why there was none */
 };
 
 /*

@@ -37,6 +37,7 @@ enum ld_note_type {
 	LD_NT_MAPS	 = 0x4c440007,	/* text of /proc/PID/maps */
 	LD_NT_CMDLINE	 = 0x4c440008,	/* NUL-separated argv */
 	LD_NT_MODULES	 = 0x4c440009,	/* struct ld_note_table + ld_note_module records */
+	LD_NT_CAPTURE	 = 0x4c44000c,	/* struct ld_note_capture: how the memory was captured */
 	LD_NT_HISTORY	 = 0x4c44000a,	/* struct ld_note_history + struct ld_hist_ev[] (livedump/history.h) */
 	LD_NT_KSTACK	 = 0x4c44000b,	/* struct ld_note_table + ld_note_kstack records */
 	LD_NT_KPROC	 = 0x4c440010,	/* struct ld_note_kproc + cgroup path + /proc/PID/cgroup */
@@ -68,6 +69,8 @@ enum ld_issue_type {
 #define LD_HDR_SIZE_LIMIT	(1U << 0)	/* memory left out to respect a size limit */
 #define LD_HDR_UNREADABLE	(1U << 1)	/* a registered region or blob could not be read */
 #define LD_HDR_NO_REGISTRY	(1U << 2)	/* no client registry found in the process */
+#define LD_HDR_SNAPSHOT		(1U << 8)	/* memory read from a copy-on-write snapshot */
+#define LD_HDR_SNAPSHOT_FALLBACK (1U << 9)	/* a snapshot was wanted: plain capture instead */
 
 struct ld_note_header {
 	uint32_t magic;			/* LD_HEADER_MAGIC */
@@ -173,6 +176,28 @@ struct ld_range {
 	uint64_t len;
 };
 
+/* ld_note_capture.flags */
+#define LD_CAP_SNAPSHOT		(1U << 0)	/* memory read from a snapshot (LD_HDR_SNAPSHOT) */
+#define LD_CAP_FALLBACK		(1U << 1)	/* a snapshot was wanted and could not be made */
+
+/*
+ * How the memory was captured (LD_NT_CAPTURE, optional, format 1.0):
+ * timings of the freeze and the snapshot, and why there is no snapshot
+ * when one was wanted.
+ */
+struct ld_note_capture {
+	uint32_t size;			/* sizeof this struct as written */
+	uint32_t flags;			/* LD_CAP_* */
+	uint64_t frozen_ns;		/* CLOCK_REALTIME when every thread was held by ptrace */
+	uint64_t seen_stopped_ns;	/* CLOCK_REALTIME when the collector first saw the thread
+					 * BPF stopped at the issue stopped (0: not seen so) */
+	uint64_t snapshot_ns;		/* time making the snapshot took (inside the pause) */
+	int32_t snapshot_err;		/* fallback: the errno that stopped it (positive) */
+	uint32_t snapshot_pid;		/* pid the copy had (gone once the dump is written) */
+	uint64_t nofork_bytes;		/* MADV_DONTFORK/WIPEONFORK memory read from the original */
+	char fallback[96];		/* fallback: why, for people */
+};
+
 #define LD_COMPLETE_MAX_RANGES	64
 
 /*
@@ -273,6 +298,7 @@ _Static_assert(sizeof(struct ld_note_header) == 608, "header layout");
 _Static_assert(sizeof(struct ld_note_thread) == 56, "thread layout");
 _Static_assert(sizeof(struct ld_note_region) == 64, "region layout");
 _Static_assert(sizeof(struct ld_note_module) == 40, "module layout");
+_Static_assert(sizeof(struct ld_note_capture) == 144, "capture layout");
 _Static_assert(sizeof(struct ld_note_history) == 64, "history layout");
 _Static_assert(sizeof(struct ld_note_kstack) == 48, "kstack layout");
 _Static_assert(sizeof(struct ld_note_kproc) == 168, "kproc layout");

@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "report",   cmd_report,   "counts by issue, rule, executable and code; top stacks" },
 	{ "script",   cmd_script,   "every journaled issue event, in time order" },
 	{ "gdb",      cmd_gdb,      "start gdb on a dump with its executable" },
+	{ "export",   cmd_export,   "write a dump as a plain core file (or compressed)" },
 	{ "rules",    cmd_rules,    "check rule files (rules check FILE...)" },
 	{ "features", cmd_features, "show which BPF features this kernel offers" },
 };

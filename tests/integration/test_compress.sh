@@ -1,0 +1,85 @@
+#!/bin/bash
+# Compressed dumps (--compress): every livedump tool reads them as they are;
+# `livedump export` writes the plain core, which gives the same inspect
+# output and gdb backtraces; gzip reads them too; a cut or damaged one is
+# told apart like a plain one.
+. "$(dirname "$0")/../lib.sh"
+require_root
+
+start_bg "$WORK/prog.out" "$PROGS/snapmem" --mib 16 --holes-mib 16 --threads 2
+pid=$BG_PID
+wait_for grep -q '^marker' "$WORK/prog.out" || fail "snapmem did not start"
+
+# Same inspect output but for the lines about the file itself.
+inspect_body() { "$LIVEDUMP" inspect "$1" | grep -vE '^(file|compressed): '; }
+
+for mode in mini full plain-full; do
+	case $mode in
+	mini) args=() ;;
+	full) args=(--full) ;;
+	plain-full) args=(--full --no-snapshot) ;;
+	esac
+	out=$WORK/$mode
+	"$LIVEDUMP" capture -p "$pid" "${args[@]}" --compress -o "$out" >"$WORK/cap.log" 2>&1 ||
+		fail "$mode: capture failed: $(cat "$WORK/cap.log")"
+	cat "$WORK/cap.log"
+	assert_grep 'compressed from' "$WORK/cap.log" "$mode: capture output"
+	dump=$(only_dump "$out")
+	[ "$(head -c 2 "$dump" | od -An -tx1 | tr -d ' ')" = 1f8b ] || fail "$mode: not gzip"
+	gzip -t "$dump" || fail "$mode: gzip -t"
+
+	"$LIVEDUMP" inspect "$dump" >"$WORK/inspect" || fail "$mode: inspect"
+	assert_grep '^compressed: gzip blocks, [0-9]+ bytes on disk' "$WORK/inspect" "$mode: inspect says"
+	plain=$WORK/$mode.plain.core
+	"$LIVEDUMP" export "$dump" -o "$plain" || fail "$mode: export"
+	gzip -dc "$dump" | cmp - "$plain" || fail "$mode: export and gzip -dc differ"
+	diff <(inspect_body "$dump") <(inspect_body "$plain") || fail "$mode: inspect differs"
+	diff <("$LIVEDUMP" inspect --json "$dump" | jq -S 'del(.file, .file_size, .compression)') \
+	     <("$LIVEDUMP" inspect --json "$plain" | jq -S 'del(.file, .file_size, .compression)') ||
+		fail "$mode: inspect --json differs"
+	gdb_bt "$PROGS/snapmem" "$plain" >"$WORK/bt.plain"
+	"$LIVEDUMP" gdb "$dump" -- -nx -batch -ex 'set auto-load off' -ex 'thread apply all bt' \
+		2>&1 | grep -E '^(#|Thread )' >"$WORK/bt.gz"
+	[ -s "$WORK/bt.plain" ] && diff "$WORK/bt.plain" "$WORK/bt.gz" ||
+		fail "$mode: gdb backtraces differ"
+	assert_grep ' heartbeat \(' "$WORK/bt.plain" "$mode: backtrace"
+	# And back: export --compress of the plain core is the same file.
+	"$LIVEDUMP" export "$plain" --compress -o "$WORK/$mode.again.core" || fail "$mode: export --compress"
+	cmp "$dump" "$WORK/$mode.again.core" || fail "$mode: recompressed dump differs"
+	ok "$mode: compressed, exported, same inspect and backtraces"
+done
+
+# list, report, script read them.
+"$LIVEDUMP" list "$WORK/full" >"$WORK/list" || fail "list"
+assert_grep 'complete' "$WORK/list" "list"
+"$LIVEDUMP" report "$WORK/full" >"$WORK/report" 2>&1 || fail "report: $(cat "$WORK/report")"
+assert_grep 'pause' "$WORK/report" "report unwinds"
+ok "list and report"
+
+# A file someone gzipped is read too.
+gzip -c "$WORK/full.plain.core" >"$WORK/gzipped.core"
+diff <(inspect_body "$WORK/gzipped.core") <(inspect_body "$WORK/full.plain.core") ||
+	fail "a gzipped dump reads differently"
+assert_grep '^compressed: gzip,' <("$LIVEDUMP" inspect "$WORK/gzipped.core") "gzip named"
+ok "gzip -c of a dump"
+
+# Cut: the reader says so (and --force shows what is whole); export refuses
+# without --force.
+dump=$(only_dump "$WORK/full")
+size=$(stat -c %s "$dump")
+head -c $((size / 2)) "$dump" >"$WORK/cut.core"
+"$LIVEDUMP" inspect "$WORK/cut.core" >"$WORK/cut.log" 2>&1 && fail "a cut dump opened"
+cat "$WORK/cut.log"
+assert_grep 'cut at [0-9]+ bytes|completion record missing' "$WORK/cut.log" "cut message"
+"$LIVEDUMP" inspect --force "$WORK/cut.core" >/dev/null || fail "inspect --force of a cut dump"
+"$LIVEDUMP" export "$WORK/cut.core" -o "$WORK/cut.plain" 2>/dev/null && fail "export of a cut dump"
+"$LIVEDUMP" export --force "$WORK/cut.core" -o "$WORK/cut.plain" || fail "export --force"
+ok "cut compressed dump"
+
+# Damaged: a byte changed inside the first block (headers and notes).
+cp "$dump" "$WORK/bad.core"
+printf '\xff\xff\xff\xff' | dd of="$WORK/bad.core" bs=1 seek=200 conv=notrunc status=none
+"$LIVEDUMP" inspect "$WORK/bad.core" >"$WORK/bad.log" 2>&1 && fail "a damaged dump opened"
+cat "$WORK/bad.log"
+assert_grep 'compressed block 0 at offset 0 .* is damaged' "$WORK/bad.log" "damage message"
+ok "damaged compressed dump"
