@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
@@ -42,11 +43,11 @@
 #define ERESTART_RESTARTBLOCK	516
 
 /*
- * Written over the target's text while it is frozen, restored before it
- * runs.  T, C and G only ever execute the first syscall and are stopped
- * at its exit; a child that should ever run on from there (its tracer died
- * before PTRACE_O_EXITKILL was set) exits at once instead of running the
- * target's code twice.
+ * Written into a page the injecting thread maps for it (and unmaps after),
+ * never over the process's code.  T, C and G only ever execute the first
+ * syscall and are stopped at its exit; a child that should ever run on
+ * from there (its tracer died before PTRACE_O_EXITKILL was set) exits at
+ * once instead of running the target's code twice.
  */
 static const unsigned char trampoline[] = {
 	0x0f, 0x05,			/* syscall */
@@ -463,12 +464,17 @@ static int mem_rw(pid_t pid, uint64_t addr, void *buf, size_t len, bool write)
 
 /*
  * Runs system call @nr with @args in the stopped tracee @tid, whose
- * registers are @base, through the trampoline at @at: it is stopped again
- * at the call's exit.  *ret gets the call's return value, *child the pid
- * of a task it created (fork/clone events).
+ * registers are @base, through the syscall instruction at @at: it is
+ * stopped again at the call's exit, with the registers @after when not
+ * NULL (so that it holds its own registers but for the call itself).
+ * *ret gets the call's return value, *child the pid of a task it created
+ * (fork/clone events).  A SIGSTOP it takes on the way (the one BPF sent at
+ * the issue, or anyone's: it cannot be blocked) is held back and *sigstop
+ * set, for the caller to send again once the thread holds its own state.
  */
 static int run_syscall(pid_t tid, const struct user_regs_struct *base, uint64_t at, long nr,
-		       const uint64_t args[6], long *ret, pid_t *child)
+		       const uint64_t args[6], long *ret, pid_t *child,
+		       const struct user_regs_struct *after, bool *sigstop)
 {
 	struct user_regs_struct r = *base;
 	bool entered = false;
@@ -503,6 +509,8 @@ static int run_syscall(pid_t tid, const struct user_regs_struct *base, uint64_t 
 			if (ptrace(PTRACE_GETREGS, tid, 0, &r))
 				return -errno;
 			*ret = r.rax;
+			if (after && ptrace(PTRACE_SETREGS, tid, 0, after))
+				return -errno;
 			return 0;
 		}
 		if (ev == PTRACE_EVENT_CLONE || ev == PTRACE_EVENT_FORK ||
@@ -516,9 +524,13 @@ static int run_syscall(pid_t tid, const struct user_regs_struct *base, uint64_t 
 		}
 		if (ev == PTRACE_EVENT_STOP)
 			continue;	/* a group stop reported on the way: go on */
+		if (!ev && sig == SIGSTOP && sigstop) {
+			*sigstop = true;
+			continue;
+		}
 		/*
-		 * A signal: every one is blocked during the injection, so this
-		 * is a fault the trampoline caused.  It is suppressed and the
+		 * Any other signal is blocked during the injection, so this is
+		 * a fault the trampoline caused.  It is suppressed and the
 		 * injection given up.
 		 */
 		ld_warn("snapshot: thread %d got signal %d at 0x%llx during injection", tid, sig,
@@ -586,18 +598,54 @@ static void kill_traced(pid_t pid)
 		;
 }
 
-/* Where the trampoline goes: the start of a private executable file mapping. */
-static uint64_t pick_site(const struct ld_maps *maps)
+/* Is there a syscall instruction (0f 05) at addr in the process? */
+static bool is_syscall_insn(pid_t pid, uint64_t addr)
 {
-	for (size_t i = 0; i < maps->n; i++) {
-		const struct ld_map *m = &maps->v[i];
+	unsigned char b[2];
 
-		if ((m->perms & (LD_MAP_R | LD_MAP_X)) == (LD_MAP_R | LD_MAP_X) &&
-		    !(m->perms & LD_MAP_SHARED) && ld_map__is_file(m) &&
-		    m->end - m->start >= 64)
-			return m->start;
+	return addr && !mem_rw(pid, addr, b, sizeof(b), false) && b[0] == 0x0f && b[1] == 0x05;
+}
+
+/* The first 0f 05 in [start, end) of the process, or 0. */
+static uint64_t scan_syscall(pid_t pid, uint64_t start, uint64_t end)
+{
+	unsigned char buf[65536];
+
+	for (uint64_t a = start; a < end; a += sizeof(buf) - 1) {
+		size_t n = end - a < sizeof(buf) ? end - a : sizeof(buf);
+
+		if (mem_rw(pid, a, buf, n, false))
+			return 0;
+		for (size_t i = 0; i + 1 < n; i++)
+			if (buf[i] == 0x0f && buf[i + 1] == 0x05)
+				return a + i;
 	}
 	return 0;
+}
+
+/*
+ * A syscall instruction to run the first calls through (the process's
+ * code is never changed): the one the thread is stopped after, else one
+ * in the vDSO, else one in the first executable mapping.  Any 0f 05 will
+ * do, even inside another instruction: the thread is stopped at the
+ * call's exit and never runs the bytes after it.
+ */
+static uint64_t find_syscall(pid_t pid, const struct user_regs_struct *r,
+			     const struct ld_maps *maps)
+{
+	uint64_t at = 0;
+
+	if ((long)r->orig_rax >= 0 && is_syscall_insn(pid, r->rip - 2))
+		return r->rip - 2;
+	for (size_t i = 0; i < maps->n && !at; i++)
+		if (!strcmp(maps->v[i].path, "[vdso]"))
+			at = scan_syscall(pid, maps->v[i].start, maps->v[i].end);
+	for (size_t i = 0; i < maps->n && !at; i++)
+		if ((maps->v[i].perms & (LD_MAP_R | LD_MAP_X)) == (LD_MAP_R | LD_MAP_X))
+			at = scan_syscall(pid, maps->v[i].start,
+					  maps->v[i].end - maps->v[i].start > (1 << 20) ?
+					  maps->v[i].start + (1 << 20) : maps->v[i].end);
+	return at;
 }
 
 /*
@@ -633,39 +681,50 @@ static pid_t pick_thread(const struct ld_freeze *fz, pid_t prefer)
 /* --- the snapshot ------------------------------------------------------------- */
 
 struct inject {
-	pid_t tid;
+	pid_t tgid, tid;
 	struct user_regs_struct regs;	/* as stopped */
+	struct user_regs_struct resume;	/* what it goes on with: regs, the restart applied */
 	uint64_t mask;
 	bool have_regs, mask_set, opts_set;
-	uint64_t at;
-	unsigned char orig[sizeof(trampoline)];
-	bool patched;
+	uint64_t insn;			/* a syscall instruction of the process */
+	uint64_t page;			/* the page we mapped for the trampoline */
+	bool sigstop;			/* a SIGSTOP held back: sent again */
 };
 
-/* Puts back everything the injection changed in T. */
+/*
+ * Puts back everything the injection changed in T: the page it mapped,
+ * its options, registers and signal mask.
+ */
 static void restore(struct inject *in)
 {
-	struct user_regs_struct r = in->regs;
+	if (in->page) {
+		uint64_t args[6] = { in->page, 4096 };
+		long ret;
 
-	if (in->patched && mem_rw(in->tid, in->at, in->orig, sizeof(in->orig), true))
-		ld_err("snapshot: cannot restore %zu bytes of text at 0x%llx in %d",
-		       sizeof(in->orig), (unsigned long long)in->at, in->tid);
+		if (run_syscall(in->tid, &in->regs, in->insn, SYS_munmap, args, &ret, NULL,
+				&in->resume, &in->sigstop) || ret)
+			ld_warn("snapshot: thread %d could not unmap the page at 0x%llx", in->tid,
+				(unsigned long long)in->page);
+	}
 	if (in->opts_set)
 		ptrace(PTRACE_SETOPTIONS, in->tid, 0, 0);
-	/*
-	 * T stops at a syscall exit now, where the kernel does not restart
-	 * an interrupted call for it: do what it would have done.
-	 */
-	apply_restart(&r);
-	if (in->have_regs && ptrace(PTRACE_SETREGS, in->tid, 0, &r))
+	if (in->have_regs && ptrace(PTRACE_SETREGS, in->tid, 0, &in->resume))
 		ld_err("snapshot: cannot restore the registers of %d: %s", in->tid,
 		       strerror(errno));
 	if (in->mask_set && ptrace(PTRACE_SETSIGMASK, in->tid, sizeof(in->mask), &in->mask))
 		ld_err("snapshot: cannot restore the signal mask of %d: %s", in->tid,
 		       strerror(errno));
+	/* The process stops as it was meant to once we let it go. */
+	if (in->sigstop) {
+		ld_dbg("snapshot: thread %d took a SIGSTOP meanwhile: sent again", in->tid);
+		if (syscall(SYS_tgkill, in->tgid, in->tid, SIGSTOP))
+			ld_warn("snapshot: cannot send SIGSTOP back to %d: %s", in->tid,
+				strerror(errno));
+	}
 }
 
-static int take(struct ld_snapshot *s, struct inject *in, pid_t *cpid)
+static int take(struct ld_snapshot *s, struct inject *in, const struct ld_maps *maps,
+		pid_t *cpid)
 {
 	static const uint64_t all = ~0ULL;
 	uint64_t args[6] = { 0 };
@@ -677,7 +736,18 @@ static int take(struct ld_snapshot *s, struct inject *in, pid_t *cpid)
 	if (ptrace(PTRACE_GETREGS, in->tid, 0, &in->regs))
 		return refuse(s, -errno, "cannot read the registers of %d: %s", in->tid,
 			      strerror(errno));
+	/*
+	 * Between the calls T holds the registers it will go on with: T
+	 * stops at syscall exits now, where the kernel restarts no
+	 * interrupted call for it, so that is done here.  Should we die
+	 * meanwhile, T simply goes on.
+	 */
+	in->resume = in->regs;
+	apply_restart(&in->resume);
 	in->have_regs = true;
+	in->insn = find_syscall(in->tid, &in->regs, maps);
+	if (!in->insn)
+		return refuse(s, -ENOEXEC, "no syscall instruction found in the process");
 	/*
 	 * No signal may run a handler meanwhile.  The mask read is the real
 	 * one even inside sigsuspend/ppoll (the kernel gives saved_sigmask
@@ -693,18 +763,30 @@ static int take(struct ld_snapshot *s, struct inject *in, pid_t *cpid)
 		   PTRACE_O_TRACEFORK))
 		return refuse(s, -errno, "PTRACE_SETOPTIONS: %s", strerror(errno));
 	in->opts_set = true;
-	err = mem_rw(in->tid, in->at, in->orig, sizeof(in->orig), false);
-	if (!err)
-		err = mem_rw(in->tid, in->at, (void *)trampoline, sizeof(trampoline), true);
+
+	/* A page of our own for the trampoline: no thread runs it but ours. */
+	args[1] = 4096;
+	args[2] = PROT_READ | PROT_EXEC;
+	args[3] = MAP_PRIVATE | MAP_ANONYMOUS;
+	args[4] = -1;
+	err = run_syscall(in->tid, &in->regs, in->insn, SYS_mmap, args, &ret, NULL, &in->resume,
+			  &in->sigstop);
+	if (err)
+		return refuse(s, err, "mmap in thread %d: %s", in->tid, strerror(-err));
+	if (ret < 0 && ret > -4096)
+		return refuse(s, (int)ret, "mmap failed in the process: %s", strerror(-ret));
+	in->page = s->at = ret;
+	err = mem_rw(in->tid, in->page, (void *)trampoline, sizeof(trampoline), true);
 	if (err)
 		return refuse(s, err, "cannot write the trampoline at 0x%llx: %s",
-			      (unsigned long long)in->at, strerror(-err));
-	in->patched = true;
+			      (unsigned long long)in->page, strerror(-err));
 
 	/* C: shares T's memory, so it costs nothing to make. */
+	memset(args, 0, sizeof(args));
 	args[0] = CLONE_VM | CLONE_FS | CLONE_FILES;	/* exit signal 0: no SIGCHLD */
 	for (int tries = 0;; tries++) {
-		err = run_syscall(in->tid, &in->regs, in->at, SYS_clone, args, &ret, &c);
+		err = run_syscall(in->tid, &in->regs, in->page, SYS_clone, args, &ret, &c,
+				  &in->resume, &in->sigstop);
 		if (err)
 			return refuse(s, err, "clone in thread %d: %s", in->tid, strerror(-err));
 		if (ret != -ERESTARTNOINTR || tries >= 3)
@@ -718,7 +800,10 @@ static int take(struct ld_snapshot *s, struct inject *in, pid_t *cpid)
 	err = wait_task(c, &st);
 	if (err)
 		return refuse(s, err, "the clone %d did not stop", c);
-	/* From here on every child dies with us, even on SIGKILL. */
+	/*
+	 * From here on every child dies with us, even on SIGKILL.  (Before,
+	 * C would only run the trampoline's exit_group.)
+	 */
 	if (ptrace(PTRACE_SETOPTIONS, c, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK |
 		   PTRACE_O_TRACECLONE | PTRACE_O_EXITKILL) ||
 	    ptrace(PTRACE_GETREGS, c, 0, &cregs))
@@ -727,7 +812,7 @@ static int take(struct ld_snapshot *s, struct inject *in, pid_t *cpid)
 	/* G: the copy.  Its page tables are copied now: the whole cost. */
 	memset(args, 0, sizeof(args));
 	args[0] = SIGCHLD;
-	err = run_syscall(c, &cregs, in->at, SYS_clone, args, &ret, &g);
+	err = run_syscall(c, &cregs, in->page, SYS_clone, args, &ret, &g, NULL, NULL);
 	if (err)
 		return refuse(s, err, "fork in the clone: %s", strerror(-err));
 	if (ret < 0)
@@ -750,7 +835,8 @@ static int reap_clone(struct inject *in, pid_t c, pid_t c_ns)
 
 	kill_traced(c);
 	for (int tries = 0; tries < 200; tries++) {
-		err = run_syscall(in->tid, &in->regs, in->at, SYS_wait4, args, &ret, NULL);
+		err = run_syscall(in->tid, &in->regs, in->insn, SYS_wait4, args, &ret, NULL,
+				  &in->resume, &in->sigstop);
 		if (err || ret != 0)
 			break;
 		usleep(100);	/* not a zombie yet */
@@ -763,7 +849,7 @@ static int reap_clone(struct inject *in, pid_t c, pid_t c_ns)
 	return 0;
 }
 
-/* G drops its copies of the target's files; it keeps the trampoline's bytes. */
+/* G drops its copies of the target's files. */
 static void close_files(struct ld_snapshot *s, uint64_t at)
 {
 	uint64_t args[6] = { 0, ~0U, 0, 0, 0, 0 };
@@ -771,7 +857,7 @@ static void close_files(struct ld_snapshot *s, uint64_t at)
 	long ret;
 
 	if (ptrace(PTRACE_GETREGS, s->pid, 0, &r) ||
-	    run_syscall(s->pid, &r, at, SYS_close_range, args, &ret, NULL) || ret)
+	    run_syscall(s->pid, &r, at, SYS_close_range, args, &ret, NULL, NULL, NULL) || ret)
 		ld_dbg("snapshot: the copy %d keeps the target's files open", s->pid);
 }
 
@@ -779,9 +865,12 @@ int ld_snapshot__take(struct ld_snapshot *s, const struct ld_freeze *fz,
 		      const struct ld_snapshot_opts *o)
 {
 	struct probe_call calls[] = {
+		{ "mmap", SYS_mmap, { 0, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+				      (uint32_t)-1 }, true, false },
 		{ "clone", SYS_clone, { CLONE_VM | CLONE_FS | CLONE_FILES }, true, false },
 		{ "fork", SYS_clone, { SIGCHLD }, true, false },
 		{ "wait4", SYS_wait4, { 0, 0, __WALL | WNOHANG }, true, false },
+		{ "munmap", SYS_munmap, { 0, 4096 }, true, false },
 		{ "close_range", SYS_close_range, { 0, ~0U, 0 }, false, false },
 	};
 	struct inject in = { 0 };
@@ -790,6 +879,7 @@ int ld_snapshot__take(struct ld_snapshot *s, const struct ld_freeze *fz,
 	int err;
 
 	memset(s, 0, sizeof(*s));
+	in.tgid = fz->pid;
 	in.tid = s->via = pick_thread(fz, o->prefer);
 	if (!in.tid)
 		return refuse(s, -EAGAIN, "no stopped 64-bit thread to make the copy");
@@ -799,32 +889,29 @@ int ld_snapshot__take(struct ld_snapshot *s, const struct ld_freeze *fz,
 	if (o->nofork_bytes > LD_SNAPSHOT_MAX_NOFORK)
 		return refuse(s, -E2BIG, "%llu MiB of MADV_DONTFORK/WIPEONFORK memory",
 			      (unsigned long long)(o->nofork_bytes >> 20));
-	in.at = s->at = pick_site(o->maps);
-	if (!in.at)
-		return refuse(s, -ENOEXEC, "no private executable mapping for the trampoline");
 	err = check_memory(s, fz->pid);
 	if (!err)
-		err = check_seccomp(s, fz->pid, in.tid, in.at + 2, calls,
-				    sizeof(calls) / sizeof(calls[0]));
+		err = check_seccomp(s, fz->pid, in.tid, 0, calls, sizeof(calls) / sizeof(calls[0]));
 	if (err)
 		return err;
 
-	err = take(s, &in, &c);
+	/* Test hook: a SIGSTOP pending for the process while it is held. */
+	if (getenv("LIVEDUMP_TEST_SNAPSHOT_SIGSTOP"))
+		kill(fz->pid, SIGSTOP);
+	err = take(s, &in, o->maps, &c);
 	if (c) {
 		/* C is reaped by T itself: nobody else may. */
 		c_ns = ns_pid(c);
 		if (reap_clone(&in, c, c_ns) && !err)
 			err = refuse(s, -ECHILD, "the clone could not be reaped");
 	}
-	if (!err && calls[3].allowed)
-		close_files(s, in.at);
+	if (!err && calls[5].allowed)
+		close_files(s, in.page);
 	if (!err && s->pid) {
 		char path[64];
 		int fd;
 
-		/* The copy's own text is the target's again; under OOM it goes first. */
-		if (mem_rw(s->pid, in.at, in.orig, sizeof(in.orig), true))
-			ld_warn("snapshot: cannot restore the text of the copy %d", s->pid);
+		/* Under OOM the copy goes first. */
 		snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", s->pid);
 		fd = open(path, O_WRONLY | O_CLOEXEC);
 		if (fd >= 0) {

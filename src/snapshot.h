@@ -5,24 +5,32 @@
  * can run again at once while its dump is written from the copy.
  *
  * With every thread of the target in a ptrace-stop (ld_freeze), one
- * stopped thread T is made to run three system calls through a
- * trampoline written over a few bytes of its text (and put back after):
+ * stopped thread T is made to run a few system calls, each through
+ * ptrace (registers set, PTRACE_SYSCALL to its exit), with every signal
+ * blocked meanwhile:
  *
+ *   T:  mmap(4 KiB, r-x)  a page for a trampoline (syscall; exit_group):
+ *                         through a syscall instruction the process has
+ *                         (where T stopped, the vDSO); its code is never
+ *                         changed
  *   T:  clone(CLONE_VM|CLONE_FS|CLONE_FILES, exit signal 0) -> C
  *       (shares T's memory: cheap; the kernel attaches it to us, stopped)
- *   C:  fork() -> G      the copy: page tables copied, pages shared COW
+ *   C:  fork() -> G       the copy: page tables copied, pages shared COW
  *   -   SIGKILL C, reap it as its tracer
  *   T:  wait4(C, __WALL|WNOHANG)   T reaps its child: no zombie
  *   G:  close_range(0, ~0)         G holds none of the target's files
+ *   T:  munmap(the page)
  *
  * G is an orphan (its parent C is gone: init or a subreaper reaps it),
  * traced by us with PTRACE_O_EXITKILL, so it dies with the collector even
  * on SIGKILL; it never runs a single instruction of the target's code.
  * The target's parent sees nothing (C's exit signal is 0, and C is reaped
- * by the target itself), the target sees no SIGCHLD either.  T's
- * registers and signal mask are restored exactly; a system call it was
- * interrupted in restarts as after any ptrace stop.  All of it happens
- * while the process is frozen anyway: its cost is one page-table copy.
+ * by the target itself), the target sees no SIGCHLD either.  Between the
+ * calls T holds its own registers (an interrupted system call restarts as
+ * after any ptrace stop), so a collector killed even in the middle leaves
+ * T going on as before, unless it dies within one of T's calls (a few
+ * microseconds each).  All of it happens while the process is frozen
+ * anyway: its cost is one page-table copy.
  *
  * Refused (the caller falls back to a plain capture) when a seccomp
  * filter of T would not allow these calls (the filters are read with
@@ -54,7 +62,7 @@ struct ld_snapshot {
 	int err;		/* why there is none: -errno (0 when made) */
 	char why[96];		/* the same for people */
 	uint64_t ns;		/* time it took to make (all of it inside the pause) */
-	uint64_t at;		/* where the trampoline went (restored everywhere) */
+	uint64_t at;		/* where the trampoline page was (unmapped again) */
 };
 
 /*

@@ -14,6 +14,8 @@ wait_for grep -q '^marker' "$WORK/prog.out" || fail "snapmem did not start: $(ca
 addr() { awk -v k="$1" '$1 == k { print $2 }' "$WORK/prog.out"; }
 mem=$(addr mem) holes=$(addr holes) dontfork=$(addr dontfork) wipe=$(addr wipeonfork)
 
+cp "/proc/$pid/maps" "$WORK/maps.before"
+
 # 1. The process runs on while its dump is written: it handles SIGUSR1
 #    (marker 1 -> 2) before the (delayed) write starts; the dump has 1.
 out=$WORK/full
@@ -83,7 +85,8 @@ wait_for grep -q '^stall_max_us' "$WORK/prog.out" || fail "no report from snapme
 assert_grep '^stall_max_us [0-9]+ sigchld 0$' "$WORK/prog.out" "no SIGCHLD in the process"
 state=$(proc_state "$pid")
 [ "$state" != T ] && [ "$state" != t ] || fail "pid $pid left stopped"
-ok "no zombie, no copy left, no SIGCHLD"
+diff "$WORK/maps.before" "/proc/$pid/maps" || fail "the mappings of pid $pid changed"
+ok "no zombie, no copy left, no SIGCHLD, the same mappings"
 
 # 3. A mini dump through a snapshot, on request; a full one without.
 for args in "--snapshot" "--full --no-snapshot"; do

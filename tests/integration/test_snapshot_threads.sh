@@ -34,6 +34,17 @@ for name in main w_read w_poll w_select w_futex w_spin w_sigsuspend w_ppoll; do
 done
 sleep 0.2
 
+# A SIGSTOP sent while the process is held (BPF sends one at the issue)
+# is taken by the thread that makes the copy: held back, sent again, so
+# the process stops as it was meant to.
+LIVEDUMP_TEST_SNAPSHOT_SIGSTOP=1 "$LIVEDUMP" -v capture -p "$pid" --full -o "$WORK/stop" \
+	>"$WORK/cap.log" 2>&1 || fail "capture with a SIGSTOP pending failed: $(cat "$WORK/cap.log")"
+assert_grep ', snapshot\)$' "$WORK/cap.log" "snapshot with a SIGSTOP pending"
+assert_grep 'took a SIGSTOP meanwhile: sent again' "$WORK/cap.log" "SIGSTOP held back"
+wait_for test "$(proc_state "$pid")" = T || fail "pid $pid did not stop (state $(proc_state "$pid"))"
+kill -CONT "$pid"
+ok "a pending SIGSTOP is kept"
+
 # Every thread goes on: the pipe is read, sigsuspend wakes with its mask.
 echo x >"/proc/$pid/fd/$pipe_fd"
 wait_for grep -q '^read x' "$WORK/prog.out" || fail "the read thread does not read"
