@@ -707,7 +707,8 @@ int ld_hist_sync(struct bpf_iter__task *ctx)
  * saves the kernel stack of the context the issue was seen in (the
  * triggering thread's; for a block completion, the completion's), records
  * the issue in the process's history and, when the verdict is a dump,
- * freezes the history at this instant.  @ctx is the program's context.
+ * freezes the history at this instant.  @ctx is the program's context
+ * (what bpf_get_stack() takes), or NULL when the caller has none.
  */
 static __always_inline void ld_history_issue(void *ctx, struct ld_event_hdr *hdr, __u64 code,
 					     __u64 param)
@@ -721,7 +722,8 @@ static __always_inline void ld_history_issue(void *ctx, struct ld_event_hdr *hdr
 
 	if (!hist_on)
 		return;
-	if (dump && (ks = ld_kstack_buf())) {
+	/* fentry/fexit detectors have no pt_regs context to pass (NULL): no stack. */
+	if (ctx && dump && (ks = ld_kstack_buf())) {
 		struct ld_kstack_key key = { .tgid = tgid, .tid = hdr->tid,
 					     .source = LD_KSTACK_ISSUE };
 		long got = bpf_get_stack(ctx, ks->ips, sizeof(ks->ips), 0);

@@ -510,8 +510,8 @@ static void text_kproc(const struct ld_dump *d)
 		for (uint32_t i = 1; i + 1 < k->levels; i++)
 			printf(" (%u in the one between)", k->nstgid[i]);
 	}
-	printf("  ppid %u  uid %u/%u  gid %u/%u  state %c at capture\n", k->ppid, k->uid, k->euid, k->gid,
-	       k->egid, k->state ? k->state : '?');
+	printf("  ppid %u  uid %u/%u  gid %u/%u  state %c at capture\n", k->ppid, k->uid,
+	       k->euid, k->gid, k->egid, k->state ? k->state : '?');
 	printf("cgroup:     ");
 	put_safe(stdout, kp->cgroup[0] ? kp->cgroup : "?", SIZE_MAX);
 	if (k->cgroup_id)
@@ -581,10 +581,16 @@ static void text_history(const struct ld_dump *d)
 		return;
 	base = h->issue_ktime_ns ? h->issue_ktime_ns :
 	       h->count ? h->ev[h->count - 1].ktime_ns : 0;
-	printf("\nhistory (%u events of %llu recorded; %u asked, %u kept per process%s%s):\n",
-	       h->count, (unsigned long long)h->total, h->wanted, h->depth,
-	       h->flags & LD_HISTF_FROZEN ? "; frozen at the issue" : "; not frozen",
-	       h->flags & LD_HISTF_WRAPPED ? "; older ones overwritten" : "");
+	printf("\nhistory (%u events of %llu recorded; %u asked, %u kept per process; ", h->count,
+	       (unsigned long long)h->total, h->wanted, h->depth);
+	if (!(h->flags & LD_HISTF_FROZEN))
+		printf("not frozen: as it was at capture");
+	else if (h->frozen_ktime_ns == h->issue_ktime_ns || !h->issue_ktime_ns)
+		printf("frozen at the issue");
+	else
+		printf("frozen by an earlier issue %s before", rel_time((int64_t)(h->issue_ktime_ns -
+			h->frozen_ktime_ns), t, sizeof(t)) + 1);
+	printf("%s):\n", h->flags & LD_HISTF_WRAPPED ? "; older ones overwritten" : "");
 	if (h->dropped)
 		printf("  (%llu events were not recorded while an earlier issue had frozen it)\n",
 		       (unsigned long long)h->dropped);

@@ -42,7 +42,8 @@ ok "pid $hostpid is pid 1 in its own pid namespace"
 # --- the cgroup -----------------------------------------------------------------
 cg=$(sed -n 's/^0:://p' "/proc/self/cgroup")
 assert_eq "${cg:-/}" "$(jq -r .kernel.cgroup "$WORK/ns.json")" "cgroup v2 path (the collector's own)"
-assert_grep '^0::' <(jq -r .kernel.cgroups "$WORK/ns.json") "/proc/PID/cgroup kept as read"
+jq -r .kernel.cgroups "$WORK/ns.json" >"$WORK/cgroups"
+assert_grep '^0::' "$WORK/cgroups" "/proc/PID/cgroup kept as read"
 ok "cgroup $(jq -r .kernel.cgroup "$WORK/ns.json") (id $(jq -r .kernel.cgroup_id "$WORK/ns.json"))"
 
 # --- capture context: not stopped, history and kernel stacks -------------------
@@ -58,8 +59,10 @@ assert_eq issue "$(jq -r '.history.events[-1].type' "$WORK/ctx.json")" "the issu
 jq --argjson t "$blocker" '.kernel_stacks[] | select(.tid == $t)' "$WORK/ctx.json" >"$WORK/ks"
 # BPF's if the thread woke (the program goes on and wakes it) before the
 # collector looked, else /proc's: the same blocked read either way.
-assert_grep '^(wake|proc)$' <(jq -r .source "$WORK/ks") "stack source"
-assert_grep '^vfs_read\+0x' <(jq -r '.frames[].sym' "$WORK/ks") "the blocked read, symbolized"
+jq -r .source "$WORK/ks" >"$WORK/src"
+assert_grep '^(wake|proc)$' "$WORK/src" "stack source"
+jq -r '.frames[].sym' "$WORK/ks" >"$WORK/frames"
+assert_grep '^vfs_read\+0x' "$WORK/frames" "the blocked read, symbolized"
 ok "context capture: history and kernel stacks"
 
 # --- a syscall issue: the kernel stack at sys_exit -----------------------------
@@ -73,8 +76,8 @@ jq --argjson t "$pid" '.kernel_stacks[] | select(.tid == $t and .source == "issu
 	"$WORK/sys.json" >"$WORK/ks"
 [ -s "$WORK/ks" ] || fail "no issue stack: $(jq -c .kernel_stacks "$WORK/sys.json")"
 assert_eq false "$(jq -r .user "$WORK/ks")" "a syscall issue happens in the kernel"
-assert_grep '^do_syscall_64\+0x[0-9a-f]+/0x[0-9a-f]+$' <(jq -r '.frames[].sym' "$WORK/ks") \
-	"the stack at sys_exit, symbolized"
+jq -r '.frames[].sym' "$WORK/ks" >"$WORK/frames"
+assert_grep '^do_syscall_64\+0x[0-9a-f]+/0x[0-9a-f]+$' "$WORK/frames" "the stack at sys_exit, symbolized"
 jq -r '.history.events[] | select(.type == "syscall" and .name == "openat") | .path' \
 	"$WORK/sys.json" >"$WORK/paths"
 assert_grep '^/nonexistent/livedump-syscall-test$' "$WORK/paths" "the failing openat in the history"
