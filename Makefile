@@ -44,6 +44,8 @@ LIBSO       := $(O)/lib/liblivedump.so.1
 
 PROG_SRCS  := $(wildcard tests/progs/*.c)
 PROGS      := $(patsubst tests/progs/%.c,$(O)/tests/%,$(PROG_SRCS))
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_PROGS := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNITS      := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 
@@ -113,11 +115,18 @@ $(O)/examples/demo: examples/demo.c $(O)/lib/liblivedump.so | $(O)/examples
 	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(WARN) $< -L$(O)/lib -llivedump -lpthread \
 		-Wl,-rpath,'$$ORIGIN/../lib' -o $@
 
+# Benchmark programs (make bench): like the test programs.
+$(O)/bench/%: bench/%.c $(O)/lib/liblivedump.so | $(O)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -O2 -g $(WARN) $< -L$(O)/lib -llivedump -lpthread \
+		-Wl,-rpath,'$$ORIGIN/../lib' -o $@
+
 $(O)/tests/unit/%: tests/unit/%.c $(CORE_OBJS) $(CLIENT_OBJS) | $(O)/tests/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< $(CORE_OBJS) $(CLIENT_OBJS) $(LDLIBS) -lcmocka -o $@
 
-$(O)/bpf $(O)/skel $(O)/gen $(O)/src/client $(O)/lib $(O)/tests $(O)/tests/unit $(O)/examples:
+$(O)/bpf $(O)/skel $(O)/gen $(O)/src/client $(O)/lib $(O)/tests $(O)/tests/unit $(O)/examples \
+$(O)/bench:
 	$(Q)mkdir -p $@
 
 demo: deps
@@ -127,6 +136,12 @@ demo: deps
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./tests/run.sh $(O)
+
+# The benchmark suite (bench/run.sh, docs/performance.md); not part of test.
+.PHONY: bench
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_PROGS)
+	$(Q)./bench/run.sh $(O)
 
 # The kernel matrix: the integration tests on Debian's 6.1 kernel under qemu.
 .PHONY: test-vm

@@ -1,0 +1,351 @@
+#!/bin/bash
+# livedump's benchmark suite (make bench): prints one table, in Markdown,
+# with the machine and the kernel; docs/performance.md explains each row
+# and holds the latest results.
+#
+# usage: bench/run.sh [BUILD_DIR]        (as root: BPF, ptrace)
+#
+# Environment:
+#   BIG=0|1       also the 4 GiB runs (default: 1 with at least 12 GiB of RAM)
+#   REPS=N        repetitions of each capture (median; default 3, gcore 2)
+#   TRIGGERS=N    triggers for the latency percentiles (default 1000)
+#   DIR=PATH      where dumps are written (default /var/tmp; on a disk, not tmpfs)
+#   OUT=FILE      also write the table to FILE
+#   PARTS="..."   a subset of: latency captures detector ringbuf (default all)
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+O=$(cd "${1:-$top/build}" && pwd) || exit 2
+LIVEDUMP=$O/livedump
+B=$O/bench
+REPS=${REPS:-3}
+TRIGGERS=${TRIGGERS:-1000}
+PARTS=${PARTS:-latency captures detector ringbuf}
+mem_kib=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)
+BIG=${BIG:-$([ "$mem_kib" -ge $((12 << 20)) ] && echo 1 || echo 0)}
+work=$(mktemp -d "${DIR:-/var/tmp}/livedump-bench.XXXXXX")
+rows=$work/rows
+pids=()
+
+cleanup() {
+	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+die() { echo "bench: $*" >&2; exit 1; }
+log() { echo "bench: $*" >&2; }
+[ "$(id -u)" = 0 ] || die "needs root (BPF and ptrace)"
+for p in "$LIVEDUMP" "$B/trigloop" "$B/sysfail" "$B/vmread" "$B/sysloop" "$O/tests/snapmem"; do
+	[ -x "$p" ] || die "$p missing: run make bench"
+done
+command -v jq >/dev/null || die "jq missing"
+: >"$rows"
+
+# --- helpers --------------------------------------------------------------------
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (!NR) print ""; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# percentile P of numbers on stdin (nearest rank)
+pct() { sort -g | awk -v p="$1" '{ v[NR] = $1 } END { if (!NR) { print ""; exit } i = int(p / 100 * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; print v[i] }'; }
+elapsed_ms() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", (b - a) * 1000 }'; }
+
+# row MEASURE VALUE UNIT [BASELINE [BASELINE-LABEL [TARGET-OP TARGET [RATIO-KIND]]]]
+# One line of the table, formatted at the end.  VALUE and BASELINE are
+# numbers in UNIT (ms, us, ns, B, GB/s, ev/s); RATIO-KIND "frac" shows 1/N.
+row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-}" "${5:-}" "${6:-}" \
+	"${7:-}" "${8:-}" >>"$rows"; }
+
+wait_line() {	# FILE PATTERN [TENTHS]
+	for _ in $(seq "${3:-300}"); do grep -qE "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+
+start_collector() {	# LOG ARGS...: a collector in the background, once it records
+	local logf=$1
+	shift
+	"$LIVEDUMP" record "$@" >"$logf" 2>&1 &
+	REC=$!
+	pids+=("$REC")
+	wait_line "$logf" '^recording into' 200 || die "the collector did not start: $(cat "$logf")"
+}
+
+stop_collector() {
+	kill -INT "$REC" 2>/dev/null
+	wait "$REC" 2>/dev/null
+}
+
+# --- the machine ------------------------------------------------------------------
+
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+ncpu=$(nproc)
+ram=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+load=$(cut -d' ' -f1 /proc/loadavg)
+commit=$(git -C "$top" describe --always --dirty 2>/dev/null || echo "?")
+log "machine: $cpu, $ncpu CPUs, $ram, kernel $(uname -r), load $load; dumps in $work"
+
+# --- trigger latency and mini pauses ----------------------------------------------
+
+part_latency() {
+	local dir=$work/trig
+	log "latency: $TRIGGERS app triggers with mini dumps"
+	"$LIVEDUMP" record -e 'bench on app capture mini' -o "$dir" -- \
+		"$B/trigloop" "$TRIGGERS" 2000 >"$work/trig.log" 2>&1 ||
+		die "record failed: $(tail -5 "$work/trig.log")"
+	# Nanosecond timestamps need 64-bit integers: jq and awk have doubles.
+	for f in "$dir"/*.core; do
+		"$LIVEDUMP" inspect --json "$f" | jq -r '[.header.issue_time_ns, .header.capture_start_ns,
+			.capture.frozen_ns, .capture.seen_stopped_ns, (.header.pause_ns | tostring)] | @tsv'
+	done | while read -r issue start frozen seen pause; do
+		[ "$seen" = 0 ] && seen=$frozen
+		echo "$((seen - issue)) $((start - issue)) $pause $((frozen - issue))"
+	done >"$work/lat.tsv"
+	local n
+	n=$(wc -l <"$work/lat.tsv")
+	[ "$n" -ge $((TRIGGERS * 9 / 10)) ] || die "only $n dumps of $TRIGGERS triggers"
+	awk '{ printf "%.3f\n", $1 / 1000 }' "$work/lat.tsv" >"$work/stop.us"
+	awk '{ printf "%.3f\n", $2 / 1000 }' "$work/lat.tsv" >"$work/event.us"
+	awk '{ printf "%.3f\n", $3 / 1e6 }' "$work/lat.tsv" >"$work/pause.ms"
+	awk '{ printf "%.3f\n", $4 / 1000 }' "$work/lat.tsv" >"$work/held.us"
+	row "trigger: issue → process seen stopped, p50 ($n triggers)" "$(pct 50 <"$work/stop.us")" us "" "" "<=" 20
+	row "trigger: issue → process seen stopped, p99" "$(pct 99 <"$work/stop.us")" us "" "" "<=" 100
+	row "trigger: issue → process seen stopped, max" "$(pct 100 <"$work/stop.us")" us
+	row "trigger: issue → every thread held by ptrace, p50" "$(pct 50 <"$work/held.us")" us
+	row "trigger: issue → every thread held by ptrace, p99" "$(pct 99 <"$work/held.us")" us
+	row "mini dump pause (app trigger), p50" "$(pct 50 <"$work/pause.ms")" ms "" "" "<=" 1
+	row "mini dump pause (app trigger), p99" "$(pct 99 <"$work/pause.ms")" ms
+	rm -rf "$dir"
+}
+
+# --- captures of a big process ----------------------------------------------------
+
+SM_PID=
+SM_OUT=
+
+start_snapmem() {	# MIB
+	SM_OUT=$work/snapmem-$1.out
+	"$O/tests/snapmem" --mib "$1" >"$SM_OUT" 2>&1 &
+	SM_PID=$!
+	pids+=("$SM_PID")
+	wait_line "$SM_OUT" '^marker' 1200 || die "snapmem --mib $1 did not start"
+}
+
+# The longest the target's heartbeat thread was held since the last call (ms).
+stall() {
+	local n
+	n=$(grep -c '^stall_max_us' "$SM_OUT")
+	kill -USR2 "$SM_PID"
+	for _ in $(seq 100); do
+		[ "$(grep -c '^stall_max_us' "$SM_OUT")" -gt "$n" ] && break
+		sleep 0.02
+	done
+	awk '/^stall_max_us/ { v = $2 } END { printf "%.3f", v / 1000 }' "$SM_OUT"
+}
+
+# One capture: prints "pause_ms total_ms stall_ms size alloc".
+capture_once() {	# MODE
+	local out=$work/cap t0 total pause stall_ms f
+	rm -rf "$out"
+	mkdir -m 0700 "$out"
+	stall >/dev/null
+	t0=$EPOCHREALTIME
+	case $1 in
+	gcore)
+		gcore -o "$out/gcore" "$SM_PID" >"$work/gcore.log" 2>&1 ||
+			die "gcore failed: $(tail -3 "$work/gcore.log")"
+		total=$(elapsed_ms "$t0")
+		pause=$total	# gdb holds the process from attach to detach
+		;;
+	*)
+		local args=()
+		case $1 in
+		full) args=(--full --no-snapshot) ;;
+		snapshot) args=(--full --snapshot) ;;
+		compressed) args=(--full --snapshot --compress) ;;
+		esac
+		"$LIVEDUMP" capture -p "$SM_PID" "${args[@]}" -o "$out" >"$work/cap.log" 2>&1 ||
+			die "capture $1 failed: $(cat "$work/cap.log")"
+		total=$(elapsed_ms "$t0")
+		pause=$(sed -n 's/.*paused \([0-9.]*\) ms.*/\1/p' "$work/cap.log")
+		if [ "$1" = snapshot -o "$1" = compressed ] && ! grep -q ', snapshot)' "$work/cap.log"; then
+			die "no snapshot: $(cat "$work/cap.log")"
+		fi
+		;;
+	esac
+	stall_ms=$(stall)
+	f=$(find "$out" -type f | head -1)
+	echo "$pause $total $stall_ms $(stat -c '%s %b %B' "$f" | awk '{ print $1, $2 * $3 }')"
+	rm -rf "$out"
+}
+
+# Median of each column over N captures.
+capture_median() {	# MODE N
+	for _ in $(seq "$2"); do capture_once "$1"; done >"$work/runs"
+	for c in 1 2 3 4 5; do awk -v c=$c '{ print $c }' "$work/runs" | median; done | paste -sd' '
+}
+
+part_captures() {
+	local sizes=(1024)
+	[ "$BIG" = 1 ] && sizes+=(4096)
+	for mib in "${sizes[@]}"; do
+		local g=$((mib / 1024)) m f s gc
+		log "captures: $g GiB process"
+		start_snapmem "$mib"
+		sleep 1
+		# The heartbeat's noise floor: how long it waits with nothing going on.
+		stall >/dev/null
+		sleep 2
+		row "$g GiB: target heartbeat stall with no capture (noise)" "$(stall)" ms
+		if [ "$mib" = 1024 ]; then
+			local addr
+			addr=$(awk '$1 == "mem" { print $2 }' "$SM_OUT")
+			for _ in 1 2 3; do
+				"$B/vmread" "$SM_PID" "$addr" $((mib << 20)) || die "vmread failed"
+			done | awk '{ print $2 }' | median >"$work/vmread"
+			row "memory capture (process_vm_readv, 4 MiB chunks, 1 GiB)" \
+				"$(cat "$work/vmread")" GB/s "" "" ">=" 5
+		fi
+		gc=$(capture_median gcore 2)
+		m=$(capture_median mini "$REPS")
+		f=$(capture_median full "$REPS")
+		s=$(capture_median snapshot "$REPS")
+		read -r gp gt gs gz ga <<<"$gc"
+		read -r mp mt ms mz ma <<<"$m"
+		read -r fp ft fs fz fa <<<"$f"
+		read -r sp st ss sz sa <<<"$s"
+		row "$g GiB: pause, snapshot full dump" "$sp" ms "$gp" "gcore" "<=" 0.02 frac
+		row "$g GiB: pause, plain full dump" "$fp" ms "$gp" "gcore"
+		row "$g GiB: pause, mini dump (livedump capture)" "$mp" ms "$gp" "gcore"
+		row "$g GiB: stall seen by the target, snapshot full" "$ss" ms "$gs" "gcore"
+		row "$g GiB: stall seen by the target, plain full" "$fs" ms "$gs" "gcore"
+		row "$g GiB: stall seen by the target, mini" "$ms" ms "$gs" "gcore"
+		row "$g GiB: total time, snapshot full dump" "$st" ms "$gt" "gcore"
+		row "$g GiB: total time, plain full dump" "$ft" ms "$gt" "gcore"
+		row "$g GiB: total time, mini dump" "$mt" ms "$gt" "gcore"
+		row "$g GiB: size, full dump (on disk)" "$fz" B "$gz" "gcore"
+		row "$g GiB: size, full dump (allocated, zero pages are holes)" "$fa" B "$ga" "gcore"
+		row "$g GiB: size, mini dump" "$mz" B "$gz" "gcore" "<=" 0.01
+		if [ "$mib" = 1024 ]; then
+			read -r cp ct cs cz ca <<<"$(capture_median compressed "$REPS")"
+			row "$g GiB: pause, compressed snapshot full dump" "$cp" ms "$gp" "gcore"
+			row "$g GiB: total time, compressed snapshot full dump" "$ct" ms "$gt" "gcore"
+			row "$g GiB: size, compressed full dump (synthetic data)" "$cz" B "$gz" "gcore"
+		fi
+		kill "$SM_PID"
+		wait "$SM_PID" 2>/dev/null
+	done
+}
+
+# --- detector cost -------------------------------------------------------------
+
+part_detector() {
+	local N=${N:-2000000} cpu=$((ncpu - 1)) rounds=${ROUNDS:-5}
+	# One configuration once: the median of 3 loops, ns per call.
+	loop_ns() { for _ in 1 2 3; do taskset -c "$cpu" "$B/sysloop" "$N"; done |
+		sed -n 's/^ns_per_op //p' | median; }
+	log "detector cost: getppid loops of $N calls on CPU $cpu, $rounds rounds"
+	sleep 3600 &
+	local other=$!
+	pids+=("$other")
+	# The loop itself watched: the flight recorder records every call.
+	cat >"$work/watched.sh" <<-EOF
+	for i in 1 2 3; do taskset -c $cpu $B/sysloop $N; done
+	EOF
+	# Rounds of every configuration in turn, so that load that comes and
+	# goes on the machine hits them all alike.
+	for _ in $(seq "$rounds"); do
+		loop_ns >>"$work/det.base"
+		start_collector "$work/det1.log" -o "$work/det" -e 'e on syscall errno=ENOENT' -p "$other"
+		loop_ns >>"$work/det.sys"
+		stop_collector
+		start_collector "$work/det2.log" -o "$work/det" -e 'bench on app capture context' \
+			-p "$other"
+		loop_ns >>"$work/det.rec"
+		stop_collector
+		"$LIVEDUMP" record -o "$work/det" -e 'bench on app capture context' -- \
+			bash "$work/watched.sh" >"$work/det3.log" 2>&1
+		sed -n 's/^ns_per_op //p' "$work/det3.log" | median >>"$work/det.watched"
+	done
+	kill "$other"
+	local base sys rec watched
+	base=$(median <"$work/det.base")
+	sys=$(median <"$work/det.sys")
+	rec=$(median <"$work/det.rec")
+	watched=$(median <"$work/det.watched")
+	row "getppid() per call, no collector" "$base" ns
+	row "getppid() per call, collector: syscall-error rule on another process" "$sys" ns "$base" \
+		"no collector" "<=+" 30
+	row "getppid() per call, collector: flight recorder on, another process" "$rec" ns "$base" \
+		"no collector" "<=+" 30
+	row "getppid() per call, in a process the flight recorder records" "$watched" ns "$base" \
+		"no collector"
+}
+
+# --- ring buffer throughput --------------------------------------------------------
+
+part_ringbuf() {
+	log "ring buffer: syscall errors as fast as they come, then paced"
+	local nr best=0 flat_rate flat_lost
+	nr=0x10d	# faccessat on x86-64
+	ringbuf_run() {	# N RATE -> "delivered seconds"
+		rm -rf "$work/rb"
+		"$LIVEDUMP" record -e 'rb on syscall errno=ENOENT capture context limit 1' -o "$work/rb" \
+			-- "$B/sysfail" "$1" "$2" >"$work/rb.log" 2>&1
+		echo "$(cat "$work"/rb/journal-*.jsonl | grep -c "\"code\":\"$nr\"")" \
+		     "$(sed -n 's/^calls [0-9]* seconds //p' "$work/rb.log")"
+	}
+	read -r got secs <<<"$(ringbuf_run 300000 0)"
+	flat_rate=$(awk -v s="$secs" 'BEGIN { printf "%.0f", 300000 / s }')
+	flat_lost=$(awk -v g="$got" 'BEGIN { printf "%.1f", (300000 - g) / 3000 }')
+	for rate in 25000 50000 100000 150000 200000 300000 400000; do
+		read -r got secs <<<"$(ringbuf_run $((rate * 2)) "$rate")"
+		log "  $rate/s for 2 s: $got of $((rate * 2)) delivered"
+		[ "$got" -ge $((rate * 2)) ] || break
+		best=$rate
+	done
+	row "ring buffer: highest rate delivered without loss (2 s at 25k..400k/s)" "$best" ev/s
+	row "ring buffer: flat out at this rate, $flat_lost% of 300000 events lost" "$flat_rate" ev/s
+}
+
+for p in $PARTS; do "part_$p"; done
+
+# --- the table ------------------------------------------------------------------------
+
+{
+	echo "livedump $commit, $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo
+	echo "machine: $cpu, $ncpu CPUs, $ram RAM; kernel $(uname -r); load average $load at start"
+	echo
+	echo "dumps written to $(df -P "$work" | awk 'NR == 2 { print $1 }') ($(stat -f -c %T "$work")); medians of $REPS runs (gcore: 2); load average $(cut -d' ' -f1 /proc/loadavg) at the end"
+	echo
+	awk -F'\t' '
+	function human(v, u) {
+		if (v == "") return "-"
+		if (u == "ms") return v >= 1000 ? sprintf("%.2f s", v / 1000) : v >= 10 ? sprintf("%.1f ms", v) : sprintf("%.3f ms", v)
+		if (u == "us") return v >= 1000 ? sprintf("%.2f ms", v / 1000) : sprintf("%.1f us", v)
+		if (u == "ns") return sprintf("%.1f ns", v)
+		if (u == "B") return v >= 2^30 ? sprintf("%.2f GiB", v / 2^30) : v >= 2^20 ? sprintf("%.1f MiB", v / 2^20) : sprintf("%.1f KiB", v / 1024)
+		if (u == "GB/s") return sprintf("%.2f GB/s", v)
+		if (u == "ev/s") return sprintf("%.0f/s", v)
+		return v " " u
+	}
+	BEGIN {
+		printf "| %s | %s | %s | %s | %s | %s |\n", "measure", "livedump", "same-run baseline", "ratio", "target", "met"
+		printf "|---|---:|---:|---:|---|---|\n"
+	}
+	{
+		m = $1; v = $2; u = $3; b = $4; bl = $5; op = $6; t = $7; kind = $8
+		ratio = ""; target = ""; met = ""
+		if (b != "" && b > 0 && v != "") {
+			r = v / b
+			ratio = (kind == "frac" && r > 0 && r < 1) ? sprintf("1/%.0f", 1 / r) : sprintf("%.3g", r)
+			if (u == "ns") ratio = ratio sprintf(" (%+.1f ns)", v - b)
+		}
+		if (op == "<=" && kind == "frac") { target = sprintf("<= 1/%.0f of %s", 1 / t, bl); met = (v != "" && v <= t * b) ? "yes" : "no" }
+		else if (op == "<=" && u == "B") { target = sprintf("<= %g%% of %s", t * 100, bl); met = (v != "" && v <= t * b) ? "yes" : "no" }
+		else if (op == "<=") { target = "<= " human(t, u); met = (v != "" && v <= t) ? "yes" : "no" }
+		else if (op == ">=") { target = ">= " human(t, u); met = (v != "" && v >= t) ? "yes" : "no" }
+		else if (op == "<=+") { target = sprintf("<= +%g ns", t); met = (v != "" && v - b <= t) ? "yes" : "no" }
+		printf "| %s | %s | %s | %s | %s | %s |\n", m, human(v, u), b == "" ? "" : human(b, u) " (" bl ")", ratio, target, met
+	}' "$rows"
+} | tee "${OUT:-/dev/null}"
