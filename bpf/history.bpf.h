@@ -4,13 +4,15 @@
  * most recent events in a ring kept in BPF, frozen at an issue; and the
  * kernel stacks of the issue.
  *
- * Cost model.  Every hook starts with bpf_task_storage_get() on the task
- * without the create flag: for a task that is not watched that is a load
- * of task->bpf_storage and a NULL test, with no hash lookup and nothing
+ * Cost model.  Every hook starts with one load of task->bpf_storage: NULL
+ * for a task without BPF task storage, i.e. every task that is not
+ * watched (if another tool gave it storage, bpf_task_storage_get() without
+ * the create flag decides).  No helper call, no hash lookup, nothing
  * written.  A watched task's storage holds its ring id and its syscall in
  * flight; recording is an atomic add on the ring head and a 160-byte
  * slot write into an array map (no user-space wake-up: the collector
- * reads the ring only when it dumps the process).
+ * reads the ring only when it dumps the process).  bench/history measures
+ * it: docs/flight-recorder.md.
  *
  * Who has a ring.  Rings (hist_rings + hist_slots) are taken from the
  * queue hist_free and given to a process when it becomes watched:
@@ -190,6 +192,9 @@ static __always_inline struct ld_hist_ev *ld_hist_slot(__u32 id, __u64 pos)
 
 static __always_inline struct ld_hist_task *ld_hist_task(struct task_struct *task)
 {
+	/* Most tasks have no BPF storage at all: one load says so, no helper call. */
+	if (!task->bpf_storage)
+		return NULL;
 	return bpf_task_storage_get(&hist_tasks, task, 0, 0);
 }
 

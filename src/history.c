@@ -288,14 +288,15 @@ static void ring_gc(struct ld_history *h)
 	}
 }
 
-void ld_history__release_pid(struct ld_history *h, pid_t pid)
+void ld_history__release_pid(struct ld_history *h, pid_t pid, uint64_t issue_ktime)
 {
 	long id;
 
 	if (!h)
 		return;
 	id = ring_of(h, pid);
-	if (id >= 0)
+	/* Not a freeze that came since: the process may have run on to another issue. */
+	if (id >= 0 && h->rings[id].frozen_ktime == issue_ktime)
 		ring_release(h, id);
 	ring_gc(h);
 }
@@ -428,8 +429,13 @@ int ld_history_take(pid_t pid, uint64_t issue_ktime, unsigned wanted, struct ld_
 		ring_release(h, id);
 		return -ENOMEM;
 	}
+	/*
+	 * Other threads may write for a moment after the issue, until the
+	 * freeze is seen: the history ends at the instant it was frozen.
+	 */
 	for (uint64_t p = first; p < head; p++)
-		if (copy_slot(h, id, p, &s->ev[s->n]))
+		if (copy_slot(h, id, p, &s->ev[s->n]) &&
+		    (!s->frozen || s->ev[s->n].ktime_ns <= s->frozen_ktime))
 			s->n++;
 	ring_release(h, id);
 	/* Written in the order they ended (a syscall at its return): shown by time. */

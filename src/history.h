@@ -31,8 +31,11 @@ int ld_history__configure(struct livedump_bpf *skel, const struct ld_ruleset *ru
 int ld_history__start(struct livedump_bpf *skel, struct ld_history **out);
 /* Processes that became watched get a ring (runs the BPF task iterator). */
 void ld_history__sync(struct ld_history *h);
-/* The collector is done with @pid's issue: its ring records again. */
-void ld_history__release_pid(struct ld_history *h, pid_t pid);
+/*
+ * The collector is done with @pid's issue at @issue_ktime (a dump it
+ * declined): its ring records again, unless a later issue froze it since.
+ */
+void ld_history__release_pid(struct ld_history *h, pid_t pid, uint64_t issue_ktime);
 void ld_history__free(struct ld_history *h);
 
 /* Ring capacity, and rings in the pool. */

@@ -546,8 +546,11 @@ bool ld_loader__watched(const struct ld_loader *l, pid_t pid)
 void ld_loader__thawed(struct ld_loader *l, pid_t pid)
 {
 	__u32 key = pid;
+	__u64 at;
 
-	ld_history__release_pid(l->hist, pid);
+	/* The history BPF froze with the process (not a later issue's). */
+	if (!bpf_map__lookup_elem(l->skel->maps.frozen, &key, sizeof(key), &at, sizeof(at), 0))
+		ld_history__release_pid(l->hist, pid, at);
 	/* Only a process BPF froze has an entry, and counted in inflight. */
 	if (!bpf_map__delete_elem(l->skel->maps.frozen, &key, sizeof(key), 0))
 		__sync_fetch_and_sub(&l->skel->bss->inflight, 1);
