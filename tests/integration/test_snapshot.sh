@@ -72,8 +72,10 @@ echo "file $size bytes, $alloc allocated"
 [ $((size - alloc)) -gt $((60 << 20)) ] || fail "64 MiB of untouched memory should be holes"
 eu-readelf -l "$dump" >/dev/null || fail "eu-readelf cannot read the dump"
 eu-readelf -n "$dump" | grep -q " PRSTATUS$" || fail "eu-readelf sees no NT_PRSTATUS"
-eu-stack --core="$dump" -e "$PROGS/snapmem" >"$WORK/eu-stack" 2>&1
-assert_grep " heartbeat$" "$WORK/eu-stack" "eu-stack unwinds the dump"
+if command -v eu-stack >/dev/null; then
+	eu-stack --core="$dump" -e "$PROGS/snapmem" >"$WORK/eu-stack" 2>&1
+	assert_grep " heartbeat$" "$WORK/eu-stack" "eu-stack unwinds the dump"
+fi
 ok "holes"
 
 # 2. Nothing left behind: the copy is gone (reaped by init), the process

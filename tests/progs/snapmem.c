@@ -158,6 +158,7 @@ int main(int argc, char **argv)
 	unsigned nthreads = 0;
 	const char *seccomp = NULL;
 	bool do_dirty = false;
+	sigset_t sigs;
 	pthread_t t;
 
 	for (int i = 1; i < argc; i++) {
@@ -185,6 +186,15 @@ int main(int argc, char **argv)
 	signal(SIGUSR1, on_usr1);
 	signal(SIGUSR2, on_usr2);
 	signal(SIGCHLD, on_chld);
+	/*
+	 * Only the main thread takes the signals (it prints what they ask):
+	 * the threads made below start with them blocked.
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGUSR2);
+	sigaddset(&sigs, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	mem_len = mib << 20;
 	mem = mmap(NULL, mem_len + (holes << 20) + 4096, PROT_READ | PROT_WRITE,
@@ -214,6 +224,7 @@ int main(int argc, char **argv)
 	map_filled(wipe, 0x3f, MADV_WIPEONFORK, "wipeonfork");
 	if (seccomp)
 		no_fork(seccomp);
+	pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
 	printf("marker %p\n", (void *)&marker);
 	fflush(stdout);
 	for (;;) {
