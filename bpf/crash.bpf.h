@@ -65,6 +65,7 @@ int BPF_PROG(ld_sig_deliver, int sig, struct kernel_siginfo *info, struct k_siga
 	e->pad = 0;
 	bpf_probe_read_kernel(&e->regs, sizeof(e->regs),
 			      (void *)bpf_task_pt_regs(bpf_get_current_task_btf()));
+	ld_history_issue(ctx, &e->hdr, m.code, m.param);
 	if (m.verdict == LD_VERDICT_DUMP && (m.flags & LD_BR_MEMORY) && !e->fatal)
 		ld_freeze_current(&e->hdr);
 	bpf_ringbuf_submit(e, 0);
@@ -104,6 +105,7 @@ static __always_inline void ld_exit_detect(struct task_struct *task)
 	e->cpu_ns = BPF_CORE_READ(sig, utime) + BPF_CORE_READ(sig, stime) + task->utime +
 		    task->stime;
 	e->maxrss_kb = BPF_CORE_READ(sig, maxrss) * 4;	/* pages of 4 KiB on x86-64 */
+	ld_history_issue(NULL, &e->hdr, m.code, m.param);	/* no stack: it is exiting */
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -163,6 +165,7 @@ int ld_oom(struct bpf_raw_tracepoint_args *ctx)
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->trigger_pid = bpf_get_current_pid_tgid() >> 32;
 	e->pad = 0;
+	ld_history_issue(ctx, &e->hdr, m.code, m.param);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

@@ -297,7 +297,7 @@ int BPF_PROG(ld_blk_complete, struct request *rq, blk_status_t status, unsigned 
  * (user ones for uprobes, kernel ones for kprobes); the record always
  * carries the task's user registers, which is what a dump needs.
  */
-static __always_inline int ld_probe_hit(struct ld_match *m, __u32 idx, __u32 det,
+static __always_inline int ld_probe_hit(void *ctx, struct ld_match *m, __u32 idx, __u32 det,
 					struct pt_regs *regs, bool user)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -313,7 +313,7 @@ static __always_inline int ld_probe_hit(struct ld_match *m, __u32 idx, __u32 det
 	ld_event_init(&e->hdr, LD_EV_PROBE, sizeof(*e), m->now);
 	e->hdr.rule = m->rule;
 	e->hdr.verdict = m->verdict;
-	ld_history_issue(regs, &e->hdr, det, m->ret ? (__u64)m->ret : m->args[0]);
+	ld_history_issue(ctx, &e->hdr, det, m->ret ? (__u64)m->ret : m->args[0]);
 	e->det = det;
 	e->pad = 0;
 	__builtin_memcpy(e->args, m->args, sizeof(e->args));
@@ -350,7 +350,7 @@ int ld_uprobe(struct pt_regs *ctx)
 
 	ld_regs_args(&m, ctx);
 	m.code = m.args[0];	/* exit() rules match its status as their code */
-	return ld_probe_hit(&m, bpf_get_attach_cookie(ctx), LD_DET_UPROBE, ctx, true);
+	return ld_probe_hit(ctx, &m, bpf_get_attach_cookie(ctx), LD_DET_UPROBE, ctx, true);
 }
 
 SEC("uretprobe")
@@ -359,7 +359,7 @@ int ld_uretprobe(struct pt_regs *ctx)
 	struct ld_match m = {};
 
 	m.ret = ctx->ax;
-	return ld_probe_hit(&m, bpf_get_attach_cookie(ctx), LD_DET_URETPROBE, ctx, true);
+	return ld_probe_hit(ctx, &m, bpf_get_attach_cookie(ctx), LD_DET_URETPROBE, ctx, true);
 }
 
 SEC("usdt")
@@ -371,7 +371,7 @@ int ld_usdt(struct pt_regs *ctx)
 	for (__u32 i = 0; i < 6; i++)
 		if (bpf_usdt_arg(ctx, i, &v) == 0)
 			m.args[i] = v;
-	return ld_probe_hit(&m, bpf_usdt_cookie(ctx), LD_DET_USDT, ctx, true);
+	return ld_probe_hit(ctx, &m, bpf_usdt_cookie(ctx), LD_DET_USDT, ctx, true);
 }
 
 SEC("kprobe")
@@ -380,7 +380,7 @@ int ld_kprobe(struct pt_regs *ctx)
 	struct ld_match m = {};
 
 	ld_regs_args(&m, ctx);
-	return ld_probe_hit(&m, bpf_get_attach_cookie(ctx), LD_DET_KPROBE, ctx, false);
+	return ld_probe_hit(ctx, &m, bpf_get_attach_cookie(ctx), LD_DET_KPROBE, ctx, false);
 }
 
 SEC("kretprobe")
@@ -389,7 +389,7 @@ int ld_kretprobe(struct pt_regs *ctx)
 	struct ld_match m = {};
 
 	m.ret = ctx->ax;
-	return ld_probe_hit(&m, bpf_get_attach_cookie(ctx), LD_DET_KRETPROBE, ctx, false);
+	return ld_probe_hit(ctx, &m, bpf_get_attach_cookie(ctx), LD_DET_KRETPROBE, ctx, false);
 }
 
 /*
@@ -407,7 +407,7 @@ static __always_inline int ld_trace_hit(void *ctx, bool ret, __u32 det)
 			m.args[i] = v;
 	if (ret && bpf_get_func_ret(ctx, &v) == 0)
 		m.ret = v;
-	return ld_probe_hit(&m, bpf_get_attach_cookie(ctx), det, NULL, false);
+	return ld_probe_hit(ctx, &m, bpf_get_attach_cookie(ctx), det, NULL, false);
 }
 
 #define LD_TRACE_SLOT(n)							\

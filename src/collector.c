@@ -286,6 +286,7 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 	}
 	if (why[0]) {
 		release_frozen(c, h);
+		ld_loader__history_release(c->loader, h->pid, h->ktime_ns);
 		c->declined++;
 		je.verdict = "declined";
 		je.reason = why;

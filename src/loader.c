@@ -556,6 +556,11 @@ void ld_loader__thawed(struct ld_loader *l, pid_t pid)
 		__sync_fetch_and_sub(&l->skel->bss->inflight, 1);
 }
 
+void ld_loader__history_release(struct ld_loader *l, pid_t pid, uint64_t issue_ktime)
+{
+	ld_history__release_pid(l->hist, pid, issue_ktime);
+}
+
 int ld_loader__frozen_fd(const struct ld_loader *l)
 {
 	return bpf_map__fd(l->skel->maps.frozen);

@@ -7,6 +7,7 @@
 #define LIVEDUMP_LOADER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct ld_loader;
@@ -41,6 +42,9 @@ bool ld_loader__watched(const struct ld_loader *l, pid_t pid);
 
 /* The process was resumed: forget that BPF froze it. */
 void ld_loader__thawed(struct ld_loader *l, pid_t pid);
+/* An issue we declined: the flight recorder BPF froze for it records again. */
+void ld_loader__history_release(struct ld_loader *l, pid_t pid, uint64_t issue_ktime);
+
 /* fd of the map of frozen processes, for the guard. */
 int ld_loader__frozen_fd(const struct ld_loader *l);
 
