@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <glob.h>
+#include "capture.h"
 #include "collector.h"
 #include "commands.h"
 #include "elfsym.h"
@@ -43,6 +44,7 @@ struct record_opts {
 	bool all, full;
 	uint64_t stack_max;
 	unsigned max_concurrent;
+	bool compress;
 	struct ld_limits limits;
 	char **cmd;
 };
@@ -92,6 +94,7 @@ static void usage(FILE *f)
 "      --max-use SIZE   stop writing dumps when those in DIR take SIZE\n"
 "      --keep-free SIZE leave SIZE free on DIR's file system\n"
 "      --max-dump SIZE  cut each dump's memory to SIZE (least important first)\n"
+"      --compress       zlib-compress every dump (rules can say 'capture ... compress')\n"
 "      --max-concurrent N  processes frozen for a capture at once, at most\n"
 "                       (default 16; 0: no limit); more are declined in the kernel\n"
 "  -h, --help           this text\n", RULES_DIR, LD_DEFAULT_OUTDIR);
@@ -121,7 +124,7 @@ static int parse_size(const char *s, uint64_t *out)
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
 	enum { OPT_FULL = 256, OPT_LIB, OPT_STACK, OPT_MAX_USE, OPT_KEEP_FREE, OPT_MAX_DUMP,
-	       OPT_MAX_CONC };
+	       OPT_MAX_CONC, OPT_COMPRESS };
 	static const struct option longopts[] = {
 		{ "rule", required_argument, NULL, 'e' },
 		{ "rules", required_argument, NULL, 'r' },
@@ -129,6 +132,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{ "keep-free", required_argument, NULL, OPT_KEEP_FREE },
 		{ "max-dump", required_argument, NULL, OPT_MAX_DUMP },
 		{ "max-concurrent", required_argument, NULL, OPT_MAX_CONC },
+		{ "compress", no_argument, NULL, OPT_COMPRESS },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "exe", required_argument, NULL, 'x' },
 		{ "all", no_argument, NULL, 'a' },
@@ -205,6 +209,9 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			break;
 		case OPT_FULL:
 			o->full = true;
+			break;
+		case OPT_COMPRESS:
+			o->compress = true;
 			break;
 		case OPT_MAX_CONC:
 			pid = strtol(optarg, &end, 10);
@@ -569,7 +576,8 @@ int cmd_record(int argc, char **argv)
 			       strerror(-err));
 	}
 	co = (struct ld_collector_opts){ .outdir = o.outdir, .rules = &col.rules,
-					 .limits = o.limits, .crash_path = col.crash != NULL };
+					 .limits = o.limits, .crash_path = col.crash != NULL,
+					 .compress = o.compress ? LD_COMPRESS_DEFAULT : 0 };
 	if (!err)
 		err = ld_collector__new(&co, col.loader, &col.col);
 	if (!err)

@@ -266,6 +266,9 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 			.no_regions = r->capture.no_regions, .stack_max = r->capture.stack,
 			.max_memory = c->o.limits.max_dump, .symcache = c->symcache,
 			.issue_regs = is->regs, .issue_text = is->text[0] ? is->text : NULL,
+			.snapshot = r->capture.snapshot == 1 ? LD_SNAPSHOT_ON :
+				    r->capture.snapshot == 2 ? LD_SNAPSHOT_OFF : LD_SNAPSHOT_AUTO,
+			.compress = r->capture.compress ? LD_COMPRESS_DEFAULT : c->o.compress,
 		};
 		memcpy(o.params, is->params, sizeof(o.params));
 		if (is->context_only)

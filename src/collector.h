@@ -24,6 +24,7 @@ struct ld_collector_opts {
 	const struct ld_ruleset *rules;
 	struct ld_limits limits;
 	bool crash_path;	/* we are the core_pattern handler: fatal signals wait for the core */
+	int compress;		/* zlib level for rules that do not say compress; 0: plain */
 };
 
 struct ld_collector;

@@ -1021,7 +1021,31 @@ static const struct key where_keys[] = {
 	  .elem = elem_uid, .fmt = fmt_u32 },
 };
 
+/* snapshot=yes|no (stored 1 / 2; 0: not given, full dumps take one) */
+static int elem_snapshot(const struct key *k, void *f, unsigned idx, const char *s,
+			 struct ld_verr *e)
+{
+	bool yes;
+	int err = ld_val_yesno(s, &yes, e);
+
+	(void)k;
+	(void)idx;
+	if (!err)
+		*(uint32_t *)f = yes ? 1 : 2;
+	return err;
+}
+
+static void fmt_snapshot(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	(void)k;
+	(void)idx;
+	sb_printf(sb, "%s", *(const uint32_t *)f == 1 ? "yes" : "no");
+}
+
 static const struct key capture_keys[] = {
+	{ .name = "snapshot", .memory = true, ONE(capture.snapshot), .elem = elem_snapshot,
+	  .fmt = fmt_snapshot },
+
 	{ .name = "history", ONE(capture.history), .max = HISTORY_MAX,
 	  .elem = elem_u32, .fmt = fmt_u32 },
 	{ .name = "stack", .memory = true, ONE(capture.stack), .min = STACK_MIN, .max = STACK_MAX,
@@ -1061,7 +1085,7 @@ static void limit_fmt_words(const struct ld_rule *r, struct sb *sb);
 
 static const struct section clause_sections[NSECTIONS] = {
 	[SEC_WHERE] = { "where", where_keys, ARRAY_SIZE(where_keys), NULL, NULL, NULL },
-	[SEC_CAPTURE] = { "capture", capture_keys, ARRAY_SIZE(capture_keys), "context, mini, full",
+	[SEC_CAPTURE] = { "capture", capture_keys, ARRAY_SIZE(capture_keys), "context, mini, full, compress",
 			  capture_word, capture_fmt_words },
 	[SEC_LIMIT] = { "limit", limit_keys, ARRAY_SIZE(limit_keys), "N, N/WINDOW",
 			limit_word, limit_fmt_words },
@@ -1097,11 +1121,19 @@ static int capture_word(struct rctx *c, const char *s, size_t off)
 {
 	size_t t;
 
+	/* "compress": a zlib-compressed dump (level 1: fast; the pause is unchanged). */
+	if (!strcmp(s, "compress")) {
+		if (c->r.capture.compress)
+			return rerr(c, off, "compress given twice (expected it once)");
+		c->r.capture.compress = 1;
+		return 0;
+	}
+
 	for (t = 0; t < ARRAY_SIZE(capture_names); t++)
 		if (!strcmp(s, capture_names[t]))
 			break;
 	if (t == ARRAY_SIZE(capture_names))
-		return rerr(c, off, "unknown capture type '%.64s' (expected context, mini or full)", s);
+		return rerr(c, off, "unknown capture type '%.64s' (expected context, mini, full or compress)", s);
 	if (c->have_type)
 		return rerr(c, off, "capture type given twice: '%s' after '%s' (expected exactly one"
 			    " of context, mini, full)", s, capture_names[c->r.capture.type]);
@@ -1115,6 +1147,8 @@ static void capture_fmt_words(const struct ld_rule *r, struct sb *sb)
 {
 	if ((unsigned)r->capture.type < ARRAY_SIZE(capture_names))
 		sb_printf(sb, " %s", capture_names[r->capture.type]);
+	if (r->capture.compress)
+		sb_printf(sb, " compress");
 }
 
 /* The N of "N" and "N/WINDOW": a positive number of dumps. */
@@ -1511,6 +1545,9 @@ static void check_rule(struct rctx *c)
 	}
 	if (type != LD_CAPTURE_CONTEXT)
 		return;
+	if (c->r.capture.compress)
+		rerr(c, c->have_type ? c->type_off : c->offs[0], "impossible combination: compress with"
+		     " capture context (expected capture mini or full, which hold memory)");
 	for (size_t k = 0; k < s->nkeys; k++)
 		if (s->keys[k].memory && (c->seen[SEC_CAPTURE] & (1U << k)))
 			rerr(c, c->key_off[SEC_CAPTURE][k], "impossible combination: %s= with capture"
