@@ -540,6 +540,8 @@ static int take_snapshot(struct ld_capture *c)
 	 * (the layout differs) makes it read again, frozen this time.
 	 */
 	if (!c->nofork_layout || c->nofork_layout != ld_snapshot__layout(&c->maps)) {
+		ld_dbg("pid %d: reading its smaps while it is held%s", c->pid,
+		       c->nofork_layout ? ": its mappings changed" : "");
 		free(c->nofork);
 		c->nofork = NULL;
 		c->nnofork = 0;
