@@ -33,6 +33,8 @@ wait_for grep -q '^trigger:' "$WORK/rec2.log" || fail "no trigger seen: $(cat "$
 pid=$(sed -n 's/^launched .* as pid \([0-9]*\)$/\1/p' "$WORK/rec2.log")
 sleep 0.3
 stopped "$pid" || fail "pid $pid not stopped during the capture (state $(proc_state "$pid"))"
+guard=$(pgrep -P "$rec" -x livedump-guard)
+[ -n "$guard" ] || fail "no guard process under the collector"
 kill -KILL "$rec"
 t0=$EPOCHREALTIME
 for _ in $(seq 20); do running "$pid" && break; sleep 0.05; done
@@ -42,5 +44,7 @@ echo "resumed $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.0f", (b-a)
 wait_for grep -q '^trigger ret=0 ' "$WORK/rec2.log" || fail "trigger did not return 0: $(cat "$WORK/rec2.log")"
 wait_for test ! -d "/proc/$pid" || fail "pid $pid did not finish"
 [ -z "$(find "$out" -name '*.core' -o -name '*.tmp' 2>/dev/null)" ] || fail "files left in $out"
-pgrep -x livedump-guard >/dev/null && { sleep 1; pgrep -x livedump-guard >/dev/null && fail "guard still running"; }
+# Our collector's guard (other collectors may run on this machine) must be gone.
+gone() { ! kill -0 "$guard" 2>/dev/null || [ "$(proc_state "$guard")" = Z ]; }
+wait_for gone || fail "guard $guard still running"
 ok "kill -9 of the collector leaves the process running"
