@@ -67,10 +67,18 @@ static __always_inline bool ld_task_exe_key(struct task_struct *task, struct ld_
 	return true;
 }
 
+/*
+ * Executables in watched_exes: set by the collector.  Zero spares every
+ * syscall of every process the walk to its executable's inode.
+ */
+__u32 nwatched_exes = 0;
+
 static __always_inline bool ld_exe_watched(struct task_struct *task)
 {
 	struct ld_exe_key key = {};
 
+	if (!nwatched_exes)
+		return false;
 	return ld_task_exe_key(task, &key) && bpf_map_lookup_elem(&watched_exes, &key);
 }
 

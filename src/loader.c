@@ -521,6 +521,7 @@ int ld_loader__watch_exe(struct ld_loader *l, const char *path)
 	if (bpf_map__update_elem(l->skel->maps.watched_exes, &key, sizeof(key), &one,
 				 sizeof(one), BPF_ANY))
 		return -errno;
+	__sync_fetch_and_add(&l->skel->bss->nwatched_exes, 1);
 	ld_history__sync(l->hist);
 	return 0;
 }
