@@ -17,12 +17,12 @@
 #include <unistd.h>
 #include "dump_writer.h"
 #include "kview.h"
+#include "rulecomp.h"
 #include "livedump/records.h"
 #include "log.h"
 #include "proc.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define CGROUP2_MAGIC	0x63677270
 
 /* --- /proc/kallsyms --------------------------------------------------------- */
 
@@ -241,20 +241,6 @@ static char status_state(const char *text)
 	return *p && *p != '\n' ? *p : 0;
 }
 
-/* The cgroup v2 hierarchy's mount point, or NULL. */
-static const char *cgroup2_root(void)
-{
-	static const char *const cand[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(cand); i++) {
-		struct statfs fs;
-
-		if (!statfs(cand[i], &fs) && fs.f_type == CGROUP2_MAGIC)
-			return cand[i];
-	}
-	return NULL;
-}
-
 static void collect_proc(struct ld_kview *kv, pid_t pid)
 {
 	struct ld_note_kproc *k = &kv->proc;
@@ -296,7 +282,7 @@ static void collect_proc(struct ld_kview *kv, pid_t pid)
 	}
 	snprintf(path, sizeof(path), "%s/cgroup", proc);
 	if (!ld_read_file(path, &kv->cgroups, &len)) {
-		const char *line = kv->cgroups, *root = cgroup2_root();
+		const char *line = kv->cgroups, *root = ld_cgroup2_root();
 
 		for (; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
 			if (!strncmp(line, "0::", 3)) {

@@ -17,7 +17,7 @@ uint64_t ld_kernel_dev(uint64_t dev)
 }
 
 /* cgroup v2 is at /sys/fs/cgroup, or at .../unified on hybrid systems. */
-static const char *cgroup2_root(void)
+const char *ld_cgroup2_root(void)
 {
 	static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
 	struct statfs sfs;
@@ -30,7 +30,7 @@ static const char *cgroup2_root(void)
 
 static int compile_cgroup(const struct ld_rule *r, const char *prefix, struct ld_bpf_cgroup *cg)
 {
-	const char *root = cgroup2_root();
+	const char *root = ld_cgroup2_root();
 	char path[4096];
 	struct stat st;
 	unsigned level = 0;

@@ -13,6 +13,9 @@
  */
 int ld_rule_compile(const struct ld_rule *r, struct ld_bpf_rule *out);
 
+/* The cgroup v2 hierarchy's mount point, or NULL. */
+const char *ld_cgroup2_root(void);
+
 /* Kernel form of a device number (MKDEV: 20-bit minor), as s_dev holds it. */
 uint64_t ld_kernel_dev(uint64_t user_dev);
 

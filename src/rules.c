@@ -964,6 +964,25 @@ static const struct key exit_keys[] = {
 #define MIN_KEY(n, f, fn)	{ .name = n, .cmp = true, ONE(f), .elem = elem_no_set, \
 				  .cmp_elem = fn, .fmt_kv = fmt_min }
 
+/* scope=process|cgroup (cgroup stored as 1) */
+static int elem_scope(const struct key *k, void *f, unsigned idx, const char *s,
+		      struct ld_verr *e)
+{
+	(void)k;
+	(void)idx;
+	if (strcmp(s, "process") && strcmp(s, "cgroup"))
+		return ld_verr_set(e, 0, "unknown scope '%.64s' (expected process or cgroup)", s);
+	*(uint32_t *)f = !strcmp(s, "cgroup");
+	return 0;
+}
+
+static void fmt_scope(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	(void)k;
+	(void)idx;
+	sb_printf(sb, "%s", *(const uint32_t *)f ? "cgroup" : "process");
+}
+
 static const struct key threshold_keys[] = {
 	MIN_KEY("cpu", p.thr.cpu, cmp_percent),
 	MIN_KEY("rss", p.thr.rss, cmp_size_min),
@@ -973,6 +992,7 @@ static const struct key threshold_keys[] = {
 	  .elem = elem_duration, .fmt = fmt_duration },
 	{ .name = "interval", ONE(p.thr.interval_ns), .min = 10000000, .max = 3600000000000ULL,
 	  .elem = elem_duration, .fmt = fmt_duration },
+	{ .name = "scope", ONE(p.thr.scope), .elem = elem_scope, .fmt = fmt_scope },
 };
 
 #define ALL_CAPTURES (CAP(LD_CAPTURE_CONTEXT) | CAP(LD_CAPTURE_MINI) | CAP(LD_CAPTURE_FULL))
@@ -1530,6 +1550,9 @@ static void check_rule(struct rctx *c)
 	    !c->r.p.thr.threads.set && !c->r.p.thr.fds.set)
 		rerr(c, c->offs[0], "missing condition for threshold (expected cpu>N%%, rss>SIZE,"
 		     " threads>N or fds>N)");
+	if (c->det->id == LD_DET_THRESHOLD && c->r.p.thr.scope && !c->r.where.ncgroups)
+		rerr(c, c->offs[0], "scope=cgroup needs the cgroups to judge (expected where"
+		     " cgroup=PATH)");
 	/* A probe needs to know where it goes: the key names it first. */
 	if (c->det->nkeys && !strcmp(c->det->keys[0].name, "at") && !c->r.p.probe.at[0])
 		rerr(c, c->offs[0], "missing at= for %s (expected %s)", c->det->name,

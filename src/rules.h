@@ -102,6 +102,7 @@ struct ld_threshold_params {
 	struct ld_urange64 fds;
 	uint64_t for_ns;		/* must hold this long; 0: one sample */
 	uint64_t interval_ns;		/* sampling period; 0: 1 s */
+	uint32_t scope;			/* 0: each process; 1: each where-cgroup as a whole */
 };
 
 struct ld_rule_filters {

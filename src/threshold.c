@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "log.h"
 #include "proc.h"
+#include "rulecomp.h"
 #include "threshold.h"
 
 #define RING		128	/* CPU samples kept per process and rule */
@@ -284,6 +285,26 @@ static bool cpu_crossed(struct ld_sampler *s, struct track *t, const struct ld_t
 	return true;
 }
 
+static void fire_event(struct ld_sampler *s, struct track *t, unsigned r, pid_t pid, uint64_t now,
+		       struct ld_threshold_event *e, ld_threshold_fn fn, void *ctx)
+{
+	struct ld_task_info ti;
+
+	/* Once it fired, the condition must hold a whole window again. */
+	memset(t->above_since, 0, sizeof(t->above_since));
+	t->n = 0;
+	if (ld_proc_task_info(pid, pid, &ti))
+		return;
+	e->hdr.type = LD_EV_THRESHOLD;
+	e->hdr.size = sizeof(*e);
+	e->hdr.ktime_ns = now;
+	e->hdr.pid = e->hdr.tid = pid;
+	e->hdr.rule = r;
+	e->hdr.verdict = limits_admit(s, r, t, now);
+	memcpy(e->hdr.comm, ti.name, sizeof(e->hdr.comm));
+	fn(ctx, e);
+}
+
 static void sample_process(struct ld_sampler *s, pid_t pid, uint64_t now, ld_threshold_fn fn,
 			   void *ctx)
 {
@@ -301,7 +322,8 @@ static void sample_process(struct ld_sampler *s, pid_t pid, uint64_t now, ld_thr
 		struct track *t;
 		bool fire;
 
-		if (rule->detector != LD_DET_THRESHOLD || !filters_match(&rule->where, pid, &ti))
+		if (rule->detector != LD_DET_THRESHOLD || p->scope ||
+		    !filters_match(&rule->where, pid, &ti))
 			continue;
 		if (!have_status) {
 			snprintf(path, sizeof(path), "/proc/%d/status", pid);
@@ -322,21 +344,85 @@ static void sample_process(struct ld_sampler *s, pid_t pid, uint64_t now, ld_thr
 		       crossed(t, LD_METRIC_THREADS, &p->threads, threads, p->for_ns, now, &e) ||
 		       (p->fds.set &&
 			crossed(t, LD_METRIC_FDS, &p->fds, count_fds(pid), p->for_ns, now, &e));
-		if (!fire)
-			continue;
-		/* Once it fired, the condition must hold a whole window again. */
-		memset(t->above_since, 0, sizeof(t->above_since));
-		t->n = 0;
-		e.hdr.type = LD_EV_THRESHOLD;
-		e.hdr.size = sizeof(e);
-		e.hdr.ktime_ns = now;
-		e.hdr.pid = e.hdr.tid = pid;
-		e.hdr.rule = r;
-		e.hdr.verdict = limits_admit(s, r, t, now);
-		memcpy(e.hdr.comm, ti.name, sizeof(e.hdr.comm));
-		fn(ctx, &e);
+		if (fire)
+			fire_event(s, t, r, pid, now, &e, fn, ctx);
 	}
 	free(status);
+}
+
+/* The member using the most CPU: the one a cgroup's dump is taken of. */
+static pid_t top_member(const char *procs, uint64_t *rss, uint64_t *threads, uint64_t *fds)
+{
+	uint64_t best = 0;
+	pid_t top = 0;
+
+	*rss = *threads = *fds = 0;
+	for (const char *p = procs; *p;) {
+		pid_t pid = strtol(p, NULL, 10);
+		struct ld_task_info ti;
+		char path[64], *status;
+
+		p += strcspn(p, "\n");
+		p += *p == '\n';
+		if (pid <= 0 || ld_proc_task_info(pid, pid, &ti))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/status", pid);
+		if (!ld_read_file(path, &status, NULL)) {
+			*rss += (status_field(status, "VmRSS:") + status_field(status, "VmSwap:")) * 1024ULL;
+			*threads += status_field(status, "Threads:");
+			free(status);
+		}
+		*fds += count_fds(pid);
+		if (!top || ti.utime + ti.stime > best) {
+			best = ti.utime + ti.stime;
+			top = pid;
+		}
+	}
+	return top;
+}
+
+/*
+ * scope=cgroup: each `where cgroup=` as a whole — CPU from its cpu.stat
+ * (exited members included), memory, threads and fds summed over its
+ * members — so a container is judged like one process.
+ */
+static void sample_cgroups(struct ld_sampler *s, unsigned r, uint64_t now, ld_threshold_fn fn,
+			   void *ctx)
+{
+	const struct ld_rule *rule = &s->rs->v[r];
+	const struct ld_threshold_params *p = &rule->p.thr;
+	const char *root = ld_cgroup2_root();
+
+	for (unsigned k = 0; root && k < rule->where.ncgroups; k++) {
+		struct ld_threshold_event e = { 0 };
+		char path[4096], *stat = NULL, *procs = NULL, *u;
+		uint64_t rss, threads, fds, ticks;
+		struct track *t;
+		pid_t top;
+		bool fire;
+
+		snprintf(path, sizeof(path), "%s%s/cpu.stat", root, rule->where.cgroups[k]);
+		if (ld_read_file(path, &stat, NULL))
+			continue;
+		u = strstr(stat, "usage_usec ");
+		ticks = u ? strtoull(u + 11, NULL, 10) * s->ticks / 1000000 : 0;
+		free(stat);
+		snprintf(path, sizeof(path), "%s%s/cgroup.procs", root, rule->where.cgroups[k]);
+		if (ld_read_file(path, &procs, NULL))
+			continue;
+		top = top_member(procs, &rss, &threads, &fds);
+		free(procs);
+		t = track_of(s, r, -(pid_t)(k + 1));
+		if (!t || !top)
+			continue;
+		t->seen = s->round;
+		fire = cpu_crossed(s, t, p, now, ticks, &e) ||
+		       crossed(t, LD_METRIC_RSS, &p->rss, rss, p->for_ns, now, &e) ||
+		       crossed(t, LD_METRIC_THREADS, &p->threads, threads, p->for_ns, now, &e) ||
+		       crossed(t, LD_METRIC_FDS, &p->fds, fds, p->for_ns, now, &e);
+		if (fire)
+			fire_event(s, t, r, top, now, &e, fn, ctx);
+	}
 }
 
 void ld_sampler__tick(struct ld_sampler *s, ld_threshold_fn fn, void *ctx)
@@ -363,6 +449,9 @@ void ld_sampler__tick(struct ld_sampler *s, ld_threshold_fn fn, void *ctx)
 			sample_process(s, pid, now, fn, ctx);
 	}
 	closedir(d);
+	for (unsigned r = 0; r < s->rs->n; r++)
+		if (s->rs->v[r].detector == LD_DET_THRESHOLD && s->rs->v[r].p.thr.scope)
+			sample_cgroups(s, r, now, fn, ctx);
 	/* Forget processes that are gone. */
 	for (size_t i = 0; i < s->ntracks;) {
 		if (s->tracks[i].seen != s->round)

@@ -121,3 +121,29 @@ for t in "burn:cpu>30% for=1s" "fdleak:fds>100 for=400ms" "spawn:threads>20 for=
 	gdb_bt "$prog" "$(find "$OUT" -name '*.core')" | grep -q " $fn (" || fail "$mode: gdb shows no $fn"
 	ok "threshold $cond"
 done
+
+# scope=cgroup: two thread spawners in one cgroup are judged together:
+# more threads than either has (51 each).
+if cg2=$(for d in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+		[ "$(stat -fc %T "$d" 2>/dev/null)" = cgroup2fs ] && echo "$d" && break
+	done) && [ -n "$cg2" ] && [ "$(nproc)" -ge 2 ]; then
+	name=livedump-thr-$$
+	mkdir "$cg2/$name"
+	n=$((n + 1)); OUT=$WORK/out.$n LOG=$WORK/log.$n
+	start_bg "$LOG" "$LIVEDUMP" record -o "$OUT" --all \
+		-e "c on threshold threads>80 for=400ms interval=200ms scope=cgroup where cgroup=/$name limit 1"
+	rec=$BG_PID
+	wait_for grep -q '^recording into' "$LOG" || fail "record did not start: $(cat "$LOG")"
+	for i in 1 2; do
+		start_bg /dev/null sh -c "echo \$\$ > $cg2/$name/cgroup.procs; exec $prog spawn"
+	done
+	wait_for grep -q '^dump:' "$LOG"; got=$?
+	kill -INT "$rec"; wait "$rec"
+	sleep 3.5; rmdir "$cg2/$name" 2>/dev/null
+	cat "$LOG"
+	[ $got = 0 ] || fail "no dump for the cgroup's threads"
+	assert_grep '^trigger: rule c pid [0-9]+ \(failures\) .* threshold threads 10[0-9] >= 80' "$LOG" "threads of the cgroup summed"
+	ok "threshold scope=cgroup"
+else
+	echo "no cgroup v2 or a single CPU: scope=cgroup not tested"
+fi
