@@ -55,6 +55,14 @@ struct {
 	__type(value, __u64);
 } frozen SEC(".maps");
 
+/* tgid -> when the kernel stopped the thread BPF froze (see ld_stopped). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LD_MAX_WATCHED);
+	__type(key, __u32);
+	__type(value, struct ld_stop_time);
+} stop_times SEC(".maps");
+
 /* Identifies the executable of @task; false for kernel threads. */
 static __always_inline bool ld_task_exe_key(struct task_struct *task, struct ld_exe_key *key)
 {
@@ -82,15 +90,59 @@ static __always_inline bool ld_exe_watched(struct task_struct *task)
 	return ld_task_exe_key(task, &key) && bpf_map_lookup_elem(&watched_exes, &key);
 }
 
-static __always_inline bool ld_current_watched(void)
+/*
+ * A mark on every thread of a watched process (and, for a while, on some
+ * that no longer are).  A task without any BPF storage is known unwatched
+ * after one load, with no helper call and no hash: that is what keeps a
+ * syscall rule cheap for every other process on the machine.  The mark is
+ * only a hint; watched_pids and watched_exes decide.  Tasks are marked by
+ * the task iterator the collector runs when it names pids or executables
+ * (ld_watch_sync), at fork and at exec.  The storage also carries the
+ * syscall in flight (sys_ts 0: none).
+ */
+struct ld_task {
+	__u64 sys_ts;
+	__u64 sys_args[6];
+	__u32 sys_nr;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ld_task);
+} watched_tasks SEC(".maps");
+
+/* The authoritative test, for the rare paths (fork, exec, the iterator). */
+static __always_inline bool ld_task_watched_slow(struct task_struct *task)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 tgid = BPF_CORE_READ(task, tgid);
 
 	if (tgid == collector_tgid)
 		return false;
-	if (watch_all || bpf_map_lookup_elem(&watched_pids, &tgid))
+	return bpf_map_lookup_elem(&watched_pids, &tgid) || ld_exe_watched(task);
+}
+
+static __always_inline void ld_task_mark(struct task_struct *task)
+{
+	bpf_task_storage_get(&watched_tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+}
+
+static __always_inline bool ld_task_watched(struct task_struct *task)
+{
+	if (task->tgid == collector_tgid)
+		return false;
+	if (watch_all)
 		return true;
-	return ld_exe_watched(bpf_get_current_task_btf());
+	if (!task->bpf_storage || !bpf_task_storage_get(&watched_tasks, task, 0, 0))
+		return false;
+	return ld_task_watched_slow(task);
+}
+
+static __always_inline bool ld_current_watched(void)
+{
+	return ld_task_watched(bpf_get_current_task_btf());
 }
 
 static __always_inline void ld_event_init(struct ld_event_hdr *hdr, __u32 type, __u32 size,

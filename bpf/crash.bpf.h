@@ -72,6 +72,34 @@ int BPF_PROG(ld_sig_deliver, int sig, struct kernel_siginfo *info, struct k_siga
 	return 0;
 }
 
+/*
+ * The instant the thread BPF froze really stops: our SIGSTOP is delivered
+ * on its way back to user space and do_signal_stop() follows at once.
+ * The trigger latency is measured up to here; when the collector notices
+ * is a different, later figure (LD_NT_CAPTURE has both).  Always attached:
+ * signal deliveries are rare enough to cost nothing.
+ */
+SEC("tp_btf/signal_deliver")
+int BPF_PROG(ld_stopped, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ld_stop_time st, *old;
+	__u64 *at;
+
+	if (sig != LD_SIGSTOP_NR)
+		return 0;
+	at = bpf_map_lookup_elem(&frozen, &tgid);
+	if (!at)
+		return 0;
+	old = bpf_map_lookup_elem(&stop_times, &tgid);
+	if (old && old->frozen_at == *at)
+		return 0;	/* another thread of the same group stop */
+	st.frozen_at = *at;
+	st.stopped_at = bpf_ktime_get_ns();
+	bpf_map_update_elem(&stop_times, &tgid, &st, BPF_ANY);
+	return 0;
+}
+
 /* Called by the exit tracepoint for the last thread of a watched process. */
 static __always_inline void ld_exit_detect(struct task_struct *task)
 {

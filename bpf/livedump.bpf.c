@@ -65,25 +65,12 @@ struct {
 	__type(value, __u32);
 } syscall_wanted SEC(".maps");
 
-struct sys_start {
-	__u64 ts;
-	__u64 args[6];
-	__u32 nr;
-};
-
-/* tid -> the call in flight, only for calls some rule may want. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, struct sys_start);
-} sys_starts SEC(".maps");
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(ld_sys_enter, struct pt_regs *regs, long id)
 {
-	struct sys_start st;
-	__u32 nr = id, tid;
+	struct task_struct *task;
+	struct ld_task *t;
+	__u32 nr = id;
 
 	if (!syscall_any) {
 		__u32 *w = bpf_map_lookup_elem(&syscall_wanted, &nr);
@@ -91,39 +78,44 @@ int BPF_PROG(ld_sys_enter, struct pt_regs *regs, long id)
 		if (!w || !*w)
 			return 0;
 	}
-	if (!ld_current_watched())
+	task = bpf_get_current_task_btf();
+	if (!ld_task_watched(task))
 		return 0;
-	st.ts = bpf_ktime_get_ns();
-	st.nr = nr;
-	st.args[0] = regs->di;
-	st.args[1] = regs->si;
-	st.args[2] = regs->dx;
-	st.args[3] = regs->r10;
-	st.args[4] = regs->r8;
-	st.args[5] = regs->r9;
-	tid = (__u32)bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&sys_starts, &tid, &st, BPF_ANY);
+	/* Created here only under --all, where no task was marked beforehand. */
+	t = bpf_task_storage_get(&watched_tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t)
+		return 0;
+	t->sys_nr = nr;
+	t->sys_args[0] = regs->di;
+	t->sys_args[1] = regs->si;
+	t->sys_args[2] = regs->dx;
+	t->sys_args[3] = regs->r10;
+	t->sys_args[4] = regs->r8;
+	t->sys_args[5] = regs->r9;
+	t->sys_ts = bpf_ktime_get_ns();
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct sys_start *sp = bpf_map_lookup_elem(&sys_starts, &tid);
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct ld_syscall_event *e;
 	struct ld_match m = {};
-	struct sys_start st;
+	struct ld_task *t, st;
 
-	if (!sp)
+	if (!task->bpf_storage)
+		return 0;	/* the common case: nothing marked, one load */
+	t = bpf_task_storage_get(&watched_tasks, task, 0, 0);
+	if (!t || !t->sys_ts)
 		return 0;
-	st = *sp;
-	bpf_map_delete_elem(&sys_starts, &tid);
+	st = *t;
+	t->sys_ts = 0;
 	m.now = bpf_ktime_get_ns();
-	m.code = st.nr;
+	m.code = st.sys_nr;
 	m.ret = ret;
 	m.param = ret < 0 ? -ret : 0;	/* errno= matches the error number */
-	m.latency = m.now - st.ts;
+	m.latency = m.now - st.sys_ts;
 	if (!ld_rules_match(LD_DET_SYSCALL, &m))
 		return 0;
 
@@ -134,11 +126,11 @@ int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
 	e->hdr.rule = m.rule;
 	e->hdr.verdict = m.verdict;
 	ld_history_issue(ctx, &e->hdr, m.code, m.ret);
-	e->nr = st.nr;
+	e->nr = st.sys_nr;
 	e->pad = 0;
 	e->ret = ret;
-	__builtin_memcpy(e->args, st.args, sizeof(e->args));
-	e->enter_ktime_ns = st.ts;
+	__builtin_memcpy(e->args, st.sys_args, sizeof(e->args));
+	e->enter_ktime_ns = st.sys_ts;
 	e->latency_ns = m.latency;
 	bpf_probe_read_kernel(&e->regs, sizeof(e->regs), regs);
 	/* The signal is delivered on the way back to user space: right after the call. */
@@ -421,16 +413,40 @@ LD_TRACE_SLOT(1)
 LD_TRACE_SLOT(2)
 LD_TRACE_SLOT(3)
 
-/* Children of a watched process are watched from their first instruction. */
+/*
+ * Children of a watched process are watched from their first instruction;
+ * new threads of a watched process, and such children, get the mark.
+ */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(ld_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = parent->tgid, ctgid = child->tgid;
 	__u32 one = 1;
 
-	if (ptgid == ctgid || !bpf_map_lookup_elem(&watched_pids, &ptgid))
-		return 0;
-	bpf_map_update_elem(&watched_pids, &ctgid, &one, BPF_ANY);
+	if (ptgid != ctgid && bpf_map_lookup_elem(&watched_pids, &ptgid))
+		bpf_map_update_elem(&watched_pids, &ctgid, &one, BPF_ANY);
+	if (!watch_all && ld_task_watched_slow(child))
+		ld_task_mark(child);
+	return 0;
+}
+
+/* A process that starts running a watched executable. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ld_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (!watch_all && nwatched_exes && ld_task_watched_slow(task))
+		ld_task_mark(task);
+	return 0;
+}
+
+/* Run by the collector each time it names pids or executables to watch. */
+SEC("iter/task")
+int ld_watch_sync(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+
+	if (task && !watch_all && ld_task_watched_slow(task))
+		ld_task_mark(task);
 	return 0;
 }
 

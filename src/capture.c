@@ -491,6 +491,8 @@ int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 		if (!err) {
 			c->t_frozen = ld_now_realtime_ns();
 			c->mono_frozen = clock_ns(CLOCK_MONOTONIC);
+			if (opts->frozen_by_bpf && opts->stopped_at)
+				c->t_stopped = opts->stopped_at(opts->bpf_arg, pid);
 			ld_proc_task_info(pid, pid, &c->pinfo);
 			test_delay();
 			err = collect(c);
@@ -613,10 +615,20 @@ void ld_capture__resume(struct ld_capture *c)
 {
 	if (c->resumed)
 		return;
+	/*
+	 * The group stop BPF started ends first, while ptrace still holds the
+	 * threads: were we killed from here on, the kernel's detach would let
+	 * them run, so BPF (and the guard) can forget the freeze before any
+	 * thread runs, and a new issue right after is frozen and tracked.
+	 */
+	if (c->opts.frozen_by_bpf) {
+		if (kill(c->pid, SIGCONT) && errno != ESRCH)
+			ld_warn("cannot resume pid %d: %s", c->pid, strerror(errno));
+		if (c->opts.thawed)
+			c->opts.thawed(c->opts.bpf_arg, c->pid);
+	}
 	/* The triggering thread waits for its answer in ld_capture__finish(). */
 	ld_freeze__release(&c->fz, c->opts.req_addr && !c->finished ? c->trigger_tid : 0);
-	if (c->opts.frozen_by_bpf && kill(c->pid, SIGCONT) && errno != ESRCH)
-		ld_warn("cannot resume pid %d: %s", c->pid, strerror(errno));
 	c->resumed = true;
 	c->t_resumed = ld_now_realtime_ns();
 	c->mono_resumed = clock_ns(CLOCK_MONOTONIC);
@@ -683,7 +695,7 @@ static void add_capture_note(const struct ld_capture *c, struct ld_notes *n)
 {
 	struct ld_note_capture nc = {
 		.size = sizeof(nc), .frozen_ns = c->t_frozen, .seen_stopped_ns = c->t_seen_stopped,
-		.nofork_bytes = c->nofork_bytes,
+		.nofork_bytes = c->nofork_bytes, .stopped_ns = c->t_stopped,
 	};
 
 	if (c->opts.type == LD_CAPTURE_CONTEXT)

@@ -43,6 +43,18 @@ struct ld_capture_opts {
 	unsigned nblobs;
 	bool frozen_by_bpf;		/* SIGSTOP was sent: SIGCONT on resume */
 	/*
+	 * With frozen_by_bpf, callbacks into whoever loaded the BPF programs
+	 * (each may be NULL; bpf_arg is their first argument).  stopped_at:
+	 * when the kernel stopped the thread BPF froze (CLOCK_REALTIME; 0
+	 * unknown), asked once every thread is held.  thawed: the group stop
+	 * has ended while ptrace still holds every thread, so no thread has
+	 * run yet: BPF may forget the freeze (and freeze it again for a new
+	 * issue from the next instruction on).
+	 */
+	uint64_t (*stopped_at)(void *arg, pid_t pid);
+	void (*thawed)(void *arg, pid_t pid);
+	void *bpf_arg;
+	/*
 	 * The registers BPF saw at the issue.  They replace what ptrace reads
 	 * for the triggering thread when that one stands in the kernel's
 	 * [uprobes] trampoline, which no debugger can unwind (uretprobes).

@@ -61,6 +61,7 @@ struct ld_capture {
 	uint64_t t_issue, t_start, t_resumed, mono_start, mono_resumed;
 	uint64_t t_frozen;		/* CLOCK_REALTIME when every thread was stopped */
 	uint64_t t_seen_stopped;	/* when the thread BPF stopped was seen stopped */
+	uint64_t t_stopped;		/* when the kernel stopped it (BPF saw the SIGSTOP) */
 	uint64_t mono_frozen, mono_collected;
 
 	/* Snapshot capture (snapshot.h). */

@@ -250,12 +250,15 @@ static void text_capture(const struct ld_dump *d)
 	if (!c)
 		return;
 	if (c->frozen_ns && h && h->issue_time_ns && c->frozen_ns >= h->issue_time_ns) {
-		printf("stopped:    every thread held %.3f ms after the issue",
-		       (c->frozen_ns - h->issue_time_ns) / 1e6);
+		/* Milliseconds after the issue: in the kernel, seen by us, held by ptrace. */
+		printf("stopped:    ");
+		if (c->stopped_ns >= h->issue_time_ns)
+			printf("by the kernel after %.3f ms; ",
+			       (c->stopped_ns - h->issue_time_ns) / 1e6);
 		if (c->seen_stopped_ns >= h->issue_time_ns)
-			printf("; seen stopped by BPF after %.3f ms",
+			printf("seen stopped by the collector after %.3f ms; ",
 			       (c->seen_stopped_ns - h->issue_time_ns) / 1e6);
-		putchar('\n');
+		printf("every thread held after %.3f ms\n", (c->frozen_ns - h->issue_time_ns) / 1e6);
 	}
 	if (c->flags & LD_CAP_SNAPSHOT)
 		printf("snapshot:   yes: made in %.3f ms (pid %u); the process ran on while "
@@ -711,6 +714,7 @@ static void json_capture(struct ld_json *j, const struct ld_dump *d)
 	ld_json__begin_object(j);
 	json_time(j, "frozen", c->frozen_ns);
 	json_time(j, "seen_stopped", c->seen_stopped_ns);
+	json_time(j, "stopped", c->stopped_ns);
 	ld_json__kbool(j, "snapshot", c->flags & LD_CAP_SNAPSHOT);
 	ld_json__kbool(j, "fallback", c->flags & LD_CAP_FALLBACK);
 	ld_json__kuint(j, "snapshot_ns", c->snapshot_ns);

@@ -37,6 +37,7 @@ struct ld_collector {
 	uint64_t used;			/* bytes of dumps in the output directory */
 	unsigned long events, dumps, declined, failed;
 	uint64_t bytes;
+	bool thawed;			/* the capture under way said BPF may forget its freeze */
 };
 
 void ld_fmt_duration(char *buf, size_t size, uint64_t ns)
@@ -183,6 +184,24 @@ static uint64_t ktime_to_realtime(uint64_t ktime)
 	       (mono.tv_sec * 1000000000ULL + mono.tv_nsec - ktime);
 }
 
+/* ld_capture_opts.stopped_at: from the BPF probe on the SIGSTOP's delivery. */
+static uint64_t stopped_at(void *arg, pid_t pid)
+{
+	struct ld_collector *c = arg;
+	uint64_t kt;
+
+	return ld_loader__stopped_ktime(c->loader, pid, &kt) ? 0 : ktime_to_realtime(kt);
+}
+
+/* ld_capture_opts.thawed */
+static void thawed(void *arg, pid_t pid)
+{
+	struct ld_collector *c = arg;
+
+	ld_loader__thawed(c->loader, pid);
+	c->thawed = true;
+}
+
 /* A process BPF froze for a dump we will not take runs again. */
 static void release_frozen(struct ld_collector *c, const struct ld_event_hdr *h)
 {
@@ -263,6 +282,7 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 			.code = is->code, .issue_time_ns = je.time_ns, .trigger = is->raw,
 			.trigger_len = is->raw_len, .req_addr = is->req_addr, .blobs = is->blobs,
 			.nblobs = is->nblobs, .frozen_by_bpf = je.frozen,
+			.stopped_at = stopped_at, .thawed = thawed, .bpf_arg = c,
 			.no_regions = r->capture.no_regions, .stack_max = r->capture.stack,
 			.max_memory = c->o.limits.max_dump, .symcache = c->symcache,
 			.issue_regs = is->regs, .issue_text = is->text[0] ? is->text : NULL,
@@ -273,8 +293,10 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 		memcpy(o.params, is->params, sizeof(o.params));
 		if (is->context_only)
 			o.type = LD_CAPTURE_CONTEXT;
+		c->thawed = false;
 		err = ld_dump_process(h->pid, h->tid, &o, c->o.outdir, admit, c, &res);
-		ld_loader__thawed(c->loader, h->pid);
+		if (!c->thawed)		/* never resumed it: it is gone, or never held */
+			ld_loader__thawed(c->loader, h->pid);
 		if (err) {
 			c->failed++;
 			snprintf(why, sizeof(why), "%s", err == -ESRCH ? "the process is gone"

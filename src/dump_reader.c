@@ -1005,7 +1005,6 @@ static int parse_fds(struct ld_dump *d, const struct ld_dump_note *n)
 	return 0;
 }
 
-/* One module record: build-id and path inside its size, the path terminated. */
 /* LD_NT_CAPTURE: how the memory was captured (snapshot or why not). */
 static int parse_capture(struct ld_dump *d, const struct ld_dump_note *n)
 {
@@ -1015,13 +1014,16 @@ static int parse_capture(struct ld_dump *d, const struct ld_dump_note *n)
 	if (d->capnote)
 		return note_fail(d, n, "a second one (the first is note %d)", d->capnote - 1);
 	d->capnote = n->index + 1;
-	err = need(d, n, sizeof(*c));
+	err = need(d, n, LD_NOTE_CAPTURE_SIZE_1_0);
 	if (err)
 		return err;
-	memcpy(c, n->desc, sizeof(*c));
-	if (c->size < sizeof(*c) || c->size > n->descsz)
-		return note_fail(d, n, "size field %u, expected %zu..%u", c->size, sizeof(*c),
-				 n->descsz);
+	memset(c, 0, sizeof(*c));
+	memcpy(c, n->desc, n->descsz < sizeof(*c) ? n->descsz : sizeof(*c));
+	if (c->size < LD_NOTE_CAPTURE_SIZE_1_0 || c->size > n->descsz)
+		return note_fail(d, n, "size field %u, expected %zu..%u", c->size,
+				 (size_t)LD_NOTE_CAPTURE_SIZE_1_0, n->descsz);
+	if (c->size < sizeof(*c))	/* written by an older collector */
+		memset((char *)c + c->size, 0, sizeof(*c) - c->size);
 	c->fallback[sizeof(c->fallback) - 1] = 0;
 	return 0;
 }

@@ -18,11 +18,12 @@
 #ifndef LIVEDUMP_DUMPFMT_H
 #define LIVEDUMP_DUMPFMT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define LD_NOTE_OWNER		"LIVEDUMP"
 #define LD_FORMAT_MAJOR		1
-#define LD_FORMAT_MINOR		0
+#define LD_FORMAT_MINOR		1
 #define LD_HEADER_MAGIC		0x504d444cU	/* "LDMP" */
 #define LD_COMPLETE_MAGIC	0x454e4f444c44ULL	/* "LDDONE" */
 #define LD_PAGE_SIZE		4096
@@ -196,7 +197,13 @@ struct ld_note_capture {
 	uint32_t snapshot_pid;		/* pid the copy had (gone once the dump is written) */
 	uint64_t nofork_bytes;		/* MADV_DONTFORK/WIPEONFORK memory read from the original */
 	char fallback[96];		/* fallback: why, for people */
+	/* format 1.1 */
+	uint64_t stopped_ns;		/* CLOCK_REALTIME when the kernel stopped the thread BPF
+					 * stopped at the issue (0: unknown) */
 };
+
+/* Notes written by format 1.0 end here: readers take them, with 0 for the rest. */
+#define LD_NOTE_CAPTURE_SIZE_1_0	offsetof(struct ld_note_capture, stopped_ns)
 
 #define LD_COMPLETE_MAX_RANGES	64
 
@@ -298,7 +305,8 @@ _Static_assert(sizeof(struct ld_note_header) == 608, "header layout");
 _Static_assert(sizeof(struct ld_note_thread) == 56, "thread layout");
 _Static_assert(sizeof(struct ld_note_region) == 64, "region layout");
 _Static_assert(sizeof(struct ld_note_module) == 40, "module layout");
-_Static_assert(sizeof(struct ld_note_capture) == 144, "capture layout");
+_Static_assert(sizeof(struct ld_note_capture) == 152 && LD_NOTE_CAPTURE_SIZE_1_0 == 144,
+	       "capture layout");
 _Static_assert(sizeof(struct ld_note_history) == 64, "history layout");
 _Static_assert(sizeof(struct ld_note_kstack) == 48, "kstack layout");
 _Static_assert(sizeof(struct ld_note_kproc) == 168, "kproc layout");

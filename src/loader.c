@@ -31,7 +31,8 @@ struct ld_loader {
 	int fentry_slot[LD_BPF_MAX_RULES];	/* rule -> fentry/fexit slot + 1; 0: kprobe */
 	struct bpf_link **rule_links;	/* probes attached for probe rules */
 	size_t nrule_links;
-	struct bpf_link *fork_link, *exit_link, *sys_links[2], *blk_links[3], *sig_link, *oom_link;
+	struct bpf_link *fork_link, *exit_link, *exec_link, *sync_iter, *stop_link;
+	struct bpf_link *sys_links[2], *blk_links[3], *sig_link, *oom_link;
 	struct ring_buffer *rb;
 	struct ld_history *hist;		/* the flight recorder */
 	struct probe *probes;
@@ -386,9 +387,21 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 		goto fail;
 	l->fork_link = bpf_program__attach(l->skel->progs.ld_fork);
 	l->exit_link = bpf_program__attach(l->skel->progs.ld_exit);
-	if (!l->fork_link || !l->exit_link) {
+	l->exec_link = bpf_program__attach(l->skel->progs.ld_exec);
+	if (!l->fork_link || !l->exit_link || !l->exec_link) {
 		err = -errno;
-		ld_err("cannot attach to sched_process_fork/exit: %s", strerror(-err));
+		ld_err("cannot attach to sched_process_fork/exit/exec: %s", strerror(-err));
+		goto fail;
+	}
+	l->stop_link = bpf_program__attach(l->skel->progs.ld_stopped);
+	if (!l->stop_link)
+		ld_warn("cannot attach to signal_deliver (%s): dumps will not say when the "
+			"kernel stopped the process", strerror(errno));
+	l->sync_iter = bpf_program__attach_iter(l->skel->progs.ld_watch_sync, NULL);
+	if (!l->sync_iter) {
+		err = -errno;
+		ld_err("cannot attach the task iterator that marks watched threads: %s",
+		       strerror(-err));
 		goto fail;
 	}
 	if (syscalls) {
@@ -442,8 +455,11 @@ void ld_loader__free(struct ld_loader *l)
 	for (size_t i = 0; i < l->nprobes; i++)
 		bpf_link__destroy(l->probes[i].link);
 	free(l->probes);
+	bpf_link__destroy(l->sync_iter);
+	bpf_link__destroy(l->stop_link);
 	bpf_link__destroy(l->fork_link);
 	bpf_link__destroy(l->exit_link);
+	bpf_link__destroy(l->exec_link);
 	bpf_link__destroy(l->sys_links[0]);
 	bpf_link__destroy(l->sys_links[1]);
 	bpf_link__destroy(l->blk_links[0]);
@@ -497,6 +513,27 @@ size_t ld_loader__nprobes(const struct ld_loader *l)
 	return l->nprobes;
 }
 
+/*
+ * Marks every thread of the processes just named (see watched_tasks in
+ * bpf/common.bpf.h): after this, threads they create are marked at fork.
+ */
+static void sync_marks(struct ld_loader *l)
+{
+	char buf[64];
+	int fd;
+
+	fd = bpf_iter_create(bpf_link__fd(l->sync_iter));
+	if (fd < 0) {
+		ld_warn("cannot run the task iterator that marks watched threads: %s",
+			strerror(errno));
+		return;
+	}
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	ld_history__sync(l->hist);
+}
+
 int ld_loader__watch_pid(struct ld_loader *l, pid_t pid)
 {
 	__u32 key = pid, one = 1;
@@ -504,7 +541,7 @@ int ld_loader__watch_pid(struct ld_loader *l, pid_t pid)
 	if (bpf_map__update_elem(l->skel->maps.watched_pids, &key, sizeof(key), &one,
 				 sizeof(one), BPF_ANY))
 		return -errno;
-	ld_history__sync(l->hist);
+	sync_marks(l);
 	return 0;
 }
 
@@ -522,7 +559,7 @@ int ld_loader__watch_exe(struct ld_loader *l, const char *path)
 				 sizeof(one), BPF_ANY))
 		return -errno;
 	__sync_fetch_and_add(&l->skel->bss->nwatched_exes, 1);
-	ld_history__sync(l->hist);
+	sync_marks(l);
 	return 0;
 }
 
@@ -542,6 +579,21 @@ bool ld_loader__watched(const struct ld_loader *l, pid_t pid)
 	key.dev = ld_kernel_dev(st.st_dev);
 	key.ino = st.st_ino;
 	return !bpf_map__lookup_elem(l->skel->maps.watched_exes, &key, sizeof(key), &v, sizeof(v), 0);
+}
+
+int ld_loader__stopped_ktime(const struct ld_loader *l, pid_t pid, uint64_t *ktime)
+{
+	struct ld_stop_time st;
+	__u32 key = pid;
+	__u64 at;
+
+	if (bpf_map__lookup_elem(l->skel->maps.frozen, &key, sizeof(key), &at, sizeof(at), 0) ||
+	    bpf_map__lookup_elem(l->skel->maps.stop_times, &key, sizeof(key), &st, sizeof(st), 0))
+		return -ENOENT;
+	if (st.frozen_at != at)
+		return -ENOENT;		/* a stop of an earlier freeze */
+	*ktime = st.stopped_at;
+	return 0;
 }
 
 void ld_loader__thawed(struct ld_loader *l, pid_t pid)

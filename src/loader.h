@@ -40,6 +40,12 @@ int ld_loader__watch_exe(struct ld_loader *l, const char *path);
 /* Whether @pid is one the BPF programs watch (for detectors that run in user space). */
 bool ld_loader__watched(const struct ld_loader *l, pid_t pid);
 
+/*
+ * When (ktime) the kernel stopped the thread BPF froze in @pid, for the
+ * freeze in force; -ENOENT when not known (not stopped yet, or no probe).
+ */
+int ld_loader__stopped_ktime(const struct ld_loader *l, pid_t pid, uint64_t *ktime);
+
 /* The process was resumed: forget that BPF froze it. */
 void ld_loader__thawed(struct ld_loader *l, pid_t pid);
 /* An issue we declined: the flight recorder BPF froze for it records again. */

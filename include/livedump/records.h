@@ -172,6 +172,12 @@ struct ld_exe_key {
 	__u64 ino;
 };
 
+/* stop_times value: when the kernel stopped the thread BPF froze. */
+struct ld_stop_time {
+	__u64 frozen_at;	/* the frozen map's value: which freeze */
+	__u64 stopped_at;	/* ktime of the SIGSTOP's delivery */
+};
+
 /*
  * A rule as the kernel checks it (compiled from struct ld_rule by the
  * collector).  Empty lists match everything; all lists must hold.

@@ -39,6 +39,34 @@ gdb_bt "$prog" "$slow" >"$WORK/bt2"
 assert_grep ' sleep_long \(' "$WORK/bt2" "frozen at the return of the long sleep"
 ok "ENOENT and latency dumps, nothing else"
 
+# Threads born after the collector started, processes watched through
+# their executable (one already running, one started later): all seen.
+out=$WORK/late
+go=$WORK/go.late
+start_bg "$WORK/early.out" "$prog" --go "$go" --thread
+early=$BG_PID
+wait_for grep -q '^pid' "$WORK/early.out" || fail "the early process did not start"
+start_bg "$WORK/late.log" "$LIVEDUMP" record -o "$out" -x "$prog" \
+	-e 'enoent on syscall name=openat errno=ENOENT'
+rec=$BG_PID
+wait_for grep -q '^recording into' "$WORK/late.log" || fail "record did not start: $(cat "$WORK/late.log")"
+start_bg "$WORK/late.out" "$prog" --go "$go"
+late=$BG_PID
+wait_for grep -q '^pid' "$WORK/late.out" || fail "the late process did not start"
+touch "$go"
+wait_for grep -q '^done' "$WORK/early.out" || fail "the early process did not finish"
+wait_for grep -q '^done' "$WORK/late.out" || fail "the late process did not finish"
+kill -INT "$rec"
+wait "$rec" || fail "record failed: $(cat "$WORK/late.log")"
+assert_grep "^trigger: rule enoent pid $early .* syscall openat" "$WORK/late.log" \
+	"a thread created after the start of the collector"
+grep "^trigger: rule enoent pid $early " "$WORK/late.log" | grep -q "tid $early " &&
+	fail "the early process's event came from its main thread, not the new one"
+assert_grep "^trigger: rule enoent pid $late .* syscall openat" "$WORK/late.log" \
+	"a process that started the watched executable later"
+assert_eq 2 "$(find "$out" -name '*.core' | wc -l)" "dumps of threads and processes born later"
+ok "new threads and new processes of a watched executable"
+
 # capture context: a record of the event, the process never stopped.
 out=$WORK/ctx
 "$LIVEDUMP" record -o "$out" -e 'ctx on syscall name=openat errno=ENOENT capture context' \
