@@ -47,6 +47,9 @@
 #define B_MAJOR2	(1U << 1)
 #define B_OVERLAP	(1U << 2)
 #define B_FP_FIRST	(1U << 3)
+#define B_CAP_1_0	(1U << 4)	/* an LD_NT_CAPTURE note as format 1.0 wrote it */
+#define B_CAP_1_1	(1U << 5)	/* ... as 1.1 writes it */
+#define B_CAP_SHORT	(1U << 6)	/* ... shorter than any version */
 
 static char tmpdir[64];
 static unsigned char seg0[8192], seg1[4096], seg3[4096];
@@ -309,6 +312,16 @@ static void build_notes(struct ld_notes *n, unsigned flags)
 	add_fds(n);
 	ld_notes__add(n, LD_NOTE_OWNER, LD_NT_MAPS, maps_text, strlen(maps_text), NULL, 0);
 	ld_notes__add(n, LD_NOTE_OWNER, LD_NT_CMDLINE, cmdline, sizeof(cmdline) - 1, NULL, 0);
+	if (flags & (B_CAP_1_0 | B_CAP_1_1 | B_CAP_SHORT)) {
+		struct ld_note_capture c = {
+			.frozen_ns = 1700000000123556789ULL, .seen_stopped_ns = 1700000000123500000ULL,
+			.stopped_ns = 1700000000123470000ULL, .nofork_bytes = 4096,
+		};
+		size_t len = flags & B_CAP_1_1 ? sizeof(c) : flags & B_CAP_1_0 ? 144 : 100;
+
+		c.size = len;
+		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_CAPTURE, &c, len, NULL, 0);
+	}
 }
 
 /* Writes tmpdir/name; returns its path (static buffer). */
@@ -716,6 +729,34 @@ static void test_roundtrip(void **state)
 	ld_dump__free(NULL);
 }
 
+/* LD_NT_CAPTURE grew in format 1.1: both sizes read, a shorter one is refused. */
+static void test_capture_versions(void **state)
+{
+	const struct ld_note_capture *c;
+	struct ld_dump *d;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(ld_dump__open(build("cap11.core", B_CAP_1_1), &d, err, sizeof(err)), 0);
+	c = ld_dump__capture_info(d);
+	assert_non_null(c);
+	assert_true(c->stopped_ns == 1700000000123470000ULL);
+	assert_true(c->seen_stopped_ns == 1700000000123500000ULL);
+	ld_dump__free(d);
+
+	assert_int_equal(ld_dump__open(build("cap10.core", B_CAP_1_0), &d, err, sizeof(err)), 0);
+	c = ld_dump__capture_info(d);
+	assert_non_null(c);
+	assert_int_equal(c->size, 144);
+	assert_true(c->stopped_ns == 0);	/* not in a 1.0 note: unknown */
+	assert_true(c->frozen_ns == 1700000000123556789ULL && c->nofork_bytes == 4096);
+	ld_dump__free(d);
+
+	assert_int_equal(ld_dump__open(build("capshort.core", B_CAP_SHORT), &d, err, sizeof(err)),
+			 -EBADMSG);
+	assert_non_null(strstr(err, "(LD_NT_CAPTURE): 100 bytes, at least 144 expected"));
+}
+
 /* --- tests: damage ------------------------------------------------------------ */
 
 static void test_reject_truncated(void **state)
@@ -882,7 +923,7 @@ static void test_reject_content(void **state)
 	assert_non_null(strstr(err, "not a livedump dump: no LIVEDUMP header note"));
 	assert_int_equal(ld_dump__open(build("v2.core", B_MAJOR2), &d, err, sizeof(err)),
 			 -ENOTSUP);
-	assert_non_null(strstr(err, "format version 2.0 is not supported"));
+	assert_non_null(strstr(err, "format version 2.1 is not supported"));
 	assert_int_equal(ld_dump__open(build("overlap.core", B_OVERLAP), &d, err, sizeof(err)),
 			 -EBADMSG);
 	assert_non_null(strstr(err, "PT_LOAD 1 (vaddr 0x11000) overlaps PT_LOAD 0"));
@@ -1145,7 +1186,7 @@ static void test_inspect(void **state)
 
 	out = run_inspect(&status, "--json", path, "--data", NULL);
 	assert_int_equal(status, 0);
-	expect_in(out, "\"format\": {\n    \"major\": 1,\n    \"minor\": 0\n  }");
+	expect_in(out, "\"format\": {\n    \"major\": 1,\n    \"minor\": 1\n  }");
 	expect_in(out, "\"code\": 3735928559");
 	expect_in(out, "\"params\": [\n      \"0x2a\",\n      \"0x0\",\n      \"0x0\",\n"
 		  "      \"0xffffffffffffffff\"\n    ]");
@@ -1216,6 +1257,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_notes_encoding),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_capture_versions),
 		cmocka_unit_test(test_reject_truncated),
 		cmocka_unit_test(test_allow_cut),
 		cmocka_unit_test(test_reject_damaged),
