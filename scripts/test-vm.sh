@@ -14,6 +14,7 @@
 #                       or the newest one already extracted under BUILD_DIR/vm/kernel)
 #   VM_MODULES="a b"    kernel modules loaded in the VM, with their dependencies (default: loop)
 #   VM_SMP=N VM_MEM=M   qemu -smp / -m (default: 2, 2G)
+#   VM_ACCEL=ACCEL      qemu -accel (default: tcg,thread=single; see below)
 #   VM_APPEND=ARGS      more kernel command-line arguments
 #   VM_CMD='...'        run this bash command in the VM instead of the tests (to debug;
 #                       the environment is the tests', its exit status is the result)
@@ -27,6 +28,7 @@ vm=$O/vm
 filter=${VM_FILTER-integration/}
 # TCG runs the suite 5-10 times slower than the host: about 8 minutes today.
 timeout_s=${VM_TIMEOUT:-1500}
+accel=${VM_ACCEL:-tcg,thread=single}
 modules=${VM_MODULES:-loop}
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 
@@ -272,7 +274,7 @@ bios=()
 [ -f /usr/share/qemu/qboot.rom ] && bios=(-bios /usr/share/qemu/qboot.rom)
 start=$SECONDS
 set +e
-timeout -k 10 "$timeout_s" qemu-system-x86_64 "${bios[@]}" -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-2G}" \
+timeout -k 10 "$timeout_s" qemu-system-x86_64 "${bios[@]}" -accel "$accel" -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-2G}" \
 	-nographic -no-reboot -nic none -vga none \
 	-kernel "$vmlinuz" -initrd "$vm/initrd.img" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off ${VM_APPEND:-}" \
