@@ -348,14 +348,20 @@ static __always_inline void ld_hist_put_sys(struct ld_hist_task *t, struct ld_hi
 		__builtin_memcpy(ev->u.sys.str, t->str, sizeof(ev->u.sys.str));
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(ld_hist_sys_enter, struct pt_regs *regs, long id)
+/*
+ * The recorder's syscall hooks.  When the syscall detector is loaded, its
+ * own sys_enter/sys_exit programs call them, so that each tracepoint runs
+ * one program, not two: the cost of an unrelated process's syscall is per
+ * program attached, far more than what the programs do.
+ */
+static __always_inline void ld_hist_on_sys_enter(struct task_struct *task, struct pt_regs *regs,
+						 long id)
 {
-	struct ld_hist_task *t = ld_hist_task(bpf_get_current_task_btf());
+	struct ld_hist_task *t = ld_hist_task(task);
 	int a;
 
 	if (!t)
-		return 0;
+		return;
 	t->sys_ts = bpf_ktime_get_ns();
 	t->sys_nr = id;
 	t->sys_args[0] = regs->di;
@@ -387,18 +393,16 @@ int BPF_PROG(ld_hist_sys_enter, struct pt_regs *regs, long id)
 		}
 		t->sys_ts = 0;
 	}
-	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(ld_hist_sys_exit, struct pt_regs *regs, long ret)
+static __always_inline void ld_hist_on_sys_exit(struct task_struct *task, long ret)
 {
-	struct ld_hist_task *t = ld_hist_task(bpf_get_current_task_btf());
+	struct ld_hist_task *t = ld_hist_task(task);
 	struct ld_hist_ev *ev;
 	__u64 now, pos;
 
 	if (!t || !t->sys_ts)
-		return 0;
+		return;
 	now = bpf_ktime_get_ns();
 	ev = ld_hist_reserve(t->ring, now, &pos);
 	if (ev) {
@@ -406,6 +410,19 @@ int BPF_PROG(ld_hist_sys_exit, struct pt_regs *regs, long ret)
 		ld_hist_commit(ev, pos);
 	}
 	t->sys_ts = 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(ld_hist_sys_enter, struct pt_regs *regs, long id)
+{
+	ld_hist_on_sys_enter(bpf_get_current_task_btf(), regs, id);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ld_hist_sys_exit, struct pt_regs *regs, long ret)
+{
+	ld_hist_on_sys_exit(bpf_get_current_task_btf(), ret);
 	return 0;
 }
 

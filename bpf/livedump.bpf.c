@@ -68,17 +68,18 @@ struct {
 SEC("tp_btf/sys_enter")
 int BPF_PROG(ld_sys_enter, struct pt_regs *regs, long id)
 {
-	struct task_struct *task;
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct ld_task *t;
 	__u32 nr = id;
 
+	if (hist_on)
+		ld_hist_on_sys_enter(task, regs, id);
 	if (!syscall_any) {
 		__u32 *w = bpf_map_lookup_elem(&syscall_wanted, &nr);
 
 		if (!w || !*w)
 			return 0;
 	}
-	task = bpf_get_current_task_btf();
 	if (!ld_task_watched(task))
 		return 0;
 	/* Created here only under --all, where no task was marked beforehand. */
@@ -106,6 +107,8 @@ int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
 
 	if (!task->bpf_storage)
 		return 0;	/* the common case: nothing marked, one load */
+	if (hist_on)		/* first: the call precedes the issue in the history */
+		ld_hist_on_sys_exit(task, ret);
 	t = bpf_task_storage_get(&watched_tasks, task, 0, 0);
 	if (!t || !t->sys_ts)
 		return 0;

@@ -64,18 +64,25 @@ static unsigned pow2_at_least(unsigned v)
 static struct bpf_program **hist_progs(struct livedump_bpf *skel, size_t *n)
 {
 	static struct bpf_program *v[10];
+	size_t k = 0;
 
-	v[0] = skel->progs.ld_hist_sys_enter;
-	v[1] = skel->progs.ld_hist_sys_exit;
-	v[2] = skel->progs.ld_hist_switch;
-	v[3] = skel->progs.ld_hist_sig_gen;
-	v[4] = skel->progs.ld_hist_sig_deliver;
-	v[5] = skel->progs.ld_hist_blk_issue;
-	v[6] = skel->progs.ld_hist_blk_complete;
-	v[7] = skel->progs.ld_hist_fork;
-	v[8] = skel->progs.ld_hist_exec;
-	v[9] = skel->progs.ld_hist_free;
-	*n = ARRAY_SIZE(v);
+	/*
+	 * With syscall rules, the detector's sys_enter/sys_exit programs run
+	 * the recorder's syscall hooks too (one program per tracepoint).
+	 */
+	if (!bpf_program__autoload(skel->progs.ld_sys_enter)) {
+		v[k++] = skel->progs.ld_hist_sys_enter;
+		v[k++] = skel->progs.ld_hist_sys_exit;
+	}
+	v[k++] = skel->progs.ld_hist_switch;
+	v[k++] = skel->progs.ld_hist_sig_gen;
+	v[k++] = skel->progs.ld_hist_sig_deliver;
+	v[k++] = skel->progs.ld_hist_blk_issue;
+	v[k++] = skel->progs.ld_hist_blk_complete;
+	v[k++] = skel->progs.ld_hist_fork;
+	v[k++] = skel->progs.ld_hist_exec;
+	v[k++] = skel->progs.ld_hist_free;
+	*n = k;
 	return v;
 }
 

@@ -117,3 +117,25 @@ assert_eq 2 "$(jq '[.history.events[] | select(.type == "issue")] | length' "$WO
 	"issues in the second dump's history"
 assert_eq 0xdeadbef0 "$(jq -r '.history.events[-1].param' "$WORK/d2.json")" "the second issue last"
 ok "the recorder runs again after a dump"
+
+# With a syscall rule, one program per syscall tracepoint serves the
+# detector and the recorder: the history still has every call, the
+# failing one right before the issue it caused.
+out3=$WORK/out3
+"$LIVEDUMP" record -o "$out3" -e 'enoent on syscall name=openat errno=ENOENT' -- \
+	"$PROGS/syscalls_static" >"$WORK/rec3.log" 2>&1 || fail "record failed: $(cat "$WORK/rec3.log")"
+"$LIVEDUMP" inspect --json "$(only_dump "$out3")" >"$WORK/d3.json" || fail "inspect --json failed"
+jq -r '[.history.events[] | select(.type != "switch")] | .[-3:][]
+	| if .type == "syscall" then "\(.name) \(.path // "") \(.ret)" else "\(.type)" end' \
+	"$WORK/d3.json" >"$WORK/seq3"
+cat >"$WORK/expected3" <<END
+clock_nanosleep  0
+openat /nonexistent/livedump-syscall-test -2
+issue
+END
+diff -u "$WORK/expected3" "$WORK/seq3" || fail "the history with a syscall rule"
+assert_eq 100 "$(jq '[.history.events[] | select(.name == "getppid")] | length' "$WORK/d3.json")" \
+	"getppid calls in the history"
+assert_eq 1 "$(jq '[.history.events[] | select(.name == "openat" and .path == "/proc/self/stat")] | length' \
+	"$WORK/d3.json")" "the successful openat in the history"
+ok "the history with a syscall rule: every call, the failing one last before the issue"
