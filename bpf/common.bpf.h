@@ -63,6 +63,17 @@ struct {
 	__type(value, struct ld_stop_time);
 } stop_times SEC(".maps");
 
+/* A system call's arguments as the x86-64 syscall convention passes them (r10, not rcx). */
+static __always_inline void ld_syscall_args(__u64 args[6], const struct pt_regs *regs)
+{
+	args[0] = regs->di;
+	args[1] = regs->si;
+	args[2] = regs->dx;
+	args[3] = regs->r10;
+	args[4] = regs->r8;
+	args[5] = regs->r9;
+}
+
 /* Identifies the executable of @task; false for kernel threads. */
 static __always_inline bool ld_task_exe_key(struct task_struct *task, struct ld_exe_key *key)
 {

@@ -364,12 +364,7 @@ static __always_inline void ld_hist_on_sys_enter(struct task_struct *task, struc
 		return;
 	t->sys_ts = bpf_ktime_get_ns();
 	t->sys_nr = id;
-	t->sys_args[0] = regs->di;
-	t->sys_args[1] = regs->si;
-	t->sys_args[2] = regs->dx;
-	t->sys_args[3] = regs->r10;
-	t->sys_args[4] = regs->r8;
-	t->sys_args[5] = regs->r9;
+	ld_syscall_args(t->sys_args, regs);
 	t->str_flags = 0;
 	t->str_arg = 0;
 	a = ld_hist_path_arg(id);

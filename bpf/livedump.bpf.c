@@ -87,12 +87,7 @@ int BPF_PROG(ld_sys_enter, struct pt_regs *regs, long id)
 	if (!t)
 		return 0;
 	t->sys_nr = nr;
-	t->sys_args[0] = regs->di;
-	t->sys_args[1] = regs->si;
-	t->sys_args[2] = regs->dx;
-	t->sys_args[3] = regs->r10;
-	t->sys_args[4] = regs->r8;
-	t->sys_args[5] = regs->r9;
+	ld_syscall_args(t->sys_args, regs);
 	t->sys_ts = bpf_ktime_get_ns();
 	return 0;
 }
