@@ -69,3 +69,24 @@ assert_eq 1 "$(jq -s length "$WORK/s.json")" "events from a lone dump"
 assert_eq "app dumped $(basename "$dump")" "$(jq -r '"\(.issue) \(.verdict) \(.dump)"' "$WORK/s.json")" "event from the header"
 "$LIVEDUMP" script "$dump" | grep -q ' dumped ' || fail "script DUMP"
 ok "script of dumps"
+
+# The stop times: the kernel stopped the thread (BPF saw the SIGSTOP
+# delivered) after the issue and before ptrace held every thread. Back to
+# back triggers each get theirs: a dump's release forgets its freeze
+# before the process runs, so the next freeze is tracked. The collector
+# may reach a thread before its SIGSTOP does (then 0: unknown), rarely.
+"$LIVEDUMP" record -o "$WORK/stops" -- "$PROGS/trigger_regions" --count 8 >"$WORK/stops.log" 2>&1 ||
+	fail "record failed: $(cat "$WORK/stops.log")"
+known=0
+for f in "$WORK"/stops/*.core; do
+	read -r issue stopped seen frozen < <("$LIVEDUMP" inspect --json "$f" | jq -r \
+		'[.header.issue_time_ns, .capture.stopped_ns, .capture.seen_stopped_ns, .capture.frozen_ns] | @tsv')
+	[ "$stopped" = 0 ] && continue
+	known=$((known + 1))
+	[ "$stopped" -ge "$issue" ] && [ "$stopped" -le "$frozen" ] ||
+		fail "$f: stopped $stopped not between the issue $issue and the hold $frozen"
+	[ "$seen" = 0 ] || [ "$stopped" -le "$seen" ] || fail "$f: seen stopped ($seen) before it stopped ($stopped)"
+done
+[ "$known" -ge 4 ] || fail "only $known of 8 dumps know when the kernel stopped the process"
+"$LIVEDUMP" inspect "$f" | grep -q '^stopped: ' || fail "inspect shows no stop times"
+ok "stop times: $known of 8 dumps with the kernel's stop, in order"
