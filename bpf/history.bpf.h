@@ -140,12 +140,13 @@ static __always_inline struct ld_hist_ring *ld_hist_ring(__u32 id)
 }
 
 /*
- * A slot for one event of ring @id at @now, or NULL when the ring is
- * frozen (counted as dropped).  A freeze nobody released for
- * LD_HIST_FREEZE_TIMEOUT_NS ends by itself.  The caller fills the slot and
- * calls ld_hist_commit().
+ * A slot for one event of ring @id at @now, its type, thread and time set,
+ * or NULL when the ring is frozen (counted as dropped).  A freeze nobody
+ * released for LD_HIST_FREEZE_TIMEOUT_NS ends by itself.  The caller fills
+ * the rest and calls ld_hist_commit().
  */
-static __always_inline struct ld_hist_ev *ld_hist_reserve(__u32 id, __u64 now, __u64 *pos)
+static __always_inline struct ld_hist_ev *ld_hist_reserve(__u32 id, __u64 now, __u32 type,
+							  __u32 tid, __u64 *pos)
 {
 	struct ld_hist_ring *r = ld_hist_ring(id);
 	struct ld_hist_ev *ev;
@@ -168,6 +169,9 @@ static __always_inline struct ld_hist_ev *ld_hist_reserve(__u32 id, __u64 now, _
 	if (!ev)
 		return NULL;
 	ev->seq = 0;		/* being written */
+	ev->type = type;
+	ev->tid = tid;
+	ev->ktime_ns = now;
 	ev->flags = 0;
 	ev->cpu = bpf_get_smp_processor_id();
 	ev->pad = 0;
@@ -380,7 +384,7 @@ static __always_inline void ld_hist_on_sys_enter(struct task_struct *task, struc
 		struct ld_hist_ev *ev;
 		__u64 pos;
 
-		ev = ld_hist_reserve(t->ring, t->sys_ts, &pos);
+		ev = ld_hist_reserve(t->ring, t->sys_ts, LD_HEV_SYSCALL, 0, &pos);
 		if (ev) {
 			ld_hist_put_sys(t, ev, (__u32)bpf_get_current_pid_tgid(), 0, t->sys_ts);
 			ev->flags |= LD_HEVF_NORETURN;
@@ -399,7 +403,7 @@ static __always_inline void ld_hist_on_sys_exit(struct task_struct *task, long r
 	if (!t || !t->sys_ts)
 		return;
 	now = bpf_ktime_get_ns();
-	ev = ld_hist_reserve(t->ring, now, &pos);
+	ev = ld_hist_reserve(t->ring, now, LD_HEV_SYSCALL, 0, &pos);
 	if (ev) {
 		ld_hist_put_sys(t, ev, (__u32)bpf_get_current_pid_tgid(), ret, now);
 		ld_hist_commit(ev, pos);
@@ -464,11 +468,8 @@ int BPF_PROG(ld_hist_switch, bool preempt, struct task_struct *prev, struct task
 		t->sw_ktime = now;
 		t->sw_state = prev_state;
 		t->sw_pos = 0;
-		ev = ld_hist_reserve(t->ring, now, &pos);
+		ev = ld_hist_reserve(t->ring, now, LD_HEV_SWITCH, prev->pid, &pos);
 		if (ev) {
-			ev->type = LD_HEV_SWITCH;
-			ev->tid = prev->pid;
-			ev->ktime_ns = now;
 			ev->flags = preempt ? LD_HEVF_PREEMPT : 0;
 			ev->u.sw.state = prev_state;
 			ev->u.sw.syscall = t->sys_ts ? t->sys_nr : -1;
@@ -513,13 +514,10 @@ int BPF_PROG(ld_hist_sig_gen, int sig, struct kernel_siginfo *info, struct task_
 	if (!t)
 		return 0;
 	now = bpf_ktime_get_ns();
-	ev = ld_hist_reserve(t->ring, now, &pos);
+	ev = ld_hist_reserve(t->ring, now, LD_HEV_SIGNAL_GEN, task->pid, &pos);
 	if (!ev)
 		return 0;
 	id = bpf_get_current_pid_tgid();
-	ev->type = LD_HEV_SIGNAL_GEN;
-	ev->tid = task->pid;
-	ev->ktime_ns = now;
 	ev->flags = group ? LD_HEVF_GROUP : 0;
 	__builtin_memset(&ev->u.sig, 0, sizeof(ev->u.sig));
 	ev->u.sig.sig = sig;
@@ -550,12 +548,10 @@ int BPF_PROG(ld_hist_sig_deliver, int sig, struct kernel_siginfo *info, struct k
 	if (!t)
 		return 0;
 	now = bpf_ktime_get_ns();
-	ev = ld_hist_reserve(t->ring, now, &pos);
+	ev = ld_hist_reserve(t->ring, now, LD_HEV_SIGNAL_DELIVER, (__u32)bpf_get_current_pid_tgid(),
+			     &pos);
 	if (!ev)
 		return 0;
-	ev->type = LD_HEV_SIGNAL_DELIVER;
-	ev->tid = (__u32)bpf_get_current_pid_tgid();
-	ev->ktime_ns = now;
 	__builtin_memset(&ev->u.sig, 0, sizeof(ev->u.sig));
 	ev->u.sig.sig = sig;
 	ev->u.sig.code = BPF_CORE_READ(info, si_code);
@@ -579,12 +575,10 @@ int BPF_PROG(ld_hist_blk_issue, struct request *rq)
 	if (!t)
 		return 0;
 	now = bpf_ktime_get_ns();
-	ev = ld_hist_reserve(t->ring, now, &pos);
+	ev = ld_hist_reserve(t->ring, now, LD_HEV_BLOCK, (__u32)bpf_get_current_pid_tgid(),
+			     &pos);
 	if (!ev)
 		return 0;
-	ev->type = LD_HEV_BLOCK;
-	ev->tid = (__u32)bpf_get_current_pid_tgid();
-	ev->ktime_ns = now;
 	__builtin_memset(&ev->u.blk, 0, sizeof(ev->u.blk));
 	ev->u.blk.dev = BPF_CORE_READ(rq, part, bd_dev);
 	ev->u.blk.op = BPF_CORE_READ(rq, cmd_flags) & 0xff;	/* REQ_OP_MASK */
@@ -655,12 +649,9 @@ int BPF_PROG(ld_hist_exec, struct task_struct *task, pid_t old_pid, struct linux
 			return 0;
 	}
 	now = bpf_ktime_get_ns();
-	ev = ld_hist_reserve(t->ring, now, &pos);
+	ev = ld_hist_reserve(t->ring, now, LD_HEV_EXEC, task->pid, &pos);
 	if (!ev)
 		return 0;
-	ev->type = LD_HEV_EXEC;
-	ev->tid = task->pid;
-	ev->ktime_ns = now;
 	__builtin_memset(&ev->u.exec, 0, sizeof(ev->u.exec));
 	ev->u.exec.old_tid = old_pid;
 	bpf_get_current_comm(ev->u.exec.comm, sizeof(ev->u.exec.comm));
@@ -769,7 +760,7 @@ static __always_inline void ld_history_issue(void *ctx, struct ld_event_hdr *hdr
 		struct ld_hist_task *t = ld_hist_task(bpf_get_current_task_btf());
 
 		if (t && t->sys_ts && t->ring == *idp) {
-			ev = ld_hist_reserve(t->ring, hdr->ktime_ns, &pos);
+			ev = ld_hist_reserve(t->ring, hdr->ktime_ns, LD_HEV_SYSCALL, 0, &pos);
 			if (ev) {
 				ld_hist_put_sys(t, ev, hdr->tid, (long)param, hdr->ktime_ns);
 				ld_hist_commit(ev, pos);
@@ -777,11 +768,8 @@ static __always_inline void ld_history_issue(void *ctx, struct ld_event_hdr *hdr
 			t->sys_ts = 0;
 		}
 	}
-	ev = ld_hist_reserve(*idp, hdr->ktime_ns, &pos);
+	ev = ld_hist_reserve(*idp, hdr->ktime_ns, LD_HEV_TRIGGER, hdr->tid, &pos);
 	if (ev) {
-		ev->type = LD_HEV_TRIGGER;
-		ev->tid = hdr->tid;
-		ev->ktime_ns = hdr->ktime_ns;
 		ev->flags = dump ? LD_HEVF_FROZE : 0;
 		ev->u.trig.event = hdr->type;
 		ev->u.trig.rule = hdr->rule;

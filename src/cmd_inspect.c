@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include "strbuf.h"
 #include "commands.h"
 #include "dump_reader.h"
 #include "history.h"
@@ -88,22 +89,6 @@ static const char *thr_flag_names[] = { "trigger", "no_regs" };
 static const char *reg_flag_names[] = { "unreadable", "truncated", "excluded" };
 static const char *mod_flag_names[] = { "unreadable", "no_build_id" };
 
-/* Append to a fixed buffer; output that does not fit is dropped. */
-__attribute__((format(printf, 4, 5)))
-static void append(char *buf, size_t len, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*off >= len)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, len - *off, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*off += n;
-}
-
 /* "a,b" for the set bits; unknown bits as 0x... */
 static const char *fmt_flags(uint32_t flags, const char **names, size_t n,
 			     char *buf, size_t len)
@@ -114,11 +99,11 @@ static const char *fmt_flags(uint32_t flags, const char **names, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		if (!(flags & (1U << i)) || !names[i])
 			continue;
-		append(buf, len, &off, "%s%s", off ? "," : "", names[i]);
+		ld_strbuf_add(buf, len, &off, "%s%s", off ? "," : "", names[i]);
 		flags &= ~(1U << i);
 	}
 	if (flags)
-		append(buf, len, &off, "%s0x%x", off ? "," : "", flags);
+		ld_strbuf_add(buf, len, &off, "%s0x%x", off ? "," : "", flags);
 	if (!off)
 		snprintf(buf, len, "-");
 	return buf;
@@ -157,10 +142,10 @@ static const char *fmt_oflags(uint32_t fl, char *buf, size_t len)
 	size_t off = 0;
 
 	buf[0] = 0;
-	append(buf, len, &off, "%s", acc);
+	ld_strbuf_add(buf, len, &off, "%s", acc);
 	for (size_t i = 0; i < ARRAY_SIZE(bits); i++)
 		if (fl & bits[i].bit)
-			append(buf, len, &off, "|%s", bits[i].name);
+			ld_strbuf_add(buf, len, &off, "|%s", bits[i].name);
 	return buf;
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "strbuf.h"
 #include "history.h"
 #include "kview.h"
 #include "livedump.skel.h"
@@ -522,34 +523,19 @@ static const struct { unsigned nr; const char *args; } sys_args[] = {
 	{ 332, "fsxxp" }, { 435, "pu" }, { 437, "fspu" }, { 439, "fsxx" },
 };
 
-__attribute__((format(printf, 4, 5)))
-static void put(char *buf, size_t len, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*off >= len)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, len - *off, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*off += n;
-}
-
 /* A string from the dump, quoted, control bytes escaped. */
 static void put_quoted(char *buf, size_t len, size_t *off, const char *s, size_t max, bool cut)
 {
-	put(buf, len, off, "\"");
+	ld_strbuf_add(buf, len, off, "\"");
 	for (size_t i = 0; i < max && s[i]; i++) {
 		unsigned char c = s[i];
 
 		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			put(buf, len, off, "\\x%02x", c);
+			ld_strbuf_add(buf, len, off, "\\x%02x", c);
 		else
-			put(buf, len, off, "%c", c);
+			ld_strbuf_add(buf, len, off, "%c", c);
 	}
-	put(buf, len, off, cut ? "\"..." : "\"");
+	ld_strbuf_add(buf, len, off, cut ? "\"..." : "\"");
 }
 
 static void put_oflags(char *buf, size_t len, size_t *off, uint64_t fl)
@@ -562,16 +548,16 @@ static void put_oflags(char *buf, size_t len, size_t *off, uint64_t fl)
 	};
 	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
 
-	put(buf, len, off, "%s", acc[fl & 3]);
+	ld_strbuf_add(buf, len, off, "%s", acc[fl & 3]);
 	fl &= ~3ULL;
 	fl &= ~0100000ULL;	/* O_LARGEFILE: on every 64-bit open */
 	for (size_t i = 0; i < ARRAY_SIZE(bits); i++)
 		if ((fl & bits[i].bit) == bits[i].bit) {
-			put(buf, len, off, "|%s", bits[i].name);
+			ld_strbuf_add(buf, len, off, "|%s", bits[i].name);
 			fl &= ~bits[i].bit;
 		}
 	if (fl)
-		put(buf, len, off, "|0x%llx", (unsigned long long)fl);
+		ld_strbuf_add(buf, len, off, "|0x%llx", (unsigned long long)fl);
 }
 
 static void put_signal(char *buf, size_t len, size_t *off, int sig)
@@ -579,9 +565,9 @@ static void put_signal(char *buf, size_t len, size_t *off, int sig)
 	char name[32];
 
 	if (ld_val_signal_name(sig, name, sizeof(name)) || isdigit((unsigned char)name[0]))
-		put(buf, len, off, "%d", sig);
+		ld_strbuf_add(buf, len, off, "%d", sig);
 	else
-		put(buf, len, off, "SIG%s", name);
+		ld_strbuf_add(buf, len, off, "SIG%s", name);
 }
 
 static void put_errno(char *buf, size_t len, size_t *off, int err)
@@ -590,7 +576,7 @@ static void put_errno(char *buf, size_t len, size_t *off, int err)
 
 	if (ld_val_errno_name(err, name, sizeof(name)))
 		snprintf(name, sizeof(name), "%d", err);
-	put(buf, len, off, "%s", name);
+	ld_strbuf_add(buf, len, off, "%s", name);
 }
 
 const char *ld_hist_si_code_name(int code)
@@ -611,13 +597,13 @@ const char *ld_hist_si_code_name(int code)
 static void put_duration(char *buf, size_t len, size_t *off, uint64_t ns)
 {
 	if (ns < 10000)
-		put(buf, len, off, "%llu ns", (unsigned long long)ns);
+		ld_strbuf_add(buf, len, off, "%llu ns", (unsigned long long)ns);
 	else if (ns < 10000000)
-		put(buf, len, off, "%.1f us", ns / 1e3);
+		ld_strbuf_add(buf, len, off, "%.1f us", ns / 1e3);
 	else if (ns < 10000000000ULL)
-		put(buf, len, off, "%.1f ms", ns / 1e6);
+		ld_strbuf_add(buf, len, off, "%.1f ms", ns / 1e6);
 	else
-		put(buf, len, off, "%.1f s", ns / 1e9);
+		ld_strbuf_add(buf, len, off, "%.1f s", ns / 1e9);
 }
 
 static void format_sys(const struct ld_hist_ev *e, char *buf, size_t len, size_t *off)
@@ -629,26 +615,26 @@ static void format_sys(const struct ld_hist_ev *e, char *buf, size_t len, size_t
 		if (sys_args[i].nr == s->nr)
 			spec = sys_args[i].args;
 	if (name)
-		put(buf, len, off, "%s(", name);
+		ld_strbuf_add(buf, len, off, "%s(", name);
 	else
-		put(buf, len, off, "syscall_%u(", s->nr);
+		ld_strbuf_add(buf, len, off, "syscall_%u(", s->nr);
 	for (unsigned a = 0; a < (spec ? strlen(spec) : 6); a++) {
 		uint64_t v = s->args[a];
 
 		if (a)
-			put(buf, len, off, ", ");
+			ld_strbuf_add(buf, len, off, ", ");
 		switch (spec ? spec[a] : 'x') {
 		case 'f':
 			if ((int32_t)v == -100)
-				put(buf, len, off, "AT_FDCWD");
+				ld_strbuf_add(buf, len, off, "AT_FDCWD");
 			else
-				put(buf, len, off, "%d", (int32_t)v);
+				ld_strbuf_add(buf, len, off, "%d", (int32_t)v);
 			break;
 		case 'd':
-			put(buf, len, off, "%lld", (long long)v);
+			ld_strbuf_add(buf, len, off, "%lld", (long long)v);
 			break;
 		case 'u':
-			put(buf, len, off, "%llu", (unsigned long long)v);
+			ld_strbuf_add(buf, len, off, "%llu", (unsigned long long)v);
 			break;
 		case 's':
 			if ((e->flags & LD_HEVF_STR) && s->str_arg == a) {
@@ -658,42 +644,42 @@ static void format_sys(const struct ld_hist_ev *e, char *buf, size_t len, size_t
 			}
 			/* fall through */
 		case 'p':
-			put(buf, len, off, v ? "0x%llx" : "NULL", (unsigned long long)v);
+			ld_strbuf_add(buf, len, off, v ? "0x%llx" : "NULL", (unsigned long long)v);
 			break;
 		case 'o':
 			put_oflags(buf, len, off, v);
 			break;
 		case 'm':
-			put(buf, len, off, "0%llo", (unsigned long long)v);
+			ld_strbuf_add(buf, len, off, "0%llo", (unsigned long long)v);
 			break;
 		case 'g':
 			put_signal(buf, len, off, (int)v);
 			break;
 		case 'c':
-			put(buf, len, off, "%s", v == 0 ? "CLOCK_REALTIME" : v == 1 ?
+			ld_strbuf_add(buf, len, off, "%s", v == 0 ? "CLOCK_REALTIME" : v == 1 ?
 			    "CLOCK_MONOTONIC" : v == 7 ? "CLOCK_BOOTTIME" : "clock");
 			if (v > 1 && v != 7)
-				put(buf, len, off, "_%llu", (unsigned long long)v);
+				ld_strbuf_add(buf, len, off, "_%llu", (unsigned long long)v);
 			break;
 		default:
-			put(buf, len, off, "0x%llx", (unsigned long long)v);
+			ld_strbuf_add(buf, len, off, "0x%llx", (unsigned long long)v);
 		}
 	}
 	if (e->flags & LD_HEVF_NORETURN) {
-		put(buf, len, off, ") = ?");
+		ld_strbuf_add(buf, len, off, ") = ?");
 		return;
 	}
 	if (s->ret < 0 && s->ret >= -4095) {
-		put(buf, len, off, ") = -1 ");
+		ld_strbuf_add(buf, len, off, ") = -1 ");
 		put_errno(buf, len, off, (int)-s->ret);
 	} else if ((uint64_t)s->ret > 0xffffffffULL) {
-		put(buf, len, off, ") = 0x%llx", (unsigned long long)s->ret);
+		ld_strbuf_add(buf, len, off, ") = 0x%llx", (unsigned long long)s->ret);
 	} else {
-		put(buf, len, off, ") = %lld", (long long)s->ret);
+		ld_strbuf_add(buf, len, off, ") = %lld", (long long)s->ret);
 	}
-	put(buf, len, off, "  <");
+	ld_strbuf_add(buf, len, off, "  <");
 	put_duration(buf, len, off, s->dur_ns);
-	put(buf, len, off, ">");
+	ld_strbuf_add(buf, len, off, ">");
 }
 
 static const char *state_words(uint32_t st, bool preempt)
@@ -724,86 +710,86 @@ size_t ld_hist_format(const struct ld_hist_ev *e, char *buf, size_t len)
 		format_sys(e, buf, len, &off);
 		break;
 	case LD_HEV_SIGNAL_GEN:
-		put(buf, len, &off, "signal ");
+		ld_strbuf_add(buf, len, &off, "signal ");
 		put_signal(buf, len, &off, e->u.sig.sig);
-		put(buf, len, &off, " sent to %s by ", e->flags & LD_HEVF_GROUP ? "the process"
+		ld_strbuf_add(buf, len, &off, " sent to %s by ", e->flags & LD_HEVF_GROUP ? "the process"
 									   : "the thread");
 		if (e->u.sig.sender_pid) {
-			put(buf, len, &off, "%u/%u ", e->u.sig.sender_pid, e->u.sig.sender_tid);
+			ld_strbuf_add(buf, len, &off, "%u/%u ", e->u.sig.sender_pid, e->u.sig.sender_tid);
 			put_quoted(buf, len, &off, e->u.sig.sender_comm,
 				   sizeof(e->u.sig.sender_comm), false);
 		} else {
-			put(buf, len, &off, "the kernel");
+			ld_strbuf_add(buf, len, &off, "the kernel");
 		}
 		name = ld_hist_si_code_name(e->u.sig.code);
 		if (name)
-			put(buf, len, &off, " %s", name);
+			ld_strbuf_add(buf, len, &off, " %s", name);
 		else
-			put(buf, len, &off, " si_code %d", e->u.sig.code);
+			ld_strbuf_add(buf, len, &off, " si_code %d", e->u.sig.code);
 		if (e->u.sig.addr)
-			put(buf, len, &off, " addr 0x%llx", (unsigned long long)e->u.sig.addr);
+			ld_strbuf_add(buf, len, &off, " addr 0x%llx", (unsigned long long)e->u.sig.addr);
 		if (e->u.sig.result) {
 			static const char *const res[] = { "delivered", "ignored", "already pending",
 							   "queue overflow", "info lost" };
 
-			put(buf, len, &off, " (%s)", e->u.sig.result >= 0 && e->u.sig.result < 5 ?
+			ld_strbuf_add(buf, len, &off, " (%s)", e->u.sig.result >= 0 && e->u.sig.result < 5 ?
 			    res[e->u.sig.result] : "?");
 		}
 		break;
 	case LD_HEV_SIGNAL_DELIVER:
-		put(buf, len, &off, "takes signal ");
+		ld_strbuf_add(buf, len, &off, "takes signal ");
 		put_signal(buf, len, &off, e->u.sig.sig);
 		name = ld_hist_si_code_name(e->u.sig.code);
 		if (name)
-			put(buf, len, &off, " %s", name);
+			ld_strbuf_add(buf, len, &off, " %s", name);
 		else
-			put(buf, len, &off, " si_code %d", e->u.sig.code);
+			ld_strbuf_add(buf, len, &off, " si_code %d", e->u.sig.code);
 		if (e->u.sig.addr)
-			put(buf, len, &off, " addr 0x%llx", (unsigned long long)e->u.sig.addr);
+			ld_strbuf_add(buf, len, &off, " addr 0x%llx", (unsigned long long)e->u.sig.addr);
 		if (e->u.sig.handler == 0)
-			put(buf, len, &off, ": default action");
+			ld_strbuf_add(buf, len, &off, ": default action");
 		else if (e->u.sig.handler == 1)
-			put(buf, len, &off, ": ignored");
+			ld_strbuf_add(buf, len, &off, ": ignored");
 		else
-			put(buf, len, &off, ": handler 0x%llx flags 0x%llx",
+			ld_strbuf_add(buf, len, &off, ": handler 0x%llx flags 0x%llx",
 			    (unsigned long long)e->u.sig.handler,
 			    (unsigned long long)e->u.sig.sa_flags);
 		break;
 	case LD_HEV_SWITCH:
-		put(buf, len, &off, "off CPU: %s", state_words(e->u.sw.state,
+		ld_strbuf_add(buf, len, &off, "off CPU: %s", state_words(e->u.sw.state,
 								 e->flags & LD_HEVF_PREEMPT));
 		if (e->u.sw.syscall >= 0) {
 			name = ld_val_syscall_name(e->u.sw.syscall);
 			if (name)
-				put(buf, len, &off, " in %s", name);
+				ld_strbuf_add(buf, len, &off, " in %s", name);
 			else
-				put(buf, len, &off, " in syscall %d", e->u.sw.syscall);
+				ld_strbuf_add(buf, len, &off, " in syscall %d", e->u.sw.syscall);
 		}
 		if (e->flags & LD_HEVF_DONE) {
-			put(buf, len, &off, " for ");
+			ld_strbuf_add(buf, len, &off, " for ");
 			put_duration(buf, len, &off, e->u.sw.off_cpu_ns);
 		} else {
-			put(buf, len, &off, ", still off CPU");
+			ld_strbuf_add(buf, len, &off, ", still off CPU");
 		}
 		if (e->flags & LD_HEVF_PREEMPT) {
-			put(buf, len, &off, " (CPU to %u ", e->u.sw.next_tid);
+			ld_strbuf_add(buf, len, &off, " (CPU to %u ", e->u.sw.next_tid);
 			put_quoted(buf, len, &off, e->u.sw.next_comm, sizeof(e->u.sw.next_comm),
 				   false);
-			put(buf, len, &off, ")");
+			ld_strbuf_add(buf, len, &off, ")");
 		}
 		break;
 	case LD_HEV_BLOCK: {
 		static const char *const ops[] = { "read", "write", "flush", "discard" };
 
-		put(buf, len, &off, "block %s %u:%u sector %llu %u bytes",
+		ld_strbuf_add(buf, len, &off, "block %s %u:%u sector %llu %u bytes",
 		    e->u.blk.op < 4 ? ops[e->u.blk.op] : "op?", e->u.blk.dev >> 20,
 		    e->u.blk.dev & 0xfffff, (unsigned long long)e->u.blk.sector, e->u.blk.bytes);
 		if (e->flags & LD_HEVF_DONE) {
-			put(buf, len, &off, e->u.blk.error ? " -> status %d after " : " -> ok after ",
+			ld_strbuf_add(buf, len, &off, e->u.blk.error ? " -> status %d after " : " -> ok after ",
 			    e->u.blk.error);
 			put_duration(buf, len, &off, e->u.blk.latency_ns);
 		} else {
-			put(buf, len, &off, ", in flight");
+			ld_strbuf_add(buf, len, &off, ", in flight");
 		}
 		break;
 	}
@@ -811,7 +797,7 @@ size_t ld_hist_format(const struct ld_hist_ev *e, char *buf, size_t len)
 		static const char *const evs[] = { "?", "app", "syscall", "block", "probe",
 						   "signal", "exit", "oom", "threshold" };
 
-		put(buf, len, &off, "%s issue, rule #%u: code 0x%llx param 0x%llx%s",
+		ld_strbuf_add(buf, len, &off, "%s issue, rule #%u: code 0x%llx param 0x%llx%s",
 		    e->u.trig.event < ARRAY_SIZE(evs) ? evs[e->u.trig.event] : "?",
 		    e->u.trig.rule, (unsigned long long)e->u.trig.code,
 		    (unsigned long long)e->u.trig.param,
@@ -820,13 +806,13 @@ size_t ld_hist_format(const struct ld_hist_ev *e, char *buf, size_t len)
 		break;
 	}
 	case LD_HEV_EXEC:
-		put(buf, len, &off, "exec: now ");
+		ld_strbuf_add(buf, len, &off, "exec: now ");
 		put_quoted(buf, len, &off, e->u.exec.comm, sizeof(e->u.exec.comm), false);
 		if (e->u.exec.old_tid != e->tid)
-			put(buf, len, &off, " (execve by thread %u)", e->u.exec.old_tid);
+			ld_strbuf_add(buf, len, &off, " (execve by thread %u)", e->u.exec.old_tid);
 		break;
 	default:
-		put(buf, len, &off, "event type %u", e->type);
+		ld_strbuf_add(buf, len, &off, "event type %u", e->type);
 	}
 	return off;
 }
