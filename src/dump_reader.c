@@ -22,16 +22,6 @@
 #include "compress.h"
 #include "dump_reader.h"
 
-#ifndef NT_FILE
-#define NT_FILE		0x46494c45
-#endif
-#ifndef NT_SIGINFO
-#define NT_SIGINFO	0x53494749
-#endif
-#ifndef NT_X86_XSTATE
-#define NT_X86_XSTATE	0x202
-#endif
-
 #define ALIGN4(x)	(((uint64_t)(x) + 3) & ~(uint64_t)3)
 /* A note segment bigger than this is damage, not metadata. */
 #define MAX_NOTE_SEG	(1ULL << 30)

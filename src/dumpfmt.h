@@ -18,8 +18,20 @@
 #ifndef LIVEDUMP_DUMPFMT_H
 #define LIVEDUMP_DUMPFMT_H
 
+#include <elf.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* Core note types older <elf.h> headers lack. */
+#ifndef NT_FILE
+#define NT_FILE		0x46494c45
+#endif
+#ifndef NT_SIGINFO
+#define NT_SIGINFO	0x53494749
+#endif
+#ifndef NT_X86_XSTATE
+#define NT_X86_XSTATE	0x202
+#endif
 
 #define LD_NOTE_OWNER		"LIVEDUMP"
 #define LD_FORMAT_MAJOR		1

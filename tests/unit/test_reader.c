@@ -25,16 +25,6 @@
 #include "dump_writer.h"
 #include "json.h"
 
-#ifndef NT_FILE
-#define NT_FILE		0x46494c45
-#endif
-#ifndef NT_SIGINFO
-#define NT_SIGINFO	0x53494749
-#endif
-#ifndef NT_X86_XSTATE
-#define NT_X86_XSTATE	0x202
-#endif
-
 /* The test process's memory, as the dump describes it. */
 #define SEG0		0x10000ULL	/* 8192 bytes from a buffer */
 #define SEG1		0x20000ULL	/* 4096 bytes from a buffer */

@@ -28,9 +28,6 @@
 #include "proc.h"
 #include "symbolize.h"
 
-#ifndef NT_FILE
-#define NT_FILE		0x46494c45
-#endif
 
 #define STACK_COPY	(64U << 10)
 
