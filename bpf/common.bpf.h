@@ -55,6 +55,20 @@ struct {
 	__type(value, __u64);
 } frozen SEC(".maps");
 
+/*
+ * tid -> ktime of the issue it was frozen for and whose dump the collector
+ * has not finished.  Several threads of one process can hit issues before
+ * the group stop takes them all; the collector keeps each of them held
+ * (ptrace) until its own event is handled, so none runs on from its issue
+ * (and an app trigger's request stays where the collector will answer it).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LD_MAX_WATCHED);
+	__type(key, __u32);
+	__type(value, __u64);
+} pending_issues SEC(".maps");
+
 /* tgid -> when the kernel stopped the thread BPF froze (see ld_stopped). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -198,8 +212,19 @@ static __always_inline void ld_freeze_current(struct ld_event_hdr *hdr)
 	/* A process already frozen for an earlier event counts once. */
 	if (bpf_map_update_elem(&frozen, &tgid, &when, BPF_NOEXIST) != 0)
 		__sync_fetch_and_sub(&inflight, 1);
-	if (bpf_send_signal(LD_SIGSTOP) == 0)
+	/*
+	 * To this thread, not the group: a group-wide SIGSTOP waits in the
+	 * shared queue, where a thread the collector has seized meanwhile can
+	 * dequeue it into a ptrace signal-delivery-stop, which swallows it;
+	 * the issuing thread would then run on from its issue unseen.  A stop
+	 * signal stops the whole group whichever thread takes it.
+	 */
+	if (bpf_send_signal_thread(LD_SIGSTOP) == 0) {
+		__u32 tid = hdr->tid;
+
 		hdr->flags |= LD_EVF_FROZEN;
+		bpf_map_update_elem(&pending_issues, &tid, &when, BPF_ANY);
+	}
 }
 
 #endif /* LIVEDUMP_COMMON_BPF_H */

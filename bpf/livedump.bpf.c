@@ -451,8 +451,9 @@ int ld_watch_sync(struct bpf_iter__task *ctx)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(ld_exit, struct task_struct *task)
 {
-	__u32 tgid = task->tgid;
+	__u32 tgid = task->tgid, tid = task->pid;
 
+	bpf_map_delete_elem(&pending_issues, &tid);
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;	/* other threads still run */
 	if (ld_current_watched())

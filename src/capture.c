@@ -439,6 +439,28 @@ static int collect_kview(struct ld_capture *c)
 	return err;
 }
 
+/*
+ * Whether the app trigger's request is still in the calling thread's live
+ * stack as BPF saw it.  It is unless the thread ran on past its call before
+ * it was held (a SIGCONT from elsewhere): then nothing may be written there.
+ */
+static bool req_intact(const struct ld_capture *c)
+{
+	const struct ld_trigger_req *want = c->opts.req;
+	const struct ld_thread_cap *t = c->nthreads ? &c->threads[0] : NULL;
+	struct ld_trigger_req now;
+
+	if (!want)
+		return true;	/* no copy to compare (capture -p has no request) */
+	if (t && t->trigger && t->have_regs && t->regs.rsp > c->opts.req_addr)
+		return false;	/* the frame holding it was popped */
+	if (ld_mem_read(c->pid, c->opts.req_addr, &now, sizeof(now)) != (long)sizeof(now))
+		return false;
+	return now.magic == want->magic && now.version == want->version &&
+	       now.size == want->size && now.code == want->code && now.param == want->param &&
+	       now.blobs == want->blobs && now.nblobs == want->nblobs && now.status == 0;
+}
+
 /* Test hook: hold the process for a while so tests can kill us mid-capture. */
 static void test_delay(void)
 {
@@ -487,7 +509,7 @@ int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 		    (ti.state == 'T' || ti.state == 't'))
 			c->t_seen_stopped = ld_now_realtime_ns();
 		err = ld_freeze__all(&c->fz, pid, opts->stop_timeout_ms ? opts->stop_timeout_ms
-									 : STOP_TIMEOUT_MS);
+									 : STOP_TIMEOUT_MS, opts->holds);
 		if (!err) {
 			c->t_frozen = ld_now_realtime_ns();
 			c->mono_frozen = clock_ns(CLOCK_MONOTONIC);
@@ -496,6 +518,12 @@ int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 			ld_proc_task_info(pid, pid, &c->pinfo);
 			test_delay();
 			err = collect(c);
+			if (!err && opts->req_addr && !req_intact(c)) {
+				c->req_gone = true;
+				ld_warn("pid %d: thread %d ran on past its trigger before it was held: "
+					"its request at 0x%llx is gone, and it gets no answer", pid,
+					c->trigger_tid, (unsigned long long)opts->req_addr);
+			}
 			c->mono_collected = clock_ns(CLOCK_MONOTONIC);
 		}
 	}
@@ -627,8 +655,12 @@ void ld_capture__resume(struct ld_capture *c)
 		if (c->opts.thawed)
 			c->opts.thawed(c->opts.bpf_arg, c->pid);
 	}
-	/* The triggering thread waits for its answer in ld_capture__finish(). */
-	ld_freeze__release(&c->fz, c->opts.req_addr && !c->finished ? c->trigger_tid : 0);
+	/*
+	 * The triggering thread waits for its answer in ld_capture__finish();
+	 * threads with issues of their own still to come stay held.
+	 */
+	ld_freeze__handoff(&c->fz, c->opts.req_addr && !c->finished ? c->trigger_tid : 0,
+			   c->opts.holds, c->opts.pending, c->opts.bpf_arg);
 	c->resumed = true;
 	c->t_resumed = ld_now_realtime_ns();
 	c->mono_resumed = clock_ns(CLOCK_MONOTONIC);
@@ -638,7 +670,7 @@ void ld_capture__finish(struct ld_capture *c, int status)
 {
 	if (c->finished)
 		return;
-	if (c->opts.req_addr) {
+	if (c->opts.req_addr && !c->req_gone) {
 		int32_t st = status;
 		int err = ld_mem_write(c->pid, c->opts.req_addr +
 				       offsetof(struct ld_trigger_req, status), &st, sizeof(st));
@@ -649,7 +681,12 @@ void ld_capture__finish(struct ld_capture *c, int status)
 	}
 	c->finished = true;
 	ld_capture__resume(c);
-	ld_freeze__release(&c->fz, 0);
+	ld_freeze__handoff(&c->fz, 0, c->opts.holds, c->opts.pending, c->opts.bpf_arg);
+}
+
+bool ld_capture__trigger_gone(const struct ld_capture *c)
+{
+	return c->req_gone;
 }
 
 /* Where a dump's memory comes from: the process, or its snapshot. */

@@ -39,6 +39,12 @@ struct ld_capture_opts {
 	const void *trigger;		/* raw BPF record for LD_NT_TRIGGER */
 	size_t trigger_len;
 	uint64_t req_addr;		/* app trigger: struct ld_trigger_req in the target */
+	/*
+	 * The request as BPF read it at the call.  The answer is written only
+	 * while the request is still there as it was (the thread is held in
+	 * the call): never into a frame the thread has left.
+	 */
+	const struct ld_trigger_req *req;
 	const struct ld_blob_desc *blobs;
 	unsigned nblobs;
 	bool frozen_by_bpf;		/* SIGSTOP was sent: SIGCONT on resume */
@@ -54,6 +60,14 @@ struct ld_capture_opts {
 	uint64_t (*stopped_at)(void *arg, pid_t pid);
 	void (*thawed)(void *arg, pid_t pid);
 	void *bpf_arg;
+	/*
+	 * Threads of this process held for issues of their own (holds.h; NULL:
+	 * none): adopted when the process is frozen; at the resume, threads
+	 * for which @pending(bpf_arg, tid) says an issue is still to come are
+	 * handed back instead of let go.
+	 */
+	struct ld_holds *holds;
+	bool (*pending)(void *arg, pid_t tid);
 	/*
 	 * The registers BPF saw at the issue.  They replace what ptrace reads
 	 * for the triggering thread when that one stands in the kernel's
@@ -98,6 +112,12 @@ int ld_capture__write(struct ld_capture *c, const char *dir, const char *name,
 		      char **path, struct ld_write_stats *stats);
 void ld_capture__finish(struct ld_capture *c, int status);
 void ld_capture__free(struct ld_capture *c);
+
+/*
+ * The app trigger's thread ran on past its call before it was held: the
+ * capture is not of the issue's instant, and the call cannot be answered.
+ */
+bool ld_capture__trigger_gone(const struct ld_capture *c);
 
 /* The size the dump file will have. */
 int ld_capture__size(const struct ld_capture *c, uint64_t *size);

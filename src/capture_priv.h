@@ -33,6 +33,7 @@ struct ld_capture {
 	struct ld_capture_opts opts;
 	struct ld_freeze fz;
 	bool resumed, finished;
+	bool req_gone;			/* the trigger's request is not where it was: no answer */
 	struct ld_task_info pinfo;
 	char exe[256];
 

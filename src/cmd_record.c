@@ -606,6 +606,7 @@ int cmd_record(int argc, char **argv)
 		int n = ld_loader__poll(col.loader, wait < 100 ? wait : 100, ld_collector__on_event,
 					col.col);
 
+		ld_collector__tick(col.col);
 		if (col.sampler)
 			ld_sampler__tick(col.sampler, ld_collector__threshold, col.col);
 		if (col.crash)

@@ -12,10 +12,13 @@
 #include "corefile.h"
 #include "crash.h"
 #include "dumper.h"
+#include "freeze.h"
+#include "holds.h"
 #include "journal.h"
 #include "livedump/records.h"
 #include "log.h"
 #include "outdir.h"
+#include "proc.h"
 #include "ruleval.h"
 #include "targetmem.h"
 
@@ -34,6 +37,7 @@ struct ld_collector {
 	struct ld_loader *loader;
 	struct ld_journal *journal;
 	struct ld_symcache *symcache;
+	struct ld_holds holds;		/* threads waiting, held, for their own issue's turn */
 	uint64_t used;			/* bytes of dumps in the output directory */
 	unsigned long events, dumps, declined, failed;
 	uint64_t bytes;
@@ -116,6 +120,7 @@ void ld_collector__free(struct ld_collector *c)
 {
 	if (!c)
 		return;
+	ld_holds__free(&c->holds);
 	ld_journal__free(c->journal);
 	ld_symcache__free(c->symcache);
 	free(c);
@@ -202,11 +207,56 @@ static void thawed(void *arg, pid_t pid)
 	c->thawed = true;
 }
 
-/* A process BPF froze for a dump we will not take runs again. */
+/* ld_capture_opts.pending */
+static bool issue_pending(void *arg, pid_t tid)
+{
+	struct ld_collector *c = arg;
+	uint64_t kt;
+
+	return !ld_loader__pending_issue(c->loader, tid, &kt);
+}
+
+/* Lets a held thread run, unless it is held for a later issue of its own. */
+static void release_held(struct ld_collector *c, pid_t tid)
+{
+	if (!issue_pending(c, tid))
+		ld_holds__release(&c->holds, tid);
+}
+
+/* Whether a thread of @pid other than @tid was frozen for an issue still to come. */
+static bool others_pending(struct ld_collector *c, pid_t pid, pid_t tid)
+{
+	pid_t *tids;
+	size_t n;
+	bool any = false;
+
+	if (ld_proc_tids(pid, &tids, &n))
+		return false;
+	for (size_t i = 0; i < n && !any; i++)
+		any = tids[i] != tid && issue_pending(c, tids[i]);
+	free(tids);
+	return any;
+}
+
+/*
+ * A process BPF froze for a dump we will not take runs again, but threads
+ * frozen for issues of their own are held first: their dumps come next.
+ */
 static void release_frozen(struct ld_collector *c, const struct ld_event_hdr *h)
 {
+	struct ld_freeze fz;
+
 	if (!(h->flags & LD_EVF_FROZEN))
 		return;
+	release_held(c, h->tid);
+	if (others_pending(c, h->pid, h->tid) &&
+	    ld_freeze__all(&fz, h->pid, 2000, &c->holds) == 0) {
+		kill(h->pid, SIGCONT);
+		ld_loader__thawed(c->loader, h->pid);
+		ld_freeze__handoff(&fz, 0, &c->holds, issue_pending, c);
+		ld_freeze__free(&fz);
+		return;
+	}
 	kill(h->pid, SIGCONT);
 	ld_loader__thawed(c->loader, h->pid);
 }
@@ -229,6 +279,7 @@ struct issue {
 	const void *raw;		/* the BPF record, kept as the trigger note */
 	size_t raw_len;
 	uint64_t req_addr;		/* app: where the trigger waits for its answer */
+	const struct ld_trigger_req *req;	/* app: the request as BPF read it */
 	const struct ld_regs *regs;	/* what BPF saw, for ld_capture_opts.issue_regs */
 	char text[1024];		/* LD_NT_ISSUE_TEXT; "" for none */
 	bool context_only;		/* nothing live to capture: a fatal signal, an exit, an OOM kill */
@@ -250,14 +301,15 @@ static void expect_core(struct ld_collector *c, const struct ld_event_hdr *h,
 	printf("fatal: pid %u: waiting for its core from the kernel\n", h->pid);
 }
 
+static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
+			  const struct issue *is, const struct ld_rule *r,
+			  struct ld_journal_entry *je);
+
 static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const struct issue *is)
 {
 	const struct ld_rule *r = &c->o.rules->v[h->rule];
-	char comm[LD_COMM_LEN + 1] = "", why[160] = "";
+	char comm[LD_COMM_LEN + 1] = "";
 	struct ld_journal_entry je;
-	struct ld_dump_result res = { 0 };
-	struct ld_capture_opts o;
-	int err;
 
 	memcpy(comm, h->comm, LD_COMM_LEN);
 	je = (struct ld_journal_entry){
@@ -268,6 +320,23 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 	printf("trigger: rule %s pid %u (%s) tid %u %s\n", r->name, h->pid, comm, h->tid,
 	       is->detail);
 	fflush(stdout);
+	/* Its turn: from here on this capture (or the release below) owns the thread. */
+	if (h->flags & LD_EVF_FROZEN)
+		ld_loader__issue_done(c->loader, h->tid, h->ktime_ns);
+	on_issue_turn(c, h, is, r, &je);
+	/* Held for this issue but not taken over by a capture: it runs on now. */
+	release_held(c, h->tid);
+}
+
+static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
+			  const struct issue *is, const struct ld_rule *r,
+			  struct ld_journal_entry *jep)
+{
+	struct ld_journal_entry je = *jep;
+	struct ld_dump_result res = { 0 };
+	struct ld_capture_opts o;
+	char why[160] = "";
+	int err;
 
 	if (h->verdict == LD_VERDICT_DUMP && is->context_only && c->o.crash_path &&
 	    h->type == LD_EV_SIGNAL && r->capture.type != LD_CAPTURE_CONTEXT) {
@@ -283,6 +352,7 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 			.trigger_len = is->raw_len, .req_addr = is->req_addr, .blobs = is->blobs,
 			.nblobs = is->nblobs, .frozen_by_bpf = je.frozen,
 			.stopped_at = stopped_at, .thawed = thawed, .bpf_arg = c,
+			.holds = &c->holds, .pending = issue_pending, .req = is->req,
 			.no_regions = r->capture.no_regions, .stack_max = r->capture.stack,
 			.max_memory = c->o.limits.max_dump, .symcache = c->symcache,
 			.issue_regs = is->regs, .issue_text = is->text[0] ? is->text : NULL,
@@ -336,7 +406,8 @@ static void describe_app(const struct ld_app_trigger *e, struct issue *is)
 	*is = (struct issue){
 		.name = "app", .type = LD_ISSUE_APP, .code = e->req.code,
 		.params = { e->req.param }, .raw = e, .raw_len = sizeof(*e),
-		.req_addr = e->req_addr, .blobs = e->blobs, .nblobs = e->req.nblobs,
+		.req_addr = e->req_addr, .req = &e->req, .blobs = e->blobs,
+		.nblobs = e->req.nblobs,
 	};
 	snprintf(is->detail, sizeof(is->detail), "code 0x%x param 0x%llx blobs %u", e->req.code,
 		 (unsigned long long)e->req.param, e->req.nblobs);
@@ -601,6 +672,25 @@ int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, 
 void ld_collector__threshold(void *ctx, const struct ld_threshold_event *e)
 {
 	ld_collector__on_event(ctx, (void *)e, sizeof(*e));
+}
+
+/* Longer than any capture is allowed to take: its event must have been lost. */
+#define HOLD_MAX_NS	(30ULL * 1000000000ULL)
+
+static void hold_expired(void *arg, const struct ld_held *t)
+{
+	struct ld_collector *c = arg;
+	uint64_t kt;
+
+	ld_warn("thread %d of %d was held %llu s for an issue whose event never came: it runs on",
+		t->tid, t->pid, (unsigned long long)(HOLD_MAX_NS / 1000000000ULL));
+	if (!ld_loader__pending_issue(c->loader, t->tid, &kt))
+		ld_loader__issue_done(c->loader, t->tid, kt);
+}
+
+void ld_collector__tick(struct ld_collector *c)
+{
+	ld_holds__tick(&c->holds, HOLD_MAX_NS, hold_expired, c);
 }
 
 unsigned long ld_collector__summary(const struct ld_collector *c)

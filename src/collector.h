@@ -43,6 +43,12 @@ int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, 
 struct ld_threshold_event;
 void ld_collector__threshold(void *ctx, const struct ld_threshold_event *e);
 
+/*
+ * Between events: reaps threads that died while held for their issue's
+ * turn, and lets go of any held for longer than a capture may take.
+ */
+void ld_collector__tick(struct ld_collector *c);
+
 /* "summary: ..." on stdout; returns the number of failed dumps. */
 unsigned long ld_collector__summary(const struct ld_collector *c);
 void ld_collector__free(struct ld_collector *c);

@@ -22,6 +22,14 @@ int ld_dump_process(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 	if (err)
 		return err;
 	snprintf(res->comm, sizeof(res->comm), "%s", ld_capture__comm(c));
+	if (ld_capture__trigger_gone(c)) {
+		/* A dump of a later instant, for a call that has returned 0 already. */
+		snprintf(res->declined, sizeof(res->declined),
+			 "thread %d ran on past its trigger before it was held", tid);
+		res->pause_ns = ld_capture__pause_ns(c);
+		ld_capture__free(c);
+		return 0;
+	}
 	if (admit && !ld_capture__size(c, &size) &&
 	    admit(ctx, size, res->declined, sizeof(res->declined))) {
 		res->pause_ns = ld_capture__pause_ns(c);

@@ -11,6 +11,14 @@
 #include "log.h"
 #include "proc.h"
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 static bool known(const struct ld_freeze *f, pid_t tid)
 {
 	for (size_t i = 0; i < f->n; i++)
@@ -53,6 +61,7 @@ static int seize_new(struct ld_freeze *f)
 			return err;
 		}
 		t->attached = true;
+		t->since_ns = mono_ns();
 		f->n++;
 		added++;
 		/* Already group-stopped threads trap by themselves; this is harmless then. */
@@ -103,12 +112,54 @@ static void wait_stopped(struct ld_freeze *f, unsigned timeout_ms)
 				f->t[i].tid, f->pid, timeout_ms, f->t[i].state);
 }
 
-int ld_freeze__all(struct ld_freeze *f, pid_t pid, unsigned timeout_ms)
+/* Threads an earlier capture left held for their own issues: ours already. */
+static int adopt_held(struct ld_freeze *f, struct ld_holds *holds, unsigned timeout_ms)
+{
+	for (size_t i = 0; holds && i < holds->n;) {
+		struct ld_frozen_thread *v;
+		struct ld_held h;
+
+		if (holds->v[i].pid != f->pid) {
+			i++;
+			continue;
+		}
+		ld_holds__take(holds, holds->v[i].tid, &h);
+		v = realloc(f->t, (f->n + 1) * sizeof(*v));
+		if (!v) {
+			ld_ptrace_let_go(h.tid);
+			return -ENOMEM;
+		}
+		f->t = v;
+		v[f->n] = (struct ld_frozen_thread){ .tid = h.tid, .attached = true, .adopted = true,
+						     .state = h.state, .since_ns = h.since_ns };
+		/* After the SIGCONT that let the others run it re-trapped; make sure it has. */
+		switch (ld_ptrace_wait_stopped(h.tid, timeout_ms)) {
+		case 0:
+			v[f->n].stopped = true;
+			break;
+		case -ESRCH:
+			v[f->n].attached = false;	/* died while held */
+			break;
+		default:
+			ld_warn("thread %d of %d, held for its issue, is not in a ptrace-stop: no registers",
+				h.tid, f->pid);
+		}
+		f->n++;
+	}
+	return 0;
+}
+
+int ld_freeze__all(struct ld_freeze *f, pid_t pid, unsigned timeout_ms, struct ld_holds *holds)
 {
 	int added, rounds = 0;
 
 	memset(f, 0, sizeof(*f));
 	f->pid = pid;
+	added = adopt_held(f, holds, timeout_ms);
+	if (added < 0) {
+		ld_freeze__release(f, 0);
+		return added;
+	}
 	/* Threads may be cloned until every thread is stopped: repeat until stable. */
 	do {
 		added = seize_new(f);
@@ -131,10 +182,23 @@ void ld_freeze__release(struct ld_freeze *f, pid_t keep)
 		if (!t->attached || t->tid == keep)
 			continue;
 		/* Signal 0: a SIGSTOP still pending is flushed by the SIGCONT after this. */
-		if (ptrace(PTRACE_DETACH, t->tid, 0, 0) && errno != ESRCH)
-			ld_dbg("detach %d: %s", t->tid, strerror(errno));
+		ld_ptrace_let_go(t->tid);
 		t->attached = false;
 	}
+}
+
+void ld_freeze__handoff(struct ld_freeze *f, pid_t keep, struct ld_holds *holds,
+			bool (*pending)(void *arg, pid_t tid), void *arg)
+{
+	for (size_t i = 0; holds && pending && i < f->n; i++) {
+		struct ld_frozen_thread *t = &f->t[i];
+
+		if (!t->attached || t->tid == keep || !pending(arg, t->tid))
+			continue;
+		t->attached = false;
+		ld_holds__add(holds, f->pid, t->tid, t->state, t->since_ns);
+	}
+	ld_freeze__release(f, keep);
 }
 
 void ld_freeze__free(struct ld_freeze *f)

@@ -596,6 +596,28 @@ int ld_loader__stopped_ktime(const struct ld_loader *l, pid_t pid, uint64_t *kti
 	return 0;
 }
 
+int ld_loader__pending_issue(const struct ld_loader *l, pid_t tid, uint64_t *ktime)
+{
+	__u32 key = tid;
+	__u64 at;
+
+	if (bpf_map__lookup_elem(l->skel->maps.pending_issues, &key, sizeof(key), &at,
+				 sizeof(at), 0))
+		return -ENOENT;
+	*ktime = at;
+	return 0;
+}
+
+void ld_loader__issue_done(struct ld_loader *l, pid_t tid, uint64_t ktime)
+{
+	uint64_t at;
+	__u32 key = tid;
+
+	/* Only this issue's mark: the thread cannot have a later one while held. */
+	if (!ld_loader__pending_issue(l, tid, &at) && at == ktime)
+		bpf_map__delete_elem(l->skel->maps.pending_issues, &key, sizeof(key), 0);
+}
+
 void ld_loader__thawed(struct ld_loader *l, pid_t pid)
 {
 	__u32 key = pid;

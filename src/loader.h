@@ -46,6 +46,14 @@ bool ld_loader__watched(const struct ld_loader *l, pid_t pid);
  */
 int ld_loader__stopped_ktime(const struct ld_loader *l, pid_t pid, uint64_t *ktime);
 
+/*
+ * Whether BPF froze thread @tid for an issue whose event is not handled
+ * yet (0, *ktime set) or not (-ENOENT).
+ */
+int ld_loader__pending_issue(const struct ld_loader *l, pid_t tid, uint64_t *ktime);
+/* The event of @tid's issue at @ktime is being handled: no longer pending. */
+void ld_loader__issue_done(struct ld_loader *l, pid_t tid, uint64_t ktime);
+
 /* The process was resumed: forget that BPF froze it. */
 void ld_loader__thawed(struct ld_loader *l, pid_t pid);
 /* An issue we declined: the flight recorder BPF froze for it records again. */
