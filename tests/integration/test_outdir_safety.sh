@@ -89,6 +89,12 @@ refuse "$WORK/dlink" "refusing output directory $WORK/dlink: it is a symlink \(t
 assert_eq 700 "$(stat -c %a "$WORK/new/sub")" "mode of a directory capture created"
 only_dump "$WORK/new/sub" >/dev/null
 [ -z "$(find "$WORK/new/sub" -name '.*')" ] || fail "a temporary file was left"
+# The fallback for filesystems without O_TMPFILE: a hidden .NAME.tmp, gone
+# once the dump has its name; a compressed full dump also spools.
+LIVEDUMP_TEST_NO_TMPFILE=1 "$LIVEDUMP" capture -p "$pid" --full --compress -o "$WORK/notmp" \
+	>"$WORK/cap.log" 2>&1 || fail "capture without O_TMPFILE: $(cat "$WORK/cap.log")"
+"$LIVEDUMP" inspect "$(only_dump "$WORK/notmp")" >/dev/null || fail "the dump written without O_TMPFILE"
+[ -z "$(find "$WORK/notmp" -name '.*')" ] || fail "a temporary file was left (no O_TMPFILE)"
 mkdir -m 0750 "$WORK/d0750"
 "$LIVEDUMP" capture -p "$pid" -o "$WORK/d0750" >"$WORK/cap.log" 2>&1 ||
 	fail "capture into a 0750 directory: $(cat "$WORK/cap.log")"
