@@ -320,7 +320,8 @@ static void stop_workers(struct gz_sink *s)
 static void gz_release(struct gz_sink *s)
 {
 	stop_workers(s);
-	for (unsigned i = 0; i < s->njobs; i++) {
+	/* Also for a sink whose job table could not be allocated. */
+	for (unsigned i = 0; s->jobs && i < s->njobs; i++) {
 		free(s->jobs[i].in);
 		free(s->jobs[i].out);
 	}
