@@ -44,7 +44,7 @@ static void describe_gid(char *buf, size_t size, gid_t gid)
  */
 static int check_dir(const char *dir, const struct stat *st)
 {
-	char who[300], grp[300];
+	char who[300], us[300], grp[300];
 
 	if (!S_ISDIR(st->st_mode)) {
 		ld_err("refusing output directory %s: not a directory", dir);
@@ -52,10 +52,10 @@ static int check_dir(const char *dir, const struct stat *st)
 	}
 	if (st->st_uid != geteuid()) {
 		describe_uid(who, sizeof(who), st->st_uid);
-		describe_uid(grp, sizeof(grp), geteuid());
+		describe_uid(us, sizeof(us), geteuid());
 		ld_err("refusing output directory %s: owned by %s, not by %s who writes the dumps "
 		       "(mode %04o): its owner could read or replace them; chown it or choose another",
-		       dir, who, grp, st->st_mode & 07777);
+		       dir, who, us, st->st_mode & 07777);
 		return -EPERM;
 	}
 	if (st->st_mode & S_IWOTH) {
