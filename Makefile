@@ -1,4 +1,10 @@
 # livedump — see README.md.  `make V=1` shows the commands.
+# make SAN=1: the collector and the unit tests built with AddressSanitizer
+# and UBSan, in build-san unless O says otherwise (docs/testing.md).
+ifeq ($(SAN),1)
+O        ?= build-san
+SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
 O        ?= build
 PREFIX   ?= /usr/local
 LIBDIR   ?= $(PREFIX)/lib
@@ -71,7 +77,8 @@ $(O)/gen/syscalls.inc: scripts/gen-syscalls.sh | $(O)/gen
 
 $(O)/src/%.o: src/%.c $(SKELS) $(O)/gen/syscalls.inc $(wildcard src/*.h include/*.h include/livedump/*.h) | $(O)/src/client
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(if $(filter $(O)/src/client/%,$@),,$(SAN_CFLAGS)) \
+		$(WARN) -c $< -o $@
 
 $(O)/src/client/%.pic.o: src/client/%.c include/livedump.h include/livedump/abi.h | $(O)/src/client
 	$(call msg,CC,$@)
@@ -79,7 +86,7 @@ $(O)/src/client/%.pic.o: src/client/%.c include/livedump.h include/livedump/abi.
 
 $(O)/livedump: $(TOOL_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN_CFLAGS) $^ $(LDLIBS) -o $@
 
 $(O)/lib/liblivedump.a: $(CLIENT_OBJS) | $(O)/lib
 	$(call msg,AR,$@)
@@ -123,7 +130,8 @@ $(O)/bench/%: bench/%.c $(O)/lib/liblivedump.so | $(O)/bench
 
 $(O)/tests/unit/%: tests/unit/%.c $(CORE_OBJS) $(CLIENT_OBJS) | $(O)/tests/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< $(CORE_OBJS) $(CLIENT_OBJS) $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_CFLAGS) $(WARN) $< $(CORE_OBJS) $(CLIENT_OBJS) \
+		$(LDLIBS) -lcmocka -o $@
 
 $(O)/bpf $(O)/skel $(O)/gen $(O)/src/client $(O)/lib $(O)/tests $(O)/tests/unit $(O)/examples \
 $(O)/bench:

@@ -209,7 +209,7 @@ int cmd_export(int argc, char **argv)
 		base = b ? strdup(basename(b)) : NULL;
 		free(a);
 		free(b);
-		file = dir && base ? ld_file_sink__new(dir, base) : NULL;
+		file = dir && base ? ld_file_sink__new_user(dir, base) : NULL;
 		if (!file) {
 			ld_err("cannot create %s: %s", out, strerror(errno ? errno : ENOMEM));
 			free(dir);

@@ -320,7 +320,8 @@ static void stop_workers(struct gz_sink *s)
 static void gz_release(struct gz_sink *s)
 {
 	stop_workers(s);
-	for (unsigned i = 0; i < s->njobs; i++) {
+	/* Also for a sink whose job table could not be allocated. */
+	for (unsigned i = 0; s->jobs && i < s->njobs; i++) {
 		free(s->jobs[i].in);
 		free(s->jobs[i].out);
 	}
@@ -500,6 +501,26 @@ static int pread_all(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+/*
+ * Every failure below reports before it frees: the message names the block
+ * (r->n) and that count lives in the reader.
+ */
+static int open_fail(struct ld_gz_reader *r, int ret, char *err, size_t errlen,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int open_fail(struct ld_gz_reader *r, int ret, char *err, size_t errlen,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	ld_gz_reader__free(r);
+	return ret;
+}
+
 int ld_gz_reader__open(int fd, uint64_t file_size, struct ld_gz_reader **out, bool *cut,
 		       char *err, size_t errlen)
 {
@@ -524,32 +545,29 @@ int ld_gz_reader__open(int fd, uint64_t file_size, struct ld_gz_reader **out, bo
 			break;
 		}
 		ret = pread_all(fd, h, sizeof(h), pos);
-		if (ret) {
-			ld_gz_reader__free(r);
-			return rfail(err, errlen, ret, "compressed block %zu at offset %llu: %s", r->n,
-				     (unsigned long long)pos, strerror(-ret));
-		}
+		if (ret)
+			return open_fail(r, ret, err, errlen, "compressed block %zu at offset %llu: %s",
+					 r->n, (unsigned long long)pos, strerror(-ret));
 		b = (struct block){ get64(h + 16), pos, get32(h + 24), get32(h + 28) };
 		if (!ld_gz_is_livedump(h, sizeof(h)) || b.off != off || !b.usize ||
-		    b.usize > LD_GZ_MAX_USIZE || b.msize < LD_GZ_HDR + 8) {
-			ld_gz_reader__free(r);
-			return rfail(err, errlen, -EBADMSG, "compressed block %zu at offset %llu: "
-				     "not a livedump block (offset %llu, size %u, member %u bytes)",
-				     r->n, (unsigned long long)pos, (unsigned long long)b.off,
-				     b.usize, b.msize);
-		}
+		    b.usize > LD_GZ_MAX_USIZE || b.msize < LD_GZ_HDR + 8)
+			return open_fail(r, -EBADMSG, err, errlen, "compressed block %zu at offset "
+					 "%llu: not a livedump block (offset %llu, size %u, member "
+					 "%u bytes)", r->n, (unsigned long long)pos,
+					 (unsigned long long)b.off, b.usize, b.msize);
 		if (b.msize > file_size - pos) {
 			if (cut)
 				*cut = true;
 			break;
 		}
 		if (r->n == cap) {
-			struct block *v = realloc(r->v, (cap = cap ? 2 * cap : 256) * sizeof(*v));
+			struct block *v = realloc(r->v, (cap ? 2 * cap : 256) * sizeof(*v));
 
-			if (!v) {
-				ld_gz_reader__free(r);
-				return -ENOMEM;
-			}
+			if (!v)
+				return open_fail(r, -ENOMEM, err, errlen, "compressed block %zu at "
+						 "offset %llu: out of memory indexing blocks", r->n,
+						 (unsigned long long)pos);
+			cap = cap ? 2 * cap : 256;
 			r->v = v;
 		}
 		r->v[r->n++] = b;
@@ -623,7 +641,9 @@ static const unsigned char *get_block(struct ld_gz_reader *r, size_t i, char *er
 	r->cache[victim].idx = (size_t)-1;
 	*ret = pread_all(r->fd, r->cbuf, b->msize, b->pos);
 	if (*ret) {
-		rfail(err, errlen, *ret, "compressed block %zu: %s", i, strerror(-*ret));
+		rfail(err, errlen, *ret, "compressed block %zu at offset %llu: %s", i,
+		      (unsigned long long)b->pos,
+		      *ret == -ENODATA ? "the file ends inside it" : strerror(-*ret));
 		return NULL;
 	}
 	inflateReset(&r->z);
@@ -732,12 +752,15 @@ int ld_gz_inflate_all(int fd, uint64_t *size, bool *cut, char *err, size_t errle
 					    z.msg ? z.msg : "inflate error");
 				break;
 			}
-			if (sizeof(out) - z.avail_out &&
-			    pwrite(mfd, out, sizeof(out) - z.avail_out, total) !=
-			    (ssize_t)(sizeof(out) - z.avail_out)) {
-				ret = rfail(err, errlen, -errno ? -errno : -EIO, "out of memory "
-					    "decompressing");
-				break;
+			if (sizeof(out) - z.avail_out) {
+				ssize_t w = pwrite(mfd, out, sizeof(out) - z.avail_out, total);
+
+				/* A short write sets no errno: do not report a stale one. */
+				if (w != (ssize_t)(sizeof(out) - z.avail_out)) {
+					ret = rfail(err, errlen, w < 0 ? -errno : -ENOSPC,
+						    "out of memory decompressing");
+					break;
+				}
 			}
 			total += sizeof(out) - z.avail_out;
 			if (zr == Z_BUF_ERROR && !z.avail_in)

@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "dump_writer.h"
+#include "log.h"
+#include "outdir.h"
 
 #define ALIGN4(x)	(((x) + 3) & ~(size_t)3)
 #define PAGE_ALIGN(x)	(((x) + LD_PAGE_SIZE - 1) & ~(uint64_t)(LD_PAGE_SIZE - 1))
@@ -76,10 +78,18 @@ void ld_notes__free(struct ld_notes *n)
 
 /* --- file sink ---------------------------------------------------------- */
 
+/*
+ * The file is created unnamed (O_TMPFILE) in the directory and linked to
+ * its name only when whole, so no name exists that anyone could plant a
+ * link at or that a killed collector leaves behind.  Filesystems without
+ * O_TMPFILE get a hidden ".NAME.tmp", created O_EXCL|O_NOFOLLOW: an
+ * existing file or link there is an error, never followed.
+ */
 struct file_sink {
 	struct ld_sink base;
 	int dirfd, fd;
-	char *tmpname, *name, *path, *orig, *dir;
+	char *tmpname;		/* NULL: an O_TMPFILE file */
+	char *name, *path, *orig, *dir;
 };
 
 static int file_write(struct ld_sink *s, enum ld_write_kind kind, uint64_t off,
@@ -124,18 +134,35 @@ static int next_name(struct file_sink *fs, unsigned seq)
 	return 0;
 }
 
+/* Gives the file its name; linkat() never replaces what is there (EEXIST). */
+static int link_name(struct file_sink *fs)
+{
+	char proc[64];
+
+	if (fs->tmpname)
+		return linkat(fs->dirfd, fs->tmpname, fs->dirfd, fs->name, 0);
+	/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc/self/fd works for anyone. */
+	if (!linkat(fs->fd, "", fs->dirfd, fs->name, AT_EMPTY_PATH))
+		return 0;
+	if (errno == EEXIST)
+		return -1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fs->fd);
+	return linkat(AT_FDCWD, proc, fs->dirfd, fs->name, AT_SYMLINK_FOLLOW);
+}
+
 static int file_commit(struct ld_sink *s)
 {
 	struct file_sink *fs = (struct file_sink *)s;
 
 	if (fsync(fs->fd))
 		return -errno;
-	/* Never replace an existing dump: link() fails with EEXIST; try NAME-2... */
-	for (unsigned seq = 2; linkat(fs->dirfd, fs->tmpname, fs->dirfd, fs->name, 0); seq++) {
+	/* Never replace an existing dump: try NAME-2... */
+	for (unsigned seq = 2; link_name(fs); seq++) {
 		if (errno != EEXIST || seq > 9999 || next_name(fs, seq))
 			return -errno;
 	}
-	unlinkat(fs->dirfd, fs->tmpname, 0);
+	if (fs->tmpname)
+		unlinkat(fs->dirfd, fs->tmpname, 0);
 	fsync(fs->dirfd);
 	return 0;
 }
@@ -160,7 +187,9 @@ static void file_abort(struct ld_sink *s)
 {
 	struct file_sink *fs = (struct file_sink *)s;
 
-	unlinkat(fs->dirfd, fs->tmpname, 0);
+	/* An O_TMPFILE file goes with its last descriptor. */
+	if (fs->tmpname && fs->fd >= 0)
+		unlinkat(fs->dirfd, fs->tmpname, 0);
 	file_free(s);
 }
 
@@ -168,32 +197,72 @@ static const struct ld_sink_ops file_ops = {
 	.write = file_write, .commit = file_commit, .abort = file_abort, .free = file_free,
 };
 
-struct ld_sink *ld_file_sink__new(const char *dir, const char *name)
+static struct ld_sink *file_sink_new(int dirfd, const char *dir, const char *name)
 {
 	struct file_sink *fs = calloc(1, sizeof(*fs));
 	int err;
 
-	if (!fs)
+	if (!fs) {
+		close(dirfd);
+		errno = ENOMEM;
 		return NULL;
+	}
 	fs->base.ops = &file_ops;
 	fs->fd = -1;
-	fs->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fs->dirfd < 0 ||
-	    asprintf(&fs->tmpname, ".%s.tmp", name) < 0 ||
-	    !(fs->name = strdup(name)) || !(fs->orig = strdup(name)) ||
-	    !(fs->dir = strdup(dir)) ||
-	    asprintf(&fs->path, "%s/%s", dir, name) < 0)
+	fs->dirfd = dirfd;
+	errno = 0;
+	if (!(fs->name = strdup(name)) || !(fs->orig = strdup(name)) ||
+	    !(fs->dir = strdup(dir)) || asprintf(&fs->path, "%s/%s", dir, name) < 0)
 		goto fail;
+	/* The test suite runs the fallback too (test_outdir_safety). */
+	if (!getenv("LIVEDUMP_TEST_NO_TMPFILE")) {
+		fs->fd = openat(fs->dirfd, ".", O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+		if (fs->fd >= 0)
+			return &fs->base;
+		/* No O_TMPFILE on this filesystem (or kernel): a hidden name. */
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+			goto fail;
+	}
+	if (asprintf(&fs->tmpname, ".%s.tmp", name) < 0) {
+		fs->tmpname = NULL;
+		goto fail;
+	}
 	fs->fd = openat(fs->dirfd, fs->tmpname,
-			O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fs->fd < 0)
+			O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fs->fd < 0) {
+		err = errno;
+		if (err == EEXIST)
+			ld_err("cannot create %s/%s: something is already there; not replaced, "
+			       "not followed", dir, fs->tmpname);
+		errno = err;
 		goto fail;
+	}
 	return &fs->base;
 fail:
 	err = errno ? errno : ENOMEM;
 	file_free(&fs->base);
 	errno = err;
 	return NULL;
+}
+
+struct ld_sink *ld_file_sink__new(const char *dir, const char *name)
+{
+	int dirfd = ld_outdir_open(dir);
+
+	if (dirfd < 0) {
+		errno = -dirfd;
+		return NULL;
+	}
+	return file_sink_new(dirfd, dir, name);
+}
+
+struct ld_sink *ld_file_sink__new_user(const char *dir, const char *name)
+{
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dirfd < 0)
+		return NULL;
+	return file_sink_new(dirfd, dir, name);
 }
 
 const char *ld_file_sink__path(const struct ld_sink *s)

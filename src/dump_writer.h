@@ -54,10 +54,20 @@ struct ld_sink {
 };
 
 /*
- * A file in @dir: written as ".NAME.tmp" (mode 0600), fsynced and renamed
- * to NAME on commit; abort unlinks it.  Returns NULL and sets errno.
+ * A file NAME (mode 0600) in the output directory @dir, which must pass
+ * ld_outdir_open()'s checks (checked again for every file: a directory
+ * made unsafe meanwhile is refused).  Written unnamed (O_TMPFILE), or as
+ * ".NAME.tmp" where the filesystem lacks it, fsynced and linked to NAME on
+ * commit — never over an existing file: NAME-2, NAME-3...  Abort leaves
+ * nothing.  Returns NULL and sets errno.
  */
 struct ld_sink *ld_file_sink__new(const char *dir, const char *name);
+/*
+ * The same in a directory a user named for one file (export -o FILE): a
+ * link to the directory is followed and no ownership is required, as the
+ * user asked for that place.
+ */
+struct ld_sink *ld_file_sink__new_user(const char *dir, const char *name);
 /* Final path of a file sink. */
 const char *ld_file_sink__path(const struct ld_sink *s);
 /* Its descriptor, open for reading and writing (to read back a spooled dump). */

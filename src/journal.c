@@ -5,9 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "journal.h"
 #include "json.h"
+#include "log.h"
+#include "outdir.h"
 
 struct ld_journal {
 	int fd;
@@ -17,30 +20,60 @@ struct ld_journal {
 int ld_journal__open(const char *dir, struct ld_journal **out)
 {
 	struct ld_journal *j = calloc(1, sizeof(*j));
-	char when[32];
+	char when[32], *name = NULL;
 	time_t now = time(NULL);
 	struct tm tm;
-	int err;
+	struct stat st;
+	int err, dirfd;
 
 	*out = NULL;
 	if (!j)
 		return -ENOMEM;
 	localtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y%m%dT%H%M%S", &tm);
-	if (asprintf(&j->path, "%s/" LD_JOURNAL_PREFIX "%s-%d" LD_JOURNAL_SUFFIX, dir, when,
-		     getpid()) < 0) {
+	if (asprintf(&name, LD_JOURNAL_PREFIX "%s-%d" LD_JOURNAL_SUFFIX, when, getpid()) < 0 ||
+	    asprintf(&j->path, "%s/%s", dir, name) < 0) {
+		free(name);
 		free(j);
 		return -ENOMEM;
 	}
-	j->fd = open(j->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (j->fd < 0) {
-		err = -errno;
-		free(j->path);
-		free(j);
-		return err;
+	dirfd = ld_outdir_open(dir);
+	if (dirfd < 0) {
+		err = dirfd;
+		goto fail;
 	}
+	/*
+	 * A new file, never an existing one: the name is predictable, and a
+	 * link planted there would have root append to whatever it points at.
+	 */
+	j->fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND |
+		       O_CLOEXEC, 0600);
+	err = j->fd < 0 ? -errno : 0;
+	if (err == -EEXIST && !fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		char target[4096] = "?";
+		ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+
+		if (n > 0)
+			target[n] = 0;
+		if (S_ISLNK(st.st_mode))
+			ld_err("cannot open journal %s: it is a symlink (to %s): not followed",
+			       j->path, target);
+		else
+			ld_err("cannot open journal %s: a file of that name exists (owner uid %u, "
+			       "mode %04o): not appended to", j->path, (unsigned)st.st_uid,
+			       st.st_mode & 07777);
+	}
+	close(dirfd);
+	if (err)
+		goto fail;
+	free(name);
 	*out = j;
 	return 0;
+fail:
+	free(name);
+	free(j->path);
+	free(j);
+	return err;
 }
 
 static void kopt(struct ld_json *js, const char *key, const char *v)

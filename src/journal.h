@@ -3,7 +3,9 @@
  * The session journal: one JSON object per line for every issue event a
  * rule matched — dumped, declined (by which limit) or failed (why) — in
  * OUTDIR/journal-TIME-PID.jsonl.  Each line is one write(2) to an O_APPEND
- * file, so a collector that dies loses nothing it had journaled.
+ * file, so a collector that dies loses nothing it had journaled.  The file
+ * is created new (O_EXCL|O_NOFOLLOW, relative to the checked output
+ * directory: outdir.h); a file or link already at its name is refused.
  * docs/commands/script.md lists the fields.
  */
 #ifndef LIVEDUMP_JOURNAL_H

@@ -9,8 +9,21 @@
 
 #define LD_DEFAULT_OUTDIR "/var/lib/livedump"
 
-/* Creates @dir (and parents) with mode 0700; warns when others can read it. */
+/*
+ * Creates @dir (and parents) with mode 0700 if missing, then checks it as
+ * ld_outdir_open() does; warns when others can read it.  0 or -errno.
+ */
 int ld_outdir_prepare(const char *dir);
+
+/*
+ * Opens the output directory @dir, for creating files in it with openat().
+ * Refused (with a message naming the path, owner and mode): a symlink
+ * (-ELOOP), not a directory (-ENOTDIR), owned by another user than the
+ * effective one, writable by others (0777 and 1777 alike), or writable by
+ * a group other than ours (-EPERM).  docs/safety.md explains why.
+ * Returns the descriptor (O_CLOEXEC) or -errno.
+ */
+int ld_outdir_open(const char *dir);
 
 /*
  * "20261121T093015.123-RULE-COMM-PID.core": what happened, sortable by time.

@@ -216,12 +216,61 @@ static void test_cut_and_damage(void **state)
 	free(plain);
 }
 
+/*
+ * A damaged header on the second block: open fails with a message naming
+ * block 1 and its file offset (the message used to be formatted from the
+ * reader after it was freed; an ASan build of this test catches that).
+ */
+static void test_damaged_second_header(void **state)
+{
+	size_t len = (3U << 20) + 100;
+	unsigned char *plain = make_plain(len), head[LD_GZ_HDR];
+	int fd = tmpfile_fd();
+	uint64_t csize = compress_to(fd, plain, len, 0), first;
+	struct ld_gz_reader *r = (struct ld_gz_reader *)&r;
+	char err[256] = "", want[128];
+	bool cut;
+
+	(void)state;
+	assert_int_equal(pread(fd, head, sizeof(head), 0), sizeof(head));
+	first = head[28] | head[29] << 8 | head[30] << 16 | (uint64_t)head[31] << 24;
+	assert_true(first + LD_GZ_HDR < csize);
+	/* Break the magic, then (separately) the offset the header claims. */
+	assert_int_equal(pread(fd, head, sizeof(head), first), sizeof(head));
+	head[0] ^= 0xff;
+	assert_int_equal(pwrite(fd, head, sizeof(head), first), sizeof(head));
+	assert_int_equal(ld_gz_reader__open(fd, csize, &r, &cut, err, sizeof(err)), -EBADMSG);
+	assert_null(r);
+	snprintf(want, sizeof(want), "compressed block 1 at offset %llu: not a livedump block",
+		 (unsigned long long)first);
+	assert_non_null(strstr(err, want));
+
+	head[0] ^= 0xff;
+	head[16] ^= 0x01;
+	assert_int_equal(pwrite(fd, head, sizeof(head), first), sizeof(head));
+	err[0] = 0;
+	assert_int_equal(ld_gz_reader__open(fd, csize, &r, &cut, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, want));
+
+	/* A member size too small to hold its own trailer. */
+	head[16] ^= 0x01;
+	head[28] = 3;
+	head[29] = head[30] = head[31] = 0;
+	assert_int_equal(pwrite(fd, head, sizeof(head), first), sizeof(head));
+	err[0] = 0;
+	assert_int_equal(ld_gz_reader__open(fd, csize, &r, &cut, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, want));
+	close(fd);
+	free(plain);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_cut_and_damage),
+		cmocka_unit_test(test_damaged_second_header),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
