@@ -461,6 +461,14 @@ static bool req_intact(const struct ld_capture *c)
 	       now.blobs == want->blobs && now.nblobs == want->nblobs && now.status == 0;
 }
 
+/* Killed (a zombie now, or reaped): nothing of it can be read any more. */
+static bool process_gone(pid_t pid)
+{
+	struct ld_task_info ti;
+
+	return ld_proc_task_info(pid, pid, &ti) || ti.state == 'Z' || ti.state == 'X';
+}
+
 /* Test hook: hold the process for a while so tests can kill us mid-capture. */
 static void test_delay(void)
 {
@@ -518,7 +526,9 @@ int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 			ld_proc_task_info(pid, pid, &c->pinfo);
 			test_delay();
 			err = collect(c);
-			if (!err && opts->req_addr && !req_intact(c)) {
+			if (!err && opts->req_addr && !req_intact(c) && process_gone(pid))
+				err = -ESRCH;	/* killed meanwhile: its memory is gone with it */
+			else if (!err && opts->req_addr && !req_intact(c)) {
 				c->req_gone = true;
 				ld_warn("pid %d: thread %d ran on past its trigger before it was held: "
 					"its request at 0x%llx is gone, and it gets no answer", pid,

@@ -176,14 +176,20 @@ int ld_freeze__all(struct ld_freeze *f, pid_t pid, unsigned timeout_ms, struct l
 
 void ld_freeze__release(struct ld_freeze *f, pid_t keep)
 {
-	for (size_t i = 0; i < f->n; i++) {
-		struct ld_frozen_thread *t = &f->t[i];
+	/*
+	 * The group leader last: a leader that died is reapable only once
+	 * every other thread is, so its tracer can collect it only then.
+	 */
+	for (int leader = 0; leader < 2; leader++) {
+		for (size_t i = 0; i < f->n; i++) {
+			struct ld_frozen_thread *t = &f->t[i];
 
-		if (!t->attached || t->tid == keep)
-			continue;
-		/* Signal 0: a SIGSTOP still pending is flushed by the SIGCONT after this. */
-		ld_ptrace_let_go(t->tid);
-		t->attached = false;
+			if (!t->attached || t->tid == keep || (t->tid == f->pid) != leader)
+				continue;
+			/* Signal 0: a SIGSTOP still pending is flushed by the SIGCONT after this. */
+			ld_ptrace_let_go(t->tid);
+			t->attached = false;
+		}
 	}
 }
 
