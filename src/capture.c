@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "capture_priv.h"
+#include "livedump.h"
 #include "log.h"
 #include "compress.h"
 #include "memplan.h"
@@ -114,33 +115,220 @@ static void collect_files(struct ld_capture *c)
 		ld_warn("pid %d: cannot list open files", c->pid);
 }
 
-static uint32_t crc_of_target(pid_t pid, uint64_t addr, uint64_t len, uint64_t *got_out)
+/*
+ * The capture's bound: once its deadline has passed, or the collector was
+ * told to stop, nothing more is read from the process; what was not read
+ * is left out and the dump says why.  The first call that finds it over
+ * records the reason.
+ */
+static bool capture_cut(struct ld_capture *c)
 {
-	unsigned char buf[64 << 10];
-	uint32_t crc = crc32(0, NULL, 0);
-	uint64_t done = 0, got_total = 0;
+	uint64_t now;
 
-	/* Unreadable bytes count as zeros: the dump holds zeros there too. */
-	while (done < len) {
-		size_t want = len - done < sizeof(buf) ? len - done : sizeof(buf);
-		long got = ld_mem_read(pid, addr + done, buf, want);
+	if (c->hdr_flags & LD_HDR_CUT)
+		return true;
+	if (c->opts.cancel && *c->opts.cancel) {
+		snprintf(c->cut, sizeof(c->cut), "the collector was told to stop (signal %d)",
+			 (int)*c->opts.cancel);
+	} else {
+		now = clock_ns(CLOCK_MONOTONIC);
+		if (now < c->deadline)
+			return false;
+		snprintf(c->cut, sizeof(c->cut), "the process was held for the capture's limit of %.1f s",
+			 (c->deadline - c->mono_start) / 1e9);
+	}
+	c->hdr_flags |= LD_HDR_CUT;
+	ld_warn("pid %d: capture cut short: %s", c->pid, c->cut);
+	return true;
+}
 
+/* CRC of @n zero bytes, by doubling: unmapped or unread parts of a region. */
+static uint32_t crc_zeros(uint64_t n)
+{
+	static const unsigned char zeros[64 << 10];
+	uint32_t res = 0, p = crc32(0, zeros, sizeof(zeros));
+	uint64_t q = n / sizeof(zeros), plen = sizeof(zeros);
+
+	for (; q; q >>= 1) {
+		if (q & 1)
+			res = crc32_combine(res, p, plen);
+		p = crc32_combine(p, p, plen);
+		plen *= 2;
+	}
+	return crc32_combine(res, crc32(0, zeros, n % sizeof(zeros)), n % sizeof(zeros));
+}
+
+/* Bytes of [a, b) found unreadable while the segments were buffered. */
+static uint64_t unread_in(const struct ld_capture *c, uint64_t a, uint64_t b)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < c->nunreadable; i++) {
+		uint64_t lo = c->unreadable[i].addr, hi = lo + c->unreadable[i].len;
+
+		lo = lo > a ? lo : a;
+		hi = hi < b ? hi : b;
+		n += hi > lo ? hi - lo : 0;
+	}
+	return n;
+}
+
+/*
+ * CRC of [a, b) as the dump holds it, and how many of its bytes are the
+ * process's: from the buffered segments when they hold it (the memory is
+ * read once), else read from the (frozen) process; what lies outside its
+ * mappings or cannot be read counts as zeros, as in the dump.
+ */
+static uint32_t crc_of_range(struct ld_capture *c, uint64_t a, uint64_t b, uint64_t *got_out)
+{
+	static unsigned char buf[64 << 10];
+	uint32_t crc = 0;
+	uint64_t got_total = 0;
+
+	while (a < b) {
+		const struct ld_map *m = ld_maps__find(&c->maps, a);
+		uint64_t end = b, n;
+		const struct ld_seg *seg = NULL;
+		long got;
+
+		if (!m) {
+			/* A hole in the address space: zeros up to the next mapping. */
+			for (size_t i = 0; i < c->maps.n; i++)
+				if (c->maps.v[i].start > a) {
+					end = c->maps.v[i].start < b ? c->maps.v[i].start : b;
+					break;
+				}
+			crc = crc32_combine(crc, crc_zeros(end - a), end - a);
+			a = end;
+			continue;
+		}
+		end = m->end < b ? m->end : b;
+		for (size_t i = 0; i < c->nsegs && !seg; i++)
+			if (c->segs[i].data && a >= c->segs[i].vaddr &&
+			    a < c->segs[i].vaddr + c->segs[i].len)
+				seg = &c->segs[i];
+		if (seg) {
+			n = seg->vaddr + seg->len - a;
+			n = n < end - a ? n : end - a;
+			crc = crc32(crc, (const unsigned char *)seg->data + (a - seg->vaddr), n);
+			got_total += n - unread_in(c, a, a + n);
+			a += n;
+			continue;
+		}
+		n = end - a < sizeof(buf) ? end - a : sizeof(buf);
+		got = capture_cut(c) ? 0 : ld_mem_read(c->pid, a, buf, n);
 		if (got < 0)
 			got = 0;
-		got_total += got;
-		if ((size_t)got < want) {
-			size_t zero = 4096 - ((addr + done + got) & 4095);
+		if ((uint64_t)got < n) {
+			/* Zeros to the next page after the fault (to the end when cut). */
+			uint64_t zero = capture_cut(c) ? end - a - got : 4096 - ((a + got) & 4095);
 
-			if (zero > want - got)
-				zero = want - got;
-			memset(buf + got, 0, zero);
-			want = got + zero;
+			zero = zero < end - a - got ? zero : end - a - got;
+			crc = crc32(crc, buf, got);
+			crc = crc32_combine(crc, crc_zeros(zero), zero);
+			got_total += got;
+			a += got + zero;
+			continue;
 		}
-		crc = crc32(crc, buf, want);
-		done += want;
+		crc = crc32(crc, buf, n);
+		got_total += n;
+		a += n;
 	}
 	*got_out = got_total;
 	return crc;
+}
+
+/*
+ * Region CRCs over elementary pieces: the boundaries of every region cut
+ * the address space into pieces, each read once however many regions
+ * overlap it; a region's CRC is its pieces' combined (crc32_combine).
+ * 256 overlapping regions of 256 MiB cost one read of 256 MiB.
+ */
+struct piece {
+	uint64_t a, b, got;
+	uint32_t crc;
+};
+
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+static int region_crcs(struct ld_capture *c)
+{
+	uint64_t *cuts = calloc(2 * c->nregions + 1, sizeof(*cuts));
+	struct piece *pc = calloc(2 * c->nregions + 1, sizeof(*pc));
+	size_t ncuts = 0, np = 0;
+
+	if (!cuts || !pc) {
+		free(cuts);
+		free(pc);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < c->nregions; i++) {
+		const struct ld_note_region *r = &c->regions[i];
+
+		if (r->flags & LD_REG_EXCLUDED)
+			continue;
+		cuts[ncuts++] = r->addr;
+		cuts[ncuts++] = r->addr + r->len;
+	}
+	qsort(cuts, ncuts, sizeof(*cuts), cmp_u64);
+	for (size_t i = 0; i + 1 < ncuts; i++) {
+		bool inside = false;
+
+		if (cuts[i] == cuts[i + 1])
+			continue;
+		for (size_t j = 0; j < c->nregions && !inside; j++) {
+			const struct ld_note_region *r = &c->regions[j];
+
+			inside = !(r->flags & LD_REG_EXCLUDED) && r->addr <= cuts[i] &&
+				 cuts[i + 1] <= r->addr + r->len;
+		}
+		if (!inside)
+			continue;
+		pc[np].a = cuts[i];
+		pc[np].b = cuts[i + 1];
+		pc[np].crc = crc_of_range(c, pc[np].a, pc[np].b, &pc[np].got);
+		np++;
+	}
+	for (size_t i = 0; i < c->nregions; i++) {
+		struct ld_note_region *r = &c->regions[i];
+
+		if (r->flags & LD_REG_EXCLUDED)
+			continue;
+		r->crc32 = 0;
+		r->captured = 0;
+		for (size_t k = 0; k < np; k++) {
+			if (pc[k].a < r->addr || pc[k].b > r->addr + r->len)
+				continue;
+			r->crc32 = crc32_combine(r->crc32, pc[k].crc, pc[k].b - pc[k].a);
+			r->captured += pc[k].got;
+		}
+		if (r->captured < r->len) {
+			r->flags |= LD_REG_UNREADABLE;
+			c->hdr_flags |= LD_HDR_UNREADABLE;
+		}
+	}
+	free(cuts);
+	free(pc);
+	return 0;
+}
+
+/* Bytes of [addr, addr + len) inside the process's mappings. */
+static uint64_t mapped_bytes(const struct ld_maps *maps, uint64_t addr, uint64_t len)
+{
+	uint64_t n = 0, end = addr + len;
+
+	for (size_t i = 0; i < maps->n; i++) {
+		uint64_t lo = maps->v[i].start > addr ? maps->v[i].start : addr;
+		uint64_t hi = maps->v[i].end < end ? maps->v[i].end : end;
+
+		n += hi > lo ? hi - lo : 0;
+	}
+	return n;
 }
 
 static int collect_regions(struct ld_capture *c, struct ld_memplan *plan)
@@ -173,11 +361,18 @@ static int collect_regions(struct ld_capture *c, struct ld_memplan *plan)
 			nr->flags |= LD_REG_EXCLUDED;
 			continue;
 		}
-		nr->crc32 = crc_of_target(c->pid, nr->addr, nr->len, &nr->captured);
-		if (nr->captured < nr->len) {
-			nr->flags |= LD_REG_UNREADABLE;
-			c->hdr_flags |= LD_HDR_UNREADABLE;
+		/*
+		 * The registry lives in the target's memory: a hostile or broken
+		 * process can claim any length at any address.  Only what the
+		 * client library allows, and only what is mapped, is planned.
+		 */
+		if (nr->len > LIVEDUMP_MAX_REGION_LEN || nr->addr + nr->len < nr->addr) {
+			nr->len = nr->addr + LIVEDUMP_MAX_REGION_LEN < nr->addr ?
+				  -nr->addr : LIVEDUMP_MAX_REGION_LEN;
+			nr->flags |= LD_REG_CLAMPED;
 		}
+		if (mapped_bytes(&c->maps, nr->addr, nr->len) < nr->len)
+			nr->flags |= LD_REG_CLAMPED;
 		plan->prio = LD_PRIO_ESSENTIAL;
 		ld_memplan__add(plan, nr->addr, nr->len);
 	}
@@ -280,14 +475,25 @@ static int buffer_segs(struct ld_capture *c, bool (*want)(const struct ld_captur
 		if (!want(c, s))
 			continue;
 		while (done < s->len) {
-			long got = ld_mem_read(c->pid, s->vaddr + done, dst + done, s->len - done);
+			size_t chunk = s->len - done < (64U << 20) ? s->len - done : (64U << 20);
+			long got;
 			uint64_t bad, zero;
 
+			if (capture_cut(c)) {
+				/* Left out: zeros, listed unreadable, and the dump says why. */
+				memset(dst + done, 0, s->len - done);
+				if (add_unreadable(c, s->vaddr + done, s->len - done))
+					return -ENOMEM;
+				break;
+			}
+			got = ld_mem_read(c->pid, s->vaddr + done, dst + done, chunk);
 			if (got < 0)
 				got = 0;
 			done += got;
 			if (done == s->len)
 				break;
+			if ((size_t)got == chunk)
+				continue;
 			bad = s->vaddr + done;
 			zero = 4096 - (bad & 4095);
 			zero = zero < s->len - done ? zero : s->len - done;
@@ -407,6 +613,8 @@ static int collect(struct ld_capture *c)
 	/* A mini dump from a snapshot reads its memory after the resume. */
 	if (!err && c->opts.type != LD_CAPTURE_FULL && !wants_snapshot(c))
 		err = buffer_segments(c);
+	if (!err)
+		err = region_crcs(c);
 out:
 	ld_memplan__free(&plan);
 	return err;
@@ -469,13 +677,20 @@ static bool process_gone(pid_t pid)
 	return ld_proc_task_info(pid, pid, &ti) || ti.state == 'Z' || ti.state == 'X';
 }
 
-/* Test hook: hold the process for a while so tests can kill us mid-capture. */
-static void test_delay(void)
+/*
+ * Test hook: hold the process for a while so tests can kill us or the
+ * process mid-capture; it ends early, as any capture does, at its bound.
+ */
+static void test_delay(struct ld_capture *c)
 {
 	const char *ms = getenv("LIVEDUMP_TEST_CAPTURE_DELAY_MS");
+	uint64_t end;
 
-	if (ms && atoi(ms) > 0)
-		usleep(atoi(ms) * 1000U);
+	if (!ms || atoi(ms) <= 0)
+		return;
+	end = clock_ns(CLOCK_MONOTONIC) + atoi(ms) * 1000000ULL;
+	while (clock_ns(CLOCK_MONOTONIC) < end && !capture_cut(c))
+		usleep(10000);
 }
 
 int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
@@ -493,6 +708,8 @@ int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 	c->t_start = ld_now_realtime_ns();
 	c->mono_start = clock_ns(CLOCK_MONOTONIC);
 	c->t_issue = opts->issue_time_ns ? opts->issue_time_ns : c->t_start;
+	c->deadline = c->mono_start + (opts->max_hold_ns ? opts->max_hold_ns
+							 : LD_DEFAULT_MAX_HOLD_NS);
 
 	if (opts->type == LD_CAPTURE_CONTEXT) {
 		/* The kernel's record is the dump: the process is neither stopped nor read. */
@@ -524,7 +741,7 @@ int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 			if (opts->frozen_by_bpf && opts->stopped_at)
 				c->t_stopped = opts->stopped_at(opts->bpf_arg, pid);
 			ld_proc_task_info(pid, pid, &c->pinfo);
-			test_delay();
+			test_delay(c);
 			err = collect(c);
 			if (!err && opts->req_addr && !req_intact(c) && process_gone(pid))
 				err = -ESRCH;	/* killed meanwhile: its memory is gone with it */
@@ -711,6 +928,9 @@ static long read_target(void *ctx, uint64_t addr, void *buf, size_t len)
 
 	if (c->snap.pid)
 		return ld_snapshot__read(&c->snap, addr, buf, len);
+	/* A plain full dump is read while the process is held: within its bound. */
+	if (!c->resumed && capture_cut(c))
+		return -ETIME;
 	return ld_mem_read(c->pid, addr, buf, len);
 }
 
@@ -747,6 +967,10 @@ static void add_capture_note(const struct ld_capture *c, struct ld_notes *n)
 
 	if (c->opts.type == LD_CAPTURE_CONTEXT)
 		return;
+	if (c->hdr_flags & LD_HDR_CUT) {
+		nc.flags |= LD_CAP_CUT;
+		snprintf(nc.cut, sizeof(nc.cut), "%s", c->cut);
+	}
 	if (c->hdr_flags & LD_HDR_SNAPSHOT) {
 		nc.flags |= LD_CAP_SNAPSHOT;
 		nc.snapshot_ns = c->snap.ns;

@@ -14,6 +14,7 @@
 #define LIVEDUMP_CAPTURE_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "dump_writer.h"
@@ -79,6 +80,14 @@ struct ld_capture_opts {
 	uint64_t stack_max;		/* bytes per thread stack; 0 = default */
 	uint64_t max_memory;		/* cut the dump's memory to this (least important first); 0 = none */
 	unsigned stop_timeout_ms;	/* per thread; 0 = default */
+	/*
+	 * The longest a capture may hold the process (0: LD_DEFAULT_MAX_HOLD_NS);
+	 * past it nothing more is read, the process runs again, and the dump
+	 * says it was cut.  A non-zero *cancel (a stop signal's number) cuts
+	 * it the same way at once.
+	 */
+	uint64_t max_hold_ns;
+	const volatile sig_atomic_t *cancel;
 	struct ld_symcache *symcache;	/* NULL: a private one */
 	/*
 	 * Snapshot capture (snapshot.h): the memory is read from a
@@ -91,6 +100,7 @@ struct ld_capture_opts {
 };
 
 #define LD_DEFAULT_STACK_MAX	(256U << 10)
+#define LD_DEFAULT_MAX_HOLD_NS	(10ULL * 1000000000ULL)
 
 struct ld_capture;
 

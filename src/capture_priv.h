@@ -33,6 +33,8 @@ struct ld_capture {
 	struct ld_capture_opts opts;
 	struct ld_freeze fz;
 	bool resumed, finished;
+	uint64_t deadline;		/* CLOCK_MONOTONIC: no reads after it (capture_cut()) */
+	char cut[96];			/* why the capture stopped early; "" not */
 	bool req_gone;			/* the trigger's request is not where it was: no answer */
 	struct ld_task_info pinfo;
 	char exe[256];

@@ -82,11 +82,11 @@ static void put_safe(FILE *f, const char *s, size_t max)
 }
 
 static const char *hdr_flag_names[] = {
-	"size_limit", "unreadable", "no_registry", NULL, NULL, NULL, NULL, NULL,
+	"size_limit", "unreadable", "no_registry", "cut", NULL, NULL, NULL, NULL,
 	"snapshot", "snapshot_fallback",
 };
 static const char *thr_flag_names[] = { "trigger", "no_regs" };
-static const char *reg_flag_names[] = { "unreadable", "truncated", "excluded" };
+static const char *reg_flag_names[] = { "unreadable", "truncated", "excluded", "clamped" };
 static const char *mod_flag_names[] = { "unreadable", "no_build_id" };
 
 /* "a,b" for the set bits; unknown bits as 0x... */
@@ -251,6 +251,9 @@ static void text_capture(const struct ld_dump *d)
 		       c->nofork_bytes ? "; MADV_DONTFORK/WIPEONFORK memory read before" : "");
 	else if (c->flags & LD_CAP_FALLBACK)
 		printf("snapshot:   no: %s (plain capture)\n", c->fallback[0] ? c->fallback : "?");
+	if (c->flags & LD_CAP_CUT)
+		printf("cut:        %s; what was not read yet is left out\n",
+		       c->cut[0] ? c->cut : "stopped early");
 }
 
 static void text_header(const struct ld_dump *d)
@@ -711,6 +714,12 @@ static void json_capture(struct ld_json *j, const struct ld_dump *d)
 	else
 		ld_json__null(j);
 	ld_json__kuint(j, "nofork_bytes", c->nofork_bytes);
+	ld_json__kbool(j, "cut", c->flags & LD_CAP_CUT);
+	ld_json__key(j, "cut_reason");
+	if (c->flags & LD_CAP_CUT)
+		ld_json__string(j, c->cut);
+	else
+		ld_json__null(j);
 	ld_json__end_object(j);
 }
 

@@ -94,6 +94,8 @@ static void usage(FILE *f)
 "      --max-use SIZE   stop writing dumps when those in DIR take SIZE\n"
 "      --keep-free SIZE leave SIZE free on DIR's file system\n"
 "      --max-dump SIZE  cut each dump's memory to SIZE (least important first)\n"
+"      --max-hold TIME  hold a process at most TIME for one capture (default 10s);\n"
+"                       memory not read by then is left out, the dump says so\n"
 "      --compress       zlib-compress every dump (rules can say 'capture ... compress')\n"
 "      --max-concurrent N  processes frozen for a capture at once, at most\n"
 "                       (default 16; 0: no limit); more are declined in the kernel\n"
@@ -124,7 +126,7 @@ static int parse_size(const char *s, uint64_t *out)
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
 	enum { OPT_FULL = 256, OPT_LIB, OPT_STACK, OPT_MAX_USE, OPT_KEEP_FREE, OPT_MAX_DUMP,
-	       OPT_MAX_CONC, OPT_COMPRESS };
+	       OPT_MAX_CONC, OPT_COMPRESS, OPT_MAX_HOLD };
 	static const struct option longopts[] = {
 		{ "rule", required_argument, NULL, 'e' },
 		{ "rules", required_argument, NULL, 'r' },
@@ -133,6 +135,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{ "max-dump", required_argument, NULL, OPT_MAX_DUMP },
 		{ "max-concurrent", required_argument, NULL, OPT_MAX_CONC },
 		{ "compress", no_argument, NULL, OPT_COMPRESS },
+		{ "max-hold", required_argument, NULL, OPT_MAX_HOLD },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "exe", required_argument, NULL, 'x' },
 		{ "all", no_argument, NULL, 'a' },
@@ -222,6 +225,22 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			}
 			o->max_concurrent = pid;
 			break;
+		case OPT_MAX_HOLD: {
+			unsigned long long v;
+			char *u;
+
+			errno = 0;
+			v = strtoull(optarg, &u, 10);
+			if (optarg[0] < '0' || optarg[0] > '9' || errno || u == optarg ||
+			    (strcmp(u, "ms") && strcmp(u, "s") && *u) || !v ||
+			    v > (strcmp(u, "ms") ? 3600ULL : 3600000ULL)) {
+				ld_err("--max-hold %s: expected a duration from 1ms to 3600s, like 500ms or 10s",
+				       optarg);
+				return -EINVAL;
+			}
+			o->limits.max_hold = v * (strcmp(u, "ms") ? 1000000000ULL : 1000000ULL);
+			break;
+		}
 		case OPT_STACK:
 			if (parse_size(optarg, &o->stack_max) || !o->stack_max) {
 				ld_err("--stack %s: expected a size like 64K or 1M", optarg);
@@ -577,7 +596,8 @@ int cmd_record(int argc, char **argv)
 	}
 	co = (struct ld_collector_opts){ .outdir = o.outdir, .rules = &col.rules,
 					 .limits = o.limits, .crash_path = col.crash != NULL,
-					 .compress = o.compress ? LD_COMPRESS_DEFAULT : 0 };
+					 .compress = o.compress ? LD_COMPRESS_DEFAULT : 0,
+					 .cancel = &stop_signal };
 	if (!err)
 		err = ld_collector__new(&co, col.loader, &col.col);
 	if (!err)

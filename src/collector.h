@@ -7,6 +7,7 @@
 #ifndef LIVEDUMP_COLLECTOR_H
 #define LIVEDUMP_COLLECTOR_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "loader.h"
@@ -17,6 +18,7 @@ struct ld_limits {
 	uint64_t max_use;	/* bytes of *.core in the output directory; 0 = none */
 	uint64_t keep_free;	/* bytes to leave free on its file system; 0 = none */
 	uint64_t max_dump;	/* bytes of one dump, cut at segment boundaries; 0 = none */
+	uint64_t max_hold;	/* ns a capture may hold a process; 0 = LD_DEFAULT_MAX_HOLD_NS */
 };
 
 struct ld_collector_opts {
@@ -25,6 +27,7 @@ struct ld_collector_opts {
 	struct ld_limits limits;
 	bool crash_path;	/* we are the core_pattern handler: fatal signals wait for the core */
 	int compress;		/* zlib level for rules that do not say compress; 0: plain */
+	const volatile sig_atomic_t *cancel;	/* non-zero: stop signal; captures cut short */
 };
 
 struct ld_collector;

@@ -1015,6 +1015,7 @@ static int parse_capture(struct ld_dump *d, const struct ld_dump_note *n)
 	if (c->size < sizeof(*c))	/* written by an older collector */
 		memset((char *)c + c->size, 0, sizeof(*c) - c->size);
 	c->fallback[sizeof(c->fallback) - 1] = 0;
+	c->cut[sizeof(c->cut) - 1] = 0;
 	return 0;
 }
 

@@ -35,7 +35,7 @@
 
 #define LD_NOTE_OWNER		"LIVEDUMP"
 #define LD_FORMAT_MAJOR		1
-#define LD_FORMAT_MINOR		1
+#define LD_FORMAT_MINOR		2
 #define LD_HEADER_MAGIC		0x504d444cU	/* "LDMP" */
 #define LD_COMPLETE_MAGIC	0x454e4f444c44ULL	/* "LDDONE" */
 #define LD_PAGE_SIZE		4096
@@ -82,6 +82,7 @@ enum ld_issue_type {
 #define LD_HDR_SIZE_LIMIT	(1U << 0)	/* memory left out to respect a size limit */
 #define LD_HDR_UNREADABLE	(1U << 1)	/* a registered region or blob could not be read */
 #define LD_HDR_NO_REGISTRY	(1U << 2)	/* no client registry found in the process */
+#define LD_HDR_CUT		(1U << 3)	/* capture stopped early (ld_note_capture.cut says why) */
 #define LD_HDR_SNAPSHOT		(1U << 8)	/* memory read from a copy-on-write snapshot */
 #define LD_HDR_SNAPSHOT_FALLBACK (1U << 9)	/* a snapshot was wanted: plain capture instead */
 
@@ -134,6 +135,8 @@ struct ld_note_thread {
 #define LD_REG_UNREADABLE	(1U << 0)	/* part of the bytes could not be read */
 #define LD_REG_TRUNCATED	(1U << 1)	/* longer than the capture limit */
 #define LD_REG_EXCLUDED		(1U << 2)	/* left out by request */
+#define LD_REG_CLAMPED		(1U << 3)	/* beyond the client's limit or the process's
+						 * mappings: only the part within was read */
 
 struct ld_note_region {
 	uint64_t addr;
@@ -192,6 +195,7 @@ struct ld_range {
 /* ld_note_capture.flags */
 #define LD_CAP_SNAPSHOT		(1U << 0)	/* memory read from a snapshot (LD_HDR_SNAPSHOT) */
 #define LD_CAP_FALLBACK		(1U << 1)	/* a snapshot was wanted and could not be made */
+#define LD_CAP_CUT		(1U << 2)	/* stopped early: the hold's deadline, or a stop request */
 
 /*
  * How the memory was captured (LD_NT_CAPTURE, optional, format 1.0):
@@ -212,6 +216,8 @@ struct ld_note_capture {
 	/* format 1.1 */
 	uint64_t stopped_ns;		/* CLOCK_REALTIME when the kernel stopped the thread BPF
 					 * stopped at the issue (0: unknown) */
+	/* format 1.2 */
+	char cut[96];			/* LD_CAP_CUT: why the capture stopped early, for people */
 };
 
 /* Notes written by format 1.0 end here: readers take them, with 0 for the rest. */
@@ -317,7 +323,7 @@ _Static_assert(sizeof(struct ld_note_header) == 608, "header layout");
 _Static_assert(sizeof(struct ld_note_thread) == 56, "thread layout");
 _Static_assert(sizeof(struct ld_note_region) == 64, "region layout");
 _Static_assert(sizeof(struct ld_note_module) == 40, "module layout");
-_Static_assert(sizeof(struct ld_note_capture) == 152 && LD_NOTE_CAPTURE_SIZE_1_0 == 144,
+_Static_assert(sizeof(struct ld_note_capture) == 248 && LD_NOTE_CAPTURE_SIZE_1_0 == 144,
 	       "capture layout");
 _Static_assert(sizeof(struct ld_note_history) == 64, "history layout");
 _Static_assert(sizeof(struct ld_note_kstack) == 48, "kstack layout");
