@@ -10,6 +10,7 @@
 #include "dumper.h"
 #include "log.h"
 #include "outdir.h"
+#include "parse.h"
 
 static void usage(FILE *f)
 {
@@ -49,25 +50,21 @@ int cmd_capture(int argc, char **argv)
 	const char *outdir = LD_DEFAULT_OUTDIR;
 	struct ld_dump_result res;
 	long pid = 0, tid = 0;
-	char *end;
+	uint64_t num;
 	int c, err;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			pid = strtol(optarg, &end, 10);
-			if (*end || pid <= 0 || pid > 0x3fffffff) {
-				ld_err("-p %s: not a process id", optarg);
+			if (ld_opt_uint("-p", optarg, 1, LD_PID_MAX, &num))
 				return 2;
-			}
+			pid = num;
 			break;
 		case 't':
-			tid = strtol(optarg, &end, 10);
-			if (*end || tid <= 0 || tid > 0x3fffffff) {
-				ld_err("--tid %s: not a thread id", optarg);
+			if (ld_opt_uint("--tid", optarg, 1, LD_PID_MAX, &num))
 				return 2;
-			}
+			tid = num;
 			break;
 		case 'f':
 			o.type = LD_CAPTURE_FULL;
@@ -87,11 +84,9 @@ int cmd_capture(int argc, char **argv)
 		case 'z':
 			o.compress = LD_COMPRESS_DEFAULT;
 			if (optarg) {
-				o.compress = strtol(optarg, &end, 10);
-				if (*end || o.compress < 1 || o.compress > 9) {
-					ld_err("--compress=%s: a level from 1 to 9", optarg);
+				if (ld_opt_uint("--compress", optarg, 1, 9, &num))
 					return 2;
-				}
+				o.compress = num;
 			}
 			break;
 		case 'h':

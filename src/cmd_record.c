@@ -21,6 +21,7 @@
 #include "loader.h"
 #include "log.h"
 #include "outdir.h"
+#include "parse.h"
 #include "proc.h"
 #include "rules.h"
 #include "threshold.h"
@@ -100,26 +101,8 @@ static void usage(FILE *f)
 "  -h, --help           this text\n", RULES_DIR, LD_DEFAULT_OUTDIR);
 }
 
-/* "256K", "1M", "4096": bytes. */
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	}
-	if (*end)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
+/* Sizes of --max-use and friends: 1E leaves room for sums with a dump's size. */
+#define SIZE_OPT_MAX	(1ULL << 60)
 
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
@@ -151,8 +134,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	while ((c = getopt_long(argc, argv, "+p:x:ao:e:r:h", longopts, NULL)) != -1) {
 		const char *what = NULL;
 		uint64_t *size = NULL;
-		char *end;
-		long pid;
+		uint64_t num;
 
 		switch (c) {
 		case 'e':
@@ -167,29 +149,24 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			break;
 		case OPT_MAX_USE:
 			size = &o->limits.max_use;
-			what = "max-use";
+			what = "--max-use";
 			/* fall through */
 		case OPT_KEEP_FREE:
 			size = size ? size : &o->limits.keep_free;
-			what = what ? what : "keep-free";
+			what = what ? what : "--keep-free";
 			/* fall through */
 		case OPT_MAX_DUMP:
 			size = size ? size : &o->limits.max_dump;
-			what = what ? what : "max-dump";
-			if (parse_size(optarg, size) || !*size) {
-				ld_err("--%s %s: expected a size like 512K, 100M or 2G", what, optarg);
+			what = what ? what : "--max-dump";
+			if (ld_opt_size(what, optarg, 1, SIZE_OPT_MAX, size))
 				return -EINVAL;
-			}
 			break;
 		case 'p':
-			pid = strtol(optarg, &end, 10);
-			if (*end || pid <= 0 || pid > 0x3fffffff) {
-				ld_err("-p %s: not a process id", optarg);
+			if (ld_opt_uint("-p", optarg, 1, LD_PID_MAX, &num))
 				return -EINVAL;
-			}
 			if (o->npids == MAX_TARGETS)
 				return ld_err("too many -p (at most %d)", MAX_TARGETS), -E2BIG;
-			o->pids[o->npids++] = pid;
+			o->pids[o->npids++] = num;
 			break;
 		case 'x':
 			if (o->nexes == MAX_TARGETS)
@@ -214,19 +191,14 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			o->compress = true;
 			break;
 		case OPT_MAX_CONC:
-			pid = strtol(optarg, &end, 10);
-			if (*end || pid < 0 || pid > 4096) {
-				ld_err("--max-concurrent %s: expected a number of processes, 0 for no limit",
-				       optarg);
+			/* 0 is no limit */
+			if (ld_opt_uint("--max-concurrent", optarg, 0, 4096, &num))
 				return -EINVAL;
-			}
-			o->max_concurrent = pid;
+			o->max_concurrent = num;
 			break;
 		case OPT_STACK:
-			if (parse_size(optarg, &o->stack_max) || !o->stack_max) {
-				ld_err("--stack %s: expected a size like 64K or 1M", optarg);
+			if (ld_opt_size("--stack", optarg, LD_STACK_MIN, LD_STACK_MAX, &o->stack_max))
 				return -EINVAL;
-			}
 			break;
 		case 'h':
 			usage(stdout);

@@ -21,6 +21,7 @@
 #include "outdir.h"
 #include "symbolize.h"
 #include "table.h"
+#include "parse.h"
 
 #define TEXT_TOP_DEFAULT	10
 
@@ -163,7 +164,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	char *end;
+	uint64_t num;
 	int c, ret;
 
 	optind = 0;
@@ -179,11 +180,9 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 				return 2;
 			break;
 		case 'n':
-			o->top = strtoul(optarg, &end, 10);
-			if (*end || !o->top) {
-				ld_err("report: --top '%s': expected a positive number", optarg);
+			if (ld_opt_uint("--top", optarg, 1, UINT32_MAX, &num))
 				return 2;
-			}
+			o->top = num;
 			break;
 		case 'h':
 			usage(stdout);
