@@ -15,6 +15,7 @@
 #include "collector.h"
 #include "commands.h"
 #include "elfsym.h"
+#include "escape.h"
 #include "guard.h"
 #include "libresolve.h"
 #include "livedump/records.h"
@@ -423,7 +424,10 @@ static int launch(struct collector *col, char **cmd)
 	if (!err)
 		err = attach_exe_objects(col, exe);
 	if (!err) {
-		printf("launched %s as pid %d\n", exe, pid);
+		char *e = ld_escape_dup(exe);	/* a file name is any bytes */
+
+		printf("launched %s as pid %d\n", e ? e : "?", pid);
+		free(e);
 		fflush(stdout);
 		if (write(go[1], "g", 1) != 1)
 			err = -errno;

@@ -9,6 +9,7 @@
 #include <sys/statvfs.h>
 #include <time.h>
 #include "collector.h"
+#include "escape.h"
 #include "corefile.h"
 #include "crash.h"
 #include "dumper.h"
@@ -254,6 +255,7 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 {
 	const struct ld_rule *r = &c->o.rules->v[h->rule];
 	char comm[LD_COMM_LEN + 1] = "", why[160] = "";
+	char ecomm[LD_ESC_SIZE(LD_COMM_LEN)], edetail[LD_ESC_SIZE(sizeof(is->detail))];
 	struct ld_journal_entry je;
 	struct ld_dump_result res = { 0 };
 	struct ld_capture_opts o;
@@ -265,8 +267,9 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 		.pid = h->pid, .tid = h->tid, .comm = comm, .code = is->code,
 		.param = is->params[0], .frozen = h->flags & LD_EVF_FROZEN,
 	};
-	printf("trigger: rule %s pid %u (%s) tid %u %s\n", r->name, h->pid, comm, h->tid,
-	       is->detail);
+	printf("trigger: rule %s pid %u (%s) tid %u %s\n", r->name, h->pid,
+	       ld_escape(comm, ecomm, sizeof(ecomm)), h->tid,
+	       ld_escape(is->detail, edetail, sizeof(edetail)));
 	fflush(stdout);
 
 	if (h->verdict == LD_VERDICT_DUMP && is->context_only && c->o.crash_path &&

@@ -235,7 +235,11 @@ int ld_proc_task_info(pid_t pid, pid_t tid, struct ld_task_info *ti)
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, tid);
 	if (!ld_read_file(path, &buf, NULL)) {
-		buf[strcspn(buf, "\n")] = 0;
+		size_t len = strlen(buf);
+
+		/* Only the kernel's newline: a comm may hold newlines of its own. */
+		if (len && buf[len - 1] == '\n')
+			buf[len - 1] = 0;
 		snprintf(ti->name, sizeof(ti->name), "%s", buf);
 		free(buf);
 	}
