@@ -11,6 +11,7 @@
 #include "log.h"
 #include "outdir.h"
 #include "parse.h"
+#include "proc.h"
 
 static void usage(FILE *f)
 {
@@ -50,6 +51,7 @@ int cmd_capture(int argc, char **argv)
 	const char *outdir = LD_DEFAULT_OUTDIR;
 	struct ld_dump_result res;
 	long pid = 0, tid = 0;
+	char why[200];
 	uint64_t num;
 	int c, err;
 
@@ -118,6 +120,8 @@ int cmd_capture(int argc, char **argv)
 		}
 	}
 	err = ld_dump_process(pid, tid ? tid : pid, &o, outdir, NULL, NULL, &res);
+	if (err == -EPERM && !ld_proc_tracer_msg(pid, tid ? tid : pid, why, sizeof(why)))
+		return 1;	/* freeze.c said who traces it */
 	if (err) {
 		ld_err("cannot dump pid %ld: %s", pid,
 		       err == -ESRCH ? "no such process" :

@@ -85,3 +85,24 @@ for cmd in list inspect; do
 		>/dev/null || fail "$cmd --json lost the comm"
 done
 ok "script, list and inspect escape the comm; their JSON is valid"
+
+# --- an already-traced target -------------------------------------------------
+start_bg "$WORK/busy.out" "$PROGS/threads_busy"
+busy=$BG_PID
+wait_for grep -q '^ready' "$WORK/busy.out" || fail "threads_busy did not start"
+start_bg "$WORK/tracer.out" "$PROGS/tracer" "$busy"
+tracer=$BG_PID
+wait_for grep -q '^tracing' "$WORK/tracer.out" || fail "tracer did not seize: $(cat "$WORK/tracer.out")"
+"$LIVEDUMP" capture -p "$busy" -o "$WORK/traced" >"$WORK/cap.log" 2>&1 &&
+	fail "capture of a traced process succeeded"
+cat "$WORK/cap.log"
+assert_grep "^livedump: cannot seize pid $busy \(threads_busy\): it is already traced by pid $tracer \(tracer\)\$" \
+	"$WORK/cap.log" "capture of a traced process"
+! grep -q 'ptrace_scope' "$WORK/cap.log" || fail "the old guess about ptrace_scope is still printed"
+kill -KILL "$tracer"
+wait "$tracer" 2>/dev/null
+state=$(proc_state "$busy")
+[ "$state" != T ] && [ "$state" != t ] || fail "the traced process was left stopped"
+"$LIVEDUMP" capture -p "$busy" -o "$WORK/traced" >"$WORK/cap.log" 2>&1 ||
+	fail "capture once the tracer is gone failed: $(cat "$WORK/cap.log")"
+ok "an already-traced target is named with its tracer"
