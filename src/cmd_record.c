@@ -218,6 +218,30 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	return 0;
 }
 
+/*
+ * BPF and ptrace need privileges; without them record would fail later,
+ * after creating the output directory.  CAP_SYS_PTRACE, and CAP_SYS_ADMIN
+ * or CAP_BPF with CAP_PERFMON (root has them all).
+ */
+static int check_privileges(void)
+{
+	enum { SYS_PTRACE = 19, SYS_ADMIN = 21, PERFMON = 38, BPF = 39 };
+	uint64_t eff = 0;
+	bool bpf, ptrace;
+
+	/* Root is no exception: a root without CAP_SYS_PTRACE fails as well. */
+	if (ld_proc_self_caps(&eff))
+		eff = 0;
+	bpf = (eff >> SYS_ADMIN & 1) || ((eff >> BPF & 1) && (eff >> PERFMON & 1));
+	ptrace = eff >> SYS_PTRACE & 1;
+	if (bpf && ptrace)
+		return 0;
+	ld_err("record needs root (or CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN, with CAP_SYS_PTRACE): "
+	       "missing %s%s%s; nothing was created", bpf ? "" : "CAP_BPF/CAP_PERFMON",
+	       !bpf && !ptrace ? " and " : "", ptrace ? "" : "CAP_SYS_PTRACE");
+	return -EPERM;
+}
+
 /* -e and -r, else the rules directory, else the built-in rule. */
 static int load_rules(struct collector *col)
 {
@@ -532,6 +556,10 @@ int cmd_record(int argc, char **argv)
 	if (load_rules(&col)) {
 		ld_ruleset__free(&col.rules);
 		return 2;
+	}
+	if (check_privileges()) {
+		ld_ruleset__free(&col.rules);
+		return 1;
 	}
 	err = ld_outdir_prepare(o.outdir);
 	if (err) {

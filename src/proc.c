@@ -370,3 +370,17 @@ int ld_proc_tracer_msg(pid_t pid, pid_t tid, char *buf, size_t len)
 			 tid, pid, ecomm, tracer, etcomm);
 	return 0;
 }
+
+int ld_proc_self_caps(uint64_t *eff)
+{
+	char *buf, *p;
+	int err = ld_read_file("/proc/self/status", &buf, NULL);
+
+	if (err)
+		return err;
+	p = strstr(buf, "\nCapEff:");
+	if (p)
+		*eff = strtoull(p + 8, NULL, 16);
+	free(buf);
+	return p ? 0 : -ENOENT;
+}

@@ -57,6 +57,8 @@ int ld_proc_tracer(pid_t tid, pid_t *tracer, char *comm, size_t len);
  * (gdb)"; comms escaped (escape.h).  0, or -ENOENT when nobody traces it.
  */
 int ld_proc_tracer_msg(pid_t pid, pid_t tid, char *buf, size_t len);
+/* This process's effective capabilities (CapEff of /proc/self/status). */
+int ld_proc_self_caps(uint64_t *eff);
 /* Just the syscall number from /proc/PID/task/TID/syscall (-1 if none). */
 long ld_proc_task_syscall(pid_t pid, pid_t tid);
 

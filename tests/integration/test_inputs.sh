@@ -106,3 +106,21 @@ state=$(proc_state "$busy")
 "$LIVEDUMP" capture -p "$busy" -o "$WORK/traced" >"$WORK/cap.log" 2>&1 ||
 	fail "capture once the tracer is gone failed: $(cat "$WORK/cap.log")"
 ok "an already-traced target is named with its tracer"
+
+# --- privileges before the file system ----------------------------------------
+# nobody may create $WORK/priv (so only the privilege check stops it)
+mkdir -m 1777 "$WORK/open"
+setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	"$LIVEDUMP" record -p $$ -o "$WORK/open/priv" >"$WORK/priv.log" 2>&1 &&
+	fail "record as nobody succeeded"
+cat "$WORK/priv.log"
+assert_grep '^livedump: record needs root .*missing CAP_BPF/CAP_PERFMON and CAP_SYS_PTRACE; nothing was created$' \
+	"$WORK/priv.log" "record as nobody"
+[ ! -e "$WORK/open/priv" ] || fail "record as nobody created its output directory"
+# root without CAP_SYS_PTRACE: the same, before anything is created
+setpriv --inh-caps=-all --bounding-set=-sys_ptrace \
+	"$LIVEDUMP" record -p $$ -o "$WORK/open/priv2" >"$WORK/priv.log" 2>&1 &&
+	fail "record without CAP_SYS_PTRACE succeeded"
+assert_grep 'missing CAP_SYS_PTRACE; nothing was created$' "$WORK/priv.log" "record without CAP_SYS_PTRACE"
+[ ! -e "$WORK/open/priv2" ] || fail "record without CAP_SYS_PTRACE created its output directory"
+ok "record checks its privileges before it creates anything"
