@@ -10,6 +10,8 @@
 #include "dumper.h"
 #include "log.h"
 #include "outdir.h"
+#include "parse.h"
+#include "proc.h"
 
 static void usage(FILE *f)
 {
@@ -49,25 +51,22 @@ int cmd_capture(int argc, char **argv)
 	const char *outdir = LD_DEFAULT_OUTDIR;
 	struct ld_dump_result res;
 	long pid = 0, tid = 0;
-	char *end;
+	char why[200];
+	uint64_t num;
 	int c, err;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			pid = strtol(optarg, &end, 10);
-			if (*end || pid <= 0 || pid > 0x3fffffff) {
-				ld_err("-p %s: not a process id", optarg);
+			if (ld_opt_uint("-p", optarg, 1, LD_PID_MAX, &num))
 				return 2;
-			}
+			pid = num;
 			break;
 		case 't':
-			tid = strtol(optarg, &end, 10);
-			if (*end || tid <= 0 || tid > 0x3fffffff) {
-				ld_err("--tid %s: not a thread id", optarg);
+			if (ld_opt_uint("--tid", optarg, 1, LD_PID_MAX, &num))
 				return 2;
-			}
+			tid = num;
 			break;
 		case 'f':
 			o.type = LD_CAPTURE_FULL;
@@ -87,11 +86,9 @@ int cmd_capture(int argc, char **argv)
 		case 'z':
 			o.compress = LD_COMPRESS_DEFAULT;
 			if (optarg) {
-				o.compress = strtol(optarg, &end, 10);
-				if (*end || o.compress < 1 || o.compress > 9) {
-					ld_err("--compress=%s: a level from 1 to 9", optarg);
+				if (ld_opt_uint("--compress", optarg, 1, 9, &num))
 					return 2;
-				}
+				o.compress = num;
 			}
 			break;
 		case 'h':
@@ -123,6 +120,8 @@ int cmd_capture(int argc, char **argv)
 		}
 	}
 	err = ld_dump_process(pid, tid ? tid : pid, &o, outdir, NULL, NULL, &res);
+	if (err == -EPERM && !ld_proc_tracer_msg(pid, tid ? tid : pid, why, sizeof(why)))
+		return 1;	/* freeze.c said who traces it */
 	if (err) {
 		ld_err("cannot dump pid %ld: %s", pid,
 		       err == -ESRCH ? "no such process" :

@@ -15,6 +15,7 @@
 #include "compress.h"
 #include "dump_reader.h"
 #include "log.h"
+#include "parse.h"
 
 #define COPY_CHUNK	(1U << 20)
 
@@ -149,7 +150,8 @@ int cmd_export(int argc, char **argv)
 	struct stream_sink ss = { .base.ops = &stream_ops, .fd = STDOUT_FILENO };
 	const char *in, *out = NULL;
 	struct ld_sink *file = NULL, *sink;
-	char err[512], *dir = NULL, *base = NULL, *e;
+	char err[512], *dir = NULL, *base = NULL;
+	uint64_t num;
 	struct ld_dump *d;
 	int c, level = 0, ret;
 	bool force = false;
@@ -163,11 +165,9 @@ int cmd_export(int argc, char **argv)
 		case 'z':
 			level = 1;
 			if (optarg) {
-				level = strtol(optarg, &e, 10);
-				if (*e || level < 1 || level > 9) {
-					ld_err("--compress=%s: a level from 1 to 9", optarg);
+				if (ld_opt_uint("--compress", optarg, 1, 9, &num))
 					return 2;
-				}
+				level = num;
 			}
 			break;
 		case 'f':

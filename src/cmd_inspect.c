@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "strbuf.h"
+#include "escape.h"
 #include "commands.h"
 #include "dump_reader.h"
 #include "history.h"
@@ -69,16 +70,10 @@ static const char *fmt_time(uint64_t ns, char *buf, size_t len)
 }
 
 /* A string from the dump on a terminal: control bytes become \xNN. */
+/* Text from the target (comm, exe, cmdline, paths, tags): escape.h. */
 static void put_safe(FILE *f, const char *s, size_t max)
 {
-	for (size_t i = 0; i < max && s[i]; i++) {
-		unsigned char c = s[i];
-
-		if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
+	ld_escape_fput(f, s, max);
 }
 
 static const char *hdr_flag_names[] = {

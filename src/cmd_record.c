@@ -15,12 +15,14 @@
 #include "collector.h"
 #include "commands.h"
 #include "elfsym.h"
+#include "escape.h"
 #include "guard.h"
 #include "libresolve.h"
 #include "livedump/records.h"
 #include "loader.h"
 #include "log.h"
 #include "outdir.h"
+#include "parse.h"
 #include "proc.h"
 #include "rules.h"
 #include "threshold.h"
@@ -102,26 +104,8 @@ static void usage(FILE *f)
 "  -h, --help           this text\n", RULES_DIR, LD_DEFAULT_OUTDIR);
 }
 
-/* "256K", "1M", "4096": bytes. */
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	}
-	if (*end)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
+/* Sizes of --max-use and friends: 1E leaves room for sums with a dump's size. */
+#define SIZE_OPT_MAX	(1ULL << 60)
 
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
@@ -154,8 +138,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	while ((c = getopt_long(argc, argv, "+p:x:ao:e:r:h", longopts, NULL)) != -1) {
 		const char *what = NULL;
 		uint64_t *size = NULL;
-		char *end;
-		long pid;
+		uint64_t num;
 
 		switch (c) {
 		case 'e':
@@ -170,29 +153,24 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			break;
 		case OPT_MAX_USE:
 			size = &o->limits.max_use;
-			what = "max-use";
+			what = "--max-use";
 			/* fall through */
 		case OPT_KEEP_FREE:
 			size = size ? size : &o->limits.keep_free;
-			what = what ? what : "keep-free";
+			what = what ? what : "--keep-free";
 			/* fall through */
 		case OPT_MAX_DUMP:
 			size = size ? size : &o->limits.max_dump;
-			what = what ? what : "max-dump";
-			if (parse_size(optarg, size) || !*size) {
-				ld_err("--%s %s: expected a size like 512K, 100M or 2G", what, optarg);
+			what = what ? what : "--max-dump";
+			if (ld_opt_size(what, optarg, 1, SIZE_OPT_MAX, size))
 				return -EINVAL;
-			}
 			break;
 		case 'p':
-			pid = strtol(optarg, &end, 10);
-			if (*end || pid <= 0 || pid > 0x3fffffff) {
-				ld_err("-p %s: not a process id", optarg);
+			if (ld_opt_uint("-p", optarg, 1, LD_PID_MAX, &num))
 				return -EINVAL;
-			}
 			if (o->npids == MAX_TARGETS)
 				return ld_err("too many -p (at most %d)", MAX_TARGETS), -E2BIG;
-			o->pids[o->npids++] = pid;
+			o->pids[o->npids++] = num;
 			break;
 		case 'x':
 			if (o->nexes == MAX_TARGETS)
@@ -217,35 +195,24 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			o->compress = true;
 			break;
 		case OPT_MAX_CONC:
-			pid = strtol(optarg, &end, 10);
-			if (*end || pid < 0 || pid > 4096) {
-				ld_err("--max-concurrent %s: expected a number of processes, 0 for no limit",
-				       optarg);
+			/* 0 is no limit */
+			if (ld_opt_uint("--max-concurrent", optarg, 0, 4096, &num))
 				return -EINVAL;
-			}
-			o->max_concurrent = pid;
+			o->max_concurrent = num;
 			break;
 		case OPT_MAX_HOLD: {
-			unsigned long long v;
-			char *u;
+			char why[LD_PARSE_WHY];
 
-			errno = 0;
-			v = strtoull(optarg, &u, 10);
-			if (optarg[0] < '0' || optarg[0] > '9' || errno || u == optarg ||
-			    (strcmp(u, "ms") && strcmp(u, "s") && *u) || !v ||
-			    v > (strcmp(u, "ms") ? 3600ULL : 3600000ULL)) {
-				ld_err("--max-hold %s: expected a duration from 1ms to 3600s, like 500ms or 10s",
-				       optarg);
+			if (ld_parse_duration(optarg, 1000000ULL, 3600ULL * 1000000000ULL,
+					      &o->limits.max_hold, why, sizeof(why))) {
+				ld_err("--max-hold %s: %s", optarg, why);
 				return -EINVAL;
 			}
-			o->limits.max_hold = v * (strcmp(u, "ms") ? 1000000000ULL : 1000000ULL);
 			break;
 		}
 		case OPT_STACK:
-			if (parse_size(optarg, &o->stack_max) || !o->stack_max) {
-				ld_err("--stack %s: expected a size like 64K or 1M", optarg);
+			if (ld_opt_size("--stack", optarg, LD_STACK_MIN, LD_STACK_MAX, &o->stack_max))
 				return -EINVAL;
-			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -262,6 +229,30 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * BPF and ptrace need privileges; without them record would fail later,
+ * after creating the output directory.  CAP_SYS_PTRACE, and CAP_SYS_ADMIN
+ * or CAP_BPF with CAP_PERFMON (root has them all).
+ */
+static int check_privileges(void)
+{
+	enum { SYS_PTRACE = 19, SYS_ADMIN = 21, PERFMON = 38, BPF = 39 };
+	uint64_t eff = 0;
+	bool bpf, ptrace;
+
+	/* Root is no exception: a root without CAP_SYS_PTRACE fails as well. */
+	if (ld_proc_self_caps(&eff))
+		eff = 0;
+	bpf = (eff >> SYS_ADMIN & 1) || ((eff >> BPF & 1) && (eff >> PERFMON & 1));
+	ptrace = eff >> SYS_PTRACE & 1;
+	if (bpf && ptrace)
+		return 0;
+	ld_err("record needs root (or CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN, with CAP_SYS_PTRACE): "
+	       "missing %s%s%s; nothing was created", bpf ? "" : "CAP_BPF/CAP_PERFMON",
+	       !bpf && !ptrace ? " and " : "", ptrace ? "" : "CAP_SYS_PTRACE");
+	return -EPERM;
 }
 
 /* -e and -r, else the rules directory, else the built-in rule. */
@@ -470,7 +461,10 @@ static int launch(struct collector *col, char **cmd)
 	if (!err)
 		err = attach_exe_objects(col, exe);
 	if (!err) {
-		printf("launched %s as pid %d\n", exe, pid);
+		char *e = ld_escape_dup(exe);	/* a file name is any bytes */
+
+		printf("launched %s as pid %d\n", e ? e : "?", pid);
+		free(e);
 		fflush(stdout);
 		if (write(go[1], "g", 1) != 1)
 			err = -errno;
@@ -575,6 +569,10 @@ int cmd_record(int argc, char **argv)
 	if (load_rules(&col)) {
 		ld_ruleset__free(&col.rules);
 		return 2;
+	}
+	if (check_privileges()) {
+		ld_ruleset__free(&col.rules);
+		return 1;
 	}
 	err = ld_outdir_prepare(o.outdir);
 	if (err) {

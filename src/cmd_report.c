@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
+#include "escape.h"
 #include "dump_reader.h"
 #include "dumpset.h"
 #include "json.h"
@@ -21,6 +22,7 @@
 #include "outdir.h"
 #include "symbolize.h"
 #include "table.h"
+#include "parse.h"
 
 #define TEXT_TOP_DEFAULT	10
 
@@ -163,7 +165,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	char *end;
+	uint64_t num;
 	int c, ret;
 
 	optind = 0;
@@ -179,11 +181,9 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 				return 2;
 			break;
 		case 'n':
-			o->top = strtoul(optarg, &end, 10);
-			if (*end || !o->top) {
-				ld_err("report: --top '%s': expected a positive number", optarg);
+			if (ld_opt_uint("--top", optarg, 1, UINT32_MAX, &num))
 				return 2;
-			}
+			o->top = num;
 			break;
 		case 'h':
 			usage(stdout);
@@ -563,9 +563,14 @@ static void text_hist(const struct report *r, const struct hist *h, unsigned top
 			printf("\n  ");
 			ld_term_puts(&r->term, stdout, LD_COLOR_BOLD, head);
 			for (size_t k = 0; k < h->nkeys; k++)
-				if (h->keys[k] != K_STACK)
-					printf("  %s %s", key_names[h->keys[k]], row->val[h->keys[k]]);
-			printf("  e.g. %s\n", short_path(row->example->s->path));
+				if (h->keys[k] != K_STACK) {
+					/* exe, comm: the target's (escape.h) */
+					printf("  %s ", key_names[h->keys[k]]);
+					ld_escape_fput(stdout, row->val[h->keys[k]], SIZE_MAX);
+				}
+			printf("  e.g. ");
+			ld_escape_fput(stdout, short_path(row->example->s->path), SIZE_MAX);
+			putchar('\n');
 			text_frames(r, &r->stacks[stack_index(r, row)].frames);
 		}
 	} else {
@@ -668,7 +673,10 @@ static int print_folded(struct report *r)
 
 	for (size_t i = 0; !err && i < h.nrows && (!r->o.top || i < r->o.top); i++)
 		if (h.rows[i].val[K_STACK][0])
-			printf("%s %zu\n", h.rows[i].val[K_STACK], h.rows[i].count);
+		{
+			ld_escape_fput(stdout, h.rows[i].val[K_STACK], SIZE_MAX);
+			printf(" %zu\n", h.rows[i].count);
+		}
 	free(h.rows);
 	return err;
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 #include "commands.h"
 #include "dump_reader.h"
+#include "escape.h"
 #include "json.h"
 #include "journal.h"
 #include "jsonl.h"
@@ -206,28 +207,37 @@ static int cmp_time(const void *a, const void *b)
 	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
 }
 
-static const char *get(const struct event *e, const char *key)
+/*
+ * A field for the text listing, escaped: journal values are the target's
+ * comm and the like (escape.h).  Each call has its own slot of @slots.
+ */
+#define FIELD_MAX	512
+
+static const char *get(const struct event *e, const char *key, char (*slot)[LD_ESC_SIZE(FIELD_MAX)])
 {
 	const char *v = ld_jobj_get(&e->o, key);
 
-	return v ? v : "-";
+	return v ? ld_escape(v, *slot, sizeof(*slot)) : "-";
 }
 
 static void print_text(const struct events *ev)
 {
+	static char f[11][LD_ESC_SIZE(FIELD_MAX)];
+
 	printf("%-23s %-16s %-6s %-15s %-15s %-10s %-18s %-8s %s\n", "TIME", "RULE", "ISSUE",
 	       "PID/TID", "COMM", "CODE", "PARAM", "VERDICT", "DETAIL");
 	for (size_t i = 0; i < ev->n; i++) {
 		const struct event *e = &ev->v[i];
 		const char *dump = ld_jobj_get(&e->o, "dump");
 		const char *reason = ld_jobj_get(&e->o, "reason");
-		char pidtid[32];
+		char pidtid[LD_ESC_SIZE(2 * FIELD_MAX) + 2];
 
-		snprintf(pidtid, sizeof(pidtid), "%s/%s", get(e, "pid"), get(e, "tid"));
-		printf("%-23s %-16s %-6s %-15s %-15s %-10s %-18s %-8s %s%s%s\n", get(e, "time"),
-		       get(e, "rule"), get(e, "issue"), pidtid, get(e, "comm"), get(e, "code"),
-		       get(e, "param"), get(e, "verdict"), reason ? reason : "",
-		       reason && dump ? " " : "", dump ? dump : "");
+		snprintf(pidtid, sizeof(pidtid), "%s/%s", get(e, "pid", &f[0]), get(e, "tid", &f[1]));
+		printf("%-23s %-16s %-6s %-15s %-15s %-10s %-18s %-8s %s%s%s\n",
+		       get(e, "time", &f[2]), get(e, "rule", &f[3]), get(e, "issue", &f[4]), pidtid,
+		       get(e, "comm", &f[5]), get(e, "code", &f[6]), get(e, "param", &f[7]),
+		       get(e, "verdict", &f[8]), reason ? get(e, "reason", &f[9]) : "",
+		       reason && dump ? " " : "", dump ? get(e, "dump", &f[10]) : "");
 	}
 }
 

@@ -9,6 +9,7 @@
 #include <sys/statvfs.h>
 #include <time.h>
 #include "collector.h"
+#include "escape.h"
 #include "corefile.h"
 #include "crash.h"
 #include "dumper.h"
@@ -309,6 +310,7 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 {
 	const struct ld_rule *r = &c->o.rules->v[h->rule];
 	char comm[LD_COMM_LEN + 1] = "";
+	char ecomm[LD_ESC_SIZE(LD_COMM_LEN)], edetail[LD_ESC_SIZE(sizeof(is->detail))];
 	struct ld_journal_entry je;
 
 	memcpy(comm, h->comm, LD_COMM_LEN);
@@ -317,8 +319,9 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 		.pid = h->pid, .tid = h->tid, .comm = comm, .code = is->code,
 		.param = is->params[0], .frozen = h->flags & LD_EVF_FROZEN,
 	};
-	printf("trigger: rule %s pid %u (%s) tid %u %s\n", r->name, h->pid, comm, h->tid,
-	       is->detail);
+	printf("trigger: rule %s pid %u (%s) tid %u %s\n", r->name, h->pid,
+	       ld_escape(comm, ecomm, sizeof(ecomm)), h->tid,
+	       ld_escape(is->detail, edetail, sizeof(edetail)));
 	fflush(stdout);
 	/* Its turn: from here on this capture (or the release below) owns the thread. */
 	if (h->flags & LD_EVF_FROZEN)

@@ -39,6 +39,7 @@ static int seize_new(struct ld_freeze *f)
 	for (size_t i = 0; i < n; i++) {
 		struct ld_frozen_thread *t, *v;
 		struct ld_task_info ti;
+		char why[200];
 
 		if (known(f, tids[i]))
 			continue;
@@ -57,6 +58,9 @@ static int seize_new(struct ld_freeze *f)
 				continue;	/* exited meanwhile */
 			err = -errno;
 			ld_dbg("cannot seize thread %d of %d: %s", t->tid, f->pid, strerror(errno));
+			/* EPERM is most often another tracer (gdb, strace): say which. */
+			if (err == -EPERM && !ld_proc_tracer_msg(f->pid, t->tid, why, sizeof(why)))
+				ld_err("cannot seize %s", why);
 			free(tids);
 			return err;
 		}

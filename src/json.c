@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "escape.h"
 #include "json.h"
 
 void ld_json__init(struct ld_json *j, FILE *f, unsigned flags)
@@ -105,38 +106,6 @@ void ld_json__end_object(struct ld_json *j) { end(j, true); }
 void ld_json__begin_array(struct ld_json *j) { begin(j, false); }
 void ld_json__end_array(struct ld_json *j) { end(j, false); }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	/* Overlong forms, UTF-16 surrogates and code points past U+10FFFF. */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
 static void put_escaped(struct ld_json *j, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -162,7 +131,7 @@ static void put_escaped(struct ld_json *j, const char *str, size_t n)
 		} else if (c < 0x80) {
 			fputc(c, j->f);
 			i++;
-		} else if ((len = utf8_seq(s + i, n - i))) {
+		} else if ((len = ld_utf8_seq(s + i, n - i))) {
 			fwrite(s + i, 1, len, j->f);
 			i += len;
 		} else {

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "escape.h"
 #include "proc.h"
 
 int ld_read_file(const char *path, char **buf, size_t *len)
@@ -235,7 +236,11 @@ int ld_proc_task_info(pid_t pid, pid_t tid, struct ld_task_info *ti)
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, tid);
 	if (!ld_read_file(path, &buf, NULL)) {
-		buf[strcspn(buf, "\n")] = 0;
+		size_t len = strlen(buf);
+
+		/* Only the kernel's newline: a comm may hold newlines of its own. */
+		if (len && buf[len - 1] == '\n')
+			buf[len - 1] = 0;
 		snprintf(ti->name, sizeof(ti->name), "%s", buf);
 		free(buf);
 	}
@@ -313,4 +318,69 @@ void ld_fds__free(struct ld_fd *fds, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(fds[i].target);
 	free(fds);
+}
+
+int ld_proc_tracer(pid_t tid, pid_t *tracer, char *comm, size_t len)
+{
+	char path[64], *buf, *p;
+	long t = 0;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	err = ld_read_file(path, &buf, NULL);
+	if (err)
+		return err;
+	p = strstr(buf, "\nTracerPid:");
+	if (p)
+		t = strtol(p + 11, NULL, 10);
+	free(buf);
+	if (t <= 0)
+		return -ENOENT;
+	*tracer = t;
+	snprintf(comm, len, "?");
+	snprintf(path, sizeof(path), "/proc/%ld/comm", t);
+	if (!ld_read_file(path, &buf, NULL)) {
+		size_t n = strlen(buf);
+
+		if (n && buf[n - 1] == '\n')
+			buf[n - 1] = 0;
+		snprintf(comm, len, "%s", buf);
+		free(buf);
+	}
+	return 0;
+}
+
+int ld_proc_tracer_msg(pid_t pid, pid_t tid, char *buf, size_t len)
+{
+	char tcomm[32], ecomm[LD_ESC_SIZE(16)], etcomm[LD_ESC_SIZE(32)];
+	struct ld_task_info ti = { .name = "?" };
+	pid_t tracer;
+	int err = ld_proc_tracer(tid, &tracer, tcomm, sizeof(tcomm));
+
+	if (err)
+		return err;
+	ld_proc_task_info(pid, pid, &ti);
+	ld_escape(ti.name, ecomm, sizeof(ecomm));
+	ld_escape(tcomm, etcomm, sizeof(etcomm));
+	if (tid == pid)
+		snprintf(buf, len, "pid %d (%s): it is already traced by pid %d (%s)",
+			 pid, ecomm, tracer, etcomm);
+	else
+		snprintf(buf, len, "thread %d of pid %d (%s): it is already traced by pid %d (%s)",
+			 tid, pid, ecomm, tracer, etcomm);
+	return 0;
+}
+
+int ld_proc_self_caps(uint64_t *eff)
+{
+	char *buf, *p;
+	int err = ld_read_file("/proc/self/status", &buf, NULL);
+
+	if (err)
+		return err;
+	p = strstr(buf, "\nCapEff:");
+	if (p)
+		*eff = strtoull(p + 8, NULL, 16);
+	free(buf);
+	return p ? 0 : -ENOENT;
 }

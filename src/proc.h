@@ -46,6 +46,19 @@ struct ld_task_info {
 	uint64_t utime, stime;	/* clock ticks */
 };
 int ld_proc_task_info(pid_t pid, pid_t tid, struct ld_task_info *ti);
+/*
+ * Who traces thread @tid (TracerPid of /proc/TID/status): 0 and *@tracer,
+ * its comm in @comm (may be "?"), or -ENOENT when nobody does.
+ */
+int ld_proc_tracer(pid_t tid, pid_t *tracer, char *comm, size_t len);
+/*
+ * Why thread @tid of @pid cannot be seized when another tracer has it, for
+ * "cannot seize %s": "pid 1234 (server): it is already traced by pid 99
+ * (gdb)"; comms escaped (escape.h).  0, or -ENOENT when nobody traces it.
+ */
+int ld_proc_tracer_msg(pid_t pid, pid_t tid, char *buf, size_t len);
+/* This process's effective capabilities (CapEff of /proc/self/status). */
+int ld_proc_self_caps(uint64_t *eff);
 /* Just the syscall number from /proc/PID/task/TID/syscall (-1 if none). */
 long ld_proc_task_syscall(pid_t pid, pid_t tid);
 

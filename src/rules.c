@@ -36,8 +36,6 @@
 #define PID_LIMIT	4194304		/* the kernel's PID_MAX_LIMIT: pids are below it */
 #define UID_VALID_MAX	0xfffffffeU	/* (uid_t)-1 is "no uid" */
 #define HISTORY_MAX	65536
-#define STACK_MIN	(4ULL << 10)
-#define STACK_MAX	(64ULL << 20)
 #define COMM_MAX	15		/* TASK_COMM_LEN - 1 */
 #define NAME_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 
@@ -1068,7 +1066,7 @@ static const struct key capture_keys[] = {
 
 	{ .name = "history", ONE(capture.history), .max = HISTORY_MAX,
 	  .elem = elem_u32, .fmt = fmt_u32 },
-	{ .name = "stack", .memory = true, ONE(capture.stack), .min = STACK_MIN, .max = STACK_MAX,
+	{ .name = "stack", .memory = true, ONE(capture.stack), .min = LD_STACK_MIN, .max = LD_STACK_MAX,
 	  .elem = elem_size, .fmt = fmt_size },
 	{ .name = "regions", .memory = true, ONE(capture.no_regions),
 	  .elem = elem_regions, .fmt = fmt_regions },

@@ -20,6 +20,9 @@
 #define LD_RULE_NAME_MAX	64
 #define LD_RULE_LIST_MAX	16	/* values in one list (pid=1,2,3 ...) */
 #define LD_MAX_RULES		64
+/* Bytes of each thread's stack: capture ... stack= and record --stack. */
+#define LD_STACK_MIN		(4ULL << 10)
+#define LD_STACK_MAX		(64ULL << 20)
 
 /* An inclusive range; a single value has lo == hi. */
 struct ld_range64 {

@@ -325,122 +325,64 @@ nospace:
 	return -ENOSPC;
 }
 
-/* ---- numbers with units ---- */
+/* ---- numbers with units: parse.c, in the grammar's message form ---- */
 
-struct unit {
-	const char *name;
-	uint64_t mul;
-};
-
-/* Largest first: the formatters pick the first that divides exactly. */
-static const struct unit dur_units[] = {
-	{ "d", LD_NSEC_PER_DAY }, { "h", 3600000000000ULL }, { "m", 60000000000ULL },
-	{ "s", 1000000000ULL }, { "ms", 1000000ULL }, { "us", 1000ULL },
-};
-
-static const struct unit size_units[] = {
-	{ "G", 1ULL << 30 }, { "M", 1ULL << 20 }, { "K", 1ULL << 10 }, { "", 1 },
-};
-
-#define NUNITS(u) (sizeof(u) / sizeof((u)[0]))
-
-static const struct unit *find_unit(const struct unit *u, size_t n, const char *name, bool icase)
+static bool is_fraction(const char *s)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!(icase ? strcasecmp : strcmp)(u[i].name, name))
-			return &u[i];
-	return NULL;
-}
+	const char *dot = strchr(s, '.');
 
-static int format_units(const struct unit *u, size_t n, uint64_t v, char *buf, size_t size)
-{
-	size_t i = v ? 0 : n - 1;	/* 0 in the smallest unit: "0us", not "0d" */
-	int len;
-
-	while (i < n && v % u[i].mul)
-		i++;
-	if (i == n) {
-		if (size)
-			buf[0] = '\0';
-		return -ERANGE;
-	}
-	len = snprintf(buf, size, "%" PRIu64 "%s", v / u[i].mul, u[i].name);
-	return len < 0 || (size_t)len >= size ? -ENOSPC : 0;
-}
-
-/*
- * A decimal number followed by a unit of @u into *@out.  Returns 0, -EINVAL
- * when the syntax is wrong, -ERANGE on overflow; *@frac tells a decimal
- * fraction ("1.5s") from other syntax errors.
- */
-static int scan_with_unit(const char *s, const struct unit *u, size_t nu, bool icase,
-			  uint64_t *out, bool *frac)
-{
-	const struct unit *unit;
-	bool ovf, hex;
-	uint64_t v;
-	size_t n = scan_u64(s, false, &v, &ovf, &hex);
-
-	*frac = n && s[n] == '.' && isdigit((unsigned char)s[n + 1]);
-	if (!n || !(unit = find_unit(u, nu, s + n, icase)))
-		return -EINVAL;
-	if (ovf || v > UINT64_MAX / unit->mul)
-		return -ERANGE;
-	*out = v * unit->mul;
-	return 0;
+	return dot && dot > s && isdigit((unsigned char)dot[-1]) && isdigit((unsigned char)dot[1]);
 }
 
 int ld_val_duration(const char *s, uint64_t min, uint64_t max, uint64_t *ns, struct ld_verr *e)
 {
-	char lo[32], hi[32];
-	bool frac;
-	uint64_t v;
-	int err = scan_with_unit(s, dur_units, NUNITS(dur_units), false, &v, &frac);
+	char lo[32], hi[32], why[LD_PARSE_WHY];
+	int err = ld_parse_duration(s, min, max, ns, why, sizeof(why));
 
 	if (err == -EINVAL)
 		return ld_verr_set(e, 0, "bad duration '%.64s' (expected a %snumber with a unit:"
-				   " us ms s m h d)", s, frac ? "whole " : "");
-	if (!err && v < min) {
-		ld_val_format_duration(min, lo, sizeof(lo));
+				   " us ms s m h d)", s, is_fraction(s) ? "whole " : "");
+	if (err == -EDOM)
+		return ld_verr_set(e, 0, "bad duration '%.64s' (%s)", s, why);
+	if (err && !strncmp(why, "too short", 9)) {
+		ld_format_duration(min, lo, sizeof(lo));
 		return ld_verr_set(e, 0, "duration '%.64s' too short (expected at least %s)", s, lo);
 	}
-	if (err || v > max || v > LD_DURATION_MAX) {
-		if (max > LD_DURATION_MAX)
-			max = LD_DURATION_MAX;
-		ld_val_format_duration(max, hi, sizeof(hi));
+	if (err) {
+		ld_format_duration(max < LD_DURATION_MAX ? max : LD_DURATION_MAX, hi, sizeof(hi));
 		return ld_verr_set(e, 0, "duration '%.64s' too long (expected at most %s)", s, hi);
 	}
-	*ns = v;
 	return 0;
 }
 
 int ld_val_format_duration(uint64_t ns, char *buf, size_t size)
 {
-	return format_units(dur_units, NUNITS(dur_units), ns, buf, size);
+	return ld_format_duration(ns, buf, size);
 }
 
 int ld_val_size(const char *s, uint64_t min, uint64_t max, uint64_t *bytes, struct ld_verr *e)
 {
-	char lo[32], hi[32];
-	bool frac;
-	uint64_t v;
-	int err = scan_with_unit(s, size_units, NUNITS(size_units), true, &v, &frac);
+	char lo[32], hi[32], why[LD_PARSE_WHY];
+	int err = ld_parse_size(s, min, max, bytes, why, sizeof(why));
 
 	if (err == -EINVAL)
 		return ld_verr_set(e, 0, "bad size '%.64s' (expected a %snumber with an optional unit:"
-				   " K M G)", s, frac ? "whole " : "");
-	if (err || v < min || v > max) {
-		ld_val_format_size(min, lo, sizeof(lo));
-		ld_val_format_size(max, hi, sizeof(hi));
+				   " K M G T P E)", s, is_fraction(s) ? "whole " : "");
+	if (err == -EDOM)
+		return ld_verr_set(e, 0, "bad size '%.64s' (%s)", s, why);
+	if (err) {
+		if (ld_format_size(min, lo, sizeof(lo)))
+			snprintf(lo, sizeof(lo), "%" PRIu64, min);
+		if (ld_format_size(max, hi, sizeof(hi)))
+			snprintf(hi, sizeof(hi), "%" PRIu64, max);
 		return ld_verr_set(e, 0, "size '%.64s' out of range (expected %s to %s)", s, lo, hi);
 	}
-	*bytes = v;
 	return 0;
 }
 
 int ld_val_format_size(uint64_t bytes, char *buf, size_t size)
 {
-	return format_units(size_units, NUNITS(size_units), bytes, buf, size);
+	return ld_format_size(bytes, buf, size);
 }
 
 int ld_val_yesno(const char *s, bool *out, struct ld_verr *e)

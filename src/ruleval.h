@@ -20,14 +20,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "parse.h"
 #include "rules.h"
 
 #define LD_VERR_MSG		256
 #define LD_VAL_MAX		4096	/* bytes of one unquoted list element, NUL included */
 
-/* Longest duration: whole days that fit in 64 bits of nanoseconds (213503d). */
-#define LD_NSEC_PER_DAY		(86400ULL * 1000000000ULL)
-#define LD_DURATION_MAX		(213503ULL * LD_NSEC_PER_DAY)
+/* Longest duration: LD_DURATION_MAX of parse.h, whole days in 64 bits of ns (213503d). */
 
 struct ld_verr {
 	size_t off;			/* offset of the offending part in the value */
@@ -121,7 +120,7 @@ int ld_val_duration(const char *s, uint64_t min, uint64_t max, uint64_t *ns, str
 /* In the largest unit that divides it exactly ("30s", "1500ms"). */
 int ld_val_format_duration(uint64_t ns, char *buf, size_t size);
 
-/* A whole number of bytes with an optional unit K M G (powers of 1024). */
+/* A whole number of bytes with an optional unit K M G T P E (powers of 1024). */
 int ld_val_size(const char *s, uint64_t min, uint64_t max, uint64_t *bytes, struct ld_verr *e);
 /* In the largest unit that divides it exactly ("64K", "4100"). */
 int ld_val_format_size(uint64_t bytes, char *buf, size_t size);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include "escape.h"
 #include "table.h"
 
 #define MAX_COLS	16
@@ -128,7 +129,7 @@ void ld_table__cell(struct ld_table *t, enum ld_color c, const char *fmt, ...)
 {
 	struct cell *cell;
 	va_list ap;
-	char *s;
+	char *s, *e;
 	int n;
 
 	if (!t->nrows || t->cur >= t->ncols) {
@@ -142,9 +143,15 @@ void ld_table__cell(struct ld_table *t, enum ld_color c, const char *fmt, ...)
 		t->err = -ENOMEM;
 		return;
 	}
-	for (char *p = s; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	/* Cells carry comm, paths and the like from targets: escaped (escape.h). */
+	e = ld_escape_dup(s);
+	free(s);
+	if (!e) {
+		t->err = -ENOMEM;
+		return;
+	}
+	s = e;
+	n = strlen(s);
 	cell = &t->cells[(t->nrows - 1) * MAX_COLS + t->cur];
 	cell->text = s;
 	cell->color = c;

@@ -45,7 +45,7 @@ void ld_table__free(struct ld_table *t);
 /* Columns first, then rows; a table with errors prints nothing and returns -ENOMEM. */
 void ld_table__column(struct ld_table *t, const char *title, unsigned flags);
 void ld_table__row(struct ld_table *t);
-/* The next cell of the current row; control characters are shown as '?'. */
+/* The next cell of the current row; escaped for the terminal as escape.h says (\x1b). */
 void ld_table__cell(struct ld_table *t, enum ld_color c, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int ld_table__print(struct ld_table *t, FILE *f, const struct ld_term *term);

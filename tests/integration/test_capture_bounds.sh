@@ -60,9 +60,9 @@ p=$(pause_ms "$dump")
 [ "$p" -ge 300 ] && [ "$p" -lt 1300 ] || fail "held $p ms with --max-hold 300ms"
 "$LIVEDUMP" inspect "$dump" | grep -q '^cut: ' || fail "inspect shows no cut line"
 ok "cut at --max-hold 300ms (held $p ms), the dump says so"
-"$LIVEDUMP" record --max-hold 0 -o "$WORK/x" -- true >"$WORK/bad.log" 2>&1 &&
-	fail "--max-hold 0 accepted"
-assert_grep 'max-hold 0: expected a duration' "$WORK/bad.log" "--max-hold 0 refused"
+"$LIVEDUMP" record --max-hold 0s -o "$WORK/x" -- true >"$WORK/bad.log" 2>&1 &&
+	fail "--max-hold 0s accepted"
+assert_grep 'max-hold 0s: too short \(at least 1ms\)' "$WORK/bad.log" "--max-hold 0s refused"
 
 # 4. SIGINT in the middle of a (long) capture.
 out=$WORK/sigint

@@ -892,6 +892,8 @@ static void test_val_durations(void **state)
 		    "duration '99999999999999999999us' too long (expected at most 213503d)");
 	expect_verr(ld_val_duration("0s", 1000, LD_DURATION_MAX, &v, &e), &e, 0,
 		    "duration '0s' too short (expected at least 1us)");
+	expect_verr(ld_val_duration("-1s", 1000, LD_DURATION_MAX, &v, &e), &e, 0,
+		    "bad duration '-1s' (a duration must not be negative)");
 	expect_verr(ld_val_duration("2h", 0, 3600 * NS, &v, &e), &e, 0,
 		    "duration '2h' too long (expected at most 1h)");
 	assert_int_equal(ld_val_format_duration(1500, buf, sizeof(buf)), -ERANGE);	/* no ns unit */
@@ -905,6 +907,7 @@ static void test_val_sizes(void **state)
 		{ "64K", 65536, "64K" }, { "1024K", 1 << 20, "1M" }, { "3m", 3 << 20, "3M" },
 		{ "2G", 2ULL << 30, "2G" }, { "4100", 4100, "4100" }, { "0", 0, "0" },
 		{ "17179869183G", 17179869183ULL << 30, "17179869183G" },
+		{ "1024G", 1ULL << 40, "1T" }, { "2p", 2ULL << 50, "2P" }, { "15E", 15ULL << 60, "15E" },
 	};
 	char buf[32];
 	struct ld_verr e;
@@ -918,11 +921,15 @@ static void test_val_sizes(void **state)
 		assert_string_equal(buf, ok[i].canon);
 	}
 	expect_verr(ld_val_size("64KB", 0, UINT64_MAX, &v, &e), &e, 0,
-		    "bad size '64KB' (expected a number with an optional unit: K M G)");
-	expect_verr(ld_val_size("1T", 0, UINT64_MAX, &v, &e), &e, 0,
-		    "bad size '1T' (expected a number with an optional unit: K M G)");
+		    "bad size '64KB' (expected a number with an optional unit: K M G T P E)");
+	expect_verr(ld_val_size("1Z", 0, UINT64_MAX, &v, &e), &e, 0,
+		    "bad size '1Z' (expected a number with an optional unit: K M G T P E)");
+	expect_verr(ld_val_size("-1", 0, UINT64_MAX, &v, &e), &e, 0,
+		    "bad size '-1' (a size must not be negative)");
+	expect_verr(ld_val_size("18014398509481985K", 0, UINT64_MAX, &v, &e), &e, 0,
+		    "size '18014398509481985K' out of range (expected 0 to 18446744073709551615)");
 	expect_verr(ld_val_size("1.5M", 0, UINT64_MAX, &v, &e), &e, 0,
-		    "bad size '1.5M' (expected a whole number with an optional unit: K M G)");
+		    "bad size '1.5M' (expected a whole number with an optional unit: K M G T P E)");
 	expect_verr(ld_val_size("17179869184G", 0, UINT64_MAX, &v, &e), &e, 0,
 		    "size '17179869184G' out of range (expected 0 to 18446744073709551615)");
 	expect_verr(ld_val_size("1K", 4096, 64 << 20, &v, &e), &e, 0,
@@ -930,7 +937,7 @@ static void test_val_sizes(void **state)
 	expect_verr(ld_val_size("65M", 4096, 64 << 20, &v, &e), &e, 0,
 		    "size '65M' out of range (expected 4K to 64M)");
 	expect_verr(ld_val_size("0x1000", 0, UINT64_MAX, &v, &e), &e, 0,
-		    "bad size '0x1000' (expected a number with an optional unit: K M G)");
+		    "bad size '0x1000' (expected a number with an optional unit: K M G T P E)");
 }
 
 static void test_val_yesno(void **state)
