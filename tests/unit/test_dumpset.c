@@ -155,14 +155,14 @@ static void test_table(void **state)
 	assert_string_equal(out,
 		"  COUNT  NAME                        STATE     FILE\n"
 		"      7  a-rather-long-process-name  cut       20261121T093015.123-rule-comm-4242.core\n"
-		"   1234  tab?here                    complete  x.core\n");
+		"   1234  tab\\x09here                 complete  x.core\n");
 	free(out);
 	/* 40 columns: the optional FILE goes, gaps narrow, NAME is cut. */
 	out = print_table(40, false);
 	assert_string_equal(out,
 		"  COUNT NAME                    STATE\n"
 		"      7 a-rather-long-proces... cut\n"
-		"   1234 tab?here                complete\n");
+		"   1234 tab\\x09here             complete\n");
 	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
 		assert_true(strlen(line) <= 40);
 	free(out);
