@@ -42,7 +42,7 @@ kill -0 "$pid" || fail "threads_busy died"
 
 # A process that does not exist gets a clear error.
 "$LIVEDUMP" capture -p 999999999 -o "$WORK/none" >"$WORK/err" 2>&1 && fail "capture of a missing pid succeeded"
-assert_grep 'livedump: (-p 999999999: not a process id|cannot dump pid 999999999: no such process)' "$WORK/err" "error for a missing pid"
+assert_grep 'livedump: (-p 999999999: too large \(at most 4194304\)|cannot dump pid 999999999: no such process)' "$WORK/err" "error for a missing pid"
 "$LIVEDUMP" capture -p 4000000 -o "$WORK/none" >"$WORK/err" 2>&1 && fail "capture of a missing pid succeeded"
 assert_grep 'livedump: cannot dump pid 4000000: no such process' "$WORK/err" "error for a missing pid"
 ok "capture -p"
