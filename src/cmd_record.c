@@ -602,7 +602,7 @@ int cmd_record(int argc, char **argv)
 		err = ld_sampler__new(&col.rules, col.loader, &col.sampler);
 	if (err)
 		goto out;
-	err = ld_guard__start(ld_loader__frozen_fd(col.loader));
+	err = ld_guard__start(ld_loader__frozen_fd(col.loader), ld_collector__journal_fd(col.col));
 	if (err < 0) {
 		ld_err("cannot start the guard process: %s", strerror(-err));
 		goto out;

@@ -617,6 +617,30 @@ int ld_collector__on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * Reading a core takes a while and the kernel gives it only once: should
+ * we die meanwhile, the guard journals the crash from this line.
+ */
+static void inflight(const struct ld_journal_entry *je)
+{
+	struct ld_journal_entry e = *je;
+	char *line;
+	size_t len;
+
+	e.verdict = "failed";
+	e.reason = "the collector died while it read the crash's core";
+	if (ld_journal__format(&e, &line, &len))
+		return;
+	if (ld_crash_inflight(line))
+		ld_dbg("cannot note the crash of pid %u in flight", e.pid);
+	free(line);
+}
+
+int ld_collector__journal_fd(const struct ld_collector *c)
+{
+	return ld_journal__fd(c->journal);
+}
+
 int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, int core_fd)
 {
 	struct pending_crash *p = NULL;
@@ -646,6 +670,7 @@ int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, 
 		.param = (uint64_t)(int64_t)p->ev.code,
 	};
 	ld_dump_name(name, sizeof(name), p->time_ns, r->name, comm, p->pid, 0);
+	inflight(&je);
 	if (check_limits(c, 0, why, sizeof(why))) {
 		je.verdict = "declined";
 		je.reason = why;
@@ -667,6 +692,7 @@ int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, 
 		c->used += st.file_size;
 	}
 	journal(c, &je);
+	ld_crash_inflight(NULL);
 	fflush(stdout);
 	free(path);
 	*p = c->pending[--c->npending];

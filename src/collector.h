@@ -42,6 +42,9 @@ int ld_collector__on_event(void *ctx, void *data, size_t size);
 struct ld_crash_req;
 int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, int core_fd);
 
+/* The journal's descriptor, for the guard (-1: none). */
+int ld_collector__journal_fd(const struct ld_collector *c);
+
 /* An ld_threshold_fn: events the user-space sampler makes. */
 struct ld_threshold_event;
 void ld_collector__threshold(void *ctx, const struct ld_threshold_event *e);

@@ -24,7 +24,8 @@ void ld_thaw_frozen(int map_fd)
 	}
 }
 
-static void __attribute__((noreturn)) guard_main(int rfd, int map_fd)
+static void __attribute__((noreturn)) guard_main(int rfd, int map_fd, int journal_fd,
+						 pid_t collector)
 {
 	char c;
 
@@ -38,15 +39,19 @@ static void __attribute__((noreturn)) guard_main(int rfd, int map_fd)
 	while (read(rfd, &c, 1) < 0 && errno == EINTR)
 		;
 	ld_thaw_frozen(map_fd);
-	/* A collector that was the core_pattern handler leaves the previous one behind. */
-	ld_crash_repair();
+	/*
+	 * A collector that was the core_pattern handler leaves the previous one
+	 * behind, and the crash it was reading, if any, in the journal.
+	 */
+	ld_crash_repair(collector);
+	ld_crash_inflight_lost(collector, journal_fd);
 	_exit(0);
 }
 
-pid_t ld_guard__start(int frozen_map_fd)
+pid_t ld_guard__start(int frozen_map_fd, int journal_fd)
 {
+	pid_t pid, collector = getpid();
 	int p[2];
-	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC))
 		return -errno;
@@ -59,15 +64,27 @@ pid_t ld_guard__start(int frozen_map_fd)
 		return err;
 	}
 	if (pid == 0) {
-		close(p[1]);
-		/* Hold nothing else of the collector's: only the pipe and the map. */
-		int lo = p[0] < frozen_map_fd ? p[0] : frozen_map_fd;
-		int hi = p[0] < frozen_map_fd ? frozen_map_fd : p[0];
+		int keep[3] = { p[0], frozen_map_fd, journal_fd }, from = 3;
 
-		close_range(3, lo - 1, 0);
-		close_range(lo + 1, hi - 1, 0);
-		close_range(hi + 1, ~0U, 0);
-		guard_main(p[0], frozen_map_fd);
+		close(p[1]);
+		/* Hold nothing else of the collector's: only the pipe, the map and the journal. */
+		for (int i = 0; i < 3; i++)
+			for (int j = i + 1; j < 3; j++)
+				if (keep[j] < keep[i]) {
+					int t = keep[i];
+
+					keep[i] = keep[j];
+					keep[j] = t;
+				}
+		for (int i = 0; i < 3; i++) {
+			if (keep[i] < from)
+				continue;
+			if (keep[i] > from)
+				close_range(from, keep[i] - 1, 0);
+			from = keep[i] + 1;
+		}
+		close_range(from, ~0U, 0);
+		guard_main(p[0], frozen_map_fd, journal_fd, collector);
 	}
 	close(p[0]);
 	/* p[1] stays open for the collector's lifetime; the kernel closes it on death. */

@@ -84,7 +84,7 @@ static void kopt(struct ld_json *js, const char *key, const char *v)
 		ld_json__knull(js, key);
 }
 
-int ld_journal__append(struct ld_journal *j, const struct ld_journal_entry *e)
+int ld_journal__format(const struct ld_journal_entry *e, char **line, size_t *linelen)
 {
 	struct ld_json js;
 	char *buf = NULL, iso[40];
@@ -92,7 +92,6 @@ int ld_journal__append(struct ld_journal *j, const struct ld_journal_entry *e)
 	time_t secs = e->time_ns / 1000000000ULL;
 	struct tm tm;
 	FILE *f = open_memstream(&buf, &len);
-	ssize_t n;
 	int err = 0;
 
 	if (!f)
@@ -126,6 +125,25 @@ int ld_journal__append(struct ld_journal *j, const struct ld_journal_entry *e)
 		free(buf);
 		return err ? err : -ENOMEM;
 	}
+	*line = buf;
+	*linelen = len;
+	return 0;
+}
+
+int ld_journal__fd(const struct ld_journal *j)
+{
+	return j ? j->fd : -1;
+}
+
+int ld_journal__append(struct ld_journal *j, const struct ld_journal_entry *e)
+{
+	char *buf;
+	size_t len;
+	ssize_t n;
+	int err = ld_journal__format(e, &buf, &len);
+
+	if (err)
+		return err;
 	/* One write per line: O_APPEND keeps lines whole even with several writers. */
 	n = write(j->fd, buf, len);
 	err = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;

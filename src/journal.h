@@ -33,6 +33,10 @@ struct ld_journal_entry {
 struct ld_journal;
 int ld_journal__open(const char *dir, struct ld_journal **out);
 int ld_journal__append(struct ld_journal *j, const struct ld_journal_entry *e);
+/* The line append would write (with its newline), malloc'ed. */
+int ld_journal__format(const struct ld_journal_entry *e, char **line, size_t *len);
+/* For the guard, which journals what a dead collector cannot (-1: none). */
+int ld_journal__fd(const struct ld_journal *j);
 const char *ld_journal__path(const struct ld_journal *j);
 void ld_journal__free(struct ld_journal *j);
 
