@@ -26,9 +26,19 @@ struct core {
 	char comm[16], exe[256];
 };
 
+/* Test hook: stall after the first bytes, so tests can kill us mid-core. */
+static void test_core_delay(size_t len)
+{
+	const char *ms = getenv("LIVEDUMP_TEST_CORE_DELAY_MS");
+
+	if (len && ms && atoi(ms) > 0)
+		usleep(atoi(ms) * 1000U);
+}
+
 static int read_all(int fd, struct core *c, uint64_t cap)
 {
 	size_t size = 1 << 20;
+	bool delayed = false;
 
 	c->buf = malloc(size);
 	c->len = 0;
@@ -58,6 +68,10 @@ static int read_all(int fd, struct core *c, uint64_t cap)
 		if (n == 0)
 			break;
 		c->len += n;
+		if (!delayed) {
+			delayed = true;
+			test_core_delay(c->len);
+		}
 	}
 	return 0;
 }
