@@ -41,7 +41,7 @@ stop_rec() { kill -INT "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 # crash_as USER DIR: a shell of USER crashes with SIGSEGV in DIR, cores unlimited
 crash_as() {
 	setpriv --reuid="$1" --regid="$(id -gn "$1")" --clear-groups \
-		sh -c "cd '$2' && ulimit -c unlimited && kill -SEGV \$\$" 2>/dev/null
+		bash -c "cd '$2' && ulimit -c unlimited && kill -SEGV \$\$" 2>/dev/null
 	sleep 0.5
 }
 
@@ -75,7 +75,7 @@ cat >"$WORK/piped.core"
 EOS
 chmod 755 "$WORK/handler.sh"
 set_pattern "|$WORK/handler.sh %p %e"
-cp "$(readlink -f /bin/sh)" "$WORK/x;touch ZZLD"
+cp "$(readlink -f "$(command -v bash)")" "$WORK/x;touch ZZLD"
 rm -f /ZZLD
 start_unselecting r2
 (cd "$WORK" && ulimit -c unlimited && exec "$WORK/x;touch ZZLD" -c 'kill -SEGV $$') 2>/dev/null
