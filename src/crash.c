@@ -17,6 +17,7 @@
 #include "proc.h"
 
 #define CORE_PATTERN	"/proc/sys/kernel/core_pattern"
+#define CORE_PIPE_LIMIT	"/proc/sys/kernel/core_pipe_limit"
 
 struct ld_crash {
 	int lfd;
@@ -55,11 +56,41 @@ static bool is_ours(const char *pattern)
 	return pattern[0] == '|' && strstr(pattern, " " LD_CORE_HANDLER_ARG " ");
 }
 
+/*
+ * While we are the handler, the kernel must wait for it before the
+ * crashed process goes (core_pipe_limit > 0): the handler reads its
+ * credentials and working directory from /proc to pass a core on.
+ */
+static void hold_pipe_limit(void)
+{
+	char *s;
+
+	if (ld_read_file(CORE_PIPE_LIMIT, &s, NULL))
+		return;
+	if (atoi(s) == 0 && !write_file(LD_SAVED_PIPE_LIMIT, s) &&
+	    write_file(CORE_PIPE_LIMIT, "16"))
+		unlink(LD_SAVED_PIPE_LIMIT);
+	free(s);
+}
+
+static void restore_pipe_limit(void)
+{
+	char *s;
+
+	if (ld_read_file(LD_SAVED_PIPE_LIMIT, &s, NULL))
+		return;
+	if (!write_file(CORE_PIPE_LIMIT, s))
+		unlink(LD_SAVED_PIPE_LIMIT);
+	free(s);
+}
+
 /* Puts the saved pattern back if ours is set; the caller holds the lock. */
 static int repair_locked(void)
 {
 	char cur[4096], *saved;
 	int err;
+
+	restore_pipe_limit();
 
 	if (read_pattern(cur, sizeof(cur)) || !is_ours(cur))
 		return 0;
@@ -212,6 +243,7 @@ int ld_crash__install(struct ld_crash **out)
 		ld_err("cannot set core_pattern: %s", strerror(-err));
 		goto fail;
 	}
+	hold_pipe_limit();
 	ld_info("core_pattern: crashes go through livedump (was '%s')", cur);
 	*out = c;
 	return 0;

@@ -18,6 +18,7 @@
 
 #define LD_RUN_DIR		"/run/livedump"
 #define LD_SAVED_PATTERN	LD_RUN_DIR "/core_pattern.saved"
+#define LD_SAVED_PIPE_LIMIT	LD_RUN_DIR "/core_pipe_limit.saved"
 /* flock'ed by the collector that holds core_pattern; holds its pid. */
 #define LD_CORE_LOCK		LD_RUN_DIR "/core_pattern.lock"
 #define LD_CORE_SOCKET		LD_RUN_DIR "/core.sock"

@@ -52,7 +52,10 @@ mkdir -m 0755 "$WORK/userdir" && chown nobody "$WORK/userdir"
 echo precious >"$WORK/victim"
 ln -s "$WORK/victim" "$WORK/userdir/core"
 [ "$uses_pid" = 1 ] && echo "(core_uses_pid=1: cores are named core.PID)"
+echo 0 >/proc/sys/kernel/core_pipe_limit
 start_unselecting r1
+[ "$(cat /proc/sys/kernel/core_pipe_limit)" -gt 0 ] ||
+	fail "core_pipe_limit is 0 while livedump is the handler (the crashed process's /proc may go first)"
 crash_as nobody "$WORK/rootdir"
 n=$(find "$WORK/rootdir" -name 'core*' | wc -l)
 assert_eq 0 "$n" "cores written into a root-owned 0755 directory for user nobody"
@@ -65,6 +68,7 @@ assert_eq 600 "$(stat -c %a "$core")" "mode of the passed-on core"
 head -c 4 "$core" | grep -q ELF || fail "the passed-on core is not an ELF file"
 assert_eq precious "$(cat "$WORK/victim")" "the file behind the planted link"
 assert_eq core "$(cat /proc/sys/kernel/core_pattern)" "core_pattern after the collector stopped"
+assert_eq 0 "$(cat /proc/sys/kernel/core_pipe_limit)" "core_pipe_limit after the collector stopped"
 ok "unselected crashes go on as the kernel would: nothing in root's dir, nobody's own 0600 core, no link followed"
 
 # 2. Pipe pattern: the handler gets the core and the comm as one argument.
