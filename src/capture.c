@@ -926,6 +926,9 @@ static long read_target(void *ctx, uint64_t addr, void *buf, size_t len)
 {
 	struct ld_capture *c = ((struct mem_reader *)ctx)->c;
 
+	/* Told to stop: the rest is left out (listed unreadable), even from a snapshot. */
+	if (c->opts.cancel && *c->opts.cancel && capture_cut(c))
+		return -ECANCELED;
 	if (c->snap.pid)
 		return ld_snapshot__read(&c->snap, addr, buf, len);
 	/* A plain full dump is read while the process is held: within its bound. */
@@ -995,12 +998,16 @@ static int all_notes(const struct ld_capture *c, struct ld_notes *n)
 }
 
 /* Test hook: hold a snapshot capture after the resume, so tests can kill us then. */
-static void test_snapshot_delay(const struct ld_capture *c)
+static void test_snapshot_delay(struct ld_capture *c)
 {
 	const char *ms = getenv("LIVEDUMP_TEST_SNAPSHOT_DELAY_MS");
+	uint64_t end;
 
-	if (c->snap.pid && ms && atoi(ms) > 0)
-		usleep(atoi(ms) * 1000U);
+	if (!c->snap.pid || !ms || atoi(ms) <= 0)
+		return;
+	end = clock_ns(CLOCK_MONOTONIC) + atoi(ms) * 1000000ULL;
+	while (clock_ns(CLOCK_MONOTONIC) < end && !(c->opts.cancel && *c->opts.cancel))
+		usleep(10000);
 }
 
 int ld_capture__write(struct ld_capture *c, const char *dir, const char *name,
@@ -1018,6 +1025,9 @@ int ld_capture__write(struct ld_capture *c, const char *dir, const char *name,
 
 	*path = NULL;
 	test_snapshot_delay(c);
+	/* Told to stop before a byte is written: the notes say the dump is cut. */
+	if (c->opts.cancel && *c->opts.cancel)
+		capture_cut(c);
 	if (c->opts.type == LD_CAPTURE_FULL &&
 	    ld_pagemap__open(&reader.pm, c->snap.pid ? c->snap.pid : c->pid))
 		ld_dbg("pid %d: no pagemap: untouched memory is read too", c->pid);

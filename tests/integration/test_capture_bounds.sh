@@ -8,7 +8,8 @@
 #  3. a capture past its --max-hold is cut: the process runs again at the
 #     deadline and the dump says why;
 #  4. record stops within a second of SIGINT in the middle of a capture,
-#     and the process is never left stopped.
+#     and the process is never left stopped;
+#  5. and while a full dump is written from its snapshot.
 . "$(dirname "$0")/../lib.sh"
 require_root
 
@@ -89,3 +90,23 @@ dump=$(only_dump "$out")
 "$LIVEDUMP" inspect --json "$dump" | jq -e '.capture.cut_reason | test("told to stop")' >/dev/null ||
 	fail "the dump written at the stop does not say why it was cut"
 ok "record stopped $ms ms after SIGINT mid-capture; what was captured is kept"
+
+# 5. SIGINT while a full dump is written from its snapshot (the process runs
+#    on): record stops within a second; the dump is cut and says so.
+out=$WORK/snapint
+LIVEDUMP_TEST_SNAPSHOT_DELAY_MS=60000 start_bg "$WORK/snap.log" "$LIVEDUMP" record -o "$out" \
+	-e 'snap on app capture full' -- "$PROGS/trigger_regions" --hold-ms 3000
+rec=$BG_PID
+wait_for grep -q '^trigger:' "$WORK/snap.log" || fail "no trigger seen: $(cat "$WORK/snap.log")"
+sleep 0.5
+t0=$EPOCHREALTIME
+kill -INT "$rec"
+for _ in $(seq 30); do kill -0 "$rec" 2>/dev/null || break; sleep 0.05; done
+ms=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.0f", (b-a)*1000}')
+kill -0 "$rec" 2>/dev/null && fail "record still runs 1.5 s after SIGINT while writing from a snapshot"
+wait "$rec"
+[ "$ms" -lt 1000 ] || fail "record took $ms ms to stop after SIGINT (bound: 1000 ms)"
+dump=$(only_dump "$out")
+"$LIVEDUMP" inspect --json "$dump" | jq -e '.capture.snapshot and (.capture.cut_reason | test("told to stop"))' >/dev/null ||
+	fail "the snapshot dump written at the stop does not say it was cut: $("$LIVEDUMP" inspect --json "$dump" | jq -c .capture)"
+ok "record stopped $ms ms after SIGINT while writing from a snapshot; the dump says it was cut"
