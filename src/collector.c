@@ -31,6 +31,17 @@ struct pending_crash {
 	char text[1024];
 };
 
+/*
+ * record's stdout under a storm: the first declined event of a rule is
+ * shown at once, the ones after it within a second as one line per second
+ * (the journal keeps every one).
+ */
+struct declines {
+	unsigned long n;		/* not printed yet */
+	uint64_t since_ns;		/* CLOCK_MONOTONIC of the window's start; 0 quiet */
+	char reason[160];		/* the latest */
+};
+
 struct ld_collector {
 	struct ld_collector_opts o;
 	struct pending_crash pending[16];
@@ -39,6 +50,7 @@ struct ld_collector {
 	struct ld_journal *journal;
 	struct ld_symcache *symcache;
 	struct ld_holds holds;		/* threads waiting, held, for their own issue's turn */
+	struct declines *decl;		/* per rule: declined events not printed yet */
 	uint64_t used;			/* bytes of dumps in the output directory */
 	unsigned long events, dumps, declined, failed;
 	uint64_t bytes;
@@ -107,7 +119,8 @@ int ld_collector__new(const struct ld_collector_opts *o, struct ld_loader *loade
 	c->loader = loader;
 	c->used = dir_usage(o->outdir);
 	c->symcache = ld_symcache__new();
-	err = c->symcache ? ld_journal__open(o->outdir, &c->journal) : -ENOMEM;
+	c->decl = calloc(o->rules->n ? o->rules->n : 1, sizeof(*c->decl));
+	err = c->symcache && c->decl ? ld_journal__open(o->outdir, &c->journal) : -ENOMEM;
 	if (err) {
 		ld_err("cannot open a journal in %s: %s", o->outdir, strerror(-err));
 		ld_collector__free(c);
@@ -122,6 +135,7 @@ void ld_collector__free(struct ld_collector *c)
 	if (!c)
 		return;
 	ld_holds__free(&c->holds);
+	free(c->decl);
 	ld_journal__free(c->journal);
 	ld_symcache__free(c->symcache);
 	free(c);
@@ -271,6 +285,56 @@ static void journal(struct ld_collector *c, const struct ld_journal_entry *e)
 			strerror(-err));
 }
 
+#define DECLINE_WINDOW_NS	1000000000ULL
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void flush_declines(struct ld_collector *c, bool all)
+{
+	uint64_t now = mono_now();
+
+	for (size_t i = 0; c->decl && i < c->o.rules->n; i++) {
+		struct declines *d = &c->decl[i];
+
+		if (!d->since_ns || (!all && now - d->since_ns < DECLINE_WINDOW_NS))
+			continue;
+		if (d->n) {
+			printf("declined: rule %s: %lu more in the last %.1f s (%s)\n",
+			       c->o.rules->v[i].name, d->n, (now - d->since_ns) / 1e9, d->reason);
+			fflush(stdout);
+		}
+		/* A storm goes on: the next window starts now; a quiet rule rests. */
+		d->since_ns = d->n ? now : 0;
+		d->n = 0;
+	}
+}
+
+static void say_declined(struct ld_collector *c, const struct ld_event_hdr *h, const char *why)
+{
+	struct declines *d = c->decl ? &c->decl[h->rule] : NULL;
+	char comm[LD_COMM_LEN + 1] = "", ecomm[LD_ESC_SIZE(LD_COMM_LEN)];
+
+	if (d && d->since_ns && mono_now() - d->since_ns < DECLINE_WINDOW_NS) {
+		d->n++;
+		snprintf(d->reason, sizeof(d->reason), "%s", why);
+		return;
+	}
+	memcpy(comm, h->comm, LD_COMM_LEN);
+	printf("declined: rule %s pid %u (%s): %s\n", c->o.rules->v[h->rule].name, h->pid,
+	       ld_escape(comm, ecomm, sizeof(ecomm)), why);
+	fflush(stdout);
+	if (d) {
+		d->since_ns = mono_now();
+		d->n = 0;
+	}
+}
+
 /* What the collector needs to know of an event, whatever detector sent it. */
 struct issue {
 	const char *name;		/* detector name */
@@ -319,10 +383,13 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 		.pid = h->pid, .tid = h->tid, .comm = comm, .code = is->code,
 		.param = is->params[0], .frozen = h->flags & LD_EVF_FROZEN,
 	};
-	printf("trigger: rule %s pid %u (%s) tid %u %s\n", r->name, h->pid,
-	       ld_escape(comm, ecomm, sizeof(ecomm)), h->tid,
-	       ld_escape(is->detail, edetail, sizeof(edetail)));
-	fflush(stdout);
+	/* Declined in the kernel: one line (say_declined), not two. */
+	if (h->verdict == LD_VERDICT_DUMP) {
+		printf("trigger: rule %s pid %u (%s) tid %u %s\n", r->name, h->pid,
+		       ld_escape(comm, ecomm, sizeof(ecomm)), h->tid,
+		       ld_escape(is->detail, edetail, sizeof(edetail)));
+		fflush(stdout);
+	}
 	/* Its turn: from here on this capture (or the release below) owns the thread. */
 	if (h->flags & LD_EVF_FROZEN)
 		ld_loader__issue_done(c->loader, h->tid, h->ktime_ns);
@@ -389,7 +456,7 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 		c->declined++;
 		je.verdict = "declined";
 		je.reason = why;
-		printf("declined: rule %s pid %u: %s\n", r->name, h->pid, why);
+		say_declined(c, h, why);
 		journal(c, &je);
 		return;
 	}
@@ -720,13 +787,15 @@ static void hold_expired(void *arg, const struct ld_held *t)
 
 void ld_collector__tick(struct ld_collector *c)
 {
+	flush_declines(c, false);
 	ld_holds__tick(&c->holds, HOLD_MAX_NS, hold_expired, c);
 }
 
-unsigned long ld_collector__summary(const struct ld_collector *c)
+unsigned long ld_collector__summary(struct ld_collector *c)
 {
 	char sz[32];
 
+	flush_declines(c, true);
 	ld_fmt_size(sz, sizeof(sz), c->bytes);
 	printf("summary: %lu events, %lu dumps written (%s), %lu declined, %lu failed; journal %s\n",
 	       c->events, c->dumps, sz, c->declined, c->failed, ld_journal__path(c->journal));

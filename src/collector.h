@@ -55,8 +55,8 @@ void ld_collector__threshold(void *ctx, const struct ld_threshold_event *e);
  */
 void ld_collector__tick(struct ld_collector *c);
 
-/* "summary: ..." on stdout; returns the number of failed dumps. */
-unsigned long ld_collector__summary(const struct ld_collector *c);
+/* "summary: ..." on stdout, after the declines not shown yet; returns the number of failed dumps. */
+unsigned long ld_collector__summary(struct ld_collector *c);
 void ld_collector__free(struct ld_collector *c);
 
 /* "10m", "1500ms": the shortest exact form of a duration. */

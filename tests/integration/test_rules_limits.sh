@@ -25,6 +25,15 @@ assert_eq 997 "$(jq -c 'select(.verdict == "declined" and .reason == "rate limit
 assert_eq 0 "$(jq -c 'select(.verdict == "declined" and .frozen)' "$WORK/j" | wc -l)" \
 	"declined events that stopped the process"
 assert_eq burst "$(jq -r 'select(.verdict == "dumped") | .rule' "$WORK/j" | sort -u)" "rule name in the journal"
+# record's stdout stays readable: a trigger line per dump only, and the
+# declines as the first one plus a count per second (issue 13, item 5).
+assert_eq 3 "$(grep -c '^trigger: rule burst ' "$WORK/rate.log")" "trigger lines on stdout"
+nd=$(grep -c '^declined: rule burst' "$WORK/rate.log")
+[ "$nd" -ge 2 ] && [ "$nd" -le 12 ] || fail "$nd declined lines on stdout for 997 declines (want the first one and one a second)"
+assert_grep '^declined: rule burst pid [0-9]+ \(trigger_regions\): rate limit 3/10m$' "$WORK/rate.log" "the first decline"
+sum=$(sed -n 's/^declined: rule burst: \([0-9]*\) more in the last .* s (rate limit 3\/10m)$/\1/p' "$WORK/rate.log" |
+	awk '{s += $1} END {print s + 0}')
+assert_eq 997 "$((sum + $(grep -c '^declined: rule burst pid ' "$WORK/rate.log")))" "declines counted on stdout"
 ls "$out" | grep -q -- '-burst-trigger_regions-' || fail "dump names do not carry the rule"
 "$LIVEDUMP" script "$out" >"$WORK/script.txt" || fail "script failed"
 assert_eq 1001 "$(wc -l <"$WORK/script.txt")" "script lines (header + events)"
