@@ -741,7 +741,10 @@ int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, 
 	if (check_limits(c, 0, why, sizeof(why))) {
 		je.verdict = "declined";
 		je.reason = why;
-		printf("declined: rule %s pid %u: %s\n", r->name, p->pid, why);
+		char ecomm[LD_ESC_SIZE(LD_COMM_LEN)];
+
+		printf("declined: rule %s pid %u (%s): %s\n", r->name, p->pid,
+		       ld_escape(comm, ecomm, sizeof(ecomm)), why);
 		c->declined++;
 	} else if ((err = ld_core_to_dump(core_fd, &cd, c->o.outdir, name, &path, &st))) {
 		snprintf(why, sizeof(why), "crash dump: %s", strerror(-err));
