@@ -718,6 +718,9 @@ int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 			collect_identity(c);
 		if (err == -ENOENT)
 			err = 0;	/* gone already: the record still stands */
+		/* Gone (an exit, an OOM kill): the name BPF saw at the event, not none. */
+		if (!c->pinfo.name[0] && opts->comm)
+			snprintf(c->pinfo.name, sizeof(c->pinfo.name), "%s", opts->comm);
 	} else {
 		struct ld_task_info ti;
 

@@ -34,6 +34,7 @@ struct ld_capture_opts {
 	enum ld_capture_type type;
 	enum ld_issue_type issue;
 	const char *rule;		/* rule or component name */
+	const char *comm;		/* the process's name as BPF saw it at the issue, or NULL */
 	uint32_t code;
 	uint64_t params[4];
 	uint64_t issue_time_ns;		/* CLOCK_REALTIME; 0 = now */

@@ -46,6 +46,10 @@ run exit3 'x on exit'
 q='.rule == "x" and .code == "0x3" and .frozen == false'
 assert_eq 1 "$(count "$q")" "exit records"
 assert_grep '^trigger: rule x .* exit status 3 after ' "$LOG" "exit status"
+# The process is gone by the capture: its dump still has the name BPF saw.
+dump=$(find "$OUT" -name '*.core')
+case "$(basename "$dump")" in *-x-failures-*) ;; *) fail "context dump named $(basename "$dump"), want the comm in it" ;; esac
+assert_eq failures "$("$LIVEDUMP" inspect --json "$dump" | jq -r .header.comm)" "comm of the context dump"
 run exit3 'x on exit capture mini'
 assert_eq 1 "$(count '.rule == "x" and .frozen')" "exit dumps frozen in exit()"
 gdb_bt "$prog" "$(find "$OUT" -name '*.core')" | grep -q ' leave_with_3 (' || fail "gdb: no leave_with_3"
