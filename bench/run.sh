@@ -37,7 +37,7 @@ trap 'exit 130' INT TERM
 die() { echo "bench: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
 [ "$(id -u)" = 0 ] || die "needs root (BPF and ptrace)"
-for p in "$LIVEDUMP" "$B/trigloop" "$B/sysfail" "$B/vmread" "$B/sysloop" "$O/tests/snapmem"; do
+for p in "$LIVEDUMP" "$B/trigloop" "$O/tests/sysfail" "$B/vmread" "$B/sysloop" "$O/tests/snapmem"; do
 	[ -x "$p" ] || die "$p missing: run make bench"
 done
 command -v jq >/dev/null || die "jq missing"
@@ -303,7 +303,7 @@ part_ringbuf() {
 	ringbuf_run() {	# N RATE -> "delivered seconds"
 		rm -rf "$work/rb"
 		"$LIVEDUMP" record -e 'rb on syscall errno=ENOENT capture context limit 1' -o "$work/rb" \
-			-- "$B/sysfail" "$1" "$2" >"$work/rb.log" 2>&1
+			-- "$O/tests/sysfail" "$1" "$2" >"$work/rb.log" 2>&1
 		echo "$(cat "$work"/rb/journal-*.jsonl | grep -c "\"code\":\"$nr\"")" \
 		     "$(sed -n 's/^calls [0-9]* seconds //p' "$work/rb.log")"
 	}

@@ -28,6 +28,18 @@ struct {
 	__uint(max_entries, 1 << 22);
 } events SEC(".maps");
 
+/* Records that found the ring full: never silent, the collector reports them. */
+__u64 events_dropped = 0;
+
+static __always_inline void *ld_event_reserve(__u64 size)
+{
+	void *e = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!e)
+		__sync_fetch_and_add(&events_dropped, 1);
+	return e;
+}
+
 /* tgid -> 1: processes named with -p, launched with --, or forked by one. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

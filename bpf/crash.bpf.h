@@ -42,7 +42,7 @@ int BPF_PROG(ld_sig_deliver, int sig, struct kernel_siginfo *info, struct k_siga
 	m.code = sig;
 	if (!ld_rules_match(LD_DET_SIGNAL, &m))
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = ld_event_reserve(sizeof(*e));
 	if (!e)
 		return 0;
 	ld_event_init(&e->hdr, LD_EV_SIGNAL, sizeof(*e), m.now);
@@ -119,7 +119,7 @@ static __always_inline void ld_exit_detect(struct task_struct *task)
 	m.ret = status || signo ? -1 : 0;	/* "failed", for rules without status/signal */
 	if (!ld_rules_match(LD_DET_EXIT, &m))
 		return;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = ld_event_reserve(sizeof(*e));
 	if (!e)
 		return;
 	ld_event_init(&e->hdr, LD_EV_EXIT, sizeof(*e), m.now);
@@ -173,7 +173,7 @@ int ld_oom(struct bpf_raw_tracepoint_args *ctx)
 	}
 	if (!ld_rules_match(LD_DET_OOM, &m))
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = ld_event_reserve(sizeof(*e));
 	if (!e)
 		return 0;
 	ld_event_init(&e->hdr, LD_EV_OOM, sizeof(*e), m.now);

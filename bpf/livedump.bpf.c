@@ -28,7 +28,7 @@ int BPF_KPROBE(ld_app_fire, struct ld_trigger_req *ureq)
 	if (!ld_rules_match(LD_DET_APP, &m))
 		return 0;	/* no rule wants it: nothing leaves the kernel */
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = ld_event_reserve(sizeof(*e));
 	if (!e)
 		return 0;	/* ring full: the call returns 0, nothing frozen */
 	ld_event_init(&e->hdr, LD_EV_APP_TRIGGER, sizeof(*e), m.now);
@@ -117,7 +117,7 @@ int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
 	if (!ld_rules_match(LD_DET_SYSCALL, &m))
 		return 0;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = ld_event_reserve(sizeof(*e));
 	if (!e)
 		return 0;
 	ld_event_init(&e->hdr, LD_EV_SYSCALL, sizeof(*e), m.now);
@@ -256,7 +256,7 @@ int BPF_PROG(ld_blk_complete, struct request *rq, blk_status_t status, unsigned 
 	if (!ld_rules_match(LD_DET_BLOCK, &m))
 		return 0;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = ld_event_reserve(sizeof(*e));
 	if (!e)
 		return 0;
 	ld_event_init(&e->hdr, LD_EV_BLOCK, sizeof(*e), m.now);
@@ -297,7 +297,7 @@ static __always_inline int ld_probe_hit(void *ctx, struct ld_match *m, __u32 idx
 		return 0;
 	if (!ld_rule_match_idx(idx, m))
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = ld_event_reserve(sizeof(*e));
 	if (!e)
 		return 0;
 	ld_event_init(&e->hdr, LD_EV_PROBE, sizeof(*e), m->now);

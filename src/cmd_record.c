@@ -647,13 +647,14 @@ out:
 	if (col.loader) {
 		/* Anything frozen whose record we never handled runs again now. */
 		ld_thaw_frozen(ld_loader__frozen_fd(col.loader));
-		ld_loader__free(col.loader);
 	}
+	/* Before the loader goes: the summary counts what BPF dropped. */
+	if (col.col)
+		failed = ld_collector__summary(col.col);
+	ld_loader__free(col.loader);
 	ld_symcache__free(col.symcache);
 	ld_sampler__free(col.sampler);
 	ld_crash__free(col.crash);
-	if (col.col)
-		failed = ld_collector__summary(col.col);
 	ld_collector__free(col.col);
 	ld_ruleset__free(&col.rules);
 	return err ? 1 : (failed ? 1 : 0);

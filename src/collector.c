@@ -51,6 +51,8 @@ struct ld_collector {
 	struct ld_symcache *symcache;
 	struct ld_holds holds;		/* threads waiting, held, for their own issue's turn */
 	struct declines *decl;		/* per rule: declined events not printed yet */
+	uint64_t dropped, dropped_said;	/* ring-full records: in all, and when last told */
+	uint64_t dropped_at_ns;
 	uint64_t used;			/* bytes of dumps in the output directory */
 	unsigned long events, dumps, declined, failed;
 	uint64_t bytes;
@@ -305,7 +307,7 @@ static void flush_declines(struct ld_collector *c, bool all)
 		if (!d->since_ns || (!all && now - d->since_ns < DECLINE_WINDOW_NS))
 			continue;
 		if (d->n) {
-			printf("declined: rule %s: %lu more in the last %.1f s (%s)\n",
+			printf("declined: rule %s: %lu more in the last %.3f s (%s)\n",
 			       c->o.rules->v[i].name, d->n, (now - d->since_ns) / 1e9, d->reason);
 			fflush(stdout);
 		}
@@ -789,9 +791,25 @@ static void hold_expired(void *arg, const struct ld_held *t)
 		ld_loader__issue_done(c->loader, t->tid, kt);
 }
 
+/* Records lost because the ring was full: said at most once a second. */
+static void say_dropped(struct ld_collector *c, bool now)
+{
+	uint64_t t = mono_now();
+
+	c->dropped = ld_loader__dropped(c->loader);
+	if (c->dropped == c->dropped_said || (!now && t - c->dropped_at_ns < DECLINE_WINDOW_NS))
+		return;
+	ld_warn("%llu issue records dropped: the ring buffer was full (%llu in all); nothing "
+		"was frozen or dumped for them (an app trigger returned 0)",
+		(unsigned long long)(c->dropped - c->dropped_said), (unsigned long long)c->dropped);
+	c->dropped_said = c->dropped;
+	c->dropped_at_ns = t;
+}
+
 void ld_collector__tick(struct ld_collector *c)
 {
 	flush_declines(c, false);
+	say_dropped(c, false);
 	ld_holds__tick(&c->holds, HOLD_MAX_NS, hold_expired, c);
 }
 
@@ -800,8 +818,10 @@ unsigned long ld_collector__summary(struct ld_collector *c)
 	char sz[32];
 
 	flush_declines(c, true);
+	say_dropped(c, true);
 	ld_fmt_size(sz, sizeof(sz), c->bytes);
-	printf("summary: %lu events, %lu dumps written (%s), %lu declined, %lu failed; journal %s\n",
-	       c->events, c->dumps, sz, c->declined, c->failed, ld_journal__path(c->journal));
+	printf("summary: %lu events, %lu dumps written (%s), %lu declined, %lu failed, %llu dropped; "
+	       "journal %s\n", c->events, c->dumps, sz, c->declined, c->failed,
+	       (unsigned long long)c->dropped, ld_journal__path(c->journal));
 	return c->failed;
 }

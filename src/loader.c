@@ -636,6 +636,11 @@ void ld_loader__history_release(struct ld_loader *l, pid_t pid, uint64_t issue_k
 	ld_history__release_pid(l->hist, pid, issue_ktime);
 }
 
+uint64_t ld_loader__dropped(const struct ld_loader *l)
+{
+	return __atomic_load_n(&l->skel->bss->events_dropped, __ATOMIC_RELAXED);
+}
+
 int ld_loader__frozen_fd(const struct ld_loader *l)
 {
 	return bpf_map__fd(l->skel->maps.frozen);

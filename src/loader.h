@@ -59,6 +59,9 @@ void ld_loader__thawed(struct ld_loader *l, pid_t pid);
 /* An issue we declined: the flight recorder BPF froze for it records again. */
 void ld_loader__history_release(struct ld_loader *l, pid_t pid, uint64_t issue_ktime);
 
+/* Issue records the kernel could not queue (the ring buffer was full), so far. */
+uint64_t ld_loader__dropped(const struct ld_loader *l);
+
 /* fd of the map of frozen processes, for the guard. */
 int ld_loader__frozen_fd(const struct ld_loader *l);
 

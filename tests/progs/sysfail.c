@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Ring buffer load (bench/run.sh): N system calls that fail with ENOENT
+ * Ring buffer load (bench/run.sh, test_dropped): N system calls that fail with ENOENT
  * (faccessat of a path that does not exist), as fast as possible or at
  * RATE per second.  Prints "calls N seconds S".
  *
