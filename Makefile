@@ -30,18 +30,24 @@ CPPFLAGS += -Iinclude -iquote src -iquote $(O)/skel -iquote $(O)/gen -D_GNU_SOUR
 LDLIBS   := -lbpf -ldw -lelf -lz -lpthread
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ \
-	      -Ivmlinux/$(ARCH) -Iinclude -Wall -Werror \
+	      -Ivmlinux/$(ARCH) -Iinclude -Isrc -Wall -Werror \
 	      -idirafter /usr/include/$(shell $(CC) -dumpmachine)
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(O)/skel/%.skel.h,$(BPF_SRCS))
 
-# The collector and analysis tools.
-TOOL_SRCS  := $(filter-out src/client/%,$(wildcard src/*.c))
+# The collector and analysis tools: one archive per folder of src/
+# (docs/hacking.md says what each owns), so a unit test links only the
+# folders it tests.  cli holds main and the commands.
+SRC_DIRS   := base rules detectors collector capture dump analysis cli
+dir_srcs    = $(wildcard src/$(1)/*.c)
+dir_objs    = $(patsubst src/%.c,$(O)/src/%.o,$(call dir_srcs,$(1)))
+dir_lib     = $(O)/src/$(1)/lib$(1).a
+TOOL_SRCS  := $(foreach d,$(SRC_DIRS),$(call dir_srcs,$(d)))
 TOOL_OBJS  := $(patsubst src/%.c,$(O)/src/%.o,$(TOOL_SRCS))
-# Modules the unit tests link (everything but main).
-CORE_OBJS  := $(filter-out $(O)/src/main.o,$(TOOL_OBJS))
+DIR_LIBS   := $(foreach d,$(SRC_DIRS),$(call dir_lib,$(d)))
+SRC_HDRS   := $(wildcard src/*/*.h) $(wildcard include/*.h include/livedump/*.h)
 
 CLIENT_SRCS := $(wildcard src/client/*.c)
 CLIENT_PIC  := $(patsubst src/%.c,$(O)/src/%.pic.o,$(CLIENT_SRCS))
@@ -63,7 +69,7 @@ all: $(O)/livedump $(O)/lib/liblivedump.a $(O)/lib/liblivedump.so $(PROGS) $(UNI
 deps:
 	$(Q)./scripts/deps.sh
 
-$(O)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h include/livedump/*.h | $(O)/bpf
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h src/kabi/*.h include/livedump/*.h | $(O)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -75,18 +81,29 @@ $(O)/gen/syscalls.inc: scripts/gen-syscalls.sh | $(O)/gen
 	$(call msg,GEN,$@)
 	$(Q)./scripts/gen-syscalls.sh > $@.tmp && mv $@.tmp $@
 
-$(O)/src/%.o: src/%.c $(SKELS) $(O)/gen/syscalls.inc $(wildcard src/*.h include/*.h include/livedump/*.h) | $(O)/src/client
+$(O)/src/%.o: src/%.c $(SKELS) $(O)/gen/syscalls.inc $(SRC_HDRS)
 	$(call msg,CC,$@)
+	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(if $(filter $(O)/src/client/%,$@),,$(SAN_CFLAGS)) \
 		$(WARN) -c $< -o $@
 
-$(O)/src/client/%.pic.o: src/client/%.c include/livedump.h include/livedump/abi.h | $(O)/src/client
+$(O)/src/client/%.pic.o: src/client/%.c include/livedump.h include/livedump/abi.h
 	$(call msg,CC,$@)
+	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -c $< -o $@
 
-$(O)/livedump: $(TOOL_OBJS)
+define dir_lib_rule
+$(call dir_lib,$(1)): $(call dir_objs,$(1))
+	$$(call msg,AR,$$@)
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach d,$(SRC_DIRS),$(eval $(call dir_lib_rule,$(d))))
+
+# The folders call each other (the collector captures, capture writes
+# dumps, ...): one group, in any order.
+$(O)/livedump: $(DIR_LIBS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN_CFLAGS) -Wl,--start-group $^ -Wl,--end-group $(LDLIBS) -o $@
 
 $(O)/lib/liblivedump.a: $(CLIENT_OBJS) | $(O)/lib
 	$(call msg,AR,$@)
@@ -128,12 +145,20 @@ $(O)/bench/%: bench/%.c $(O)/lib/liblivedump.so | $(O)/bench
 	$(Q)$(CC) $(CPPFLAGS) -O2 -g $(WARN) $< -L$(O)/lib -llivedump -lpthread \
 		-Wl,-rpath,'$$ORIGIN/../lib' -o $@
 
-$(O)/tests/unit/%: tests/unit/%.c $(CORE_OBJS) $(CLIENT_OBJS) | $(O)/tests/unit
+# Each unit test links the folders it tests and what those need; a test
+# without a list (test_reader, test_rules: they run commands) links all.
+UNIT_LIBS_test_parse     := base
+UNIT_LIBS_test_compress  := dump base
+UNIT_LIBS_test_dumpset   := dump detectors analysis base
+UNIT_LIBS_test_registry  := capture dump base
+UNIT_LIBS_test_symbolize := analysis dump capture base
+$(O)/tests/unit/%: tests/unit/%.c $(DIR_LIBS) $(CLIENT_OBJS) | $(O)/tests/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_CFLAGS) $(WARN) $< $(CORE_OBJS) $(CLIENT_OBJS) \
-		$(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_CFLAGS) $(WARN) $< -Wl,--start-group \
+		$(foreach d,$(or $(UNIT_LIBS_$*),$(SRC_DIRS)),$(call dir_lib,$(d))) -Wl,--end-group \
+		$(CLIENT_OBJS) $(LDLIBS) -lcmocka -o $@
 
-$(O)/bpf $(O)/skel $(O)/gen $(O)/src/client $(O)/lib $(O)/tests $(O)/tests/unit $(O)/examples \
+$(O)/bpf $(O)/skel $(O)/gen $(O)/lib $(O)/tests $(O)/tests/unit $(O)/examples \
 $(O)/bench:
 	$(Q)mkdir -p $@
 

@@ -10,7 +10,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
-#include "livedump/records.h"
+#include "kabi/records.h"
 
 #define LD_SIGSTOP	19
 #define LD_MAX_WATCHED	16384

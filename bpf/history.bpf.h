@@ -33,7 +33,7 @@
 #define LIVEDUMP_HISTORY_BPF_H
 
 #include "common.bpf.h"
-#include "livedump/history.h"
+#include "kabi/history.h"
 
 /* Set by the loader before load. */
 const volatile bool hist_on = false;

@@ -16,7 +16,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <zlib.h>
-#include "compress.h"
+#include "dump/compress.h"
 
 /* A sink into a file descriptor (a temporary file), no renaming. */
 struct fd_sink {

@@ -13,9 +13,9 @@
 #include <time.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include "dumpset.h"
-#include "outdir.h"
-#include "table.h"
+#include "dump/dumpset.h"
+#include "dump/outdir.h"
+#include "base/table.h"
 
 #define NS	1000000000ULL
 

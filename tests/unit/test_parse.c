@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "parse.h"
+#include "base/parse.h"
 
 #define NS	1000000000ULL
 

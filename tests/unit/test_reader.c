@@ -20,10 +20,10 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <cmocka.h>
-#include "commands.h"
-#include "dump_reader.h"
-#include "dump_writer.h"
-#include "json.h"
+#include "cli/commands.h"
+#include "dump/dump_reader.h"
+#include "dump/dump_writer.h"
+#include "base/json.h"
 
 /* The test process's memory, as the dump describes it. */
 #define SEG0		0x10000ULL	/* 8192 bytes from a buffer */

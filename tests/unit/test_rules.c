@@ -19,8 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "rules.h"
-#include "ruleval.h"
+#include "rules/rules.h"
+#include "rules/ruleval.h"
 
 int cmd_rules(int argc, char **argv);
 

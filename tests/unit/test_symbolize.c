@@ -22,11 +22,11 @@
 #include <unistd.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include "dump_reader.h"
-#include "dump_writer.h"
-#include "modules.h"
-#include "proc.h"
-#include "symbolize.h"
+#include "dump/dump_reader.h"
+#include "dump/dump_writer.h"
+#include "capture/modules.h"
+#include "capture/proc.h"
+#include "analysis/symbolize.h"
 
 
 #define STACK_COPY	(64U << 10)

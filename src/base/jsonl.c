@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Just enough JSON for flat objects whose values are strings, numbers,
+ * booleans or null — what ld_journal__append() writes.  Nested values are
+ * rejected rather than misread.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/jsonl.h"
+
+static const char *skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	return p;
+}
+
+static void put_utf8(char **out, unsigned cp)
+{
+	if (cp < 0x80) {
+		*(*out)++ = cp;
+	} else if (cp < 0x800) {
+		*(*out)++ = 0xc0 | cp >> 6;
+		*(*out)++ = 0x80 | (cp & 0x3f);
+	} else {
+		*(*out)++ = 0xe0 | cp >> 12;
+		*(*out)++ = 0x80 | ((cp >> 6) & 0x3f);
+		*(*out)++ = 0x80 | (cp & 0x3f);
+	}
+}
+
+/* Parses a string at p (after the quote); returns the end or NULL. */
+static const char *parse_string(const char *p, char **res)
+{
+	char *out = malloc(strlen(p) * 3 + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	while (*p && *p != '"') {
+		if (*p != '\\') {
+			*o++ = *p++;
+			continue;
+		}
+		p++;
+		switch (*p) {
+		case 'n': *o++ = '\n'; break;
+		case 't': *o++ = '\t'; break;
+		case 'r': *o++ = '\r'; break;
+		case 'b': *o++ = '\b'; break;
+		case 'f': *o++ = '\f'; break;
+		case '"': case '\\': case '/': *o++ = *p; break;
+		case 'u': {
+			char hex[5] = { 0 };
+			char *end;
+
+			memcpy(hex, p + 1, 4);
+			if (strlen(hex) != 4)
+				goto bad;
+			put_utf8(&o, strtoul(hex, &end, 16));
+			if (*end)
+				goto bad;
+			p += 4;
+			break;
+		}
+		default:
+			goto bad;
+		}
+		p++;
+	}
+	if (*p != '"')
+		goto bad;
+	*o = 0;
+	*res = out;
+	return p + 1;
+bad:
+	free(out);
+	return NULL;
+}
+
+static int add(struct ld_jobj *o, char *k, char *v)
+{
+	char **keys = realloc(o->keys, (o->n + 1) * sizeof(*keys)), **vals;
+
+	if (!keys)
+		return -ENOMEM;
+	o->keys = keys;
+	vals = realloc(o->vals, (o->n + 1) * sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	o->vals = vals;
+	o->keys[o->n] = k;
+	o->vals[o->n++] = v;
+	return 0;
+}
+
+int ld_jobj_parse(const char *line, struct ld_jobj *o, size_t *where)
+{
+	const char *p = skip_ws(line);
+
+	memset(o, 0, sizeof(*o));
+	if (*p++ != '{')
+		goto bad;
+	p = skip_ws(p);
+	if (*p == '}')
+		return 0;
+	for (;;) {
+		char *k = NULL, *v = NULL;
+
+		if (*p != '"' || !(p = parse_string(p + 1, &k)))
+			goto bad;
+		p = skip_ws(p);
+		if (*p++ != ':') {
+			free(k);
+			goto bad;
+		}
+		p = skip_ws(p);
+		if (*p == '"') {
+			p = parse_string(p + 1, &v);
+		} else if (!strncmp(p, "null", 4)) {
+			p += 4;		/* stored as NULL: absent and null read alike */
+		} else {
+			size_t n = strcspn(p, ",} \t\r\n");
+
+			if (!n || *p == '{' || *p == '[')
+				p = NULL;
+			else if ((v = strndup(p, n)))
+				p += n;
+			else
+				p = NULL;
+		}
+		if (!p || add(o, k, v)) {
+			free(k);
+			free(v);
+			goto bad;
+		}
+		p = skip_ws(p);
+		if (*p == '}') {
+			p = skip_ws(p + 1);
+			if (*p)
+				goto bad;	/* something after the object */
+			return 0;
+		}
+		if (*p++ != ',')
+			goto bad;
+		p = skip_ws(p);
+	}
+bad:
+	if (where)
+		*where = p ? (size_t)(p - line) : 0;
+	ld_jobj_free(o);
+	return -EINVAL;
+}
+
+const char *ld_jobj_get(const struct ld_jobj *o, const char *key)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (!strcmp(o->keys[i], key))
+			return o->vals[i];
+	return NULL;
+}
+
+void ld_jobj_free(struct ld_jobj *o)
+{
+	for (size_t i = 0; i < o->n; i++) {
+		free(o->keys[i]);
+		free(o->vals[i]);
+	}
+	free(o->keys);
+	free(o->vals);
+	memset(o, 0, sizeof(*o));
+}

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+#include <elf.h>
+#include <errno.h>
+#include <link.h>
+#include <stdlib.h>
+#include <string.h>
+#include "capture/memplan.h"
+#include "capture/targetmem.h"
+
+#define PAGE		4096ULL
+#define PAGE_DOWN(x)	((x) & ~(PAGE - 1))
+#define PAGE_UP(x)	(((x) + PAGE - 1) & ~(PAGE - 1))
+
+void ld_memplan__add(struct ld_memplan *p, uint64_t addr, uint64_t len)
+{
+	if (!len || p->err)
+		return;
+	if (addr + len < addr)
+		len = -addr;
+	if (p->n == p->cap) {
+		struct ld_plan_range *v = realloc(p->v, (p->cap = p->cap ? p->cap * 2 : 64) * sizeof(*v));
+
+		if (!v) {
+			p->err = -ENOMEM;
+			return;
+		}
+		p->v = v;
+	}
+	p->v[p->n++] = (struct ld_plan_range){ addr, len, p->prio };
+}
+
+void ld_memplan__add_pages(struct ld_memplan *p, uint64_t addr, uint64_t len)
+{
+	uint64_t lo = PAGE_DOWN(addr), hi = PAGE_UP(addr + len);
+
+	if (hi > lo)
+		ld_memplan__add(p, lo, hi - lo);
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct ld_plan_range *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static uint32_t map_prot(const struct ld_map *m)
+{
+	return (m->perms & LD_MAP_R ? PF_R : 0) | (m->perms & LD_MAP_W ? PF_W : 0) |
+	       (m->perms & LD_MAP_X ? PF_X : 0);
+}
+
+int ld_memplan__segments(struct ld_memplan *p, const struct ld_maps *maps,
+			 struct ld_seg **segs, size_t *nsegs)
+{
+	struct ld_seg *v = NULL;
+	size_t n = 0, cap = 0, m = 0;
+
+	*segs = NULL;
+	*nsegs = 0;
+	if (p->err)
+		return p->err;
+	qsort(p->v, p->n, sizeof(*p->v), cmp_range);
+	for (size_t i = 0; i < p->n; i++) {
+		uint64_t lo = p->v[i].addr, hi = lo + p->v[i].len;
+		unsigned prio = p->v[i].prio;
+
+		/* Absorb every following range that overlaps or touches this one. */
+		while (i + 1 < p->n && p->v[i + 1].addr <= hi) {
+			uint64_t h = p->v[i + 1].addr + p->v[i + 1].len;
+
+			hi = h > hi ? h : hi;
+			prio = p->v[i + 1].prio < prio ? p->v[i + 1].prio : prio;
+			i++;
+		}
+		/* Cut along the mappings; unmapped or unreadable gaps are dropped. */
+		while (lo < hi) {
+			const struct ld_map *mp;
+			uint64_t end;
+
+			while (m < maps->n && maps->v[m].end <= lo)
+				m++;
+			if (m == maps->n)
+				break;
+			mp = &maps->v[m];
+			if (mp->start >= hi)
+				break;
+			if (mp->start > lo)
+				lo = mp->start;
+			end = mp->end < hi ? mp->end : hi;
+			/* [vvar*] and [vsyscall] cannot be read through process_vm_readv. */
+			if ((mp->perms & LD_MAP_R) && strncmp(mp->path, "[vvar", 5) &&
+			    strcmp(mp->path, "[vsyscall]")) {
+				if (n == cap) {
+					struct ld_seg *w = realloc(v, (cap = cap ? cap * 2 : 32) * sizeof(*v));
+
+					if (!w) {
+						free(v);
+						return -ENOMEM;
+					}
+					v = w;
+				}
+				v[n++] = (struct ld_seg){ .vaddr = lo, .len = end - lo,
+							  .prot = map_prot(mp), .prio = prio };
+			}
+			lo = end;
+		}
+	}
+	*segs = v;
+	*nsegs = n;
+	return 0;
+}
+
+static int cmp_importance(const void *a, const void *b)
+{
+	const struct ld_plan_range *x = a, *y = b;
+
+	if (x->prio != y->prio)
+		return x->prio < y->prio ? -1 : 1;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static uint64_t seg_total(const struct ld_seg *segs, size_t n)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += segs[i].len;
+	return total;
+}
+
+int ld_memplan__segments_max(struct ld_memplan *p, const struct ld_maps *maps, uint64_t max,
+			     struct ld_seg **segs, size_t *nsegs, bool *cut)
+{
+	struct ld_memplan kept = { 0 };
+	int err;
+
+	*cut = false;
+	err = ld_memplan__segments(p, maps, segs, nsegs);
+	if (err || !max || seg_total(*segs, *nsegs) <= max)
+		return err;
+	free(*segs);
+	*cut = true;
+	/*
+	 * Most important first, small before large within a priority: a range
+	 * is kept when the merged whole still fits.  Ranges are few (mappings,
+	 * stacks, a page per loaded object), so re-merging each time is cheap.
+	 */
+	qsort(p->v, p->n, sizeof(*p->v), cmp_importance);
+	for (size_t i = 0; i < p->n && !err; i++) {
+		struct ld_memplan trial = { 0 };
+
+		/* ld_memplan__segments() sorts what it is given: try on a copy. */
+		for (size_t k = 0; k < kept.n; k++)
+			ld_memplan__add(&trial, kept.v[k].addr, kept.v[k].len);
+		ld_memplan__add(&trial, p->v[i].addr, p->v[i].len);
+		err = ld_memplan__segments(&trial, maps, segs, nsegs);
+		if (!err && seg_total(*segs, *nsegs) <= max) {
+			kept.prio = p->v[i].prio;
+			ld_memplan__add(&kept, p->v[i].addr, p->v[i].len);
+		}
+		free(*segs);
+		*segs = NULL;
+		ld_memplan__free(&trial);
+	}
+	if (!err)
+		err = ld_memplan__segments(&kept, maps, segs, nsegs);
+	ld_memplan__free(&kept);
+	return err;
+}
+
+void ld_memplan__free(struct ld_memplan *p)
+{
+	free(p->v);
+	memset(p, 0, sizeof(*p));
+}
+
+static uint64_t auxv_get(const void *auxv, size_t len, uint64_t type)
+{
+	const Elf64_auxv_t *a = auxv;
+
+	for (size_t i = 0; i < len / sizeof(*a) && a[i].a_type != AT_NULL; i++)
+		if (a[i].a_type == type)
+			return a[i].a_un.a_val;
+	return 0;
+}
+
+/* The executable's dynamic section, from its program headers in memory. */
+static uint64_t exe_dynamic(pid_t pid, const void *auxv, size_t auxv_len, uint64_t *dynsz)
+{
+	uint64_t phdr = auxv_get(auxv, auxv_len, AT_PHDR);
+	uint64_t phnum = auxv_get(auxv, auxv_len, AT_PHNUM), bias = 0, dyn = 0;
+	Elf64_Phdr ph[64];
+
+	if (!phdr || !phnum || phnum > 64)
+		return 0;
+	if (ld_mem_read(pid, phdr, ph, phnum * sizeof(ph[0])) != (long)(phnum * sizeof(ph[0])))
+		return 0;
+	for (uint64_t i = 0; i < phnum; i++)
+		if (ph[i].p_type == PT_PHDR)
+			bias = phdr - ph[i].p_vaddr;
+	for (uint64_t i = 0; i < phnum; i++)
+		if (ph[i].p_type == PT_DYNAMIC) {
+			dyn = ph[i].p_vaddr + bias;
+			*dynsz = ph[i].p_memsz;
+		}
+	return dyn;
+}
+
+static void walk_link_map(struct ld_memplan *p, pid_t pid, uint64_t rdebug)
+{
+	struct r_debug rd;
+	uint64_t lm;
+
+	if (ld_mem_read(pid, rdebug, &rd, sizeof(rd)) != sizeof(rd))
+		return;
+	ld_memplan__add_pages(p, rdebug, sizeof(rd));
+	lm = (uintptr_t)rd.r_map;
+	/* Bounded: a corrupted chain must not keep us busy. */
+	for (int i = 0; lm && i < 4096; i++) {
+		struct link_map l;
+		char name[4096];
+
+		if (ld_mem_read(pid, lm, &l, sizeof(l)) != sizeof(l))
+			break;
+		ld_memplan__add_pages(p, lm, sizeof(l));
+		if (l.l_name && !ld_mem_read_str(pid, (uintptr_t)l.l_name, name, sizeof(name)))
+			ld_memplan__add_pages(p, (uintptr_t)l.l_name, strlen(name) + 1);
+		if (l.l_ld)
+			ld_memplan__add_pages(p, (uintptr_t)l.l_ld, sizeof(Elf64_Dyn) * 64);
+		lm = (uintptr_t)l.l_next;
+	}
+}
+
+void ld_memplan__debug_meta(struct ld_memplan *p, pid_t pid, const struct ld_maps *maps,
+			    const void *auxv, size_t auxv_len)
+{
+	uint64_t dynsz = 0, dyn = exe_dynamic(pid, auxv, auxv_len, &dynsz);
+	unsigned prio = p->prio;
+
+	p->prio = LD_PRIO_CONTEXT;
+
+	for (size_t i = 0; i < maps->n; i++) {
+		const struct ld_map *m = &maps->v[i];
+
+		if (!strcmp(m->path, "[vdso]"))
+			ld_memplan__add(p, m->start, m->end - m->start);
+		else if (ld_map__is_file(m) && m->offset == 0)
+			ld_memplan__add(p, m->start, PAGE);	/* ELF header, phdrs, build-id */
+	}
+	if (dyn && dynsz < (1 << 20)) {
+		Elf64_Dyn d;
+
+		ld_memplan__add_pages(p, dyn, dynsz);
+		for (uint64_t off = 0; off + sizeof(d) <= dynsz; off += sizeof(d)) {
+			if (ld_mem_read(pid, dyn + off, &d, sizeof(d)) != sizeof(d) || d.d_tag == DT_NULL)
+				break;
+			if (d.d_tag == DT_DEBUG && d.d_un.d_ptr)
+				walk_link_map(p, pid, d.d_un.d_ptr);
+		}
+	}
+	p->prio = prio;
+}

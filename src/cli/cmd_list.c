@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+/*
+ * livedump list [DIR|DUMP...] [--json] [--comm C] [--since T]: one line per
+ * dump, like coredumpctl list.  The --json fields are an interface:
+ * docs/commands/list.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli/commands.h"
+#include "dump/dump_reader.h"
+#include "dump/dumpset.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "dump/outdir.h"
+#include "base/table.h"
+
+struct list_opts {
+	bool json;
+	enum ld_color_when color;
+	struct ld_dump_filter filter;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: livedump list [DIR|DUMP...] [--json] [--comm COMM] [--since TIME]\n"
+"\n"
+"One line per dump in DIR (default %s) or of the dumps named,\n"
+"oldest first: issue time, issue, rule, pid, comm, code, capture type, size\n"
+"and state (complete, cut: readable up to where it was cut, damaged).\n"
+"\n"
+"  --json          machine-readable output (docs/commands/list.md)\n"
+"  --comm COMM     only dumps of processes named COMM\n"
+"  --since TIME    only dumps of issues since TIME: 2026-11-21, \"2026-11-21 09:30\",\n"
+"                  today, yesterday, @EPOCH, or a time ago: 90s, 15m, 2h, 7d\n"
+"  --color WHEN    auto (on a terminal, default), always, never\n"
+"\n"
+"Exit status: 0 ok (also when some dumps are cut or damaged), 1 a path\n"
+"cannot be read, 2 usage.\n", LD_DEFAULT_OUTDIR);
+}
+
+static int parse_args(int argc, char **argv, struct list_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		LD_DUMPSET_LONGOPTS,
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int c, ret;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o->json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'c': case 's': case 'C':
+			ret = ld_dumpset_parse_opt(c, optarg, "list", &o->filter, &o->color);
+			if (ret >= 0)
+				return ret;
+			break;
+		default:
+			ld_err("list: unknown option or missing argument '%s'", argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	return -1;
+}
+
+/* --- text ---------------------------------------------------------------------- */
+
+static enum ld_color state_color(enum ld_dump_state s)
+{
+	return s == LD_DUMP_COMPLETE ? LD_COLOR_NONE :
+	       s == LD_DUMP_CUT ? LD_COLOR_YELLOW : LD_COLOR_RED;
+}
+
+static void text_row(struct ld_table *t, const struct ld_dump_summary *s)
+{
+	char buf[64];
+	bool h = s->has_header;
+
+	ld_table__row(t);
+	ld_table__cell(t, LD_COLOR_NONE, "%s", ld_fmt_local_time(s->time_ns, buf, sizeof(buf)));
+	ld_table__cell(t, LD_COLOR_NONE, "%s", h ? ld_dump__issue_type_name(s->issue_type) : "-");
+	ld_table__cell(t, LD_COLOR_NONE, "%s", h || s->named ? s->rule : "-");
+	if (h || s->named)
+		ld_table__cell(t, LD_COLOR_NONE, "%u", s->pid);
+	else
+		ld_table__cell(t, LD_COLOR_NONE, "-");
+	ld_table__cell(t, LD_COLOR_NONE, "%s", h || s->named ? s->comm : "-");
+	if (h)
+		ld_table__cell(t, LD_COLOR_NONE, "0x%x", s->code);
+	else
+		ld_table__cell(t, LD_COLOR_NONE, "-");
+	ld_table__cell(t, LD_COLOR_NONE, "%s", h ? ld_dump__capture_type_name(s->capture_type) : "-");
+	ld_table__cell(t, LD_COLOR_NONE, "%s", ld_fmt_short_size(s->file_size, buf, sizeof(buf)));
+	ld_table__cell(t, state_color(s->state), "%s", ld_dump_state_name(s->state));
+	ld_table__cell(t, LD_COLOR_NONE, "%s", s->name);
+}
+
+static int print_text(const struct ld_dumpset *set, const struct list_opts *o)
+{
+	struct ld_table *t = ld_table__new(0);
+	struct ld_term term;
+	size_t shown = 0;
+	int err = 0;
+
+	if (!t)
+		return -ENOMEM;
+	ld_term_init(&term, stdout, o->color);
+	ld_table__column(t, "TIME", 0);
+	ld_table__column(t, "ISSUE", 0);
+	ld_table__column(t, "RULE", LD_COL_SHRINK);
+	ld_table__column(t, "PID", LD_COL_RIGHT);
+	ld_table__column(t, "COMM", LD_COL_SHRINK);
+	ld_table__column(t, "CODE", LD_COL_RIGHT);
+	ld_table__column(t, "TYPE", 0);
+	ld_table__column(t, "SIZE", LD_COL_RIGHT);
+	ld_table__column(t, "STATE", 0);
+	ld_table__column(t, "FILE", LD_COL_SHRINK | LD_COL_OPTIONAL);
+	for (size_t i = 0; i < set->n; i++) {
+		if (!ld_dump_filter__match(&o->filter, &set->v[i]))
+			continue;
+		text_row(t, &set->v[i]);
+		shown++;
+	}
+	if (shown)
+		err = ld_table__print(t, stdout, &term);
+	else
+		ld_info("no dumps%s", set->n ? " match" : "");
+	ld_table__free(t);
+	return err;
+}
+
+/* --- JSON ------------------------------------------------------------------------ */
+
+static void json_entry(struct ld_json *j, const struct ld_dump_summary *s)
+{
+	char buf[64];
+	bool known = s->has_header || s->named;
+
+	ld_json__begin_object(j);
+	ld_json__kstr(j, "file", s->path);
+	ld_json__kstr(j, "name", s->name);
+	ld_json__kuint(j, "size", s->file_size);
+	ld_json__kstr(j, "state", ld_dump_state_name(s->state));
+	ld_json__kstr(j, "why", s->why);
+	ld_json__kbool(j, "has_header", s->has_header);
+	ld_json__key(j, "time");
+	if (s->time_ns)
+		ld_json__string(j, ld_fmt_iso_time(s->time_ns, buf, sizeof(buf)));
+	else
+		ld_json__null(j);
+	ld_json__key(j, "time_ns");
+	ld_json__stringf(j, "%llu", (unsigned long long)s->time_ns);
+	ld_json__kstr(j, "issue", s->has_header ? ld_dump__issue_type_name(s->issue_type) : NULL);
+	ld_json__kstr(j, "rule", known ? s->rule : NULL);
+	if (known)
+		ld_json__kuint(j, "pid", s->pid);
+	else
+		ld_json__knull(j, "pid");
+	ld_json__kstr(j, "comm", known ? s->comm : NULL);
+	if (s->has_header) {
+		ld_json__kuint(j, "tid", s->tid);
+		ld_json__kstr(j, "exe", s->exe);
+		ld_json__kuint(j, "code", s->code);
+		ld_json__key(j, "code_hex");
+		ld_json__stringf(j, "0x%x", s->code);
+		ld_json__kstr(j, "capture_type", ld_dump__capture_type_name(s->capture_type));
+	} else {
+		ld_json__knull(j, "tid");
+		ld_json__knull(j, "exe");
+		ld_json__knull(j, "code");
+		ld_json__knull(j, "code_hex");
+		ld_json__knull(j, "capture_type");
+	}
+	ld_json__end_object(j);
+}
+
+static int print_json(const struct ld_dumpset *set, const struct list_opts *o)
+{
+	struct ld_json j;
+
+	ld_json__init(&j, stdout, LD_JSON_PRETTY);
+	ld_json__begin_object(&j);
+	ld_json__kuint(&j, "version", 1);
+	ld_json__key(&j, "dumps");
+	ld_json__begin_array(&j);
+	for (size_t i = 0; i < set->n; i++)
+		if (ld_dump_filter__match(&o->filter, &set->v[i]))
+			json_entry(&j, &set->v[i]);
+	ld_json__end_array(&j);
+	ld_json__end_object(&j);
+	return ld_json__end(&j);
+}
+
+/* --- command ------------------------------------------------------------------------ */
+
+int cmd_list(int argc, char **argv)
+{
+	struct list_opts o = { 0 };
+	struct ld_dumpset set;
+	char err[512];
+	int ret = parse_args(argc, argv, &o);
+
+	if (ret >= 0)
+		return ret;
+	ret = ld_dumpset_load(&set, argv + optind, argc - optind, LD_DEFAULT_OUTDIR, err,
+			      sizeof(err));
+	if (ret) {
+		ld_err("list: %s", err);
+		ld_dumpset__free(&set);
+		return 1;
+	}
+	for (size_t i = 0; i < set.n; i++)
+		if (set.v[i].state == LD_DUMP_DAMAGED)
+			ld_warn("%s", set.v[i].why);
+	ret = o.json ? print_json(&set, &o) : print_text(&set, &o);
+	ld_dumpset__free(&set);
+	if (ret) {
+		ld_err("list: writing the output failed");
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,661 @@
+// SPDX-License-Identifier: MIT
+/* livedump record: the collector. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <glob.h>
+#include "capture/capture.h"
+#include "collector/collector.h"
+#include "cli/commands.h"
+#include "analysis/elfsym.h"
+#include "base/escape.h"
+#include "collector/guard.h"
+#include "analysis/libresolve.h"
+#include "kabi/records.h"
+#include "collector/loader.h"
+#include "base/log.h"
+#include "dump/outdir.h"
+#include "base/parse.h"
+#include "capture/proc.h"
+#include "rules/rules.h"
+#include "detectors/threshold.h"
+#include "collector/crash.h"
+
+#define MAX_TARGETS 64
+#define RULES_DIR "/etc/livedump/rules.d"
+
+struct record_opts {
+	const char *outdir;
+	pid_t pids[MAX_TARGETS];
+	size_t npids;
+	const char *exes[MAX_TARGETS];
+	size_t nexes;
+	const char *libs[MAX_TARGETS];
+	size_t nlibs;
+	const char *exprs[LD_MAX_RULES];
+	size_t nexprs;
+	const char *files[LD_MAX_RULES];
+	size_t nfiles;
+	bool all, full;
+	uint64_t stack_max;
+	unsigned max_concurrent;
+	bool compress;
+	struct ld_limits limits;
+	char **cmd;
+};
+
+struct collector {
+	const struct record_opts *o;
+	struct ld_ruleset rules;
+	struct ld_loader *loader;
+	struct ld_collector *col;
+	struct ld_sampler *sampler;	/* threshold rules */
+	struct ld_crash *crash;		/* we are the core_pattern handler */
+	struct ld_symcache *symcache;
+	pid_t child;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: livedump record [OPTIONS] [-- COMMAND [ARGS...]]\n"
+"Watch processes and write a live dump each time one of them hits a rule.\n"
+"\n"
+"Rules (docs/rules.md); without -e or -r: %s/*.rules if any, else\n"
+"the rule 'app on app capture mini':\n"
+"  -e, --rule RULE      a rule, e.g. -e 'on app code=0x10-0x1f limit 3/10m' (repeatable)\n"
+"  -r, --rules FILE     a rule file (repeatable)\n"
+"\n"
+"What to watch (at least one, or rules with where exe= or pid=):\n"
+"  -p, --pid PID        a running process (repeatable)\n"
+"  -x, --exe PATH       every process running this executable (repeatable)\n"
+"  -a, --all            every process (app rules: through the installed client library)\n"
+"      --lib PATH       also probe this copy of liblivedump.so (repeatable)\n"
+"  -- COMMAND ARGS      launch COMMAND, watched from its first instruction;\n"
+"                       recording stops when it exits\n"
+"\n"
+"Options:\n"
+"  -o, --output DIR     where dumps go (default %s, created 0700)\n"
+"      --full           the built-in rule takes full dumps\n"
+"      --stack SIZE     bytes of each thread's stack when the rule does not say\n"
+"                       (default 256K)\n"
+"      --max-use SIZE   stop writing dumps when those in DIR take SIZE\n"
+"      --keep-free SIZE leave SIZE free on DIR's file system\n"
+"      --max-dump SIZE  cut each dump's memory to SIZE (least important first)\n"
+"      --max-hold TIME  hold a process at most TIME for one capture (default 10s);\n"
+"                       memory not read by then is left out, the dump says so\n"
+"      --compress       zlib-compress every dump (rules can say 'capture ... compress')\n"
+"      --max-concurrent N  processes frozen for a capture at once, at most\n"
+"                       (default 16; 0: no limit); more are declined in the kernel\n"
+"  -h, --help           this text\n", RULES_DIR, LD_DEFAULT_OUTDIR);
+}
+
+/* Sizes of --max-use and friends: 1E leaves room for sums with a dump's size. */
+#define SIZE_OPT_MAX	(1ULL << 60)
+
+static int parse_args(int argc, char **argv, struct record_opts *o)
+{
+	enum { OPT_FULL = 256, OPT_LIB, OPT_STACK, OPT_MAX_USE, OPT_KEEP_FREE, OPT_MAX_DUMP,
+	       OPT_MAX_CONC, OPT_COMPRESS, OPT_MAX_HOLD };
+	static const struct option longopts[] = {
+		{ "rule", required_argument, NULL, 'e' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "max-use", required_argument, NULL, OPT_MAX_USE },
+		{ "keep-free", required_argument, NULL, OPT_KEEP_FREE },
+		{ "max-dump", required_argument, NULL, OPT_MAX_DUMP },
+		{ "max-concurrent", required_argument, NULL, OPT_MAX_CONC },
+		{ "compress", no_argument, NULL, OPT_COMPRESS },
+		{ "max-hold", required_argument, NULL, OPT_MAX_HOLD },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "exe", required_argument, NULL, 'x' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "lib", required_argument, NULL, OPT_LIB },
+		{ "output", required_argument, NULL, 'o' },
+		{ "full", no_argument, NULL, OPT_FULL },
+		{ "stack", required_argument, NULL, OPT_STACK },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int c;
+
+	o->outdir = LD_DEFAULT_OUTDIR;
+	o->max_concurrent = 16;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+p:x:ao:e:r:h", longopts, NULL)) != -1) {
+		const char *what = NULL;
+		uint64_t *size = NULL;
+		uint64_t num;
+
+		switch (c) {
+		case 'e':
+			if (o->nexprs == LD_MAX_RULES)
+				return ld_err("too many -e (at most %d)", LD_MAX_RULES), -E2BIG;
+			o->exprs[o->nexprs++] = optarg;
+			break;
+		case 'r':
+			if (o->nfiles == LD_MAX_RULES)
+				return ld_err("too many -r (at most %d)", LD_MAX_RULES), -E2BIG;
+			o->files[o->nfiles++] = optarg;
+			break;
+		case OPT_MAX_USE:
+			size = &o->limits.max_use;
+			what = "--max-use";
+			/* fall through */
+		case OPT_KEEP_FREE:
+			size = size ? size : &o->limits.keep_free;
+			what = what ? what : "--keep-free";
+			/* fall through */
+		case OPT_MAX_DUMP:
+			size = size ? size : &o->limits.max_dump;
+			what = what ? what : "--max-dump";
+			if (ld_opt_size(what, optarg, 1, SIZE_OPT_MAX, size))
+				return -EINVAL;
+			break;
+		case 'p':
+			if (ld_opt_uint("-p", optarg, 1, LD_PID_MAX, &num))
+				return -EINVAL;
+			if (o->npids == MAX_TARGETS)
+				return ld_err("too many -p (at most %d)", MAX_TARGETS), -E2BIG;
+			o->pids[o->npids++] = num;
+			break;
+		case 'x':
+			if (o->nexes == MAX_TARGETS)
+				return ld_err("too many -x (at most %d)", MAX_TARGETS), -E2BIG;
+			o->exes[o->nexes++] = optarg;
+			break;
+		case OPT_LIB:
+			if (o->nlibs == MAX_TARGETS)
+				return ld_err("too many --lib (at most %d)", MAX_TARGETS), -E2BIG;
+			o->libs[o->nlibs++] = optarg;
+			break;
+		case 'a':
+			o->all = true;
+			break;
+		case 'o':
+			o->outdir = optarg;
+			break;
+		case OPT_FULL:
+			o->full = true;
+			break;
+		case OPT_COMPRESS:
+			o->compress = true;
+			break;
+		case OPT_MAX_CONC:
+			/* 0 is no limit */
+			if (ld_opt_uint("--max-concurrent", optarg, 0, 4096, &num))
+				return -EINVAL;
+			o->max_concurrent = num;
+			break;
+		case OPT_MAX_HOLD: {
+			char why[LD_PARSE_WHY];
+
+			if (ld_parse_duration(optarg, 1000000ULL, 3600ULL * 1000000000ULL,
+					      &o->limits.max_hold, why, sizeof(why))) {
+				ld_err("--max-hold %s: %s", optarg, why);
+				return -EINVAL;
+			}
+			break;
+		}
+		case OPT_STACK:
+			if (ld_opt_size("--stack", optarg, LD_STACK_MIN, LD_STACK_MAX, &o->stack_max))
+				return -EINVAL;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc)
+		o->cmd = argv + optind;
+	if (o->full && (o->nexprs || o->nfiles)) {
+		ld_err("--full only changes the built-in rule: write 'capture full' in your rules");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * BPF and ptrace need privileges; without them record would fail later,
+ * after creating the output directory.  CAP_SYS_PTRACE, and CAP_SYS_ADMIN
+ * or CAP_BPF with CAP_PERFMON (root has them all).
+ */
+static int check_privileges(void)
+{
+	enum { SYS_PTRACE = 19, SYS_ADMIN = 21, PERFMON = 38, BPF = 39 };
+	uint64_t eff = 0;
+	bool bpf, ptrace;
+
+	/* Root is no exception: a root without CAP_SYS_PTRACE fails as well. */
+	if (ld_proc_self_caps(&eff))
+		eff = 0;
+	bpf = (eff >> SYS_ADMIN & 1) || ((eff >> BPF & 1) && (eff >> PERFMON & 1));
+	ptrace = eff >> SYS_PTRACE & 1;
+	if (bpf && ptrace)
+		return 0;
+	ld_err("record needs root (or CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN, with CAP_SYS_PTRACE): "
+	       "missing %s%s%s; nothing was created", bpf ? "" : "CAP_BPF/CAP_PERFMON",
+	       !bpf && !ptrace ? " and " : "", ptrace ? "" : "CAP_SYS_PTRACE");
+	return -EPERM;
+}
+
+/* -e and -r, else the rules directory, else the built-in rule. */
+static int load_rules(struct collector *col)
+{
+	const struct record_opts *o = col->o;
+	struct ld_diag diag = { 0 };
+	int errors = 0;
+	glob_t g = { 0 };
+
+	for (size_t i = 0; i < o->nfiles; i++) {
+		int n = ld_rules_parse_file(&col->rules, o->files[i], &diag);
+
+		if (n < 0) {
+			ld_err("cannot read rules %s: %s", o->files[i], strerror(-n));
+			errors++;
+		} else {
+			errors += n;
+		}
+	}
+	for (size_t i = 0; i < o->nexprs; i++) {
+		char origin[32];
+
+		snprintf(origin, sizeof(origin), "-e #%zu", i + 1);
+		errors += ld_rules_parse_string(&col->rules, o->exprs[i], origin, &diag);
+	}
+	if (!o->nfiles && !o->nexprs) {
+		if (!glob(RULES_DIR "/*.rules", 0, NULL, &g)) {
+			for (size_t i = 0; i < g.gl_pathc; i++) {
+				int n = ld_rules_parse_file(&col->rules, g.gl_pathv[i], &diag);
+
+				errors += n < 0 ? 1 : n;
+			}
+			ld_info("rules from %s: %zu", RULES_DIR, col->rules.n);
+		} else {
+			errors += ld_rules_parse_string(&col->rules, o->full ?
+				"app on app capture full" : "app on app capture mini",
+				"built-in rule", &diag);
+		}
+		globfree(&g);
+	}
+	for (size_t i = 0; i < diag.n; i++)
+		ld_err("%s", diag.msgs[i]);
+	ld_diag__free(&diag);
+	if (errors) {
+		ld_err("%d error%s in the rules: nothing attached", errors, errors == 1 ? "" : "s");
+		return -EINVAL;
+	}
+	if (!col->rules.n) {
+		ld_err("no rules: give -e RULE or -r FILE");
+		return -EINVAL;
+	}
+	/* --stack is the default of rules that do not set stack= */
+	for (size_t i = 0; i < col->rules.n; i++)
+		if (!col->rules.v[i].capture.stack)
+			col->rules.v[i].capture.stack = o->stack_max;
+	return 0;
+}
+
+/* Signal rules that want memory: fatal signals then need the kernel's core. */
+static bool wants_cores(const struct collector *col)
+{
+	for (size_t i = 0; i < col->rules.n; i++)
+		if (col->rules.v[i].detector == LD_DET_SIGNAL &&
+		    col->rules.v[i].capture.type != LD_CAPTURE_CONTEXT)
+			return true;
+	return false;
+}
+
+/* Cores the kernel sent through our handler: ours, or passed on. */
+static void serve_cores(struct collector *col)
+{
+	struct ld_crash_req req;
+	int core_fd, conn;
+
+	while (ld_crash__accept(col->crash, &req, &core_fd, &conn) == 1) {
+		/* The fatal signal's record came first; make sure it is read. */
+		ld_loader__poll(col->loader, 0, ld_collector__on_event, col->col);
+		ld_crash__answer(conn, ld_collector__crash(col->col, &req, core_fd));
+		close(core_fd);
+	}
+}
+
+static bool wants_app(const struct collector *col)
+{
+	for (size_t i = 0; i < col->rules.n; i++)
+		if (col->rules.v[i].detector == LD_DET_APP)
+			return true;
+	return false;
+}
+
+/* Probes every client object that an executable file uses. */
+static int attach_exe_objects(struct collector *col, const char *exe)
+{
+	char *paths[8];
+	int n = ld_client_objects(exe, paths, 8), err = 0;
+
+	if (n < 0) {
+		ld_err("cannot read %s: %s", exe, strerror(-n));
+		return n;
+	}
+	if (n == 0 && wants_app(col))
+		ld_warn("%s does not use the livedump client library: app rules cannot fire in it",
+			exe);
+	for (int i = 0; i < n; i++) {
+		if (!err)
+			err = ld_loader__attach_trigger(col->loader, paths[i], paths[i]);
+		free(paths[i]);
+	}
+	return err;
+}
+
+/* Probes the client objects mapped by a running process. */
+static int attach_pid(struct collector *col, pid_t pid)
+{
+	struct ld_maps maps;
+	int err = ld_proc_maps(pid, &maps), found = 0;
+
+	if (err) {
+		ld_err("cannot watch pid %d: %s", pid,
+		       err == -ENOENT ? "no such process" : strerror(-err));
+		return err;
+	}
+	err = ld_loader__watch_pid(col->loader, pid);
+	for (size_t i = 0; !err && i < maps.n; i++) {
+		const struct ld_map *m = &maps.v[i];
+		struct ld_elf_sym sym;
+		char path[4200];
+
+		if (!ld_map__is_file(m) || m->offset)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/root%s", pid, m->path);
+		if (ld_symcache__find(col->symcache, path, m->dev, m->ino, LD_FIRE_SYMBOL, &sym))
+			continue;
+		err = ld_loader__attach_trigger(col->loader, path, m->path);
+		found++;
+	}
+	if (!err && !found && wants_app(col))
+		ld_warn("pid %d does not use the livedump client library: app rules cannot fire in it",
+			pid);
+	if (!err)
+		printf("watching pid %d\n", pid);
+	ld_maps__free(&maps);
+	return err;
+}
+
+/* execvp's search, so we probe the file that will really run. */
+static char *find_in_path(const char *cmd)
+{
+	const char *path = getenv("PATH");
+	char *copy, *dir, *save = NULL, *found = NULL;
+
+	if (strchr(cmd, '/'))
+		return realpath(cmd, NULL);
+	copy = strdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (dir = strtok_r(copy, ":", &save); copy && dir && !found;
+	     dir = strtok_r(NULL, ":", &save)) {
+		char p[4096];
+
+		snprintf(p, sizeof(p), "%s/%s", dir, cmd);
+		if (!access(p, X_OK))
+			found = realpath(p, NULL);
+	}
+	free(copy);
+	return found;
+}
+
+/*
+ * The child waits on a pipe until its pid is in the watch map and the
+ * probes are in place, then execs: nothing it runs escapes us.
+ */
+static int launch(struct collector *col, char **cmd)
+{
+	char *exe = find_in_path(cmd[0]);
+	int go[2], err;
+	pid_t pid;
+
+	if (!exe) {
+		ld_err("cannot run %s: command not found", cmd[0]);
+		return -ENOENT;
+	}
+	if (pipe2(go, O_CLOEXEC)) {
+		free(exe);
+		return -errno;
+	}
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);	/* the collector gave up before we started */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		execv(exe, cmd);
+		fprintf(stderr, "livedump: cannot run %s: %s\n", exe, strerror(errno));
+		_exit(127);
+	}
+	close(go[0]);
+	if (pid < 0) {
+		err = -errno;
+		goto out;
+	}
+	col->child = pid;
+	err = ld_loader__watch_pid(col->loader, pid);
+	if (!err)
+		err = attach_exe_objects(col, exe);
+	if (!err) {
+		char *e = ld_escape_dup(exe);	/* a file name is any bytes */
+
+		printf("launched %s as pid %d\n", e ? e : "?", pid);
+		free(e);
+		fflush(stdout);
+		if (write(go[1], "g", 1) != 1)
+			err = -errno;
+	}
+out:
+	close(go[1]);	/* on error the child exits without running anything */
+	free(exe);
+	return err;
+}
+
+static int child_exited(struct collector *col)
+{
+	siginfo_t si = { 0 };
+
+	if (!col->child || waitid(P_PID, col->child, &si, WEXITED | WNOHANG) || !si.si_pid)
+		return 0;
+	if (si.si_code == CLD_EXITED)
+		printf("pid %d exited with status %d\n", col->child, si.si_status);
+	else
+		printf("pid %d was killed by signal %d\n", col->child, si.si_status);
+	col->child = 0;
+	return 1;
+}
+
+static int attach_all(struct collector *col)
+{
+	const struct record_opts *o = col->o;
+	bool targets = o->all || o->nlibs || o->nexes || o->npids || o->cmd;
+	int err = 0;
+
+	/* Rules that name executables or pids say what to watch, too. */
+	for (size_t i = 0; !err && i < col->rules.n; i++) {
+		const struct ld_rule_filters *w = &col->rules.v[i].where;
+
+		for (unsigned k = 0; !err && k < w->nexes; k++) {
+			err = ld_loader__watch_exe(col->loader, w->exes[k]);
+			if (!err)
+				err = attach_exe_objects(col, w->exes[k]);
+			targets = true;
+		}
+		for (unsigned k = 0; !err && k < w->npids; k++) {
+			err = attach_pid(col, w->pids[k]);
+			targets = true;
+		}
+	}
+	if (err)
+		return err;
+	if (!targets) {
+		ld_err("nothing to watch: give -p PID, -x EXE, --all or -- COMMAND, or rules with exe= or pid=");
+		return -EINVAL;
+	}
+
+	/* --all probes the installed client library only where app rules need it. */
+	if (o->all && !o->nlibs && wants_app(col)) {
+		const char *lib = ld_installed_library();
+
+		if (!lib) {
+			ld_err("--all: no installed liblivedump.so.1 in %s: install it (make install) or give --lib PATH",
+			       LD_LIBDIR);
+			return -ENOENT;
+		}
+		err = ld_loader__attach_trigger(col->loader, lib, lib);
+	}
+	for (size_t i = 0; !err && i < o->nlibs; i++)
+		err = ld_loader__attach_trigger(col->loader, o->libs[i], o->libs[i]);
+	for (size_t i = 0; !err && i < o->nexes; i++) {
+		err = ld_loader__watch_exe(col->loader, o->exes[i]);
+		if (err)
+			ld_err("cannot watch %s: %s", o->exes[i], strerror(-err));
+		else
+			err = attach_exe_objects(col, o->exes[i]);
+	}
+	for (size_t i = 0; !err && i < o->npids; i++)
+		err = attach_pid(col, o->pids[i]);
+	if (!err && o->cmd)
+		err = launch(col, o->cmd);
+	return err;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+
+	/* No SA_RESTART: the poll must return so the loop sees the flag. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record_opts o = { 0 };
+	struct collector col = { .o = &o };
+	struct ld_loader_opts lo = { 0 };
+	struct ld_collector_opts co;
+	unsigned long failed = 0;
+	int err;
+
+	if (parse_args(argc, argv, &o))
+		return 2;
+	if (load_rules(&col)) {
+		ld_ruleset__free(&col.rules);
+		return 2;
+	}
+	if (check_privileges()) {
+		ld_ruleset__free(&col.rules);
+		return 1;
+	}
+	err = ld_outdir_prepare(o.outdir);
+	if (err) {
+		ld_err("cannot use output directory %s: %s", o.outdir, strerror(-err));
+		ld_ruleset__free(&col.rules);
+		return 1;
+	}
+	lo.watch_all = o.all;
+	lo.rules = &col.rules;
+	lo.max_inflight = o.max_concurrent;
+	install_signals();
+	col.symcache = ld_symcache__new();
+	err = col.symcache ? ld_loader__new(&lo, &col.loader) : -ENOMEM;
+	if (!err && wants_cores(&col)) {
+		err = ld_crash__install(&col.crash);
+		if (err)
+			ld_err("rules want the memory of crashing processes, but the core_pattern handler cannot be installed: %s",
+			       strerror(-err));
+	}
+	co = (struct ld_collector_opts){ .outdir = o.outdir, .rules = &col.rules,
+					 .limits = o.limits, .crash_path = col.crash != NULL,
+					 .compress = o.compress ? LD_COMPRESS_DEFAULT : 0,
+					 .cancel = &stop_signal };
+	if (!err)
+		err = ld_collector__new(&co, col.loader, &col.col);
+	if (!err)
+		err = ld_sampler__new(&col.rules, col.loader, &col.sampler);
+	if (err)
+		goto out;
+	err = ld_guard__start(ld_loader__frozen_fd(col.loader), ld_collector__journal_fd(col.col));
+	if (err < 0) {
+		ld_err("cannot start the guard process: %s", strerror(-err));
+		goto out;
+	}
+	err = attach_all(&col);
+	if (err)
+		goto out;
+	for (size_t i = 0; i < col.rules.n; i++) {
+		char text[512];
+
+		ld_rule__format(&col.rules.v[i], text, sizeof(text));
+		printf("rule: %s\n", text);
+	}
+	printf("recording into %s; Ctrl-C to stop\n", o.outdir);
+	fflush(stdout);
+
+	while (!stop_signal) {
+		int wait = col.sampler ? ld_sampler__timeout_ms(col.sampler) : 100;
+		int n = ld_loader__poll(col.loader, wait < 100 ? wait : 100, ld_collector__on_event,
+					col.col);
+
+		ld_collector__tick(col.col);
+		if (col.sampler)
+			ld_sampler__tick(col.sampler, ld_collector__threshold, col.col);
+		if (col.crash)
+			serve_cores(&col);
+
+		if (n < 0 && n != -EINTR) {
+			ld_err("ring buffer: %s", strerror(-n));
+			err = n;
+			break;
+		}
+		if (child_exited(&col)) {
+			/* What it did just before it ended is still in the ring. */
+			ld_loader__poll(col.loader, 0, ld_collector__on_event, col.col);
+			break;
+		}
+	}
+	if (stop_signal)
+		printf("stopping on %s\n", strsignal(stop_signal));
+out:
+	if (col.loader) {
+		/* Anything frozen whose record we never handled runs again now. */
+		ld_thaw_frozen(ld_loader__frozen_fd(col.loader));
+	}
+	/* Before the loader goes: the summary counts what BPF dropped. */
+	if (col.col)
+		failed = ld_collector__summary(col.col);
+	ld_loader__free(col.loader);
+	ld_symcache__free(col.symcache);
+	ld_sampler__free(col.sampler);
+	ld_crash__free(col.crash);
+	ld_collector__free(col.col);
+	ld_ruleset__free(&col.rules);
+	return err ? 1 : (failed ? 1 : 0);
+}

@@ -1,0 +1,972 @@
+// SPDX-License-Identifier: MIT
+/*
+ * livedump report [DIR|DUMP...]: what many dumps say together, the way
+ * perf report sums samples — counts by issue type, rule, executable and
+ * code, and the distinct stacks of the triggering thread, symbolized,
+ * with counts and an example dump each.  --sort KEYS makes one histogram
+ * over a combination of keys instead; --folded prints the stacks for
+ * flame-graph tools.  The --json fields are an interface:
+ * docs/commands/report.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/commands.h"
+#include "base/escape.h"
+#include "dump/dump_reader.h"
+#include "dump/dumpset.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "dump/outdir.h"
+#include "analysis/symbolize.h"
+#include "base/table.h"
+#include "base/parse.h"
+
+#define TEXT_TOP_DEFAULT	10
+
+enum key { K_ISSUE, K_RULE, K_EXE, K_COMM, K_CODE, K_PID, K_STACK, K_NR };
+
+static const char *const key_names[K_NR] = {
+	"issue", "rule", "exe", "comm", "code", "pid", "stack",
+};
+static const char *const key_titles[K_NR] = {
+	"ISSUE", "RULE", "EXECUTABLE", "COMM", "CODE", "PID", "STACK",
+};
+
+struct report_opts {
+	bool json, folded;
+	enum ld_color_when color;
+	struct ld_dump_filter filter;
+	enum key sort[K_NR];
+	size_t nsort;
+	unsigned top;			/* 0: the default */
+	struct ld_sym_opts sym;
+};
+
+/* A distinct stack: the frames of its first dump, and how many share it. */
+struct stack_group {
+	char *folded;			/* root;...;leaf, the grouping key */
+	struct ld_stack frames;
+	const char *example;		/* path of the first dump with it */
+	size_t count;
+};
+
+/* One dump that counts: its summary and the index of its stack group. */
+struct sample {
+	const struct ld_dump_summary *s;
+	size_t stack;
+};
+
+struct counts {
+	size_t total, used, complete, cut, damaged, no_header, filtered;
+};
+
+struct report {
+	struct report_opts o;
+	struct ld_dumpset set;
+	struct sample *samples;
+	size_t nsamples;
+	struct stack_group *stacks;
+	size_t nstacks;
+	struct ld_sym_session *ss;
+	struct counts c;
+	struct ld_term term;
+	char **pool;			/* key values made for histograms (codes, pids) */
+	size_t npool;
+};
+
+/* A row of a histogram: one combination of key values. */
+struct row {
+	const char *val[K_NR];
+	const struct sample *example;
+	size_t count;
+};
+
+struct hist {
+	enum key keys[K_NR];
+	size_t nkeys;
+	struct row *rows;
+	size_t nrows;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: livedump report [DIR|DUMP...] [--sort KEYS] [--comm COMM] [--since TIME]\n"
+"                       [--json | --folded] [--top N] [--symfs DIR]\n"
+"\n"
+"Counts by issue type, rule, executable and code of the dumps in DIR (default\n"
+"%s) or the dumps named, and the distinct stacks of the thread\n"
+"that hit the issue, symbolized, with counts and an example dump each.\n"
+"\n"
+"  --sort KEYS     one histogram over a combination of keys instead, most\n"
+"                  frequent first: a comma list of issue, rule, exe, comm, code,\n"
+"                  pid, stack\n"
+"  --comm COMM     only dumps of processes named COMM\n"
+"  --since TIME    only issues since TIME (see livedump list --help)\n"
+"  --top N         show the N most frequent stacks/rows (text: 10; JSON: all)\n"
+"  --json          machine-readable output (docs/commands/report.md)\n"
+"  --folded        the stacks as 'root;caller;leaf COUNT' lines, for flame graphs\n"
+"  --symfs DIR     look for binaries under DIR first (analysis on another machine)\n"
+"  --debuginfo-path PATH  where debug info is looked for (libdwfl syntax,\n"
+"                  default \":.debug:/usr/lib/debug\")\n"
+"  --color WHEN    auto (on a terminal, default), always, never\n"
+"\n"
+"Cut dumps count with what they hold; damaged ones are skipped with a warning.\n"
+"Exit status: 0 ok, 1 a path cannot be read, 2 usage.\n", LD_DEFAULT_OUTDIR);
+}
+
+/* --- options --------------------------------------------------------------------- */
+
+static int parse_sort(const char *arg, struct report_opts *o)
+{
+	char *copy = strdup(arg), *save = NULL;
+	int ret = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	o->nsort = 0;
+	for (char *k = strtok_r(copy, ",", &save); k && !ret; k = strtok_r(NULL, ",", &save)) {
+		size_t i = 0;
+
+		while (i < K_NR && strcmp(k, key_names[i]))
+			i++;
+		for (size_t j = 0; j < o->nsort && i < K_NR; j++)
+			if (o->sort[j] == (enum key)i)
+				i = K_NR + 1;
+		if (i >= K_NR) {
+			ld_err("report: --sort: '%s' is %s (keys: issue, rule, exe, comm, code, "
+			       "pid, stack)", k, i == K_NR ? "not a key" : "given twice");
+			ret = -EINVAL;
+		} else {
+			o->sort[o->nsort++] = i;
+		}
+	}
+	free(copy);
+	if (!ret && !o->nsort) {
+		ld_err("report: --sort needs at least one key");
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+static int parse_args(int argc, char **argv, struct report_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "folded", no_argument, NULL, 'F' },
+		{ "sort", required_argument, NULL, 'S' },
+		{ "top", required_argument, NULL, 'n' },
+		{ "symfs", required_argument, NULL, 'y' },
+		{ "debuginfo-path", required_argument, NULL, 'd' },
+		LD_DUMPSET_LONGOPTS,
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	uint64_t num;
+	int c, ret;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': o->json = true; break;
+		case 'F': o->folded = true; break;
+		case 'y': o->sym.symfs = optarg; break;
+		case 'd': o->sym.debuginfo_path = optarg; break;
+		case 'S':
+			if (parse_sort(optarg, o))
+				return 2;
+			break;
+		case 'n':
+			if (ld_opt_uint("--top", optarg, 1, UINT32_MAX, &num))
+				return 2;
+			o->top = num;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'c': case 's': case 'C':
+			ret = ld_dumpset_parse_opt(c, optarg, "report", &o->filter, &o->color);
+			if (ret >= 0)
+				return ret;
+			break;
+		default:
+			ld_err("report: unknown option or missing argument '%s'", argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (o->json && o->folded) {
+		ld_err("report: --json and --folded are two different outputs: choose one");
+		return 2;
+	}
+	return -1;
+}
+
+/* --- stacks ------------------------------------------------------------------------- */
+
+/* A frame's name in the folded format, where ';' separates frames. */
+static void append_folded(char **buf, size_t *len, size_t *cap, const struct ld_frame *f)
+{
+	char name[512], *p;
+	const char *suffix = f->kernel ? "_[k]" : f->inlined ? "_[i]" : "";
+	size_t need;
+
+	ld_frame__name(f, false, name, sizeof(name));
+	for (p = name; *p; p++)
+		if (*p == ';' || *p == '\n' || *p == '\r')
+			*p = '_';
+	need = *len + strlen(name) + strlen(suffix) + 2;
+	if (need > *cap) {
+		char *q = realloc(*buf, need * 2);
+
+		if (!q)
+			return;
+		*buf = q;
+		*cap = need * 2;
+	}
+	*len += sprintf(*buf + *len, "%s%s%s", *len ? ";" : "", name, suffix);
+}
+
+/* The grouping key: frame names root first, as --folded prints them. */
+static char *folded_key(const struct ld_stack *st)
+{
+	size_t len = 0, cap = 64;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return NULL;
+	buf[0] = 0;
+	for (size_t i = st->n; i-- > 0; )
+		append_folded(&buf, &len, &cap, &st->frames[i]);
+	return buf;
+}
+
+/* The triggering thread's stack of one dump; an empty one when it cannot be had. */
+static int unwind(struct report *r, const struct ld_dump_summary *sum, struct ld_stack *st)
+{
+	const struct ld_dump_thread *t;
+	struct ld_symbolizer *s;
+	struct ld_dump *d;
+	char err[512];
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	if (ld_dump__open_flags(sum->path, LD_OPEN_ALLOW_CUT, &d, err, sizeof(err))) {
+		ld_warn("%s", err);	/* changed since it was listed */
+		return 0;
+	}
+	t = ld_dump_trigger_thread(d);
+	ret = ld_symbolizer__new(r->ss, d, &s, err, sizeof(err));
+	if (ret) {
+		ld_warn("%s", err);
+		ld_dump__free(d);
+		return ret == -ENOMEM ? ret : 0;
+	}
+	if (t)
+		ret = ld_symbolizer__stack(s, t->tid, st);
+	ld_symbolizer__free(s);
+	ld_dump__free(d);
+	return ret;
+}
+
+/* Adds st to its group (taking it when it starts a new one); the group's index. */
+static int group_stack(struct report *r, struct ld_stack *st, const char *path, size_t *idx)
+{
+	char *key = folded_key(st);
+	struct stack_group *v, *g;
+
+	if (!key)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->nstacks; i++) {
+		if (!strcmp(r->stacks[i].folded, key)) {
+			r->stacks[i].count++;
+			*idx = i;
+			free(key);
+			ld_stack__free(st);
+			return 0;
+		}
+	}
+	v = realloc(r->stacks, (r->nstacks + 1) * sizeof(*v));
+	if (!v) {
+		free(key);
+		return -ENOMEM;
+	}
+	r->stacks = v;
+	g = &v[r->nstacks];
+	g->folded = key;
+	g->frames = *st;
+	g->example = path;
+	g->count = 1;
+	*idx = r->nstacks++;
+	return 0;
+}
+
+/* --- collecting ------------------------------------------------------------------------ */
+
+static bool needs_stacks(const struct report_opts *o)
+{
+	if (!o->nsort || o->json || o->folded)
+		return true;
+	for (size_t i = 0; i < o->nsort; i++)
+		if (o->sort[i] == K_STACK)
+			return true;
+	return false;
+}
+
+/* Counts one dump; false when it does not count (filtered, damaged, no header). */
+static bool admit(struct report *r, const struct ld_dump_summary *s)
+{
+	r->c.total++;
+	if (!ld_dump_filter__match(&r->o.filter, s)) {
+		r->c.filtered++;
+		return false;
+	}
+	if (s->state == LD_DUMP_DAMAGED) {
+		r->c.damaged++;
+		ld_warn("%s (skipped)", s->why);
+		return false;
+	}
+	if (s->state == LD_DUMP_CUT)
+		r->c.cut++;
+	else
+		r->c.complete++;
+	if (!s->has_header) {
+		r->c.no_header++;
+		ld_warn("%s (not counted: the header is missing)", s->why ? s->why : s->path);
+		return false;
+	}
+	r->c.used++;
+	return true;
+}
+
+static int collect(struct report *r)
+{
+	bool stacks = needs_stacks(&r->o);
+
+	r->samples = calloc(r->set.n ? r->set.n : 1, sizeof(*r->samples));
+	if (!r->samples)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->set.n; i++) {
+		const struct ld_dump_summary *s = &r->set.v[i];
+		struct sample *sm = &r->samples[r->nsamples];
+		struct ld_stack st = { 0 };
+		int err;
+
+		if (!admit(r, s))
+			continue;
+		sm->s = s;
+		err = stacks ? unwind(r, s, &st) : 0;
+		if (!err)
+			err = group_stack(r, &st, s->path, &sm->stack);
+		if (err) {
+			ld_stack__free(&st);
+			return err;
+		}
+		r->nsamples++;
+	}
+	for (size_t i = 0; i < ld_sym_session__nmissing(r->ss); i++)
+		ld_warn("no file for %s: frames in it show as object+offset%s",
+			ld_sym_session__missing(r->ss, i),
+			r->o.sym.symfs ? "" : " (--symfs DIR looks under DIR first)");
+	return 0;
+}
+
+/* --- histograms ------------------------------------------------------------------------- */
+
+/* Key values as strings; the stack as its group index, so rows can point at it. */
+static const char *key_value(const struct report *r, const struct sample *sm, enum key k,
+			     char *buf, size_t len)
+{
+	const struct ld_dump_summary *s = sm->s;
+
+	switch (k) {
+	case K_ISSUE: return ld_dump__issue_type_name(s->issue_type);
+	case K_RULE: return s->rule[0] ? s->rule : "-";
+	case K_EXE: return s->exe[0] ? s->exe : "-";
+	case K_COMM: return s->comm[0] ? s->comm : "-";
+	case K_CODE: snprintf(buf, len, "0x%x", s->code); return buf;
+	case K_PID: snprintf(buf, len, "%u", s->pid); return buf;
+	case K_STACK: return r->stacks[sm->stack].folded;
+	case K_NR: break;
+	}
+	return "-";
+}
+
+static bool row_matches(const struct row *row, const struct hist *h, const char **vals)
+{
+	for (size_t k = 0; k < h->nkeys; k++)
+		if (strcmp(row->val[h->keys[k]], vals[h->keys[k]]))
+			return false;
+	return true;
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	/* Equal counts: the earlier example first, for a stable order. */
+	return x->example < y->example ? -1 : x->example > y->example;
+}
+
+/*
+ * Values point into the samples' summaries and the stack groups, which
+ * outlive the histogram, except code and pid: those are kept in the pool.
+ */
+static const char *intern(struct report *r, const char *v, enum key k)
+{
+	char **p;
+
+	if (k != K_CODE && k != K_PID)
+		return v;
+	for (size_t i = 0; i < r->npool; i++)
+		if (!strcmp(r->pool[i], v))
+			return r->pool[i];
+	p = realloc(r->pool, (r->npool + 1) * sizeof(*p));
+	if (!p)
+		return NULL;
+	r->pool = p;
+	p[r->npool] = strdup(v);
+	return p[r->npool] ? p[r->npool++] : NULL;
+}
+
+static int build_hist(struct report *r, struct hist *h)
+{
+	for (size_t i = 0; i < r->nsamples; i++) {
+		const struct sample *sm = &r->samples[i];
+		const char *vals[K_NR] = { 0 };
+		struct row *row = NULL;
+		char buf[K_NR][32];
+
+		for (size_t k = 0; k < h->nkeys; k++) {
+			enum key key = h->keys[k];
+
+			vals[key] = intern(r, key_value(r, sm, key, buf[key], sizeof(buf[key])), key);
+			if (!vals[key])
+				return -ENOMEM;
+		}
+		for (size_t j = 0; j < h->nrows && !row; j++)
+			if (row_matches(&h->rows[j], h, vals))
+				row = &h->rows[j];
+		if (!row) {
+			struct row *v = realloc(h->rows, (h->nrows + 1) * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			h->rows = v;
+			row = &v[h->nrows++];
+			memset(row, 0, sizeof(*row));
+			memcpy(row->val, vals, sizeof(vals));
+			row->example = sm;
+		}
+		row->count++;
+	}
+	qsort(h->rows, h->nrows, sizeof(*h->rows), cmp_rows);
+	return 0;
+}
+
+static int hist_of(struct report *r, const enum key *keys, size_t nkeys, struct hist *h)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->keys, keys, nkeys * sizeof(*keys));
+	h->nkeys = nkeys;
+	return build_hist(r, h);
+}
+
+static bool hist_has(const struct hist *h, enum key k)
+{
+	for (size_t i = 0; i < h->nkeys; i++)
+		if (h->keys[i] == k)
+			return true;
+	return false;
+}
+
+static double percent(const struct report *r, size_t count)
+{
+	return r->nsamples ? 100.0 * count / r->nsamples : 0;
+}
+
+static size_t stack_index(const struct report *r, const struct row *row)
+{
+	return row->example->stack < r->nstacks ? row->example->stack : 0;
+}
+
+/* --- text -------------------------------------------------------------------------------- */
+
+static const char *short_path(const char *path)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	return slash ? slash + 1 : path;
+}
+
+static void text_frames(const struct report *r, const struct ld_stack *st)
+{
+	struct ld_table *t = ld_table__new(6);
+	char name[512];
+
+	if (!st->n) {
+		printf("      (no stack: the thread has no registers or its stack is not in the dump)\n");
+		ld_table__free(t);
+		return;
+	}
+	if (!t)
+		return;
+	ld_table__column(t, "FUNCTION", LD_COL_SHRINK);
+	ld_table__column(t, "OBJECT", LD_COL_SHRINK);
+	ld_table__column(t, "SOURCE", LD_COL_SHRINK | LD_COL_OPTIONAL);
+	for (size_t i = 0; i < st->n; i++) {
+		const struct ld_frame *f = &st->frames[i];
+
+		ld_table__row(t);
+		ld_table__cell(t, f->function ? LD_COLOR_NONE : LD_COLOR_DIM, "%s%s%s",
+			       ld_frame__name(f, true, name, sizeof(name)),
+			       f->inlined ? " (inlined)" : "", f->kernel ? " [kernel]" : "");
+		ld_table__cell(t, LD_COLOR_DIM, "%s", f->module ? short_path(f->module) :
+			       f->kernel ? "[kernel]" : "?");
+		if (f->file)
+			ld_table__cell(t, LD_COLOR_NONE, "%s:%u", short_path(f->file), f->line);
+		else
+			ld_table__cell(t, LD_COLOR_NONE, "-");
+	}
+	ld_table__print(t, stdout, &r->term);
+	ld_table__free(t);
+	if (st->truncated)
+		printf("      ... (more frames: the walk stopped at the frame limit)\n");
+}
+
+static void text_heading(const struct report *r, const char *title)
+{
+	putchar('\n');
+	ld_term_puts(&r->term, stdout, LD_COLOR_BOLD, title);
+	putchar('\n');
+}
+
+/* Rows without the stack key: one table; rows with it: a block each. */
+static void text_hist(const struct report *r, const struct hist *h, unsigned top)
+{
+	size_t n = top && top < h->nrows ? top : h->nrows;
+	struct ld_table *t;
+
+	if (hist_has(h, K_STACK)) {
+		for (size_t i = 0; i < n; i++) {
+			const struct row *row = &h->rows[i];
+			char head[128];
+
+			snprintf(head, sizeof(head), "#%zu  %zu dump%s (%.1f%%)", i + 1, row->count,
+				 row->count == 1 ? "" : "s", percent(r, row->count));
+			printf("\n  ");
+			ld_term_puts(&r->term, stdout, LD_COLOR_BOLD, head);
+			for (size_t k = 0; k < h->nkeys; k++)
+				if (h->keys[k] != K_STACK) {
+					/* exe, comm: the target's (escape.h) */
+					printf("  %s ", key_names[h->keys[k]]);
+					ld_escape_fput(stdout, row->val[h->keys[k]], SIZE_MAX);
+				}
+			printf("  e.g. ");
+			ld_escape_fput(stdout, short_path(row->example->s->path), SIZE_MAX);
+			putchar('\n');
+			text_frames(r, &r->stacks[stack_index(r, row)].frames);
+		}
+	} else {
+		t = ld_table__new(2);
+		if (!t)
+			return;
+		ld_table__column(t, "COUNT", LD_COL_RIGHT);
+		ld_table__column(t, "%", LD_COL_RIGHT);
+		for (size_t k = 0; k < h->nkeys; k++)
+			ld_table__column(t, key_titles[h->keys[k]], LD_COL_SHRINK);
+		for (size_t i = 0; i < n; i++) {
+			ld_table__row(t);
+			ld_table__cell(t, LD_COLOR_NONE, "%zu", h->rows[i].count);
+			ld_table__cell(t, LD_COLOR_NONE, "%.1f", percent(r, h->rows[i].count));
+			for (size_t k = 0; k < h->nkeys; k++)
+				ld_table__cell(t, LD_COLOR_NONE, "%s", h->rows[i].val[h->keys[k]]);
+		}
+		ld_table__print(t, stdout, &r->term);
+		ld_table__free(t);
+	}
+	if (n < h->nrows)
+		printf("  ... %zu more (--top N shows more)\n", h->nrows - n);
+}
+
+static void text_summary(const struct report *r)
+{
+	char t1[32], t2[32];
+
+	printf("%zu dump%s", r->c.used, r->c.used == 1 ? "" : "s");
+	/* Cut dumps without a header are among the unreadable ones below. */
+	if (r->c.cut > r->c.no_header)
+		printf(" (%zu cut)", r->c.cut - r->c.no_header);
+	if (r->nsamples)
+		printf(", %s .. %s",
+		       ld_fmt_local_time(r->samples[0].s->time_ns, t1, sizeof(t1)),
+		       ld_fmt_local_time(r->samples[r->nsamples - 1].s->time_ns, t2, sizeof(t2)));
+	if (r->c.filtered)
+		printf("; %zu filtered out", r->c.filtered);
+	if (r->c.damaged + r->c.no_header)
+		printf("; %zu unreadable, skipped", r->c.damaged + r->c.no_header);
+	putchar('\n');
+}
+
+static int print_text(struct report *r)
+{
+	static const enum key overview[] = { K_ISSUE, K_RULE, K_EXE, K_CODE };
+	static const char *const titles[] = {
+		"By issue type", "By rule", "By executable", "By code",
+	};
+	unsigned top = r->o.top ? r->o.top : TEXT_TOP_DEFAULT;
+	struct hist h;
+	int err = 0;
+
+	ld_term_init(&r->term, stdout, r->o.color);
+	text_summary(r);
+	if (!r->nsamples)
+		return 0;
+	if (r->o.nsort) {
+		err = hist_of(r, r->o.sort, r->o.nsort, &h);
+		if (!err) {
+			char title[128] = "By";
+
+			for (size_t k = 0; k < r->o.nsort; k++)
+				snprintf(title + strlen(title), sizeof(title) - strlen(title), "%s %s",
+					 k ? "," : "", key_names[r->o.sort[k]]);
+			text_heading(r, title);
+			text_hist(r, &h, top);
+		}
+		free(h.rows);
+		return err;
+	}
+	for (size_t i = 0; i < 4 && !err; i++) {
+		err = hist_of(r, &overview[i], 1, &h);
+		if (!err) {
+			text_heading(r, titles[i]);
+			text_hist(r, &h, top);
+		}
+		free(h.rows);
+	}
+	if (!err) {
+		enum key k = K_STACK;
+
+		err = hist_of(r, &k, 1, &h);
+		if (!err) {
+			text_heading(r, "Stacks of the thread that hit the issue");
+			text_hist(r, &h, top);
+		}
+		free(h.rows);
+	}
+	return err;
+}
+
+/* --- folded ------------------------------------------------------------------------------ */
+
+static int print_folded(struct report *r)
+{
+	enum key k = K_STACK;
+	struct hist h;
+	int err = hist_of(r, &k, 1, &h);
+
+	for (size_t i = 0; !err && i < h.nrows && (!r->o.top || i < r->o.top); i++)
+		if (h.rows[i].val[K_STACK][0])
+		{
+			ld_escape_fput(stdout, h.rows[i].val[K_STACK], SIZE_MAX);
+			printf(" %zu\n", h.rows[i].count);
+		}
+	free(h.rows);
+	return err;
+}
+
+/* --- JSON ------------------------------------------------------------------------------------ */
+
+static void json_time(struct ld_json *j, const char *key, uint64_t ns)
+{
+	char buf[48];
+
+	ld_json__key(j, key);
+	if (ns)
+		ld_json__string(j, ld_fmt_iso_time(ns, buf, sizeof(buf)));
+	else
+		ld_json__null(j);
+}
+
+static void json_counts(struct ld_json *j, const struct report *r)
+{
+	ld_json__key(j, "dumps");
+	ld_json__begin_object(j);
+	ld_json__kuint(j, "total", r->c.total);
+	ld_json__kuint(j, "counted", r->c.used);
+	ld_json__kuint(j, "complete", r->c.complete);
+	ld_json__kuint(j, "cut", r->c.cut);
+	ld_json__kuint(j, "damaged", r->c.damaged);
+	ld_json__kuint(j, "no_header", r->c.no_header);
+	ld_json__kuint(j, "filtered_out", r->c.filtered);
+	ld_json__end_object(j);
+	json_time(j, "first", r->nsamples ? r->samples[0].s->time_ns : 0);
+	json_time(j, "last", r->nsamples ? r->samples[r->nsamples - 1].s->time_ns : 0);
+	ld_json__key(j, "filters");
+	ld_json__begin_object(j);
+	ld_json__kstr(j, "comm", r->o.filter.comm);
+	json_time(j, "since", r->o.filter.since_ns);
+	ld_json__end_object(j);
+}
+
+static void json_key_value(struct ld_json *j, const struct report *r, const struct row *row,
+			   enum key k)
+{
+	const struct ld_dump_summary *s = row->example->s;
+
+	switch (k) {
+	case K_CODE:
+		ld_json__kuint(j, "code", s->code);
+		ld_json__key(j, "code_hex");
+		ld_json__stringf(j, "0x%x", s->code);
+		break;
+	case K_PID:
+		ld_json__kuint(j, "pid", s->pid);
+		break;
+	case K_STACK:
+		ld_json__kuint(j, "stack", stack_index(r, row));
+		break;
+	default:
+		ld_json__kstr(j, key_names[k], row->val[k]);
+	}
+}
+
+static void json_rows(struct ld_json *j, const struct report *r, const struct hist *h,
+		      bool nested)
+{
+	size_t n = r->o.top && r->o.top < h->nrows ? r->o.top : h->nrows;
+
+	ld_json__begin_array(j);
+	for (size_t i = 0; i < n; i++) {
+		const struct row *row = &h->rows[i];
+
+		ld_json__begin_object(j);
+		ld_json__kuint(j, "count", row->count);
+		ld_json__key(j, "percent");
+		ld_json__double(j, percent(r, row->count));
+		if (nested) {
+			ld_json__key(j, "keys");
+			ld_json__begin_object(j);
+		}
+		for (size_t k = 0; k < h->nkeys; k++)
+			json_key_value(j, r, row, h->keys[k]);
+		if (nested)
+			ld_json__end_object(j);
+		ld_json__kstr(j, "example", row->example->s->path);
+		ld_json__end_object(j);
+	}
+	ld_json__end_array(j);
+}
+
+static void json_frame(struct ld_json *j, const struct ld_frame *f)
+{
+	ld_json__begin_object(j);
+	ld_json__khex(j, "pc", f->pc);
+	ld_json__kstr(j, "function", f->function);
+	ld_json__kuint(j, "offset", f->offset);
+	ld_json__kstr(j, "module", f->module);
+	ld_json__khex(j, "module_offset", f->module_offset);
+	ld_json__kstr(j, "file", f->file);
+	if (f->line)
+		ld_json__kuint(j, "line", f->line);
+	else
+		ld_json__knull(j, "line");
+	ld_json__kbool(j, "inlined", f->inlined);
+	ld_json__kbool(j, "kernel", f->kernel);
+	ld_json__end_object(j);
+}
+
+/* Every distinct stack, in the order of the stack histogram (which "stack" indexes). */
+static void json_stacks(struct ld_json *j, const struct report *r)
+{
+	size_t n = r->o.top && r->o.top < r->nstacks ? r->o.top : r->nstacks;
+
+	ld_json__key(j, "stacks");
+	ld_json__begin_array(j);
+	for (size_t i = 0; i < n; i++) {
+		const struct stack_group *g = &r->stacks[i];
+
+		ld_json__begin_object(j);
+		ld_json__kuint(j, "count", g->count);
+		ld_json__key(j, "percent");
+		ld_json__double(j, percent(r, g->count));
+		ld_json__kstr(j, "example", g->example);
+		ld_json__kstr(j, "folded", g->folded);
+		ld_json__kbool(j, "truncated", g->frames.truncated);
+		ld_json__key(j, "frames");
+		ld_json__begin_array(j);
+		for (size_t f = 0; f < g->frames.n; f++)
+			json_frame(j, &g->frames.frames[f]);
+		ld_json__end_array(j);
+		ld_json__end_object(j);
+	}
+	ld_json__end_array(j);
+}
+
+static void json_problems(struct ld_json *j, const struct report *r)
+{
+	ld_json__key(j, "problems");
+	ld_json__begin_array(j);
+	for (size_t i = 0; i < r->set.n; i++) {
+		const struct ld_dump_summary *s = &r->set.v[i];
+
+		if (s->state == LD_DUMP_COMPLETE || !ld_dump_filter__match(&r->o.filter, s))
+			continue;
+		ld_json__begin_object(j);
+		ld_json__kstr(j, "file", s->path);
+		ld_json__kstr(j, "state", ld_dump_state_name(s->state));
+		ld_json__kbool(j, "counted", s->state == LD_DUMP_CUT && s->has_header);
+		ld_json__kstr(j, "why", s->why);
+		ld_json__end_object(j);
+	}
+	ld_json__end_array(j);
+	ld_json__key(j, "missing_objects");
+	ld_json__begin_array(j);
+	for (size_t i = 0; i < ld_sym_session__nmissing(r->ss); i++)
+		ld_json__string(j, ld_sym_session__missing(r->ss, i));
+	ld_json__end_array(j);
+}
+
+static int print_json(struct report *r)
+{
+	static const enum key overview[] = { K_ISSUE, K_RULE, K_EXE, K_CODE };
+	static const char *const names[] = { "by_issue", "by_rule", "by_exe", "by_code" };
+	struct ld_json j;
+	struct hist h;
+	int err = 0;
+
+	ld_json__init(&j, stdout, LD_JSON_PRETTY);
+	ld_json__begin_object(&j);
+	ld_json__kuint(&j, "version", 1);
+	json_counts(&j, r);
+	for (size_t i = 0; i < 4 && !err; i++) {
+		err = hist_of(r, &overview[i], 1, &h);
+		ld_json__key(&j, names[i]);
+		json_rows(&j, r, &h, false);
+		free(h.rows);
+	}
+	json_stacks(&j, r);
+	ld_json__key(&j, "sorted");
+	if (r->o.nsort && !err) {
+		ld_json__begin_object(&j);
+		ld_json__key(&j, "keys");
+		ld_json__begin_array(&j);
+		for (size_t k = 0; k < r->o.nsort; k++)
+			ld_json__string(&j, key_names[r->o.sort[k]]);
+		ld_json__end_array(&j);
+		err = hist_of(r, r->o.sort, r->o.nsort, &h);
+		ld_json__key(&j, "rows");
+		json_rows(&j, r, &h, true);
+		free(h.rows);
+		ld_json__end_object(&j);
+	} else {
+		ld_json__null(&j);
+	}
+	json_problems(&j, r);
+	ld_json__end_object(&j);
+	return err ? err : ld_json__end(&j);
+}
+
+/* --- command ---------------------------------------------------------------------------- */
+
+/*
+ * The stacks in the order of their histogram — most frequent first, ties
+ * in the order of their first dump — so that JSON's "stacks" array, the
+ * "stack" indexes and the text's #N agree.
+ */
+struct order {
+	size_t count, old;
+};
+
+static int cmp_order(const void *a, const void *b)
+{
+	const struct order *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return x->old < y->old ? -1 : x->old > y->old;
+}
+
+static int sort_stacks(struct report *r)
+{
+	size_t n = r->nstacks ? r->nstacks : 1;
+	struct order *order = malloc(n * sizeof(*order));
+	struct stack_group *old = malloc(n * sizeof(*old));
+	size_t *pos = malloc(n * sizeof(*pos));
+
+	if (!order || !old || !pos) {
+		free(order);
+		free(old);
+		free(pos);
+		return -ENOMEM;
+	}
+	memcpy(old, r->stacks, r->nstacks * sizeof(*old));
+	for (size_t i = 0; i < r->nstacks; i++)
+		order[i] = (struct order){ r->stacks[i].count, i };
+	qsort(order, r->nstacks, sizeof(*order), cmp_order);
+	for (size_t i = 0; i < r->nstacks; i++) {
+		r->stacks[i] = old[order[i].old];
+		pos[order[i].old] = i;
+	}
+	for (size_t i = 0; i < r->nsamples; i++)
+		r->samples[i].stack = pos[r->samples[i].stack];
+	free(order);
+	free(old);
+	free(pos);
+	return 0;
+}
+
+static void report_free(struct report *r)
+{
+	for (size_t i = 0; i < r->nstacks; i++) {
+		free(r->stacks[i].folded);
+		ld_stack__free(&r->stacks[i].frames);
+	}
+	free(r->stacks);
+	ld_sym_session__free(r->ss);
+	free(r->samples);
+	for (size_t i = 0; i < r->npool; i++)
+		free(r->pool[i]);
+	free(r->pool);
+	ld_dumpset__free(&r->set);
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct report r;
+	char err[512];
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	ret = parse_args(argc, argv, &r.o);
+	if (ret >= 0)
+		return ret;
+	ret = ld_dumpset_load(&r.set, argv + optind, argc - optind, LD_DEFAULT_OUTDIR, err,
+			      sizeof(err));
+	if (ret) {
+		ld_err("report: %s", err);
+		report_free(&r);
+		return 1;
+	}
+	ret = ld_sym_session__new(&r.o.sym, &r.ss);
+	if (!ret)
+		ret = collect(&r);
+	if (!ret)
+		ret = sort_stacks(&r);
+	if (!ret)
+		ret = r.o.json ? print_json(&r) : r.o.folded ? print_folded(&r) : print_text(&r);
+	if (!ret && (fflush(stdout) || ferror(stdout)))
+		ret = -EIO;
+	report_free(&r);
+	if (ret) {
+		ld_err("report: %s", ret == -EIO ? "writing the output failed" : strerror(-ret));
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,827 @@
+// SPDX-License-Identifier: MIT
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include "collector/collector.h"
+#include "base/escape.h"
+#include "dump/corefile.h"
+#include "collector/crash.h"
+#include "capture/dumper.h"
+#include "capture/freeze.h"
+#include "collector/holds.h"
+#include "collector/journal.h"
+#include "kabi/records.h"
+#include "base/log.h"
+#include "dump/outdir.h"
+#include "capture/proc.h"
+#include "rules/ruleval.h"
+#include "capture/targetmem.h"
+
+/* A fatal signal a rule wants memory for: its core is on the way. */
+struct pending_crash {
+	uint32_t pid, rule;
+	uint64_t time_ns;
+	struct ld_signal_event ev;
+	char text[1024];
+};
+
+/*
+ * record's stdout under a storm: the first declined event of a rule is
+ * shown at once, the ones after it within a second as one line per second
+ * (the journal keeps every one).
+ */
+struct declines {
+	unsigned long n;		/* not printed yet */
+	uint64_t since_ns;		/* CLOCK_MONOTONIC of the window's start; 0 quiet */
+	char reason[160];		/* the latest */
+};
+
+struct ld_collector {
+	struct ld_collector_opts o;
+	struct pending_crash pending[16];
+	unsigned npending;
+	struct ld_loader *loader;
+	struct ld_journal *journal;
+	struct ld_symcache *symcache;
+	struct ld_holds holds;		/* threads waiting, held, for their own issue's turn */
+	struct declines *decl;		/* per rule: declined events not printed yet */
+	uint64_t dropped, dropped_said;	/* ring-full records: in all, and when last told */
+	uint64_t dropped_at_ns;
+	uint64_t used;			/* bytes of dumps in the output directory */
+	unsigned long events, dumps, declined, failed;
+	uint64_t bytes;
+	bool thawed;			/* the capture under way said BPF may forget its freeze */
+};
+
+void ld_fmt_duration(char *buf, size_t size, uint64_t ns)
+{
+	static const struct { const char *unit; uint64_t ns; } units[] = {
+		{ "d", 86400000000000ULL }, { "h", 3600000000000ULL }, { "m", 60000000000ULL },
+		{ "s", 1000000000ULL }, { "ms", 1000000ULL }, { "us", 1000ULL },
+	};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (ns && ns % units[i].ns == 0) {
+			snprintf(buf, size, "%llu%s", (unsigned long long)(ns / units[i].ns),
+				 units[i].unit);
+			return;
+		}
+	snprintf(buf, size, "%lluns", (unsigned long long)ns);
+}
+
+void ld_fmt_size(char *buf, size_t size, uint64_t b)
+{
+	if (b < 1024)
+		snprintf(buf, size, "%llu B", (unsigned long long)b);
+	else if (b < 1024 * 1024)
+		snprintf(buf, size, "%.1f KiB", b / 1024.0);
+	else if (b < 1024ULL * 1024 * 1024)
+		snprintf(buf, size, "%.1f MiB", b / 1048576.0);
+	else
+		snprintf(buf, size, "%.2f GiB", b / 1073741824.0);
+}
+
+/* What the dumps already in the directory take (systemd-coredump's MaxUse counts them too). */
+static uint64_t dir_usage(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	uint64_t total = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		struct stat st;
+
+		if (n > 5 && !strcmp(de->d_name + n - 5, ".core") &&
+		    !fstatat(dirfd(d), de->d_name, &st, 0))
+			total += st.st_blocks * 512ULL;
+	}
+	closedir(d);
+	return total;
+}
+
+int ld_collector__new(const struct ld_collector_opts *o, struct ld_loader *loader,
+		      struct ld_collector **out)
+{
+	struct ld_collector *c = calloc(1, sizeof(*c));
+	int err;
+
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
+	c->o = *o;
+	c->loader = loader;
+	c->used = dir_usage(o->outdir);
+	c->symcache = ld_symcache__new();
+	c->decl = calloc(o->rules->n ? o->rules->n : 1, sizeof(*c->decl));
+	err = c->symcache && c->decl ? ld_journal__open(o->outdir, &c->journal) : -ENOMEM;
+	if (err) {
+		ld_err("cannot open a journal in %s: %s", o->outdir, strerror(-err));
+		ld_collector__free(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+void ld_collector__free(struct ld_collector *c)
+{
+	if (!c)
+		return;
+	ld_holds__free(&c->holds);
+	free(c->decl);
+	ld_journal__free(c->journal);
+	ld_symcache__free(c->symcache);
+	free(c);
+}
+
+/* The global limits; 0 to go on, or fills @why. */
+static int check_limits(struct ld_collector *c, uint64_t size, char *why, size_t len)
+{
+	const struct ld_limits *l = &c->o.limits;
+	char a[32], b[32];
+	struct statvfs vfs;
+
+	if (l->max_use && c->used + size > l->max_use) {
+		ld_fmt_size(a, sizeof(a), l->max_use);
+		ld_fmt_size(b, sizeof(b), c->used);
+		snprintf(why, len, "max-use %s reached (%s used)", a, b);
+		return 1;
+	}
+	if (l->keep_free && !statvfs(c->o.outdir, &vfs) &&
+	    (uint64_t)vfs.f_bavail * vfs.f_frsize < l->keep_free + size) {
+		ld_fmt_size(a, sizeof(a), l->keep_free);
+		ld_fmt_size(b, sizeof(b), (uint64_t)vfs.f_bavail * vfs.f_frsize);
+		snprintf(why, len, "keep-free %s (%s free)", a, b);
+		return 1;
+	}
+	return 0;
+}
+
+static int admit(void *ctx, uint64_t size, char *why, size_t len)
+{
+	return check_limits(ctx, size, why, len);
+}
+
+static void verdict_reason(const struct ld_rule *r, uint32_t verdict, uint32_t pid,
+			   char *buf, size_t len)
+{
+	char d[32];
+
+	switch (verdict) {
+	case LD_VERDICT_TOTAL:
+		snprintf(buf, len, "total limit %llu reached", (unsigned long long)r->limit.total);
+		break;
+	case LD_VERDICT_RATE:
+		ld_fmt_duration(d, sizeof(d), r->limit.rate_window_ns);
+		snprintf(buf, len, "rate limit %llu/%s", (unsigned long long)r->limit.rate_n, d);
+		break;
+	case LD_VERDICT_COOLDOWN:
+		ld_fmt_duration(d, sizeof(d), r->limit.cooldown_ns);
+		snprintf(buf, len, "cooldown %s for pid %u", d, pid);
+		break;
+	case LD_VERDICT_BUSY:
+		snprintf(buf, len, "max-concurrent: other captures in flight");
+		break;
+	default:
+		snprintf(buf, len, "verdict %u", verdict);
+	}
+}
+
+static uint64_t ktime_to_realtime(uint64_t ktime)
+{
+	struct timespec mono, real;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	return real.tv_sec * 1000000000ULL + real.tv_nsec -
+	       (mono.tv_sec * 1000000000ULL + mono.tv_nsec - ktime);
+}
+
+/* ld_capture_opts.stopped_at: from the BPF probe on the SIGSTOP's delivery. */
+static uint64_t stopped_at(void *arg, pid_t pid)
+{
+	struct ld_collector *c = arg;
+	uint64_t kt;
+
+	return ld_loader__stopped_ktime(c->loader, pid, &kt) ? 0 : ktime_to_realtime(kt);
+}
+
+/* ld_capture_opts.thawed */
+static void thawed(void *arg, pid_t pid)
+{
+	struct ld_collector *c = arg;
+
+	ld_loader__thawed(c->loader, pid);
+	c->thawed = true;
+}
+
+/* ld_capture_opts.pending */
+static bool issue_pending(void *arg, pid_t tid)
+{
+	struct ld_collector *c = arg;
+	uint64_t kt;
+
+	return !ld_loader__pending_issue(c->loader, tid, &kt);
+}
+
+/* Lets a held thread run, unless it is held for a later issue of its own. */
+static void release_held(struct ld_collector *c, pid_t tid)
+{
+	if (!issue_pending(c, tid))
+		ld_holds__release(&c->holds, tid);
+}
+
+/* Whether a thread of @pid other than @tid was frozen for an issue still to come. */
+static bool others_pending(struct ld_collector *c, pid_t pid, pid_t tid)
+{
+	pid_t *tids;
+	size_t n;
+	bool any = false;
+
+	if (ld_proc_tids(pid, &tids, &n))
+		return false;
+	for (size_t i = 0; i < n && !any; i++)
+		any = tids[i] != tid && issue_pending(c, tids[i]);
+	free(tids);
+	return any;
+}
+
+/*
+ * A process BPF froze for a dump we will not take runs again, but threads
+ * frozen for issues of their own are held first: their dumps come next.
+ */
+static void release_frozen(struct ld_collector *c, const struct ld_event_hdr *h)
+{
+	struct ld_freeze fz;
+
+	if (!(h->flags & LD_EVF_FROZEN))
+		return;
+	release_held(c, h->tid);
+	if (others_pending(c, h->pid, h->tid) &&
+	    ld_freeze__all(&fz, h->pid, 2000, &c->holds) == 0) {
+		kill(h->pid, SIGCONT);
+		ld_loader__thawed(c->loader, h->pid);
+		ld_freeze__handoff(&fz, 0, &c->holds, issue_pending, c);
+		ld_freeze__free(&fz);
+		return;
+	}
+	kill(h->pid, SIGCONT);
+	ld_loader__thawed(c->loader, h->pid);
+}
+
+static void journal(struct ld_collector *c, const struct ld_journal_entry *e)
+{
+	int err = ld_journal__append(c->journal, e);
+
+	if (err)
+		ld_warn("cannot write the journal %s: %s", ld_journal__path(c->journal),
+			strerror(-err));
+}
+
+#define DECLINE_WINDOW_NS	1000000000ULL
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void flush_declines(struct ld_collector *c, bool all)
+{
+	uint64_t now = mono_now();
+
+	for (size_t i = 0; c->decl && i < c->o.rules->n; i++) {
+		struct declines *d = &c->decl[i];
+
+		if (!d->since_ns || (!all && now - d->since_ns < DECLINE_WINDOW_NS))
+			continue;
+		if (d->n) {
+			printf("declined: rule %s: %lu more in the last %.3f s (%s)\n",
+			       c->o.rules->v[i].name, d->n, (now - d->since_ns) / 1e9, d->reason);
+			fflush(stdout);
+		}
+		/* A storm goes on: the next window starts now; a quiet rule rests. */
+		d->since_ns = d->n ? now : 0;
+		d->n = 0;
+	}
+}
+
+static void say_declined(struct ld_collector *c, const struct ld_event_hdr *h, const char *why)
+{
+	struct declines *d = c->decl ? &c->decl[h->rule] : NULL;
+	char comm[LD_COMM_LEN + 1] = "", ecomm[LD_ESC_SIZE(LD_COMM_LEN)];
+
+	if (d && d->since_ns && mono_now() - d->since_ns < DECLINE_WINDOW_NS) {
+		d->n++;
+		snprintf(d->reason, sizeof(d->reason), "%s", why);
+		return;
+	}
+	memcpy(comm, h->comm, LD_COMM_LEN);
+	printf("declined: rule %s pid %u (%s): %s\n", c->o.rules->v[h->rule].name, h->pid,
+	       ld_escape(comm, ecomm, sizeof(ecomm)), why);
+	fflush(stdout);
+	if (d) {
+		d->since_ns = mono_now();
+		d->n = 0;
+	}
+}
+
+/* What the collector needs to know of an event, whatever detector sent it. */
+struct issue {
+	const char *name;		/* detector name */
+	enum ld_issue_type type;
+	uint32_t code;
+	uint64_t params[4];
+	const void *raw;		/* the BPF record, kept as the trigger note */
+	size_t raw_len;
+	uint64_t req_addr;		/* app: where the trigger waits for its answer */
+	const struct ld_trigger_req *req;	/* app: the request as BPF read it */
+	const struct ld_regs *regs;	/* what BPF saw, for ld_capture_opts.issue_regs */
+	char text[1024];		/* LD_NT_ISSUE_TEXT; "" for none */
+	bool context_only;		/* nothing live to capture: a fatal signal, an exit, an OOM kill */
+	const struct ld_blob_desc *blobs;
+	unsigned nblobs;
+	char detail[LD_PROBE_AT_MAX + 160];	/* for the trigger line */
+};
+
+static void expect_core(struct ld_collector *c, const struct ld_event_hdr *h,
+			const struct issue *is)
+{
+	struct pending_crash *p = &c->pending[c->npending < 16 ? c->npending++ : 15];
+
+	p->pid = h->pid;
+	p->rule = h->rule;
+	p->time_ns = ktime_to_realtime(h->ktime_ns);
+	memcpy(&p->ev, is->raw, sizeof(p->ev));
+	snprintf(p->text, sizeof(p->text), "%s", is->text);
+	printf("fatal: pid %u: waiting for its core from the kernel\n", h->pid);
+}
+
+static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
+			  const struct issue *is, const struct ld_rule *r,
+			  struct ld_journal_entry *je);
+
+static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const struct issue *is)
+{
+	const struct ld_rule *r = &c->o.rules->v[h->rule];
+	char comm[LD_COMM_LEN + 1] = "";
+	char ecomm[LD_ESC_SIZE(LD_COMM_LEN)], edetail[LD_ESC_SIZE(sizeof(is->detail))];
+	struct ld_journal_entry je;
+
+	memcpy(comm, h->comm, LD_COMM_LEN);
+	je = (struct ld_journal_entry){
+		.time_ns = ktime_to_realtime(h->ktime_ns), .rule = r->name, .issue = is->name,
+		.pid = h->pid, .tid = h->tid, .comm = comm, .code = is->code,
+		.param = is->params[0], .frozen = h->flags & LD_EVF_FROZEN,
+	};
+	/* Declined in the kernel: one line (say_declined), not two. */
+	if (h->verdict == LD_VERDICT_DUMP) {
+		printf("trigger: rule %s pid %u (%s) tid %u %s\n", r->name, h->pid,
+		       ld_escape(comm, ecomm, sizeof(ecomm)), h->tid,
+		       ld_escape(is->detail, edetail, sizeof(edetail)));
+		fflush(stdout);
+	}
+	/* Its turn: from here on this capture (or the release below) owns the thread. */
+	if (h->flags & LD_EVF_FROZEN)
+		ld_loader__issue_done(c->loader, h->tid, h->ktime_ns);
+	on_issue_turn(c, h, is, r, &je);
+	/* Held for this issue but not taken over by a capture: it runs on now. */
+	release_held(c, h->tid);
+}
+
+static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
+			  const struct issue *is, const struct ld_rule *r,
+			  struct ld_journal_entry *jep)
+{
+	struct ld_journal_entry je = *jep;
+	struct ld_dump_result res = { 0 };
+	struct ld_capture_opts o;
+	char why[160] = "";
+	int err;
+
+	if (h->verdict == LD_VERDICT_DUMP && is->context_only && c->o.crash_path &&
+	    h->type == LD_EV_SIGNAL && r->capture.type != LD_CAPTURE_CONTEXT) {
+		expect_core(c, h, is);
+		return;
+	}
+	if (h->verdict != LD_VERDICT_DUMP) {
+		verdict_reason(r, h->verdict, h->pid, why, sizeof(why));
+	} else if (!check_limits(c, 0, why, sizeof(why))) {
+		o = (struct ld_capture_opts){
+			.type = r->capture.type, .issue = is->type, .rule = r->name,
+			.code = is->code, .issue_time_ns = je.time_ns, .trigger = is->raw,
+			.trigger_len = is->raw_len, .req_addr = is->req_addr, .blobs = is->blobs,
+			.nblobs = is->nblobs, .frozen_by_bpf = je.frozen,
+			.stopped_at = stopped_at, .thawed = thawed, .bpf_arg = c,
+			.holds = &c->holds, .pending = issue_pending, .req = is->req,
+			.comm = je.comm,
+			.no_regions = r->capture.no_regions, .stack_max = r->capture.stack,
+			.max_memory = c->o.limits.max_dump, .symcache = c->symcache,
+			.max_hold_ns = c->o.limits.max_hold, .cancel = c->o.cancel,
+			.issue_regs = is->regs, .issue_text = is->text[0] ? is->text : NULL,
+			.snapshot = r->capture.snapshot == 1 ? LD_SNAPSHOT_ON :
+				    r->capture.snapshot == 2 ? LD_SNAPSHOT_OFF : LD_SNAPSHOT_AUTO,
+			.compress = r->capture.compress ? LD_COMPRESS_DEFAULT : c->o.compress,
+		};
+		memcpy(o.params, is->params, sizeof(o.params));
+		if (is->context_only)
+			o.type = LD_CAPTURE_CONTEXT;
+		c->thawed = false;
+		err = ld_dump_process(h->pid, h->tid, &o, c->o.outdir, admit, c, &res);
+		if (!c->thawed)		/* never resumed it: it is gone, or never held */
+			ld_loader__thawed(c->loader, h->pid);
+		if (err) {
+			c->failed++;
+			snprintf(why, sizeof(why), "%s", err == -ESRCH ? "the process is gone"
+							   : strerror(-err));
+			je.verdict = "failed";
+			je.reason = why;
+			ld_err("dump of pid %u for rule %s failed: %s", h->pid, r->name, why);
+			journal(c, &je);
+			return;
+		}
+		snprintf(why, sizeof(why), "%s", res.declined);
+	}
+	if (why[0]) {
+		release_frozen(c, h);
+		ld_loader__history_release(c->loader, h->pid, h->ktime_ns);
+		c->declined++;
+		je.verdict = "declined";
+		je.reason = why;
+		say_declined(c, h, why);
+		journal(c, &je);
+		return;
+	}
+	c->dumps++;
+	c->bytes += res.stats.file_size;
+	c->used += res.stats.file_size;
+	ld_dump_result__print(&res);
+	je.verdict = "dumped";
+	je.dump = strrchr(res.path, '/') ? strrchr(res.path, '/') + 1 : res.path;
+	je.size = res.stats.file_size;
+	je.pause_ns = res.pause_ns;
+	journal(c, &je);
+	free(res.path);
+}
+
+static void describe_app(const struct ld_app_trigger *e, struct issue *is)
+{
+	*is = (struct issue){
+		.name = "app", .type = LD_ISSUE_APP, .code = e->req.code,
+		.params = { e->req.param }, .raw = e, .raw_len = sizeof(*e),
+		.req_addr = e->req_addr, .req = &e->req, .blobs = e->blobs,
+		.nblobs = e->req.nblobs,
+	};
+	snprintf(is->detail, sizeof(is->detail), "code 0x%x param 0x%llx blobs %u", e->req.code,
+		 (unsigned long long)e->req.param, e->req.nblobs);
+}
+
+static void describe_syscall(const struct ld_syscall_event *e, struct issue *is)
+{
+	const char *name = ld_val_syscall_name(e->nr);
+	char err[32] = "";
+
+	*is = (struct issue){
+		.name = "syscall", .type = LD_ISSUE_SYSCALL, .code = e->nr,
+		.params = { (uint64_t)e->ret, e->latency_ns, e->args[0], e->args[1] },
+		.raw = e, .raw_len = sizeof(*e),
+	};
+	if (e->ret < 0 && e->ret >= -4095) {
+		err[0] = ' ';
+		ld_val_errno_name(-e->ret, err + 1, sizeof(err) - 1);
+	}
+	snprintf(is->detail, sizeof(is->detail), "syscall %s (%u) ret %lld%s after %.3f ms",
+		 name ? name : "?", e->nr, (long long)e->ret, err, e->latency_ns / 1e6);
+}
+
+static void describe_block(const struct ld_block_event *e, struct issue *is)
+{
+	static const char *const ops[] = { "read", "write", "flush", "discard" };
+	char err[32] = "ok";
+
+	*is = (struct issue){
+		.name = "block", .type = LD_ISSUE_BLOCK, .code = e->dev,
+		.params = { (uint64_t)(int64_t)e->error, e->latency_ns, e->sector, e->bytes },
+		.raw = e, .raw_len = sizeof(*e),
+	};
+	if (e->error)
+		ld_val_errno_name(-e->error, err, sizeof(err));
+	snprintf(is->detail, sizeof(is->detail),
+		 "block %u:%u %s sector %llu %u bytes status %u (%s) after %.3f ms", e->dev >> 20,
+		 e->dev & 0xfffff, e->op < 4 ? ops[e->op] : "op?", (unsigned long long)e->sector,
+		 e->bytes, e->status, err, e->latency_ns / 1e6);
+}
+
+/*
+ * __assert_fail(assertion, file, line, function): the strings are read
+ * from the process, which is frozen in the call.
+ */
+static void describe_assert(const struct ld_probe_event *e, struct issue *is)
+{
+	char assertion[512] = "?", file[256] = "?", func[128] = "?";
+
+	ld_mem_read_str(e->hdr.pid, e->args[0], assertion, sizeof(assertion));
+	ld_mem_read_str(e->hdr.pid, e->args[1], file, sizeof(file));
+	ld_mem_read_str(e->hdr.pid, e->args[3], func, sizeof(func));
+	is->params[0] = (uint32_t)e->args[2];
+	snprintf(is->text, sizeof(is->text), "assertion=%s\nfile=%s\nline=%u\nfunction=%s\n",
+		 assertion, file, (unsigned)e->args[2], func);
+	snprintf(is->detail, sizeof(is->detail), "assert %.120s:%u: %.60s: '%.200s'", file,
+		 (unsigned)e->args[2], func, assertion);
+}
+
+static void describe_probe(const struct ld_probe_event *e, const struct ld_rule *r,
+			   struct issue *is)
+{
+	bool ret = e->det == LD_DET_URETPROBE || e->det == LD_DET_KRETPROBE;
+	static const enum ld_issue_type types[LD_DET__COUNT] = {
+		[LD_DET_ABORT] = LD_ISSUE_ABORT, [LD_DET_ASSERT] = LD_ISSUE_ASSERT,
+		[LD_DET_EXIT] = LD_ISSUE_EXIT,
+	};
+
+	*is = (struct issue){
+		.name = ld_detector_name(r->detector), .type = LD_ISSUE_PROBE, .code = e->det,
+		.params = { e->args[0], e->args[1], e->args[2], (uint64_t)e->ret },
+		.raw = e, .raw_len = sizeof(*e), .regs = &e->regs,
+	};
+	if (types[r->detector])
+		is->type = types[r->detector];
+	switch (r->detector) {
+	case LD_DET_ABORT:
+		snprintf(is->detail, sizeof(is->detail), "abort()");
+		return;
+	case LD_DET_ASSERT:
+		describe_assert(e, is);
+		return;
+	case LD_DET_EXIT:
+		is->code = e->args[0];
+		is->params[0] = 0;
+		snprintf(is->detail, sizeof(is->detail), "exit(%d) from libc", (int)e->args[0]);
+		return;
+	default:
+		break;
+	}
+	if (ret)
+		snprintf(is->detail, sizeof(is->detail), "%s %s ret %lld", is->name,
+			 r->p.probe.at, (long long)e->ret);
+	else
+		snprintf(is->detail, sizeof(is->detail), "%s %s args 0x%llx 0x%llx 0x%llx",
+			 is->name, r->p.probe.at, (unsigned long long)e->args[0],
+			 (unsigned long long)e->args[1], (unsigned long long)e->args[2]);
+}
+
+static void describe_signal(const struct ld_signal_event *e, struct issue *is)
+{
+	char name[32];
+
+	*is = (struct issue){
+		.name = "signal", .type = LD_ISSUE_SIGNAL, .code = e->sig,
+		.params = { (uint64_t)(int64_t)e->code, e->addr, e->sender, e->fatal },
+		.raw = e, .raw_len = sizeof(*e), .regs = &e->regs,
+	};
+	is->context_only = e->fatal;
+	ld_val_signal_name(e->sig, name, sizeof(name));
+	snprintf(is->text, sizeof(is->text), "signal=%s\nsi_code=%d\naddr=0x%llx\nsender=%u\n"
+		 "handler=%s\n", name, e->code, (unsigned long long)e->addr, e->sender,
+		 e->handler == 0 ? "default" : e->handler == 1 ? "ignore" : "function");
+	snprintf(is->detail, sizeof(is->detail), "signal %s (%d) code %d addr 0x%llx from pid %u%s",
+		 name, e->sig, e->code, (unsigned long long)e->addr, e->sender,
+		 e->fatal ? ", fatal: context only" : e->handler > 1 ? ", handled" : "");
+}
+
+static void describe_exit(const struct ld_exit_event *e, struct issue *is)
+{
+	char name[32] = "";
+
+	*is = (struct issue){
+		.name = "exit", .type = LD_ISSUE_EXIT, .code = e->status,
+		.params = { e->sig, e->runtime_ns, e->cpu_ns, e->maxrss_kb },
+		.raw = e, .raw_len = sizeof(*e), .context_only = true,
+	};
+	if (e->sig)
+		ld_val_signal_name(e->sig, name, sizeof(name));
+	snprintf(is->detail, sizeof(is->detail), "exit status %u%s%s%s after %.3f s, cpu %.3f s,"
+		 " peak rss %llu KiB", e->status, e->sig ? " killed by " : "", name,
+		 e->core ? " (core dumped)" : "", e->runtime_ns / 1e9, e->cpu_ns / 1e9,
+		 (unsigned long long)e->maxrss_kb);
+}
+
+static void describe_oom(const struct ld_oom_event *e, struct issue *is)
+{
+	*is = (struct issue){
+		.name = "oom", .type = LD_ISSUE_OOM, .code = 0,
+		.params = { e->anon_rss_kb, e->total_vm_kb, e->file_rss_kb,
+			    (uint64_t)(int64_t)e->oom_score_adj },
+		.raw = e, .raw_len = sizeof(*e), .context_only = true,
+	};
+	snprintf(is->detail, sizeof(is->detail), "oom victim, total vm %llu KiB, oom_score_adj %d,"
+		 " limit hit by pid %u (cgroup id %llu)", (unsigned long long)e->total_vm_kb,
+		 e->oom_score_adj, e->trigger_pid, (unsigned long long)e->cgroup_id);
+}
+
+static void describe_threshold(const struct ld_threshold_event *e, struct issue *is)
+{
+	static const char *const names[] = { "?", "cpu", "rss", "threads", "fds" };
+	const char *name = names[e->metric < 5 ? e->metric : 0];
+
+	*is = (struct issue){
+		.name = "threshold", .type = LD_ISSUE_THRESHOLD, .code = e->metric,
+		.params = { e->value, e->limit, e->held_ns }, .raw = e, .raw_len = sizeof(*e),
+	};
+	snprintf(is->detail, sizeof(is->detail), "threshold %s %llu%s >= %llu%s for %.1f s", name,
+		 (unsigned long long)e->value, e->metric == LD_METRIC_CPU ? "%" : "",
+		 (unsigned long long)e->limit, e->metric == LD_METRIC_CPU ? "%" : "",
+		 e->held_ns / 1e9);
+}
+
+int ld_collector__on_event(void *ctx, void *data, size_t size)
+{
+	struct ld_collector *c = ctx;
+	const struct ld_event_hdr *h = data;
+	struct issue is;
+
+	if (size < sizeof(*h) || h->size > size) {
+		ld_warn("short BPF record (%zu bytes): ignored", size);
+		return 0;
+	}
+	c->events++;
+	if (h->rule >= c->o.rules->n) {
+		ld_warn("BPF record names rule %u of %zu: ignored", h->rule, c->o.rules->n);
+		release_frozen(c, h);
+		return 0;
+	}
+	if (h->type == LD_EV_APP_TRIGGER && h->size >= sizeof(struct ld_app_trigger)) {
+		describe_app(data, &is);
+	} else if (h->type == LD_EV_SYSCALL && h->size >= sizeof(struct ld_syscall_event)) {
+		describe_syscall(data, &is);
+	} else if (h->type == LD_EV_BLOCK && h->size >= sizeof(struct ld_block_event)) {
+		describe_block(data, &is);
+	} else if (h->type == LD_EV_PROBE && h->size >= sizeof(struct ld_probe_event)) {
+		describe_probe(data, &c->o.rules->v[h->rule], &is);
+	} else if (h->type == LD_EV_SIGNAL && h->size >= sizeof(struct ld_signal_event)) {
+		describe_signal(data, &is);
+	} else if (h->type == LD_EV_EXIT && h->size >= sizeof(struct ld_exit_event)) {
+		describe_exit(data, &is);
+	} else if (h->type == LD_EV_OOM && h->size >= sizeof(struct ld_oom_event)) {
+		describe_oom(data, &is);
+	} else if (h->type == LD_EV_THRESHOLD && h->size >= sizeof(struct ld_threshold_event)) {
+		describe_threshold(data, &is);
+	} else {
+		ld_dbg("BPF record of type %u (%u bytes) ignored", h->type, h->size);
+		release_frozen(c, h);
+		return 0;
+	}
+	on_issue(c, h, &is);
+	fflush(stdout);
+	return 0;
+}
+
+/*
+ * Reading a core takes a while and the kernel gives it only once: should
+ * we die meanwhile, the guard journals the crash from this line.
+ */
+static void inflight(const struct ld_journal_entry *je)
+{
+	struct ld_journal_entry e = *je;
+	char *line;
+	size_t len;
+
+	e.verdict = "failed";
+	e.reason = "the collector died while it read the crash's core";
+	if (ld_journal__format(&e, &line, &len))
+		return;
+	if (ld_crash_inflight(line))
+		ld_dbg("cannot note the crash of pid %u in flight", e.pid);
+	free(line);
+}
+
+int ld_collector__journal_fd(const struct ld_collector *c)
+{
+	return ld_journal__fd(c->journal);
+}
+
+int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, int core_fd)
+{
+	struct pending_crash *p = NULL;
+	struct ld_crash_dump cd;
+	struct ld_write_stats st = { 0 };
+	struct ld_journal_entry je;
+	const struct ld_rule *r;
+	char name[256], why[160], comm[LD_COMM_LEN + 1] = "", *path = NULL;
+	int err;
+
+	for (unsigned i = 0; i < c->npending; i++)
+		if (c->pending[i].pid == (uint32_t)req->pid)
+			p = &c->pending[i];
+	if (!p)
+		return 0;
+	r = &c->o.rules->v[p->rule];
+	memcpy(comm, p->ev.hdr.comm, LD_COMM_LEN);
+	cd = (struct ld_crash_dump){
+		.type = r->capture.type, .rule = r->name, .code = p->ev.sig,
+		.params = { (uint64_t)(int64_t)p->ev.code, p->ev.addr, p->ev.sender, 1 },
+		.issue_time_ns = p->time_ns, .trigger = &p->ev, .trigger_len = sizeof(p->ev),
+		.issue_text = p->text, .max_core = c->o.limits.max_dump,
+	};
+	je = (struct ld_journal_entry){
+		.time_ns = p->time_ns, .rule = r->name, .issue = "signal", .pid = p->pid,
+		.tid = p->ev.hdr.tid, .comm = comm, .code = p->ev.sig,
+		.param = (uint64_t)(int64_t)p->ev.code,
+	};
+	ld_dump_name(name, sizeof(name), p->time_ns, r->name, comm, p->pid, 0);
+	inflight(&je);
+	if (check_limits(c, 0, why, sizeof(why))) {
+		je.verdict = "declined";
+		je.reason = why;
+		char ecomm[LD_ESC_SIZE(LD_COMM_LEN)];
+
+		printf("declined: rule %s pid %u (%s): %s\n", r->name, p->pid,
+		       ld_escape(comm, ecomm, sizeof(ecomm)), why);
+		c->declined++;
+	} else if ((err = ld_core_to_dump(core_fd, &cd, c->o.outdir, name, &path, &st))) {
+		snprintf(why, sizeof(why), "crash dump: %s", strerror(-err));
+		je.verdict = "failed";
+		je.reason = why;
+		ld_err("dump of pid %u for rule %s failed: %s", p->pid, r->name, why);
+		c->failed++;
+	} else {
+		je.verdict = "dumped";
+		je.dump = strrchr(path, '/') + 1;
+		je.size = st.file_size;
+		printf("dump: %s (%.1f KiB, from the kernel's core)\n", path, st.file_size / 1024.0);
+		c->dumps++;
+		c->bytes += st.file_size;
+		c->used += st.file_size;
+	}
+	journal(c, &je);
+	ld_crash_inflight(NULL);
+	fflush(stdout);
+	free(path);
+	*p = c->pending[--c->npending];
+	return 1;
+}
+
+void ld_collector__threshold(void *ctx, const struct ld_threshold_event *e)
+{
+	ld_collector__on_event(ctx, (void *)e, sizeof(*e));
+}
+
+/* Longer than any capture is allowed to take: its event must have been lost. */
+#define HOLD_MAX_NS	(30ULL * 1000000000ULL)
+
+static void hold_expired(void *arg, const struct ld_held *t)
+{
+	struct ld_collector *c = arg;
+	uint64_t kt;
+
+	ld_warn("thread %d of %d was held %llu s for an issue whose event never came: it runs on",
+		t->tid, t->pid, (unsigned long long)(HOLD_MAX_NS / 1000000000ULL));
+	if (!ld_loader__pending_issue(c->loader, t->tid, &kt))
+		ld_loader__issue_done(c->loader, t->tid, kt);
+}
+
+/* Records lost because the ring was full: said at most once a second. */
+static void say_dropped(struct ld_collector *c, bool now)
+{
+	uint64_t t = mono_now();
+
+	c->dropped = ld_loader__dropped(c->loader);
+	if (c->dropped == c->dropped_said || (!now && t - c->dropped_at_ns < DECLINE_WINDOW_NS))
+		return;
+	ld_warn("%llu issue records dropped: the ring buffer was full (%llu in all); nothing "
+		"was frozen or dumped for them (an app trigger returned 0)",
+		(unsigned long long)(c->dropped - c->dropped_said), (unsigned long long)c->dropped);
+	c->dropped_said = c->dropped;
+	c->dropped_at_ns = t;
+}
+
+void ld_collector__tick(struct ld_collector *c)
+{
+	flush_declines(c, false);
+	say_dropped(c, false);
+	ld_holds__tick(&c->holds, HOLD_MAX_NS, hold_expired, c);
+}
+
+unsigned long ld_collector__summary(struct ld_collector *c)
+{
+	char sz[32];
+
+	flush_declines(c, true);
+	say_dropped(c, true);
+	ld_fmt_size(sz, sizeof(sz), c->bytes);
+	printf("summary: %lu events, %lu dumps written (%s), %lu declined, %lu failed, %llu dropped; "
+	       "journal %s\n", c->events, c->dumps, sz, c->declined, c->failed,
+	       (unsigned long long)c->dropped, ld_journal__path(c->journal));
+	return c->failed;
+}

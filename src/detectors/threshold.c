@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: MIT
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "base/log.h"
+#include "capture/proc.h"
+#include "rules/rulecomp.h"
+#include "detectors/threshold.h"
+
+#define RING		128	/* CPU samples kept per process and rule */
+#define DEFAULT_PERIOD	1000000000ULL
+
+struct sample {
+	uint64_t t, cpu_ticks;
+};
+
+struct track {
+	unsigned rule;
+	pid_t pid;
+	uint64_t seen;			/* sampling round it was last seen in */
+	struct sample ring[RING];
+	unsigned n, head;
+	uint64_t above_since[5];	/* per enum ld_metric; 0: below */
+	uint64_t last_fire;		/* for the rule's cooldown */
+};
+
+struct limits {
+	uint64_t taken, ring[LD_RATE_MAX], head;
+};
+
+struct ld_sampler {
+	const struct ld_ruleset *rs;
+	struct ld_loader *loader;
+	struct track *tracks;
+	size_t ntracks;
+	struct limits *limits;		/* per rule: rule limits, kept here (no BPF) */
+	uint64_t period, next, round;
+	long ticks;			/* sysconf(_SC_CLK_TCK) */
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int ld_sampler__new(const struct ld_ruleset *rs, struct ld_loader *l, struct ld_sampler **out)
+{
+	struct ld_sampler *s;
+	uint64_t period = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct ld_rule *r = &rs->v[i];
+		uint64_t p;
+
+		if (r->detector != LD_DET_THRESHOLD)
+			continue;
+		p = r->p.thr.interval_ns ? r->p.thr.interval_ns : DEFAULT_PERIOD;
+		period = !period || p < period ? p : period;
+	}
+	if (!period)
+		return 0;
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->limits = calloc(rs->n, sizeof(*s->limits)))) {
+		free(s);
+		return -ENOMEM;
+	}
+	s->rs = rs;
+	s->loader = l;
+	s->period = period;
+	s->next = now_ns();
+	s->ticks = sysconf(_SC_CLK_TCK);
+	*out = s;
+	return 0;
+}
+
+void ld_sampler__free(struct ld_sampler *s)
+{
+	if (!s)
+		return;
+	free(s->tracks);
+	free(s->limits);
+	free(s);
+}
+
+int ld_sampler__timeout_ms(const struct ld_sampler *s)
+{
+	uint64_t now = now_ns();
+
+	return s->next <= now ? 0 : (int)((s->next - now) / 1000000) + 1;
+}
+
+/* The `where` filters, read from /proc (the kernel's first stage does not run here). */
+static bool filters_match(const struct ld_rule_filters *w, pid_t pid, const struct ld_task_info *ti)
+{
+	char path[64], buf[4096];
+	bool ok;
+
+	if (w->npids) {
+		ok = false;
+		for (unsigned i = 0; i < w->npids; i++)
+			ok |= w->pids[i] == (uint32_t)pid;
+		if (!ok)
+			return false;
+	}
+	if (w->ncomms) {
+		ok = false;
+		for (unsigned i = 0; i < w->ncomms; i++)
+			ok |= !strcmp(w->comms[i], ti->name);
+		if (!ok)
+			return false;
+	}
+	if (w->nuids) {
+		struct stat st;
+
+		snprintf(path, sizeof(path), "/proc/%d", pid);
+		if (stat(path, &st))
+			return false;
+		ok = false;
+		for (unsigned i = 0; i < w->nuids; i++)
+			ok |= w->uids[i] == st.st_uid;
+		if (!ok)
+			return false;
+	}
+	if (w->nexes) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+		n = readlink(path, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			return false;
+		buf[n] = 0;
+		ok = false;
+		for (unsigned i = 0; i < w->nexes; i++)
+			ok |= !strcmp(w->exes[i], buf);
+		if (!ok)
+			return false;
+	}
+	if (w->ncgroups) {
+		char *cg = NULL, *line;
+		size_t len;
+
+		snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+		if (ld_read_file(path, &cg, &len))
+			return false;
+		line = strstr(cg, "0::");	/* the cgroup v2 line */
+		ok = false;
+		for (unsigned i = 0; line && i < w->ncgroups; i++) {
+			size_t pl = strlen(w->cgroups[i]);
+
+			ok |= !strncmp(line + 3, w->cgroups[i], pl) &&
+			      (line[3 + pl] == '/' || line[3 + pl] == '\n' || !line[3 + pl]);
+		}
+		free(cg);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static struct track *track_of(struct ld_sampler *s, unsigned rule, pid_t pid)
+{
+	struct track *t;
+
+	for (size_t i = 0; i < s->ntracks; i++)
+		if (s->tracks[i].rule == rule && s->tracks[i].pid == pid)
+			return &s->tracks[i];
+	t = realloc(s->tracks, (s->ntracks + 1) * sizeof(*t));
+	if (!t)
+		return NULL;
+	s->tracks = t;
+	t = &s->tracks[s->ntracks++];
+	memset(t, 0, sizeof(*t));
+	t->rule = rule;
+	t->pid = pid;
+	return t;
+}
+
+static long status_field(const char *status, const char *key)
+{
+	const char *p = strstr(status, key);
+
+	return p ? strtol(p + strlen(key), NULL, 10) : 0;
+}
+
+static uint64_t count_fds(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	uint64_t n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* The rule's limits, as the kernel applies them to the other detectors. */
+static uint32_t limits_admit(struct ld_sampler *s, unsigned rule, struct track *t, uint64_t now)
+{
+	const struct ld_rule_limits *l = &s->rs->v[rule].limit;
+	struct limits *st = &s->limits[rule];
+
+	if (l->cooldown_ns && t->last_fire && now - t->last_fire < l->cooldown_ns)
+		return LD_VERDICT_COOLDOWN;
+	if (l->total && st->taken >= l->total)
+		return LD_VERDICT_TOTAL;
+	if (l->rate_n) {
+		uint64_t slot = st->head % l->rate_n;
+
+		if (st->ring[slot] && now - st->ring[slot] < l->rate_window_ns)
+			return LD_VERDICT_RATE;
+		st->ring[slot] = now;
+		st->head++;
+	}
+	st->taken++;
+	t->last_fire = now;
+	return LD_VERDICT_DUMP;
+}
+
+/* Checks one metric; returns true (and fills e) when it fires. */
+static bool crossed(struct track *t, enum ld_metric m, const struct ld_urange64 *lim,
+		    uint64_t value, uint64_t for_ns, uint64_t now, struct ld_threshold_event *e)
+{
+	if (!lim->set)
+		return false;
+	if (value < lim->lo) {
+		t->above_since[m] = 0;
+		return false;
+	}
+	if (!t->above_since[m])
+		t->above_since[m] = now;
+	if (now - t->above_since[m] < for_ns)
+		return false;
+	e->metric = m;
+	e->value = value;
+	e->limit = lim->lo;
+	e->held_ns = now - t->above_since[m];
+	return true;
+}
+
+/* CPU % of one CPU over the last `for` (at least one period) of samples. */
+static bool cpu_crossed(struct ld_sampler *s, struct track *t, const struct ld_threshold_params *p,
+			uint64_t now, uint64_t ticks, struct ld_threshold_event *e)
+{
+	uint64_t window = p->for_ns ? p->for_ns : s->period;
+	const struct sample *old = NULL;
+
+	t->ring[t->head] = (struct sample){ now, ticks };
+	t->head = (t->head + 1) % RING;
+	t->n += t->n < RING;
+	if (!p->cpu.set)
+		return false;
+	/* The newest sample at least a window old. */
+	for (unsigned k = 1; k < t->n; k++) {
+		const struct sample *x = &t->ring[(t->head + RING - 1 - k) % RING];
+
+		if (now - x->t >= window - window / 20) {	/* 5% slack for timer jitter */
+			old = x;
+			break;
+		}
+	}
+	if (!old || now == old->t)
+		return false;
+	e->value = (ticks - old->cpu_ticks) * 100ULL * 1000000000ULL / s->ticks / (now - old->t);
+	if (e->value < p->cpu.lo)
+		return false;
+	e->metric = LD_METRIC_CPU;
+	e->limit = p->cpu.lo;
+	e->held_ns = now - old->t;
+	return true;
+}
+
+static void fire_event(struct ld_sampler *s, struct track *t, unsigned r, pid_t pid, uint64_t now,
+		       struct ld_threshold_event *e, ld_threshold_fn fn, void *ctx)
+{
+	struct ld_task_info ti;
+
+	/* Once it fired, the condition must hold a whole window again. */
+	memset(t->above_since, 0, sizeof(t->above_since));
+	t->n = 0;
+	if (ld_proc_task_info(pid, pid, &ti))
+		return;
+	e->hdr.type = LD_EV_THRESHOLD;
+	e->hdr.size = sizeof(*e);
+	e->hdr.ktime_ns = now;
+	e->hdr.pid = e->hdr.tid = pid;
+	e->hdr.rule = r;
+	e->hdr.verdict = limits_admit(s, r, t, now);
+	memcpy(e->hdr.comm, ti.name, sizeof(e->hdr.comm));
+	fn(ctx, e);
+}
+
+static void sample_process(struct ld_sampler *s, pid_t pid, uint64_t now, ld_threshold_fn fn,
+			   void *ctx)
+{
+	struct ld_task_info ti;
+	char path[64], *status = NULL;
+	long rss_kb = 0, swap_kb = 0, threads = 0;
+	bool have_status = false;
+
+	if (ld_proc_task_info(pid, pid, &ti))
+		return;
+	for (unsigned r = 0; r < s->rs->n; r++) {
+		const struct ld_rule *rule = &s->rs->v[r];
+		const struct ld_threshold_params *p = &rule->p.thr;
+		struct ld_threshold_event e = { 0 };
+		struct track *t;
+		bool fire;
+
+		if (rule->detector != LD_DET_THRESHOLD || p->scope ||
+		    !filters_match(&rule->where, pid, &ti))
+			continue;
+		if (!have_status) {
+			snprintf(path, sizeof(path), "/proc/%d/status", pid);
+			if (ld_read_file(path, &status, NULL))
+				return;
+			rss_kb = status_field(status, "VmRSS:");
+			swap_kb = status_field(status, "VmSwap:");
+			threads = status_field(status, "Threads:");
+			have_status = true;
+		}
+		t = track_of(s, r, pid);
+		if (!t)
+			break;
+		t->seen = s->round;
+		fire = cpu_crossed(s, t, p, now, ti.utime + ti.stime, &e) ||
+		       crossed(t, LD_METRIC_RSS, &p->rss, (rss_kb + swap_kb) * 1024ULL, p->for_ns,
+			       now, &e) ||
+		       crossed(t, LD_METRIC_THREADS, &p->threads, threads, p->for_ns, now, &e) ||
+		       (p->fds.set &&
+			crossed(t, LD_METRIC_FDS, &p->fds, count_fds(pid), p->for_ns, now, &e));
+		if (fire)
+			fire_event(s, t, r, pid, now, &e, fn, ctx);
+	}
+	free(status);
+}
+
+/* The member using the most CPU: the one a cgroup's dump is taken of. */
+static pid_t top_member(const char *procs, uint64_t *rss, uint64_t *threads, uint64_t *fds)
+{
+	uint64_t best = 0;
+	pid_t top = 0;
+
+	*rss = *threads = *fds = 0;
+	for (const char *p = procs; *p;) {
+		pid_t pid = strtol(p, NULL, 10);
+		struct ld_task_info ti;
+		char path[64], *status;
+
+		p += strcspn(p, "\n");
+		p += *p == '\n';
+		if (pid <= 0 || ld_proc_task_info(pid, pid, &ti))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/status", pid);
+		if (!ld_read_file(path, &status, NULL)) {
+			*rss += (status_field(status, "VmRSS:") + status_field(status, "VmSwap:")) * 1024ULL;
+			*threads += status_field(status, "Threads:");
+			free(status);
+		}
+		*fds += count_fds(pid);
+		if (!top || ti.utime + ti.stime > best) {
+			best = ti.utime + ti.stime;
+			top = pid;
+		}
+	}
+	return top;
+}
+
+/*
+ * scope=cgroup: each `where cgroup=` as a whole — CPU from its cpu.stat
+ * (exited members included), memory, threads and fds summed over its
+ * members — so a container is judged like one process.
+ */
+static void sample_cgroups(struct ld_sampler *s, unsigned r, uint64_t now, ld_threshold_fn fn,
+			   void *ctx)
+{
+	const struct ld_rule *rule = &s->rs->v[r];
+	const struct ld_threshold_params *p = &rule->p.thr;
+	const char *root = ld_cgroup2_root();
+
+	for (unsigned k = 0; root && k < rule->where.ncgroups; k++) {
+		struct ld_threshold_event e = { 0 };
+		char path[4096], *stat = NULL, *procs = NULL, *u;
+		uint64_t rss, threads, fds, ticks;
+		struct track *t;
+		pid_t top;
+		bool fire;
+
+		snprintf(path, sizeof(path), "%s%s/cpu.stat", root, rule->where.cgroups[k]);
+		if (ld_read_file(path, &stat, NULL))
+			continue;
+		u = strstr(stat, "usage_usec ");
+		ticks = u ? strtoull(u + 11, NULL, 10) * s->ticks / 1000000 : 0;
+		free(stat);
+		snprintf(path, sizeof(path), "%s%s/cgroup.procs", root, rule->where.cgroups[k]);
+		if (ld_read_file(path, &procs, NULL))
+			continue;
+		top = top_member(procs, &rss, &threads, &fds);
+		free(procs);
+		t = track_of(s, r, -(pid_t)(k + 1));
+		if (!t || !top)
+			continue;
+		t->seen = s->round;
+		fire = cpu_crossed(s, t, p, now, ticks, &e) ||
+		       crossed(t, LD_METRIC_RSS, &p->rss, rss, p->for_ns, now, &e) ||
+		       crossed(t, LD_METRIC_THREADS, &p->threads, threads, p->for_ns, now, &e) ||
+		       crossed(t, LD_METRIC_FDS, &p->fds, fds, p->for_ns, now, &e);
+		if (fire)
+			fire_event(s, t, r, top, now, &e, fn, ctx);
+	}
+}
+
+void ld_sampler__tick(struct ld_sampler *s, ld_threshold_fn fn, void *ctx)
+{
+	uint64_t now = now_ns();
+	pid_t self = getpid();
+	struct dirent *de;
+	DIR *d;
+
+	if (now < s->next)
+		return;
+	s->next = now + s->period;
+	s->round++;
+	d = opendir("/proc");
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		pid_t pid;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		pid = atoi(de->d_name);
+		if (pid != self && ld_loader__watched(s->loader, pid))
+			sample_process(s, pid, now, fn, ctx);
+	}
+	closedir(d);
+	for (unsigned r = 0; r < s->rs->n; r++)
+		if (s->rs->v[r].detector == LD_DET_THRESHOLD && s->rs->v[r].p.thr.scope)
+			sample_cgroups(s, r, now, fn, ctx);
+	/* Forget processes that are gone. */
+	for (size_t i = 0; i < s->ntracks;) {
+		if (s->tracks[i].seen != s->round)
+			s->tracks[i] = s->tracks[--s->ntracks];
+		else
+			i++;
+	}
+}

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: MIT
+#include <elf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/procfs.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "capture/capture.h"
+#include "dump/corefile.h"
+#include "analysis/elfsym.h"
+#include "livedump/abi.h"
+#include "base/log.h"
+
+#define SMALL_SEGMENT	(16U << 10)	/* ELF header pages, the vDSO, small data */
+
+struct core {
+	unsigned char *buf;
+	size_t len;
+	const Elf64_Phdr *ph;
+	size_t nph;
+	uint64_t sps[256];	/* the threads' stack pointers */
+	size_t nsps;
+	uint32_t pid;
+	char comm[16], exe[256];
+};
+
+/* Test hook: stall after the first bytes, so tests can kill us mid-core. */
+static void test_core_delay(size_t len)
+{
+	const char *ms = getenv("LIVEDUMP_TEST_CORE_DELAY_MS");
+
+	if (len && ms && atoi(ms) > 0)
+		usleep(atoi(ms) * 1000U);
+}
+
+static int read_all(int fd, struct core *c, uint64_t cap)
+{
+	size_t size = 1 << 20;
+	bool delayed = false;
+
+	c->buf = malloc(size);
+	c->len = 0;
+	for (;;) {
+		ssize_t n;
+
+		if (!c->buf)
+			return -ENOMEM;
+		if (c->len == size) {
+			if (size >= cap) {
+				/* Drain the rest: the kernel waits until the pipe is read. */
+				char sink[65536];
+
+				while (read(fd, sink, sizeof(sink)) > 0)
+					;
+				break;
+			}
+			size = size * 2 < cap ? size * 2 : cap;
+			c->buf = realloc(c->buf, size);
+			continue;
+		}
+		n = read(fd, c->buf + c->len, size - c->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		c->len += n;
+		if (!delayed) {
+			delayed = true;
+			test_core_delay(c->len);
+		}
+	}
+	return 0;
+}
+
+/* Walks the notes of the core: stack pointers, pid, command, executable. */
+static void scan_notes(struct core *c, const unsigned char *p, size_t len)
+{
+	size_t off = 0;
+
+	while (off + sizeof(Elf64_Nhdr) <= len) {
+		const Elf64_Nhdr *nh = (const void *)(p + off);
+		size_t name = (nh->n_namesz + 3) & ~3UL, desc = (nh->n_descsz + 3) & ~3UL;
+		const unsigned char *d = p + off + sizeof(*nh) + name;
+
+		if (off + sizeof(*nh) + name + desc > len)
+			break;
+		if (nh->n_type == NT_PRSTATUS && nh->n_descsz >= sizeof(struct elf_prstatus) &&
+		    c->nsps < 256) {
+			const struct elf_prstatus *ps = (const void *)d;
+
+			c->sps[c->nsps++] = ps->pr_reg[19];	/* rsp in user_regs_struct */
+			if (!c->pid)
+				c->pid = ps->pr_pid;
+		} else if (nh->n_type == NT_PRPSINFO && nh->n_descsz >= sizeof(struct elf_prpsinfo)) {
+			const struct elf_prpsinfo *pi = (const void *)d;
+
+			memcpy(c->comm, pi->pr_fname, sizeof(c->comm) - 1);
+		}
+		off += sizeof(*nh) + name + desc;
+	}
+}
+
+static int parse(struct core *c)
+{
+	const Elf64_Ehdr *eh = (const void *)c->buf;
+
+	if (c->len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	    eh->e_type != ET_CORE || eh->e_machine != EM_X86_64 ||
+	    eh->e_phentsize != sizeof(Elf64_Phdr) ||
+	    eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > c->len)
+		return -EBADMSG;
+	c->ph = (const void *)(c->buf + eh->e_phoff);
+	c->nph = eh->e_phnum;
+	for (size_t i = 0; i < c->nph; i++)
+		if (c->ph[i].p_type == PT_NOTE && c->ph[i].p_offset + c->ph[i].p_filesz <= c->len)
+			scan_notes(c, c->buf + c->ph[i].p_offset, c->ph[i].p_filesz);
+	return 0;
+}
+
+/* Bytes of the core at [addr, addr+len), or NULL if not all there. */
+static const void *core_mem(const struct core *c, uint64_t addr, uint64_t len)
+{
+	for (size_t i = 0; i < c->nph; i++) {
+		const Elf64_Phdr *p = &c->ph[i];
+
+		if (p->p_type == PT_LOAD && addr >= p->p_vaddr && addr + len <= p->p_vaddr + p->p_filesz &&
+		    p->p_offset + p->p_filesz <= c->len)
+			return c->buf + p->p_offset + (addr - p->p_vaddr);
+	}
+	return NULL;
+}
+
+/*
+ * The registered regions, from the client library's registry in the core:
+ * found through NT_FILE's mappings and the libraries' symbol tables.
+ */
+static size_t find_regions(const struct core *c, struct ld_note_region *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->nph; i++) {
+		const Elf64_Phdr *p = &c->ph[i];
+		const unsigned char *d = c->buf + p->p_offset;
+		size_t off = 0;
+
+		if (p->p_type != PT_NOTE || p->p_offset + p->p_filesz > c->len)
+			continue;
+		while (off + sizeof(Elf64_Nhdr) <= p->p_filesz) {
+			const Elf64_Nhdr *nh = (const void *)(d + off);
+			size_t name = (nh->n_namesz + 3) & ~3UL, desc = (nh->n_descsz + 3) & ~3UL;
+			const uint64_t *f = (const void *)(d + off + sizeof(*nh) + name);
+
+			if (off + sizeof(*nh) + name + desc > p->p_filesz)
+				break;
+			if (nh->n_type == NT_FILE && nh->n_descsz >= 16) {
+				uint64_t count = f[0];
+				const char *names = (const char *)(f + 2 + 3 * count);
+				const char *end = (const char *)f + nh->n_descsz;
+
+				for (uint64_t k = 0; k < count && names < end; k++) {
+					struct ld_elf_sym sym;
+					const struct ld_registry *reg;
+
+					if (f[4 + 3 * k] == 0 &&
+					    !ld_elf_find_symbol(names, LD_REGISTRY_SYMBOL, &sym) &&
+					    (reg = core_mem(c, f[2 + 3 * k] - sym.base + sym.value,
+							    sizeof(*reg))) &&
+					    reg->magic == LD_REGISTRY_MAGIC &&
+					    reg->nslots <= LD_REGISTRY_SLOTS) {
+						for (unsigned s = 0; s < reg->nslots && n < max; s++) {
+							if (reg->slots[s].state != LD_SLOT_VALID)
+								continue;
+							out[n].addr = reg->slots[s].addr;
+							out[n].len = reg->slots[s].len;
+							memcpy(out[n].name, reg->slots[s].name,
+							       sizeof(out[n].name) - 1);
+							n++;
+						}
+					}
+					names += strlen(names) + 1;
+				}
+			}
+			off += sizeof(*nh) + name + desc;
+		}
+	}
+	return n;
+}
+
+static bool wanted(const struct core *c, const Elf64_Phdr *p, const struct ld_note_region *r,
+		   size_t nr)
+{
+	if (p->p_filesz <= SMALL_SEGMENT)
+		return true;
+	for (size_t i = 0; i < c->nsps; i++)
+		if (c->sps[i] >= p->p_vaddr && c->sps[i] < p->p_vaddr + p->p_memsz)
+			return true;
+	for (size_t i = 0; i < nr; i++)
+		if (r[i].addr < p->p_vaddr + p->p_filesz && r[i].addr + r[i].len > p->p_vaddr)
+			return true;
+	return false;
+}
+
+int ld_core_to_dump(int fd, const struct ld_crash_dump *cd, const char *dir, const char *name,
+		    char **path, struct ld_write_stats *stats)
+{
+	struct ld_note_region regions[LD_REGISTRY_SLOTS];
+	struct core c = { 0 };
+	struct ld_notes notes = { 0 };
+	struct ld_seg *segs = NULL;
+	struct ld_note_header h;
+	struct ld_note_table tab;
+	struct ld_dump_desc d;
+	struct ld_sink *sink;
+	size_t nsegs = 0, nregions;
+	int err;
+
+	*path = NULL;
+	err = read_all(fd, &c, cd->max_core ? cd->max_core : (1ULL << 30));
+	if (!err)
+		err = parse(&c);
+	if (err)
+		goto out;
+	nregions = find_regions(&c, regions, LD_REGISTRY_SLOTS);
+	segs = calloc(c.nph ? c.nph : 1, sizeof(*segs));
+	if (!segs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* The kernel's notes stand first, in the kernel's order: gdb reads them as ever. */
+	for (size_t i = 0; i < c.nph; i++) {
+		const Elf64_Phdr *p = &c.ph[i];
+
+		if (p->p_type == PT_NOTE && p->p_offset + p->p_filesz <= c.len) {
+			if (notes.len + p->p_filesz > notes.cap) {
+				unsigned char *b = realloc(notes.buf, notes.len + p->p_filesz);
+
+				if (!b) {
+					err = -ENOMEM;
+					goto out;
+				}
+				notes.buf = b;
+				notes.cap = notes.len + p->p_filesz;
+			}
+			memcpy(notes.buf + notes.len, c.buf + p->p_offset, p->p_filesz);
+			notes.len += p->p_filesz;
+		} else if (p->p_type == PT_LOAD && p->p_filesz &&
+			   (cd->type == LD_CAPTURE_FULL || wanted(&c, p, regions, nregions))) {
+			uint64_t avail = p->p_offset < c.len ? c.len - p->p_offset : 0;
+
+			segs[nsegs++] = (struct ld_seg){
+				.vaddr = p->p_vaddr, .prot = p->p_flags,
+				.len = p->p_filesz < avail ? p->p_filesz : avail,
+				.data = c.buf + p->p_offset,
+			};
+			if (!segs[nsegs - 1].len)
+				nsegs--;
+		}
+	}
+	for (size_t i = 0; i < nregions; i++) {
+		const void *bytes = core_mem(&c, regions[i].addr, regions[i].len);
+
+		regions[i].captured = bytes ? regions[i].len : 0;
+		regions[i].crc32 = bytes ? crc32(0, bytes, regions[i].len) : 0;
+		regions[i].flags = bytes ? 0 : LD_REG_UNREADABLE;
+	}
+
+	ld_header_init(&h);
+	h.capture_type = cd->type;
+	h.issue_type = LD_ISSUE_SIGNAL;
+	h.code = cd->code;
+	h.pid = h.tid = c.pid;
+	h.nthreads = c.nsps;
+	memcpy(h.params, cd->params, sizeof(h.params));
+	h.issue_time_ns = h.capture_start_ns = cd->issue_time_ns;
+	h.capture_end_ns = ld_now_realtime_ns();
+	h.flags = c.len >= (cd->max_core ? cd->max_core : (1ULL << 30)) ? LD_HDR_SIZE_LIMIT : 0;
+	snprintf(h.rule, sizeof(h.rule), "%s", cd->rule);
+	snprintf(h.comm, sizeof(h.comm), "%s", c.comm);
+	ld_notes__add(&notes, LD_NOTE_OWNER, LD_NT_HEADER, &h, sizeof(h), NULL, 0);
+	if (cd->trigger_len)
+		ld_notes__add(&notes, LD_NOTE_OWNER, LD_NT_TRIGGER, cd->trigger, cd->trigger_len,
+			      NULL, 0);
+	if (cd->issue_text)
+		ld_notes__add(&notes, LD_NOTE_OWNER, LD_NT_ISSUE_TEXT, cd->issue_text,
+			      strlen(cd->issue_text), NULL, 0);
+	tab = (struct ld_note_table){ nregions, sizeof(regions[0]) };
+	ld_notes__add(&notes, LD_NOTE_OWNER, LD_NT_REGIONS, &tab, sizeof(tab), regions,
+		      nregions * sizeof(regions[0]));
+
+	sink = ld_file_sink__new(dir, name);
+	if (!sink) {
+		err = -errno;
+		goto out;
+	}
+	d = (struct ld_dump_desc){ .notes = &notes, .segs = segs, .nsegs = nsegs };
+	err = ld_dump_write(&d, sink, stats);
+	if (!err)
+		err = sink->ops->commit(sink);
+	if (err) {
+		sink->ops->abort(sink);
+	} else {
+		*path = strdup(ld_file_sink__path(sink));
+		sink->ops->free(sink);
+	}
+out:
+	ld_notes__free(&notes);
+	free(segs);
+	free(c.buf);
+	return err;
+}

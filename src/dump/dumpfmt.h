@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The livedump dump file: an ELF core (ET_CORE) that gdb and elfutils open
+ * as it is, plus livedump's own notes (owner "LIVEDUMP").  docs/dump-format.md
+ * describes it for people writing their own reader; this header is the
+ * authority.  Every livedump note starts with fixed fields and may grow at
+ * the end: readers accept a note longer than they know and reject a
+ * shorter one.
+ *
+ * File layout (offsets increase; nothing is written out of order, so the
+ * file can be produced by a sequential sink):
+ *   Elf64_Ehdr
+ *   Elf64_Phdr[]   PT_NOTE (metadata), PT_LOAD..., PT_NOTE (trailer)
+ *   metadata notes standard CORE notes, then LIVEDUMP notes
+ *   PT_LOAD data   page-aligned file offsets
+ *   trailer note   LD_NT_COMPLETE, always the last bytes of the file
+ */
+#ifndef LIVEDUMP_DUMPFMT_H
+#define LIVEDUMP_DUMPFMT_H
+
+#include <elf.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Core note types older <elf.h> headers lack. */
+#ifndef NT_FILE
+#define NT_FILE		0x46494c45
+#endif
+#ifndef NT_SIGINFO
+#define NT_SIGINFO	0x53494749
+#endif
+#ifndef NT_X86_XSTATE
+#define NT_X86_XSTATE	0x202
+#endif
+
+#define LD_NOTE_OWNER		"LIVEDUMP"
+#define LD_FORMAT_MAJOR		1
+#define LD_FORMAT_MINOR		2
+#define LD_HEADER_MAGIC		0x504d444cU	/* "LDMP" */
+#define LD_COMPLETE_MAGIC	0x454e4f444c44ULL	/* "LDDONE" */
+#define LD_PAGE_SIZE		4096
+
+enum ld_note_type {
+	LD_NT_HEADER	 = 0x4c440001,	/* struct ld_note_header */
+	LD_NT_TRIGGER	 = 0x4c440002,	/* raw BPF record (src/kabi/records.h) */
+	LD_NT_THREADS	 = 0x4c440003,	/* struct ld_note_table + ld_note_thread[] */
+	LD_NT_REGIONS	 = 0x4c440004,	/* struct ld_note_table + ld_note_region[] */
+	LD_NT_BLOB	 = 0x4c440005,	/* struct ld_note_blob + data, one note per blob */
+	LD_NT_FDS	 = 0x4c440006,	/* struct ld_note_table + ld_note_fd records */
+	LD_NT_MAPS	 = 0x4c440007,	/* text of /proc/PID/maps */
+	LD_NT_CMDLINE	 = 0x4c440008,	/* NUL-separated argv */
+	LD_NT_MODULES	 = 0x4c440009,	/* struct ld_note_table + ld_note_module records */
+	LD_NT_CAPTURE	 = 0x4c44000c,	/* struct ld_note_capture: how the memory was captured */
+	LD_NT_HISTORY	 = 0x4c44000a,	/* struct ld_note_history + struct ld_hist_ev[] (livedump/history.h) */
+	LD_NT_KSTACK	 = 0x4c44000b,	/* struct ld_note_table + ld_note_kstack records */
+	LD_NT_KPROC	 = 0x4c440010,	/* struct ld_note_kproc + cgroup path + /proc/PID/cgroup */
+	LD_NT_ISSUE_TEXT = 0x4c440013,	/* "key=value\n" lines the detector found (assertion, file, ...) */
+	LD_NT_COMPLETE	 = 0x4c44000f,	/* struct ld_note_complete + ld_range[] */
+};
+
+enum ld_capture_type {
+	LD_CAPTURE_CONTEXT = 0,	/* kernel context only, no process memory */
+	LD_CAPTURE_MINI = 1,	/* threads, stacks, registered regions, metadata */
+	LD_CAPTURE_FULL = 2,	/* every readable mapping */
+};
+
+enum ld_issue_type {
+	LD_ISSUE_APP = 1,	/* livedump_trigger() */
+	LD_ISSUE_MANUAL = 2,	/* livedump capture -p */
+	LD_ISSUE_SYSCALL = 3,	/* a syscall failed or was slow: code = nr, params = ret, latency ns, arg0, arg1 */
+	LD_ISSUE_BLOCK = 4,	/* a block request failed or was slow: code = dev, params = -errno, latency ns, sector, bytes */
+	LD_ISSUE_PROBE = 5,	/* a probe rule: code = detector, params = arg1, arg2, arg3, ret */
+	LD_ISSUE_SIGNAL = 6,	/* code = signal, params = si_code, fault address, sender pid, fatal */
+	LD_ISSUE_ABORT = 7,	/* libc abort() */
+	LD_ISSUE_ASSERT = 8,	/* libc __assert_fail(): params[0] = line; LD_NT_ISSUE_TEXT has the text */
+	LD_ISSUE_EXIT = 9,	/* code = status, params = signal, runtime ns, cpu ns, peak RSS KiB */
+	LD_ISSUE_OOM = 10,	/* code = 0, params = anon RSS KiB, total VM KiB, file RSS KiB, oom_score_adj */
+	LD_ISSUE_THRESHOLD = 11,	/* code = metric (1 cpu, 2 rss, 3 threads, 4 fds), params = value, threshold, held ns */
+};
+
+/* ld_note_header.flags */
+#define LD_HDR_SIZE_LIMIT	(1U << 0)	/* memory left out to respect a size limit */
+#define LD_HDR_UNREADABLE	(1U << 1)	/* a registered region or blob could not be read */
+#define LD_HDR_NO_REGISTRY	(1U << 2)	/* no client registry found in the process */
+#define LD_HDR_CUT		(1U << 3)	/* capture stopped early (ld_note_capture.cut says why) */
+#define LD_HDR_SNAPSHOT		(1U << 8)	/* memory read from a copy-on-write snapshot */
+#define LD_HDR_SNAPSHOT_FALLBACK (1U << 9)	/* a snapshot was wanted: plain capture instead */
+
+struct ld_note_header {
+	uint32_t magic;			/* LD_HEADER_MAGIC */
+	uint16_t format_major;		/* incompatible changes */
+	uint16_t format_minor;		/* compatible additions */
+	uint32_t size;			/* sizeof this struct as written */
+	uint32_t capture_type;		/* enum ld_capture_type */
+	uint32_t issue_type;		/* enum ld_issue_type */
+	uint32_t flags;			/* LD_HDR_* */
+	uint32_t code;			/* trigger code */
+	uint32_t pid;
+	uint32_t tid;			/* thread that hit the issue */
+	uint32_t nthreads;
+	uint64_t params[4];		/* params[0]: trigger parameter */
+	uint64_t issue_time_ns;		/* CLOCK_REALTIME of the in-kernel issue */
+	uint64_t capture_start_ns;	/* CLOCK_REALTIME */
+	uint64_t capture_end_ns;	/* when the process was released */
+	uint64_t pause_ns;		/* time the process was stopped by us */
+	char rule[64];			/* rule or component name */
+	char comm[16];
+	char hostname[65];
+	char kernel_release[65];
+	char collector_version[32];
+	char exe[256];
+	char pad[6];
+};
+
+/* Header of the table notes: fixed-size entries unless entry_size is 0. */
+struct ld_note_table {
+	uint32_t count;
+	uint32_t entry_size;
+};
+
+#define LD_THR_TRIGGER		(1U << 0)	/* the thread that hit the issue */
+#define LD_THR_NO_REGS		(1U << 1)	/* registers could not be read */
+
+struct ld_note_thread {
+	uint32_t tid;
+	uint32_t flags;			/* LD_THR_* */
+	char name[16];
+	char state;			/* from /proc/PID/task/TID/stat before the stop */
+	char pad[7];
+	int64_t syscall;		/* syscall it was in, -1 none */
+	uint64_t stack_lo;		/* captured stack [lo, hi) */
+	uint64_t stack_hi;
+};
+
+#define LD_REG_UNREADABLE	(1U << 0)	/* part of the bytes could not be read */
+#define LD_REG_TRUNCATED	(1U << 1)	/* longer than the capture limit */
+#define LD_REG_EXCLUDED		(1U << 2)	/* left out by request */
+#define LD_REG_CLAMPED		(1U << 3)	/* beyond the client's limit or the process's
+						 * mappings: only the part within was read */
+
+struct ld_note_region {
+	uint64_t addr;
+	uint64_t len;			/* as registered */
+	uint64_t captured;		/* bytes present in PT_LOAD segments */
+	uint32_t crc32;			/* zlib crc32 of the captured bytes */
+	uint32_t flags;			/* LD_REG_* */
+	char name[32];
+};
+
+struct ld_note_blob {
+	char tag[32];
+	uint64_t addr;			/* where the data was in the process */
+	uint64_t len;			/* bytes that follow this struct */
+	uint32_t crc32;
+	uint32_t flags;			/* LD_REG_UNREADABLE if it could not be read */
+};
+
+/* One fd record; `size` covers the struct and its NUL-terminated target. */
+struct ld_note_fd {
+	uint32_t size;
+	int32_t fd;
+	uint32_t flags;			/* open flags from fdinfo */
+	uint32_t mode;			/* st_mode of the target (S_IFMT bits) */
+	uint64_t pos;
+	uint64_t ino;
+	char target[];			/* readlink of /proc/PID/fd/N */
+};
+
+/* ld_note_module.flags */
+#define LD_MOD_UNREADABLE	(1U << 0)	/* the file could not be read: bias and build-id unknown */
+#define LD_MOD_NO_BUILD_ID	(1U << 1)	/* an ELF object without a GNU build-id note */
+
+/*
+ * One mapped ELF object (LD_NT_MODULES, entry_size 0): `size` covers the
+ * struct, build_id_len bytes of GNU build-id, the NUL-terminated path and
+ * padding to a multiple of 8.  Analysis on another machine finds the same
+ * binaries and their debug info by build-id.
+ */
+struct ld_note_module {
+	uint32_t size;
+	uint32_t flags;			/* LD_MOD_* */
+	uint64_t start;			/* lowest address the file is mapped at */
+	uint64_t end;			/* end of its highest mapping */
+	uint64_t bias;			/* load bias: run-time minus link-time address */
+	uint32_t build_id_len;		/* 0: none */
+	uint32_t pad;
+	unsigned char data[];		/* build-id, then the path */
+};
+
+struct ld_range {
+	uint64_t addr;
+	uint64_t len;
+};
+
+/* ld_note_capture.flags */
+#define LD_CAP_SNAPSHOT		(1U << 0)	/* memory read from a snapshot (LD_HDR_SNAPSHOT) */
+#define LD_CAP_FALLBACK		(1U << 1)	/* a snapshot was wanted and could not be made */
+#define LD_CAP_CUT		(1U << 2)	/* stopped early: the hold's deadline, or a stop request */
+
+/*
+ * How the memory was captured (LD_NT_CAPTURE, optional, format 1.0):
+ * timings of the freeze and the snapshot, and why there is no snapshot
+ * when one was wanted.
+ */
+struct ld_note_capture {
+	uint32_t size;			/* sizeof this struct as written */
+	uint32_t flags;			/* LD_CAP_* */
+	uint64_t frozen_ns;		/* CLOCK_REALTIME when every thread was held by ptrace */
+	uint64_t seen_stopped_ns;	/* CLOCK_REALTIME when the collector first saw the thread
+					 * BPF stopped at the issue stopped (0: not seen so) */
+	uint64_t snapshot_ns;		/* time making the snapshot took (inside the pause) */
+	int32_t snapshot_err;		/* fallback: the errno that stopped it (positive) */
+	uint32_t snapshot_pid;		/* pid the copy had (gone once the dump is written) */
+	uint64_t nofork_bytes;		/* MADV_DONTFORK/WIPEONFORK memory read from the original */
+	char fallback[96];		/* fallback: why, for people */
+	/* format 1.1 */
+	uint64_t stopped_ns;		/* CLOCK_REALTIME when the kernel stopped the thread BPF
+					 * stopped at the issue (0: unknown) */
+	/* format 1.2 */
+	char cut[96];			/* LD_CAP_CUT: why the capture stopped early, for people */
+};
+
+/* Notes written by format 1.0 end here: readers take them, with 0 for the rest. */
+#define LD_NOTE_CAPTURE_SIZE_1_0	offsetof(struct ld_note_capture, stopped_ns)
+
+#define LD_COMPLETE_MAX_RANGES	64
+
+/*
+ * The trailer: written last, at a size fixed before the dump starts, so a
+ * file without it was cut.  Unreadable ranges beyond the capacity are
+ * merged into the last entry.
+ */
+struct ld_note_complete {
+	uint64_t magic;			/* LD_COMPLETE_MAGIC */
+	uint64_t file_size;		/* size of the whole file */
+	uint64_t memory_bytes;		/* bytes in PT_LOAD segments */
+	uint64_t unreadable_bytes;
+	uint32_t meta_crc32;		/* crc32 of the metadata PT_NOTE segment */
+	uint32_t nranges;		/* unreadable ranges that follow */
+	uint64_t end_time_ns;		/* CLOCK_REALTIME when the file was complete */
+	struct ld_range ranges[LD_COMPLETE_MAX_RANGES];
+};
+
+
+/*
+ * LD_NT_HISTORY: the flight recorder's events of the process, oldest
+ * first; each entry is a struct ld_hist_ev (src/kabi/history.h)
+ * of entry_size bytes.  Times are CLOCK_MONOTONIC; show them relative to
+ * issue_ktime_ns.
+ */
+#define LD_HISTF_FROZEN		(1U << 0)	/* frozen by the issue: nothing after it was recorded */
+#define LD_HISTF_WRAPPED	(1U << 1)	/* older events were overwritten */
+
+struct ld_note_history {
+	uint32_t size;			/* of this struct as written */
+	uint32_t entry_size;		/* bytes per event */
+	uint32_t count;			/* events that follow */
+	uint32_t depth;			/* events the kernel kept per process */
+	uint32_t wanted;		/* events the rule asked for (history=N) */
+	uint32_t flags;			/* LD_HISTF_* */
+	uint64_t issue_ktime_ns;	/* the issue, CLOCK_MONOTONIC; 0 unknown */
+	uint64_t frozen_ktime_ns;	/* when it was frozen, 0 not frozen */
+	uint64_t total;			/* events recorded since the process got its ring */
+	uint64_t dropped;		/* events not recorded while it was frozen */
+	uint64_t realtime_offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC at capture */
+};
+
+/* ld_note_kstack.flags */
+#define LD_KS_TRIGGER		(1U << 0)	/* the thread of the issue */
+#define LD_KS_OTHER_CTX		(1U << 1)	/* taken in another task's context (ctx_tid): an interrupt */
+#define LD_KS_USER		(1U << 2)	/* the issue was in user space: no kernel frames */
+
+/*
+ * One kernel stack (LD_NT_KSTACK, entry_size 0): the struct, nframes
+ * 8-byte addresses (0 where /proc hid them), nframes NUL-terminated
+ * symbols ("func+0x1a/0x80 [module]", symbolized when the dump was
+ * taken), padding to a multiple of 8; `size` covers it all.
+ */
+struct ld_note_kstack {
+	uint32_t size;
+	uint32_t tid;			/* thread, as the collector's pid namespace sees it */
+	uint32_t ns_tid;		/* ... and its own */
+	uint32_t source;		/* 1 BPF at the issue, 2 BPF as it woke for the stop, 3 /proc at capture */
+	uint32_t nframes;
+	uint32_t flags;			/* LD_KS_* */
+	uint32_t ctx_tid;		/* whose context it was taken in */
+	int32_t syscall;		/* the syscall it was in, -1 none or unknown */
+	uint64_t ktime_ns;		/* when (CLOCK_MONOTONIC), 0 for /proc */
+	char state;			/* R S D T t I ... when taken, 0 unknown */
+	char pad[7];
+	/* uint64_t addrs[nframes]; char syms[]; */
+};
+
+/* ld_note_kproc.ns[] order */
+enum ld_ns_index {
+	LD_NS_PID, LD_NS_PID_CHILDREN, LD_NS_MNT, LD_NS_NET, LD_NS_UTS, LD_NS_IPC,
+	LD_NS_USER, LD_NS_CGROUP, LD_NS_TIME, LD_NS_TIME_CHILDREN, LD_NS_COUNT = 10,
+};
+
+#define LD_KPROC_LEVELS		8
+
+/*
+ * LD_NT_KPROC: the process as the kernel sees it, then cgroup_len bytes
+ * of its cgroup v2 path and cgroups_len bytes of /proc/PID/cgroup, each
+ * NUL-terminated.
+ */
+struct ld_note_kproc {
+	uint32_t size;			/* of this struct as written */
+	uint32_t levels;		/* pid namespace levels: valid entries of nstgid */
+	uint32_t nstgid[LD_KPROC_LEVELS];	/* its pid in each, the collector's first, its own last */
+	uint32_t ppid;
+	uint32_t uid, euid, gid, egid;
+	uint32_t ns_own;		/* bit LD_NS_*: differs from the collector's namespace */
+	char state;			/* R S D T ... from /proc/PID/status at capture */
+	char pad[7];
+	uint64_t cgroup_id;		/* cgroup v2 id (inode of its directory), 0 unknown */
+	uint64_t ns[LD_NS_COUNT];	/* namespace inodes, 0 unknown */
+	uint32_t cgroup_len;		/* bytes after the struct: the v2 path and its NUL */
+	uint32_t cgroups_len;		/* then /proc/PID/cgroup and its NUL */
+};
+
+_Static_assert(sizeof(struct ld_note_header) == 608, "header layout");
+_Static_assert(sizeof(struct ld_note_thread) == 56, "thread layout");
+_Static_assert(sizeof(struct ld_note_region) == 64, "region layout");
+_Static_assert(sizeof(struct ld_note_module) == 40, "module layout");
+_Static_assert(sizeof(struct ld_note_capture) == 248 && LD_NOTE_CAPTURE_SIZE_1_0 == 144,
+	       "capture layout");
+_Static_assert(sizeof(struct ld_note_history) == 64, "history layout");
+_Static_assert(sizeof(struct ld_note_kstack) == 48, "kstack layout");
+_Static_assert(sizeof(struct ld_note_kproc) == 168, "kproc layout");
+
+#endif /* LIVEDUMP_DUMPFMT_H */

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: MIT
+/* The dumps of directories and files, summarized for list and report. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "dump/dump_reader.h"
+#include "dump/dumpset.h"
+#include "base/log.h"
+
+#define NS	1000000000ULL
+
+const char *ld_dump_state_name(enum ld_dump_state s)
+{
+	switch (s) {
+	case LD_DUMP_COMPLETE: return "complete";
+	case LD_DUMP_CUT: return "cut";
+	case LD_DUMP_DAMAGED: return "damaged";
+	}
+	return "?";
+}
+
+/* --- file names ---------------------------------------------------------------- */
+
+/* "20261121T093015.123" (local time) to ns since the epoch. */
+static bool parse_name_time(const char *s, size_t len, uint64_t *ns)
+{
+	struct tm tm = { 0 };
+	unsigned ms;
+	char buf[32], *end;
+	time_t t;
+
+	if (len != 19 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = 0;
+	end = strptime(buf, "%Y%m%dT%H%M%S", &tm);
+	if (!end || *end != '.' || sscanf(end + 1, "%3u", &ms) != 1)
+		return false;
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	if (t == (time_t)-1)
+		return false;
+	*ns = (uint64_t)t * NS + ms * 1000000ULL;
+	return true;
+}
+
+static bool all_digits(const char *s, size_t len)
+{
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+bool ld_dump_parse_name(const char *name, struct ld_dump_summary *s)
+{
+	const char *field[5];
+	size_t flen[5], n = 0, len = strlen(name);
+	const char *p = name;
+
+	if (len < 5 || strcmp(name + len - 5, ".core"))
+		return false;
+	len -= 5;
+	/* The collector turns '-' in rule and comm into '_': '-' only separates. */
+	while (n < 5) {
+		const char *dash = memchr(p, '-', name + len - p);
+
+		field[n] = p;
+		flen[n] = dash ? (size_t)(dash - p) : (size_t)(name + len - p);
+		n++;
+		if (!dash)
+			break;
+		p = dash + 1;
+	}
+	if ((n != 4 && n != 5) || field[n - 1] + flen[n - 1] != name + len ||
+	    (n == 5 && !all_digits(field[4], flen[4])) ||
+	    !all_digits(field[3], flen[3]) || !flen[1] || !flen[2] ||
+	    !parse_name_time(field[0], flen[0], &s->time_ns))
+		return false;
+	snprintf(s->rule, sizeof(s->rule), "%.*s", (int)flen[1], field[1]);
+	snprintf(s->comm, sizeof(s->comm), "%.*s", (int)flen[2], field[2]);
+	s->pid = strtoul(field[3], NULL, 10);
+	return true;
+}
+
+/* --- one dump -------------------------------------------------------------------- */
+
+static void from_header(struct ld_dump_summary *s, const struct ld_note_header *h)
+{
+	s->has_header = true;
+	s->named = false;
+	s->time_ns = h->issue_time_ns ? h->issue_time_ns : h->capture_start_ns;
+	s->issue_type = h->issue_type;
+	s->capture_type = h->capture_type;
+	s->code = h->code;
+	s->pid = h->pid;
+	s->tid = h->tid;
+	snprintf(s->rule, sizeof(s->rule), "%s", h->rule);
+	snprintf(s->comm, sizeof(s->comm), "%s", h->comm);
+	snprintf(s->exe, sizeof(s->exe), "%s", h->exe);
+}
+
+static int summarize(struct ld_dump_summary *s)
+{
+	struct ld_dump *d;
+	char err[512];
+	struct stat st;
+	int ret;
+
+	if (!stat(s->path, &st))
+		s->file_size = st.st_size;
+	s->named = ld_dump_parse_name(s->name, s);
+	ret = ld_dump__open_flags(s->path, LD_OPEN_ALLOW_CUT, &d, err, sizeof(err));
+	if (ret) {
+		/* Cut before even its ELF or program headers are whole: cut, and unreadable. */
+		s->state = ret == -ENODATA ? LD_DUMP_CUT : LD_DUMP_DAMAGED;
+		s->why = strdup(err);
+		return s->why ? 0 : -ENOMEM;
+	}
+	s->file_size = ld_dump__file_size(d);
+	if (ld_dump__cut(d)) {
+		s->state = LD_DUMP_CUT;
+		s->why = strdup(ld_dump__cut(d));
+		if (!s->why) {
+			ld_dump__free(d);
+			return -ENOMEM;
+		}
+	}
+	if (ld_dump__header(d))
+		from_header(s, ld_dump__header(d));
+	ld_dump__free(d);
+	return 0;
+}
+
+static int add(struct ld_dumpset *set, const char *path)
+{
+	struct ld_dump_summary *v = realloc(set->v, (set->n + 1) * sizeof(*v)), *s;
+	const char *slash;
+
+	if (!v)
+		return -ENOMEM;
+	set->v = v;
+	s = &v[set->n];
+	memset(s, 0, sizeof(*s));
+	s->path = strdup(path);
+	if (!s->path)
+		return -ENOMEM;
+	slash = strrchr(s->path, '/');
+	s->name = slash ? slash + 1 : s->path;
+	set->n++;
+	return summarize(s);
+}
+
+static bool is_dump_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' && n > 5 && !strcmp(name + n - 5, ".core");
+}
+
+static int add_dir(struct ld_dumpset *set, const char *dir)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	int err = 0;
+
+	if (!dp)
+		return -errno;
+	while (!err && (de = readdir(dp))) {
+		char path[4096];
+
+		if (!is_dump_name(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		err = add(set, path);
+	}
+	closedir(dp);
+	return err;
+}
+
+static int cmp_summary(const void *a, const void *b)
+{
+	const struct ld_dump_summary *x = a, *y = b;
+
+	if (x->time_ns != y->time_ns)
+		return x->time_ns < y->time_ns ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+static int add_path(struct ld_dumpset *set, const char *path, char *msg, size_t msglen)
+{
+	struct stat st;
+	int err;
+
+	if (stat(path, &st))
+		err = -errno;
+	else
+		err = S_ISDIR(st.st_mode) ? add_dir(set, path) : add(set, path);
+	if (err)
+		snprintf(msg, msglen, "cannot read %s: %s", path, strerror(-err));
+	return err;
+}
+
+int ld_dumpset_load(struct ld_dumpset *set, char **paths, int npaths, const char *default_dir,
+		    char *msg, size_t msglen)
+{
+	int err = 0;
+
+	memset(set, 0, sizeof(*set));
+	if (!npaths)
+		err = add_path(set, default_dir, msg, msglen);
+	for (int i = 0; i < npaths && !err; i++)
+		err = add_path(set, paths[i], msg, msglen);
+	if (!err)
+		qsort(set->v, set->n, sizeof(*set->v), cmp_summary);
+	return err;
+}
+
+void ld_dumpset__free(struct ld_dumpset *set)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		free(set->v[i].path);
+		free(set->v[i].why);
+	}
+	free(set->v);
+	memset(set, 0, sizeof(*set));
+}
+
+/* --- filters ------------------------------------------------------------------------ */
+
+bool ld_dump_filter__match(const struct ld_dump_filter *f, const struct ld_dump_summary *s)
+{
+	if (f->comm && strcmp(f->comm, s->comm))
+		return false;
+	if (f->since_ns && s->time_ns < f->since_ns)
+		return false;
+	return true;
+}
+
+int ld_dumpset_parse_opt(int c, const char *arg, const char *cmd, struct ld_dump_filter *f,
+			 enum ld_color_when *color)
+{
+	struct timespec now;
+
+	switch (c) {
+	case 'c':
+		f->comm = arg;
+		return -1;
+	case 's':
+		clock_gettime(CLOCK_REALTIME, &now);
+		if (ld_parse_since(arg, now.tv_sec * NS + now.tv_nsec, &f->since_ns)) {
+			ld_err("%s: --since '%s': expected a date (2026-11-21 09:30), today, "
+			       "yesterday, @EPOCH or a time ago (15m, 2h, 7d)", cmd, arg);
+			return 2;
+		}
+		return -1;
+	case 'C':
+		if (ld_parse_color_when(arg, color)) {
+			ld_err("%s: --color '%s': expected auto, always or never", cmd, arg);
+			return 2;
+		}
+		return -1;
+	}
+	return 2;
+}
+
+static int local_to_ns(struct tm *tm, uint64_t *out)
+{
+	time_t t;
+
+	tm->tm_isdst = -1;
+	t = mktime(tm);
+	if (t == (time_t)-1)
+		return -EINVAL;
+	*out = (uint64_t)t * NS;
+	return 0;
+}
+
+static int parse_absolute(const char *s, uint64_t *out)
+{
+	static const char *formats[] = {
+		"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+		"%Y-%m-%dT%H:%M", "%Y-%m-%d",
+	};
+
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		struct tm tm = { 0 };
+		const char *end = strptime(s, formats[i], &tm);
+
+		if (end && !*end)
+			return local_to_ns(&tm, out);
+	}
+	return -EINVAL;
+}
+
+/* "today" and "yesterday": local midnight. */
+static int parse_day(const char *s, uint64_t now_ns, uint64_t *out)
+{
+	int back = !strcmp(s, "today") ? 0 : !strcmp(s, "yesterday") ? 1 : -1;
+	time_t now = now_ns / NS;
+	struct tm tm;
+
+	if (back < 0 || !localtime_r(&now, &tm))
+		return -EINVAL;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_mday -= back;
+	return local_to_ns(&tm, out);
+}
+
+static int parse_ago(const char *s, uint64_t now_ns, uint64_t *out)
+{
+	static const struct { const char *unit; uint64_t secs; } units[] = {
+		{ "s", 1 }, { "sec", 1 }, { "m", 60 }, { "min", 60 }, { "h", 3600 },
+		{ "d", 86400 }, { "w", 7 * 86400 },
+	};
+	char unit[8] = "", rest[8] = "";
+	unsigned long long n;
+	int got;
+
+	if (*s == '-')
+		s++;
+	got = sscanf(s, "%llu%7[a-z] %7s", &n, unit, rest);
+	if (got < 2 || (got == 3 && strcmp(rest, "ago")))
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(unit, units[i].unit))
+			continue;
+		if (n > now_ns / NS / units[i].secs)
+			return -EINVAL;
+		*out = now_ns - n * units[i].secs * NS;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int ld_parse_since(const char *s, uint64_t now_ns, uint64_t *out_ns)
+{
+	char *end;
+
+	if (s[0] == '@' && isdigit((unsigned char)s[1])) {
+		unsigned long long secs = strtoull(s + 1, &end, 10);
+
+		if (*end)
+			return -EINVAL;
+		*out_ns = secs * NS;
+		return 0;
+	}
+	if (!parse_day(s, now_ns, out_ns) || !parse_absolute(s, out_ns))
+		return 0;
+	return parse_ago(s, now_ns, out_ns);
+}
+
+/* --- formatting ---------------------------------------------------------------------- */
+
+const char *ld_fmt_local_time(uint64_t ns, char *buf, size_t len)
+{
+	time_t t = ns / NS;
+	struct tm tm;
+
+	if (!ns || !localtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+const char *ld_fmt_iso_time(uint64_t ns, char *buf, size_t len)
+{
+	time_t t = ns / NS;
+	char date[32], zone[8];
+	struct tm tm;
+
+	if (!ns || !localtime_r(&t, &tm)) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(zone, sizeof(zone), "%z", &tm);
+	/* %z gives +0200; ISO-8601 extended form wants +02:00. */
+	if (strlen(zone) == 5)
+		snprintf(buf, len, "%s.%03u%.3s:%s", date, (unsigned)(ns / 1000000 % 1000), zone,
+			 zone + 3);
+	else
+		snprintf(buf, len, "%s.%03u", date, (unsigned)(ns / 1000000 % 1000));
+	return buf;
+}
+
+const char *ld_fmt_short_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "KMGT";
+	double v = bytes;
+	int u = -1;
+
+	while (v >= 1024 && u < 3) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%llu", (unsigned long long)bytes);
+	else
+		snprintf(buf, len, v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
+	return buf;
+}

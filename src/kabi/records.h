@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Records that BPF programs send to the collector through the ring buffer.
+ * Shared verbatim by bpf/ and src/; every record starts with ld_event_hdr
+ * and `hdr.size` is the record's size, so readers can skip unknown types.
+ */
+#ifndef LIVEDUMP_RECORDS_H
+#define LIVEDUMP_RECORDS_H
+
+#include "livedump/abi.h"
+
+#define LD_COMM_LEN	16
+
+/* The detectors rules can name ("on app ..."); also the key of det_rules. */
+enum ld_detector {
+	LD_DET_NONE = 0,
+	LD_DET_APP = 1,		/* livedump_trigger() */
+	LD_DET_SYSCALL = 2,	/* a syscall fails or is slow */
+	LD_DET_BLOCK = 3,	/* a block request fails or is slow */
+	LD_DET_UPROBE = 4,	/* a user function is entered ... */
+	LD_DET_URETPROBE = 5,	/* ... or returns */
+	LD_DET_USDT = 6,	/* a USDT probe is hit */
+	LD_DET_KPROBE = 7,	/* a kernel function is entered ... */
+	LD_DET_KRETPROBE = 8,	/* ... or returns */
+	LD_DET_SIGNAL = 9,	/* a signal is delivered to a watched process */
+	LD_DET_ABORT = 10,	/* libc abort() is called */
+	LD_DET_ASSERT = 11,	/* libc __assert_fail() is called */
+	LD_DET_EXIT = 12,	/* a process exits with a non-zero status or by a signal */
+	LD_DET_OOM = 13,	/* the OOM killer chose a victim */
+	LD_DET_THRESHOLD = 14,	/* a resource stays above a threshold (sampled in user space) */
+	LD_DET__COUNT,
+};
+
+enum ld_event_type {
+	LD_EV_APP_TRIGGER = 1,	/* livedump_trigger() in a watched process */
+	LD_EV_SYSCALL = 2,	/* a syscall a rule matched, at its return */
+	LD_EV_BLOCK = 3,	/* a block request a rule matched, at its completion */
+	LD_EV_PROBE = 4,	/* a uprobe/uretprobe/usdt/kprobe/kretprobe a rule matched */
+	LD_EV_SIGNAL = 5,	/* a signal about to be handled by a watched process */
+	LD_EV_EXIT = 6,		/* a watched process exited */
+	LD_EV_OOM = 7,		/* the OOM killer marked a victim */
+	LD_EV_THRESHOLD = 8,	/* made by the collector's sampler, not by BPF */
+};
+
+/* ld_event_hdr.flags */
+#define LD_EVF_FROZEN	(1U << 0)	/* BPF sent SIGSTOP to the process */
+
+/* struct pt_regs of x86-64, which is also the head of user_regs_struct. */
+struct ld_regs {
+	__u64 r15, r14, r13, r12, bp, bx, r11, r10;
+	__u64 r9, r8, ax, cx, dx, si, di, orig_ax;
+	__u64 ip, cs, flags, sp, ss;
+};
+
+/* What the kernel decided for an event a rule matched. */
+enum ld_verdict {
+	LD_VERDICT_DUMP = 0,		/* take the dump (frozen if memory is wanted) */
+	LD_VERDICT_TOTAL = 1,		/* declined: the rule's total limit is reached */
+	LD_VERDICT_RATE = 2,		/* declined: the rule's rate limit */
+	LD_VERDICT_COOLDOWN = 3,	/* declined: the process's cooldown */
+	LD_VERDICT_BUSY = 4,		/* declined: max_inflight processes are frozen already */
+};
+
+struct ld_event_hdr {
+	__u32 type;		/* enum ld_event_type */
+	__u32 size;		/* whole record */
+	__u64 ktime_ns;		/* bpf_ktime_get_ns() at the issue */
+	__u32 pid;		/* tgid */
+	__u32 tid;
+	__u32 flags;		/* LD_EVF_* */
+	__u32 cpu;
+	__u32 rule;		/* index of the rule that matched */
+	__u32 verdict;		/* enum ld_verdict */
+	char comm[LD_COMM_LEN];
+};
+
+struct ld_app_trigger {
+	struct ld_event_hdr hdr;
+	__u64 req_addr;		/* struct ld_trigger_req * in the target */
+	struct ld_trigger_req req;	/* as read at the probe */
+	struct ld_regs regs;		/* user registers at the probe */
+	struct ld_blob_desc blobs[LD_MAX_BLOBS];	/* req.nblobs valid */
+};
+
+struct ld_syscall_event {
+	struct ld_event_hdr hdr;
+	__u32 nr;
+	__u32 pad;
+	__s64 ret;
+	__u64 args[6];
+	__u64 enter_ktime_ns;
+	__u64 latency_ns;
+	struct ld_regs regs;	/* user registers at the return */
+};
+
+/*
+ * A block request, completed (often in interrupt context): hdr names the
+ * process that issued it, remembered at issue time.
+ */
+struct ld_block_event {
+	struct ld_event_hdr hdr;
+	__u32 dev;		/* kernel dev_t: major << 20 | minor */
+	__u32 op;		/* REQ_OP_*: 0 read, 1 write, 2 flush, 3 discard ... */
+	__u64 sector;
+	__u32 bytes;
+	__u32 status;		/* blk_status_t */
+	__s32 error;		/* -errno, 0: success */
+	__u32 pad;
+	__u64 issue_ktime_ns;
+	__u64 latency_ns;
+};
+
+struct ld_probe_event {
+	struct ld_event_hdr hdr;
+	__u32 det;		/* enum ld_detector */
+	__u32 pad;
+	__u64 args[6];
+	__s64 ret;		/* return probes */
+	__u64 ip;		/* where the probe hit */
+	struct ld_regs regs;	/* the task's user registers */
+};
+
+struct ld_signal_event {
+	struct ld_event_hdr hdr;
+	__s32 sig;
+	__s32 code;		/* si_code */
+	__s32 err;		/* si_errno */
+	__u32 sender;		/* si_pid for signals sent by a process */
+	__u64 addr;		/* si_addr for SEGV, BUS, FPE, ILL, TRAP */
+	__u64 handler;		/* sa_handler: 0 default, 1 ignored, else a function */
+	__u32 fatal;		/* the default action kills the process */
+	__u32 pad;
+	struct ld_regs regs;	/* user registers when the signal is delivered */
+};
+
+struct ld_exit_event {
+	struct ld_event_hdr hdr;
+	__u32 status;		/* exit status, when it exited */
+	__u32 sig;		/* the signal that killed it, 0 if none */
+	__u32 core;		/* it dumped core */
+	__u32 pad;
+	__u64 runtime_ns;	/* since it started */
+	__u64 cpu_ns;		/* user + system time of all its threads */
+	__u64 maxrss_kb;	/* peak resident set size */
+};
+
+struct ld_oom_event {
+	struct ld_event_hdr hdr;	/* the victim */
+	__u64 total_vm_kb, anon_rss_kb, file_rss_kb, shmem_rss_kb, pgtables_kb;
+	__s32 oom_score_adj;
+	__u32 uid;
+	__u64 cgroup_id;	/* of the task that ran into the limit */
+	__u32 trigger_pid;	/* that task */
+	__u32 pad;
+};
+
+/* ld_threshold_event.metric */
+enum ld_metric { LD_METRIC_CPU = 1, LD_METRIC_RSS, LD_METRIC_THREADS, LD_METRIC_FDS };
+
+struct ld_threshold_event {
+	struct ld_event_hdr hdr;
+	__u32 metric;		/* enum ld_metric */
+	__u32 pad;
+	__u64 value;		/* % for cpu, bytes for rss, a count otherwise */
+	__u64 limit;		/* the rule's threshold */
+	__u64 held_ns;		/* how long it held */
+};
+
+/* Keys of the watch filter maps. */
+struct ld_exe_key {
+	__u64 dev;		/* the kernel's s_dev: MKDEV(major, minor), 20-bit minor */
+	__u64 ino;
+};
+
+/* stop_times value: when the kernel stopped the thread BPF froze. */
+struct ld_stop_time {
+	__u64 frozen_at;	/* the frozen map's value: which freeze */
+	__u64 stopped_at;	/* ktime of the SIGSTOP's delivery */
+};
+
+/*
+ * A rule as the kernel checks it (compiled from struct ld_rule by the
+ * collector).  Empty lists match everything; all lists must hold.
+ */
+#define LD_BPF_MAX_RULES	64
+#define LD_BPF_LIST		16
+#define LD_RATE_MAX		64	/* largest N of a rate limit N/WINDOW */
+
+struct ld_bpf_range {
+	__u64 lo, hi;
+};
+
+struct ld_bpf_cgroup {
+	__u64 id;		/* cgroup v2 id (inode) of the prefix directory */
+	__u32 level;		/* its depth below the root */
+	__u32 pad;
+};
+
+/* ld_bpf_rule.flags */
+#define LD_BR_MEMORY	(1U << 0)	/* wants process memory: freeze */
+#define LD_BR_RET	(1U << 1)	/* ret_lo..ret_hi must hold */
+#define LD_BR_LATENCY	(1U << 2)	/* latency_lo..latency_hi must hold */
+#define LD_BR_ARG(i)	(1U << (8 + (i)))	/* args[i] must hold, i < 6 */
+
+struct ld_bpf_rule {
+	__u32 flags;
+	__u32 ncodes, nparams, npids, nuids, ncomms, ncgroups, nexes;
+	struct ld_bpf_range codes[LD_BPF_LIST];
+	struct ld_bpf_range params[LD_BPF_LIST];
+	__u32 pids[LD_BPF_LIST];
+	__u32 uids[LD_BPF_LIST];
+	char comms[LD_BPF_LIST][LD_COMM_LEN];
+	struct ld_bpf_cgroup cgroups[LD_BPF_LIST];
+	struct ld_exe_key exes[LD_BPF_LIST];
+	__s64 ret_lo, ret_hi;		/* with LD_BR_RET */
+	__u64 latency_lo, latency_hi;	/* with LD_BR_LATENCY, ns */
+	struct ld_bpf_range args[6];	/* with LD_BR_ARG(i) */
+	__u64 total;			/* 0: no limit */
+	__u64 rate_n, rate_window_ns;	/* rate_n <= LD_RATE_MAX; 0: none */
+	__u64 cooldown_ns;
+};
+
+/* Per rule, kept by BPF: what the limits need to remember. */
+struct ld_rule_state {
+	__u64 taken;			/* dumps admitted so far */
+	__u64 head;			/* next slot in ring */
+	__u64 ring[LD_RATE_MAX];	/* ktime of the last admitted dumps */
+};
+
+/* The rules of one detector, in rule order: indexes into the rules map. */
+struct ld_det_rules {
+	__u32 n;
+	__u32 idx[LD_BPF_MAX_RULES];
+};
+
+struct ld_cooldown_key {
+	__u32 rule;
+	__u32 tgid;
+};
+
+#endif /* LIVEDUMP_RECORDS_H */

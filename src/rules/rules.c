@@ -1,0 +1,1794 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Trigger rules: text to struct ld_rule and back (rules.h, docs/rules.md).
+ *
+ *   NAME on ISSUE [ISSUE-PARAMS] [where FILTERS] [capture WHAT] [limit LIMITS]
+ *
+ * Text is read in physical lines; comments are cut, a trailing backslash
+ * joins the next line, and each logical line (one rule) is split into
+ * words.  The words after the issue fall into sections: the issue's
+ * parameters, then the clauses `where`, `capture` and `limit` in any order,
+ * each at most once.  Every section is a table of keys (KEY=VALUE, some
+ * also KEY<N ...) and, for capture and limit, bare words (`mini`, `3/10m`).
+ * A detector is one table entry: its name, its keys, the capture types it
+ * can take and its default one.  The same tables write the canonical form,
+ * so what is parsed and what is printed cannot drift apart.
+ *
+ * Errors never stop the file: each is reported with ORIGIN:LINE:COLUMN
+ * (the column of the offending word, counted in bytes from 1) and the
+ * parser goes on with the next word, or the next rule when the structure
+ * of this one is lost.  A rule with an error is not added to the set.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "rules/rules.h"
+#include "rules/ruleval.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+#define PID_LIMIT	4194304		/* the kernel's PID_MAX_LIMIT: pids are below it */
+#define UID_VALID_MAX	0xfffffffeU	/* (uid_t)-1 is "no uid" */
+#define HISTORY_MAX	65536
+#define COMM_MAX	15		/* TASK_COMM_LEN - 1 */
+#define NAME_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
+
+_Static_assert(sizeof(unsigned) == sizeof(uint32_t), "history and pids share a parser");
+
+/* ---- a bounded string builder: output is cut, never overrun ---- */
+
+struct sb {
+	char *buf;
+	size_t size, len;
+	bool over;
+};
+
+static void __attribute__((format(printf, 2, 3))) sb_printf(struct sb *sb, const char *fmt, ...)
+{
+	size_t room = sb->len < sb->size ? sb->size - sb->len : 0;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(room ? sb->buf + sb->len : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room) {
+		sb->over = true;
+		sb->len = sb->size ? sb->size - 1 : 0;
+	} else {
+		sb->len += n;
+	}
+}
+
+#define SB(array)	{ .buf = (array), .size = sizeof(array) }
+
+/* Takes back what was written since @len (a clause that turned out empty). */
+static void sb_truncate(struct sb *sb, size_t len)
+{
+	if (!sb->over && len < sb->size) {
+		sb->len = len;
+		sb->buf[len] = '\0';
+	}
+}
+
+static void sb_num(struct sb *sb, uint64_t v, bool hex)
+{
+	if (hex)
+		sb_printf(sb, "0x%" PRIx64, v);
+	else
+		sb_printf(sb, "%" PRIu64, v);
+}
+
+static void sb_quoted(struct sb *sb, const char *s)
+{
+	char buf[2 * LD_VAL_MAX + 3];
+
+	if (ld_val_quote(s, buf, sizeof(buf)))
+		sb->over = true;
+	sb_printf(sb, "%s", buf);
+}
+
+/* ---- diagnostics ---- */
+
+void ld_diag__free(struct ld_diag *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->msgs[i]);
+	free(d->msgs);
+	d->msgs = NULL;
+	d->n = 0;
+}
+
+static void diag_add(struct ld_diag *d, char *msg)
+{
+	char **v;
+
+	if (!d || !msg)
+		goto drop;
+	v = realloc(d->msgs, (d->n + 1) * sizeof(*v));
+	if (!v)
+		goto drop;
+	d->msgs = v;
+	d->msgs[d->n++] = msg;
+	return;
+drop:
+	free(msg);	/* still counted by the caller: the count is what decides */
+}
+
+/* ---- the text of one rule: physical lines joined into one logical line ---- */
+
+/* From logical offset @off on, the text is line @line from its column 1. */
+struct seg {
+	size_t off;
+	unsigned line;
+};
+
+struct src {
+	const char *origin;
+	bool is_file;			/* a rule file: names are required */
+	struct ld_ruleset *rs;
+	struct ld_diag *diag;
+	int nerr;
+	bool oom;
+	char *text;			/* the logical line being read */
+	size_t len, cap;
+	struct seg *segs;
+	size_t nsegs, segcap;
+	bool bad;			/* this rule already failed while being read */
+};
+
+static void src_where(const struct src *s, size_t off, unsigned *line, unsigned *col)
+{
+	size_t i = s->nsegs;
+
+	while (i > 1 && s->segs[i - 1].off > off)
+		i--;
+	*line = i ? s->segs[i - 1].line : 0;
+	*col = i ? (unsigned)(off - s->segs[i - 1].off) + 1 : 1;
+}
+
+static void src_verror(struct src *s, size_t off, const char *fmt, va_list ap)
+{
+	unsigned line, col;
+	char *msg, *full;
+
+	s->nerr++;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return;
+	src_where(s, off, &line, &col);
+	if (asprintf(&full, "%s:%u:%u: %s", s->origin, line, col, msg) < 0)
+		full = NULL;
+	free(msg);
+	diag_add(s->diag, full);
+}
+
+static void __attribute__((format(printf, 3, 4))) src_error(struct src *s, size_t off,
+							      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	src_verror(s, off, fmt, ap);
+	va_end(ap);
+}
+
+static int src_grow(struct src *s, size_t more)
+{
+	char *t;
+	struct seg *g;
+
+	if (s->len + more + 1 > s->cap) {
+		size_t cap = (s->len + more + 1) * 2;
+
+		t = realloc(s->text, cap);
+		if (!t)
+			return -ENOMEM;
+		s->text = t;
+		s->cap = cap;
+	}
+	if (s->nsegs == s->segcap) {
+		size_t cap = s->segcap ? s->segcap * 2 : 8;
+
+		g = realloc(s->segs, cap * sizeof(*g));
+		if (!g)
+			return -ENOMEM;
+		s->segs = g;
+		s->segcap = cap;
+	}
+	return 0;
+}
+
+/* ---- sections, keys and words ---- */
+
+struct rctx;
+
+/*
+ * A KEY=VALUE of a section.  Lists fill an array with a count; single
+ * values (@size != 0) are 0 when not given, which is how the formatter
+ * knows to leave them out.
+ */
+struct key {
+	const char *name;
+	bool cmp;			/* also KEY<N KEY<=N KEY>N KEY>=N KEY==N: one range */
+	bool memory;			/* reads process memory: not with capture context */
+	bool prefix;			/* a path prefix: a trailing / is dropped */
+	bool hex;			/* written in hex */
+	size_t field;			/* offsetof(struct ld_rule, ...) of the value(s) */
+	size_t count;			/* ... of the unsigned count of a list */
+	size_t size;			/* sizeof a single value; 0 for lists */
+	uint64_t min, max;
+	int (*elem)(const struct key *k, void *field, unsigned idx, const char *s,
+		    struct ld_verr *e);
+	void (*fmt)(const struct key *k, const void *field, unsigned idx, struct sb *sb);
+	/* Comparisons of values that are no plain numbers (durations, signed). */
+	int (*cmp_elem)(const struct key *k, void *field, enum ld_val_op op, const char *s,
+			struct ld_verr *e);
+	/* Writes " KEY<op>VALUE" itself, for keys whose canonical form is a comparison. */
+	void (*fmt_kv)(const struct key *k, const void *field, struct sb *sb);
+};
+
+#define LIST(f, n)	.field = offsetof(struct ld_rule, f), .count = offsetof(struct ld_rule, n)
+#define ONE(f)		.field = offsetof(struct ld_rule, f), \
+			.size = sizeof(((struct ld_rule *)0)->f)
+
+enum { SEC_ISSUE, SEC_WHERE, SEC_CAPTURE, SEC_LIMIT, NSECTIONS };
+#define MAX_KEYS	8	/* per section; checked by the asserts after the tables */
+
+struct section {
+	const char *name;		/* the clause keyword; the detector's name for SEC_ISSUE */
+	const struct key *keys;
+	size_t nkeys;
+	const char *words;		/* the bare words it takes, for messages; NULL: none */
+	int (*word)(struct rctx *c, const char *s, size_t off);
+	void (*fmt_words)(const struct ld_rule *r, struct sb *sb);
+};
+
+struct detector {
+	enum ld_detector id;
+	const char *name;
+	const struct key *keys;
+	size_t nkeys;
+	unsigned captures;		/* CAP(type) of the capture types it can take */
+	enum ld_capture_type capture;	/* the default */
+};
+
+#define CAP(t)		(1U << (t))
+
+/* One rule being parsed. */
+struct rctx {
+	struct src *src;
+	struct ld_rule r;
+	const struct detector *det;
+	struct section sec[NSECTIONS];
+	char **toks;
+	size_t *offs;
+	size_t ntoks;
+	int nerr;
+	bool stop;			/* the rule's structure is lost: no more messages */
+	unsigned seen[NSECTIONS];	/* keys given, one bit per key */
+	size_t key_off[NSECTIONS][MAX_KEYS];
+	bool clause[NSECTIONS];		/* clauses given */
+	size_t clause_off[NSECTIONS];
+	unsigned nwords[NSECTIONS];	/* words in each clause */
+	bool have_type, have_total, have_rate;
+	size_t type_off;
+};
+
+static int __attribute__((format(printf, 3, 4))) rerr(struct rctx *c, size_t off,
+						       const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	src_verror(c->src, off, fmt, ap);
+	va_end(ap);
+	c->nerr++;
+	return -EINVAL;
+}
+
+static void *key_field(struct ld_rule *r, const struct key *k)
+{
+	return (char *)r + k->field;
+}
+
+static unsigned key_nvalues(const struct ld_rule *r, const struct key *k)
+{
+	static const char zero[64];	/* at least the largest single value */
+	const char *f = (const char *)r + k->field;
+
+	if (k->size > sizeof(zero))
+		return k->count ? 0 : *f != 0;	/* strings: given when not empty */
+
+	if (k->count)
+		return *(const unsigned *)((const char *)r + k->count);
+	return memcmp(f, zero, k->size) ? 1 : 0;
+}
+
+/* "code, param" or "code=, param=" */
+static void key_names(const struct key *keys, size_t n, const char *suffix, struct sb *sb)
+{
+	for (size_t i = 0; i < n; i++)
+		sb_printf(sb, "%s%s%s", i ? ", " : "", keys[i].name, suffix);
+}
+
+/* ---- value parsers of the keys ---- */
+
+static int elem_range(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+{
+	return ld_val_range(s, k->max, (struct ld_range64 *)f + idx, e);
+}
+
+static int elem_u32(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+{
+	uint64_t v;
+	int err = ld_val_u64(s, k->min, k->max, &v, e);
+
+	if (!err)
+		((uint32_t *)f)[idx] = (uint32_t)v;
+	return err;
+}
+
+/* A user name from the passwd database (files, LDAP ...: what getpwnam_r sees). */
+static int user_uid(const char *name, uint32_t *uid)
+{
+	long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+	size_t size = hint > 0 ? (size_t)hint : 16384;
+	struct passwd pw, *res;
+	char *buf = NULL, *nbuf;
+	int err;
+
+	do {
+		nbuf = realloc(buf, size);
+		if (!nbuf) {
+			err = ENOMEM;
+			break;
+		}
+		buf = nbuf;
+		err = getpwnam_r(name, &pw, buf, size, &res);
+		size *= 2;
+	} while (err == ERANGE && size <= (1U << 20));
+	if (!err && !res)
+		err = ENOENT;
+	if (!err)
+		*uid = pw.pw_uid;
+	free(buf);
+	return -err;
+}
+
+static int elem_uid(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+{
+	int err;
+
+	if (isdigit((unsigned char)s[0]))
+		return elem_u32(k, f, idx, s, e);
+	err = user_uid(s, (uint32_t *)f + idx);
+	if (err == -ENOENT)
+		return ld_verr_set(e, 0, "unknown user '%.64s' (expected a user name from the passwd"
+				   " database or a number)", s);
+	if (err)
+		return ld_verr_set(e, 0, "cannot look up user '%.64s': %s", s, strerror(-err));
+	return 0;
+}
+
+static int elem_comm(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+{
+	size_t len = strlen(s);
+
+	(void)k;
+	if (len > COMM_MAX)
+		return ld_verr_set(e, 0, "comm '%.64s' is too long (%zu bytes, expected at most %d as"
+				   " in /proc/PID/comm)", s, len, COMM_MAX);
+	memcpy((char (*)[16])f + idx, s, len + 1);
+	return 0;
+}
+
+static int elem_path(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+{
+	size_t len = strlen(s);
+	char *p;
+
+	if (s[0] != '/')
+		return ld_verr_set(e, 0, "%s '%.64s' is not an absolute path (expected a path"
+				   " starting with /%s)", k->name, s,
+				   k->prefix ? ", as in /proc/PID/cgroup" : "");
+	if (k->prefix) {
+		while (len > 1 && s[len - 1] == '/')
+			len--;	/* "/a/" and "/a" are the same prefix */
+	} else if (s[len - 1] == '/') {
+		return ld_verr_set(e, 0, "%s '%.64s' ends with / (expected the path of a file)",
+				   k->name, s);
+	}
+	p = strndup(s, len);
+	if (!p)
+		return ld_verr_set(e, 0, "out of memory");
+	((char **)f)[idx] = p;
+	return 0;
+}
+
+static int elem_size(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+{
+	return ld_val_size(s, k->min, k->max, (uint64_t *)f + idx, e);
+}
+
+static int elem_duration(const struct key *k, void *f, unsigned idx, const char *s,
+			 struct ld_verr *e)
+{
+	return ld_val_duration(s, k->min, k->max, (uint64_t *)f + idx, e);
+}
+
+/* regions=yes|no into the bool no_regions */
+static int elem_regions(const struct key *k, void *f, unsigned idx, const char *s,
+			struct ld_verr *e)
+{
+	bool yes;
+	int err = ld_val_yesno(s, &yes, e);
+
+	(void)k;
+	if (!err)
+		((bool *)f)[idx] = !yes;
+	return err;
+}
+
+/* ---- writers of the keys' values ---- */
+
+static void fmt_range(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	const struct ld_range64 *r = (const struct ld_range64 *)f + idx;
+
+	sb_num(sb, r->lo, k->hex);
+	if (r->hi != r->lo) {
+		sb_printf(sb, "-");
+		sb_num(sb, r->hi, k->hex);
+	}
+}
+
+static void fmt_u32(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	sb_num(sb, ((const uint32_t *)f)[idx], k->hex);
+}
+
+static void fmt_comm(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	(void)k;
+	sb_quoted(sb, ((const char (*)[16])f)[idx]);
+}
+
+static void fmt_str(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	(void)k;
+	sb_quoted(sb, ((char *const *)f)[idx]);
+}
+
+static void fmt_size(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	char buf[32];
+
+	(void)k;
+	if (ld_val_format_size(((const uint64_t *)f)[idx], buf, sizeof(buf)))
+		sb->over = true;
+	sb_printf(sb, "%s", buf);
+}
+
+static void fmt_duration(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	char buf[32];
+
+	(void)k;
+	if (ld_val_format_duration(((const uint64_t *)f)[idx], buf, sizeof(buf)))
+		sb->over = true;
+	sb_printf(sb, "%s", buf);
+}
+
+static void fmt_regions(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	(void)k;
+	sb_printf(sb, "%s", ((const bool *)f)[idx] ? "no" : "yes");
+}
+
+/* ---- the syscall detector's values ---- */
+
+static int elem_syscall(const struct key *k, void *f, unsigned idx, const char *s,
+			struct ld_verr *e)
+{
+	unsigned nr;
+	int err = ld_val_syscall(s, &nr, e);
+
+	(void)k;
+	if (!err)
+		((uint32_t *)f)[idx] = nr;
+	return err;
+}
+
+static void fmt_syscall(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	uint32_t nr = ((const uint32_t *)f)[idx];
+	const char *name = ld_val_syscall_name(nr);
+
+	(void)k;
+	if (name)
+		sb_printf(sb, "%s", name);
+	else
+		sb_printf(sb, "%u", nr);
+}
+
+static int elem_errno(const struct key *k, void *f, unsigned idx, const char *s,
+		      struct ld_verr *e)
+{
+	int err, val;
+
+	(void)k;
+	err = ld_val_errno(s, &val, e);
+	if (!err)
+		((uint32_t *)f)[idx] = val;
+	return err;
+}
+
+static void fmt_errno(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	char buf[32];
+
+	(void)k;
+	ld_val_errno_name(((const uint32_t *)f)[idx], buf, sizeof(buf));
+	sb_printf(sb, "%s", buf);
+}
+
+/* latency=A-B (durations); a single duration means at least that */
+static int elem_latency(const struct key *k, void *f, unsigned idx, const char *s,
+			struct ld_verr *e)
+{
+	struct ld_range64 *r = f;
+	const char *dash = strchr(s, '-');
+	char lo[64];
+	int err;
+
+	(void)idx;
+	if (!dash)
+		return k->cmp_elem(k, f, LD_OP_GE, s, e);
+	snprintf(lo, sizeof(lo), "%.*s", (int)(dash - s), s);
+	err = ld_val_duration(lo, 0, LD_DURATION_MAX, &r->lo, e);
+	if (!err && (err = ld_val_duration(dash + 1, 0, LD_DURATION_MAX, &r->hi, e)))
+		e->off += dash + 1 - s;
+	if (!err && r->hi < r->lo)
+		return ld_verr_set(e, 0, "empty latency range '%.64s' (expected LOW-HIGH)", s);
+	return err;
+}
+
+/*
+ * latency>D and latency>=D both mean "D or more": a nanosecond does not
+ * matter, and the canonical form stays readable.
+ */
+static int cmp_latency(const struct key *k, void *f, enum ld_val_op op, const char *s,
+		       struct ld_verr *e)
+{
+	struct ld_range64 *r = f;
+	uint64_t ns;
+	int err = ld_val_duration(s, 1, LD_DURATION_MAX, &ns, e);
+
+	(void)k;
+	if (err)
+		return err;
+	switch (op) {
+	case LD_OP_GT:
+	case LD_OP_GE:
+		*r = (struct ld_range64){ ns, LD_DURATION_MAX };
+		return 0;
+	case LD_OP_LT:
+	case LD_OP_LE:
+		*r = (struct ld_range64){ 1, ns };
+		return 0;
+	default:
+		*r = (struct ld_range64){ ns, ns };
+		return 0;
+	}
+}
+
+static void fmt_latency(const struct key *k, const void *f, struct sb *sb)
+{
+	const struct ld_range64 *r = f;
+	char lo[32], hi[32];
+
+	ld_val_format_duration(r->lo, lo, sizeof(lo));
+	ld_val_format_duration(r->hi, hi, sizeof(hi));
+	if (r->hi == LD_DURATION_MAX)
+		sb_printf(sb, " %s>=%s", k->name, lo);
+	else if (r->lo == 1)
+		sb_printf(sb, " %s<=%s", k->name, hi);
+	else
+		sb_printf(sb, " %s=%s-%s", k->name, lo, hi);
+}
+
+static int cmp_ret(const struct key *k, void *f, enum ld_val_op op, const char *s,
+		   struct ld_verr *e)
+{
+	struct ld_srange64 *r = f;
+	int64_t n;
+	int err = ld_val_s64(s, &n, e);
+
+	(void)k;
+	if (err)
+		return err;
+	*r = (struct ld_srange64){ INT64_MIN, INT64_MAX, 1, 0 };
+	switch (op) {
+	case LD_OP_LT:
+		if (n == INT64_MIN)
+			return ld_verr_set(e, 0, "'<%lld' matches no value", (long long)n);
+		r->hi = n - 1;
+		break;
+	case LD_OP_LE:
+		r->hi = n;
+		break;
+	case LD_OP_GT:
+		if (n == INT64_MAX)
+			return ld_verr_set(e, 0, "'>%lld' matches no value", (long long)n);
+		r->lo = n + 1;
+		break;
+	case LD_OP_GE:
+		r->lo = n;
+		break;
+	default:
+		r->lo = r->hi = n;
+	}
+	return 0;
+}
+
+static int elem_ret(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+{
+	(void)idx;
+	return cmp_ret(k, f, LD_OP_EQ, s, e);
+}
+
+static void fmt_ret(const struct key *k, const void *f, struct sb *sb)
+{
+	const struct ld_srange64 *r = f;
+
+	if (r->lo == r->hi)
+		sb_printf(sb, " %s==%lld", k->name, (long long)r->lo);
+	else if (r->lo == INT64_MIN)
+		sb_printf(sb, " %s<=%lld", k->name, (long long)r->hi);
+	else if (r->hi == INT64_MAX)
+		sb_printf(sb, " %s>=%lld", k->name, (long long)r->lo);
+	else
+		sb_printf(sb, " %s>=%lld %s<=%lld", k->name, (long long)r->lo, k->name,
+			  (long long)r->hi);
+}
+
+/* ---- the block detector's values ---- */
+
+/* error=any or errno names; "any" is stored as 0 */
+static int elem_block_error(const struct key *k, void *f, unsigned idx, const char *s,
+			    struct ld_verr *e)
+{
+	if (!strcmp(s, "any")) {
+		((uint32_t *)f)[idx] = 0;
+		return 0;
+	}
+	return elem_errno(k, f, idx, s, e);
+}
+
+static void fmt_block_error(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	if (((const uint32_t *)f)[idx] == 0)
+		sb_printf(sb, "any");
+	else
+		fmt_errno(k, f, idx, sb);
+}
+
+/* dev=MAJ:MIN, kept as the kernel's dev_t (20-bit minor) */
+static int elem_dev(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+{
+	unsigned long maj, min;
+	char *end;
+
+	(void)k;
+	errno = 0;
+	maj = strtoul(s, &end, 10);
+	if (end == s || *end != ':' || maj > 4095)
+		goto bad;
+	s = end + 1;
+	min = strtoul(s, &end, 10);
+	if (end == s || *end || errno || min > 0xfffff)
+		goto bad;
+	((uint32_t *)f)[idx] = maj << 20 | min;
+	return 0;
+bad:
+	return ld_verr_set(e, 0, "bad device '%.64s' (expected MAJOR:MINOR as in /proc/partitions,"
+			   " e.g. 8:0 or 7:0)", s);
+}
+
+static void fmt_dev(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	uint32_t dev = ((const uint32_t *)f)[idx];
+
+	(void)k;
+	sb_printf(sb, "%u:%u", dev >> 20, dev & 0xfffff);
+}
+
+/* ---- the probe detectors' values ---- */
+
+static int elem_at(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+{
+	(void)idx;
+	if (strlen(s) >= LD_PROBE_AT_MAX)
+		return ld_verr_set(e, 0, "%s is too long (at most %d characters)", k->name,
+				   LD_PROBE_AT_MAX - 1);
+	if (k->min == 1 && (!strchr(s, ':') || s[strlen(s) - 1] == ':'))
+		return ld_verr_set(e, 0, "bad probe '%.64s' (expected PATH:SYMBOL[+OFFSET] or"
+				   " LIBRARY:SYMBOL)", s);
+	if (k->min == 2) {
+		const char *a = strchr(s, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+
+		if (!b || b == a + 1 || !b[1] || strchr(b + 1, ':'))
+			return ld_verr_set(e, 0, "bad USDT probe '%.64s' (expected"
+					   " PATH:PROVIDER:NAME)", s);
+	}
+	if (k->min == 0 && (strchr(s, '/') || strchr(s, ':')))
+		return ld_verr_set(e, 0, "bad kernel function '%.64s' (expected FUNCTION[+OFFSET]"
+				   " as in /proc/kallsyms)", s);
+	strcpy(f, s);
+	return 0;
+}
+
+static void fmt_at(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	(void)k;
+	(void)idx;
+	sb_quoted(sb, f);
+}
+
+static int cmp_arg(const struct key *k, void *f, enum ld_val_op op, const char *s,
+		   struct ld_verr *e)
+{
+	struct ld_urange64 *r = f;
+	struct ld_range64 rg;
+	uint64_t n;
+	int err = ld_val_u64(s, 0, UINT64_MAX, &n, e);
+
+	(void)k;
+	if (!err)
+		err = ld_val_cmp_range(op, n, UINT64_MAX, &rg, e);
+	if (!err)
+		*r = (struct ld_urange64){ rg.lo, rg.hi, 1, 0 };
+	return err;
+}
+
+static int elem_arg(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+{
+	(void)idx;
+	return cmp_arg(k, f, LD_OP_EQ, s, e);
+}
+
+static void fmt_arg(const struct key *k, const void *f, struct sb *sb)
+{
+	const struct ld_urange64 *r = f;
+
+	if (r->lo == r->hi)
+		sb_printf(sb, " %s==%llu", k->name, (unsigned long long)r->lo);
+	else if (r->lo == 0)
+		sb_printf(sb, " %s<=%llu", k->name, (unsigned long long)r->hi);
+	else if (r->hi == UINT64_MAX)
+		sb_printf(sb, " %s>=%llu", k->name, (unsigned long long)r->lo);
+	else
+		sb_printf(sb, " %s>=%llu %s<=%llu", k->name, (unsigned long long)r->lo, k->name,
+			  (unsigned long long)r->hi);
+}
+
+/* ---- signals ---- */
+
+static int elem_signal(const struct key *k, void *f, unsigned idx, const char *s,
+		       struct ld_verr *e)
+{
+	int sig, err = ld_val_signal(s, &sig, e);
+
+	(void)k;
+	if (!err)
+		((uint32_t *)f)[idx] = sig;
+	return err;
+}
+
+static void fmt_signal(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	char buf[32];
+
+	(void)k;
+	ld_val_signal_name(((const uint32_t *)f)[idx], buf, sizeof(buf));
+	sb_printf(sb, "%s", buf);
+}
+
+/* ---- thresholds ---- */
+
+/* cpu>90%: at least that (a sample is never exactly on the boundary). */
+static int cmp_percent(const struct key *k, void *f, enum ld_val_op op, const char *s,
+		       struct ld_verr *e)
+{
+	struct ld_urange64 *r = f;
+	char num[32];
+	size_t len = strlen(s);
+	uint64_t n;
+	int err;
+
+	(void)k;
+	if (!len || s[len - 1] != '%' || len >= sizeof(num))
+		return ld_verr_set(e, 0, "bad percentage '%.64s' (expected a number with %%, like"
+				   " 90%%; 100%% is one CPU)", s);
+	snprintf(num, sizeof(num), "%.*s", (int)len - 1, s);
+	err = ld_val_u64(num, 1, 100 * 4096, &n, e);
+	if (err)
+		return err;
+	if (op != LD_OP_GT && op != LD_OP_GE)
+		return ld_verr_set(e, 0, "a threshold is a lower bound (expected cpu>N%%)");
+	*r = (struct ld_urange64){ n, UINT64_MAX, 1, 0 };
+	return 0;
+}
+
+static int cmp_size_min(const struct key *k, void *f, enum ld_val_op op, const char *s,
+			struct ld_verr *e)
+{
+	struct ld_urange64 *r = f;
+	uint64_t n;
+	int err = ld_val_size(s, 1, UINT64_MAX / 2, &n, e);
+
+	if (err)
+		return err;
+	if (op != LD_OP_GT && op != LD_OP_GE)
+		return ld_verr_set(e, 0, "a threshold is a lower bound (expected %s>SIZE)", k->name);
+	*r = (struct ld_urange64){ n, UINT64_MAX, 1, 0 };
+	return 0;
+}
+
+static int cmp_count_min(const struct key *k, void *f, enum ld_val_op op, const char *s,
+			 struct ld_verr *e)
+{
+	struct ld_urange64 *r = f;
+	uint64_t n;
+	int err = ld_val_u64(s, 1, 1 << 30, &n, e);
+
+	if (err)
+		return err;
+	if (op != LD_OP_GT && op != LD_OP_GE)
+		return ld_verr_set(e, 0, "a threshold is a lower bound (expected %s>N)", k->name);
+	*r = (struct ld_urange64){ n, UINT64_MAX, 1, 0 };
+	return 0;
+}
+
+static int elem_no_set(const struct key *k, void *f, unsigned idx, const char *s,
+		       struct ld_verr *e)
+{
+	(void)f;
+	(void)idx;
+	(void)s;
+	return ld_verr_set(e, 0, "a threshold is a lower bound (expected %s>VALUE)", k->name);
+}
+
+static void fmt_min(const struct key *k, const void *f, struct sb *sb)
+{
+	const struct ld_urange64 *r = f;
+	char buf[32];
+
+	if (!strcmp(k->name, "cpu"))
+		sb_printf(sb, " cpu>=%llu%%", (unsigned long long)r->lo);
+	else if (!strcmp(k->name, "rss") && !ld_val_format_size(r->lo, buf, sizeof(buf)))
+		sb_printf(sb, " rss>=%s", buf);
+	else
+		sb_printf(sb, " %s>=%llu", k->name, (unsigned long long)r->lo);
+}
+
+/* ---- the tables ---- */
+
+static const struct key app_keys[] = {
+	{ .name = "code", .cmp = true, .hex = true, LIST(p.app.codes, p.app.ncodes),
+	  .max = UINT32_MAX, .elem = elem_range, .fmt = fmt_range },
+	{ .name = "param", .cmp = true, LIST(p.app.params, p.app.nparams),
+	  .max = UINT64_MAX, .elem = elem_range, .fmt = fmt_range },
+};
+
+static const struct key syscall_keys[] = {
+	{ .name = "name", LIST(p.sys.nrs, p.sys.nnrs), .elem = elem_syscall, .fmt = fmt_syscall },
+	{ .name = "errno", LIST(p.sys.errnos, p.sys.nerrnos), .elem = elem_errno,
+	  .fmt = fmt_errno },
+	{ .name = "latency", .cmp = true, ONE(p.sys.latency), .elem = elem_latency,
+	  .cmp_elem = cmp_latency, .fmt_kv = fmt_latency },
+	{ .name = "ret", .cmp = true, ONE(p.sys.ret), .elem = elem_ret, .cmp_elem = cmp_ret,
+	  .fmt_kv = fmt_ret },
+};
+
+static const struct key block_keys[] = {
+	{ .name = "error", LIST(p.blk.errnos, p.blk.nerrnos), .elem = elem_block_error,
+	  .fmt = fmt_block_error },
+	{ .name = "latency", .cmp = true, ONE(p.blk.latency), .elem = elem_latency,
+	  .cmp_elem = cmp_latency, .fmt_kv = fmt_latency },
+	{ .name = "dev", LIST(p.blk.devs, p.blk.ndevs), .elem = elem_dev, .fmt = fmt_dev },
+};
+
+/* .min of the at= key says what it names: 1 user function, 2 USDT probe, 0 kernel function */
+#define AT(kind)	{ .name = "at", .size = LD_PROBE_AT_MAX, \
+			  .field = offsetof(struct ld_rule, p.probe.at), .min = (kind), \
+			  .elem = elem_at, .fmt = fmt_at }
+#define ARG(n)		{ .name = "arg" #n, .cmp = true, ONE(p.probe.args[n - 1]), \
+			  .elem = elem_arg, .cmp_elem = cmp_arg, .fmt_kv = fmt_arg }
+#define RET		{ .name = "ret", .cmp = true, ONE(p.probe.ret), .elem = elem_ret, \
+			  .cmp_elem = cmp_ret, .fmt_kv = fmt_ret }
+
+static const struct key uprobe_keys[] = {
+	AT(1), ARG(1), ARG(2), ARG(3), ARG(4), ARG(5), ARG(6),
+};
+static const struct key uretprobe_keys[] = { AT(1), RET };
+static const struct key usdt_keys[] = {
+	AT(2), ARG(1), ARG(2), ARG(3), ARG(4), ARG(5), ARG(6),
+};
+/* via=kprobe|fentry: how a kernel probe is attached; default: fentry where it can. */
+static int elem_via(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+{
+	(void)k;
+	(void)idx;
+	if (!strcmp(s, "kprobe"))
+		*(uint32_t *)f = LD_VIA_KPROBE;
+	else if (!strcmp(s, "fentry"))
+		*(uint32_t *)f = LD_VIA_FENTRY;
+	else
+		return ld_verr_set(e, 0, "unknown via '%.64s' (expected kprobe or fentry)", s);
+	return 0;
+}
+
+static void fmt_via(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	(void)k;
+	(void)idx;
+	sb_printf(sb, "%s", *(const uint32_t *)f == LD_VIA_FENTRY ? "fentry" : "kprobe");
+}
+
+#define VIA		{ .name = "via", ONE(p.probe.via), .elem = elem_via, .fmt = fmt_via }
+
+static const struct key kprobe_keys[] = {
+	AT(0), ARG(1), ARG(2), ARG(3), ARG(4), ARG(5), ARG(6), VIA,
+};
+static const struct key kretprobe_keys[] = { AT(0), RET, VIA };
+
+static const struct key signal_keys[] = {
+	{ .name = "sig", LIST(p.sig.sigs, p.sig.nsigs), .elem = elem_signal, .fmt = fmt_signal },
+};
+static const struct key exit_keys[] = {
+	{ .name = "status", .cmp = true, LIST(p.exit.statuses, p.exit.nstatuses), .max = 255,
+	  .elem = elem_range, .fmt = fmt_range },
+	{ .name = "signal", LIST(p.exit.sigs, p.exit.nsigs), .elem = elem_signal,
+	  .fmt = fmt_signal },
+};
+
+#define MIN_KEY(n, f, fn)	{ .name = n, .cmp = true, ONE(f), .elem = elem_no_set, \
+				  .cmp_elem = fn, .fmt_kv = fmt_min }
+
+/* scope=process|cgroup (cgroup stored as 1) */
+static int elem_scope(const struct key *k, void *f, unsigned idx, const char *s,
+		      struct ld_verr *e)
+{
+	(void)k;
+	(void)idx;
+	if (strcmp(s, "process") && strcmp(s, "cgroup"))
+		return ld_verr_set(e, 0, "unknown scope '%.64s' (expected process or cgroup)", s);
+	*(uint32_t *)f = !strcmp(s, "cgroup");
+	return 0;
+}
+
+static void fmt_scope(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	(void)k;
+	(void)idx;
+	sb_printf(sb, "%s", *(const uint32_t *)f ? "cgroup" : "process");
+}
+
+static const struct key threshold_keys[] = {
+	MIN_KEY("cpu", p.thr.cpu, cmp_percent),
+	MIN_KEY("rss", p.thr.rss, cmp_size_min),
+	MIN_KEY("threads", p.thr.threads, cmp_count_min),
+	MIN_KEY("fds", p.thr.fds, cmp_count_min),
+	{ .name = "for", ONE(p.thr.for_ns), .min = 1000000, .max = LD_DURATION_MAX,
+	  .elem = elem_duration, .fmt = fmt_duration },
+	{ .name = "interval", ONE(p.thr.interval_ns), .min = 10000000, .max = 3600000000000ULL,
+	  .elem = elem_duration, .fmt = fmt_duration },
+	{ .name = "scope", ONE(p.thr.scope), .elem = elem_scope, .fmt = fmt_scope },
+};
+
+#define ALL_CAPTURES (CAP(LD_CAPTURE_CONTEXT) | CAP(LD_CAPTURE_MINI) | CAP(LD_CAPTURE_FULL))
+
+static const struct detector detectors[] = {
+	{ LD_DET_APP, "app", app_keys, ARRAY_SIZE(app_keys), ALL_CAPTURES, LD_CAPTURE_MINI },
+	{ LD_DET_SYSCALL, "syscall", syscall_keys, ARRAY_SIZE(syscall_keys), ALL_CAPTURES,
+	  LD_CAPTURE_MINI },
+	/*
+	 * The issuer is captured from user space after the completion (no
+	 * freeze in the kernel: completions run in interrupt context), so
+	 * context is the default.
+	 */
+	{ LD_DET_BLOCK, "block", block_keys, ARRAY_SIZE(block_keys), ALL_CAPTURES,
+	  LD_CAPTURE_CONTEXT },
+	{ LD_DET_UPROBE, "uprobe", uprobe_keys, ARRAY_SIZE(uprobe_keys), ALL_CAPTURES,
+	  LD_CAPTURE_MINI },
+	{ LD_DET_URETPROBE, "uretprobe", uretprobe_keys, ARRAY_SIZE(uretprobe_keys), ALL_CAPTURES,
+	  LD_CAPTURE_MINI },
+	{ LD_DET_USDT, "usdt", usdt_keys, ARRAY_SIZE(usdt_keys), ALL_CAPTURES, LD_CAPTURE_MINI },
+	{ LD_DET_KPROBE, "kprobe", kprobe_keys, ARRAY_SIZE(kprobe_keys), ALL_CAPTURES,
+	  LD_CAPTURE_MINI },
+	{ LD_DET_KRETPROBE, "kretprobe", kretprobe_keys, ARRAY_SIZE(kretprobe_keys), ALL_CAPTURES,
+	  LD_CAPTURE_MINI },
+	{ LD_DET_SIGNAL, "signal", signal_keys, ARRAY_SIZE(signal_keys), ALL_CAPTURES,
+	  LD_CAPTURE_MINI },
+	{ LD_DET_ABORT, "abort", NULL, 0, ALL_CAPTURES, LD_CAPTURE_MINI },
+	{ LD_DET_ASSERT, "assert", NULL, 0, ALL_CAPTURES, LD_CAPTURE_MINI },
+	/* The exit tracepoint runs after the memory is gone: mini/full freeze at libc exit(). */
+	{ LD_DET_EXIT, "exit", exit_keys, ARRAY_SIZE(exit_keys), ALL_CAPTURES,
+	  LD_CAPTURE_CONTEXT },
+	/* The victim is being killed: there is no live process to freeze. */
+	{ LD_DET_OOM, "oom", NULL, 0, CAP(LD_CAPTURE_CONTEXT), LD_CAPTURE_CONTEXT },
+	{ LD_DET_THRESHOLD, "threshold", threshold_keys, ARRAY_SIZE(threshold_keys), ALL_CAPTURES,
+	  LD_CAPTURE_MINI },
+};
+
+static const struct key where_keys[] = {
+	{ .name = "pid", LIST(where.pids, where.npids), .min = 1, .max = PID_LIMIT - 1,
+	  .elem = elem_u32, .fmt = fmt_u32 },
+	{ .name = "comm", LIST(where.comms, where.ncomms), .elem = elem_comm, .fmt = fmt_comm },
+	{ .name = "exe", LIST(where.exes, where.nexes), .elem = elem_path, .fmt = fmt_str },
+	{ .name = "cgroup", .prefix = true, LIST(where.cgroups, where.ncgroups),
+	  .elem = elem_path, .fmt = fmt_str },
+	{ .name = "uid", LIST(where.uids, where.nuids), .max = UID_VALID_MAX,
+	  .elem = elem_uid, .fmt = fmt_u32 },
+};
+
+/* snapshot=yes|no (stored 1 / 2; 0: not given, full dumps take one) */
+static int elem_snapshot(const struct key *k, void *f, unsigned idx, const char *s,
+			 struct ld_verr *e)
+{
+	bool yes;
+	int err = ld_val_yesno(s, &yes, e);
+
+	(void)k;
+	(void)idx;
+	if (!err)
+		*(uint32_t *)f = yes ? 1 : 2;
+	return err;
+}
+
+static void fmt_snapshot(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+{
+	(void)k;
+	(void)idx;
+	sb_printf(sb, "%s", *(const uint32_t *)f == 1 ? "yes" : "no");
+}
+
+static const struct key capture_keys[] = {
+	{ .name = "snapshot", .memory = true, ONE(capture.snapshot), .elem = elem_snapshot,
+	  .fmt = fmt_snapshot },
+
+	{ .name = "history", ONE(capture.history), .max = HISTORY_MAX,
+	  .elem = elem_u32, .fmt = fmt_u32 },
+	{ .name = "stack", .memory = true, ONE(capture.stack), .min = LD_STACK_MIN, .max = LD_STACK_MAX,
+	  .elem = elem_size, .fmt = fmt_size },
+	{ .name = "regions", .memory = true, ONE(capture.no_regions),
+	  .elem = elem_regions, .fmt = fmt_regions },
+};
+
+static const struct key limit_keys[] = {
+	{ .name = "cooldown", ONE(limit.cooldown_ns), .min = 1000, .max = LD_DURATION_MAX,
+	  .elem = elem_duration, .fmt = fmt_duration },
+};
+
+#define FITS(keys) _Static_assert(ARRAY_SIZE(keys) <= MAX_KEYS, #keys " has too many keys")
+FITS(app_keys);
+FITS(syscall_keys);
+FITS(block_keys);
+FITS(uprobe_keys);
+FITS(usdt_keys);
+FITS(kprobe_keys);
+FITS(exit_keys);
+FITS(threshold_keys);
+FITS(where_keys);
+FITS(capture_keys);
+FITS(limit_keys);
+_Static_assert(sizeof(struct ld_srange64) <= 64 && sizeof(struct ld_range64) <= 64,
+	       "key_nvalues() compares single values against 64 zero bytes");
+
+static const char *const capture_names[] = {
+	[LD_CAPTURE_CONTEXT] = "context", [LD_CAPTURE_MINI] = "mini", [LD_CAPTURE_FULL] = "full",
+};
+
+static int capture_word(struct rctx *c, const char *s, size_t off);
+static int limit_word(struct rctx *c, const char *s, size_t off);
+static void capture_fmt_words(const struct ld_rule *r, struct sb *sb);
+static void limit_fmt_words(const struct ld_rule *r, struct sb *sb);
+
+static const struct section clause_sections[NSECTIONS] = {
+	[SEC_WHERE] = { "where", where_keys, ARRAY_SIZE(where_keys), NULL, NULL, NULL },
+	[SEC_CAPTURE] = { "capture", capture_keys, ARRAY_SIZE(capture_keys), "context, mini, full, compress",
+			  capture_word, capture_fmt_words },
+	[SEC_LIMIT] = { "limit", limit_keys, ARRAY_SIZE(limit_keys), "N, N/WINDOW",
+			limit_word, limit_fmt_words },
+};
+
+static const char *const keywords[] = { "on", "where", "capture", "limit" };
+
+static const struct detector *detector_by_id(enum ld_detector id)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(detectors); i++)
+		if (detectors[i].id == id)
+			return &detectors[i];
+	return NULL;
+}
+
+const char *ld_detector_name(enum ld_detector d)
+{
+	const struct detector *det = detector_by_id(d);
+
+	return det ? det->name : "unknown";
+}
+
+/* The sections of a rule for detector @det: its parameters, then the clauses. */
+static void sections_for(const struct detector *det, struct section sec[NSECTIONS])
+{
+	memcpy(sec, clause_sections, sizeof(clause_sections));
+	sec[SEC_ISSUE] = (struct section){ det->name, det->keys, det->nkeys, NULL, NULL, NULL };
+}
+
+/* ---- capture and limit words ---- */
+
+static int capture_word(struct rctx *c, const char *s, size_t off)
+{
+	size_t t;
+
+	/* "compress": a zlib-compressed dump (level 1: fast; the pause is unchanged). */
+	if (!strcmp(s, "compress")) {
+		if (c->r.capture.compress)
+			return rerr(c, off, "compress given twice (expected it once)");
+		c->r.capture.compress = 1;
+		return 0;
+	}
+
+	for (t = 0; t < ARRAY_SIZE(capture_names); t++)
+		if (!strcmp(s, capture_names[t]))
+			break;
+	if (t == ARRAY_SIZE(capture_names))
+		return rerr(c, off, "unknown capture type '%.64s' (expected context, mini, full or compress)", s);
+	if (c->have_type)
+		return rerr(c, off, "capture type given twice: '%s' after '%s' (expected exactly one"
+			    " of context, mini, full)", s, capture_names[c->r.capture.type]);
+	c->have_type = true;
+	c->type_off = off;
+	c->r.capture.type = t;
+	return 0;
+}
+
+static void capture_fmt_words(const struct ld_rule *r, struct sb *sb)
+{
+	if ((unsigned)r->capture.type < ARRAY_SIZE(capture_names))
+		sb_printf(sb, " %s", capture_names[r->capture.type]);
+	if (r->capture.compress)
+		sb_printf(sb, " compress");
+}
+
+/* The N of "N" and "N/WINDOW": a positive number of dumps. */
+static int limit_count(struct rctx *c, const char *s, const char *word, size_t off, uint64_t *n)
+{
+	struct ld_verr e;
+
+	if (!isdigit((unsigned char)s[0]))
+		return rerr(c, off, "bad limit '%.64s' (expected N, N/WINDOW or cooldown=DURATION)",
+			    word);
+	if (ld_val_u64(s, 0, UINT64_MAX, n, &e))
+		return rerr(c, off + e.off, "%s", e.msg);
+	if (!*n)
+		return rerr(c, off, "bad limit '%.64s' (expected a positive number of dumps)", word);
+	return 0;
+}
+
+static int limit_word(struct rctx *c, const char *s, size_t off)
+{
+	struct ld_rule_limits *l = &c->r.limit;
+	const char *slash = strchr(s, '/');
+	char count[32];
+	struct ld_verr e;
+	int err;
+
+	if (!slash) {
+		if (c->have_total)
+			return rerr(c, off, "second total limit '%.64s' (expected at most one N)", s);
+		c->have_total = true;
+		return limit_count(c, s, s, off, &l->total);
+	}
+	if (c->have_rate)
+		return rerr(c, off, "second rate limit '%.64s' (expected at most one N/WINDOW)", s);
+	c->have_rate = true;
+	snprintf(count, sizeof(count), "%.*s", (int)(slash - s), s);
+	err = limit_count(c, count, s, off, &l->rate_n);
+	if (err)
+		return err;
+	/* The kernel keeps the times of the last N dumps of the rule: N is bounded. */
+	if (l->rate_n > LD_RATE_MAX)
+		return rerr(c, off, "rate limit '%.64s' too high (expected at most %d dumps per window)",
+			    s, LD_RATE_MAX);
+	if (ld_val_duration(slash + 1, 1000, LD_DURATION_MAX, &l->rate_window_ns, &e))
+		return rerr(c, off + (slash + 1 - s) + e.off, "%s", e.msg);
+	return 0;
+}
+
+static void limit_fmt_words(const struct ld_rule *r, struct sb *sb)
+{
+	char win[32];
+
+	if (r->limit.total)
+		sb_printf(sb, " %" PRIu64, r->limit.total);
+	if (r->limit.rate_window_ns) {
+		if (ld_val_format_duration(r->limit.rate_window_ns, win, sizeof(win)))
+			sb->over = true;
+		sb_printf(sb, " %" PRIu64 "/%s", r->limit.rate_n, win);
+	}
+}
+
+/* ---- KEY=VALUE ---- */
+
+struct elem_arg {
+	struct rctx *c;
+	const struct key *k;
+	enum ld_val_op op;
+};
+
+/* One value of a key's list (or its single value) into the rule. */
+static int key_elem(void *arg, unsigned idx, const char *s, struct ld_verr *e)
+{
+	struct elem_arg *a = arg;
+	const struct key *k = a->k;
+	void *f = key_field(&a->c->r, k);
+	uint64_t n;
+	int err;
+
+	if (a->op == LD_OP_SET) {
+		err = k->elem(k, f, idx, s, e);
+	} else if (k->cmp_elem) {
+		err = k->cmp_elem(k, f, a->op, s, e);
+	} else {
+		/* A comparison: one number, which becomes one range. */
+		err = ld_val_u64(s, 0, k->max, &n, e);
+		if (!err)
+			err = ld_val_cmp_range(a->op, n, k->max, f, e);
+	}
+	if (!err && k->count)
+		*(unsigned *)((char *)&a->c->r + k->count) = idx + 1;
+	return err;
+}
+
+static const struct key *find_key(const struct section *s, const char *name)
+{
+	for (size_t i = 0; i < s->nkeys; i++)
+		if (!strcmp(s->keys[i].name, name))
+			return &s->keys[i];
+	return NULL;
+}
+
+static int parse_key(struct rctx *c, int sec, const char *tok, size_t off)
+{
+	const struct section *s = &c->sec[sec];
+	struct elem_arg a = { .c = c };
+	const char *val;
+	char key[64], names[256];
+	struct sb sb = SB(names);
+	struct ld_verr e;
+	size_t voff;
+	unsigned bit, max;
+
+	if (ld_val_split(tok, key, sizeof(key), &a.op, &val, &voff, &e))
+		return rerr(c, off + e.off, "%s", e.msg);
+	a.k = find_key(s, key);
+	if (!a.k) {
+		key_names(s->keys, s->nkeys, "", &sb);
+		return rerr(c, off, "unknown key '%.64s' for %s (expected %s)", key, s->name, names);
+	}
+	bit = 1U << (a.k - s->keys);
+	if (c->seen[sec] & bit)
+		return rerr(c, off, "duplicate key '%s' for %s (expected each key once per rule)",
+			    key, s->name);
+	c->seen[sec] |= bit;
+	c->key_off[sec][a.k - s->keys] = off;
+	if (a.op != LD_OP_SET && (!a.k->cmp || a.op == LD_OP_NE)) {
+		/* != would need a set complement: a list of ranges says it instead. */
+		if (a.k->cmp)
+			return rerr(c, off + strlen(key), "operator '%s' not supported for %s (expected"
+				    " =, ==, <, <=, > or >=)", ld_val_op_str(a.op), key);
+		return rerr(c, off + strlen(key), "operator '%s' not allowed for %s (expected %s=VALUE)",
+			    ld_val_op_str(a.op), key, key);
+	}
+	if (!*val)
+		return rerr(c, off + voff, "missing value for %s (expected %s%sVALUE)", key, key,
+			    ld_val_op_str(a.op));
+	max = a.op == LD_OP_SET && !a.k->size ? LD_RULE_LIST_MAX : 1;
+	if (ld_val_list(val, max, key_elem, &a, &e))
+		return rerr(c, off + voff + e.off, "%s", e.msg);
+	return 0;
+}
+
+/* A word of section @sec that is no clause keyword. */
+static void parse_word(struct rctx *c, int sec, const char *tok, size_t off)
+{
+	const struct section *s = &c->sec[sec];
+	char expected[256];
+	struct sb sb = SB(expected);
+
+	if (strpbrk(tok, "=<>!")) {
+		parse_key(c, sec, tok, off);
+		return;
+	}
+	if (find_key(s, tok)) {
+		rerr(c, off, "missing value for %s (expected %s=VALUE)", tok, tok);
+		return;
+	}
+	if (s->word) {
+		s->word(c, tok, off);
+		return;
+	}
+	/* Not a key, not a clause: the rest of the rule cannot be read reliably. */
+	key_names(s->keys, s->nkeys, "=", &sb);
+	rerr(c, off, "unexpected '%.64s' (expected %s%sor a clause: where, capture, limit)", tok,
+	     expected, s->nkeys ? ", " : "");
+	c->stop = true;
+}
+
+/* ---- a rule ---- */
+
+static int clause_index(const char *s)
+{
+	for (int i = SEC_ISSUE + 1; i < NSECTIONS; i++)
+		if (!strcmp(s, clause_sections[i].name))
+			return i;
+	return -1;
+}
+
+static void end_clause(struct rctx *c, int sec)
+{
+	const struct section *s = &c->sec[sec];
+	char expected[256];
+	struct sb sb = SB(expected);
+
+	if (sec == SEC_ISSUE || c->nwords[sec])
+		return;
+	if (s->words)
+		sb_printf(&sb, "%s%s", s->words, s->nkeys ? ", " : "");
+	key_names(s->keys, s->nkeys, "=", &sb);
+	rerr(c, c->clause_off[sec], "empty '%s' (expected at least one of: %s)", s->name, expected);
+}
+
+/* Splits the logical line into words, in place. */
+static int tokenize(struct rctx *c, char *text)
+{
+	size_t pos = 0, len, cap = 0;
+	char **t;
+	size_t *o;
+
+	for (;;) {
+		pos += strspn(text + pos, " \t");
+		if (!text[pos])
+			return 0;
+		if (c->ntoks == cap) {
+			cap = cap ? cap * 2 : 16;
+			t = realloc(c->toks, cap * sizeof(*t));
+			if (t)
+				c->toks = t;
+			o = realloc(c->offs, cap * sizeof(*o));
+			if (o)
+				c->offs = o;
+			if (!t || !o)
+				return -ENOMEM;
+		}
+		len = ld_val_scan(text + pos, " \t", NULL);
+		c->toks[c->ntoks] = text + pos;
+		c->offs[c->ntoks++] = pos;
+		pos += len;
+		if (text[pos])
+			text[pos++] = '\0';
+	}
+}
+
+static bool is_keyword(const char *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keywords); i++)
+		if (!strcmp(s, keywords[i]))
+			return true;
+	return false;
+}
+
+static void check_name(struct rctx *c, const char *name, size_t off)
+{
+	size_t len = strlen(name), good = strspn(name, NAME_CHARS);
+
+	if (len >= LD_RULE_NAME_MAX)
+		rerr(c, off, "rule name too long (%zu characters, expected at most %d)", len,
+		     LD_RULE_NAME_MAX - 1);
+	else if (name[good])
+		rerr(c, off + good, "bad character '%c' in rule name '%.64s' (expected letters, digits,"
+		     " '_', '.', '-')", name[good], name);
+	else if (is_keyword(name))
+		rerr(c, off, "rule name '%s' is a keyword (expected a name other than on, where,"
+		     " capture, limit)", name);
+	else
+		memcpy(c->r.name, name, len + 1);
+}
+
+static struct ld_rule *find_rule(struct ld_ruleset *rs, const char *name)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (!strcmp(rs->v[i].name, name))
+			return &rs->v[i];
+	return NULL;
+}
+
+/*
+ * "DET-N" with the smallest N that no rule has and that is not @avoid (the
+ * name of the rule being added).
+ */
+static void generate_name(struct ld_ruleset *rs, const char *det, const char *avoid,
+			  char name[LD_RULE_NAME_MAX])
+{
+	for (unsigned n = 1;; n++) {
+		snprintf(name, LD_RULE_NAME_MAX, "%s-%u", det, n);
+		if (!find_rule(rs, name) && strcmp(name, avoid))
+			return;
+	}
+}
+
+/*
+ * An explicit name that a generated one already took: the generated one
+ * moves, as nobody refers to it by its name.
+ */
+static void check_duplicate(struct rctx *c, size_t off)
+{
+	struct ld_ruleset *rs = c->src->rs;
+	struct ld_rule *old = find_rule(rs, c->r.name);
+	char name[LD_RULE_NAME_MAX];
+
+	if (!old)
+		return;
+	if (old->name_generated) {
+		/* Not into old->name directly: the search must still see the old name taken. */
+		generate_name(rs, ld_detector_name(old->detector), c->r.name, name);
+		memcpy(old->name, name, sizeof(name));
+	} else
+		rerr(c, off, "duplicate rule name '%s' (first defined at %s)", c->r.name, old->origin);
+}
+
+static void detector_list(struct sb *sb)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(detectors); i++)
+		sb_printf(sb, "%s%s", i ? ", " : "", detectors[i].name);
+}
+
+/* NAME on ISSUE: returns the index of the next word, or -1 when the rule cannot be read. */
+static int parse_head(struct rctx *c)
+{
+	char avail[128];
+	struct sb sb = SB(avail);
+	size_t i = 0, end;
+	const char *issue;
+
+	detector_list(&sb);
+	if (strcmp(c->toks[0], "on")) {
+		check_name(c, c->toks[0], c->offs[0]);
+		if (c->r.name[0])
+			check_duplicate(c, c->offs[0]);
+		i = 1;
+	} else if (c->src->is_file) {
+		rerr(c, c->offs[0], "missing rule name before 'on' (expected NAME on ISSUE; only -e"
+		     " rules may leave the name out)");
+	}
+	end = c->offs[c->ntoks - 1] + strlen(c->toks[c->ntoks - 1]);
+	if (i >= c->ntoks || strcmp(c->toks[i], "on")) {
+		if (i < c->ntoks)
+			rerr(c, c->offs[i], "expected 'on' after rule name '%.64s', found '%.64s'",
+			     c->toks[0], c->toks[i]);
+		else
+			rerr(c, end, "expected 'on' after rule name '%.64s', found end of rule",
+			     c->toks[0]);
+		return -1;
+	}
+	if (++i >= c->ntoks) {
+		rerr(c, end, "missing issue after 'on' (expected one of: %s)", avail);
+		return -1;
+	}
+	issue = c->toks[i];
+	for (size_t d = 0; d < ARRAY_SIZE(detectors); d++)
+		if (!strcmp(issue, detectors[d].name))
+			c->det = &detectors[d];
+	if (c->det)
+		return i + 1;
+	rerr(c, c->offs[i], "unknown issue '%.64s' (expected one of: %s)", issue, avail);
+	return -1;
+}
+
+static void parse_body(struct rctx *c, size_t i)
+{
+	int cur = SEC_ISSUE, k;
+
+	sections_for(c->det, c->sec);
+	c->r.detector = c->det->id;
+	c->r.capture.type = c->det->capture;
+	for (; i < c->ntoks && !c->stop; i++) {
+		k = clause_index(c->toks[i]);
+		if (k < 0) {
+			c->nwords[cur]++;
+			parse_word(c, cur, c->toks[i], c->offs[i]);
+			continue;
+		}
+		end_clause(c, cur);
+		if (c->clause[k]) {
+			rerr(c, c->offs[i], "duplicate clause '%s' (expected each clause once per rule)",
+			     c->toks[i]);
+			c->stop = true;
+			return;
+		}
+		c->clause[k] = true;
+		c->clause_off[k] = c->offs[i];
+		cur = k;
+	}
+	if (!c->stop)
+		end_clause(c, cur);
+}
+
+/* What only the whole rule can tell: combinations. */
+static void check_rule(struct rctx *c)
+{
+	const struct section *s = &c->sec[SEC_CAPTURE];
+	enum ld_capture_type type = c->r.capture.type;
+	char allowed[64];
+	struct sb sb = SB(allowed);
+
+	if (c->clause[SEC_CAPTURE] && !c->have_type && c->nwords[SEC_CAPTURE])
+		rerr(c, c->clause_off[SEC_CAPTURE], "missing capture type after 'capture' (expected"
+		     " context, mini or full)");
+	if (c->det->id == LD_DET_THRESHOLD && !c->r.p.thr.cpu.set && !c->r.p.thr.rss.set &&
+	    !c->r.p.thr.threads.set && !c->r.p.thr.fds.set)
+		rerr(c, c->offs[0], "missing condition for threshold (expected cpu>N%%, rss>SIZE,"
+		     " threads>N or fds>N)");
+	if (c->det->id == LD_DET_THRESHOLD && c->r.p.thr.scope && !c->r.where.ncgroups)
+		rerr(c, c->offs[0], "scope=cgroup needs the cgroups to judge (expected where"
+		     " cgroup=PATH)");
+	/* A probe needs to know where it goes: the key names it first. */
+	if (c->det->nkeys && !strcmp(c->det->keys[0].name, "at") && !c->r.p.probe.at[0])
+		rerr(c, c->offs[0], "missing at= for %s (expected %s)", c->det->name,
+		     c->det->keys[0].min == 0 ? "at=FUNCTION[+OFFSET]" :
+		     c->det->keys[0].min == 2 ? "at=PATH:PROVIDER:NAME" : "at=PATH:SYMBOL[+OFFSET]");
+	if (!(c->det->captures & CAP(type))) {
+		for (size_t t = 0; t < ARRAY_SIZE(capture_names); t++)
+			if (c->det->captures & CAP(t))
+				sb_printf(&sb, "%s%s", sb.len ? ", " : "", capture_names[t]);
+		rerr(c, c->have_type ? c->type_off : c->offs[0], "impossible combination: capture %s"
+		     " for issue '%s' (expected one of: %s)", capture_names[type], c->det->name,
+		     allowed);
+	}
+	if (type != LD_CAPTURE_CONTEXT)
+		return;
+	if (c->r.capture.compress)
+		rerr(c, c->have_type ? c->type_off : c->offs[0], "impossible combination: compress with"
+		     " capture context (expected capture mini or full, which hold memory)");
+	for (size_t k = 0; k < s->nkeys; k++)
+		if (s->keys[k].memory && (c->seen[SEC_CAPTURE] & (1U << k)))
+			rerr(c, c->key_off[SEC_CAPTURE][k], "impossible combination: %s= with capture"
+			     " context (expected capture mini or full, which read process memory)",
+			     s->keys[k].name);
+}
+
+static void rule_free(struct ld_rule *r)
+{
+	for (unsigned i = 0; i < r->where.nexes; i++)
+		free(r->where.exes[i]);
+	for (unsigned i = 0; i < r->where.ncgroups; i++)
+		free(r->where.cgroups[i]);
+	r->where.nexes = r->where.ncgroups = 0;
+}
+
+static int add_rule(struct rctx *c)
+{
+	struct ld_ruleset *rs = c->src->rs;
+	struct ld_rule *v;
+
+	if (rs->n >= LD_MAX_RULES)
+		return rerr(c, c->offs[0], "too many rules (expected at most %d in all)", LD_MAX_RULES);
+	v = realloc(rs->v, (rs->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	rs->v = v;
+	rs->v[rs->n++] = c->r;
+	return 0;
+}
+
+static void parse_rule(struct src *s)
+{
+	struct rctx c = { .src = s };
+	unsigned line, col;
+	int next, err;
+
+	if (tokenize(&c, s->text)) {
+		s->oom = true;
+		goto out;
+	}
+	src_where(s, c.offs[0], &line, &col);
+	if (s->is_file || line > 1)
+		snprintf(c.r.origin, sizeof(c.r.origin), "%s:%u", s->origin, line);
+	else
+		snprintf(c.r.origin, sizeof(c.r.origin), "%s", s->origin);
+	next = parse_head(&c);
+	if (next < 0)
+		goto out;
+	if (!c.r.name[0] && !c.nerr) {
+		generate_name(s->rs, c.det->name, "", c.r.name);
+		c.r.name_generated = true;
+	}
+	parse_body(&c, next);
+	if (!c.nerr)
+		check_rule(&c);
+	if (!c.nerr) {
+		err = add_rule(&c);
+		if (!err)	/* the set owns the strings now */
+			c.r.where.nexes = c.r.where.ncgroups = 0;
+		else if (err == -ENOMEM)
+			s->oom = true;
+	}
+out:
+	rule_free(&c.r);
+	free(c.toks);
+	free(c.offs);
+}
+
+/* ---- physical lines ---- */
+
+static void end_rule(struct src *s)
+{
+	if (!s->bad && s->len && strspn(s->text, " \t") < s->len)
+		parse_rule(s);
+	s->len = 0;
+	s->nsegs = 0;
+	s->bad = false;
+}
+
+/*
+ * One line of text: the comment is cut, and a backslash at its end (after
+ * the comment is cut) joins the next line to this rule.
+ */
+static void feed_line(struct src *s, const char *line, size_t n, unsigned lineno)
+{
+	size_t start = s->len;
+	const char *nul = memchr(line, '\0', n), *open;
+
+	if (src_grow(s, n + 1)) {
+		s->oom = true;
+		return;
+	}
+	s->segs[s->nsegs++] = (struct seg){ start, lineno };
+	memcpy(s->text + start, line, n);
+	s->text[start + n] = '\0';
+	s->len = start + ld_val_scan(s->text + start, "#", &open);
+	/* One message per rule: what follows a broken line of it is noise. */
+	if (nul && !s->bad)
+		src_error(s, start + (nul - line), "NUL byte in the text (expected a text file)");
+	else if (open && !s->bad)
+		src_error(s, open - s->text, "unterminated quote (expected a closing \" on the same"
+			  " line)");
+	s->bad |= nul || open;
+	while (s->len > start && strchr(" \t\r", s->text[s->len - 1]))
+		s->len--;
+	s->text[s->len] = '\0';
+	if (s->len > start && s->text[s->len - 1] == '\\') {
+		s->text[s->len - 1] = ' ';
+		return;
+	}
+	end_rule(s);
+}
+
+static int parse_text(struct ld_ruleset *rs, const char *text, size_t len, const char *origin,
+		      bool is_file, struct ld_diag *diag)
+{
+	struct src s = { .origin = origin, .is_file = is_file, .rs = rs, .diag = diag };
+	unsigned lineno = 0;
+	size_t pos = 0, n;
+	const char *nl;
+
+	while (pos < len && !s.oom) {
+		nl = memchr(text + pos, '\n', len - pos);
+		n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		feed_line(&s, text + pos, n, ++lineno);
+		pos += n + 1;
+	}
+	if (!s.oom)
+		end_rule(&s);
+	free(s.text);
+	free(s.segs);
+	return s.oom ? -ENOMEM : s.nerr;
+}
+
+int ld_rules_parse_string(struct ld_ruleset *rs, const char *text, const char *origin,
+			  struct ld_diag *diag)
+{
+	return parse_text(rs, text, strlen(text), origin, false, diag);
+}
+
+int ld_rules_parse_file(struct ld_ruleset *rs, const char *path, struct ld_diag *diag)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL, *nbuf;
+	size_t len = 0, cap = 0, n;
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	do {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 8192;
+			nbuf = realloc(buf, cap);
+			if (!nbuf) {
+				ret = -ENOMEM;
+				break;
+			}
+			buf = nbuf;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+	} while (n);
+	if (!ret && ferror(f))
+		ret = errno ? -errno : -EIO;
+	fclose(f);
+	if (!ret)
+		ret = parse_text(rs, buf, len, path, true, diag);
+	free(buf);
+	return ret;
+}
+
+void ld_ruleset__free(struct ld_ruleset *rs)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		rule_free(&rs->v[i]);
+	free(rs->v);
+	rs->v = NULL;
+	rs->n = 0;
+}
+
+/* ---- the canonical form ---- */
+
+static void format_keys(const struct ld_rule *r, const struct section *s, struct sb *sb)
+{
+	for (size_t k = 0; k < s->nkeys; k++) {
+		const struct key *key = &s->keys[k];
+		unsigned n = key_nvalues(r, key);
+
+		if (n && key->fmt_kv) {
+			key->fmt_kv(key, (const char *)r + key->field, sb);
+			continue;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			sb_printf(sb, i ? "," : " %s=", key->name);
+			key->fmt(key, (const char *)r + key->field, i, sb);
+		}
+	}
+}
+
+int ld_rule__format(const struct ld_rule *r, char *buf, size_t size)
+{
+	const struct detector *det = detector_by_id(r->detector);
+	struct section sec[NSECTIONS];
+	struct sb sb = { .buf = buf, .size = size };
+	size_t mark;
+
+	if (!det)
+		return -EINVAL;
+	sections_for(det, sec);
+	sb_printf(&sb, "%s on %s", r->name, det->name);
+	format_keys(r, &sec[SEC_ISSUE], &sb);
+	for (int i = SEC_ISSUE + 1; i < NSECTIONS; i++) {
+		sb_printf(&sb, " %s", sec[i].name);
+		mark = sb.len;
+		if (sec[i].fmt_words)
+			sec[i].fmt_words(r, &sb);
+		format_keys(r, &sec[i], &sb);
+		if (sb.len == mark)
+			sb_truncate(&sb, mark - strlen(sec[i].name) - 1);
+	}
+	return sb.over ? -ENOSPC : 0;
+}
