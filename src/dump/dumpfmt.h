@@ -35,14 +35,14 @@
 
 #define LD_NOTE_OWNER		"LIVEDUMP"
 #define LD_FORMAT_MAJOR		1
-#define LD_FORMAT_MINOR		2
+#define LD_FORMAT_MINOR		3
 #define LD_HEADER_MAGIC		0x504d444cU	/* "LDMP" */
 #define LD_COMPLETE_MAGIC	0x454e4f444c44ULL	/* "LDDONE" */
 #define LD_PAGE_SIZE		4096
 
 enum ld_note_type {
 	LD_NT_HEADER	 = 0x4c440001,	/* struct ld_note_header */
-	LD_NT_TRIGGER	 = 0x4c440002,	/* raw BPF record (src/kabi/records.h) */
+	LD_NT_TRIGGER	 = 0x4c440002,	/* the detector's record (src/kabi/records.h) */
 	LD_NT_THREADS	 = 0x4c440003,	/* struct ld_note_table + ld_note_thread[] */
 	LD_NT_REGIONS	 = 0x4c440004,	/* struct ld_note_table + ld_note_region[] */
 	LD_NT_BLOB	 = 0x4c440005,	/* struct ld_note_blob + data, one note per blob */
@@ -92,7 +92,7 @@ struct ld_note_header {
 	uint16_t format_minor;		/* compatible additions */
 	uint32_t size;			/* sizeof this struct as written */
 	uint32_t capture_type;		/* enum ld_capture_type */
-	uint32_t issue_type;		/* enum ld_issue_type */
+	uint32_t issue_type;		/* enum ld_issue_type: what readers before 1.3 know */
 	uint32_t flags;			/* LD_HDR_* */
 	uint32_t code;			/* trigger code */
 	uint32_t pid;
@@ -110,6 +110,9 @@ struct ld_note_header {
 	char collector_version[32];
 	char exe[256];
 	char pad[6];
+	/* format 1.3 */
+	uint32_t detector;		/* enum ld_detector (kabi/records.h); 0 in older dumps */
+	uint32_t pad2;
 };
 
 /* Header of the table notes: fixed-size entries unless entry_size is 0. */

@@ -11,36 +11,38 @@
 
 #define LD_COMM_LEN	16
 
-/* The detectors rules can name ("on app ..."); also the key of det_rules. */
+/*
+ * Every detector, in the order of its number: X(ID, name).  The numbers are
+ * in dump files (ld_note_header.detector) and in every BPF record's
+ * hdr.type, so entries are only ever appended.  Each name is a detector
+ * file src/detectors/NAME.c that defines ld_det_NAME (detectors/table.c
+ * makes a missing one a link error).
+ */
+#define LD_DETECTORS(X)							\
+	X(APP, app)		/* livedump_trigger() */			\
+	X(SYSCALL, syscall)	/* a syscall fails or is slow */		\
+	X(BLOCK, block)		/* a block request fails or is slow */		\
+	X(UPROBE, uprobe)	/* a user function is entered ... */		\
+	X(URETPROBE, uretprobe)	/* ... or returns */				\
+	X(USDT, usdt)		/* a USDT probe is hit */			\
+	X(KPROBE, kprobe)	/* a kernel function is entered ... */		\
+	X(KRETPROBE, kretprobe)	/* ... or returns */				\
+	X(SIGNAL, signal)	/* a signal is delivered to a watched process */ \
+	X(ABORT, abort)		/* libc abort() is called */			\
+	X(ASSERT, assert)	/* libc __assert_fail() is called */		\
+	X(EXIT, exit)		/* a process exits with a failure or by a signal */ \
+	X(OOM, oom)		/* the OOM killer chose a victim */		\
+	X(THRESHOLD, threshold)	/* a resource stays above a limit (sampled) */	\
+	X(MANUAL, manual)	/* livedump capture -p: no rule, no record */
+
+#define LD_DET_ENUM_(id, name)	LD_DET_##id,
+/* Also the key of det_rules and the type of every BPF record. */
 enum ld_detector {
 	LD_DET_NONE = 0,
-	LD_DET_APP = 1,		/* livedump_trigger() */
-	LD_DET_SYSCALL = 2,	/* a syscall fails or is slow */
-	LD_DET_BLOCK = 3,	/* a block request fails or is slow */
-	LD_DET_UPROBE = 4,	/* a user function is entered ... */
-	LD_DET_URETPROBE = 5,	/* ... or returns */
-	LD_DET_USDT = 6,	/* a USDT probe is hit */
-	LD_DET_KPROBE = 7,	/* a kernel function is entered ... */
-	LD_DET_KRETPROBE = 8,	/* ... or returns */
-	LD_DET_SIGNAL = 9,	/* a signal is delivered to a watched process */
-	LD_DET_ABORT = 10,	/* libc abort() is called */
-	LD_DET_ASSERT = 11,	/* libc __assert_fail() is called */
-	LD_DET_EXIT = 12,	/* a process exits with a non-zero status or by a signal */
-	LD_DET_OOM = 13,	/* the OOM killer chose a victim */
-	LD_DET_THRESHOLD = 14,	/* a resource stays above a threshold (sampled in user space) */
+	LD_DETECTORS(LD_DET_ENUM_)
 	LD_DET__COUNT,
 };
-
-enum ld_event_type {
-	LD_EV_APP_TRIGGER = 1,	/* livedump_trigger() in a watched process */
-	LD_EV_SYSCALL = 2,	/* a syscall a rule matched, at its return */
-	LD_EV_BLOCK = 3,	/* a block request a rule matched, at its completion */
-	LD_EV_PROBE = 4,	/* a uprobe/uretprobe/usdt/kprobe/kretprobe a rule matched */
-	LD_EV_SIGNAL = 5,	/* a signal about to be handled by a watched process */
-	LD_EV_EXIT = 6,		/* a watched process exited */
-	LD_EV_OOM = 7,		/* the OOM killer marked a victim */
-	LD_EV_THRESHOLD = 8,	/* made by the collector's sampler, not by BPF */
-};
+#undef LD_DET_ENUM_
 
 /* ld_event_hdr.flags */
 #define LD_EVF_FROZEN	(1U << 0)	/* BPF sent SIGSTOP to the process */
@@ -62,7 +64,7 @@ enum ld_verdict {
 };
 
 struct ld_event_hdr {
-	__u32 type;		/* enum ld_event_type */
+	__u32 type;		/* enum ld_detector */
 	__u32 size;		/* whole record */
 	__u64 ktime_ns;		/* bpf_ktime_get_ns() at the issue */
 	__u32 pid;		/* tgid */
