@@ -45,7 +45,7 @@ int BPF_PROG(ld_sig_deliver, int sig, struct kernel_siginfo *info, struct k_siga
 	e = ld_event_reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	ld_event_init(&e->hdr, LD_EV_SIGNAL, sizeof(*e), m.now);
+	ld_event_init(&e->hdr, LD_DET_SIGNAL, sizeof(*e), m.now);
 	e->hdr.rule = m.rule;
 	e->hdr.verdict = m.verdict;
 	handler = (__u64)BPF_CORE_READ(ka, sa.sa_handler);
@@ -122,7 +122,7 @@ static __always_inline void ld_exit_detect(struct task_struct *task)
 	e = ld_event_reserve(sizeof(*e));
 	if (!e)
 		return;
-	ld_event_init(&e->hdr, LD_EV_EXIT, sizeof(*e), m.now);
+	ld_event_init(&e->hdr, LD_DET_EXIT, sizeof(*e), m.now);
 	e->hdr.rule = m.rule;
 	e->hdr.verdict = m.verdict;
 	e->status = status;
@@ -176,7 +176,7 @@ int ld_oom(struct bpf_raw_tracepoint_args *ctx)
 	e = ld_event_reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	ld_event_init(&e->hdr, LD_EV_OOM, sizeof(*e), m.now);
+	ld_event_init(&e->hdr, LD_DET_OOM, sizeof(*e), m.now);
 	e->hdr.pid = pid;
 	e->hdr.tid = pid;
 	__builtin_memcpy(e->hdr.comm, m.comm, sizeof(e->hdr.comm));

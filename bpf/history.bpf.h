@@ -756,7 +756,7 @@ static __always_inline void ld_history_issue(void *ctx, struct ld_event_hdr *hdr
 	 * A syscall issue is seen at sys_exit, maybe before the recorder's own
 	 * sys_exit program: the call goes into the history here, before the issue.
 	 */
-	if (hdr->type == LD_EV_SYSCALL) {
+	if (hdr->type == LD_DET_SYSCALL) {
 		struct ld_hist_task *t = ld_hist_task(bpf_get_current_task_btf());
 
 		if (t && t->sys_ts && t->ring == *idp) {

@@ -31,7 +31,7 @@ int BPF_KPROBE(ld_app_fire, struct ld_trigger_req *ureq)
 	e = ld_event_reserve(sizeof(*e));
 	if (!e)
 		return 0;	/* ring full: the call returns 0, nothing frozen */
-	ld_event_init(&e->hdr, LD_EV_APP_TRIGGER, sizeof(*e), m.now);
+	ld_event_init(&e->hdr, LD_DET_APP, sizeof(*e), m.now);
 	e->hdr.rule = m.rule;
 	e->hdr.verdict = m.verdict;
 	ld_history_issue(ctx, &e->hdr, m.code, m.param);
@@ -120,7 +120,7 @@ int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
 	e = ld_event_reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	ld_event_init(&e->hdr, LD_EV_SYSCALL, sizeof(*e), m.now);
+	ld_event_init(&e->hdr, LD_DET_SYSCALL, sizeof(*e), m.now);
 	e->hdr.rule = m.rule;
 	e->hdr.verdict = m.verdict;
 	ld_history_issue(ctx, &e->hdr, m.code, m.ret);
@@ -259,7 +259,7 @@ int BPF_PROG(ld_blk_complete, struct request *rq, blk_status_t status, unsigned 
 	e = ld_event_reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	ld_event_init(&e->hdr, LD_EV_BLOCK, sizeof(*e), m.now);
+	ld_event_init(&e->hdr, LD_DET_BLOCK, sizeof(*e), m.now);
 	/* The issuer, not whoever runs the completion. */
 	e->hdr.pid = m.tgid;
 	e->hdr.tid = bp->tid;
@@ -300,7 +300,8 @@ static __always_inline int ld_probe_hit(void *ctx, struct ld_match *m, __u32 idx
 	e = ld_event_reserve(sizeof(*e));
 	if (!e)
 		return 0;
-	ld_event_init(&e->hdr, LD_EV_PROBE, sizeof(*e), m->now);
+	ld_event_init(&e->hdr, det, sizeof(*e), m->now);
+	e->hdr.flags |= LD_EVF_PROBE;
 	e->hdr.rule = m->rule;
 	e->hdr.verdict = m->verdict;
 	ld_history_issue(ctx, &e->hdr, det, m->ret ? (__u64)m->ret : m->args[0]);

@@ -411,7 +411,7 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 	int err;
 
 	if (h->verdict == LD_VERDICT_DUMP && is->context_only && c->o.crash_path &&
-	    h->type == LD_EV_SIGNAL && r->capture.type != LD_CAPTURE_CONTEXT) {
+	    h->type == LD_DET_SIGNAL && r->capture.type != LD_CAPTURE_CONTEXT) {
 		expect_core(c, h, is);
 		return;
 	}
@@ -661,21 +661,21 @@ int ld_collector__on_event(void *ctx, void *data, size_t size)
 		release_frozen(c, h);
 		return 0;
 	}
-	if (h->type == LD_EV_APP_TRIGGER && h->size >= sizeof(struct ld_app_trigger)) {
+	if (h->type == LD_DET_APP && h->size >= sizeof(struct ld_app_trigger)) {
 		describe_app(data, &is);
-	} else if (h->type == LD_EV_SYSCALL && h->size >= sizeof(struct ld_syscall_event)) {
+	} else if (h->type == LD_DET_SYSCALL && h->size >= sizeof(struct ld_syscall_event)) {
 		describe_syscall(data, &is);
-	} else if (h->type == LD_EV_BLOCK && h->size >= sizeof(struct ld_block_event)) {
+	} else if (h->type == LD_DET_BLOCK && h->size >= sizeof(struct ld_block_event)) {
 		describe_block(data, &is);
-	} else if (h->type == LD_EV_PROBE && h->size >= sizeof(struct ld_probe_event)) {
+	} else if ((h->flags & LD_EVF_PROBE) && h->size >= sizeof(struct ld_probe_event)) {
 		describe_probe(data, &c->o.rules->v[h->rule], &is);
-	} else if (h->type == LD_EV_SIGNAL && h->size >= sizeof(struct ld_signal_event)) {
+	} else if (h->type == LD_DET_SIGNAL && h->size >= sizeof(struct ld_signal_event)) {
 		describe_signal(data, &is);
-	} else if (h->type == LD_EV_EXIT && h->size >= sizeof(struct ld_exit_event)) {
+	} else if (h->type == LD_DET_EXIT && h->size >= sizeof(struct ld_exit_event)) {
 		describe_exit(data, &is);
-	} else if (h->type == LD_EV_OOM && h->size >= sizeof(struct ld_oom_event)) {
+	} else if (h->type == LD_DET_OOM && h->size >= sizeof(struct ld_oom_event)) {
 		describe_oom(data, &is);
-	} else if (h->type == LD_EV_THRESHOLD && h->size >= sizeof(struct ld_threshold_event)) {
+	} else if (h->type == LD_DET_THRESHOLD && h->size >= sizeof(struct ld_threshold_event)) {
 		describe_threshold(data, &is);
 	} else {
 		ld_dbg("BPF record of type %u (%u bytes) ignored", h->type, h->size);

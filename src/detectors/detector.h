@@ -34,7 +34,7 @@ struct ld_bpf_rule;
 
 /* What a record becomes at the collector: what to capture and how to name it. */
 struct ld_issue {
-	const struct ld_detector *det;
+	const struct ld_detector_ops *det;
 	const void *rec;		/* the record, kept as the dump's trigger note */
 	size_t len;
 	uint32_t code;			/* ld_note_header.code and params: the record's */
@@ -73,7 +73,7 @@ struct ld_issue_src {
 	bool legacy;			/* a dump older than format 1.3 (records may be shorter) */
 };
 
-struct ld_detector {
+struct ld_detector_ops {
 	const char *name;		/* the rule keyword and its name in every tool */
 	const char *doc;		/* one line: what it sees */
 
@@ -116,20 +116,20 @@ struct ld_detector {
 	bool (*legacy_match)(const void *rec, size_t len);
 };
 
-extern const struct ld_detector *const ld_detectors[LD_DET__COUNT];
+extern const struct ld_detector_ops *const ld_detectors[LD_DET__COUNT];
 
 /* NULL for LD_DET_NONE and numbers this build does not know. */
-const struct ld_detector *ld_detector_get(uint32_t id);
+const struct ld_detector_ops *ld_detector_get(uint32_t id);
 /* By name, rule detectors only; NULL. */
-const struct ld_detector *ld_detector_by_name(const char *name);
+const struct ld_detector_ops *ld_detector_by_name(const char *name);
 /* Its number in the table. */
-enum ld_detector ld_detector_id(const struct ld_detector *d);
+enum ld_detector ld_detector_id(const struct ld_detector_ops *d);
 /* "syscall", or "unknown" for an id this build does not know. */
 const char *ld_detector_name(uint32_t id);
 /* The detector of a dump older than format 1.3; NULL. */
-const struct ld_detector *ld_detector_legacy(uint32_t issue_type, const void *rec, size_t len);
+const struct ld_detector_ops *ld_detector_legacy(uint32_t issue_type, const void *rec, size_t len);
 /* The detector of a history event's type (@legacy: a dump before 1.3); NULL. */
-const struct ld_detector *ld_detector_of_event(uint32_t event, bool legacy);
+const struct ld_detector_ops *ld_detector_of_event(uint32_t event, bool legacy);
 
 #define ld_for_each_detector(d, id)						\
 	for (uint32_t id = 1; id < LD_DET__COUNT; id++)				\
@@ -139,10 +139,10 @@ const struct ld_detector *ld_detector_of_event(uint32_t event, bool legacy);
  * Decodes through @d (NULL: unknown detector) into @f: the fields and the
  * summary; a record shorter than the detector's says so in the summary.
  */
-void ld_issue_decode(const struct ld_detector *d, const struct ld_issue_src *src,
+void ld_issue_decode(const struct ld_detector_ops *d, const struct ld_issue_src *src,
 		     struct ld_fields *f);
 /* At the collector: ->issue then ->decode, for a record of @x->hdr->type. */
-int ld_issue_from_record(const struct ld_detector *d, const struct ld_issue_ctx *x,
+int ld_issue_from_record(const struct ld_detector_ops *d, const struct ld_issue_ctx *x,
 			 struct ld_issue *is);
 
 #endif

@@ -7,12 +7,12 @@
 #include <string.h>
 #include "detectors/detector.h"
 
-#define DECLARE(id, name)	extern const struct ld_detector ld_det_##name;
+#define DECLARE(id, name)	extern const struct ld_detector_ops ld_det_##name;
 LD_DETECTORS(DECLARE)
 #undef DECLARE
 
 #define ENTRY(id, name)		[LD_DET_##id] = &ld_det_##name,
-const struct ld_detector *const ld_detectors[LD_DET__COUNT] = {
+const struct ld_detector_ops *const ld_detectors[LD_DET__COUNT] = {
 	LD_DETECTORS(ENTRY)
 };
 #undef ENTRY
@@ -23,14 +23,14 @@ _Static_assert(LD_DET_APP == 1 && LD_DET_SYSCALL == 2 && LD_DET_BLOCK == 3 &&
 	       LD_DET_EXIT == 12 && LD_DET_OOM == 13 && LD_DET_THRESHOLD == 14,
 	       "detector numbers are part of the dump format");
 
-const struct ld_detector *ld_detector_get(uint32_t id)
+const struct ld_detector_ops *ld_detector_get(uint32_t id)
 {
 	return id < LD_DET__COUNT ? ld_detectors[id] : NULL;
 }
 
-const struct ld_detector *ld_detector_by_name(const char *name)
+const struct ld_detector_ops *ld_detector_by_name(const char *name)
 {
-	const struct ld_detector *d;
+	const struct ld_detector_ops *d;
 
 	ld_for_each_detector(d, id)
 		if (!d->no_rules && !strcmp(d->name, name))
@@ -38,7 +38,7 @@ const struct ld_detector *ld_detector_by_name(const char *name)
 	return NULL;
 }
 
-enum ld_detector ld_detector_id(const struct ld_detector *d)
+enum ld_detector ld_detector_id(const struct ld_detector_ops *d)
 {
 	for (uint32_t id = 1; id < LD_DET__COUNT; id++)
 		if (ld_detectors[id] == d)
@@ -48,14 +48,14 @@ enum ld_detector ld_detector_id(const struct ld_detector *d)
 
 const char *ld_detector_name(uint32_t id)
 {
-	const struct ld_detector *d = ld_detector_get(id);
+	const struct ld_detector_ops *d = ld_detector_get(id);
 
 	return d ? d->name : "unknown";
 }
 
-const struct ld_detector *ld_detector_legacy(uint32_t issue_type, const void *rec, size_t len)
+const struct ld_detector_ops *ld_detector_legacy(uint32_t issue_type, const void *rec, size_t len)
 {
-	const struct ld_detector *d;
+	const struct ld_detector_ops *d;
 
 	ld_for_each_detector(d, id)
 		if (d->legacy_issue == issue_type && (!d->legacy_match || d->legacy_match(rec, len)))
@@ -63,9 +63,9 @@ const struct ld_detector *ld_detector_legacy(uint32_t issue_type, const void *re
 	return NULL;
 }
 
-const struct ld_detector *ld_detector_of_event(uint32_t event, bool legacy)
+const struct ld_detector_ops *ld_detector_of_event(uint32_t event, bool legacy)
 {
-	const struct ld_detector *d;
+	const struct ld_detector_ops *d;
 
 	if (!legacy)
 		return ld_detector_get(event);
@@ -75,7 +75,7 @@ const struct ld_detector *ld_detector_of_event(uint32_t event, bool legacy)
 	return NULL;
 }
 
-void ld_issue_decode(const struct ld_detector *d, const struct ld_issue_src *src,
+void ld_issue_decode(const struct ld_detector_ops *d, const struct ld_issue_src *src,
 		     struct ld_fields *f)
 {
 	ld_fields__init(f, d ? d->name : NULL);
@@ -93,7 +93,7 @@ void ld_issue_decode(const struct ld_detector *d, const struct ld_issue_src *src
 		ld_fields__summary(f, "%s", d->name);
 }
 
-int ld_issue_from_record(const struct ld_detector *d, const struct ld_issue_ctx *x,
+int ld_issue_from_record(const struct ld_detector_ops *d, const struct ld_issue_ctx *x,
 			 struct ld_issue *is)
 {
 	struct ld_issue_src src;

@@ -295,7 +295,7 @@ static void fire_event(struct ld_sampler *s, struct track *t, unsigned r, pid_t 
 	t->n = 0;
 	if (ld_proc_task_info(pid, pid, &ti))
 		return;
-	e->hdr.type = LD_EV_THRESHOLD;
+	e->hdr.type = LD_DET_THRESHOLD;
 	e->hdr.size = sizeof(*e);
 	e->hdr.ktime_ns = now;
 	e->hdr.pid = e->hdr.tid = pid;

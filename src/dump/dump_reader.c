@@ -784,11 +784,13 @@ static int parse_header(struct ld_dump *d, const struct ld_dump_note *n)
 	struct ld_note_header *h = &d->hdr;
 	int err = once(d, n, S_HEADER);
 
+	/* Format 1.2 and older end before the detector field. */
 	if (!err)
-		err = need(d, n, sizeof(*h));
+		err = need(d, n, offsetof(struct ld_note_header, detector));
 	if (err)
 		return err;
-	memcpy(h, n->desc, sizeof(*h));
+	memset(h, 0, sizeof(*h));
+	memcpy(h, n->desc, n->descsz < sizeof(*h) ? n->descsz : sizeof(*h));
 	if (h->magic != LD_HEADER_MAGIC)
 		return note_fail(d, n, "magic 0x%08x, expected 0x%08x", h->magic,
 				 LD_HEADER_MAGIC);
@@ -796,9 +798,11 @@ static int parse_header(struct ld_dump *d, const struct ld_dump_note *n)
 		return fail(d, -ENOTSUP, "format version %u.%u is not supported (this "
 			    "reader knows %u.x)", h->format_major, h->format_minor,
 			    LD_FORMAT_MAJOR);
-	if (h->size < sizeof(*h) || h->size > n->descsz)
+	if (h->size < offsetof(struct ld_note_header, detector) || h->size > n->descsz)
 		return note_fail(d, n, "size field %u, expected %zu..%u", h->size,
-				 sizeof(*h), n->descsz);
+				 offsetof(struct ld_note_header, detector), n->descsz);
+	if (h->size < sizeof(*h))
+		h->detector = 0;
 	h->rule[sizeof(h->rule) - 1] = 0;
 	h->comm[sizeof(h->comm) - 1] = 0;
 	h->hostname[sizeof(h->hostname) - 1] = 0;
@@ -821,7 +825,7 @@ static int parse_trigger(struct ld_dump *d, const struct ld_dump_note *n)
 	if (n->descsz < sizeof(eh))
 		return 0;
 	memcpy(&eh, n->desc, sizeof(eh));
-	if (eh.type != LD_EV_APP_TRIGGER ||
+	if (eh.type != LD_DET_APP ||
 	    n->descsz < offsetof(struct ld_app_trigger, blobs))
 		return 0;
 	memcpy(&d->app, n->desc, n->descsz < sizeof(d->app) ? n->descsz : sizeof(d->app));

@@ -88,7 +88,7 @@ const struct ld_note_capture *ld_dump__capture_info(const struct ld_dump *d);
 const void *ld_dump__trigger(const struct ld_dump *d, size_t *len);
 /*
  * The trigger as an application trigger, when its type is
- * LD_EV_APP_TRIGGER and it is long enough for the fixed part: an aligned
+ * LD_DET_APP and it is long enough for the fixed part: an aligned
  * copy whose bytes past the record's end are zero.  req.nblobs is clamped
  * to LD_MAX_BLOBS.  NULL otherwise.
  */

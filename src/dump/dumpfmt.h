@@ -322,7 +322,7 @@ struct ld_note_kproc {
 	uint32_t cgroups_len;		/* then /proc/PID/cgroup and its NUL */
 };
 
-_Static_assert(sizeof(struct ld_note_header) == 608, "header layout");
+_Static_assert(sizeof(struct ld_note_header) == 616, "header layout");
 _Static_assert(sizeof(struct ld_note_thread) == 56, "thread layout");
 _Static_assert(sizeof(struct ld_note_region) == 64, "region layout");
 _Static_assert(sizeof(struct ld_note_module) == 40, "module layout");

@@ -46,6 +46,7 @@ enum ld_detector {
 
 /* ld_event_hdr.flags */
 #define LD_EVF_FROZEN	(1U << 0)	/* BPF sent SIGSTOP to the process */
+#define LD_EVF_PROBE	(1U << 1)	/* a struct ld_probe_event (probe rules, libc's abort/assert/exit) */
 
 /* struct pt_regs of x86-64, which is also the head of user_regs_struct. */
 struct ld_regs {

@@ -168,7 +168,7 @@ static void add_trigger(struct ld_notes *n)
 	struct ld_app_trigger t;
 
 	memset(&t, 0, sizeof(t));
-	t.hdr.type = LD_EV_APP_TRIGGER;
+	t.hdr.type = LD_DET_APP;
 	t.hdr.size = sizeof(t);
 	t.hdr.pid = 1000;
 	t.hdr.tid = 1001;
@@ -913,7 +913,7 @@ static void test_reject_content(void **state)
 	assert_non_null(strstr(err, "not a livedump dump: no LIVEDUMP header note"));
 	assert_int_equal(ld_dump__open(build("v2.core", B_MAJOR2), &d, err, sizeof(err)),
 			 -ENOTSUP);
-	assert_non_null(strstr(err, "format version 2.2 is not supported"));
+	assert_non_null(strstr(err, "format version 2.3 is not supported"));
 	assert_int_equal(ld_dump__open(build("overlap.core", B_OVERLAP), &d, err, sizeof(err)),
 			 -EBADMSG);
 	assert_non_null(strstr(err, "PT_LOAD 1 (vaddr 0x11000) overlaps PT_LOAD 0"));
@@ -1176,7 +1176,7 @@ static void test_inspect(void **state)
 
 	out = run_inspect(&status, "--json", path, "--data", NULL);
 	assert_int_equal(status, 0);
-	expect_in(out, "\"format\": {\n    \"major\": 1,\n    \"minor\": 2\n  }");
+	expect_in(out, "\"format\": {\n    \"major\": 1,\n    \"minor\": 3\n  }");
 	expect_in(out, "\"code\": 3735928559");
 	expect_in(out, "\"params\": [\n      \"0x2a\",\n      \"0x0\",\n      \"0x0\",\n"
 		  "      \"0xffffffffffffffff\"\n    ]");
