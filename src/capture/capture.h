@@ -32,7 +32,7 @@ enum ld_snapshot_mode {
 
 struct ld_capture_opts {
 	enum ld_capture_type type;
-	enum ld_issue_type issue;
+	enum ld_detector detector;	/* the issue's (kabi/records.h) */
 	const char *rule;		/* rule or component name */
 	const char *comm;		/* the process's name as BPF saw it at the issue, or NULL */
 	uint32_t code;

@@ -25,7 +25,7 @@ pid=$(sed -n 's/^launched .* as pid \([0-9]*\)$/\1/p' "$WORK/err.log")
 major=$(( $(stat -c '0x%t' "$full") )) minor=$(( $(stat -c '0x%T' "$full") ))
 # 6.18 completes the failed write with ENOSPC, 6.1 with EIO.
 # dd writes its own error to the same file in pieces: our line may follow "dd: ".
-assert_grep "(^|^dd: )trigger: rule ioerr pid $pid \(dd\) tid $pid block $major:$minor write sector [0-9]+ [0-9]+ bytes status [0-9]+ \((ENOSPC|EIO)\)" \
+assert_grep "(^|^dd: )trigger: rule ioerr pid $pid \(dd\) tid $pid block: write of [0-9]+ bytes at sector [0-9]+ on loop[0-9]+ \($major:$minor\) failed with (ENOSPC|EIO) after" \
 	"$WORK/err.log" "ENOSPC record naming dd"
 cat "$out"/journal-*.jsonl >"$WORK/j"
 [ "$(jq -s length "$WORK/j")" -ge 1 ] || fail "no journal entry"
@@ -44,7 +44,7 @@ out=$WORK/lat
 	-- dd if=/dev/zero of="$plain" bs=64k count=16 oflag=direct >"$WORK/lat.log" 2>&1 ||
 	fail "record failed: $(cat "$WORK/lat.log")"
 cat "$WORK/lat.log"
-assert_grep "^trigger: rule slowio pid [0-9]+ \(dd\) .* write .* \(ok\) after" "$WORK/lat.log" "latency record"
+assert_grep "^trigger: rule slowio pid [0-9]+ \(dd\) .* block: write of .* completed after" "$WORK/lat.log" "latency record"
 assert_eq 2 "$(find "$out" -name '*.core' | wc -l)" "dumps under limit 2"
 ok "block latency"
 

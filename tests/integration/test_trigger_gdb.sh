@@ -10,7 +10,7 @@ out=$WORK/out
 rc=$?
 [ $rc = 0 ] || { cat "$WORK/rec.log"; fail "record exited with $rc"; }
 cat "$WORK/rec.log"
-assert_grep '^trigger: rule app pid [0-9]+ \(trigger_regions\) tid [0-9]+ code 0x1234 param 0xdeadbeef blobs 2$' "$WORK/rec.log" "trigger line"
+assert_grep '^trigger: rule app pid [0-9]+ \(trigger_regions\) tid [0-9]+ app: livedump_trigger\(\) code 0x1234 param 0xdeadbeef, 2 blobs$' "$WORK/rec.log" "trigger line"
 assert_grep '^trigger ret=1 ' "$WORK/rec.log" "livedump_trigger() return value"
 assert_grep '^summary: 1 events, 1 dumps written .*, 0 declined, 0 failed' "$WORK/rec.log" "summary"
 dump=$(only_dump "$out")
