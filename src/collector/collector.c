@@ -353,6 +353,7 @@ static void expect_core(struct ld_collector *c, const struct ld_event_hdr *h,
 	memcpy(p->comm, h->comm, LD_COMM_LEN);
 	p->comm[LD_COMM_LEN] = 0;
 	p->is = *is;
+	ld_fields__copy(&p->is.fields, &is->fields);
 	p->is.len = is->len < sizeof(p->rec) ? is->len : sizeof(p->rec);
 	memcpy(p->rec, is->rec, p->is.len);
 	p->is.rec = p->rec;

@@ -239,3 +239,12 @@ const char *ld_issue_text_get(const char *text, size_t len, const char *key, cha
 	}
 	return NULL;
 }
+
+void ld_fields__copy(struct ld_fields *dst, const struct ld_fields *src)
+{
+	if (dst != src)
+		memcpy(dst, src, sizeof(*dst));
+	for (unsigned i = 0; i < dst->n; i++)
+		if (dst->v[i].kind == LD_FK_STR)
+			dst->v[i].str = dst->buf + (src->v[i].str - src->buf);
+}

@@ -36,6 +36,15 @@ dump=$(find "$out" -name '*-ioerr-dd-*.core' | head -1)
 "$LIVEDUMP" inspect --json "$dump" >"$WORK/i.json" || fail "inspect failed"
 assert_eq context "$(jq -r .header.capture_type "$WORK/i.json")" "capture type"
 assert_eq "$pid" "$(jq -r .header.pid "$WORK/i.json")" "the writer's pid in the header"
+assert_decoded "$dump" block ".device == \"$(basename "$full") ($major:$minor)\" and .dev == \"$major:$minor\" and
+	.op == \"write\" and (.errno == \"ENOSPC\" or .errno == \"EIO\") and (.status | startswith(\"BLK_STS_\")) and
+	.bytes > 0 and .issuer_pid == $pid and .issuer_comm == \"dd\"" "block error"
+"$LIVEDUMP" report --json --by issue,errno "$out" >"$WORK/r.json" || fail "report --by issue,errno"
+jq -e '.sorted.rows[0].keys.issue == "block" and (.sorted.rows[0].keys.errno == "ENOSPC" or
+	.sorted.rows[0].keys.errno == "EIO")' "$WORK/r.json" >/dev/null ||
+	fail "report --by errno: $(jq -c .sorted "$WORK/r.json")"
+"$LIVEDUMP" report --by device "$out" >"$WORK/r.txt" || fail "report --by device"
+assert_grep "^ +[0-9]+ +[0-9.]+ +$(basename "$full") \($major:$minor\)" "$WORK/r.txt" "report --by device"
 ok "ENOSPC block errors name the writing process"
 
 # 2. A latency rule with a tiny threshold fires on ordinary loop I/O.

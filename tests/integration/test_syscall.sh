@@ -32,6 +32,10 @@ assert_eq '"syscall"' "$(jq -s -c 'map(.issue) | unique | .[0]' "$WORK/j")" "jou
 assert_eq 0 "$(jq -s "map(select(.pid != $pid)) | length" "$WORK/j")" "journal entries of other processes"
 
 enoent=$(find "$out" -name '*-enoent-*.core')
+assert_decoded "$enoent" syscall '.syscall == "openat" and .nr == 257 and .ret == -2 and .errno == "ENOENT" and
+	.latency_ns > 0 and (.arg1 | startswith("0x"))' "failing openat"
+assert_decoded "$(find "$out" -name '*-slow-*.core')" syscall '.syscall == "clock_nanosleep" and .ret == 0 and
+	.latency_ns >= 100000000 and (has("errno") | not)' "slow clock_nanosleep"
 slow=$(find "$out" -name '*-slow-*.core')
 gdb_bt "$prog" "$enoent" >"$WORK/bt1"
 assert_grep ' open_missing \(' "$WORK/bt1" "frozen at the return of the failing openat"
