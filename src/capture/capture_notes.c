@@ -246,6 +246,9 @@ int ld_capture__notes(const struct ld_capture *c, struct ld_notes *n)
 	if (c->opts.trigger_len)
 		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_TRIGGER, c->opts.trigger,
 			      c->opts.trigger_len, NULL, 0);
+	if (c->opts.rule_names)
+		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_RULES, c->opts.rule_names,
+			      c->opts.rule_names_len, NULL, 0);
 	if (c->opts.issue_text)
 		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_ISSUE_TEXT, c->opts.issue_text,
 			      strlen(c->opts.issue_text), NULL, 0);

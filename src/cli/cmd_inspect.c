@@ -589,9 +589,11 @@ static const char *rel_time(int64_t ns, char *buf, size_t len)
 static void text_history(const struct ld_dump *d)
 {
 	const struct ld_dump_history *h = ld_dump__history(d);
+	struct ld_hist_names names;
 	uint64_t base;
 	char line[512], t[48];
 
+	ld_dump__hist_names(d, &names);
 	if (!h)
 		return;
 	base = h->issue_ktime_ns ? h->issue_ktime_ns :
@@ -615,7 +617,7 @@ static void text_history(const struct ld_dump *d)
 	for (uint32_t i = 0; i < h->count; i++) {
 		const struct ld_hist_ev *e = &h->ev[i];
 
-		ld_hist_format(e, line, sizeof(line));
+		ld_hist_format(e, &names, line, sizeof(line));
 		printf("  %17s %-8u %-3u %-8s ", rel_time((int64_t)(e->ktime_ns - base), t,
 							  sizeof(t)),
 		       e->tid, e->cpu, ld_hist_type_name(e->type));
@@ -1132,7 +1134,8 @@ static void json_kstacks(struct ld_json *j, const struct ld_dump *d)
 	ld_json__end_array(j);
 }
 
-static void json_hist_event(struct ld_json *j, const struct ld_hist_ev *e, uint64_t base)
+static void json_hist_event(struct ld_json *j, const struct ld_hist_ev *e, uint64_t base,
+			    const struct ld_hist_names *names)
 {
 	char line[512], name[32];
 
@@ -1227,7 +1230,7 @@ static void json_hist_event(struct ld_json *j, const struct ld_hist_ev *e, uint6
 		ld_json__kstr_len(j, "comm", e->u.exec.comm, strnlen(e->u.exec.comm, LD_COMM_LEN));
 		break;
 	}
-	ld_hist_format(e, line, sizeof(line));
+	ld_hist_format(e, names, line, sizeof(line));
 	ld_json__kstr(j, "text", line);
 	ld_json__end_object(j);
 }
@@ -1235,9 +1238,11 @@ static void json_hist_event(struct ld_json *j, const struct ld_hist_ev *e, uint6
 static void json_history(struct ld_json *j, const struct ld_dump *d)
 {
 	const struct ld_dump_history *h = ld_dump__history(d);
+	struct ld_hist_names names;
 	uint64_t base;
 
 	ld_json__key(j, "history");
+	ld_dump__hist_names(d, &names);
 	if (!h) {
 		ld_json__null(j);
 		return;
@@ -1261,7 +1266,7 @@ static void json_history(struct ld_json *j, const struct ld_dump *d)
 	ld_json__key(j, "events");
 	ld_json__begin_array(j);
 	for (uint32_t i = 0; i < h->count; i++)
-		json_hist_event(j, &h->ev[i], base);
+		json_hist_event(j, &h->ev[i], base, &names);
 	ld_json__end_array(j);
 	ld_json__end_object(j);
 }

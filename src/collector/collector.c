@@ -61,6 +61,8 @@ struct ld_collector {
 	unsigned long events, dumps, declined, failed;
 	uint64_t bytes;
 	bool thawed;			/* the capture under way said BPF may forget its freeze */
+	char *rule_names;		/* LD_NT_RULES: the history names the rules of its issues */
+	size_t rule_names_len;
 };
 
 void ld_fmt_duration(char *buf, size_t size, uint64_t ns)
@@ -126,7 +128,14 @@ int ld_collector__new(const struct ld_collector_opts *o, struct ld_loader *loade
 	c->used = dir_usage(o->outdir);
 	c->symcache = ld_symcache__new();
 	c->decl = calloc(o->rules->n ? o->rules->n : 1, sizeof(*c->decl));
-	err = c->symcache && c->decl ? ld_journal__open(o->outdir, &c->journal) : -ENOMEM;
+	for (size_t i = 0; i < o->rules->n; i++)
+		c->rule_names_len += strlen(o->rules->v[i].name) + 1;
+	c->rule_names = malloc(c->rule_names_len ? c->rule_names_len : 1);
+	for (size_t i = 0, off = 0; c->rule_names && i < o->rules->n; i++) {
+		strcpy(c->rule_names + off, o->rules->v[i].name);
+		off += strlen(o->rules->v[i].name) + 1;
+	}
+	err = c->symcache && c->decl && c->rule_names ? ld_journal__open(o->outdir, &c->journal) : -ENOMEM;
 	if (err) {
 		ld_err("cannot open a journal in %s: %s", o->outdir, strerror(-err));
 		ld_collector__free(c);
@@ -142,6 +151,7 @@ void ld_collector__free(struct ld_collector *c)
 		return;
 	ld_holds__free(&c->holds);
 	free(c->decl);
+	free(c->rule_names);
 	ld_journal__free(c->journal);
 	ld_symcache__free(c->symcache);
 	free(c);
@@ -425,6 +435,7 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 			.max_memory = c->o.limits.max_dump, .symcache = c->symcache,
 			.max_hold_ns = c->o.limits.max_hold, .cancel = c->o.cancel,
 			.issue_regs = is->regs, .issue_text = is->text[0] ? is->text : NULL,
+			.rule_names = c->rule_names, .rule_names_len = c->rule_names_len,
 			.snapshot = r->capture.snapshot == 1 ? LD_SNAPSHOT_ON :
 				    r->capture.snapshot == 2 ? LD_SNAPSHOT_OFF : LD_SNAPSHOT_AUTO,
 			.compress = r->capture.compress ? LD_COMPRESS_DEFAULT : c->o.compress,

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "kabi/history.h"
+#include "dump/dump_reader.h"
 
 struct livedump_bpf;
 struct ld_ruleset;
@@ -76,8 +77,11 @@ void ld_hist_snap__free(struct ld_hist_snap *s);
 unsigned ld_history_wanted(const char *rule);
 
 /* Display helpers shared by the writer and inspect. */
-/* One line for an event, strace-like for syscalls; returns its length. */
-size_t ld_hist_format(const struct ld_hist_ev *e, char *buf, size_t len);
+
+
+/* One line for an event, strace-like for syscalls; returns its length.  @n may be NULL. */
+size_t ld_hist_format(const struct ld_hist_ev *e, const struct ld_hist_names *n, char *buf,
+		      size_t len);
 /* "SI_USER" ... for an si_code, NULL when it has no name. */
 const char *ld_hist_si_code_name(int code);
 const char *ld_hist_type_name(unsigned type);

@@ -30,7 +30,7 @@
 
 /* Notes that may appear once; the index remembers the first one. */
 enum single {
-	S_HEADER, S_TRIGGER, S_THREADS, S_REGIONS, S_FDS, S_MAPS, S_CMDLINE, S_ISSUE_TEXT,
+	S_HEADER, S_TRIGGER, S_THREADS, S_REGIONS, S_FDS, S_MAPS, S_CMDLINE, S_ISSUE_TEXT, S_RULES,
 	S_COMPLETE, S_PRPSINFO, S_SIGINFO, S_AUXV, S_FILE, S_MODULES, S_NR
 };
 
@@ -83,8 +83,8 @@ struct ld_dump {
 	size_t trigger_len;
 	struct ld_app_trigger app;
 	bool has_app;
-	const char *maps, *cmdline, *issue_text;
-	size_t maps_len, cmdline_len, issue_text_len;
+	const char *maps, *cmdline, *issue_text, *rules;
+	size_t maps_len, cmdline_len, issue_text_len, rules_len;
 
 	/* NT_PRSTATUS threads as found, then the joined list. */
 	struct ld_dump_thread *rthreads;
@@ -214,6 +214,13 @@ const char *ld_dump__issue_name(const struct ld_dump *d)
 	return det ? det->name : "unknown";
 }
 
+void ld_dump__hist_names(const struct ld_dump *d, struct ld_hist_names *n)
+{
+	n->legacy = !d->has_hdr || !d->hdr.detector;
+	n->rules = d->rules;
+	n->rules_len = d->rules_len;
+}
+
 const char *ld_dump__issue_text(const struct ld_dump *d, size_t *len)
 {
 	if (len)
@@ -270,6 +277,7 @@ const char *ld_dump__note_type_name(const char *owner, uint32_t type)
 		case LD_NT_KSTACK: return "LD_NT_KSTACK";
 		case LD_NT_KPROC: return "LD_NT_KPROC";
 		case LD_NT_ISSUE_TEXT: return "LD_NT_ISSUE_TEXT";
+		case LD_NT_RULES: return "LD_NT_RULES";
 		case LD_NT_COMPLETE: return "LD_NT_COMPLETE";
 		}
 	}
@@ -1331,6 +1339,11 @@ static int parse_livedump(struct ld_dump *d, const struct ld_dump_note *n, bool 
 		err = once(d, n, S_CMDLINE);
 		d->cmdline = n->desc;
 		d->cmdline_len = n->descsz;
+		return err;
+	case LD_NT_RULES:
+		err = once(d, n, S_RULES);
+		d->rules = n->desc;
+		d->rules_len = n->descsz;
 		return err;
 	case LD_NT_ISSUE_TEXT:
 		err = once(d, n, S_ISSUE_TEXT);

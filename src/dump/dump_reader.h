@@ -102,6 +102,14 @@ const struct ld_app_trigger *ld_dump__app_trigger(const struct ld_dump *d);
 const struct ld_detector_ops *ld_dump__detector(const struct ld_dump *d);
 /* Its name, "unknown" when there is none. */
 const char *ld_dump__issue_name(const struct ld_dump *d);
+/* What a dump's history lines name besides the event: detectors and rules. */
+struct ld_hist_names {
+	bool legacy;			/* a dump before 1.3: issue events in the old numbering */
+	const char *rules;		/* rule names, each NUL-terminated, by index; NULL */
+	size_t rules_len;
+};
+/* What the history's lines name: the numbering of its issues, the rules (LD_NT_RULES). */
+void ld_dump__hist_names(const struct ld_dump *d, struct ld_hist_names *n);
 /* LD_NT_ISSUE_TEXT: "key=value" lines the collector learned; NULL. */
 const char *ld_dump__issue_text(const struct ld_dump *d, size_t *len);
 /* The issue decoded (record, text, header) by its detector; -ENODATA without a header. */
