@@ -2,7 +2,7 @@
 # Installs the Debian packages livedump needs to build and test, if missing.
 set -e
 pkgs="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
-      libcmocka-dev pkg-config gdb elfutils binutils jq systemtap-sdt-dev procps"
+      libcmocka-dev libclang-rt-dev pkg-config gdb elfutils binutils jq systemtap-sdt-dev procps"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

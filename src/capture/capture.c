@@ -382,32 +382,16 @@ static int collect_regions(struct ld_capture *c, struct ld_memplan *plan)
 
 static int collect_blobs(struct ld_capture *c)
 {
-	c->blobs = calloc(c->opts.nblobs ? c->opts.nblobs : 1, sizeof(*c->blobs));
-	if (!c->blobs)
-		return -ENOMEM;
-	for (unsigned i = 0; i < c->opts.nblobs && i < LD_MAX_BLOBS; i++) {
-		const struct ld_blob_desc *d = &c->opts.blobs[i];
-		struct ld_blob_cap *b = &c->blobs[c->nblobs++];
-		uint64_t len = d->len < LD_MAX_BLOB_LEN ? d->len : LD_MAX_BLOB_LEN;
-		long got = 0;
+	pid_t pid = c->pid;
+	struct ld_mem_source src = { .read = ld_mem_read_pid, .ctx = &pid };
+	bool unreadable = false;
+	int err;
 
-		if (ld_mem_read_str(c->pid, d->tag, b->n.tag, sizeof(b->n.tag)))
-			snprintf(b->n.tag, sizeof(b->n.tag), "blob%u", i);
-		b->n.addr = d->data;
-		b->data = malloc(len ? len : 1);
-		if (!b->data)
-			return -ENOMEM;
-		if (len)
-			got = ld_mem_read(c->pid, d->data, b->data, len);
-		if (got < (long)len) {
-			b->n.flags |= LD_REG_UNREADABLE;
-			c->hdr_flags |= LD_HDR_UNREADABLE;
-			len = got > 0 ? got : 0;
-		}
-		b->n.len = len;
-		b->n.crc32 = crc32(0, b->data, len);
-	}
-	return 0;
+	err = ld_blobs_read(&src, c->opts.blobs, c->opts.nblobs, &c->blobs, &c->nblobs,
+			    &unreadable);
+	if (unreadable)
+		c->hdr_flags |= LD_HDR_UNREADABLE;
+	return err;
 }
 
 /* [sp - red zone, sp + stack_max) within the stack's mapping. */
@@ -1126,9 +1110,7 @@ void ld_capture__free(struct ld_capture *c)
 	for (size_t i = 0; i < c->nthreads; i++)
 		free(c->threads[i].xstate);
 	free(c->threads);
-	for (size_t i = 0; i < c->nblobs; i++)
-		free(c->blobs[i].data);
-	free(c->blobs);
+	ld_blobs__free(c->blobs, c->nblobs);
 	free(c->regions);
 	ld_maps__free(&c->maps);
 	ld_modules__free(c->modules, c->nmodules);

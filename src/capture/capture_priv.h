@@ -4,6 +4,7 @@
 #define LIVEDUMP_CAPTURE_PRIV_H
 
 #include <sys/user.h>
+#include "capture/blobs.h"
 #include "capture/capture.h"
 #include "capture/freeze.h"
 #include "capture/kview.h"
@@ -21,11 +22,6 @@ struct ld_thread_cap {
 	void *xstate;
 	size_t xstate_len;
 	uint64_t stack_lo, stack_hi;
-};
-
-struct ld_blob_cap {
-	struct ld_note_blob n;
-	void *data;
 };
 
 struct ld_capture {

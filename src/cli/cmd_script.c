@@ -46,6 +46,7 @@ static int add_line(struct events *ev, const char *file, unsigned lineno, char *
 	e = &v[ev->n];
 	if (ld_jobj_parse(line, &e->o, &col) || !(t = ld_jobj_get(&e->o, "time_ns"))) {
 		ld_warn("%s:%u:%zu: not a journal entry: skipped", file, lineno, col + 1);
+		ld_jobj_free(&e->o);	/* an object without time_ns parsed */
 		ev->bad++;
 		return 0;
 	}
@@ -300,7 +301,8 @@ int cmd_script(int argc, char **argv)
 		}
 	}
 	if (!err) {
-		qsort(ev.v, ev.n, sizeof(*ev.v), cmp_time);
+		if (ev.n)	/* no events: ev.v is NULL, which qsort may not be given */
+			qsort(ev.v, ev.n, sizeof(*ev.v), cmp_time);
 		if (json)
 			for (size_t i = 0; i < ev.n; i++)
 				puts(ev.v[i].line);

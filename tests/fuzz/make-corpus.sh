@@ -1,0 +1,104 @@
+#!/bin/bash
+# Makes the seed corpora of the fuzz targets (tests/fuzz/corpus/TARGET/)
+# from the real collector: dumps of the test programs (plain, compressed,
+# context, mini, a syscall issue, a manual capture), the journals of those
+# sessions, the rule files of tests/rules, and target memory as the
+# capture reads it (a live process's registry and trigger blobs, through
+# gdb).  Needs root (BPF, ptrace) and a built tree.  Regression inputs
+# (crash-*, see docs/testing.md) are kept; everything else is replaced.
+#   usage: tests/fuzz/make-corpus.sh [BUILD_DIR]
+set -eu
+O=$(cd "${1:-build}" && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
+corpus=$top/tests/fuzz/corpus
+ld=$O/livedump
+work=$(mktemp -d /tmp/livedump-corpus.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+[ "$(id -u)" = 0 ] || { echo "make-corpus: needs root (BPF and ptrace)" >&2; exit 1; }
+command -v gdb >/dev/null || { echo "make-corpus: needs gdb" >&2; exit 1; }
+
+for t in dump core journal rules registry blobs; do
+	mkdir -p "$corpus/$t"
+	find "$corpus/$t" -type f ! -name 'crash-*' -delete
+done
+
+# session NAME RULE PROG ARGS...: one record session in its own directory;
+# its dump becomes dump/NAME.core, its journal journal/NAME.jsonl.
+session() {
+	local name=$1 rule=$2 dir=$work/$1 d
+	shift 2
+	mkdir -m 0700 "$dir"
+	"$ld" -q record -o "$dir" -e "$rule" -- "$@" >"$dir.log" 2>&1 ||
+		{ cat "$dir.log" >&2; echo "make-corpus: record '$rule' failed" >&2; exit 1; }
+	d=$(find "$dir" -maxdepth 1 -name '*.core' | head -1)
+	[ -n "$d" ] || { cat "$dir.log" >&2; echo "make-corpus: no dump from '$rule'" >&2; exit 1; }
+	cp "$d" "$corpus/dump/$name.core"
+	cat "$dir"/journal-*.jsonl >"$corpus/journal/$name.jsonl"
+}
+
+regions=$O/tests/trigger_regions_static
+session app-mini 'mini on app capture mini stack=4K history=32' "$regions"
+session app-context 'ctx on app capture context history=64' "$regions"
+session app-mini-gz 'gz on app capture mini stack=4K compress' "$regions"
+session syscall-context 'enoent on syscall name=openat errno=ENOENT capture context history=16' \
+	"$O/tests/syscalls_static"
+session syscall-mini 'slow on syscall name=nanosleep,clock_nanosleep latency>100ms capture mini stack=4K' \
+	"$O/tests/syscalls_static"
+
+# A manual capture of a plain process, compressed.
+sleep 30 &
+sleeper=$!
+mkdir -m 0700 "$work/manual"
+"$ld" -q capture -p "$sleeper" --compress -o "$work/manual" >/dev/null
+kill "$sleeper"
+cp "$work"/manual/*.core "$corpus/dump/manual-gz.core"
+
+# The crash path reads ELF cores: the plain dumps are ones (the kernel's
+# notes, then PT_LOADs), small enough to fuzz.
+for f in app-mini syscall-mini; do cp "$corpus/dump/$f.core" "$corpus/core/$f.core"; done
+
+# The rule files of the parser's own tests.
+for f in "$top"/tests/rules/*/*.rules "$top"/tests/rules/invalid.txt; do
+	cp "$f" "$corpus/rules/$(basename "$(dirname "$f")")-$(basename "$f")"
+done
+
+# Target memory (fuzz.h's chunks), read by gdb from a process stopped in
+# livedump__fire() as the capture would read it: the registry at its
+# symbol, and the trigger's blob descriptors with the tags and data they
+# point to.
+cat >"$work/mem.py" <<'EOF'
+import struct
+import gdb
+
+def chunk(addr, data):
+    return struct.pack('<QI', addr, len(data)) + bytes(data)
+
+def mem(addr, size):
+    return gdb.selected_inferior().read_memory(addr, size).tobytes()
+
+reg = gdb.parse_and_eval('&livedump_registry')
+size = int(gdb.parse_and_eval('sizeof(livedump_registry)'))
+with open(OUT + '/registry', 'wb') as f:
+    f.write(chunk(int(reg), mem(int(reg), size)))
+req = gdb.parse_and_eval('(struct ld_trigger_req *)$rdi')
+descs, n = int(req['blobs']), int(req['nblobs'])
+blob = mem(descs, 24 * n)
+parts = [chunk(descs, blob)]
+for i in range(n):
+    tag, data, length = struct.unpack_from('<QQQ', blob, 24 * i)
+    parts.append(chunk(tag, mem(tag, 32)))
+    parts.append(chunk(data, mem(data, length)))
+with open(OUT + '/blobs', 'wb') as f:
+    f.write(b''.join(parts))
+EOF
+gdb -nx -batch -ex 'set auto-load off' -ex "python OUT = '$work'" \
+	-ex 'break *livedump__fire' -ex run -ex "source $work/mem.py" -ex kill \
+	--args "$O/tests/trigger_regions_static" >"$work/gdb.log" 2>&1 ||
+	{ cat "$work/gdb.log" >&2; echo "make-corpus: gdb failed" >&2; exit 1; }
+for t in registry blobs; do
+	[ -s "$work/$t" ] || { cat "$work/gdb.log" >&2; echo "make-corpus: no $t" >&2; exit 1; }
+	cp "$work/$t" "$corpus/$t/trigger_regions"
+done
+
+du -sh "$corpus"/* | sed 's/^/make-corpus: /'
+du -sh "$corpus" | sed 's/^/make-corpus: total /'
