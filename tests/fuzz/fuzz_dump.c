@@ -247,47 +247,52 @@ static void walk(const struct ld_dump *d)
  */
 static bool fix_complete(uint8_t *p, size_t size)
 {
-	const Elf64_Ehdr *eh = (const void *)p;
-	const Elf64_Phdr *meta = NULL, *trailer = NULL;
+	Elf64_Phdr ph, meta = { 0 }, trailer = { 0 };
 	uint64_t mem = 0, meta_len;
-	bool changed = false;
+	bool changed = false, have_meta = false;
+	Elf64_Ehdr eh;
 
-	if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) || !eh->e_phnum ||
-	    eh->e_phoff > size || (size - eh->e_phoff) / sizeof(Elf64_Phdr) < eh->e_phnum)
+	if (size < sizeof(eh))
 		return false;
-	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		const Elf64_Phdr *ph = (const void *)(p + eh->e_phoff + i * sizeof(*ph));
-
-		if (ph->p_type == PT_LOAD)
-			mem += ph->p_filesz;
-		else if (ph->p_type == PT_NOTE && !meta)
-			meta = ph;
-		else if (ph->p_type == PT_NOTE)
+	memcpy(&eh, p, sizeof(eh));	/* the input's bytes: copies, never casts */
+	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) || !eh.e_phnum || eh.e_phoff > size ||
+	    (size - eh.e_phoff) / sizeof(ph) < eh.e_phnum)
+		return false;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		memcpy(&ph, p + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type == PT_LOAD)
+			mem += ph.p_filesz;
+		else if (ph.p_type == PT_NOTE && !have_meta)
+			meta = ph, have_meta = true;
+		else if (ph.p_type == PT_NOTE)
 			trailer = ph;
 	}
-	if (!trailer || trailer->p_offset >= size || size - trailer->p_offset < trailer->p_filesz ||
-	    meta->p_offset > size)
+	if (!trailer.p_filesz || trailer.p_offset >= size ||
+	    size - trailer.p_offset < trailer.p_filesz || meta.p_offset > size)
 		return false;
-	meta_len = size - meta->p_offset < meta->p_filesz ? size - meta->p_offset : meta->p_filesz;
-	for (uint64_t off = 0; off + sizeof(Elf64_Nhdr) <= trailer->p_filesz;) {
-		Elf64_Nhdr *nh = (void *)(p + trailer->p_offset + off);
-		uint64_t name = (nh->n_namesz + 3ULL) & ~3ULL, desc = (nh->n_descsz + 3ULL) & ~3ULL;
-		uint64_t at = off + sizeof(*nh) + name;
+	meta_len = size - meta.p_offset < meta.p_filesz ? size - meta.p_offset : meta.p_filesz;
+	for (uint64_t off = 0; off + sizeof(Elf64_Nhdr) <= trailer.p_filesz;) {
+		Elf64_Nhdr nh;
+		uint64_t name, desc, at;
 		struct ld_note_complete c;
+		uint8_t *cp;
 
-		if (at + desc > trailer->p_filesz)
+		memcpy(&nh, p + trailer.p_offset + off, sizeof(nh));
+		name = (nh.n_namesz + 3ULL) & ~3ULL;
+		desc = (nh.n_descsz + 3ULL) & ~3ULL;
+		at = off + sizeof(nh) + name;
+		if (at + desc > trailer.p_filesz)
 			break;
-		if (nh->n_type == LD_NT_COMPLETE &&
-		    nh->n_descsz >= offsetof(struct ld_note_complete, ranges)) {
-			uint8_t *cp = p + trailer->p_offset + at;
-
+		cp = p + trailer.p_offset + at;
+		if (nh.n_type == LD_NT_COMPLETE &&
+		    nh.n_descsz >= offsetof(struct ld_note_complete, ranges)) {
 			memcpy(&c, cp, offsetof(struct ld_note_complete, ranges));
 			changed = c.file_size != size || c.memory_bytes != mem;
 			c.file_size = size;
 			c.memory_bytes = mem;
 			memcpy(cp, &c, offsetof(struct ld_note_complete, ranges));
 			/* The trailer may lie inside the metadata: checksum last. */
-			c.meta_crc32 = crc32(0, p + meta->p_offset, meta_len);
+			c.meta_crc32 = crc32(0, p + meta.p_offset, meta_len);
 			changed |= memcmp(&c.meta_crc32, cp + offsetof(struct ld_note_complete,
 								       meta_crc32), 4) != 0;
 			memcpy(cp + offsetof(struct ld_note_complete, meta_crc32), &c.meta_crc32, 4);
