@@ -2,13 +2,16 @@
 # Runs one fuzz target for a while: its checked-in corpus
 # (tests/fuzz/corpus/NAME/, regression inputs included) first, then new
 # inputs, which go to BUILD_DIR/fuzz/corpus/NAME (never the source tree).
-# A crash leaves its input in BUILD_DIR/fuzz/artifacts/ and fails.
+# (--fresh: to an empty directory each time, so a run starts from the
+# checked-in corpus alone, as `make test` wants).  A crash leaves its
+# input in BUILD_DIR/fuzz/artifacts/ and fails.
 # Exits 0 (no crash), 77 (no such fuzzer built: says why) or 1.
-#   usage: tests/fuzz/run.sh BUILD_DIR fuzz_NAME SECONDS      V=1: libFuzzer's output
+#   usage: tests/fuzz/run.sh BUILD_DIR fuzz_NAME SECONDS [--fresh]   V=1: libFuzzer's output
 set -u
 O=$(cd "${1:?usage: run.sh BUILD_DIR fuzz_NAME SECONDS}" && pwd)
 name=${2:?fuzz target}
 secs=${3:-60}
+fresh=${4:-}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=$O/fuzz/$name
 seeds=$top/tests/fuzz/corpus/${name#fuzz_}
@@ -19,6 +22,10 @@ log=$O/fuzz/logs/$name.log
 if [ ! -x "$bin" ]; then
 	echo "SKIP: $bin is not built (make fuzzers: needs clang with libFuzzer, make deps)"
 	exit 77
+fi
+if [ "$fresh" = --fresh ]; then
+	work=$O/fuzz/smoke/$name
+	rm -rf "$work"
 fi
 mkdir -p "$work" "$art" "$(dirname "$log")" "$seeds"
 # -error_exitcode: libFuzzer's default, 77, means SKIP to tests/run.sh.
