@@ -60,7 +60,8 @@ int ld_memplan__segments(struct ld_memplan *p, const struct ld_maps *maps,
 	*nsegs = 0;
 	if (p->err)
 		return p->err;
-	qsort(p->v, p->n, sizeof(*p->v), cmp_range);
+	if (p->n)	/* nothing planned: p->v is NULL, which qsort may not be given */
+		qsort(p->v, p->n, sizeof(*p->v), cmp_range);
 	for (size_t i = 0; i < p->n; i++) {
 		uint64_t lo = p->v[i].addr, hi = lo + p->v[i].len;
 		unsigned prio = p->v[i].prio;
