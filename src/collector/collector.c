@@ -428,6 +428,7 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 			.comm = je.comm,
 			.no_regions = r->capture.no_regions, .stack_max = r->capture.stack,
 			.max_memory = c->o.limits.max_dump, .symcache = c->symcache,
+			.history = ld_loader__history(c->loader),
 			.max_hold_ns = c->o.limits.max_hold, .cancel = c->o.cancel,
 			.issue_regs = is->regs, .issue_text = is->text[0] ? is->text : NULL,
 			.snapshot = r->capture.snapshot == 1 ? LD_SNAPSHOT_ON :
