@@ -287,9 +287,18 @@ int BPF_PROG(ld_blk_complete, struct request *rq, blk_status_t status, unsigned 
  * (user ones for uprobes, kernel ones for kprobes); the record always
  * carries the task's user registers, which is what a dump needs.
  */
-static __always_inline int ld_probe_hit(void *ctx, struct ld_match *m, __u32 idx, __u32 det,
+/*
+ * The attach cookie is the rule's index, and its detector above bit 32:
+ * one program serves several detectors (uprobe, and libc's abort, assert
+ * and exit), and the record must say which.
+ */
+static __always_inline int ld_probe_hit(void *ctx, struct ld_match *m, __u64 cookie, __u32 det,
 					struct pt_regs *regs, bool user)
 {
+	__u32 idx = (__u32)cookie;
+
+	if (cookie >> 32)
+		det = cookie >> 32;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct ld_probe_event *e;
 

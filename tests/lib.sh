@@ -71,3 +71,24 @@ skip_in_vm() { in_vm && skip "in the VM: $*"; return 0; }
 have_feature() {
 	"$LIVEDUMP" features --json "$1" 2>/dev/null | jq -e --arg f "$1" '.[$f].available' >/dev/null
 }
+
+# assert_decoded DUMP DETECTOR JQ-CONDITION-ON-FIELDS WHAT: the dump's issue is
+# decoded by name in `inspect --json` (.issue) and in `script --json` (the
+# event of that dump, from the journal beside it), and the fields hold.
+assert_decoded() {
+	local dump=$1 det=$2 cond=$3 what=$4 base
+	[ -f "$dump" ] || fail "$what: no dump '$dump'"
+	base=$(basename "$dump")
+	"$LIVEDUMP" inspect --json "$dump" >"$WORK/decoded.json" 2>"$WORK/decoded.err" ||
+		fail "$what: inspect --json failed: $(cat "$WORK/decoded.err")"
+	jq -e --arg d "$det" ".issue.detector == \$d and .header.issue_type == \$d and
+		(.issue.summary | length > 0) and (.issue.fields | $cond)" "$WORK/decoded.json" >/dev/null ||
+		fail "$what: inspect --json issue: $(jq -c .issue "$WORK/decoded.json")"
+	"$LIVEDUMP" script --json "$(dirname "$dump")" >"$WORK/decoded.jsonl" 2>"$WORK/decoded.err" ||
+		fail "$what: script --json failed: $(cat "$WORK/decoded.err")"
+	jq -e -s --arg b "$base" --arg d "$det" "[.[] | select(.dump == \$b)] | length == 1 and
+		.[0].issue == \$d and (.[0].summary | length > 0) and (.[0].fields | $cond)" \
+		"$WORK/decoded.jsonl" >/dev/null ||
+		fail "$what: script --json event: $(grep -F "\"$base\"" "$WORK/decoded.jsonl")"
+	ok "$what: decoded by inspect and script"
+}

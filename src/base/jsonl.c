@@ -94,6 +94,36 @@ static int add(struct ld_jobj *o, char *k, char *v)
 	return 0;
 }
 
+/*
+ * The end of a nested object or array starting at @p (strings inside are
+ * skipped whole, escapes included); NULL when it does not end on the line.
+ */
+static const char *skip_nested(const char *p)
+{
+	char stack[32];
+	int depth = 0;
+
+	for (; *p; p++) {
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p++)
+				if (*p == '\\' && !*++p)
+					return NULL;
+			if (!*p)
+				return NULL;
+		} else if (*p == '{' || *p == '[') {
+			if (depth == (int)sizeof(stack))
+				return NULL;
+			stack[depth++] = *p == '{' ? '}' : ']';
+		} else if (*p == '}' || *p == ']') {
+			if (!depth || stack[--depth] != *p)
+				return NULL;
+			if (!depth)
+				return p + 1;
+		}
+	}
+	return NULL;
+}
+
 int ld_jobj_parse(const char *line, struct ld_jobj *o, size_t *where)
 {
 	const char *p = skip_ws(line);
@@ -119,6 +149,14 @@ int ld_jobj_parse(const char *line, struct ld_jobj *o, size_t *where)
 			p = parse_string(p + 1, &v);
 		} else if (!strncmp(p, "null", 4)) {
 			p += 4;		/* stored as NULL: absent and null read alike */
+		} else if (*p == '{' || *p == '[') {
+			/* Kept as its JSON text, for a caller to parse or pass on. */
+			const char *end = skip_nested(p);
+
+			if (end && (v = strndup(p, end - p)))
+				p = end;
+			else
+				p = NULL;
 		} else {
 			size_t n = strcspn(p, ",} \t\r\n");
 

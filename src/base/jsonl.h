@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Reading back flat JSON objects, one per line (the journal's lines). */
+/*
+ * Reading back JSON objects, one per line (the journal's lines): members
+ * whose values are objects or arrays are kept as their JSON text.
+ */
 #ifndef LIVEDUMP_JSONL_H
 #define LIVEDUMP_JSONL_H
 
@@ -7,7 +10,7 @@
 #include <stddef.h>
 
 struct ld_jobj {
-	char **keys, **vals;	/* vals: unescaped strings, or the literal text */
+	char **keys, **vals;	/* vals: unescaped strings, or the literal text (nested: JSON) */
 	size_t n;
 };
 

@@ -34,7 +34,7 @@ enum ld_snapshot_mode {
 
 struct ld_capture_opts {
 	enum ld_capture_type type;
-	enum ld_issue_type issue;
+	enum ld_detector detector;	/* the issue's (kabi/records.h) */
 	const char *rule;		/* rule or component name */
 	const char *comm;		/* the process's name as BPF saw it at the issue, or NULL */
 	uint32_t code;
@@ -79,6 +79,9 @@ struct ld_capture_opts {
 	 */
 	const struct ld_regs *issue_regs;
 	const char *issue_text;		/* LD_NT_ISSUE_TEXT: what the detector found, or NULL */
+	/* LD_NT_RULES: the collector's rule names, each NUL-terminated; NULL for none. */
+	const char *rule_names;
+	size_t rule_names_len;
 	bool no_regions;		/* leave registered regions out */
 	uint64_t stack_max;		/* bytes per thread stack; 0 = default */
 	uint64_t max_memory;		/* cut the dump's memory to this (least important first); 0 = none */

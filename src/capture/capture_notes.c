@@ -15,6 +15,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "capture/capture_priv.h"
+#include "detectors/detector.h"
 
 #define CORE	"CORE"
 #define LINUX	"LINUX"
@@ -138,7 +139,9 @@ static void add_header(struct ld_notes *n, const struct ld_capture *c)
 
 	ld_header_init(&h);
 	h.capture_type = c->opts.type;
-	h.issue_type = c->opts.issue;
+	h.detector = c->opts.detector;
+	h.issue_type = ld_detector_get(c->opts.detector) ?
+		       ld_detector_get(c->opts.detector)->legacy_issue : 0;
 	h.flags = c->hdr_flags;
 	h.code = c->opts.code;
 	h.pid = c->pid;
@@ -243,6 +246,9 @@ int ld_capture__notes(const struct ld_capture *c, struct ld_notes *n)
 	if (c->opts.trigger_len)
 		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_TRIGGER, c->opts.trigger,
 			      c->opts.trigger_len, NULL, 0);
+	if (c->opts.rule_names)
+		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_RULES, c->opts.rule_names,
+			      c->opts.rule_names_len, NULL, 0);
 	if (c->opts.issue_text)
 		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_ISSUE_TEXT, c->opts.issue_text,
 			      strlen(c->opts.issue_text), NULL, 0);

@@ -46,7 +46,7 @@ int cmd_capture(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct ld_capture_opts o = { .type = LD_CAPTURE_MINI, .issue = LD_ISSUE_MANUAL,
+	struct ld_capture_opts o = { .type = LD_CAPTURE_MINI, .detector = LD_DET_MANUAL,
 				     .rule = "manual" };
 	const char *outdir = LD_DEFAULT_OUTDIR;
 	struct ld_dump_result res;

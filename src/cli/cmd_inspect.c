@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "dump/dump_reader.h"
 #include "collector/history.h"
+#include "detectors/fields.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "capture/modules.h"
@@ -267,7 +268,7 @@ static void text_header(const struct ld_dump *d)
 	}
 	printf("format:     %u.%u\n", h->format_major, h->format_minor);
 	printf("capture:    %s\n", ld_dump__capture_type_name(h->capture_type));
-	printf("issue:      %s  rule \"", ld_dump__issue_type_name(h->issue_type));
+	printf("issue:      %s  rule \"", ld_dump__issue_name(d));
 	put_safe(stdout, h->rule, sizeof(h->rule));
 	printf("\"  code 0x%x\n", h->code);
 	printf("params:     0x%llx 0x%llx 0x%llx 0x%llx\n",
@@ -302,17 +303,45 @@ static void text_header(const struct ld_dump *d)
 	       fmt_flags(h->flags, hdr_flag_names, ARRAY_SIZE(hdr_flag_names), fl, sizeof(fl)));
 }
 
+/* The issue as its detector decodes it: every dump explains itself. */
+static void text_issue(const struct ld_dump *d)
+{
+	struct ld_fields *f = malloc(sizeof(*f));
+	char line[LD_ESC_SIZE(LD_SUMMARY_MAX)];
+
+	if (!f || ld_dump__decode(d, f)) {
+		free(f);
+		return;
+	}
+	printf("\n%s issue: %s\n", f->detector, ld_escape(f->summary, line, sizeof(line)));
+	ld_fields__print(f, stdout, "    ");
+	free(f);
+}
+
+static void json_issue(struct ld_json *j, const struct ld_dump *d)
+{
+	struct ld_fields *f = malloc(sizeof(*f));
+
+	ld_json__key(j, "issue");
+	if (!f || ld_dump__decode(d, f)) {
+		ld_json__null(j);
+		free(f);
+		return;
+	}
+	ld_json__begin_object(j);
+	ld_fields__json(f, j);
+	ld_json__end_object(j);
+	free(f);
+}
+
 static void text_trigger(const struct ld_dump *d)
 {
 	const struct ld_app_trigger *t = ld_dump__app_trigger(d);
 	size_t len;
 
-	if (!ld_dump__trigger(d, &len))
+	text_issue(d);
+	if (!ld_dump__trigger(d, &len) || !t)
 		return;
-	if (!t) {
-		printf("\ntrigger:    %zu bytes, not an app trigger record\n", len);
-		return;
-	}
 	printf("\ntrigger:    app trigger  code 0x%x  param 0x%llx  nblobs %u\n",
 	       t->req.code, (unsigned long long)t->req.param, t->req.nblobs);
 	printf("            ip 0x%llx  sp 0x%llx  cpu %u  tid %u%s\n",
@@ -560,9 +589,11 @@ static const char *rel_time(int64_t ns, char *buf, size_t len)
 static void text_history(const struct ld_dump *d)
 {
 	const struct ld_dump_history *h = ld_dump__history(d);
+	struct ld_hist_names names;
 	uint64_t base;
 	char line[512], t[48];
 
+	ld_dump__hist_names(d, &names);
 	if (!h)
 		return;
 	base = h->issue_ktime_ns ? h->issue_ktime_ns :
@@ -586,7 +617,7 @@ static void text_history(const struct ld_dump *d)
 	for (uint32_t i = 0; i < h->count; i++) {
 		const struct ld_hist_ev *e = &h->ev[i];
 
-		ld_hist_format(e, line, sizeof(line));
+		ld_hist_format(e, &names, line, sizeof(line));
 		printf("  %17s %-8u %-3u %-8s ", rel_time((int64_t)(e->ktime_ns - base), t,
 							  sizeof(t)),
 		       e->tid, e->cpu, ld_hist_type_name(e->type));
@@ -642,7 +673,7 @@ static void json_header(struct ld_json *j, const struct ld_dump *d)
 	}
 	ld_json__begin_object(j);
 	ld_json__kstr(j, "capture_type", ld_dump__capture_type_name(h->capture_type));
-	ld_json__kstr(j, "issue_type", ld_dump__issue_type_name(h->issue_type));
+	ld_json__kstr(j, "issue_type", ld_dump__issue_name(d));
 	ld_json__kstr(j, "rule", h->rule);
 	ld_json__kuint(j, "code", h->code);
 	ld_json__key(j, "code_hex");
@@ -1103,7 +1134,8 @@ static void json_kstacks(struct ld_json *j, const struct ld_dump *d)
 	ld_json__end_array(j);
 }
 
-static void json_hist_event(struct ld_json *j, const struct ld_hist_ev *e, uint64_t base)
+static void json_hist_event(struct ld_json *j, const struct ld_hist_ev *e, uint64_t base,
+			    const struct ld_hist_names *names)
 {
 	char line[512], name[32];
 
@@ -1198,7 +1230,7 @@ static void json_hist_event(struct ld_json *j, const struct ld_hist_ev *e, uint6
 		ld_json__kstr_len(j, "comm", e->u.exec.comm, strnlen(e->u.exec.comm, LD_COMM_LEN));
 		break;
 	}
-	ld_hist_format(e, line, sizeof(line));
+	ld_hist_format(e, names, line, sizeof(line));
 	ld_json__kstr(j, "text", line);
 	ld_json__end_object(j);
 }
@@ -1206,9 +1238,11 @@ static void json_hist_event(struct ld_json *j, const struct ld_hist_ev *e, uint6
 static void json_history(struct ld_json *j, const struct ld_dump *d)
 {
 	const struct ld_dump_history *h = ld_dump__history(d);
+	struct ld_hist_names names;
 	uint64_t base;
 
 	ld_json__key(j, "history");
+	ld_dump__hist_names(d, &names);
 	if (!h) {
 		ld_json__null(j);
 		return;
@@ -1232,7 +1266,7 @@ static void json_history(struct ld_json *j, const struct ld_dump *d)
 	ld_json__key(j, "events");
 	ld_json__begin_array(j);
 	for (uint32_t i = 0; i < h->count; i++)
-		json_hist_event(j, &h->ev[i], base);
+		json_hist_event(j, &h->ev[i], base, &names);
 	ld_json__end_array(j);
 	ld_json__end_object(j);
 }
@@ -1259,6 +1293,7 @@ static int print_json(const struct ld_dump *d, const struct inspect_opts *o)
 	json_header(&j, d);
 	json_capture(&j, d);
 	json_cmdline(&j, d);
+	json_issue(&j, d);
 	json_trigger(&j, d, o->data);
 	json_threads(&j, d);
 	json_regions(&j, d, o->data);

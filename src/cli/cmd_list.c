@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "dump/dump_reader.h"
 #include "dump/dumpset.h"
+#include "detectors/fields.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "dump/outdir.h"
@@ -90,7 +91,7 @@ static void text_row(struct ld_table *t, const struct ld_dump_summary *s)
 
 	ld_table__row(t);
 	ld_table__cell(t, LD_COLOR_NONE, "%s", ld_fmt_local_time(s->time_ns, buf, sizeof(buf)));
-	ld_table__cell(t, LD_COLOR_NONE, "%s", h ? ld_dump__issue_type_name(s->issue_type) : "-");
+	ld_table__cell(t, LD_COLOR_NONE, "%s", h ? s->issue : "-");
 	ld_table__cell(t, LD_COLOR_NONE, "%s", h || s->named ? s->rule : "-");
 	if (h || s->named)
 		ld_table__cell(t, LD_COLOR_NONE, "%u", s->pid);
@@ -162,7 +163,12 @@ static void json_entry(struct ld_json *j, const struct ld_dump_summary *s)
 		ld_json__null(j);
 	ld_json__key(j, "time_ns");
 	ld_json__stringf(j, "%llu", (unsigned long long)s->time_ns);
-	ld_json__kstr(j, "issue", s->has_header ? ld_dump__issue_type_name(s->issue_type) : NULL);
+	ld_json__kstr(j, "issue", s->has_header ? s->issue : NULL);
+	if (s->fields) {
+		ld_json__kstr(j, "summary", s->fields->summary);
+		ld_json__key(j, "fields");
+		ld_fields__json_object(s->fields, j);
+	}
 	ld_json__kstr(j, "rule", known ? s->rule : NULL);
 	if (known)
 		ld_json__kuint(j, "pid", s->pid);

@@ -19,6 +19,7 @@
 #include "collector/guard.h"
 #include "analysis/libresolve.h"
 #include "kabi/records.h"
+#include "detectors/detector.h"
 #include "collector/loader.h"
 #include "base/log.h"
 #include "dump/outdir.h"
@@ -312,11 +313,11 @@ static int load_rules(struct collector *col)
 	return 0;
 }
 
-/* Signal rules that want memory: fatal signals then need the kernel's core. */
+/* Rules that want memory of issues whose memory comes as the kernel's core. */
 static bool wants_cores(const struct collector *col)
 {
 	for (size_t i = 0; i < col->rules.n; i++)
-		if (col->rules.v[i].detector == LD_DET_SIGNAL &&
+		if (ld_detector_get(col->rules.v[i].detector)->core_follows &&
 		    col->rules.v[i].capture.type != LD_CAPTURE_CONTEXT)
 			return true;
 	return false;
@@ -339,7 +340,7 @@ static void serve_cores(struct collector *col)
 static bool wants_app(const struct collector *col)
 {
 	for (size_t i = 0; i < col->rules.n; i++)
-		if (col->rules.v[i].detector == LD_DET_APP)
+		if (ld_detector_get(col->rules.v[i].detector)->needs_clients)
 			return true;
 	return false;
 }

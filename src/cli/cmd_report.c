@@ -23,16 +23,20 @@
 #include "analysis/symbolize.h"
 #include "base/table.h"
 #include "base/parse.h"
+#include "detectors/fields.h"
 
 #define TEXT_TOP_DEFAULT	10
 
-enum key { K_ISSUE, K_RULE, K_EXE, K_COMM, K_CODE, K_PID, K_STACK, K_NR };
+/* K_FIELD: a decoded field of the issue (errno, device, signal ...), named by report_opts.field. */
+enum key { K_ISSUE, K_RULE, K_EXE, K_COMM, K_CODE, K_PID, K_STACK, K_FIELD, K_NR };
 
 static const char *const key_names[K_NR] = {
-	"issue", "rule", "exe", "comm", "code", "pid", "stack",
+	[K_ISSUE] = "issue", [K_RULE] = "rule", [K_EXE] = "exe", [K_COMM] = "comm",
+	[K_CODE] = "code", [K_PID] = "pid", [K_STACK] = "stack", [K_FIELD] = "field",
 };
 static const char *const key_titles[K_NR] = {
-	"ISSUE", "RULE", "EXECUTABLE", "COMM", "CODE", "PID", "STACK",
+	[K_ISSUE] = "ISSUE", [K_RULE] = "RULE", [K_EXE] = "EXECUTABLE", [K_COMM] = "COMM",
+	[K_CODE] = "CODE", [K_PID] = "PID", [K_STACK] = "STACK", [K_FIELD] = "FIELD",
 };
 
 struct report_opts {
@@ -41,6 +45,8 @@ struct report_opts {
 	struct ld_dump_filter filter;
 	enum key sort[K_NR];
 	size_t nsort;
+	char field[48];			/* K_FIELD's name; upper case in field_title */
+	char field_title[48];
 	unsigned top;			/* 0: the default */
 	struct ld_sym_opts sym;
 };
@@ -101,9 +107,11 @@ static void usage(FILE *f)
 "%s) or the dumps named, and the distinct stacks of the thread\n"
 "that hit the issue, symbolized, with counts and an example dump each.\n"
 "\n"
-"  --sort KEYS     one histogram over a combination of keys instead, most\n"
+"  --sort KEYS, --by KEYS\n"
+"                  one histogram over a combination of keys instead, most\n"
 "                  frequent first: a comma list of issue, rule, exe, comm, code,\n"
-"                  pid, stack\n"
+"                  pid, stack, and at most one field of the decoded issue\n"
+"                  (errno, device, syscall, signal, si_code, ...: docs/detectors.md)\n"
 "  --comm COMM     only dumps of processes named COMM\n"
 "  --since TIME    only issues since TIME (see livedump list --help)\n"
 "  --top N         show the N most frequent stacks/rows (text: 10; JSON: all)\n"
@@ -131,14 +139,25 @@ static int parse_sort(const char *arg, struct report_opts *o)
 	for (char *k = strtok_r(copy, ",", &save); k && !ret; k = strtok_r(NULL, ",", &save)) {
 		size_t i = 0;
 
-		while (i < K_NR && strcmp(k, key_names[i]))
+		while (i < K_FIELD && strcmp(k, key_names[i]))
 			i++;
+		/* Any other word names a decoded field (docs/detectors.md). */
+		if (i == K_FIELD && k[0] && strlen(k) < sizeof(o->field) &&
+		    strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(k) && !o->field[0]) {
+			snprintf(o->field, sizeof(o->field), "%s", k);
+			for (size_t c = 0; k[c]; c++)
+				o->field_title[c] = k[c] >= 'a' && k[c] <= 'z' ? k[c] - 32 : k[c];
+			o->field_title[strlen(k)] = 0;
+		} else if (i == K_FIELD) {
+			i = K_NR;
+		}
 		for (size_t j = 0; j < o->nsort && i < K_NR; j++)
 			if (o->sort[j] == (enum key)i)
 				i = K_NR + 1;
 		if (i >= K_NR) {
 			ld_err("report: --sort: '%s' is %s (keys: issue, rule, exe, comm, code, "
-			       "pid, stack)", k, i == K_NR ? "not a key" : "given twice");
+			       "pid, stack, or one field of the decoded issue such as errno)", k,
+			       i == K_NR ? "not a key" : "given twice");
 			ret = -EINVAL;
 		} else {
 			o->sort[o->nsort++] = i;
@@ -158,6 +177,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "folded", no_argument, NULL, 'F' },
 		{ "sort", required_argument, NULL, 'S' },
+		{ "by", required_argument, NULL, 'S' },
 		{ "top", required_argument, NULL, 'n' },
 		{ "symfs", required_argument, NULL, 'y' },
 		{ "debuginfo-path", required_argument, NULL, 'd' },
@@ -377,6 +397,11 @@ static int collect(struct report *r)
 
 /* --- histograms ------------------------------------------------------------------------- */
 
+static const char *key_name(const struct report *r, enum key k)
+{
+	return k == K_FIELD ? r->o.field : key_names[k];
+}
+
 /* Key values as strings; the stack as its group index, so rows can point at it. */
 static const char *key_value(const struct report *r, const struct sample *sm, enum key k,
 			     char *buf, size_t len)
@@ -384,7 +409,12 @@ static const char *key_value(const struct report *r, const struct sample *sm, en
 	const struct ld_dump_summary *s = sm->s;
 
 	switch (k) {
-	case K_ISSUE: return ld_dump__issue_type_name(s->issue_type);
+	case K_ISSUE: return s->issue ? s->issue : "-";
+	case K_FIELD: {
+		const struct ld_field *x = s->fields ? ld_fields__get(s->fields, r->o.field) : NULL;
+
+		return x ? ld_field__text(x, buf, len) : "-";
+	}
 	case K_RULE: return s->rule[0] ? s->rule : "-";
 	case K_EXE: return s->exe[0] ? s->exe : "-";
 	case K_COMM: return s->comm[0] ? s->comm : "-";
@@ -422,7 +452,7 @@ static const char *intern(struct report *r, const char *v, enum key k)
 {
 	char **p;
 
-	if (k != K_CODE && k != K_PID)
+	if (k != K_CODE && k != K_PID && k != K_FIELD)
 		return v;
 	for (size_t i = 0; i < r->npool; i++)
 		if (!strcmp(r->pool[i], v))
@@ -441,7 +471,7 @@ static int build_hist(struct report *r, struct hist *h)
 		const struct sample *sm = &r->samples[i];
 		const char *vals[K_NR] = { 0 };
 		struct row *row = NULL;
-		char buf[K_NR][32];
+		char buf[K_NR][512];
 
 		for (size_t k = 0; k < h->nkeys; k++) {
 			enum key key = h->keys[k];
@@ -565,7 +595,7 @@ static void text_hist(const struct report *r, const struct hist *h, unsigned top
 			for (size_t k = 0; k < h->nkeys; k++)
 				if (h->keys[k] != K_STACK) {
 					/* exe, comm: the target's (escape.h) */
-					printf("  %s ", key_names[h->keys[k]]);
+					printf("  %s ", key_name(r, h->keys[k]));
 					ld_escape_fput(stdout, row->val[h->keys[k]], SIZE_MAX);
 				}
 			printf("  e.g. ");
@@ -580,7 +610,8 @@ static void text_hist(const struct report *r, const struct hist *h, unsigned top
 		ld_table__column(t, "COUNT", LD_COL_RIGHT);
 		ld_table__column(t, "%", LD_COL_RIGHT);
 		for (size_t k = 0; k < h->nkeys; k++)
-			ld_table__column(t, key_titles[h->keys[k]], LD_COL_SHRINK);
+			ld_table__column(t, h->keys[k] == K_FIELD ? r->o.field_title :
+					 key_titles[h->keys[k]], LD_COL_SHRINK);
 		for (size_t i = 0; i < n; i++) {
 			ld_table__row(t);
 			ld_table__cell(t, LD_COLOR_NONE, "%zu", h->rows[i].count);
@@ -635,7 +666,7 @@ static int print_text(struct report *r)
 
 			for (size_t k = 0; k < r->o.nsort; k++)
 				snprintf(title + strlen(title), sizeof(title) - strlen(title), "%s %s",
-					 k ? "," : "", key_names[r->o.sort[k]]);
+					 k ? "," : "", key_name(r, r->o.sort[k]));
 			text_heading(r, title);
 			text_hist(r, &h, top);
 		}
@@ -733,7 +764,7 @@ static void json_key_value(struct ld_json *j, const struct report *r, const stru
 		ld_json__kuint(j, "stack", stack_index(r, row));
 		break;
 	default:
-		ld_json__kstr(j, key_names[k], row->val[k]);
+		ld_json__kstr(j, key_name(r, k), row->val[k]);
 	}
 }
 
@@ -858,7 +889,7 @@ static int print_json(struct report *r)
 		ld_json__key(&j, "keys");
 		ld_json__begin_array(&j);
 		for (size_t k = 0; k < r->o.nsort; k++)
-			ld_json__string(&j, key_names[r->o.sort[k]]);
+			ld_json__string(&j, key_name(r, r->o.sort[k]));
 		ld_json__end_array(&j);
 		err = hist_of(r, r->o.sort, r->o.nsort, &h);
 		ld_json__key(&j, "rows");

@@ -10,6 +10,7 @@
 #include <time.h>
 #include "cli/commands.h"
 #include "dump/dump_reader.h"
+#include "detectors/fields.h"
 #include "base/escape.h"
 #include "base/json.h"
 #include "collector/journal.h"
@@ -97,6 +98,7 @@ static int add_dump(struct events *ev, const char *path)
 {
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	const struct ld_note_header *h;
+	struct ld_fields *fields = malloc(sizeof(*fields));
 	struct ld_dump *d;
 	struct ld_json js;
 	char err[512], *buf = NULL, iso[40];
@@ -106,17 +108,21 @@ static int add_dump(struct events *ev, const char *path)
 	FILE *f;
 	int ret;
 
-	if (journaled(ev, base))
-		return 0;
+	if (journaled(ev, base) || !fields) {
+		free(fields);
+		return fields ? 0 : -ENOMEM;
+	}
 	if (ld_dump__open_flags(path, LD_OPEN_ALLOW_CUT, &d, err, sizeof(err))) {
 		ld_warn("%s", err);
 		ev->bad++;
+		free(fields);
 		return 0;
 	}
 	h = ld_dump__header(d);
 	f = h ? open_memstream(&buf, &len) : NULL;
 	if (!f) {
 		ld_dump__free(d);
+		free(fields);
 		return h ? -ENOMEM : 0;
 	}
 	secs = h->issue_time_ns / 1000000000ULL;
@@ -130,12 +136,17 @@ static int add_dump(struct events *ev, const char *path)
 	ld_json__key(&js, "time_ns");
 	ld_json__stringf(&js, "%llu", (unsigned long long)h->issue_time_ns);
 	ld_json__kstr(&js, "rule", h->rule);
-	ld_json__kstr(&js, "issue", ld_dump__issue_type_name(h->issue_type));
+	ld_json__kstr(&js, "issue", ld_dump__issue_name(d));
 	ld_json__kuint(&js, "pid", h->pid);
 	ld_json__kuint(&js, "tid", h->tid);
 	ld_json__kstr(&js, "comm", h->comm);
 	ld_json__khex(&js, "code", h->code);
 	ld_json__khex(&js, "param", h->params[0]);
+	if (fields && !ld_dump__decode(d, fields)) {
+		ld_json__kstr(&js, "summary", fields->summary);
+		ld_json__key(&js, "fields");
+		ld_fields__json_object(fields, &js);
+	}
 	ld_json__kstr(&js, "verdict", ld_dump__cut(d) ? "cut" : "dumped");
 	ld_json__knull(&js, "reason");
 	ld_json__kstr(&js, "dump", base);
@@ -145,6 +156,7 @@ static int add_dump(struct events *ev, const char *path)
 	ret = ld_json__end(&js);
 	fclose(f);
 	ld_dump__free(d);
+	free(fields);
 	if (!ret) {
 		buf[strcspn(buf, "\n")] = 0;
 		ret = add_line(ev, path, 1, buf);
@@ -222,7 +234,7 @@ static const char *get(const struct event *e, const char *key, char (*slot)[LD_E
 
 static void print_text(const struct events *ev)
 {
-	static char f[11][LD_ESC_SIZE(FIELD_MAX)];
+	static char f[12][LD_ESC_SIZE(FIELD_MAX)];
 
 	printf("%-23s %-16s %-6s %-15s %-15s %-10s %-18s %-8s %s\n", "TIME", "RULE", "ISSUE",
 	       "PID/TID", "COMM", "CODE", "PARAM", "VERDICT", "DETAIL");
@@ -230,13 +242,15 @@ static void print_text(const struct events *ev)
 		const struct event *e = &ev->v[i];
 		const char *dump = ld_jobj_get(&e->o, "dump");
 		const char *reason = ld_jobj_get(&e->o, "reason");
+		const char *summary = ld_jobj_get(&e->o, "summary");
 		char pidtid[LD_ESC_SIZE(2 * FIELD_MAX) + 2];
 
 		snprintf(pidtid, sizeof(pidtid), "%s/%s", get(e, "pid", &f[0]), get(e, "tid", &f[1]));
-		printf("%-23s %-16s %-6s %-15s %-15s %-10s %-18s %-8s %s%s%s\n",
+		printf("%-23s %-16s %-6s %-15s %-15s %-10s %-18s %-8s %s%s%s%s%s\n",
 		       get(e, "time", &f[2]), get(e, "rule", &f[3]), get(e, "issue", &f[4]), pidtid,
 		       get(e, "comm", &f[5]), get(e, "code", &f[6]), get(e, "param", &f[7]),
-		       get(e, "verdict", &f[8]), reason ? get(e, "reason", &f[9]) : "",
+		       get(e, "verdict", &f[8]), summary ? get(e, "summary", &f[11]) : "",
+		       summary && (reason || dump) ? "; " : "", reason ? get(e, "reason", &f[9]) : "",
 		       reason && dump ? " " : "", dump ? get(e, "dump", &f[10]) : "");
 	}
 }
@@ -248,7 +262,8 @@ static void usage(FILE *f)
 "Every issue event the collector journaled (dumped, declined, failed) and every\n"
 "dump no journal mentions, in time order, from DIR (default %s)\n"
 "or the given journals and dumps.\n"
-"  --json   one JSON object per line, as journaled\n", LD_DEFAULT_OUTDIR);
+"  --json   one JSON object per line, as journaled (with the decoded issue:\n"
+"           \"summary\" and \"fields\")\n", LD_DEFAULT_OUTDIR);
 }
 
 int cmd_script(int argc, char **argv)

@@ -17,18 +17,22 @@
 #include "collector/holds.h"
 #include "collector/journal.h"
 #include "kabi/records.h"
+#include "detectors/detector.h"
 #include "base/log.h"
 #include "dump/outdir.h"
 #include "capture/proc.h"
 #include "rules/ruleval.h"
 #include "capture/targetmem.h"
 
-/* A fatal signal a rule wants memory for: its core is on the way. */
+#define LD_CRASH_REC_MAX	512
+
+/* A fatal issue a rule wants memory for: its core is on the way. */
 struct pending_crash {
-	uint32_t pid, rule;
+	uint32_t pid, tid, rule;
 	uint64_t time_ns;
-	struct ld_signal_event ev;
-	char text[1024];
+	char comm[LD_COMM_LEN + 1];
+	unsigned char rec[LD_CRASH_REC_MAX];	/* the record; is.rec points here */
+	struct ld_issue is;
 };
 
 /*
@@ -57,6 +61,8 @@ struct ld_collector {
 	unsigned long events, dumps, declined, failed;
 	uint64_t bytes;
 	bool thawed;			/* the capture under way said BPF may forget its freeze */
+	char *rule_names;		/* LD_NT_RULES: the history names the rules of its issues */
+	size_t rule_names_len;
 };
 
 void ld_fmt_duration(char *buf, size_t size, uint64_t ns)
@@ -122,7 +128,14 @@ int ld_collector__new(const struct ld_collector_opts *o, struct ld_loader *loade
 	c->used = dir_usage(o->outdir);
 	c->symcache = ld_symcache__new();
 	c->decl = calloc(o->rules->n ? o->rules->n : 1, sizeof(*c->decl));
-	err = c->symcache && c->decl ? ld_journal__open(o->outdir, &c->journal) : -ENOMEM;
+	for (size_t i = 0; i < o->rules->n; i++)
+		c->rule_names_len += strlen(o->rules->v[i].name) + 1;
+	c->rule_names = malloc(c->rule_names_len ? c->rule_names_len : 1);
+	for (size_t i = 0, off = 0; c->rule_names && i < o->rules->n; i++) {
+		strcpy(c->rule_names + off, o->rules->v[i].name);
+		off += strlen(o->rules->v[i].name) + 1;
+	}
+	err = c->symcache && c->decl && c->rule_names ? ld_journal__open(o->outdir, &c->journal) : -ENOMEM;
 	if (err) {
 		ld_err("cannot open a journal in %s: %s", o->outdir, strerror(-err));
 		ld_collector__free(c);
@@ -138,6 +151,7 @@ void ld_collector__free(struct ld_collector *c)
 		return;
 	ld_holds__free(&c->holds);
 	free(c->decl);
+	free(c->rule_names);
 	ld_journal__free(c->journal);
 	ld_symcache__free(c->symcache);
 	free(c);
@@ -337,59 +351,50 @@ static void say_declined(struct ld_collector *c, const struct ld_event_hdr *h, c
 	}
 }
 
-/* What the collector needs to know of an event, whatever detector sent it. */
-struct issue {
-	const char *name;		/* detector name */
-	enum ld_issue_type type;
-	uint32_t code;
-	uint64_t params[4];
-	const void *raw;		/* the BPF record, kept as the trigger note */
-	size_t raw_len;
-	uint64_t req_addr;		/* app: where the trigger waits for its answer */
-	const struct ld_trigger_req *req;	/* app: the request as BPF read it */
-	const struct ld_regs *regs;	/* what BPF saw, for ld_capture_opts.issue_regs */
-	char text[1024];		/* LD_NT_ISSUE_TEXT; "" for none */
-	bool context_only;		/* nothing live to capture: a fatal signal, an exit, an OOM kill */
-	const struct ld_blob_desc *blobs;
-	unsigned nblobs;
-	char detail[LD_PROBE_AT_MAX + 160];	/* for the trigger line */
-};
-
 static void expect_core(struct ld_collector *c, const struct ld_event_hdr *h,
-			const struct issue *is)
+			const struct ld_issue *is)
 {
 	struct pending_crash *p = &c->pending[c->npending < 16 ? c->npending++ : 15];
 
 	p->pid = h->pid;
+	p->tid = h->tid;
 	p->rule = h->rule;
 	p->time_ns = ktime_to_realtime(h->ktime_ns);
-	memcpy(&p->ev, is->raw, sizeof(p->ev));
-	snprintf(p->text, sizeof(p->text), "%s", is->text);
+	memcpy(p->comm, h->comm, LD_COMM_LEN);
+	p->comm[LD_COMM_LEN] = 0;
+	p->is = *is;
+	ld_fields__copy(&p->is.fields, &is->fields);
+	p->is.len = is->len < sizeof(p->rec) ? is->len : sizeof(p->rec);
+	memcpy(p->rec, is->rec, p->is.len);
+	p->is.rec = p->rec;
+	p->is.regs = NULL;
+	p->is.req = NULL;
+	p->is.blobs = NULL;
 	printf("fatal: pid %u: waiting for its core from the kernel\n", h->pid);
 }
 
 static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
-			  const struct issue *is, const struct ld_rule *r,
+			  const struct ld_issue *is, const struct ld_rule *r,
 			  struct ld_journal_entry *je);
 
-static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const struct issue *is)
+static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const struct ld_issue *is)
 {
 	const struct ld_rule *r = &c->o.rules->v[h->rule];
 	char comm[LD_COMM_LEN + 1] = "";
-	char ecomm[LD_ESC_SIZE(LD_COMM_LEN)], edetail[LD_ESC_SIZE(sizeof(is->detail))];
+	char ecomm[LD_ESC_SIZE(LD_COMM_LEN)], edetail[LD_ESC_SIZE(LD_SUMMARY_MAX)];
 	struct ld_journal_entry je;
 
 	memcpy(comm, h->comm, LD_COMM_LEN);
 	je = (struct ld_journal_entry){
-		.time_ns = ktime_to_realtime(h->ktime_ns), .rule = r->name, .issue = is->name,
+		.time_ns = ktime_to_realtime(h->ktime_ns), .rule = r->name, .issue = is->det->name,
 		.pid = h->pid, .tid = h->tid, .comm = comm, .code = is->code,
-		.param = is->params[0], .frozen = h->flags & LD_EVF_FROZEN,
+		.param = is->params[0], .fields = &is->fields, .frozen = h->flags & LD_EVF_FROZEN,
 	};
 	/* Declined in the kernel: one line (say_declined), not two. */
 	if (h->verdict == LD_VERDICT_DUMP) {
-		printf("trigger: rule %s pid %u (%s) tid %u %s\n", r->name, h->pid,
-		       ld_escape(comm, ecomm, sizeof(ecomm)), h->tid,
-		       ld_escape(is->detail, edetail, sizeof(edetail)));
+		printf("trigger: rule %s pid %u (%s) tid %u %s: %s\n", r->name, h->pid,
+		       ld_escape(comm, ecomm, sizeof(ecomm)), h->tid, is->det->name,
+		       ld_escape(is->fields.summary, edetail, sizeof(edetail)));
 		fflush(stdout);
 	}
 	/* Its turn: from here on this capture (or the release below) owns the thread. */
@@ -401,7 +406,7 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 }
 
 static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
-			  const struct issue *is, const struct ld_rule *r,
+			  const struct ld_issue *is, const struct ld_rule *r,
 			  struct ld_journal_entry *jep)
 {
 	struct ld_journal_entry je = *jep;
@@ -411,7 +416,7 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 	int err;
 
 	if (h->verdict == LD_VERDICT_DUMP && is->context_only && c->o.crash_path &&
-	    h->type == LD_DET_SIGNAL && r->capture.type != LD_CAPTURE_CONTEXT) {
+	    is->det->core_follows && r->capture.type != LD_CAPTURE_CONTEXT) {
 		expect_core(c, h, is);
 		return;
 	}
@@ -419,9 +424,9 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 		verdict_reason(r, h->verdict, h->pid, why, sizeof(why));
 	} else if (!check_limits(c, 0, why, sizeof(why))) {
 		o = (struct ld_capture_opts){
-			.type = r->capture.type, .issue = is->type, .rule = r->name,
-			.code = is->code, .issue_time_ns = je.time_ns, .trigger = is->raw,
-			.trigger_len = is->raw_len, .req_addr = is->req_addr, .blobs = is->blobs,
+			.type = r->capture.type, .detector = h->type, .rule = r->name,
+			.code = is->code, .issue_time_ns = je.time_ns, .trigger = is->rec,
+			.trigger_len = is->len, .req_addr = is->req_addr, .blobs = is->blobs,
 			.nblobs = is->nblobs, .frozen_by_bpf = je.frozen,
 			.stopped_at = stopped_at, .thawed = thawed, .bpf_arg = c,
 			.holds = &c->holds, .pending = issue_pending, .req = is->req,
@@ -431,6 +436,7 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 			.history = ld_loader__history(c->loader),
 			.max_hold_ns = c->o.limits.max_hold, .cancel = c->o.cancel,
 			.issue_regs = is->regs, .issue_text = is->text[0] ? is->text : NULL,
+			.rule_names = c->rule_names, .rule_names_len = c->rule_names_len,
 			.snapshot = r->capture.snapshot == 1 ? LD_SNAPSHOT_ON :
 				    r->capture.snapshot == 2 ? LD_SNAPSHOT_OFF : LD_SNAPSHOT_AUTO,
 			.compress = r->capture.compress ? LD_COMPRESS_DEFAULT : c->o.compress,
@@ -476,181 +482,13 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 	free(res.path);
 }
 
-static void describe_app(const struct ld_app_trigger *e, struct issue *is)
-{
-	*is = (struct issue){
-		.name = "app", .type = LD_ISSUE_APP, .code = e->req.code,
-		.params = { e->req.param }, .raw = e, .raw_len = sizeof(*e),
-		.req_addr = e->req_addr, .req = &e->req, .blobs = e->blobs,
-		.nblobs = e->req.nblobs,
-	};
-	snprintf(is->detail, sizeof(is->detail), "code 0x%x param 0x%llx blobs %u", e->req.code,
-		 (unsigned long long)e->req.param, e->req.nblobs);
-}
-
-static void describe_syscall(const struct ld_syscall_event *e, struct issue *is)
-{
-	const char *name = ld_val_syscall_name(e->nr);
-	char err[32] = "";
-
-	*is = (struct issue){
-		.name = "syscall", .type = LD_ISSUE_SYSCALL, .code = e->nr,
-		.params = { (uint64_t)e->ret, e->latency_ns, e->args[0], e->args[1] },
-		.raw = e, .raw_len = sizeof(*e),
-	};
-	if (e->ret < 0 && e->ret >= -4095) {
-		err[0] = ' ';
-		ld_val_errno_name(-e->ret, err + 1, sizeof(err) - 1);
-	}
-	snprintf(is->detail, sizeof(is->detail), "syscall %s (%u) ret %lld%s after %.3f ms",
-		 name ? name : "?", e->nr, (long long)e->ret, err, e->latency_ns / 1e6);
-}
-
-static void describe_block(const struct ld_block_event *e, struct issue *is)
-{
-	static const char *const ops[] = { "read", "write", "flush", "discard" };
-	char err[32] = "ok";
-
-	*is = (struct issue){
-		.name = "block", .type = LD_ISSUE_BLOCK, .code = e->dev,
-		.params = { (uint64_t)(int64_t)e->error, e->latency_ns, e->sector, e->bytes },
-		.raw = e, .raw_len = sizeof(*e),
-	};
-	if (e->error)
-		ld_val_errno_name(-e->error, err, sizeof(err));
-	snprintf(is->detail, sizeof(is->detail),
-		 "block %u:%u %s sector %llu %u bytes status %u (%s) after %.3f ms", e->dev >> 20,
-		 e->dev & 0xfffff, e->op < 4 ? ops[e->op] : "op?", (unsigned long long)e->sector,
-		 e->bytes, e->status, err, e->latency_ns / 1e6);
-}
-
-/*
- * __assert_fail(assertion, file, line, function): the strings are read
- * from the process, which is frozen in the call.
- */
-static void describe_assert(const struct ld_probe_event *e, struct issue *is)
-{
-	char assertion[512] = "?", file[256] = "?", func[128] = "?";
-
-	ld_mem_read_str(e->hdr.pid, e->args[0], assertion, sizeof(assertion));
-	ld_mem_read_str(e->hdr.pid, e->args[1], file, sizeof(file));
-	ld_mem_read_str(e->hdr.pid, e->args[3], func, sizeof(func));
-	is->params[0] = (uint32_t)e->args[2];
-	snprintf(is->text, sizeof(is->text), "assertion=%s\nfile=%s\nline=%u\nfunction=%s\n",
-		 assertion, file, (unsigned)e->args[2], func);
-	snprintf(is->detail, sizeof(is->detail), "assert %.120s:%u: %.60s: '%.200s'", file,
-		 (unsigned)e->args[2], func, assertion);
-}
-
-static void describe_probe(const struct ld_probe_event *e, const struct ld_rule *r,
-			   struct issue *is)
-{
-	bool ret = e->det == LD_DET_URETPROBE || e->det == LD_DET_KRETPROBE;
-	static const enum ld_issue_type types[LD_DET__COUNT] = {
-		[LD_DET_ABORT] = LD_ISSUE_ABORT, [LD_DET_ASSERT] = LD_ISSUE_ASSERT,
-		[LD_DET_EXIT] = LD_ISSUE_EXIT,
-	};
-
-	*is = (struct issue){
-		.name = ld_detector_name(r->detector), .type = LD_ISSUE_PROBE, .code = e->det,
-		.params = { e->args[0], e->args[1], e->args[2], (uint64_t)e->ret },
-		.raw = e, .raw_len = sizeof(*e), .regs = &e->regs,
-	};
-	if (types[r->detector])
-		is->type = types[r->detector];
-	switch (r->detector) {
-	case LD_DET_ABORT:
-		snprintf(is->detail, sizeof(is->detail), "abort()");
-		return;
-	case LD_DET_ASSERT:
-		describe_assert(e, is);
-		return;
-	case LD_DET_EXIT:
-		is->code = e->args[0];
-		is->params[0] = 0;
-		snprintf(is->detail, sizeof(is->detail), "exit(%d) from libc", (int)e->args[0]);
-		return;
-	default:
-		break;
-	}
-	if (ret)
-		snprintf(is->detail, sizeof(is->detail), "%s %s ret %lld", is->name,
-			 r->p.probe.at, (long long)e->ret);
-	else
-		snprintf(is->detail, sizeof(is->detail), "%s %s args 0x%llx 0x%llx 0x%llx",
-			 is->name, r->p.probe.at, (unsigned long long)e->args[0],
-			 (unsigned long long)e->args[1], (unsigned long long)e->args[2]);
-}
-
-static void describe_signal(const struct ld_signal_event *e, struct issue *is)
-{
-	char name[32];
-
-	*is = (struct issue){
-		.name = "signal", .type = LD_ISSUE_SIGNAL, .code = e->sig,
-		.params = { (uint64_t)(int64_t)e->code, e->addr, e->sender, e->fatal },
-		.raw = e, .raw_len = sizeof(*e), .regs = &e->regs,
-	};
-	is->context_only = e->fatal;
-	ld_val_signal_name(e->sig, name, sizeof(name));
-	snprintf(is->text, sizeof(is->text), "signal=%s\nsi_code=%d\naddr=0x%llx\nsender=%u\n"
-		 "handler=%s\n", name, e->code, (unsigned long long)e->addr, e->sender,
-		 e->handler == 0 ? "default" : e->handler == 1 ? "ignore" : "function");
-	snprintf(is->detail, sizeof(is->detail), "signal %s (%d) code %d addr 0x%llx from pid %u%s",
-		 name, e->sig, e->code, (unsigned long long)e->addr, e->sender,
-		 e->fatal ? ", fatal: context only" : e->handler > 1 ? ", handled" : "");
-}
-
-static void describe_exit(const struct ld_exit_event *e, struct issue *is)
-{
-	char name[32] = "";
-
-	*is = (struct issue){
-		.name = "exit", .type = LD_ISSUE_EXIT, .code = e->status,
-		.params = { e->sig, e->runtime_ns, e->cpu_ns, e->maxrss_kb },
-		.raw = e, .raw_len = sizeof(*e), .context_only = true,
-	};
-	if (e->sig)
-		ld_val_signal_name(e->sig, name, sizeof(name));
-	snprintf(is->detail, sizeof(is->detail), "exit status %u%s%s%s after %.3f s, cpu %.3f s,"
-		 " peak rss %llu KiB", e->status, e->sig ? " killed by " : "", name,
-		 e->core ? " (core dumped)" : "", e->runtime_ns / 1e9, e->cpu_ns / 1e9,
-		 (unsigned long long)e->maxrss_kb);
-}
-
-static void describe_oom(const struct ld_oom_event *e, struct issue *is)
-{
-	*is = (struct issue){
-		.name = "oom", .type = LD_ISSUE_OOM, .code = 0,
-		.params = { e->anon_rss_kb, e->total_vm_kb, e->file_rss_kb,
-			    (uint64_t)(int64_t)e->oom_score_adj },
-		.raw = e, .raw_len = sizeof(*e), .context_only = true,
-	};
-	snprintf(is->detail, sizeof(is->detail), "oom victim, total vm %llu KiB, oom_score_adj %d,"
-		 " limit hit by pid %u (cgroup id %llu)", (unsigned long long)e->total_vm_kb,
-		 e->oom_score_adj, e->trigger_pid, (unsigned long long)e->cgroup_id);
-}
-
-static void describe_threshold(const struct ld_threshold_event *e, struct issue *is)
-{
-	static const char *const names[] = { "?", "cpu", "rss", "threads", "fds" };
-	const char *name = names[e->metric < 5 ? e->metric : 0];
-
-	*is = (struct issue){
-		.name = "threshold", .type = LD_ISSUE_THRESHOLD, .code = e->metric,
-		.params = { e->value, e->limit, e->held_ns }, .raw = e, .raw_len = sizeof(*e),
-	};
-	snprintf(is->detail, sizeof(is->detail), "threshold %s %llu%s >= %llu%s for %.1f s", name,
-		 (unsigned long long)e->value, e->metric == LD_METRIC_CPU ? "%" : "",
-		 (unsigned long long)e->limit, e->metric == LD_METRIC_CPU ? "%" : "",
-		 e->held_ns / 1e9);
-}
-
 int ld_collector__on_event(void *ctx, void *data, size_t size)
 {
 	struct ld_collector *c = ctx;
 	const struct ld_event_hdr *h = data;
-	struct issue is;
+	const struct ld_detector_ops *det;
+	struct ld_issue_ctx x;
+	struct ld_issue is;
 
 	if (size < sizeof(*h) || h->size > size) {
 		ld_warn("short BPF record (%zu bytes): ignored", size);
@@ -662,27 +500,17 @@ int ld_collector__on_event(void *ctx, void *data, size_t size)
 		release_frozen(c, h);
 		return 0;
 	}
-	if (h->type == LD_DET_APP && h->size >= sizeof(struct ld_app_trigger)) {
-		describe_app(data, &is);
-	} else if (h->type == LD_DET_SYSCALL && h->size >= sizeof(struct ld_syscall_event)) {
-		describe_syscall(data, &is);
-	} else if (h->type == LD_DET_BLOCK && h->size >= sizeof(struct ld_block_event)) {
-		describe_block(data, &is);
-	} else if ((h->flags & LD_EVF_PROBE) && h->size >= sizeof(struct ld_probe_event)) {
-		describe_probe(data, &c->o.rules->v[h->rule], &is);
-	} else if (h->type == LD_DET_SIGNAL && h->size >= sizeof(struct ld_signal_event)) {
-		describe_signal(data, &is);
-	} else if (h->type == LD_DET_EXIT && h->size >= sizeof(struct ld_exit_event)) {
-		describe_exit(data, &is);
-	} else if (h->type == LD_DET_OOM && h->size >= sizeof(struct ld_oom_event)) {
-		describe_oom(data, &is);
-	} else if (h->type == LD_DET_THRESHOLD && h->size >= sizeof(struct ld_threshold_event)) {
-		describe_threshold(data, &is);
-	} else {
+	det = ld_detector_get(h->type);
+	if (!det || !det->issue || h->size < det->record_size) {
 		ld_dbg("BPF record of type %u (%u bytes) ignored", h->type, h->size);
 		release_frozen(c, h);
 		return 0;
 	}
+	if (c->o.rules->v[h->rule].detector != h->type)
+		ld_warn("BPF record of detector %s names rule %s of detector %s", det->name,
+			c->o.rules->v[h->rule].name, ld_detector_name(c->o.rules->v[h->rule].detector));
+	x = (struct ld_issue_ctx){ .hdr = h, .size = h->size, .rule = &c->o.rules->v[h->rule] };
+	ld_issue_from_record(det, &x, &is);
 	on_issue(c, h, &is);
 	fflush(stdout);
 	return 0;
@@ -728,17 +556,18 @@ int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, 
 	if (!p)
 		return 0;
 	r = &c->o.rules->v[p->rule];
-	memcpy(comm, p->ev.hdr.comm, LD_COMM_LEN);
+	memcpy(comm, p->comm, sizeof(comm));
 	cd = (struct ld_crash_dump){
-		.type = r->capture.type, .rule = r->name, .code = p->ev.sig,
-		.params = { (uint64_t)(int64_t)p->ev.code, p->ev.addr, p->ev.sender, 1 },
-		.issue_time_ns = p->time_ns, .trigger = &p->ev, .trigger_len = sizeof(p->ev),
-		.issue_text = p->text, .max_core = c->o.limits.max_dump,
+		.type = r->capture.type, .rule = r->name, .detector = ld_detector_id(p->is.det),
+		.code = p->is.code, .issue_time_ns = p->time_ns, .trigger = p->rec,
+		.trigger_len = p->is.len, .issue_text = p->is.text[0] ? p->is.text : NULL,
+		.max_core = c->o.limits.max_dump,
 	};
+	memcpy(cd.params, p->is.params, sizeof(cd.params));
 	je = (struct ld_journal_entry){
-		.time_ns = p->time_ns, .rule = r->name, .issue = "signal", .pid = p->pid,
-		.tid = p->ev.hdr.tid, .comm = comm, .code = p->ev.sig,
-		.param = (uint64_t)(int64_t)p->ev.code,
+		.time_ns = p->time_ns, .rule = r->name, .issue = p->is.det->name, .pid = p->pid,
+		.tid = p->tid, .comm = comm, .code = p->is.code, .param = p->is.params[0],
+		.fields = &p->is.fields,
 	};
 	ld_dump_name(name, sizeof(name), p->time_ns, r->name, comm, p->pid, 0);
 	inflight(&je);

@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include "base/strbuf.h"
 #include "collector/history.h"
+#include "detectors/detector.h"
 #include "capture/kview.h"
 #include "livedump.skel.h"
 #include "base/log.h"
@@ -707,7 +708,21 @@ static const char *state_words(uint32_t st, bool preempt)
 	return "off CPU";
 }
 
-size_t ld_hist_format(const struct ld_hist_ev *e, char *buf, size_t len)
+/* The name of rule @idx, or NULL. */
+static const char *rule_name(const struct ld_hist_names *n, unsigned idx)
+{
+	const char *p, *end;
+
+	if (!n || !n->rules)
+		return NULL;
+	for (p = n->rules, end = n->rules + n->rules_len; p < end; p += strnlen(p, end - p) + 1)
+		if (!idx--)
+			return memchr(p, 0, end - p) ? p : NULL;
+	return NULL;
+}
+
+size_t ld_hist_format(const struct ld_hist_ev *e, const struct ld_hist_names *n, char *buf,
+		      size_t len)
 {
 	size_t off = 0;
 	const char *name;
@@ -802,12 +817,17 @@ size_t ld_hist_format(const struct ld_hist_ev *e, char *buf, size_t len)
 		break;
 	}
 	case LD_HEV_TRIGGER: {
-		static const char *const evs[] = { "?", "app", "syscall", "block", "probe",
-						   "signal", "exit", "oom", "threshold" };
+		const struct ld_detector_ops *det = ld_detector_of_event(e->u.trig.event,
+									 n && n->legacy);
+		const char *rule = rule_name(n, e->u.trig.rule);
 
-		ld_strbuf_add(buf, len, &off, "%s issue, rule #%u: code 0x%llx param 0x%llx%s",
-		    e->u.trig.event < ARRAY_SIZE(evs) ? evs[e->u.trig.event] : "?",
-		    e->u.trig.rule, (unsigned long long)e->u.trig.code,
+		ld_strbuf_add(buf, len, &off, "%s issue, rule ", det ? det->name : "unknown");
+		if (rule)
+			put_quoted(buf, len, &off, rule, strlen(rule), false);
+		else
+			ld_strbuf_add(buf, len, &off, "#%u", e->u.trig.rule);
+		ld_strbuf_add(buf, len, &off, ": code 0x%llx param 0x%llx%s",
+		    (unsigned long long)e->u.trig.code,
 		    (unsigned long long)e->u.trig.param,
 		    e->flags & LD_HEVF_FROZE ? ", froze the history" :
 		    e->u.trig.verdict ? ", declined by a limit" : "");

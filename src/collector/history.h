@@ -23,6 +23,7 @@
 #include <sys/types.h>
 #include "kabi/history.h"
 #include "kabi/ident.h"
+#include "dump/dump_reader.h"
 
 struct livedump_bpf;
 struct ld_ruleset;
@@ -94,8 +95,11 @@ int ld_history__ident(const struct ld_history *h, pid_t pid, uint64_t issue_ktim
 		      struct ld_ident *out);
 
 /* Display helpers shared by the writer and inspect. */
-/* One line for an event, strace-like for syscalls; returns its length. */
-size_t ld_hist_format(const struct ld_hist_ev *e, char *buf, size_t len);
+
+
+/* One line for an event, strace-like for syscalls; returns its length.  @n may be NULL. */
+size_t ld_hist_format(const struct ld_hist_ev *e, const struct ld_hist_names *n, char *buf,
+		      size_t len);
 /* "SI_USER" ... for an si_code, NULL when it has no name. */
 const char *ld_hist_si_code_name(int code);
 const char *ld_hist_type_name(unsigned type);

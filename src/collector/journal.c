@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "collector/journal.h"
 #include "base/json.h"
+#include "detectors/fields.h"
 #include "base/log.h"
 #include "dump/outdir.h"
 
@@ -113,6 +114,11 @@ int ld_journal__format(const struct ld_journal_entry *e, char **line, size_t *li
 	ld_json__kstr(&js, "comm", e->comm);
 	ld_json__khex(&js, "code", e->code);
 	ld_json__khex(&js, "param", e->param);
+	if (e->fields) {
+		ld_json__kstr(&js, "summary", e->fields->summary);
+		ld_json__key(&js, "fields");
+		ld_fields__json_object(e->fields, &js);
+	}
 	ld_json__kstr(&js, "verdict", e->verdict);
 	kopt(&js, "reason", e->reason);
 	ld_json__kbool(&js, "frozen", e->frozen);

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct ld_fields;
+
 struct ld_journal_entry {
 	uint64_t time_ns;	/* CLOCK_REALTIME of the issue */
 	const char *rule;
@@ -22,6 +24,7 @@ struct ld_journal_entry {
 	const char *comm;
 	uint32_t code;
 	uint64_t param;
+	const struct ld_fields *fields;	/* the decoded issue ("summary", "fields"); NULL */
 	const char *verdict;	/* "dumped", "declined", "failed" */
 	const char *reason;	/* why declined or failed; NULL */
 	bool frozen;		/* the kernel stopped the process for it */

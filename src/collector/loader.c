@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The BPF skeleton: open, let each detector turn on and attach what its
+ * rules need, load, fill the rule maps, poll the ring; the core programs
+ * (fork/exec/exit marks, stop times, the flight recorder) are always on.
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,7 +15,8 @@
 #include <bpf/libbpf.h>
 #include "livedump.skel.h"
 #include "kabi/records.h"
-#include "collector/loader.h"
+#include "collector/loader_priv.h"
+#include "detectors/detector.h"
 #include "collector/history.h"
 #include "base/log.h"
 #include "rules/rulecomp.h"
@@ -24,15 +30,12 @@ struct probe {
 	struct bpf_link *link;
 };
 
-#define TRACE_SLOTS 4
-
 struct ld_loader {
 	struct livedump_bpf *skel;
-	int fentry_slot[LD_BPF_MAX_RULES];	/* rule -> fentry/fexit slot + 1; 0: kprobe */
-	struct bpf_link **rule_links;	/* probes attached for probe rules */
-	size_t nrule_links;
+	int rule_slot[LD_BPF_MAX_RULES];	/* ld_loader__rule_slot() */
+	struct bpf_link **links;	/* what the detectors attached */
+	size_t nlinks;
 	struct bpf_link *fork_link, *exit_link, *exec_link, *sync_iter, *stop_link;
-	struct bpf_link *sys_links[2], *blk_links[3], *sig_link, *oom_link;
 	struct ring_buffer *rb;
 	struct ld_history *hist;		/* the flight recorder */
 	struct probe *probes;
@@ -76,16 +79,11 @@ static int set_rules(struct ld_loader *l, const struct ld_ruleset *rs)
 			return err;
 		if (bpf_map__update_elem(l->skel->maps.rules, &i, sizeof(i), &br, sizeof(br), BPF_ANY))
 			return -errno;
-		/* Probe rules run by their attach cookie; exit rules that freeze are probes. */
-		if (!(r->detector == LD_DET_EXIT && r->capture.type != LD_CAPTURE_CONTEXT))
-			list->idx[list->n++] = i;
-		for (unsigned k = 0; r->detector == LD_DET_SYSCALL && k < r->p.sys.nnrs; k++) {
-			__u32 nr = r->p.sys.nrs[k], one = 1;
+		const struct ld_detector_ops *det = ld_detector_get(r->detector);
 
-			if (nr < 512 && bpf_map__update_elem(l->skel->maps.syscall_wanted, &nr,
-							     sizeof(nr), &one, sizeof(one), BPF_ANY))
-				return -errno;
-		}
+		/* Rules of probes run by their attach cookie, not from the list. */
+		if (!det->by_cookie || !det->by_cookie(r))
+			list->idx[list->n++] = i;
 	}
 	for (__u32 d = 0; d < LD_DET__COUNT; d++)
 		if (bpf_map__update_elem(l->skel->maps.det_rules, &d, sizeof(d), &lists[d],
@@ -94,251 +92,88 @@ static int set_rules(struct ld_loader *l, const struct ld_ruleset *rs)
 	return 0;
 }
 
-static struct bpf_program *probe_prog(struct ld_loader *l, enum ld_detector d)
+struct livedump_bpf *ld_loader__skel(struct ld_loader *l)
 {
-	switch (d) {
-	case LD_DET_UPROBE: return l->skel->progs.ld_uprobe;
-	case LD_DET_URETPROBE: return l->skel->progs.ld_uretprobe;
-	case LD_DET_USDT: return l->skel->progs.ld_usdt;
-	case LD_DET_KPROBE: return l->skel->progs.ld_kprobe;
-	case LD_DET_KRETPROBE: return l->skel->progs.ld_kretprobe;
-	/* libc's functions, where a failing process goes before it dies */
-	case LD_DET_ABORT: case LD_DET_ASSERT: case LD_DET_EXIT: return l->skel->progs.ld_uprobe;
-	default: return NULL;
+	return l->skel;
+}
+
+void ld_loader__want(struct ld_loader *l, struct bpf_program *prog)
+{
+	(void)l;
+	bpf_program__set_autoload(prog, true);
+}
+
+int ld_loader__keep(struct ld_loader *l, struct bpf_link *link)
+{
+	struct bpf_link **v = realloc(l->links, (l->nlinks + 1) * sizeof(*v));
+
+	if (!v) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
 	}
+	l->links = v;
+	v[l->nlinks++] = link;
+	return 0;
 }
 
-/* "SYMBOL+OFF" -> SYMBOL, OFF */
-static size_t split_offset(char *sym)
+int ld_loader__attach(struct ld_loader *l, struct bpf_program *prog, const char *what)
 {
-	char *plus = strrchr(sym, '+');
+	struct bpf_link *link = bpf_program__attach(prog);
 
-	if (!plus)
-		return 0;
-	*plus = 0;
-	return strtoul(plus + 1, NULL, 0);
-}
-
-/*
- * Where a rule's probe goes: its at=, or for abort/assert/exit (with a
- * capture that freezes) the libc function the process calls.  NULL: the
- * rule has no probe.
- */
-static const char *probe_at(const struct ld_rule *r)
-{
-	switch (r->detector) {
-	case LD_DET_UPROBE: case LD_DET_URETPROBE: case LD_DET_USDT:
-	case LD_DET_KPROBE: case LD_DET_KRETPROBE:
-		return r->p.probe.at;
-	case LD_DET_ABORT:
-		return "libc.so.6:abort";
-	case LD_DET_ASSERT:
-		return "libc.so.6:__assert_fail";
-	case LD_DET_EXIT:
-		return r->capture.type == LD_CAPTURE_CONTEXT ? NULL : "libc.so.6:exit";
-	default:
-		return NULL;
-	}
-}
-
-static bool uses_probe(const struct ld_ruleset *rs, enum ld_detector det)
-{
-	for (size_t i = 0; i < rs->n; i++)
-		if (rs->v[i].detector == det && probe_at(&rs->v[i]))
-			return true;
-	return false;
-}
-
-static int attach_one(bool wanted, struct bpf_program *prog, struct bpf_link **link,
-		      const char *what)
-{
-	if (!wanted)
-		return 0;
-	*link = bpf_program__attach(prog);
-	if (!*link) {
+	if (!link) {
 		int err = -errno;
 
 		ld_err("cannot attach to %s: %s", what, strerror(-err));
 		return err;
 	}
 	ld_info("attached %s", what);
-	return 0;
+	return ld_loader__keep(l, link);
 }
 
-static struct bpf_program *trace_prog(struct ld_loader *l, bool ret, int slot)
+int *ld_loader__rule_slot(struct ld_loader *l, unsigned idx)
 {
-	struct bpf_program *entry[TRACE_SLOTS] = {
-		l->skel->progs.ld_fentry0, l->skel->progs.ld_fentry1,
-		l->skel->progs.ld_fentry2, l->skel->progs.ld_fentry3,
-	};
-	struct bpf_program *exit[TRACE_SLOTS] = {
-		l->skel->progs.ld_fexit0, l->skel->progs.ld_fexit1,
-		l->skel->progs.ld_fexit2, l->skel->progs.ld_fexit3,
-	};
-
-	return ret ? exit[slot] : entry[slot];
+	return idx < LD_BPF_MAX_RULES ? &l->rule_slot[idx] : NULL;
 }
 
 /*
- * Before load: kernel probe rules get an fentry/fexit slot where the kernel
- * allows it (via=fentry insists, via=kprobe refuses), kprobes otherwise.
+ * Before load: every detector's programs off, then each detector turns on
+ * what its rules need (programs may serve several detectors).
  */
-static int plan_trace_slots(struct ld_loader *l, const struct ld_ruleset *rs)
+static int configure_detectors(struct ld_loader *l, const struct ld_ruleset *rs)
 {
-	bool ok = false, probed = false;
-	char why[256] = "";
-	int next[2] = { 0, 0 };
+	const struct ld_detector_ops *d;
+	int err;
 
-	for (int s = 0; s < TRACE_SLOTS; s++) {
-		bpf_program__set_autoload(trace_prog(l, false, s), false);
-		bpf_program__set_autoload(trace_prog(l, true, s), false);
-	}
-	for (size_t i = 0; i < rs->n && i < LD_BPF_MAX_RULES; i++) {
-		const struct ld_rule *r = &rs->v[i];
-		bool ret = r->detector == LD_DET_KRETPROBE;
-		struct bpf_program *prog;
+	ld_for_each_detector(d, id)
+		for (const char *const *p = d->progs; p && *p; p++) {
+			struct bpf_program *prog = bpf_object__find_program_by_name(l->skel->obj, *p);
 
-		if ((r->detector != LD_DET_KPROBE && !ret) || r->p.probe.via == LD_VIA_KPROBE ||
-		    strchr(r->p.probe.at, '+'))
-			continue;
-		if (!probed) {
-			ok = !ld_feature_probe(LD_FEAT_FENTRY, why, sizeof(why));
-			probed = true;
+			if (!prog) {
+				ld_err("detector %s: no BPF program %s in the object", d->name, *p);
+				return -ENOENT;
+			}
+			bpf_program__set_autoload(prog, false);
 		}
-		if (!ok || next[ret] == TRACE_SLOTS) {
-			if (r->p.probe.via != LD_VIA_FENTRY)
-				continue;
-			ld_err("rule %s (%s): %s via fentry: %s", r->name, r->origin,
-			       ld_detector_name(r->detector),
-			       ok ? "all fentry/fexit slots are taken" : why);
-			return -EOPNOTSUPP;
-		}
-		prog = trace_prog(l, ret, next[ret]);
-		if (bpf_program__set_attach_target(prog, 0, r->p.probe.at)) {
-			ld_err("rule %s (%s): no kernel function %s in BTF", r->name, r->origin,
-			       r->p.probe.at);
-			return -ENOENT;
-		}
-		bpf_program__set_autoload(prog, true);
-		l->fentry_slot[i] = ++next[ret];
-	}
+	ld_for_each_detector(d, id)
+		if (d->configure && (err = d->configure(l, rs)))
+			return err;	/* said why */
 	return 0;
 }
 
-static int attach_trace_rule(struct ld_loader *l, const struct ld_rule *r, __u32 idx)
+static int attach_detectors(struct ld_loader *l, const struct ld_ruleset *rs)
 {
-	LIBBPF_OPTS(bpf_trace_opts, to, .cookie = idx);
-	bool ret = r->detector == LD_DET_KRETPROBE;
-	struct bpf_link *link, **v;
+	const struct ld_detector_ops *d;
+	int err;
 
-	link = bpf_program__attach_trace_opts(trace_prog(l, ret, l->fentry_slot[idx] - 1), &to);
-	if (!link) {
-		int err = -errno;
-
-		ld_err("rule %s (%s): cannot attach %s to %s: %s", r->name, r->origin,
-		       ret ? "fexit" : "fentry", r->p.probe.at, strerror(-err));
-		return err;
-	}
-	ld_info("attached %s %s for rule %s", ret ? "fexit" : "fentry", r->p.probe.at, r->name);
-	v = realloc(l->rule_links, (l->nrule_links + 1) * sizeof(*v));
-	if (!v) {
-		bpf_link__destroy(link);
-		return -ENOMEM;
-	}
-	l->rule_links = v;
-	v[l->nrule_links++] = link;
+	ld_for_each_detector(d, id)
+		if (d->attach && (err = d->attach(l, rs)))
+			return err;	/* said why */
 	return 0;
-}
-
-/* Attaches the probe of a probe rule; the cookie is the rule's index. */
-static int attach_probe_rule(struct ld_loader *l, const struct ld_rule *r, __u32 idx)
-{
-	struct bpf_program *prog = probe_prog(l, r->detector);
-	bool ret = r->detector == LD_DET_URETPROBE || r->detector == LD_DET_KRETPROBE;
-	char at[LD_PROBE_AT_MAX], *sym = at, *path = NULL, why[256];
-	struct bpf_link *link = NULL, **v;
-	size_t off;
-
-	if (!prog || !probe_at(r))
-		return 0;
-	if (idx < LD_BPF_MAX_RULES && l->fentry_slot[idx])
-		return attach_trace_rule(l, r, idx);
-	snprintf(at, sizeof(at), "%s", probe_at(r));
-	if (r->detector == LD_DET_KPROBE || r->detector == LD_DET_KRETPROBE) {
-		LIBBPF_OPTS(bpf_kprobe_opts, ko, .bpf_cookie = idx, .retprobe = ret);
-		enum ld_feature f = ret ? LD_FEAT_KRETPROBE : LD_FEAT_KPROBE;
-
-		if (ld_feature_probe(f, why, sizeof(why))) {
-			ld_err("rule %s (%s): %s is not available on this kernel: %s (see livedump features)",
-			       r->name, r->origin, ld_detector_name(r->detector), why);
-			return -EOPNOTSUPP;
-		}
-		ko.offset = split_offset(sym);
-		link = bpf_program__attach_kprobe_opts(prog, sym, &ko);
-	} else {
-		char *colon = strchr(at, ':');
-
-		*colon = 0;
-		sym = colon + 1;
-		path = strchr(at, '/') ? realpath(at, NULL) : ld_find_library(at);
-		if (!path) {
-			ld_err("rule %s (%s): cannot find %s", r->name, r->origin, at);
-			return -ENOENT;
-		}
-		if (r->detector == LD_DET_USDT) {
-			LIBBPF_OPTS(bpf_usdt_opts, uo, .usdt_cookie = idx);
-			char *name = strchr(sym, ':');
-
-			*name++ = 0;
-			link = bpf_program__attach_usdt(prog, -1, path, sym, name, &uo);
-		} else {
-			LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = idx, .retprobe = ret);
-
-			off = split_offset(sym);
-			uo.func_name = sym;
-			link = bpf_program__attach_uprobe_opts(prog, -1, path, off, &uo);
-		}
-	}
-	if (!link) {
-		int err = -errno;
-
-		ld_err("rule %s (%s): cannot attach %s to %s: %s", r->name, r->origin,
-		       ld_detector_name(r->detector), probe_at(r),
-		       err == -ENOENT ? "symbol or probe not found" : strerror(-err));
-		free(path);
-		return err;
-	}
-	ld_info("attached %s %s for rule %s", ld_detector_name(r->detector), probe_at(r), r->name);
-	free(path);
-	v = realloc(l->rule_links, (l->nrule_links + 1) * sizeof(*v));
-	if (!v) {
-		bpf_link__destroy(link);
-		return -ENOMEM;
-	}
-	l->rule_links = v;
-	v[l->nrule_links++] = link;
-	return 0;
-}
-
-/* Whether a rule uses detector @det; *any: one of them names no syscall. */
-static bool uses(const struct ld_ruleset *rs, enum ld_detector det, bool *any)
-{
-	bool used = false;
-
-	for (size_t i = 0; i < rs->n; i++) {
-		if (rs->v[i].detector != det)
-			continue;
-		used = true;
-		if (det == LD_DET_SYSCALL && !rs->v[i].p.sys.nnrs)
-			*any = true;
-	}
-	return used;
 }
 
 int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 {
 	struct ld_loader *l = calloc(1, sizeof(*l));
-	bool syscalls, blocks, signals, ooms, any = false;
 	int err;
 
 	*out = NULL;
@@ -354,27 +189,9 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 	l->skel->rodata->watch_all = opts->watch_all;
 	l->skel->rodata->collector_tgid = getpid();
 	l->skel->rodata->max_inflight = opts->max_inflight;
-	syscalls = uses(opts->rules, LD_DET_SYSCALL, &l->skel->rodata->syscall_any);
-	bpf_program__set_autoload(l->skel->progs.ld_sys_enter, syscalls);
-	bpf_program__set_autoload(l->skel->progs.ld_sys_exit, syscalls);
-	blocks = uses(opts->rules, LD_DET_BLOCK, &any);
-	bpf_program__set_autoload(l->skel->progs.ld_blk_issue, blocks);
-	bpf_program__set_autoload(l->skel->progs.ld_blk_bio, blocks);
-	bpf_program__set_autoload(l->skel->progs.ld_blk_complete, blocks);
-	/* Probe programs are shared by detectors: all off, then on where a rule needs one. */
-	for (enum ld_detector d = LD_DET_UPROBE; d < LD_DET__COUNT; d++)
-		if (probe_prog(l, d))
-			bpf_program__set_autoload(probe_prog(l, d), false);
-	for (enum ld_detector d = LD_DET_UPROBE; d < LD_DET__COUNT; d++)
-		if (probe_prog(l, d) && uses_probe(opts->rules, d))
-			bpf_program__set_autoload(probe_prog(l, d), true);
-	signals = uses(opts->rules, LD_DET_SIGNAL, &any);
-	bpf_program__set_autoload(l->skel->progs.ld_sig_deliver, signals);
-	ooms = uses(opts->rules, LD_DET_OOM, &any);
-	bpf_program__set_autoload(l->skel->progs.ld_oom, ooms);
-	err = plan_trace_slots(l, opts->rules);
+	err = configure_detectors(l, opts->rules);
 	if (err)
-		goto fail;	/* said why */
+		goto fail;
 	ld_history__configure(l->skel, opts->rules, &l->hist);
 	err = livedump_bpf__load(l->skel);
 	if (err) {
@@ -404,32 +221,7 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 		       strerror(-err));
 		goto fail;
 	}
-	if (syscalls) {
-		l->sys_links[0] = bpf_program__attach(l->skel->progs.ld_sys_enter);
-		l->sys_links[1] = bpf_program__attach(l->skel->progs.ld_sys_exit);
-		if (!l->sys_links[0] || !l->sys_links[1]) {
-			err = -errno;
-			ld_err("cannot attach to sys_enter/sys_exit: %s", strerror(-err));
-			goto fail;
-		}
-		ld_info("attached tp_btf sys_enter/sys_exit for syscall rules");
-	}
-	if (blocks) {
-		l->blk_links[0] = bpf_program__attach(l->skel->progs.ld_blk_issue);
-		l->blk_links[1] = bpf_program__attach(l->skel->progs.ld_blk_complete);
-		l->blk_links[2] = bpf_program__attach(l->skel->progs.ld_blk_bio);
-		if (!l->blk_links[0] || !l->blk_links[1] || !l->blk_links[2]) {
-			err = -errno;
-			ld_err("cannot attach to block_rq_issue/complete: %s", strerror(-err));
-			goto fail;
-		}
-		ld_info("attached tp_btf block_rq_issue/block_rq_complete for block rules");
-	}
-	err = attach_one(signals, l->skel->progs.ld_sig_deliver, &l->sig_link, "signal_deliver");
-	if (!err)
-		err = attach_one(ooms, l->skel->progs.ld_oom, &l->oom_link, "oom/mark_victim");
-	for (size_t i = 0; !err && i < opts->rules->n; i++)
-		err = attach_probe_rule(l, &opts->rules->v[i], i);
+	err = attach_detectors(l, opts->rules);
 	if (err)
 		goto fail;
 	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_event, l, NULL);
@@ -460,16 +252,9 @@ void ld_loader__free(struct ld_loader *l)
 	bpf_link__destroy(l->fork_link);
 	bpf_link__destroy(l->exit_link);
 	bpf_link__destroy(l->exec_link);
-	bpf_link__destroy(l->sys_links[0]);
-	bpf_link__destroy(l->sys_links[1]);
-	bpf_link__destroy(l->blk_links[0]);
-	bpf_link__destroy(l->blk_links[1]);
-	bpf_link__destroy(l->blk_links[2]);
-	bpf_link__destroy(l->sig_link);
-	bpf_link__destroy(l->oom_link);
-	for (size_t i = 0; i < l->nrule_links; i++)
-		bpf_link__destroy(l->rule_links[i]);
-	free(l->rule_links);
+	for (size_t i = 0; i < l->nlinks; i++)
+		bpf_link__destroy(l->links[i]);
+	free(l->links);
 	ld_history__free(l->hist);
 	livedump_bpf__destroy(l->skel);
 	free(l);

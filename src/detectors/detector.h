@@ -79,13 +79,15 @@ struct ld_detector_ops {
 
 	/* Rules (rules/rules.c). */
 	bool no_rules;			/* not a rule's detector (manual) */
+	/* Its rules need the client library's trigger probed in every watched executable. */
+	bool needs_clients;
 	const struct ld_rule_key *keys;	/* ISSUE-PARAMS keys */
 	size_t nkeys;
 	unsigned captures;		/* LD_CAP() mask of the allowed capture types */
 	enum ld_capture_type default_capture;
 	/* Checks across keys once a rule is parsed: 0, or fills @why. */
 	int (*check)(const struct ld_rule *r, char *why, size_t size);
-	/* Its ISSUE-PARAMS into the kernel's rule (filters and limits are common). */
+	/* Its ISSUE-PARAMS into the kernel's rule (filters and limits are common); NULL: none. */
 	void (*compile)(const struct ld_rule *r, struct ld_bpf_rule *out);
 	/*
 	 * The rule's program finds it by its attach cookie, not in the

@@ -2,7 +2,9 @@
 /* Decoded issues (fields.h): filling them and rendering them, once for every tool. */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <string.h>
+#include "base/escape.h"
 #include "base/json.h"
 #include "detectors/fields.h"
 
@@ -184,8 +186,10 @@ void ld_fields__print(const struct ld_fields *f, FILE *out, const char *indent)
 	}
 	for (unsigned i = 0; i < f->n; i++) {
 		text_name(&f->v[i], name, sizeof(name));
-		fprintf(out, "%s%s:%*s %s\n", indent, name, (int)(w - strlen(name)), "",
-			ld_field__pretty(&f->v[i], val, sizeof(val)));
+		/* Strings come from the target (paths, comms, assertion text): escaped. */
+		fprintf(out, "%s%s:%*s ", indent, name, (int)(w - strlen(name)), "");
+		ld_escape_fput(out, ld_field__pretty(&f->v[i], val, sizeof(val)), SIZE_MAX);
+		fputc('\n', out);
 	}
 }
 
@@ -238,4 +242,13 @@ const char *ld_issue_text_get(const char *text, size_t len, const char *key, cha
 		p = eol + 1;
 	}
 	return NULL;
+}
+
+void ld_fields__copy(struct ld_fields *dst, const struct ld_fields *src)
+{
+	if (dst != src)
+		memcpy(dst, src, sizeof(*dst));
+	for (unsigned i = 0; i < dst->n; i++)
+		if (dst->v[i].kind == LD_FK_STR)
+			dst->v[i].str = dst->buf + (src->v[i].str - src->buf);
 }

@@ -69,6 +69,9 @@ void ld_fields__bool(struct ld_fields *f, const char *name, bool v);
 void ld_fields__summary(struct ld_fields *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* A copy whose strings point into its own buffer (a plain struct copy would not). */
+void ld_fields__copy(struct ld_fields *dst, const struct ld_fields *src);
+
 /* The field called @name; NULL. */
 const struct ld_field *ld_fields__get(const struct ld_fields *f, const char *name);
 /*

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include "capture/proc.h"
 #include "rules/rulecomp.h"
 #include "detectors/threshold.h"
+#include "detectors/detector.h"
+#include "rules/keys.h"
 
 #define RING		128	/* CPU samples kept per process and rule */
 #define DEFAULT_PERIOD	1000000000ULL
@@ -460,3 +463,196 @@ void ld_sampler__tick(struct ld_sampler *s, ld_threshold_fn fn, void *ctx)
 			i++;
 	}
 }
+
+/* ---- the table entry: rule keys and the record ---- */
+
+/* cpu>90%: at least that (a sample is never exactly on the boundary). */
+static int cmp_percent(const struct ld_rule_key *k, void *f, enum ld_val_op op, const char *s,
+		       struct ld_verr *e)
+{
+	struct ld_urange64 *r = f;
+	char num[32];
+	size_t len = strlen(s);
+	uint64_t n;
+	int err;
+
+	(void)k;
+	if (!len || s[len - 1] != '%' || len >= sizeof(num))
+		return ld_verr_set(e, 0, "bad percentage '%.64s' (expected a number with %%, like"
+				   " 90%%; 100%% is one CPU)", s);
+	snprintf(num, sizeof(num), "%.*s", (int)len - 1, s);
+	err = ld_val_u64(num, 1, 100 * 4096, &n, e);
+	if (err)
+		return err;
+	if (op != LD_OP_GT && op != LD_OP_GE)
+		return ld_verr_set(e, 0, "a threshold is a lower bound (expected cpu>N%%)");
+	*r = (struct ld_urange64){ n, UINT64_MAX, 1, 0 };
+	return 0;
+}
+
+static int cmp_size_min(const struct ld_rule_key *k, void *f, enum ld_val_op op, const char *s,
+			struct ld_verr *e)
+{
+	struct ld_urange64 *r = f;
+	uint64_t n;
+	int err = ld_val_size(s, 1, UINT64_MAX / 2, &n, e);
+
+	if (err)
+		return err;
+	if (op != LD_OP_GT && op != LD_OP_GE)
+		return ld_verr_set(e, 0, "a threshold is a lower bound (expected %s>SIZE)", k->name);
+	*r = (struct ld_urange64){ n, UINT64_MAX, 1, 0 };
+	return 0;
+}
+
+static int cmp_count_min(const struct ld_rule_key *k, void *f, enum ld_val_op op, const char *s,
+			 struct ld_verr *e)
+{
+	struct ld_urange64 *r = f;
+	uint64_t n;
+	int err = ld_val_u64(s, 1, 1 << 30, &n, e);
+
+	if (err)
+		return err;
+	if (op != LD_OP_GT && op != LD_OP_GE)
+		return ld_verr_set(e, 0, "a threshold is a lower bound (expected %s>N)", k->name);
+	*r = (struct ld_urange64){ n, UINT64_MAX, 1, 0 };
+	return 0;
+}
+
+static int elem_no_set(const struct ld_rule_key *k, void *f, unsigned idx, const char *s,
+		       struct ld_verr *e)
+{
+	(void)f;
+	(void)idx;
+	(void)s;
+	return ld_verr_set(e, 0, "a threshold is a lower bound (expected %s>VALUE)", k->name);
+}
+
+static void fmt_min(const struct ld_rule_key *k, const void *f, struct ld_sb *sb)
+{
+	const struct ld_urange64 *r = f;
+	char buf[32];
+
+	if (!strcmp(k->name, "cpu"))
+		ld_sb_printf(sb, " cpu>=%llu%%", (unsigned long long)r->lo);
+	else if (!strcmp(k->name, "rss") && !ld_val_format_size(r->lo, buf, sizeof(buf)))
+		ld_sb_printf(sb, " rss>=%s", buf);
+	else
+		ld_sb_printf(sb, " %s>=%llu", k->name, (unsigned long long)r->lo);
+}
+
+/* scope=process|cgroup (cgroup stored as 1) */
+static int elem_scope(const struct ld_rule_key *k, void *f, unsigned idx, const char *s,
+		      struct ld_verr *e)
+{
+	(void)k;
+	(void)idx;
+	if (strcmp(s, "process") && strcmp(s, "cgroup"))
+		return ld_verr_set(e, 0, "unknown scope '%.64s' (expected process or cgroup)", s);
+	*(uint32_t *)f = !strcmp(s, "cgroup");
+	return 0;
+}
+
+static void fmt_scope(const struct ld_rule_key *k, const void *f, unsigned idx, struct ld_sb *sb)
+{
+	(void)k;
+	(void)idx;
+	ld_sb_printf(sb, "%s", *(const uint32_t *)f ? "cgroup" : "process");
+}
+
+#define MIN_KEY(n, f, fn)	{ .name = n, .cmp = true, LD_KEY_ONE(f), .elem = elem_no_set, \
+				  .cmp_elem = fn, .fmt_kv = fmt_min }
+
+static const struct ld_rule_key keys[] = {
+	MIN_KEY("cpu", p.thr.cpu, cmp_percent),
+	MIN_KEY("rss", p.thr.rss, cmp_size_min),
+	MIN_KEY("threads", p.thr.threads, cmp_count_min),
+	MIN_KEY("fds", p.thr.fds, cmp_count_min),
+	{ .name = "for", LD_KEY_ONE(p.thr.for_ns), .min = 1000000, .max = LD_DURATION_MAX,
+	  .elem = ld_key_elem_duration, .fmt = ld_key_fmt_duration },
+	{ .name = "interval", LD_KEY_ONE(p.thr.interval_ns), .min = 10000000,
+	  .max = 3600000000000ULL, .elem = ld_key_elem_duration, .fmt = ld_key_fmt_duration },
+	{ .name = "scope", LD_KEY_ONE(p.thr.scope), .elem = elem_scope, .fmt = fmt_scope },
+};
+LD_KEYS_FIT(keys);
+
+static int check(const struct ld_rule *r, char *why, size_t size)
+{
+	const struct ld_threshold_params *p = &r->p.thr;
+
+	if (!p->cpu.set && !p->rss.set && !p->threads.set && !p->fds.set) {
+		snprintf(why, size, "missing condition for threshold (expected cpu>N%%, rss>SIZE,"
+			 " threads>N or fds>N)");
+		return -EINVAL;
+	}
+	if (p->scope && !r->where.ncgroups) {
+		snprintf(why, size, "scope=cgroup needs the cgroups to judge (expected where"
+			 " cgroup=PATH)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static const char *const metric_names[] = {
+	[LD_METRIC_CPU] = "cpu", [LD_METRIC_RSS] = "rss", [LD_METRIC_THREADS] = "threads",
+	[LD_METRIC_FDS] = "fds",
+};
+static const char *const metric_units[] = {
+	[LD_METRIC_CPU] = "%", [LD_METRIC_RSS] = "bytes", [LD_METRIC_THREADS] = "count",
+	[LD_METRIC_FDS] = "count",
+};
+_Static_assert(sizeof(metric_names) / sizeof(metric_names[0]) == LD_METRIC__COUNT &&
+	       sizeof(metric_units) / sizeof(metric_units[0]) == LD_METRIC__COUNT,
+	       "a name and a unit for every metric");
+
+static void issue(const struct ld_issue_ctx *x, struct ld_issue *is)
+{
+	const struct ld_threshold_event *e = (const void *)x->hdr;
+
+	is->code = e->metric;
+	is->params[0] = e->value;
+	is->params[1] = e->limit;
+	is->params[2] = e->held_ns;
+}
+
+static void decode(const struct ld_issue_src *src, struct ld_fields *f)
+{
+	const struct ld_threshold_event *e = src->rec;
+	uint32_t metric = src->code;
+	uint64_t value = src->params[0], limit = src->params[1], held = src->params[2];
+	const char *name, *unit;
+
+	if (e && src->len >= sizeof(*e)) {
+		metric = e->metric;
+		value = e->value;
+		limit = e->limit;
+		held = e->held_ns;
+	}
+	name = metric < LD_METRIC__COUNT && metric_names[metric] ? metric_names[metric] : "?";
+	unit = metric < LD_METRIC__COUNT && metric_units[metric] ? metric_units[metric] : "";
+	ld_fields__str(f, "metric", "%s", name);
+	ld_fields__u64(f, "value", value);
+	ld_fields__u64(f, "limit", limit);
+	ld_fields__str(f, "unit", "%s", unit);
+	ld_fields__ns(f, "held_ns", held);
+	ld_fields__summary(f, "%s %" PRIu64 "%s >= %" PRIu64 "%s for %.1f s", name, value,
+			   metric == LD_METRIC_CPU ? "%" : "", limit,
+			   metric == LD_METRIC_CPU ? "%" : "", held / 1e9);
+}
+
+/* Sampled by the collector (ld_sampler__tick), not by BPF: no programs. */
+const struct ld_detector_ops ld_det_threshold = {
+	.name = "threshold",
+	.doc = "a resource stays above a threshold (sampled in user space)",
+	.keys = keys,
+	.nkeys = sizeof(keys) / sizeof(keys[0]),
+	.captures = LD_CAP_ALL,
+	.default_capture = LD_CAPTURE_MINI,
+	.check = check,
+	.record_size = sizeof(struct ld_threshold_event),
+	.issue = issue,
+	.decode = decode,
+	.legacy_issue = LD_ISSUE_THRESHOLD,
+	.legacy_event = 8,
+};

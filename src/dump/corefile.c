@@ -9,6 +9,7 @@
 #include <zlib.h>
 #include "capture/capture.h"
 #include "dump/corefile.h"
+#include "detectors/detector.h"
 #include "analysis/elfsym.h"
 #include "livedump/abi.h"
 #include "base/log.h"
@@ -270,7 +271,8 @@ int ld_core_to_dump(int fd, const struct ld_crash_dump *cd, const char *dir, con
 
 	ld_header_init(&h);
 	h.capture_type = cd->type;
-	h.issue_type = LD_ISSUE_SIGNAL;
+	h.detector = cd->detector;
+	h.issue_type = ld_detector_get(cd->detector) ? ld_detector_get(cd->detector)->legacy_issue : 0;
 	h.code = cd->code;
 	h.pid = h.tid = c.pid;
 	h.nthreads = c.nsps;

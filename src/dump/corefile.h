@@ -15,6 +15,7 @@
 struct ld_crash_dump {
 	enum ld_capture_type type;	/* mini or full */
 	const char *rule;
+	uint32_t detector;		/* enum ld_detector of the fatal issue */
 	uint32_t code;			/* the signal */
 	uint64_t params[4];
 	uint64_t issue_time_ns;

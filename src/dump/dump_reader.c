@@ -21,6 +21,7 @@
 #include <zlib.h>
 #include "dump/compress.h"
 #include "dump/dump_reader.h"
+#include "detectors/detector.h"
 
 #define ALIGN4(x)	(((uint64_t)(x) + 3) & ~(uint64_t)3)
 /* A note segment bigger than this is damage, not metadata. */
@@ -29,7 +30,7 @@
 
 /* Notes that may appear once; the index remembers the first one. */
 enum single {
-	S_HEADER, S_TRIGGER, S_THREADS, S_REGIONS, S_FDS, S_MAPS, S_CMDLINE,
+	S_HEADER, S_TRIGGER, S_THREADS, S_REGIONS, S_FDS, S_MAPS, S_CMDLINE, S_ISSUE_TEXT, S_RULES,
 	S_COMPLETE, S_PRPSINFO, S_SIGINFO, S_AUXV, S_FILE, S_MODULES, S_NR
 };
 
@@ -82,8 +83,8 @@ struct ld_dump {
 	size_t trigger_len;
 	struct ld_app_trigger app;
 	bool has_app;
-	const char *maps, *cmdline;
-	size_t maps_len, cmdline_len;
+	const char *maps, *cmdline, *issue_text, *rules;
+	size_t maps_len, cmdline_len, issue_text_len, rules_len;
 
 	/* NT_PRSTATUS threads as found, then the joined list. */
 	struct ld_dump_thread *rthreads;
@@ -197,21 +198,53 @@ const char *ld_dump__capture_type_name(uint32_t type)
 	return "?";
 }
 
-const char *ld_dump__issue_type_name(uint32_t type)
+const struct ld_detector_ops *ld_dump__detector(const struct ld_dump *d)
 {
-	switch (type) {
-	case LD_ISSUE_APP: return "app";
-	case LD_ISSUE_MANUAL: return "manual";
-	case LD_ISSUE_SYSCALL: return "syscall";
-	case LD_ISSUE_BLOCK: return "block";
-	case LD_ISSUE_PROBE: return "probe";
-	case LD_ISSUE_SIGNAL: return "signal";
-	case LD_ISSUE_ABORT: return "abort";
-	case LD_ISSUE_ASSERT: return "assert";
-	case LD_ISSUE_EXIT: return "exit";
-	case LD_ISSUE_OOM: return "oom";
+	if (!d->has_hdr)
+		return NULL;
+	if (d->hdr.detector)
+		return ld_detector_get(d->hdr.detector);
+	return ld_detector_legacy(d->hdr.issue_type, d->trigger, d->trigger_len);
+}
+
+const char *ld_dump__issue_name(const struct ld_dump *d)
+{
+	const struct ld_detector_ops *det = ld_dump__detector(d);
+
+	return det ? det->name : "unknown";
+}
+
+void ld_dump__hist_names(const struct ld_dump *d, struct ld_hist_names *n)
+{
+	n->legacy = !d->has_hdr || !d->hdr.detector;
+	n->rules = d->rules;
+	n->rules_len = d->rules_len;
+}
+
+const char *ld_dump__issue_text(const struct ld_dump *d, size_t *len)
+{
+	if (len)
+		*len = d->issue_text_len;
+	return d->issue_text;
+}
+
+int ld_dump__decode(const struct ld_dump *d, struct ld_fields *f)
+{
+	struct ld_issue_src src = {
+		.rec = d->trigger, .len = d->trigger_len, .text = d->issue_text,
+		.text_len = d->issue_text_len,
+	};
+
+	if (!d->has_hdr) {
+		ld_fields__init(f, NULL);
+		ld_fields__summary(f, "no header: the issue is unknown");
+		return -ENODATA;
 	}
-	return "?";
+	src.code = d->hdr.code;
+	memcpy(src.params, d->hdr.params, sizeof(src.params));
+	src.legacy = !d->hdr.detector;
+	ld_issue_decode(ld_dump__detector(d), &src, f);
+	return 0;
 }
 
 const char *ld_dump__note_type_name(const char *owner, uint32_t type)
@@ -243,6 +276,8 @@ const char *ld_dump__note_type_name(const char *owner, uint32_t type)
 		case LD_NT_HISTORY: return "LD_NT_HISTORY";
 		case LD_NT_KSTACK: return "LD_NT_KSTACK";
 		case LD_NT_KPROC: return "LD_NT_KPROC";
+		case LD_NT_ISSUE_TEXT: return "LD_NT_ISSUE_TEXT";
+		case LD_NT_RULES: return "LD_NT_RULES";
 		case LD_NT_COMPLETE: return "LD_NT_COMPLETE";
 		}
 	}
@@ -1304,6 +1339,16 @@ static int parse_livedump(struct ld_dump *d, const struct ld_dump_note *n, bool 
 		err = once(d, n, S_CMDLINE);
 		d->cmdline = n->desc;
 		d->cmdline_len = n->descsz;
+		return err;
+	case LD_NT_RULES:
+		err = once(d, n, S_RULES);
+		d->rules = n->desc;
+		d->rules_len = n->descsz;
+		return err;
+	case LD_NT_ISSUE_TEXT:
+		err = once(d, n, S_ISSUE_TEXT);
+		d->issue_text = n->desc;
+		d->issue_text_len = n->descsz;
 		return err;
 	case LD_NT_MODULES:
 		return parse_modules(d, n);

@@ -94,6 +94,28 @@ const void *ld_dump__trigger(const struct ld_dump *d, size_t *len);
  */
 const struct ld_app_trigger *ld_dump__app_trigger(const struct ld_dump *d);
 
+/*
+ * The issue's detector: the header's (format 1.3), or for older dumps the
+ * one its legacy issue type (and record) names; NULL without a header or
+ * for a detector this build does not know.
+ */
+const struct ld_detector_ops *ld_dump__detector(const struct ld_dump *d);
+/* Its name, "unknown" when there is none. */
+const char *ld_dump__issue_name(const struct ld_dump *d);
+/* What a dump's history lines name besides the event: detectors and rules. */
+struct ld_hist_names {
+	bool legacy;			/* a dump before 1.3: issue events in the old numbering */
+	const char *rules;		/* rule names, each NUL-terminated, by index; NULL */
+	size_t rules_len;
+};
+/* What the history's lines name: the numbering of its issues, the rules (LD_NT_RULES). */
+void ld_dump__hist_names(const struct ld_dump *d, struct ld_hist_names *n);
+/* LD_NT_ISSUE_TEXT: "key=value" lines the collector learned; NULL. */
+const char *ld_dump__issue_text(const struct ld_dump *d, size_t *len);
+/* The issue decoded (record, text, header) by its detector; -ENODATA without a header. */
+struct ld_fields;
+int ld_dump__decode(const struct ld_dump *d, struct ld_fields *f);
+
 /* The text of /proc/PID/maps and the NUL-separated argv; NULL when absent. */
 const char *ld_dump__maps(const struct ld_dump *d, size_t *len);
 const char *ld_dump__cmdline(const struct ld_dump *d, size_t *len);
@@ -313,9 +335,8 @@ struct ld_dump_note {
 typedef int (*ld_dump_note_fn)(const struct ld_dump_note *n, void *ctx);
 int ld_dump__foreach_note(const struct ld_dump *d, ld_dump_note_fn fn, void *ctx);
 
-/* Names for display: "mini", "app", "NT_PRSTATUS"...; "?" when unknown. */
+/* Names for display: "mini", "NT_PRSTATUS"...; "?" when unknown. */
 const char *ld_dump__capture_type_name(uint32_t type);
-const char *ld_dump__issue_type_name(uint32_t type);
 const char *ld_dump__note_type_name(const char *owner, uint32_t type);
 
 #endif /* LIVEDUMP_DUMP_READER_H */

@@ -55,6 +55,7 @@ enum ld_note_type {
 	LD_NT_KSTACK	 = 0x4c44000b,	/* struct ld_note_table + ld_note_kstack records */
 	LD_NT_KPROC	 = 0x4c440010,	/* struct ld_note_kproc + cgroup path + /proc/PID/cgroup */
 	LD_NT_ISSUE_TEXT = 0x4c440013,	/* "key=value\n" lines the detector found (assertion, file, ...) */
+	LD_NT_RULES	 = 0x4c440014,	/* the collector's rule names, NUL-terminated, by index (1.3) */
 	LD_NT_COMPLETE	 = 0x4c44000f,	/* struct ld_note_complete + ld_range[] */
 };
 

@@ -10,6 +10,7 @@
 #include <time.h>
 #include "dump/dump_reader.h"
 #include "dump/dumpset.h"
+#include "detectors/fields.h"
 #include "base/log.h"
 
 #define NS	1000000000ULL
@@ -92,12 +93,17 @@ bool ld_dump_parse_name(const char *name, struct ld_dump_summary *s)
 
 /* --- one dump -------------------------------------------------------------------- */
 
-static void from_header(struct ld_dump_summary *s, const struct ld_note_header *h)
+static void from_header(struct ld_dump_summary *s, const struct ld_dump *d)
 {
+	const struct ld_note_header *h = ld_dump__header(d);
+
 	s->has_header = true;
 	s->named = false;
 	s->time_ns = h->issue_time_ns ? h->issue_time_ns : h->capture_start_ns;
-	s->issue_type = h->issue_type;
+	s->issue = ld_dump__issue_name(d);
+	s->fields = malloc(sizeof(*s->fields));
+	if (s->fields)
+		ld_dump__decode(d, s->fields);
 	s->capture_type = h->capture_type;
 	s->code = h->code;
 	s->pid = h->pid;
@@ -134,7 +140,7 @@ static int summarize(struct ld_dump_summary *s)
 		}
 	}
 	if (ld_dump__header(d))
-		from_header(s, ld_dump__header(d));
+		from_header(s, d);
 	ld_dump__free(d);
 	return 0;
 }
@@ -228,6 +234,7 @@ void ld_dumpset__free(struct ld_dumpset *set)
 	for (size_t i = 0; i < set->n; i++) {
 		free(set->v[i].path);
 		free(set->v[i].why);
+		free(set->v[i].fields);
 	}
 	free(set->v);
 	memset(set, 0, sizeof(*set));

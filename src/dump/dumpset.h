@@ -33,7 +33,9 @@ struct ld_dump_summary {
 	bool has_header;
 	bool named;			/* the fields below came from the file name */
 	uint64_t time_ns;		/* issue time, CLOCK_REALTIME; 0 unknown */
-	uint32_t issue_type, capture_type, code, pid, tid;
+	const char *issue;		/* the detector's name (static); NULL without a header */
+	struct ld_fields *fields;	/* the issue decoded; NULL without a header */
+	uint32_t capture_type, code, pid, tid;
 	char rule[64];
 	char comm[17];
 	char exe[256];

@@ -158,7 +158,7 @@ struct ld_oom_event {
 };
 
 /* ld_threshold_event.metric */
-enum ld_metric { LD_METRIC_CPU = 1, LD_METRIC_RSS, LD_METRIC_THREADS, LD_METRIC_FDS };
+enum ld_metric { LD_METRIC_CPU = 1, LD_METRIC_RSS, LD_METRIC_THREADS, LD_METRIC_FDS, LD_METRIC__COUNT };
 
 struct ld_threshold_event {
 	struct ld_event_hdr hdr;

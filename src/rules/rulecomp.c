@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* Rules into what the BPF programs check: the common filters and limits; each detector compiles its own parameters. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include "base/log.h"
+#include "detectors/detector.h"
 #include "rules/rulecomp.h"
 
 #define CGROUP2_MAGIC	0x63677270
@@ -71,8 +73,8 @@ static int compile_exe(const struct ld_rule *r, const char *path, struct ld_exe_
 	return 0;
 }
 
-static void copy_ranges(struct ld_bpf_range *dst, __u32 *n, const struct ld_range64 *src,
-			unsigned count)
+void ld_bpf_ranges(struct ld_bpf_range *dst, __u32 *n, const struct ld_range64 *src,
+		   unsigned count)
 {
 	*n = count < LD_BPF_LIST ? count : LD_BPF_LIST;
 	for (unsigned i = 0; i < *n; i++) {
@@ -81,138 +83,18 @@ static void copy_ranges(struct ld_bpf_range *dst, __u32 *n, const struct ld_rang
 	}
 }
 
-/*
- * name= becomes the code list, errno= the param list (the kernel matches
- * -ret against it); with no errno=, ret or latency condition a syscall
- * rule means "the call failed".
- */
-static void compile_syscall(const struct ld_syscall_params *p, struct ld_bpf_rule *out)
-{
-	out->ncodes = p->nnrs;
-	for (unsigned i = 0; i < p->nnrs; i++)
-		out->codes[i].lo = out->codes[i].hi = p->nrs[i];
-	out->nparams = p->nerrnos;
-	for (unsigned i = 0; i < p->nerrnos; i++)
-		out->params[i].lo = out->params[i].hi = p->errnos[i];
-	if (p->latency.hi) {
-		out->flags |= LD_BR_LATENCY;
-		out->latency_lo = p->latency.lo;
-		out->latency_hi = p->latency.hi;
-	}
-	if (p->ret.set) {
-		out->flags |= LD_BR_RET;
-		out->ret_lo = p->ret.lo;
-		out->ret_hi = p->ret.hi;
-	} else if (!p->nerrnos && !p->latency.hi) {
-		out->flags |= LD_BR_RET;
-		out->ret_lo = -4095;
-		out->ret_hi = -1;
-	}
-}
-
-/* dev= becomes the code list; error= the param list, error=any a ret range. */
-static void compile_block(const struct ld_block_params *p, struct ld_bpf_rule *out)
-{
-	bool any = false;
-
-	out->ncodes = p->ndevs;
-	for (unsigned i = 0; i < p->ndevs; i++)
-		out->codes[i].lo = out->codes[i].hi = p->devs[i];
-	for (unsigned i = 0; i < p->nerrnos; i++) {
-		any |= p->errnos[i] == 0;
-		out->params[out->nparams].lo = out->params[out->nparams].hi = p->errnos[i];
-		out->nparams++;
-	}
-	if (p->latency.hi) {
-		out->flags |= LD_BR_LATENCY;
-		out->latency_lo = p->latency.lo;
-		out->latency_hi = p->latency.hi;
-	}
-	if (any || (!p->nerrnos && !p->latency.hi)) {
-		out->nparams = 0;
-		out->flags |= LD_BR_RET;
-		out->ret_lo = -4095;
-		out->ret_hi = -1;
-	}
-}
-
-static void compile_probe(const struct ld_probe_params *p, struct ld_bpf_rule *out)
-{
-	for (unsigned i = 0; i < LD_PROBE_ARGS; i++) {
-		if (!p->args[i].set)
-			continue;
-		out->flags |= LD_BR_ARG(i);
-		out->args[i].lo = p->args[i].lo;
-		out->args[i].hi = p->args[i].hi;
-	}
-	if (p->ret.set) {
-		out->flags |= LD_BR_RET;
-		out->ret_lo = p->ret.lo;
-		out->ret_hi = p->ret.hi;
-	}
-}
-
-/* Without sig=: the signals that mean trouble, not job control or SIGCHLD. */
-static void compile_signal(const struct ld_signal_params *p, struct ld_bpf_rule *out)
-{
-	static const unsigned trouble[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP,
-					    SIGSYS, SIGPIPE, SIGUSR1, SIGUSR2, SIGTERM, SIGINT,
-					    SIGHUP, SIGQUIT, SIGXCPU, SIGXFSZ };
-	const unsigned *v = p->nsigs ? p->sigs : trouble;
-	unsigned n = p->nsigs ? p->nsigs : sizeof(trouble) / sizeof(trouble[0]);
-
-	out->ncodes = n;
-	for (unsigned i = 0; i < n; i++)
-		out->codes[i].lo = out->codes[i].hi = v[i];
-}
-
-/*
- * The exit tracepoint gives code = status, param = signal; a rule that
- * freezes runs as a uprobe on libc exit(), where code = its argument.
- * Without status= and signal=: any failure.
- */
-static void compile_exit(const struct ld_exit_params *p, enum ld_capture_type type,
-			 struct ld_bpf_rule *out)
-{
-	copy_ranges(out->codes, &out->ncodes, p->statuses, p->nstatuses);
-	out->nparams = p->nsigs;
-	for (unsigned i = 0; i < p->nsigs; i++)
-		out->params[i].lo = out->params[i].hi = p->sigs[i];
-	if (p->nstatuses || p->nsigs)
-		return;
-	if (type == LD_CAPTURE_CONTEXT) {
-		out->flags |= LD_BR_RET;
-		out->ret_lo = -4095;
-		out->ret_hi = -1;
-	} else {
-		out->ncodes = 1;
-		out->codes[0].lo = 1;
-		out->codes[0].hi = 255;
-	}
-}
-
 int ld_rule_compile(const struct ld_rule *r, struct ld_bpf_rule *out)
 {
 	const struct ld_rule_filters *w = &r->where;
+	const struct ld_detector_ops *det;
 	int err = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (r->capture.type != LD_CAPTURE_CONTEXT)
 		out->flags |= LD_BR_MEMORY;
-	if (r->detector == LD_DET_APP) {
-		copy_ranges(out->codes, &out->ncodes, r->p.app.codes, r->p.app.ncodes);
-		copy_ranges(out->params, &out->nparams, r->p.app.params, r->p.app.nparams);
-	} else if (r->detector == LD_DET_SYSCALL) {
-		compile_syscall(&r->p.sys, out);
-	} else if (r->detector == LD_DET_BLOCK) {
-		compile_block(&r->p.blk, out);
-	} else if (r->detector >= LD_DET_UPROBE && r->detector <= LD_DET_KRETPROBE) {
-		compile_probe(&r->p.probe, out);
-	} else if (r->detector == LD_DET_SIGNAL) {
-		compile_signal(&r->p.sig, out);
-	} else if (r->detector == LD_DET_EXIT) {
-		compile_exit(&r->p.exit, r->capture.type, out);
-	}
+	det = ld_detector_get(r->detector);
+	if (det && det->compile)
+		det->compile(r, out);
 	out->npids = w->npids;
 	memcpy(out->pids, w->pids, w->npids * sizeof(w->pids[0]));
 	out->nuids = w->nuids;

@@ -13,6 +13,10 @@
  */
 int ld_rule_compile(const struct ld_rule *r, struct ld_bpf_rule *out);
 
+/* @count ranges into the kernel's fixed list (cut at LD_BPF_LIST). */
+void ld_bpf_ranges(struct ld_bpf_range *dst, __u32 *n, const struct ld_range64 *src,
+		   unsigned count);
+
 /* The cgroup v2 hierarchy's mount point, or NULL. */
 const char *ld_cgroup2_root(void);
 

@@ -30,6 +30,8 @@
 #include <unistd.h>
 #include "rules/rules.h"
 #include "rules/ruleval.h"
+#include "rules/keys.h"
+#include "detectors/detector.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -40,59 +42,6 @@
 #define NAME_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
 
 _Static_assert(sizeof(unsigned) == sizeof(uint32_t), "history and pids share a parser");
-
-/* ---- a bounded string builder: output is cut, never overrun ---- */
-
-struct sb {
-	char *buf;
-	size_t size, len;
-	bool over;
-};
-
-static void __attribute__((format(printf, 2, 3))) sb_printf(struct sb *sb, const char *fmt, ...)
-{
-	size_t room = sb->len < sb->size ? sb->size - sb->len : 0;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(room ? sb->buf + sb->len : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= room) {
-		sb->over = true;
-		sb->len = sb->size ? sb->size - 1 : 0;
-	} else {
-		sb->len += n;
-	}
-}
-
-#define SB(array)	{ .buf = (array), .size = sizeof(array) }
-
-/* Takes back what was written since @len (a clause that turned out empty). */
-static void sb_truncate(struct sb *sb, size_t len)
-{
-	if (!sb->over && len < sb->size) {
-		sb->len = len;
-		sb->buf[len] = '\0';
-	}
-}
-
-static void sb_num(struct sb *sb, uint64_t v, bool hex)
-{
-	if (hex)
-		sb_printf(sb, "0x%" PRIx64, v);
-	else
-		sb_printf(sb, "%" PRIu64, v);
-}
-
-static void sb_quoted(struct sb *sb, const char *s)
-{
-	char buf[2 * LD_VAL_MAX + 3];
-
-	if (ld_val_quote(s, buf, sizeof(buf)))
-		sb->over = true;
-	sb_printf(sb, "%s", buf);
-}
 
 /* ---- diagnostics ---- */
 
@@ -208,63 +157,23 @@ static int src_grow(struct src *s, size_t more)
 
 struct rctx;
 
-/*
- * A KEY=VALUE of a section.  Lists fill an array with a count; single
- * values (@size != 0) are 0 when not given, which is how the formatter
- * knows to leave them out.
- */
-struct key {
-	const char *name;
-	bool cmp;			/* also KEY<N KEY<=N KEY>N KEY>=N KEY==N: one range */
-	bool memory;			/* reads process memory: not with capture context */
-	bool prefix;			/* a path prefix: a trailing / is dropped */
-	bool hex;			/* written in hex */
-	size_t field;			/* offsetof(struct ld_rule, ...) of the value(s) */
-	size_t count;			/* ... of the unsigned count of a list */
-	size_t size;			/* sizeof a single value; 0 for lists */
-	uint64_t min, max;
-	int (*elem)(const struct key *k, void *field, unsigned idx, const char *s,
-		    struct ld_verr *e);
-	void (*fmt)(const struct key *k, const void *field, unsigned idx, struct sb *sb);
-	/* Comparisons of values that are no plain numbers (durations, signed). */
-	int (*cmp_elem)(const struct key *k, void *field, enum ld_val_op op, const char *s,
-			struct ld_verr *e);
-	/* Writes " KEY<op>VALUE" itself, for keys whose canonical form is a comparison. */
-	void (*fmt_kv)(const struct key *k, const void *field, struct sb *sb);
-};
-
-#define LIST(f, n)	.field = offsetof(struct ld_rule, f), .count = offsetof(struct ld_rule, n)
-#define ONE(f)		.field = offsetof(struct ld_rule, f), \
-			.size = sizeof(((struct ld_rule *)0)->f)
-
 enum { SEC_ISSUE, SEC_WHERE, SEC_CAPTURE, SEC_LIMIT, NSECTIONS };
-#define MAX_KEYS	8	/* per section; checked by the asserts after the tables */
+#define MAX_KEYS	LD_RULE_KEYS_MAX
 
 struct section {
 	const char *name;		/* the clause keyword; the detector's name for SEC_ISSUE */
-	const struct key *keys;
+	const struct ld_rule_key *keys;
 	size_t nkeys;
 	const char *words;		/* the bare words it takes, for messages; NULL: none */
 	int (*word)(struct rctx *c, const char *s, size_t off);
-	void (*fmt_words)(const struct ld_rule *r, struct sb *sb);
+	void (*fmt_words)(const struct ld_rule *r, struct ld_sb *sb);
 };
-
-struct detector {
-	enum ld_detector id;
-	const char *name;
-	const struct key *keys;
-	size_t nkeys;
-	unsigned captures;		/* CAP(type) of the capture types it can take */
-	enum ld_capture_type capture;	/* the default */
-};
-
-#define CAP(t)		(1U << (t))
 
 /* One rule being parsed. */
 struct rctx {
 	struct src *src;
 	struct ld_rule r;
-	const struct detector *det;
+	const struct ld_detector_ops *det;
 	struct section sec[NSECTIONS];
 	char **toks;
 	size_t *offs;
@@ -292,12 +201,12 @@ static int __attribute__((format(printf, 3, 4))) rerr(struct rctx *c, size_t off
 	return -EINVAL;
 }
 
-static void *key_field(struct ld_rule *r, const struct key *k)
+static void *key_field(struct ld_rule *r, const struct ld_rule_key *k)
 {
 	return (char *)r + k->field;
 }
 
-static unsigned key_nvalues(const struct ld_rule *r, const struct key *k)
+static unsigned key_nvalues(const struct ld_rule *r, const struct ld_rule_key *k)
 {
 	static const char zero[64];	/* at least the largest single value */
 	const char *f = (const char *)r + k->field;
@@ -311,20 +220,15 @@ static unsigned key_nvalues(const struct ld_rule *r, const struct key *k)
 }
 
 /* "code, param" or "code=, param=" */
-static void key_names(const struct key *keys, size_t n, const char *suffix, struct sb *sb)
+static void key_names(const struct ld_rule_key *keys, size_t n, const char *suffix, struct ld_sb *sb)
 {
 	for (size_t i = 0; i < n; i++)
-		sb_printf(sb, "%s%s%s", i ? ", " : "", keys[i].name, suffix);
+		ld_sb_printf(sb, "%s%s%s", i ? ", " : "", keys[i].name, suffix);
 }
 
 /* ---- value parsers of the keys ---- */
 
-static int elem_range(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
-{
-	return ld_val_range(s, k->max, (struct ld_range64 *)f + idx, e);
-}
-
-static int elem_u32(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+static int elem_u32(const struct ld_rule_key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
 {
 	uint64_t v;
 	int err = ld_val_u64(s, k->min, k->max, &v, e);
@@ -361,7 +265,7 @@ static int user_uid(const char *name, uint32_t *uid)
 	return -err;
 }
 
-static int elem_uid(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+static int elem_uid(const struct ld_rule_key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
 {
 	int err;
 
@@ -376,7 +280,7 @@ static int elem_uid(const struct key *k, void *f, unsigned idx, const char *s, s
 	return 0;
 }
 
-static int elem_comm(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+static int elem_comm(const struct ld_rule_key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
 {
 	size_t len = strlen(s);
 
@@ -388,7 +292,7 @@ static int elem_comm(const struct key *k, void *f, unsigned idx, const char *s, 
 	return 0;
 }
 
-static int elem_path(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+static int elem_path(const struct ld_rule_key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
 {
 	size_t len = strlen(s);
 	char *p;
@@ -411,19 +315,13 @@ static int elem_path(const struct key *k, void *f, unsigned idx, const char *s, 
 	return 0;
 }
 
-static int elem_size(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
+static int elem_size(const struct ld_rule_key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
 {
 	return ld_val_size(s, k->min, k->max, (uint64_t *)f + idx, e);
 }
 
-static int elem_duration(const struct key *k, void *f, unsigned idx, const char *s,
-			 struct ld_verr *e)
-{
-	return ld_val_duration(s, k->min, k->max, (uint64_t *)f + idx, e);
-}
-
 /* regions=yes|no into the bool no_regions */
-static int elem_regions(const struct key *k, void *f, unsigned idx, const char *s,
+static int elem_regions(const struct ld_rule_key *k, void *f, unsigned idx, const char *s,
 			struct ld_verr *e)
 {
 	bool yes;
@@ -437,610 +335,64 @@ static int elem_regions(const struct key *k, void *f, unsigned idx, const char *
 
 /* ---- writers of the keys' values ---- */
 
-static void fmt_range(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+static void fmt_u32(const struct ld_rule_key *k, const void *f, unsigned idx, struct ld_sb *sb)
 {
-	const struct ld_range64 *r = (const struct ld_range64 *)f + idx;
-
-	sb_num(sb, r->lo, k->hex);
-	if (r->hi != r->lo) {
-		sb_printf(sb, "-");
-		sb_num(sb, r->hi, k->hex);
-	}
+	ld_sb_num(sb, ((const uint32_t *)f)[idx], k->hex);
 }
 
-static void fmt_u32(const struct key *k, const void *f, unsigned idx, struct sb *sb)
-{
-	sb_num(sb, ((const uint32_t *)f)[idx], k->hex);
-}
-
-static void fmt_comm(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+static void fmt_comm(const struct ld_rule_key *k, const void *f, unsigned idx, struct ld_sb *sb)
 {
 	(void)k;
-	sb_quoted(sb, ((const char (*)[16])f)[idx]);
+	ld_sb_quoted(sb, ((const char (*)[16])f)[idx]);
 }
 
-static void fmt_str(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+static void fmt_str(const struct ld_rule_key *k, const void *f, unsigned idx, struct ld_sb *sb)
 {
 	(void)k;
-	sb_quoted(sb, ((char *const *)f)[idx]);
+	ld_sb_quoted(sb, ((char *const *)f)[idx]);
 }
 
-static void fmt_size(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+static void fmt_size(const struct ld_rule_key *k, const void *f, unsigned idx, struct ld_sb *sb)
 {
 	char buf[32];
 
 	(void)k;
 	if (ld_val_format_size(((const uint64_t *)f)[idx], buf, sizeof(buf)))
 		sb->over = true;
-	sb_printf(sb, "%s", buf);
+	ld_sb_printf(sb, "%s", buf);
 }
 
-static void fmt_duration(const struct key *k, const void *f, unsigned idx, struct sb *sb)
-{
-	char buf[32];
-
-	(void)k;
-	if (ld_val_format_duration(((const uint64_t *)f)[idx], buf, sizeof(buf)))
-		sb->over = true;
-	sb_printf(sb, "%s", buf);
-}
-
-static void fmt_regions(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+static void fmt_regions(const struct ld_rule_key *k, const void *f, unsigned idx, struct ld_sb *sb)
 {
 	(void)k;
-	sb_printf(sb, "%s", ((const bool *)f)[idx] ? "no" : "yes");
+	ld_sb_printf(sb, "%s", ((const bool *)f)[idx] ? "no" : "yes");
 }
 
 /* ---- the syscall detector's values ---- */
 
-static int elem_syscall(const struct key *k, void *f, unsigned idx, const char *s,
-			struct ld_verr *e)
-{
-	unsigned nr;
-	int err = ld_val_syscall(s, &nr, e);
-
-	(void)k;
-	if (!err)
-		((uint32_t *)f)[idx] = nr;
-	return err;
-}
-
-static void fmt_syscall(const struct key *k, const void *f, unsigned idx, struct sb *sb)
-{
-	uint32_t nr = ((const uint32_t *)f)[idx];
-	const char *name = ld_val_syscall_name(nr);
-
-	(void)k;
-	if (name)
-		sb_printf(sb, "%s", name);
-	else
-		sb_printf(sb, "%u", nr);
-}
-
-static int elem_errno(const struct key *k, void *f, unsigned idx, const char *s,
-		      struct ld_verr *e)
-{
-	int err, val;
-
-	(void)k;
-	err = ld_val_errno(s, &val, e);
-	if (!err)
-		((uint32_t *)f)[idx] = val;
-	return err;
-}
-
-static void fmt_errno(const struct key *k, const void *f, unsigned idx, struct sb *sb)
-{
-	char buf[32];
-
-	(void)k;
-	ld_val_errno_name(((const uint32_t *)f)[idx], buf, sizeof(buf));
-	sb_printf(sb, "%s", buf);
-}
-
-/* latency=A-B (durations); a single duration means at least that */
-static int elem_latency(const struct key *k, void *f, unsigned idx, const char *s,
-			struct ld_verr *e)
-{
-	struct ld_range64 *r = f;
-	const char *dash = strchr(s, '-');
-	char lo[64];
-	int err;
-
-	(void)idx;
-	if (!dash)
-		return k->cmp_elem(k, f, LD_OP_GE, s, e);
-	snprintf(lo, sizeof(lo), "%.*s", (int)(dash - s), s);
-	err = ld_val_duration(lo, 0, LD_DURATION_MAX, &r->lo, e);
-	if (!err && (err = ld_val_duration(dash + 1, 0, LD_DURATION_MAX, &r->hi, e)))
-		e->off += dash + 1 - s;
-	if (!err && r->hi < r->lo)
-		return ld_verr_set(e, 0, "empty latency range '%.64s' (expected LOW-HIGH)", s);
-	return err;
-}
-
-/*
- * latency>D and latency>=D both mean "D or more": a nanosecond does not
- * matter, and the canonical form stays readable.
- */
-static int cmp_latency(const struct key *k, void *f, enum ld_val_op op, const char *s,
-		       struct ld_verr *e)
-{
-	struct ld_range64 *r = f;
-	uint64_t ns;
-	int err = ld_val_duration(s, 1, LD_DURATION_MAX, &ns, e);
-
-	(void)k;
-	if (err)
-		return err;
-	switch (op) {
-	case LD_OP_GT:
-	case LD_OP_GE:
-		*r = (struct ld_range64){ ns, LD_DURATION_MAX };
-		return 0;
-	case LD_OP_LT:
-	case LD_OP_LE:
-		*r = (struct ld_range64){ 1, ns };
-		return 0;
-	default:
-		*r = (struct ld_range64){ ns, ns };
-		return 0;
-	}
-}
-
-static void fmt_latency(const struct key *k, const void *f, struct sb *sb)
-{
-	const struct ld_range64 *r = f;
-	char lo[32], hi[32];
-
-	ld_val_format_duration(r->lo, lo, sizeof(lo));
-	ld_val_format_duration(r->hi, hi, sizeof(hi));
-	if (r->hi == LD_DURATION_MAX)
-		sb_printf(sb, " %s>=%s", k->name, lo);
-	else if (r->lo == 1)
-		sb_printf(sb, " %s<=%s", k->name, hi);
-	else
-		sb_printf(sb, " %s=%s-%s", k->name, lo, hi);
-}
-
-static int cmp_ret(const struct key *k, void *f, enum ld_val_op op, const char *s,
-		   struct ld_verr *e)
-{
-	struct ld_srange64 *r = f;
-	int64_t n;
-	int err = ld_val_s64(s, &n, e);
-
-	(void)k;
-	if (err)
-		return err;
-	*r = (struct ld_srange64){ INT64_MIN, INT64_MAX, 1, 0 };
-	switch (op) {
-	case LD_OP_LT:
-		if (n == INT64_MIN)
-			return ld_verr_set(e, 0, "'<%lld' matches no value", (long long)n);
-		r->hi = n - 1;
-		break;
-	case LD_OP_LE:
-		r->hi = n;
-		break;
-	case LD_OP_GT:
-		if (n == INT64_MAX)
-			return ld_verr_set(e, 0, "'>%lld' matches no value", (long long)n);
-		r->lo = n + 1;
-		break;
-	case LD_OP_GE:
-		r->lo = n;
-		break;
-	default:
-		r->lo = r->hi = n;
-	}
-	return 0;
-}
-
-static int elem_ret(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
-{
-	(void)idx;
-	return cmp_ret(k, f, LD_OP_EQ, s, e);
-}
-
-static void fmt_ret(const struct key *k, const void *f, struct sb *sb)
-{
-	const struct ld_srange64 *r = f;
-
-	if (r->lo == r->hi)
-		sb_printf(sb, " %s==%lld", k->name, (long long)r->lo);
-	else if (r->lo == INT64_MIN)
-		sb_printf(sb, " %s<=%lld", k->name, (long long)r->hi);
-	else if (r->hi == INT64_MAX)
-		sb_printf(sb, " %s>=%lld", k->name, (long long)r->lo);
-	else
-		sb_printf(sb, " %s>=%lld %s<=%lld", k->name, (long long)r->lo, k->name,
-			  (long long)r->hi);
-}
-
 /* ---- the block detector's values ---- */
-
-/* error=any or errno names; "any" is stored as 0 */
-static int elem_block_error(const struct key *k, void *f, unsigned idx, const char *s,
-			    struct ld_verr *e)
-{
-	if (!strcmp(s, "any")) {
-		((uint32_t *)f)[idx] = 0;
-		return 0;
-	}
-	return elem_errno(k, f, idx, s, e);
-}
-
-static void fmt_block_error(const struct key *k, const void *f, unsigned idx, struct sb *sb)
-{
-	if (((const uint32_t *)f)[idx] == 0)
-		sb_printf(sb, "any");
-	else
-		fmt_errno(k, f, idx, sb);
-}
-
-/* dev=MAJ:MIN, kept as the kernel's dev_t (20-bit minor) */
-static int elem_dev(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
-{
-	unsigned long maj, min;
-	char *end;
-
-	(void)k;
-	errno = 0;
-	maj = strtoul(s, &end, 10);
-	if (end == s || *end != ':' || maj > 4095)
-		goto bad;
-	s = end + 1;
-	min = strtoul(s, &end, 10);
-	if (end == s || *end || errno || min > 0xfffff)
-		goto bad;
-	((uint32_t *)f)[idx] = maj << 20 | min;
-	return 0;
-bad:
-	return ld_verr_set(e, 0, "bad device '%.64s' (expected MAJOR:MINOR as in /proc/partitions,"
-			   " e.g. 8:0 or 7:0)", s);
-}
-
-static void fmt_dev(const struct key *k, const void *f, unsigned idx, struct sb *sb)
-{
-	uint32_t dev = ((const uint32_t *)f)[idx];
-
-	(void)k;
-	sb_printf(sb, "%u:%u", dev >> 20, dev & 0xfffff);
-}
 
 /* ---- the probe detectors' values ---- */
 
-static int elem_at(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
-{
-	(void)idx;
-	if (strlen(s) >= LD_PROBE_AT_MAX)
-		return ld_verr_set(e, 0, "%s is too long (at most %d characters)", k->name,
-				   LD_PROBE_AT_MAX - 1);
-	if (k->min == 1 && (!strchr(s, ':') || s[strlen(s) - 1] == ':'))
-		return ld_verr_set(e, 0, "bad probe '%.64s' (expected PATH:SYMBOL[+OFFSET] or"
-				   " LIBRARY:SYMBOL)", s);
-	if (k->min == 2) {
-		const char *a = strchr(s, ':'), *b = a ? strchr(a + 1, ':') : NULL;
-
-		if (!b || b == a + 1 || !b[1] || strchr(b + 1, ':'))
-			return ld_verr_set(e, 0, "bad USDT probe '%.64s' (expected"
-					   " PATH:PROVIDER:NAME)", s);
-	}
-	if (k->min == 0 && (strchr(s, '/') || strchr(s, ':')))
-		return ld_verr_set(e, 0, "bad kernel function '%.64s' (expected FUNCTION[+OFFSET]"
-				   " as in /proc/kallsyms)", s);
-	strcpy(f, s);
-	return 0;
-}
-
-static void fmt_at(const struct key *k, const void *f, unsigned idx, struct sb *sb)
-{
-	(void)k;
-	(void)idx;
-	sb_quoted(sb, f);
-}
-
-static int cmp_arg(const struct key *k, void *f, enum ld_val_op op, const char *s,
-		   struct ld_verr *e)
-{
-	struct ld_urange64 *r = f;
-	struct ld_range64 rg;
-	uint64_t n;
-	int err = ld_val_u64(s, 0, UINT64_MAX, &n, e);
-
-	(void)k;
-	if (!err)
-		err = ld_val_cmp_range(op, n, UINT64_MAX, &rg, e);
-	if (!err)
-		*r = (struct ld_urange64){ rg.lo, rg.hi, 1, 0 };
-	return err;
-}
-
-static int elem_arg(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
-{
-	(void)idx;
-	return cmp_arg(k, f, LD_OP_EQ, s, e);
-}
-
-static void fmt_arg(const struct key *k, const void *f, struct sb *sb)
-{
-	const struct ld_urange64 *r = f;
-
-	if (r->lo == r->hi)
-		sb_printf(sb, " %s==%llu", k->name, (unsigned long long)r->lo);
-	else if (r->lo == 0)
-		sb_printf(sb, " %s<=%llu", k->name, (unsigned long long)r->hi);
-	else if (r->hi == UINT64_MAX)
-		sb_printf(sb, " %s>=%llu", k->name, (unsigned long long)r->lo);
-	else
-		sb_printf(sb, " %s>=%llu %s<=%llu", k->name, (unsigned long long)r->lo, k->name,
-			  (unsigned long long)r->hi);
-}
-
 /* ---- signals ---- */
-
-static int elem_signal(const struct key *k, void *f, unsigned idx, const char *s,
-		       struct ld_verr *e)
-{
-	int sig, err = ld_val_signal(s, &sig, e);
-
-	(void)k;
-	if (!err)
-		((uint32_t *)f)[idx] = sig;
-	return err;
-}
-
-static void fmt_signal(const struct key *k, const void *f, unsigned idx, struct sb *sb)
-{
-	char buf[32];
-
-	(void)k;
-	ld_val_signal_name(((const uint32_t *)f)[idx], buf, sizeof(buf));
-	sb_printf(sb, "%s", buf);
-}
 
 /* ---- thresholds ---- */
 
-/* cpu>90%: at least that (a sample is never exactly on the boundary). */
-static int cmp_percent(const struct key *k, void *f, enum ld_val_op op, const char *s,
-		       struct ld_verr *e)
-{
-	struct ld_urange64 *r = f;
-	char num[32];
-	size_t len = strlen(s);
-	uint64_t n;
-	int err;
-
-	(void)k;
-	if (!len || s[len - 1] != '%' || len >= sizeof(num))
-		return ld_verr_set(e, 0, "bad percentage '%.64s' (expected a number with %%, like"
-				   " 90%%; 100%% is one CPU)", s);
-	snprintf(num, sizeof(num), "%.*s", (int)len - 1, s);
-	err = ld_val_u64(num, 1, 100 * 4096, &n, e);
-	if (err)
-		return err;
-	if (op != LD_OP_GT && op != LD_OP_GE)
-		return ld_verr_set(e, 0, "a threshold is a lower bound (expected cpu>N%%)");
-	*r = (struct ld_urange64){ n, UINT64_MAX, 1, 0 };
-	return 0;
-}
-
-static int cmp_size_min(const struct key *k, void *f, enum ld_val_op op, const char *s,
-			struct ld_verr *e)
-{
-	struct ld_urange64 *r = f;
-	uint64_t n;
-	int err = ld_val_size(s, 1, UINT64_MAX / 2, &n, e);
-
-	if (err)
-		return err;
-	if (op != LD_OP_GT && op != LD_OP_GE)
-		return ld_verr_set(e, 0, "a threshold is a lower bound (expected %s>SIZE)", k->name);
-	*r = (struct ld_urange64){ n, UINT64_MAX, 1, 0 };
-	return 0;
-}
-
-static int cmp_count_min(const struct key *k, void *f, enum ld_val_op op, const char *s,
-			 struct ld_verr *e)
-{
-	struct ld_urange64 *r = f;
-	uint64_t n;
-	int err = ld_val_u64(s, 1, 1 << 30, &n, e);
-
-	if (err)
-		return err;
-	if (op != LD_OP_GT && op != LD_OP_GE)
-		return ld_verr_set(e, 0, "a threshold is a lower bound (expected %s>N)", k->name);
-	*r = (struct ld_urange64){ n, UINT64_MAX, 1, 0 };
-	return 0;
-}
-
-static int elem_no_set(const struct key *k, void *f, unsigned idx, const char *s,
-		       struct ld_verr *e)
-{
-	(void)f;
-	(void)idx;
-	(void)s;
-	return ld_verr_set(e, 0, "a threshold is a lower bound (expected %s>VALUE)", k->name);
-}
-
-static void fmt_min(const struct key *k, const void *f, struct sb *sb)
-{
-	const struct ld_urange64 *r = f;
-	char buf[32];
-
-	if (!strcmp(k->name, "cpu"))
-		sb_printf(sb, " cpu>=%llu%%", (unsigned long long)r->lo);
-	else if (!strcmp(k->name, "rss") && !ld_val_format_size(r->lo, buf, sizeof(buf)))
-		sb_printf(sb, " rss>=%s", buf);
-	else
-		sb_printf(sb, " %s>=%llu", k->name, (unsigned long long)r->lo);
-}
-
 /* ---- the tables ---- */
 
-static const struct key app_keys[] = {
-	{ .name = "code", .cmp = true, .hex = true, LIST(p.app.codes, p.app.ncodes),
-	  .max = UINT32_MAX, .elem = elem_range, .fmt = fmt_range },
-	{ .name = "param", .cmp = true, LIST(p.app.params, p.app.nparams),
-	  .max = UINT64_MAX, .elem = elem_range, .fmt = fmt_range },
-};
-
-static const struct key syscall_keys[] = {
-	{ .name = "name", LIST(p.sys.nrs, p.sys.nnrs), .elem = elem_syscall, .fmt = fmt_syscall },
-	{ .name = "errno", LIST(p.sys.errnos, p.sys.nerrnos), .elem = elem_errno,
-	  .fmt = fmt_errno },
-	{ .name = "latency", .cmp = true, ONE(p.sys.latency), .elem = elem_latency,
-	  .cmp_elem = cmp_latency, .fmt_kv = fmt_latency },
-	{ .name = "ret", .cmp = true, ONE(p.sys.ret), .elem = elem_ret, .cmp_elem = cmp_ret,
-	  .fmt_kv = fmt_ret },
-};
-
-static const struct key block_keys[] = {
-	{ .name = "error", LIST(p.blk.errnos, p.blk.nerrnos), .elem = elem_block_error,
-	  .fmt = fmt_block_error },
-	{ .name = "latency", .cmp = true, ONE(p.blk.latency), .elem = elem_latency,
-	  .cmp_elem = cmp_latency, .fmt_kv = fmt_latency },
-	{ .name = "dev", LIST(p.blk.devs, p.blk.ndevs), .elem = elem_dev, .fmt = fmt_dev },
-};
-
-/* .min of the at= key says what it names: 1 user function, 2 USDT probe, 0 kernel function */
-#define AT(kind)	{ .name = "at", .size = LD_PROBE_AT_MAX, \
-			  .field = offsetof(struct ld_rule, p.probe.at), .min = (kind), \
-			  .elem = elem_at, .fmt = fmt_at }
-#define ARG(n)		{ .name = "arg" #n, .cmp = true, ONE(p.probe.args[n - 1]), \
-			  .elem = elem_arg, .cmp_elem = cmp_arg, .fmt_kv = fmt_arg }
-#define RET		{ .name = "ret", .cmp = true, ONE(p.probe.ret), .elem = elem_ret, \
-			  .cmp_elem = cmp_ret, .fmt_kv = fmt_ret }
-
-static const struct key uprobe_keys[] = {
-	AT(1), ARG(1), ARG(2), ARG(3), ARG(4), ARG(5), ARG(6),
-};
-static const struct key uretprobe_keys[] = { AT(1), RET };
-static const struct key usdt_keys[] = {
-	AT(2), ARG(1), ARG(2), ARG(3), ARG(4), ARG(5), ARG(6),
-};
-/* via=kprobe|fentry: how a kernel probe is attached; default: fentry where it can. */
-static int elem_via(const struct key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
-{
-	(void)k;
-	(void)idx;
-	if (!strcmp(s, "kprobe"))
-		*(uint32_t *)f = LD_VIA_KPROBE;
-	else if (!strcmp(s, "fentry"))
-		*(uint32_t *)f = LD_VIA_FENTRY;
-	else
-		return ld_verr_set(e, 0, "unknown via '%.64s' (expected kprobe or fentry)", s);
-	return 0;
-}
-
-static void fmt_via(const struct key *k, const void *f, unsigned idx, struct sb *sb)
-{
-	(void)k;
-	(void)idx;
-	sb_printf(sb, "%s", *(const uint32_t *)f == LD_VIA_FENTRY ? "fentry" : "kprobe");
-}
-
-#define VIA		{ .name = "via", ONE(p.probe.via), .elem = elem_via, .fmt = fmt_via }
-
-static const struct key kprobe_keys[] = {
-	AT(0), ARG(1), ARG(2), ARG(3), ARG(4), ARG(5), ARG(6), VIA,
-};
-static const struct key kretprobe_keys[] = { AT(0), RET, VIA };
-
-static const struct key signal_keys[] = {
-	{ .name = "sig", LIST(p.sig.sigs, p.sig.nsigs), .elem = elem_signal, .fmt = fmt_signal },
-};
-static const struct key exit_keys[] = {
-	{ .name = "status", .cmp = true, LIST(p.exit.statuses, p.exit.nstatuses), .max = 255,
-	  .elem = elem_range, .fmt = fmt_range },
-	{ .name = "signal", LIST(p.exit.sigs, p.exit.nsigs), .elem = elem_signal,
-	  .fmt = fmt_signal },
-};
-
-#define MIN_KEY(n, f, fn)	{ .name = n, .cmp = true, ONE(f), .elem = elem_no_set, \
-				  .cmp_elem = fn, .fmt_kv = fmt_min }
-
-/* scope=process|cgroup (cgroup stored as 1) */
-static int elem_scope(const struct key *k, void *f, unsigned idx, const char *s,
-		      struct ld_verr *e)
-{
-	(void)k;
-	(void)idx;
-	if (strcmp(s, "process") && strcmp(s, "cgroup"))
-		return ld_verr_set(e, 0, "unknown scope '%.64s' (expected process or cgroup)", s);
-	*(uint32_t *)f = !strcmp(s, "cgroup");
-	return 0;
-}
-
-static void fmt_scope(const struct key *k, const void *f, unsigned idx, struct sb *sb)
-{
-	(void)k;
-	(void)idx;
-	sb_printf(sb, "%s", *(const uint32_t *)f ? "cgroup" : "process");
-}
-
-static const struct key threshold_keys[] = {
-	MIN_KEY("cpu", p.thr.cpu, cmp_percent),
-	MIN_KEY("rss", p.thr.rss, cmp_size_min),
-	MIN_KEY("threads", p.thr.threads, cmp_count_min),
-	MIN_KEY("fds", p.thr.fds, cmp_count_min),
-	{ .name = "for", ONE(p.thr.for_ns), .min = 1000000, .max = LD_DURATION_MAX,
-	  .elem = elem_duration, .fmt = fmt_duration },
-	{ .name = "interval", ONE(p.thr.interval_ns), .min = 10000000, .max = 3600000000000ULL,
-	  .elem = elem_duration, .fmt = fmt_duration },
-	{ .name = "scope", ONE(p.thr.scope), .elem = elem_scope, .fmt = fmt_scope },
-};
-
-#define ALL_CAPTURES (CAP(LD_CAPTURE_CONTEXT) | CAP(LD_CAPTURE_MINI) | CAP(LD_CAPTURE_FULL))
-
-static const struct detector detectors[] = {
-	{ LD_DET_APP, "app", app_keys, ARRAY_SIZE(app_keys), ALL_CAPTURES, LD_CAPTURE_MINI },
-	{ LD_DET_SYSCALL, "syscall", syscall_keys, ARRAY_SIZE(syscall_keys), ALL_CAPTURES,
-	  LD_CAPTURE_MINI },
-	/*
-	 * The issuer is captured from user space after the completion (no
-	 * freeze in the kernel: completions run in interrupt context), so
-	 * context is the default.
-	 */
-	{ LD_DET_BLOCK, "block", block_keys, ARRAY_SIZE(block_keys), ALL_CAPTURES,
-	  LD_CAPTURE_CONTEXT },
-	{ LD_DET_UPROBE, "uprobe", uprobe_keys, ARRAY_SIZE(uprobe_keys), ALL_CAPTURES,
-	  LD_CAPTURE_MINI },
-	{ LD_DET_URETPROBE, "uretprobe", uretprobe_keys, ARRAY_SIZE(uretprobe_keys), ALL_CAPTURES,
-	  LD_CAPTURE_MINI },
-	{ LD_DET_USDT, "usdt", usdt_keys, ARRAY_SIZE(usdt_keys), ALL_CAPTURES, LD_CAPTURE_MINI },
-	{ LD_DET_KPROBE, "kprobe", kprobe_keys, ARRAY_SIZE(kprobe_keys), ALL_CAPTURES,
-	  LD_CAPTURE_MINI },
-	{ LD_DET_KRETPROBE, "kretprobe", kretprobe_keys, ARRAY_SIZE(kretprobe_keys), ALL_CAPTURES,
-	  LD_CAPTURE_MINI },
-	{ LD_DET_SIGNAL, "signal", signal_keys, ARRAY_SIZE(signal_keys), ALL_CAPTURES,
-	  LD_CAPTURE_MINI },
-	{ LD_DET_ABORT, "abort", NULL, 0, ALL_CAPTURES, LD_CAPTURE_MINI },
-	{ LD_DET_ASSERT, "assert", NULL, 0, ALL_CAPTURES, LD_CAPTURE_MINI },
-	/* The exit tracepoint runs after the memory is gone: mini/full freeze at libc exit(). */
-	{ LD_DET_EXIT, "exit", exit_keys, ARRAY_SIZE(exit_keys), ALL_CAPTURES,
-	  LD_CAPTURE_CONTEXT },
-	/* The victim is being killed: there is no live process to freeze. */
-	{ LD_DET_OOM, "oom", NULL, 0, CAP(LD_CAPTURE_CONTEXT), LD_CAPTURE_CONTEXT },
-	{ LD_DET_THRESHOLD, "threshold", threshold_keys, ARRAY_SIZE(threshold_keys), ALL_CAPTURES,
-	  LD_CAPTURE_MINI },
-};
-
-static const struct key where_keys[] = {
-	{ .name = "pid", LIST(where.pids, where.npids), .min = 1, .max = PID_LIMIT - 1,
+static const struct ld_rule_key where_keys[] = {
+	{ .name = "pid", LD_KEY_LIST(where.pids, where.npids), .min = 1, .max = PID_LIMIT - 1,
 	  .elem = elem_u32, .fmt = fmt_u32 },
-	{ .name = "comm", LIST(where.comms, where.ncomms), .elem = elem_comm, .fmt = fmt_comm },
-	{ .name = "exe", LIST(where.exes, where.nexes), .elem = elem_path, .fmt = fmt_str },
-	{ .name = "cgroup", .prefix = true, LIST(where.cgroups, where.ncgroups),
+	{ .name = "comm", LD_KEY_LIST(where.comms, where.ncomms), .elem = elem_comm, .fmt = fmt_comm },
+	{ .name = "exe", LD_KEY_LIST(where.exes, where.nexes), .elem = elem_path, .fmt = fmt_str },
+	{ .name = "cgroup", .prefix = true, LD_KEY_LIST(where.cgroups, where.ncgroups),
 	  .elem = elem_path, .fmt = fmt_str },
-	{ .name = "uid", LIST(where.uids, where.nuids), .max = UID_VALID_MAX,
+	{ .name = "uid", LD_KEY_LIST(where.uids, where.nuids), .max = UID_VALID_MAX,
 	  .elem = elem_uid, .fmt = fmt_u32 },
 };
 
 /* snapshot=yes|no (stored 1 / 2; 0: not given, full dumps take one) */
-static int elem_snapshot(const struct key *k, void *f, unsigned idx, const char *s,
+static int elem_snapshot(const struct ld_rule_key *k, void *f, unsigned idx, const char *s,
 			 struct ld_verr *e)
 {
 	bool yes;
@@ -1053,42 +405,33 @@ static int elem_snapshot(const struct key *k, void *f, unsigned idx, const char 
 	return err;
 }
 
-static void fmt_snapshot(const struct key *k, const void *f, unsigned idx, struct sb *sb)
+static void fmt_snapshot(const struct ld_rule_key *k, const void *f, unsigned idx, struct ld_sb *sb)
 {
 	(void)k;
 	(void)idx;
-	sb_printf(sb, "%s", *(const uint32_t *)f == 1 ? "yes" : "no");
+	ld_sb_printf(sb, "%s", *(const uint32_t *)f == 1 ? "yes" : "no");
 }
 
-static const struct key capture_keys[] = {
-	{ .name = "snapshot", .memory = true, ONE(capture.snapshot), .elem = elem_snapshot,
+static const struct ld_rule_key capture_keys[] = {
+	{ .name = "snapshot", .memory = true, LD_KEY_ONE(capture.snapshot), .elem = elem_snapshot,
 	  .fmt = fmt_snapshot },
 
-	{ .name = "history", ONE(capture.history), .max = HISTORY_MAX,
+	{ .name = "history", LD_KEY_ONE(capture.history), .max = HISTORY_MAX,
 	  .elem = elem_u32, .fmt = fmt_u32 },
-	{ .name = "stack", .memory = true, ONE(capture.stack), .min = LD_STACK_MIN, .max = LD_STACK_MAX,
+	{ .name = "stack", .memory = true, LD_KEY_ONE(capture.stack), .min = LD_STACK_MIN, .max = LD_STACK_MAX,
 	  .elem = elem_size, .fmt = fmt_size },
-	{ .name = "regions", .memory = true, ONE(capture.no_regions),
+	{ .name = "regions", .memory = true, LD_KEY_ONE(capture.no_regions),
 	  .elem = elem_regions, .fmt = fmt_regions },
 };
 
-static const struct key limit_keys[] = {
-	{ .name = "cooldown", ONE(limit.cooldown_ns), .min = 1000, .max = LD_DURATION_MAX,
-	  .elem = elem_duration, .fmt = fmt_duration },
+static const struct ld_rule_key limit_keys[] = {
+	{ .name = "cooldown", LD_KEY_ONE(limit.cooldown_ns), .min = 1000, .max = LD_DURATION_MAX,
+	  .elem = ld_key_elem_duration, .fmt = ld_key_fmt_duration },
 };
 
-#define FITS(keys) _Static_assert(ARRAY_SIZE(keys) <= MAX_KEYS, #keys " has too many keys")
-FITS(app_keys);
-FITS(syscall_keys);
-FITS(block_keys);
-FITS(uprobe_keys);
-FITS(usdt_keys);
-FITS(kprobe_keys);
-FITS(exit_keys);
-FITS(threshold_keys);
-FITS(where_keys);
-FITS(capture_keys);
-FITS(limit_keys);
+LD_KEYS_FIT(where_keys);
+LD_KEYS_FIT(capture_keys);
+LD_KEYS_FIT(limit_keys);
 _Static_assert(sizeof(struct ld_srange64) <= 64 && sizeof(struct ld_range64) <= 64,
 	       "key_nvalues() compares single values against 64 zero bytes");
 
@@ -1098,8 +441,8 @@ static const char *const capture_names[] = {
 
 static int capture_word(struct rctx *c, const char *s, size_t off);
 static int limit_word(struct rctx *c, const char *s, size_t off);
-static void capture_fmt_words(const struct ld_rule *r, struct sb *sb);
-static void limit_fmt_words(const struct ld_rule *r, struct sb *sb);
+static void capture_fmt_words(const struct ld_rule *r, struct ld_sb *sb);
+static void limit_fmt_words(const struct ld_rule *r, struct ld_sb *sb);
 
 static const struct section clause_sections[NSECTIONS] = {
 	[SEC_WHERE] = { "where", where_keys, ARRAY_SIZE(where_keys), NULL, NULL, NULL },
@@ -1111,23 +454,8 @@ static const struct section clause_sections[NSECTIONS] = {
 
 static const char *const keywords[] = { "on", "where", "capture", "limit" };
 
-static const struct detector *detector_by_id(enum ld_detector id)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(detectors); i++)
-		if (detectors[i].id == id)
-			return &detectors[i];
-	return NULL;
-}
-
-const char *ld_detector_name(enum ld_detector d)
-{
-	const struct detector *det = detector_by_id(d);
-
-	return det ? det->name : "unknown";
-}
-
 /* The sections of a rule for detector @det: its parameters, then the clauses. */
-static void sections_for(const struct detector *det, struct section sec[NSECTIONS])
+static void sections_for(const struct ld_detector_ops *det, struct section sec[NSECTIONS])
 {
 	memcpy(sec, clause_sections, sizeof(clause_sections));
 	sec[SEC_ISSUE] = (struct section){ det->name, det->keys, det->nkeys, NULL, NULL, NULL };
@@ -1161,12 +489,12 @@ static int capture_word(struct rctx *c, const char *s, size_t off)
 	return 0;
 }
 
-static void capture_fmt_words(const struct ld_rule *r, struct sb *sb)
+static void capture_fmt_words(const struct ld_rule *r, struct ld_sb *sb)
 {
 	if ((unsigned)r->capture.type < ARRAY_SIZE(capture_names))
-		sb_printf(sb, " %s", capture_names[r->capture.type]);
+		ld_sb_printf(sb, " %s", capture_names[r->capture.type]);
 	if (r->capture.compress)
-		sb_printf(sb, " compress");
+		ld_sb_printf(sb, " compress");
 }
 
 /* The N of "N" and "N/WINDOW": a positive number of dumps. */
@@ -1214,16 +542,16 @@ static int limit_word(struct rctx *c, const char *s, size_t off)
 	return 0;
 }
 
-static void limit_fmt_words(const struct ld_rule *r, struct sb *sb)
+static void limit_fmt_words(const struct ld_rule *r, struct ld_sb *sb)
 {
 	char win[32];
 
 	if (r->limit.total)
-		sb_printf(sb, " %" PRIu64, r->limit.total);
+		ld_sb_printf(sb, " %" PRIu64, r->limit.total);
 	if (r->limit.rate_window_ns) {
 		if (ld_val_format_duration(r->limit.rate_window_ns, win, sizeof(win)))
 			sb->over = true;
-		sb_printf(sb, " %" PRIu64 "/%s", r->limit.rate_n, win);
+		ld_sb_printf(sb, " %" PRIu64 "/%s", r->limit.rate_n, win);
 	}
 }
 
@@ -1231,7 +559,7 @@ static void limit_fmt_words(const struct ld_rule *r, struct sb *sb)
 
 struct elem_arg {
 	struct rctx *c;
-	const struct key *k;
+	const struct ld_rule_key *k;
 	enum ld_val_op op;
 };
 
@@ -1239,7 +567,7 @@ struct elem_arg {
 static int key_elem(void *arg, unsigned idx, const char *s, struct ld_verr *e)
 {
 	struct elem_arg *a = arg;
-	const struct key *k = a->k;
+	const struct ld_rule_key *k = a->k;
 	void *f = key_field(&a->c->r, k);
 	uint64_t n;
 	int err;
@@ -1259,7 +587,7 @@ static int key_elem(void *arg, unsigned idx, const char *s, struct ld_verr *e)
 	return err;
 }
 
-static const struct key *find_key(const struct section *s, const char *name)
+static const struct ld_rule_key *find_key(const struct section *s, const char *name)
 {
 	for (size_t i = 0; i < s->nkeys; i++)
 		if (!strcmp(s->keys[i].name, name))
@@ -1273,7 +601,7 @@ static int parse_key(struct rctx *c, int sec, const char *tok, size_t off)
 	struct elem_arg a = { .c = c };
 	const char *val;
 	char key[64], names[256];
-	struct sb sb = SB(names);
+	struct ld_sb sb = LD_SB(names);
 	struct ld_verr e;
 	size_t voff;
 	unsigned bit, max;
@@ -1313,7 +641,7 @@ static void parse_word(struct rctx *c, int sec, const char *tok, size_t off)
 {
 	const struct section *s = &c->sec[sec];
 	char expected[256];
-	struct sb sb = SB(expected);
+	struct ld_sb sb = LD_SB(expected);
 
 	if (strpbrk(tok, "=<>!")) {
 		parse_key(c, sec, tok, off);
@@ -1348,12 +676,12 @@ static void end_clause(struct rctx *c, int sec)
 {
 	const struct section *s = &c->sec[sec];
 	char expected[256];
-	struct sb sb = SB(expected);
+	struct ld_sb sb = LD_SB(expected);
 
 	if (sec == SEC_ISSUE || c->nwords[sec])
 		return;
 	if (s->words)
-		sb_printf(&sb, "%s%s", s->words, s->nkeys ? ", " : "");
+		ld_sb_printf(&sb, "%s%s", s->words, s->nkeys ? ", " : "");
 	key_names(s->keys, s->nkeys, "=", &sb);
 	rerr(c, c->clause_off[sec], "empty '%s' (expected at least one of: %s)", s->name, expected);
 }
@@ -1456,17 +784,20 @@ static void check_duplicate(struct rctx *c, size_t off)
 		rerr(c, off, "duplicate rule name '%s' (first defined at %s)", c->r.name, old->origin);
 }
 
-static void detector_list(struct sb *sb)
+static void detector_list(struct ld_sb *sb)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(detectors); i++)
-		sb_printf(sb, "%s%s", i ? ", " : "", detectors[i].name);
+	const struct ld_detector_ops *d;
+
+	ld_for_each_detector(d, id)
+		if (!d->no_rules)
+			ld_sb_printf(sb, "%s%s", sb->len ? ", " : "", d->name);
 }
 
 /* NAME on ISSUE: returns the index of the next word, or -1 when the rule cannot be read. */
 static int parse_head(struct rctx *c)
 {
 	char avail[128];
-	struct sb sb = SB(avail);
+	struct ld_sb sb = LD_SB(avail);
 	size_t i = 0, end;
 	const char *issue;
 
@@ -1495,9 +826,7 @@ static int parse_head(struct rctx *c)
 		return -1;
 	}
 	issue = c->toks[i];
-	for (size_t d = 0; d < ARRAY_SIZE(detectors); d++)
-		if (!strcmp(issue, detectors[d].name))
-			c->det = &detectors[d];
+	c->det = ld_detector_by_name(issue);
 	if (c->det)
 		return i + 1;
 	rerr(c, c->offs[i], "unknown issue '%.64s' (expected one of: %s)", issue, avail);
@@ -1509,8 +838,8 @@ static void parse_body(struct rctx *c, size_t i)
 	int cur = SEC_ISSUE, k;
 
 	sections_for(c->det, c->sec);
-	c->r.detector = c->det->id;
-	c->r.capture.type = c->det->capture;
+	c->r.detector = ld_detector_id(c->det);
+	c->r.capture.type = c->det->default_capture;
 	for (; i < c->ntoks && !c->stop; i++) {
 		k = clause_index(c->toks[i]);
 		if (k < 0) {
@@ -1538,28 +867,18 @@ static void check_rule(struct rctx *c)
 {
 	const struct section *s = &c->sec[SEC_CAPTURE];
 	enum ld_capture_type type = c->r.capture.type;
-	char allowed[64];
-	struct sb sb = SB(allowed);
+	char allowed[64], why[256];
+	struct ld_sb sb = LD_SB(allowed);
 
 	if (c->clause[SEC_CAPTURE] && !c->have_type && c->nwords[SEC_CAPTURE])
 		rerr(c, c->clause_off[SEC_CAPTURE], "missing capture type after 'capture' (expected"
 		     " context, mini or full)");
-	if (c->det->id == LD_DET_THRESHOLD && !c->r.p.thr.cpu.set && !c->r.p.thr.rss.set &&
-	    !c->r.p.thr.threads.set && !c->r.p.thr.fds.set)
-		rerr(c, c->offs[0], "missing condition for threshold (expected cpu>N%%, rss>SIZE,"
-		     " threads>N or fds>N)");
-	if (c->det->id == LD_DET_THRESHOLD && c->r.p.thr.scope && !c->r.where.ncgroups)
-		rerr(c, c->offs[0], "scope=cgroup needs the cgroups to judge (expected where"
-		     " cgroup=PATH)");
-	/* A probe needs to know where it goes: the key names it first. */
-	if (c->det->nkeys && !strcmp(c->det->keys[0].name, "at") && !c->r.p.probe.at[0])
-		rerr(c, c->offs[0], "missing at= for %s (expected %s)", c->det->name,
-		     c->det->keys[0].min == 0 ? "at=FUNCTION[+OFFSET]" :
-		     c->det->keys[0].min == 2 ? "at=PATH:PROVIDER:NAME" : "at=PATH:SYMBOL[+OFFSET]");
-	if (!(c->det->captures & CAP(type))) {
+	if (c->det->check && c->det->check(&c->r, why, sizeof(why)))
+		rerr(c, c->offs[0], "%s", why);
+	if (!(c->det->captures & LD_CAP(type))) {
 		for (size_t t = 0; t < ARRAY_SIZE(capture_names); t++)
-			if (c->det->captures & CAP(t))
-				sb_printf(&sb, "%s%s", sb.len ? ", " : "", capture_names[t]);
+			if (c->det->captures & LD_CAP(t))
+				ld_sb_printf(&sb, "%s%s", sb.len ? ", " : "", capture_names[t]);
 		rerr(c, c->have_type ? c->type_off : c->offs[0], "impossible combination: capture %s"
 		     " for issue '%s' (expected one of: %s)", capture_names[type], c->det->name,
 		     allowed);
@@ -1752,10 +1071,10 @@ void ld_ruleset__free(struct ld_ruleset *rs)
 
 /* ---- the canonical form ---- */
 
-static void format_keys(const struct ld_rule *r, const struct section *s, struct sb *sb)
+static void format_keys(const struct ld_rule *r, const struct section *s, struct ld_sb *sb)
 {
 	for (size_t k = 0; k < s->nkeys; k++) {
-		const struct key *key = &s->keys[k];
+		const struct ld_rule_key *key = &s->keys[k];
 		unsigned n = key_nvalues(r, key);
 
 		if (n && key->fmt_kv) {
@@ -1763,7 +1082,7 @@ static void format_keys(const struct ld_rule *r, const struct section *s, struct
 			continue;
 		}
 		for (unsigned i = 0; i < n; i++) {
-			sb_printf(sb, i ? "," : " %s=", key->name);
+			ld_sb_printf(sb, i ? "," : " %s=", key->name);
 			key->fmt(key, (const char *)r + key->field, i, sb);
 		}
 	}
@@ -1771,24 +1090,24 @@ static void format_keys(const struct ld_rule *r, const struct section *s, struct
 
 int ld_rule__format(const struct ld_rule *r, char *buf, size_t size)
 {
-	const struct detector *det = detector_by_id(r->detector);
+	const struct ld_detector_ops *det = ld_detector_get(r->detector);
 	struct section sec[NSECTIONS];
-	struct sb sb = { .buf = buf, .size = size };
+	struct ld_sb sb = { .buf = buf, .size = size };
 	size_t mark;
 
 	if (!det)
 		return -EINVAL;
 	sections_for(det, sec);
-	sb_printf(&sb, "%s on %s", r->name, det->name);
+	ld_sb_printf(&sb, "%s on %s", r->name, det->name);
 	format_keys(r, &sec[SEC_ISSUE], &sb);
 	for (int i = SEC_ISSUE + 1; i < NSECTIONS; i++) {
-		sb_printf(&sb, " %s", sec[i].name);
+		ld_sb_printf(&sb, " %s", sec[i].name);
 		mark = sb.len;
 		if (sec[i].fmt_words)
 			sec[i].fmt_words(r, &sb);
 		format_keys(r, &sec[i], &sb);
 		if (sb.len == mark)
-			sb_truncate(&sb, mark - strlen(sec[i].name) - 1);
+			ld_sb_truncate(&sb, mark - strlen(sec[i].name) - 1);
 	}
 	return sb.over ? -ENOSPC : 0;
 }

@@ -186,6 +186,6 @@ void ld_ruleset__free(struct ld_ruleset *rs);
 /* The rule in the grammar's canonical text form (for messages and `rules check -v`). */
 int ld_rule__format(const struct ld_rule *r, char *buf, size_t size);
 
-const char *ld_detector_name(enum ld_detector d);
+
 
 #endif

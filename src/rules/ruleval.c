@@ -500,6 +500,17 @@ int ld_val_signal_name(int sig, char *buf, size_t size)
 	return len < 0 || (size_t)len >= size ? -ENOSPC : 0;
 }
 
+int ld_val_signal_fullname(int sig, char *buf, size_t size)
+{
+	char name[32];
+	int err = ld_val_signal_name(sig, name, sizeof(name));
+
+	if (!err && snprintf(buf, size, "%s%s", name[0] >= 'A' && name[0] <= 'Z' ? "SIG" : "",
+			     name) >= (int)size)
+		err = -ENOSPC;
+	return err;
+}
+
 /* ---- errno names ---- */
 
 /* Names strerrorname_np() does not return: it gives one per number. */

@@ -138,6 +138,8 @@ int ld_val_yesno(const char *s, bool *out, struct ld_verr *e);
 int ld_val_signal(const char *s, int *sig, struct ld_verr *e);
 /* "SEGV", "RTMIN+3"; a number when the signal has no name. */
 int ld_val_signal_name(int sig, char *buf, size_t size);
+/* "SIGSEGV", "SIGRTMIN+3", or the number. */
+int ld_val_signal_fullname(int sig, char *buf, size_t size);
 
 /* An errno: a name glibc knows (ENOENT, eio; aliases like EWOULDBLOCK) or 1..4095. */
 int ld_val_errno(const char *s, int *err, struct ld_verr *e);

@@ -25,7 +25,7 @@ pid=$(sed -n 's/^launched .* as pid \([0-9]*\)$/\1/p' "$WORK/err.log")
 major=$(( $(stat -c '0x%t' "$full") )) minor=$(( $(stat -c '0x%T' "$full") ))
 # 6.18 completes the failed write with ENOSPC, 6.1 with EIO.
 # dd writes its own error to the same file in pieces: our line may follow "dd: ".
-assert_grep "(^|^dd: )trigger: rule ioerr pid $pid \(dd\) tid $pid block $major:$minor write sector [0-9]+ [0-9]+ bytes status [0-9]+ \((ENOSPC|EIO)\)" \
+assert_grep "(^|^dd: )trigger: rule ioerr pid $pid \(dd\) tid $pid block: write of [0-9]+ bytes at sector [0-9]+ on loop[0-9]+ \($major:$minor\) failed with (ENOSPC|EIO) after" \
 	"$WORK/err.log" "ENOSPC record naming dd"
 cat "$out"/journal-*.jsonl >"$WORK/j"
 [ "$(jq -s length "$WORK/j")" -ge 1 ] || fail "no journal entry"
@@ -36,6 +36,15 @@ dump=$(find "$out" -name '*-ioerr-dd-*.core' | head -1)
 "$LIVEDUMP" inspect --json "$dump" >"$WORK/i.json" || fail "inspect failed"
 assert_eq context "$(jq -r .header.capture_type "$WORK/i.json")" "capture type"
 assert_eq "$pid" "$(jq -r .header.pid "$WORK/i.json")" "the writer's pid in the header"
+assert_decoded "$dump" block ".device == \"$(basename "$full") ($major:$minor)\" and .dev == \"$major:$minor\" and
+	.op == \"write\" and (.errno == \"ENOSPC\" or .errno == \"EIO\") and (.status | startswith(\"BLK_STS_\")) and
+	.bytes > 0 and .issuer_pid == $pid and .issuer_comm == \"dd\"" "block error"
+"$LIVEDUMP" report --json --by issue,errno "$out" >"$WORK/r.json" || fail "report --by issue,errno"
+jq -e '.sorted.rows[0].keys.issue == "block" and (.sorted.rows[0].keys.errno == "ENOSPC" or
+	.sorted.rows[0].keys.errno == "EIO")' "$WORK/r.json" >/dev/null ||
+	fail "report --by errno: $(jq -c .sorted "$WORK/r.json")"
+"$LIVEDUMP" report --by device "$out" >"$WORK/r.txt" || fail "report --by device"
+assert_grep "^ +[0-9]+ +[0-9.]+ +$(basename "$full") \($major:$minor\)" "$WORK/r.txt" "report --by device"
 ok "ENOSPC block errors name the writing process"
 
 # 2. A latency rule with a tiny threshold fires on ordinary loop I/O.
@@ -44,7 +53,7 @@ out=$WORK/lat
 	-- dd if=/dev/zero of="$plain" bs=64k count=16 oflag=direct >"$WORK/lat.log" 2>&1 ||
 	fail "record failed: $(cat "$WORK/lat.log")"
 cat "$WORK/lat.log"
-assert_grep "^trigger: rule slowio pid [0-9]+ \(dd\) .* write .* \(ok\) after" "$WORK/lat.log" "latency record"
+assert_grep "^trigger: rule slowio pid [0-9]+ \(dd\) .* block: write of .* completed after" "$WORK/lat.log" "latency record"
 assert_eq 2 "$(find "$out" -name '*.core' | wc -l)" "dumps under limit 2"
 ok "block latency"
 

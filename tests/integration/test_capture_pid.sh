@@ -18,6 +18,7 @@ for mode in mini full; do
 	cat "$WORK/cap.log"
 	assert_grep '^dump: .*-manual-threads_busy-'"$pid"'\.core \(.* 4 threads' "$WORK/cap.log" "capture output"
 	dump=$(only_dump "$out")
+	assert_decoded "$dump" manual '.requested_by == "livedump capture"' "$mode capture -p"
 	gdb_bt "$PROGS/threads_busy" "$dump" >"$WORK/bt"
 	cat "$WORK/bt"
 	[ "$(grep -c '^Thread ' "$WORK/bt")" = 4 ] || fail "$mode: gdb should list 4 threads"

@@ -28,31 +28,35 @@ count() { events | jq -s "map(select($1)) | length"; }
 # assert and abort: frozen inside libc, memory intact, gdb shows the caller.
 run assert 'a on assert' 'b on abort'
 assert_eq 1 "$(count '.rule == "a" and .verdict == "dumped"')" "assert dumps"
-assert_grep "^trigger: rule a .* assert tests/progs/failures.c:[0-9]+: check_invariant: 'items < 10 && \"too many items in flight\"'" "$LOG" "assertion text, file and line"
+assert_grep "^trigger: rule a .* assert: tests/progs/failures.c:[0-9]+: check_invariant: Assertion .items < 10 && \"too many items in flight\". failed" "$LOG" "assertion text, file and line"
 dump=$(find "$OUT" -name '*-a-failures-*.core')
 gdb_bt "$prog" "$dump" | grep -q ' check_invariant (' || fail "gdb: no check_invariant in the assert dump"
 grep -aq 'assertion=items < 10 && "too many items in flight"' "$dump" || fail "assertion text not in the dump"
-"$LIVEDUMP" inspect --json "$dump" | jq -e '.header.issue_type == "assert"' >/dev/null || fail "issue type assert"
+assert_decoded "$dump" assert '.assertion == "items < 10 && \"too many items in flight\"" and
+	(.file | endswith("tests/progs/failures.c")) and .line > 0 and .function == "check_invariant"' "assert"
 assert_eq 1 "$(count '.rule == "b"')" "abort after the failed assert"
 ok "assert"
 
 run abort 'b on abort'
 assert_eq 1 "$(count '.rule == "b" and .verdict == "dumped" and .frozen')" "abort dumps"
 gdb_bt "$prog" "$(find "$OUT" -name '*.core')" | grep -q ' give_up (' || fail "gdb: no give_up in the abort dump"
+assert_decoded "$(find "$OUT" -name '*.core')" abort '.function == "abort"' "abort"
 ok "abort"
 
 # exit(3): a context record; with capture mini, frozen in exit().
 run exit3 'x on exit'
 q='.rule == "x" and .code == "0x3" and .frozen == false'
 assert_eq 1 "$(count "$q")" "exit records"
-assert_grep '^trigger: rule x .* exit status 3 after ' "$LOG" "exit status"
+assert_grep '^trigger: rule x .* exit: exited with status 3 after ' "$LOG" "exit status"
 # The process is gone by the capture: its dump still has the name BPF saw.
 dump=$(find "$OUT" -name '*.core')
 case "$(basename "$dump")" in *-x-failures-*) ;; *) fail "context dump named $(basename "$dump"), want the comm in it" ;; esac
 assert_eq failures "$("$LIVEDUMP" inspect --json "$dump" | jq -r .header.comm)" "comm of the context dump"
+assert_decoded "$dump" exit '.status == 3 and .core == false and .runtime_ns > 0 and .maxrss > 0' "exit status"
 run exit3 'x on exit capture mini'
 assert_eq 1 "$(count '.rule == "x" and .frozen')" "exit dumps frozen in exit()"
 gdb_bt "$prog" "$(find "$OUT" -name '*.core')" | grep -q ' leave_with_3 (' || fail "gdb: no leave_with_3"
+assert_decoded "$(find "$OUT" -name '*.core')" exit '.status == 3 and .via == "exit()"' "exit() frozen"
 run exit3 'x on exit status=1,2'
 assert_eq 0 "$(count 'true')" "records for a status no rule wants"
 ok "exit"
@@ -60,11 +64,14 @@ ok "exit"
 # SEGV and BUS: fatal, so context records with the fault address.
 run segv 's on signal sig=SEGV,BUS' 'x on exit signal=SEGV'
 assert_eq 1 "$(count '.rule == "s" and .code == "0xb"')" "SEGV records"
-assert_grep '^trigger: rule s .* signal SEGV \(11\) code 1 addr 0x0 from pid 0, fatal: context only' "$LOG" "SEGV fault address"
-assert_grep '^trigger: rule x .* killed by SEGV' "$LOG" "exit record of the crash"
+assert_grep '^trigger: rule s .* signal: SIGSEGV \(SEGV_MAPERR\) at 0x0, fatal$' "$LOG" "SEGV fault address"
+assert_grep '^trigger: rule x .* exit: killed by SIGSEGV' "$LOG" "exit record of the crash"
+assert_decoded "$(find "$OUT" -name '*-s-*.core')" signal '.signal == "SIGSEGV" and .signo == 11 and
+	.si_code == "SEGV_MAPERR" and .addr == "0x0" and .fatal == true' "fatal SIGSEGV"
+assert_decoded "$(find "$OUT" -name '*-x-*.core')" exit '.signal == "SIGSEGV"' "exit by SIGSEGV"
 run bus 's on signal sig=SEGV,BUS'
 assert_eq 1 "$(count '.rule == "s" and .code == "0x7"')" "BUS records"
-assert_grep '^trigger: rule s .* signal BUS \(7\) code 2 addr 0x[0-9a-f]+ ' "$LOG" "BUS fault address"
+assert_grep '^trigger: rule s .* signal: SIGBUS \(BUS_ADRERR\) at 0x[0-9a-f]+' "$LOG" "BUS fault address"
 ok "SEGV and BUS"
 
 # A handled SIGUSR1: frozen at delivery, a mini dump.
@@ -72,6 +79,8 @@ run usr1 's on signal sig=USR1'
 assert_eq 1 "$(count '.rule == "s" and .verdict == "dumped" and .frozen')" "SIGUSR1 dumps"
 assert_grep '^usr1 handled: 1' "$LOG" "the program went on and handled it"
 gdb_bt "$prog" "$(find "$OUT" -name '*.core')" | grep -q ' poke_myself (' || fail "gdb: no poke_myself"
+assert_decoded "$(find "$OUT" -name '*.core')" signal '.signal == "SIGUSR1" and .si_code == "SI_TKILL" and
+	.disposition == "handled" and .fatal == false and .sender_pid > 0' "handled SIGUSR1"
 ok "handled signal"
 
 # SIGKILL: an exit record saying so.
@@ -85,7 +94,7 @@ wait_for grep -q '^recording into' "$LOG" || fail "record did not start: $(cat "
 kill -KILL "$victim"
 wait_for grep -q '^trigger: rule k ' "$LOG" || fail "no exit record for SIGKILL: $(cat "$LOG")"
 kill -INT "$rec"; wait "$rec"
-assert_grep "^trigger: rule k pid $victim .* killed by KILL" "$LOG" "killed by SIGKILL"
+assert_grep "^trigger: rule k pid $victim .* exit: killed by SIGKILL" "$LOG" "killed by SIGKILL"
 ok "SIGKILL"
 
 # OOM: a memory hog in a 64 MiB memory cgroup.
@@ -106,6 +115,8 @@ if [ -n "$cg" ]; then
 	grep -E '^(trigger|dump):' "$LOG"
 	assert_eq 1 "$(count '.rule == "o" and .issue == "oom" and .comm == "failures"')" "oom records"
 	assert_grep '^pid [0-9]+ was killed by signal 9' "$LOG" "the hog was killed"
+	assert_decoded "$(find "$OUT" -name '*.core')" oom '.victim_comm == "failures" and .victim_pid > 0 and
+		.total_vm > 0 and .trigger_pid > 0' "oom"
 	ok "oom"
 else
 	echo "no memory cgroup controller available: oom not tested"
@@ -118,11 +129,13 @@ for t in "burn:cpu>30% for=1s" "fdleak:fds>100 for=400ms" "spawn:threads>20 for=
 	run "$mode" "t on threshold $cond interval=200ms limit 1"
 	assert_eq 1 "$(count '.rule == "t" and .verdict == "dumped" and .issue == "threshold"')" "$mode: threshold dumps"
 	metric=${cond%%>*}
-	assert_grep "^trigger: rule t .* threshold $metric " "$LOG" "$mode: the metric"
+	assert_grep "^trigger: rule t .* threshold: $metric " "$LOG" "$mode: the metric"
 	case $mode in
 	burn) fn=burn_cpu ;; fdleak) fn=leak_fds ;; spawn) fn=spawn_threads ;; grow) fn=grow ;;
 	esac
 	gdb_bt "$prog" "$(find "$OUT" -name '*.core')" | grep -q " $fn (" || fail "$mode: gdb shows no $fn"
+	assert_decoded "$(find "$OUT" -name '*.core')" threshold ".metric == \"$metric\" and .value >= .limit and
+		.held_ns >= 0 and (.unit | length > 0)" "threshold $metric"
 	ok "threshold $cond"
 done
 
@@ -146,7 +159,7 @@ if cg2=$(for d in /sys/fs/cgroup /sys/fs/cgroup/unified; do
 	sleep 3.5; rmdir "$cg2/$name" 2>/dev/null
 	cat "$LOG"
 	[ $got = 0 ] || fail "no dump for the cgroup's threads"
-	assert_grep '^trigger: rule c pid [0-9]+ \(failures\) .* threshold threads 10[0-9] >= 80' "$LOG" "threads of the cgroup summed"
+	assert_grep '^trigger: rule c pid [0-9]+ \(failures\) .* threshold: threads 10[0-9] >= 80' "$LOG" "threads of the cgroup summed"
 	ok "threshold scope=cgroup"
 else
 	echo "no cgroup v2 or a single CPU: scope=cgroup not tested"

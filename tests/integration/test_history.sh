@@ -83,7 +83,7 @@ assert_grep 'signal SIGUSR1 sent to the process by '"$pid/$pid"' "history_seq" S
 	"$WORK/d.txt" "text: the signal"
 assert_grep 'off CPU: blocked \(S, interruptible\) in clock_nanosleep for 2[0-9]\.[0-9] ms' \
 	"$WORK/d.txt" "text: the sleep"
-assert_grep '^ +\+0\.000000 ms +'"$pid"' .* issue +app issue, rule #0: code 0x4157 param 0x16, froze the history' \
+assert_grep '^ +\+0\.000000 ms +'"$pid"' .* issue +app issue, rule "r": code 0x4157 param 0x16, froze the history' \
 	"$WORK/d.txt" "text: the issue"
 ok "arguments, the signal, the sleep's context switch"
 

@@ -129,9 +129,14 @@ assert_eq '[["beta","0x1002",2],["deep","0x2001",2],["alpha","0x1001",1],["manua
 "$LIVEDUMP" report --sort comm,stack "$D" >"$WORK/sorted.txt" || fail "report --sort comm,stack failed"
 assert_grep '^By comm, stack$' "$WORK/sorted.txt" "--sort heading"
 assert_grep '#1 +3 dumps \(50\.0%\) +comm trigger_regions' "$WORK/sorted.txt" "--sort comm,stack row"
-"$LIVEDUMP" report --sort nope "$D" >/dev/null 2>"$WORK/err"; rc=$?
+"$LIVEDUMP" report --sort Nope "$D" >/dev/null 2>"$WORK/err"; rc=$?
 assert_eq 2 "$rc" "--sort with an unknown key"
-assert_grep "'nope' is not a key" "$WORK/err" "--sort error"
+assert_grep "'Nope' is not a key" "$WORK/err" "--sort error"
+# Any other lower-case word is a decoded field: app dumps have code, none has errno.
+"$LIVEDUMP" report --json --by errno "$D" >"$WORK/byerrno.json"
+assert_eq "$(jq .dumps.counted "$WORK/byerrno.json")" "$(jq '[.sorted.rows[] | select(.keys.errno == "-") | .count] | add' "$WORK/byerrno.json")" \
+	"report --by a field no dump has: all under -"
+"$LIVEDUMP" report --by issue,errno "$D" >/dev/null 2>"$WORK/err" || fail "report --by issue,errno: $(cat "$WORK/err")"
 assert_eq 2 "$("$LIVEDUMP" report --json --comm trigger_chain_n "$D" | jq .dumps.counted)" "report --comm"
 assert_eq 0 "$("$LIVEDUMP" report --json --since "@$(($(date +%s) + 3600))" "$D" | jq .dumps.counted)" \
 	"report --since in the future"

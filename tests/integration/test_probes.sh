@@ -15,11 +15,14 @@ out=$WORK/up
 	>"$WORK/up.log" 2>&1 || fail "record failed: $(cat "$WORK/up.log")"
 cat "$WORK/up.log"
 assert_eq 1 "$(grep -c '^trigger: rule big ' "$WORK/up.log")" "uprobe events (only the matching call)"
-assert_grep '^trigger: rule big .* uprobe .*:process_item args 0x1e8480 ' "$WORK/up.log" "the argument"
+assert_grep '^trigger: rule big .* uprobe: .*:process_item hit \(arg1 0x1e8480,' "$WORK/up.log" "the argument"
 assert_eq 1 "$(grep -c '^trigger: rule usdtbig ' "$WORK/up.log")" "usdt events"
-assert_grep '^trigger: rule usdtbig .* args 0x1 0x1e8480 ' "$WORK/up.log" "USDT arguments (id 1, size 2000000)"
+assert_grep '^trigger: rule usdtbig .* usdt: .* hit \(arg1 0x1, arg2 0x1e8480,' "$WORK/up.log" "USDT arguments (id 1, size 2000000)"
 dump=$(find "$out" -name '*-big-probes-*.core')
 gdb_bt "$prog" "$dump" | grep -q ' process_item (' || fail "gdb: not frozen in process_item"
+assert_decoded "$dump" uprobe ".at == \"$prog:process_item\" and .arg1 == \"0x1e8480\" and (.ip | startswith(\"0x\"))" "uprobe"
+assert_decoded "$(find "$out" -name '*-usdtbig-probes-*.core')" usdt ".at == \"$prog:livedump_test:item\" and
+	.arg1 == \"0x1\" and .arg2 == \"0x1e8480\"" "usdt"
 ok "uprobe and usdt with argument conditions"
 
 # 2. uretprobe on libc's malloc returning NULL.
@@ -27,9 +30,10 @@ out=$WORK/ret
 "$LIVEDUMP" record -o "$out" -e 'nomem on uretprobe at=libc.so.6:malloc ret==0' -- "$prog" malloc \
 	>"$WORK/ret.log" 2>&1 || fail "record failed: $(cat "$WORK/ret.log")"
 cat "$WORK/ret.log"
-assert_eq 1 "$(grep -c '^trigger: rule nomem .* uretprobe libc.so.6:malloc ret 0$' "$WORK/ret.log")" "malloc NULL events"
+assert_eq 1 "$(grep -c '^trigger: rule nomem .* uretprobe: libc.so.6:malloc returned 0$' "$WORK/ret.log")" "malloc NULL events"
 dump=$(only_dump "$out")
 gdb_bt "$prog" "$dump" | grep -q ' alloc_too_much (' || fail "gdb: the caller of malloc is not on the stack"
+assert_decoded "$dump" uretprobe '.at == "libc.so.6:malloc" and .ret == 0' "uretprobe"
 ok "uretprobe ret==0"
 
 # 3. Kernel probes, entry and return, as kprobes and through BPF trampolines:
@@ -48,6 +52,9 @@ kernel_case() {
 		[ $rc = 0 ] || fail "$rule: failed on a kernel with $feature"
 		assert_grep "attached $as do_sys_openat2 for rule $name" "$WORK/k-$name.log" "$name attached as $as"
 		assert_grep "^trigger: rule $name .* $event" "$WORK/k-$name.log" "$name event"
+		det=${rule#* on }
+		assert_decoded "$(find "$WORK/k-$name" -name '*.core' | head -1)" "${det%% *}" \
+			'.at == "do_sys_openat2"' "$name"
 		ok "$as fires"
 	else
 		[ $rc != 0 ] || fail "$rule: accepted on a kernel without $feature"
@@ -56,13 +63,13 @@ kernel_case() {
 	fi
 }
 kernel_case kprobe 'kin on kprobe at=do_sys_openat2 via=kprobe' kprobe \
-	'kprobe do_sys_openat2 args 0x(ffffffff)?ffffff9c ' 'kprobe is not available on this kernel: .+ \(see livedump features\)'
+	'kprobe: do_sys_openat2 hit \(arg1 0x(ffffffff)?ffffff9c,' 'kprobe is not available on this kernel: .+ \(see livedump features\)'
 kernel_case kretprobe 'kout on kretprobe at=do_sys_openat2 ret<0 via=kprobe' kretprobe \
-	'kretprobe do_sys_openat2 ret -2$' 'kretprobe is not available on this kernel: .+ \(see livedump features\)'
+	'kretprobe: do_sys_openat2 returned -2$' 'kretprobe is not available on this kernel: .+ \(see livedump features\)'
 kernel_case fentry 'fin on kprobe at=do_sys_openat2 via=fentry' fentry \
-	'kprobe do_sys_openat2 args 0x(ffffffff)?ffffff9c ' 'kprobe via fentry: .+'
+	'kprobe: do_sys_openat2 hit \(arg1 0x(ffffffff)?ffffff9c,' 'kprobe via fentry: .+'
 kernel_case fexit 'fout on kretprobe at=do_sys_openat2 ret<0 via=fentry' fexit \
-	'kretprobe do_sys_openat2 ret -2$' 'kretprobe via fentry: .+'
+	'kretprobe: do_sys_openat2 returned -2$' 'kretprobe via fentry: .+'
 
 # 4. Bad probe rules.
 "$LIVEDUMP" rules check -e 'x on uprobe' >"$WORK/err" 2>&1 && fail "uprobe without at= passed"

@@ -17,14 +17,14 @@ start_bg "$WORK/rec.log" "$LIVEDUMP" record -o "$out" \
 	-e 'slow on syscall name=nanosleep,clock_nanosleep latency>100ms' -- "$prog" --go "$go"
 rec=$BG_PID
 wait_for grep -q '^recording into' "$WORK/rec.log" || fail "record did not start: $(cat "$WORK/rec.log")"
-assert_grep 'attached tp_btf sys_enter/sys_exit' "$WORK/rec.log" "syscall tracepoints attached"
+assert_grep 'attached tp_btf sys_exit' "$WORK/rec.log" "syscall tracepoints attached"
 touch "$go"
 wait "$rec" || fail "record failed: $(cat "$WORK/rec.log")"
 wait_for grep -q '^done' "$WORK/twin.out" || fail "the twin did not finish"
 cat "$WORK/rec.log"
 pid=$(sed -n 's/^launched .* as pid \([0-9]*\)$/\1/p' "$WORK/rec.log")
-assert_grep "^trigger: rule enoent pid $pid .* syscall openat \(257\) ret -2 ENOENT" "$WORK/rec.log" "ENOENT event"
-assert_grep "^trigger: rule slow pid $pid .* syscall clock_nanosleep \(230\) ret 0 after 1[5-9][0-9]\." "$WORK/rec.log" "latency event"
+assert_grep "^trigger: rule enoent pid $pid .* syscall: openat \(257\) failed with ENOENT after " "$WORK/rec.log" "ENOENT event"
+assert_grep "^trigger: rule slow pid $pid .* syscall: clock_nanosleep \(230\) returned 0 after 1[5-9][0-9]\." "$WORK/rec.log" "latency event"
 assert_eq 2 "$(grep -c '^trigger:' "$WORK/rec.log")" "events (nothing from other calls or the twin $twin)"
 assert_eq 2 "$(find "$out" -name '*.core' | wc -l)" "dumps"
 cat "$out"/journal-*.jsonl >"$WORK/j"
@@ -32,6 +32,10 @@ assert_eq '"syscall"' "$(jq -s -c 'map(.issue) | unique | .[0]' "$WORK/j")" "jou
 assert_eq 0 "$(jq -s "map(select(.pid != $pid)) | length" "$WORK/j")" "journal entries of other processes"
 
 enoent=$(find "$out" -name '*-enoent-*.core')
+assert_decoded "$enoent" syscall '.syscall == "openat" and .nr == 257 and .ret == -2 and .errno == "ENOENT" and
+	.latency_ns > 0 and (.arg1 | startswith("0x"))' "failing openat"
+assert_decoded "$(find "$out" -name '*-slow-*.core')" syscall '.syscall == "clock_nanosleep" and .ret == 0 and
+	.latency_ns >= 100000000 and (has("errno") | not)' "slow clock_nanosleep"
 slow=$(find "$out" -name '*-slow-*.core')
 gdb_bt "$prog" "$enoent" >"$WORK/bt1"
 assert_grep ' open_missing \(' "$WORK/bt1" "frozen at the return of the failing openat"
@@ -58,11 +62,11 @@ wait_for grep -q '^done' "$WORK/early.out" || fail "the early process did not fi
 wait_for grep -q '^done' "$WORK/late.out" || fail "the late process did not finish"
 kill -INT "$rec"
 wait "$rec" || fail "record failed: $(cat "$WORK/late.log")"
-assert_grep "^trigger: rule enoent pid $early .* syscall openat" "$WORK/late.log" \
+assert_grep "^trigger: rule enoent pid $early .* syscall: openat" "$WORK/late.log" \
 	"a thread created after the start of the collector"
 grep "^trigger: rule enoent pid $early " "$WORK/late.log" | grep -q "tid $early " &&
 	fail "the early process's event came from its main thread, not the new one"
-assert_grep "^trigger: rule enoent pid $late .* syscall openat" "$WORK/late.log" \
+assert_grep "^trigger: rule enoent pid $late .* syscall: openat" "$WORK/late.log" \
 	"a process that started the watched executable later"
 assert_eq 2 "$(find "$out" -name '*.core' | wc -l)" "dumps of threads and processes born later"
 ok "new threads and new processes of a watched executable"

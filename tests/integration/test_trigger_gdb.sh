@@ -10,10 +10,12 @@ out=$WORK/out
 rc=$?
 [ $rc = 0 ] || { cat "$WORK/rec.log"; fail "record exited with $rc"; }
 cat "$WORK/rec.log"
-assert_grep '^trigger: rule app pid [0-9]+ \(trigger_regions\) tid [0-9]+ code 0x1234 param 0xdeadbeef blobs 2$' "$WORK/rec.log" "trigger line"
+assert_grep '^trigger: rule app pid [0-9]+ \(trigger_regions\) tid [0-9]+ app: livedump_trigger\(\) code 0x1234 param 0xdeadbeef, 2 blobs$' "$WORK/rec.log" "trigger line"
 assert_grep '^trigger ret=1 ' "$WORK/rec.log" "livedump_trigger() return value"
 assert_grep '^summary: 1 events, 1 dumps written .*, 0 declined, 0 failed' "$WORK/rec.log" "summary"
 dump=$(only_dump "$out")
+assert_decoded "$dump" app '.code == "0x1234" and .param == "0xdeadbeef" and .blobs == 2 and
+	(.blob_tags | length > 0)' "app trigger"
 [ "$(stat -c %a "$dump")" = 600 ] || fail "dump mode is $(stat -c %a "$dump"), want 600"
 [ "$(stat -c %a "$out")" = 700 ] || fail "output dir mode is $(stat -c %a "$out"), want 700"
 [[ $(basename "$dump") =~ ^[0-9]{8}T[0-9]{6}\.[0-9]{3}-app-trigger_regions-[0-9]+\.core$ ]] ||

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include "cli/commands.h"
 #include "dump/dump_reader.h"
+#include "detectors/fields.h"
 #include "dump/dump_writer.h"
 #include "base/json.h"
 
@@ -500,7 +501,18 @@ static void check_header(struct ld_dump *d)
 	assert_string_equal(h->hostname, "testhost");
 	assert_string_equal(h->exe, "/usr/bin/testprog");
 	assert_string_equal(ld_dump__capture_type_name(h->capture_type), "mini");
-	assert_string_equal(ld_dump__issue_type_name(h->issue_type), "app");
+	/* No detector field: a legacy (1.2-style) header, named through its issue type. */
+	assert_string_equal(ld_dump__issue_name(d), "app");
+	{
+		struct ld_fields f;
+		const struct ld_field *x;
+
+		assert_int_equal(ld_dump__decode(d, &f), 0);
+		assert_string_equal(f.detector, "app");
+		x = ld_fields__get(&f, "code");
+		assert_non_null(x);
+		assert_int_equal(x->kind, LD_FK_HEX);
+	}
 }
 
 static void check_threads(struct ld_dump *d)

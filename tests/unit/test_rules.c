@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "rules/rules.h"
+#include "detectors/detector.h"
 #include "rules/ruleval.h"
 
 int cmd_rules(int argc, char **argv);

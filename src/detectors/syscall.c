@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The syscall detector: a syscall of a watched process fails or is slow.
+ * tp_btf sys_enter remembers when a call began; sys_exit checks the rules
+ * against the number, the result and the latency, and sends the record.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "base/log.h"
+#include "collector/loader_priv.h"
+#include "detectors/detector.h"
+#include "rules/keys.h"
+#include "rules/rulecomp.h"
+
+static int elem_syscall(const struct ld_rule_key *k, void *f, unsigned idx, const char *s,
+			struct ld_verr *e)
+{
+	unsigned nr;
+	int err = ld_val_syscall(s, &nr, e);
+
+	(void)k;
+	if (!err)
+		((uint32_t *)f)[idx] = nr;
+	return err;
+}
+
+static void fmt_syscall(const struct ld_rule_key *k, const void *f, unsigned idx, struct ld_sb *sb)
+{
+	uint32_t nr = ((const uint32_t *)f)[idx];
+	const char *name = ld_val_syscall_name(nr);
+
+	(void)k;
+	if (name)
+		ld_sb_printf(sb, "%s", name);
+	else
+		ld_sb_printf(sb, "%u", nr);
+}
+
+static const struct ld_rule_key keys[] = {
+	{ .name = "name", LD_KEY_LIST(p.sys.nrs, p.sys.nnrs), .elem = elem_syscall,
+	  .fmt = fmt_syscall },
+	{ .name = "errno", LD_KEY_LIST(p.sys.errnos, p.sys.nerrnos), .elem = ld_key_elem_errno,
+	  .fmt = ld_key_fmt_errno },
+	{ .name = "latency", .cmp = true, LD_KEY_ONE(p.sys.latency), .elem = ld_key_elem_latency,
+	  .cmp_elem = ld_key_cmp_latency, .fmt_kv = ld_key_fmt_latency },
+	{ .name = "ret", .cmp = true, LD_KEY_ONE(p.sys.ret), .elem = ld_key_elem_ret,
+	  .cmp_elem = ld_key_cmp_ret, .fmt_kv = ld_key_fmt_ret },
+};
+LD_KEYS_FIT(keys);
+
+/*
+ * name= becomes the code list, errno= the param list (the kernel matches
+ * -ret against it); with no errno=, ret or latency condition a syscall
+ * rule means "the call failed".
+ */
+static void compile(const struct ld_rule *r, struct ld_bpf_rule *out)
+{
+	const struct ld_syscall_params *p = &r->p.sys;
+
+	out->ncodes = p->nnrs;
+	for (unsigned i = 0; i < p->nnrs; i++)
+		out->codes[i].lo = out->codes[i].hi = p->nrs[i];
+	out->nparams = p->nerrnos;
+	for (unsigned i = 0; i < p->nerrnos; i++)
+		out->params[i].lo = out->params[i].hi = p->errnos[i];
+	if (p->latency.hi) {
+		out->flags |= LD_BR_LATENCY;
+		out->latency_lo = p->latency.lo;
+		out->latency_hi = p->latency.hi;
+	}
+	if (p->ret.set) {
+		out->flags |= LD_BR_RET;
+		out->ret_lo = p->ret.lo;
+		out->ret_hi = p->ret.hi;
+	} else if (!p->nerrnos && !p->latency.hi) {
+		out->flags |= LD_BR_RET;
+		out->ret_lo = -4095;
+		out->ret_hi = -1;
+	}
+}
+
+static const char *const progs[] = { "ld_sys_enter", "ld_sys_exit", NULL };
+
+static int configure(struct ld_loader *l, const struct ld_ruleset *rs)
+{
+	struct livedump_bpf *s = ld_loader__skel(l);
+
+	for (size_t i = 0; i < rs->n; i++) {
+		if (rs->v[i].detector != LD_DET_SYSCALL)
+			continue;
+		ld_loader__want(l, s->progs.ld_sys_enter);
+		ld_loader__want(l, s->progs.ld_sys_exit);
+		/* A rule that names no syscall: every call is timed, not just the named ones. */
+		if (!rs->v[i].p.sys.nnrs)
+			s->rodata->syscall_any = true;
+	}
+	return 0;
+}
+
+static int attach(struct ld_loader *l, const struct ld_ruleset *rs)
+{
+	struct livedump_bpf *s = ld_loader__skel(l);
+	bool used = false;
+	int err;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct ld_rule *r = &rs->v[i];
+
+		if (r->detector != LD_DET_SYSCALL)
+			continue;
+		used = true;
+		for (unsigned k = 0; k < r->p.sys.nnrs; k++) {
+			__u32 nr = r->p.sys.nrs[k], one = 1;
+
+			if (nr < 512 && bpf_map__update_elem(s->maps.syscall_wanted, &nr, sizeof(nr),
+							     &one, sizeof(one), BPF_ANY))
+				return -errno;
+		}
+	}
+	if (!used)
+		return 0;
+	err = ld_loader__attach(l, s->progs.ld_sys_enter, "tp_btf sys_enter");
+	return err ? err : ld_loader__attach(l, s->progs.ld_sys_exit, "tp_btf sys_exit");
+}
+
+static void issue(const struct ld_issue_ctx *x, struct ld_issue *is)
+{
+	const struct ld_syscall_event *e = (const void *)x->hdr;
+
+	is->code = e->nr;
+	is->params[0] = (uint64_t)e->ret;
+	is->params[1] = e->latency_ns;
+	is->params[2] = e->args[0];
+	is->params[3] = e->args[1];
+	is->regs = &e->regs;
+}
+
+static void decode(const struct ld_issue_src *src, struct ld_fields *f)
+{
+	static const char *const args[6] = { "arg0", "arg1", "arg2", "arg3", "arg4", "arg5" };
+	const struct ld_syscall_event *e = src->rec;
+	uint32_t nr = src->code;
+	int64_t ret = (int64_t)src->params[0];
+	uint64_t latency = src->params[1];
+	const char *name;
+	char err[32] = "";
+
+	if (e && src->len >= sizeof(*e)) {
+		nr = e->nr;
+		ret = e->ret;
+		latency = e->latency_ns;
+	}
+	name = ld_val_syscall_name(nr);
+	ld_fields__str(f, "syscall", "%s", name ? name : "?");
+	ld_fields__u64(f, "nr", nr);
+	ld_fields__s64(f, "ret", ret);
+	if (ret < 0 && ret >= -4095) {
+		ld_val_errno_name(-ret, err, sizeof(err));
+		ld_fields__str(f, "errno", "%s", err);
+	}
+	if (e && src->len >= sizeof(*e))
+		for (unsigned i = 0; i < 6; i++)
+			ld_fields__hex(f, args[i], e->args[i]);
+	ld_fields__ns(f, "latency_ns", latency);
+	if (err[0])
+		ld_fields__summary(f, "%s (%u) failed with %s after %.3f ms", name ? name : "syscall",
+				   nr, err, latency / 1e6);
+	else
+		ld_fields__summary(f, "%s (%u) returned %" PRId64 " after %.3f ms",
+				   name ? name : "syscall", nr, ret, latency / 1e6);
+}
+
+const struct ld_detector_ops ld_det_syscall = {
+	.name = "syscall",
+	.doc = "a syscall of a watched process fails or is slow",
+	.keys = keys,
+	.nkeys = sizeof(keys) / sizeof(keys[0]),
+	.captures = LD_CAP_ALL,
+	.default_capture = LD_CAPTURE_MINI,
+	.compile = compile,
+	.progs = progs,
+	.configure = configure,
+	.attach = attach,
+	.record_size = sizeof(struct ld_syscall_event),
+	.issue = issue,
+	.decode = decode,
+	.legacy_issue = LD_ISSUE_SYSCALL,
+	.legacy_event = 2,
+};
