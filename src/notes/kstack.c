@@ -116,7 +116,7 @@ static void show_stack(struct ld_view *v, const struct ld_dump_kstack *k)
 	ld_view__uint(v, "tid", "tid", k->tid);
 	ld_view__uint(v, "ns_tid", NULL, k->ns_tid);
 	if (k->ns_tid != k->tid)
-		ld_view__printf(v, NULL, "", "(%u in its pid namespace)", k->ns_tid);
+		ld_view__text(v, " (%u in its pid namespace)", k->ns_tid);
 	ld_view__bool(v, "trigger", NULL, k->flags & LD_KS_TRIGGER);
 	ld_view__char(v, "state", "", k->state);
 	show_source(v, k->source);
