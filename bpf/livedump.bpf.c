@@ -98,7 +98,9 @@ int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct ld_syscall_event *e;
 	struct ld_match m = {};
-	struct ld_task *t, st;
+	__u64 enter_ts;
+	struct ld_task *t;
+	__u32 nr;
 
 	if (!task->bpf_storage)
 		return 0;	/* the common case: nothing marked, one load */
@@ -107,13 +109,19 @@ int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
 	t = bpf_task_storage_get(&watched_tasks, task, 0, 0);
 	if (!t || !t->sys_ts)
 		return 0;
-	st = *t;
+	/*
+	 * Not a copy of *t: its arguments are read from the task storage
+	 * below, which only this task's own enter writes.  A copy on the stack
+	 * would leave too little of the 512 bytes for ld_ident_save.
+	 */
+	enter_ts = t->sys_ts;
+	nr = t->sys_nr;
 	t->sys_ts = 0;
 	m.now = bpf_ktime_get_ns();
-	m.code = st.sys_nr;
+	m.code = nr;
 	m.ret = ret;
 	m.param = ret < 0 ? -ret : 0;	/* errno= matches the error number */
-	m.latency = m.now - st.sys_ts;
+	m.latency = m.now - enter_ts;
 	if (!ld_rules_match(LD_DET_SYSCALL, &m))
 		return 0;
 
@@ -124,11 +132,11 @@ int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
 	e->hdr.rule = m.rule;
 	e->hdr.verdict = m.verdict;
 	ld_history_issue(ctx, &e->hdr, m.code, m.ret);
-	e->nr = st.sys_nr;
+	e->nr = nr;
 	e->pad = 0;
 	e->ret = ret;
-	__builtin_memcpy(e->args, st.sys_args, sizeof(e->args));
-	e->enter_ktime_ns = st.sys_ts;
+	__builtin_memcpy(e->args, t->sys_args, sizeof(e->args));
+	e->enter_ktime_ns = enter_ts;
 	e->latency_ns = m.latency;
 	bpf_probe_read_kernel(&e->regs, sizeof(e->regs), regs);
 	/* The signal is delivered on the way back to user space: right after the call. */
@@ -444,6 +452,12 @@ int BPF_PROG(ld_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 {
 	if (!watch_all && nwatched_exes && ld_task_watched_slow(task))
 		ld_task_mark(task);
+	/*
+	 * Its identity, fresh: kernels before 6.15 run the exit tracepoint
+	 * after exit_mm(), when the exe and argv are no longer there to read.
+	 */
+	if (ld_task_watched(task))
+		ld_ident_save(task, bpf_ktime_get_ns(), true);
 	return 0;
 }
 
