@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * Fuzz target: the dump reader (src/dump/dump_reader.c) on any file —
- * plain dumps, livedump's compressed container, any gzip stream — and
- * every accessor a tool calls on what it opened: threads, regions (with
- * their crc check), blobs, fds, mapped files, modules, auxv, the kernel's
- * view (kproc, kstacks, history, each event formatted), the issue decoded
- * by its detector and rendered as text and JSON, every note, and memory
- * read across segment edges.
+ * Fuzz target: the dump reader (src/dump/dump_reader.c, a parser per note
+ * type in src/notes/) on any file — plain dumps, livedump's compressed
+ * container, any gzip stream — then every note type showing itself as
+ * `livedump inspect` does (text, and JSON that must read back), and every
+ * accessor a tool calls: threads, regions (with their crc check), blobs,
+ * fds, mapped files, modules, auxv, the kernel's view (kproc, kstacks,
+ * history, each event formatted), the issue decoded by its detector and
+ * rendered as text and JSON, every note, and memory read across segment
+ * edges.
  *
  * A mutated dump usually fails the metadata checksum before any accessor
  * runs; such an input is opened a second time with the completion record
@@ -20,7 +22,9 @@
 #include "base/jsonl.h"
 #include "collector/history.h"
 #include "detectors/fields.h"
+#include "base/view.h"
 #include "dump/dump_reader.h"
+#include "notes/note.h"
 
 static FILE *devnull;
 
@@ -223,6 +227,34 @@ static void walk_issue(const struct ld_dump *d)
 	free(f);
 }
 
+/* What inspect prints: text to nowhere, JSON that its own reader accepts. */
+static void show(const struct ld_dump *d)
+{
+	struct ld_show_opts so = { .data = true };
+	struct ld_view_opts vo = { .format = LD_VIEW_TEXT, .out = devnull };
+	struct ld_view *v = ld_view__new(&vo);
+	char *buf = NULL;
+	size_t len = 0, where = 0;
+	struct ld_jobj o;
+	FILE *m;
+
+	if (!v)
+		abort();
+	ld_notes__show(d, v, &so);
+	FUZZ_CHECK(!ld_view__free(v), "text view failed");
+	m = open_memstream(&buf, &len);
+	vo = (struct ld_view_opts){ .format = LD_VIEW_JSON, .out = m };
+	if (!m || !(v = ld_view__new(&vo)))
+		abort();
+	ld_notes__show(d, v, &so);
+	FUZZ_CHECK(!ld_view__free(v), "JSON view failed");
+	fclose(m);
+	FUZZ_CHECK(!ld_jobj_parse(buf, &o, &where), "inspect --json is not an object at %zu: %.200s",
+		   where, buf + (where > 40 ? where - 40 : 0));
+	ld_jobj_free(&o);
+	free(buf);
+}
+
 static void walk(const struct ld_dump *d)
 {
 	uint64_t disk;
@@ -232,6 +264,7 @@ static void walk(const struct ld_dump *d)
 	(void)ld_dump__file_size(d);
 	(void)ld_dump__compression(d, &disk);
 	(void)ld_dump__cut(d);
+	show(d);
 	walk_issue(d);
 	walk_threads(d);
 	walk_memory(d);
