@@ -191,7 +191,7 @@ $(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIBS)
 fuzzers: $(FUZZERS)
 
 fuzz: deps
-	$(Q)$(MAKE) --no-print-directory fuzzers
+	$(Q)$(MAKE) --no-print-directory -s fuzzers
 	$(Q)for f in $(if $(FUZZ),$(FUZZ_O)/fuzz_$(FUZZ),$(FUZZERS)); do \
 		./tests/fuzz/run.sh $(O) $${f##*/} $(FUZZ_TIME) || exit 1; done
 

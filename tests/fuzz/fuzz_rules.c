@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Fuzz target: the rule parser (src/rules/) on any text, as a rule file
- * or an -e argument would give it.  Beyond not crashing it holds the
+ * Fuzz target: the rule parser (src/rules/) on any bytes as a rule file
+ * (NULs included), each rule's canonical form as an -e argument.  Beyond
+ * not crashing it holds the
  * grammar's promise (rules.h, ruleval.h): every rule it accepts has a
  * canonical form, that form parses back without an error, to a rule whose
  * canonical form is the same text; every error is one line.
@@ -46,10 +47,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ld_ruleset rs = { 0 };
 	struct ld_diag diag = { 0 };
-	char *text = fuzz_str(data, size);
 	int errors;
 
-	errors = ld_rules_parse_string(&rs, text, "fuzz.rules", &diag);
+	errors = ld_rules_parse_file(&rs, fuzz_file(data, size), &diag);
 	FUZZ_CHECK(errors >= 0, "parse_string returned %d", errors);
 	FUZZ_CHECK((size_t)errors >= diag.n, "%d errors, %zu messages", errors, diag.n);
 	for (size_t i = 0; i < diag.n; i++)
@@ -59,6 +59,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		round_trip(&rs.v[i]);
 	ld_ruleset__free(&rs);
 	ld_diag__free(&diag);
-	free(text);
 	return 0;
 }
