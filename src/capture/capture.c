@@ -614,6 +614,7 @@ static bool wants_snapshot(const struct ld_capture *c)
 
 static int collect(struct ld_capture *c)
 {
+	struct ld_mem_source target = { .read = ld_mem_read_pid, .ctx = &c->pid };
 	struct ld_memplan plan = { 0 };
 	bool cut = false;
 	int err;
@@ -638,7 +639,7 @@ static int collect(struct ld_capture *c)
 	 * priority decides what survives a size limit.
 	 */
 	plan_stacks(c, &plan);
-	ld_memplan__debug_meta(&plan, c->pid, &c->maps, c->auxv, c->auxv_len);
+	ld_memplan__debug_meta(&plan, &target, &c->maps, c->auxv, c->auxv_len);
 	if (c->opts.type == LD_CAPTURE_FULL)
 		plan_full(c, &plan);
 	err = ld_memplan__segments_max(&plan, &c->maps, c->opts.max_memory, &c->segs, &c->nsegs,

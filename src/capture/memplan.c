@@ -187,7 +187,8 @@ static uint64_t auxv_get(const void *auxv, size_t len, uint64_t type)
 }
 
 /* The executable's dynamic section, from its program headers in memory. */
-static uint64_t exe_dynamic(pid_t pid, const void *auxv, size_t auxv_len, uint64_t *dynsz)
+static uint64_t exe_dynamic(const struct ld_mem_source *src, const void *auxv, size_t auxv_len,
+			    uint64_t *dynsz)
 {
 	uint64_t phdr = auxv_get(auxv, auxv_len, AT_PHDR);
 	uint64_t phnum = auxv_get(auxv, auxv_len, AT_PHNUM), bias = 0, dyn = 0;
@@ -195,7 +196,7 @@ static uint64_t exe_dynamic(pid_t pid, const void *auxv, size_t auxv_len, uint64
 
 	if (!phdr || !phnum || phnum > 64)
 		return 0;
-	if (ld_mem_read(pid, phdr, ph, phnum * sizeof(ph[0])) != (long)(phnum * sizeof(ph[0])))
+	if (src->read(src->ctx, phdr, ph, phnum * sizeof(ph[0])) != (long)(phnum * sizeof(ph[0])))
 		return 0;
 	for (uint64_t i = 0; i < phnum; i++)
 		if (ph[i].p_type == PT_PHDR)
@@ -208,12 +209,12 @@ static uint64_t exe_dynamic(pid_t pid, const void *auxv, size_t auxv_len, uint64
 	return dyn;
 }
 
-static void walk_link_map(struct ld_memplan *p, pid_t pid, uint64_t rdebug)
+static void walk_link_map(struct ld_memplan *p, const struct ld_mem_source *src, uint64_t rdebug)
 {
 	struct r_debug rd;
 	uint64_t lm;
 
-	if (ld_mem_read(pid, rdebug, &rd, sizeof(rd)) != sizeof(rd))
+	if (src->read(src->ctx, rdebug, &rd, sizeof(rd)) != sizeof(rd))
 		return;
 	ld_memplan__add_pages(p, rdebug, sizeof(rd));
 	lm = (uintptr_t)rd.r_map;
@@ -222,10 +223,10 @@ static void walk_link_map(struct ld_memplan *p, pid_t pid, uint64_t rdebug)
 		struct link_map l;
 		char name[4096];
 
-		if (ld_mem_read(pid, lm, &l, sizeof(l)) != sizeof(l))
+		if (src->read(src->ctx, lm, &l, sizeof(l)) != sizeof(l))
 			break;
 		ld_memplan__add_pages(p, lm, sizeof(l));
-		if (l.l_name && !ld_mem_read_str(pid, (uintptr_t)l.l_name, name, sizeof(name)))
+		if (l.l_name && !ld_mem_read_str_src(src, (uintptr_t)l.l_name, name, sizeof(name)))
 			ld_memplan__add_pages(p, (uintptr_t)l.l_name, strlen(name) + 1);
 		if (l.l_ld)
 			ld_memplan__add_pages(p, (uintptr_t)l.l_ld, sizeof(Elf64_Dyn) * 64);
@@ -233,10 +234,10 @@ static void walk_link_map(struct ld_memplan *p, pid_t pid, uint64_t rdebug)
 	}
 }
 
-void ld_memplan__debug_meta(struct ld_memplan *p, pid_t pid, const struct ld_maps *maps,
-			    const void *auxv, size_t auxv_len)
+void ld_memplan__debug_meta(struct ld_memplan *p, const struct ld_mem_source *src,
+			    const struct ld_maps *maps, const void *auxv, size_t auxv_len)
 {
-	uint64_t dynsz = 0, dyn = exe_dynamic(pid, auxv, auxv_len, &dynsz);
+	uint64_t dynsz = 0, dyn = exe_dynamic(src, auxv, auxv_len, &dynsz);
 	unsigned prio = p->prio;
 
 	p->prio = LD_PRIO_CONTEXT;
@@ -250,15 +251,24 @@ void ld_memplan__debug_meta(struct ld_memplan *p, pid_t pid, const struct ld_map
 			ld_memplan__add(p, m->start, PAGE);	/* ELF header, phdrs, build-id */
 	}
 	if (dyn && dynsz < (1 << 20)) {
+		uint64_t rdebug = 0;
 		Elf64_Dyn d;
 
 		ld_memplan__add_pages(p, dyn, dynsz);
 		for (uint64_t off = 0; off + sizeof(d) <= dynsz; off += sizeof(d)) {
-			if (ld_mem_read(pid, dyn + off, &d, sizeof(d)) != sizeof(d) || d.d_tag == DT_NULL)
+			if (src->read(src->ctx, dyn + off, &d, sizeof(d)) != sizeof(d) ||
+			    d.d_tag == DT_NULL)
 				break;
+			/*
+			 * The dynamic linker fills the last DT_DEBUG: one walk, of
+			 * that one.  A forged section of 65536 of them would have
+			 * had us walk 4096 links each, and plan as many ranges.
+			 */
 			if (d.d_tag == DT_DEBUG && d.d_un.d_ptr)
-				walk_link_map(p, pid, d.d_un.d_ptr);
+				rdebug = d.d_un.d_ptr;
 		}
+		if (rdebug)
+			walk_link_map(p, src, rdebug);
 	}
 	p->prio = prio;
 }

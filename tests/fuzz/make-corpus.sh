@@ -3,9 +3,10 @@
 # from the real collector: dumps of the test programs (plain, compressed,
 # context, mini, a syscall issue, a manual capture), the journals of those
 # sessions, the rule files of tests/rules, and target memory as the
-# capture reads it (a live process's registry and trigger blobs, through
-# gdb).  Needs root (BPF, ptrace) and a built tree.  Regression inputs
-# (crash-*, see docs/testing.md) are kept; everything else is replaced.
+# capture reads it from a live process, through gdb (the registry, a
+# trigger's blobs, the link_map chain).  Needs root (BPF, ptrace) and a
+# built tree.  Regression inputs (crash-*, see docs/testing.md) are kept;
+# everything else is replaced.
 #   usage: tests/fuzz/make-corpus.sh [BUILD_DIR]
 set -eu
 O=$(cd "${1:-build}" && pwd)
@@ -17,7 +18,7 @@ trap 'rm -rf "$work"' EXIT
 [ "$(id -u)" = 0 ] || { echo "make-corpus: needs root (BPF and ptrace)" >&2; exit 1; }
 command -v gdb >/dev/null || { echo "make-corpus: needs gdb" >&2; exit 1; }
 
-for t in dump core journal rules registry blobs; do
+for t in dump core journal rules registry blobs linkmap; do
 	mkdir -p "$corpus/$t"
 	find "$corpus/$t" -type f ! -name 'crash-*' -delete
 done
@@ -99,6 +100,60 @@ for t in registry blobs; do
 	[ -s "$work/$t" ] || { cat "$work/gdb.log" >&2; echo "make-corpus: no $t" >&2; exit 1; }
 	cp "$work/$t" "$corpus/$t/trigger_regions"
 done
+
+# What a mini dump keeps for debuggers, as the capture reads it from a
+# dynamically linked process: its auxv (chunk 0), the program headers it
+# names, the dynamic section, r_debug, the link_map chain and the names.
+"$O/tests/trigger_regions" --go "$work/never" >"$work/tr.out" 2>&1 &
+prog=$!
+for i in $(seq 100); do grep -q '^pid' "$work/tr.out" && break; sleep 0.05; done
+cat >"$work/linkmap.py" <<'EOF'
+import struct
+import gdb
+
+def mem(addr, size):
+    return gdb.selected_inferior().read_memory(addr, size).tobytes()
+
+def chunk(addr, data):
+    return struct.pack('<QI', addr, len(data)) + bytes(data)
+
+pid = gdb.selected_inferior().pid
+auxv = open('/proc/%d/auxv' % pid, 'rb').read()
+at = dict(struct.iter_unpack('<QQ', auxv))
+phdr, phnum = at[3], at[5]
+ph = mem(phdr, 56 * phnum)
+parts = [chunk(0, auxv), chunk(phdr, ph)]
+bias, dyn = 0, None
+for i in range(phnum):
+    p_type, _, _, p_vaddr, _, _, p_memsz, _ = struct.unpack_from('<IIQQQQQQ', ph, 56 * i)
+    if p_type == 6:
+        bias = phdr - p_vaddr
+    if p_type == 2:
+        dyn = (p_vaddr, p_memsz)
+dynaddr = dyn[0] + bias
+dynbytes = mem(dynaddr, dyn[1])
+parts.append(chunk(dynaddr, dynbytes))
+for tag, val in struct.iter_unpack('<qQ', dynbytes):
+    if tag == 21:
+        rd = mem(val, 40)
+        parts.append(chunk(val, rd))
+        lm = struct.unpack_from('<Q', rd, 8)[0]
+        while lm:
+            l = mem(lm, 40)
+            parts.append(chunk(lm, l))
+            name = struct.unpack_from('<Q', l, 8)[0]
+            if name:
+                s = mem(name, 256)
+                parts.append(chunk(name, s[:s.index(b'\0') + 1]))
+            lm = struct.unpack_from('<Q', l, 24)[0]
+with open(OUT + '/linkmap', 'wb') as f:
+    f.write(b''.join(parts))
+EOF
+gdb -nx -batch -ex 'set auto-load off' -ex "python OUT = '$work'" -p "$prog" \
+	-ex "source $work/linkmap.py" >"$work/gdb2.log" 2>&1 || true
+kill "$prog"
+[ -s "$work/linkmap" ] || { cat "$work/gdb2.log" >&2; echo "make-corpus: no linkmap" >&2; exit 1; }
+cp "$work/linkmap" "$corpus/linkmap/trigger_regions"
 
 du -sh "$corpus"/* | sed 's/^/make-corpus: /'
 du -sh "$corpus" | sed 's/^/make-corpus: total /'
