@@ -1,6 +1,6 @@
 #!/bin/bash
 # Runs every unit test (cmocka), integration test and fuzz target (each for
-# LD_FUZZ_SMOKE seconds, default 7: tests/fuzz/run.sh); prints a summary.
+# LD_FUZZ_SMOKE seconds, default 6: tests/fuzz/run.sh); prints a summary.
 # Integration tests exit 0 (pass), 77 (skip: they print why) or anything
 # else (fail).  Usage: tests/run.sh BUILD_DIR [NAME-FILTER]
 set -u
@@ -40,7 +40,7 @@ for t in "$top"/tests/integration/test_*.sh; do
 	run "integration/$(basename "$t" .sh)" bash "$t"
 done
 
-echo "fuzz targets (${LD_FUZZ_SMOKE:=7} s each)"
+echo "fuzz targets (${LD_FUZZ_SMOKE:=6} s each)"
 for t in "$top"/tests/fuzz/fuzz_*.c; do
 	t=$(basename "$t" .c)
 	run "fuzz/$t" "$top/tests/fuzz/run.sh" "$O" "$t" "$LD_FUZZ_SMOKE" --fresh

@@ -2,10 +2,11 @@
 /*
  * Reading and writing another process's memory (process_vm_readv).
  *
- * The parsers of target memory (the registry, blobs) read through a
- * struct ld_mem_source (dump/dump_writer.h) rather than a pid: the capture
- * gives them the process (ld_mem_read_pid), their fuzzers forged bytes
- * (tests/fuzz/).  A hostile process controls every byte they read.
+ * The parsers of target memory (the registry, blobs, the link_map chain)
+ * read through a struct ld_mem_source (dump/dump_writer.h) rather than a
+ * pid: the capture gives them the process (ld_mem_read_pid), their fuzzers
+ * forged bytes (tests/fuzz/).  A hostile process controls every byte they
+ * read.
  */
 #ifndef LIVEDUMP_TARGETMEM_H
 #define LIVEDUMP_TARGETMEM_H
