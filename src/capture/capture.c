@@ -86,7 +86,21 @@ static int collect_threads(struct ld_capture *c)
 	return c->nthreads ? 0 : -ESRCH;
 }
 
-/* Command line and executable: all a context dump keeps of the process. */
+/*
+ * What surrounds the process, as systemd-coredump keeps it: environment
+ * (unless the rule leaves it out), cwd, limits, and the sockets among its
+ * fds.  A context dump has no other use for the fds: it reads them here.
+ */
+static void collect_surroundings(struct ld_capture *c, bool have_fds)
+{
+	if (!have_fds && ld_proc_fds(c->pid, &c->fds, &c->nfds))
+		ld_dbg("pid %d: cannot list open files", c->pid);
+	ld_proc_env_read(c->pid, c->fds, c->nfds, !c->opts.no_environ, &c->env);
+	if (c->opts.no_environ)
+		c->hdr_flags |= LD_HDR_NO_ENVIRON;
+}
+
+/* Command line, executable and surroundings: what a context dump keeps of the process. */
 static void collect_identity(struct ld_capture *c)
 {
 	char path[64];
@@ -101,6 +115,7 @@ static void collect_identity(struct ld_capture *c)
 	snprintf(path, sizeof(path), "/proc/%d/exe", c->pid);
 	n = readlink(path, c->exe, sizeof(c->exe) - 1);
 	c->exe[n > 0 ? n : 0] = 0;
+	collect_surroundings(c, false);
 }
 
 /* "/usr/bin/ls" from BPF's components, file first ("ls\0bin\0usr\0"). */
@@ -164,6 +179,7 @@ static void collect_files(struct ld_capture *c)
 	c->exe[n > 0 ? n : 0] = 0;
 	if (ld_proc_fds(c->pid, &c->fds, &c->nfds))
 		ld_warn("pid %d: cannot list open files", c->pid);
+	collect_surroundings(c, true);
 }
 
 /*
@@ -1186,6 +1202,7 @@ void ld_capture__free(struct ld_capture *c)
 	ld_maps__free(&c->maps);
 	ld_modules__free(c->modules, c->nmodules);
 	ld_fds__free(c->fds, c->nfds);
+	ld_proc_env_free(&c->env);
 	free(c->auxv);
 	free(c->cmdline);
 	free(c->segs);

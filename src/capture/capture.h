@@ -83,6 +83,7 @@ struct ld_capture_opts {
 	const char *rule_names;
 	size_t rule_names_len;
 	bool no_regions;		/* leave registered regions out */
+	bool no_environ;		/* leave the environment out (rule environ=no) */
 	uint64_t stack_max;		/* bytes per thread stack; 0 = default */
 	uint64_t max_memory;		/* cut the dump's memory to this (least important first); 0 = none */
 	unsigned stop_timeout_ms;	/* per thread; 0 = default */
