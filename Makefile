@@ -30,7 +30,7 @@ CPPFLAGS += -Iinclude -iquote src -iquote $(O)/skel -iquote $(O)/gen -D_GNU_SOUR
 LDLIBS   := -lbpf -ldw -lelf -lz -lpthread
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ \
-	      -Ivmlinux/$(ARCH) -Iinclude -Isrc -Wall -Werror \
+	      -Ivmlinux/$(ARCH) -Ibpf -Iinclude -Isrc -Wall -Werror \
 	      -idirafter /usr/include/$(shell $(CC) -dumpmachine)
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
@@ -69,7 +69,7 @@ all: $(O)/livedump $(O)/lib/liblivedump.a $(O)/lib/liblivedump.so $(PROGS) $(UNI
 deps:
 	$(Q)./scripts/deps.sh
 
-$(O)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h src/kabi/*.h include/livedump/*.h | $(O)/bpf
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h bpf/detectors/*.h src/kabi/*.h include/livedump/*.h | $(O)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

@@ -592,8 +592,14 @@ int BPF_PROG(ld_hist_blk_issue, struct request *rq)
 	return 0;
 }
 
-SEC("tp_btf/block_rq_complete")
-int BPF_PROG(ld_hist_blk_complete, struct request *rq, blk_status_t status, unsigned int nr_bytes)
+/*
+ * The request's event in its issuer's history gets its completion.  Called
+ * by the block detector before it freezes the history at a failed or slow
+ * request (that completion is the issue: the frozen history shows it
+ * done, not in flight), and by the recorder's own completion program for
+ * the others, which a frozen ring no longer takes.
+ */
+static __always_inline void ld_hist_blk_done(struct request *rq, blk_status_t status)
 {
 	__u64 key = (__u64)rq;
 	struct ld_hist_rq *hr = bpf_map_lookup_elem(&hist_rqs, &key);
@@ -601,7 +607,7 @@ int BPF_PROG(ld_hist_blk_complete, struct request *rq, blk_status_t status, unsi
 	struct ld_hist_ev *ev;
 
 	if (!hr)
-		return 0;
+		return;
 	r = ld_hist_ring(hr->ring);
 	ev = r && !r->state ? ld_hist_slot(hr->ring, hr->pos) : NULL;
 	if (ev && ev->type == LD_HEV_BLOCK) {
@@ -610,7 +616,25 @@ int BPF_PROG(ld_hist_blk_complete, struct request *rq, blk_status_t status, unsi
 		ev->flags |= LD_HEVF_DONE;
 	}
 	bpf_map_delete_elem(&hist_rqs, &key);
+}
+
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(ld_hist_blk_complete, struct request *rq, blk_status_t status, unsigned int nr_bytes)
+{
+	ld_hist_blk_done(rq, status);
 	return 0;
+}
+
+/*
+ * Under --all no process is watched beforehand, so none has a ring: one
+ * that submits block I/O gets its ring then, and the history of a block
+ * issue shows its requests and the calls around them from its first I/O on.
+ */
+static __always_inline void ld_hist_blk_submitter(struct task_struct *task)
+{
+	if (hist_on && watch_all && !ld_hist_task(task) && BPF_CORE_READ(task, mm) &&
+	    BPF_CORE_READ(task, tgid) != collector_tgid)
+		ld_hist_adopt(task);
 }
 
 /* ---- who has a ring ----------------------------------------------------------- */
