@@ -5,7 +5,8 @@
  * container, any gzip stream — then every note type showing itself as
  * `livedump inspect` does (text, and JSON that must read back), and every
  * accessor a tool calls: threads, regions (with their crc check), blobs,
- * fds, mapped files, modules, auxv, the kernel's view (kproc, kstacks,
+ * fds, mapped files, modules, environment, cwd, limits, sockets, auxv,
+ * the kernel's view (kproc, kstacks,
  * history, each event formatted), the issue decoded by its detector and
  * rendered as text and JSON, every note, and memory read across segment
  * edges.
@@ -128,6 +129,19 @@ static void walk_tables(const struct ld_dump *d)
 		(void)(volatile char)ld_dump__maps(d, &len)[len - 1];
 	if (ld_dump__cmdline(d, &len) && len)
 		(void)(volatile char)ld_dump__cmdline(d, &len)[len - 1];
+	if (ld_dump__environ(d, &len) && len)
+		(void)(volatile char)ld_dump__environ(d, &len)[len - 1];
+	if (ld_dump__cwd(d))
+		(void)strlen(ld_dump__cwd(d));
+	for (size_t i = 0; i < ld_dump__nlimits(d); i++)
+		(void)ld_dump__limit(d, i);
+	for (size_t i = 0; i < ld_dump__nsockets(d); i++) {
+		const struct ld_dump_socket *sk = ld_dump__socket(d, i);
+
+		(void)(sk->path ? strlen(sk->path) : 0);
+		(void)(sk->peer_path ? strlen(sk->peer_path) : 0);
+		FUZZ_CHECK(ld_dump__socket_by_ino(d, sk->s.ino), "socket %zu not found by inode", i);
+	}
 }
 
 static void walk_kernel_view(const struct ld_dump *d)

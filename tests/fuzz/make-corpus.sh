@@ -15,6 +15,9 @@ corpus=$top/tests/fuzz/corpus
 ld=$O/livedump
 work=$(mktemp -d /tmp/livedump-corpus.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+# Dumps carry the environment: the programs get a clean one, so that
+# nothing of the shell that ran this lands in the repository.
+clean_env=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/nonexistent LANG=C.UTF-8 LIVEDUMP_CORPUS=1)
 [ "$(id -u)" = 0 ] || { echo "make-corpus: needs root (BPF and ptrace)" >&2; exit 1; }
 command -v gdb >/dev/null || { echo "make-corpus: needs gdb" >&2; exit 1; }
 
@@ -29,7 +32,7 @@ session() {
 	local name=$1 rule=$2 dir=$work/$1 d
 	shift 2
 	mkdir -m 0700 "$dir"
-	"$ld" -q record -o "$dir" -e "$rule" -- "$@" >"$dir.log" 2>&1 ||
+	"${clean_env[@]}" "$ld" -q record -o "$dir" -e "$rule" -- "$@" >"$dir.log" 2>&1 ||
 		{ cat "$dir.log" >&2; echo "make-corpus: record '$rule' failed" >&2; exit 1; }
 	d=$(find "$dir" -maxdepth 1 -name '*.core' | head -1)
 	[ -n "$d" ] || { cat "$dir.log" >&2; echo "make-corpus: no dump from '$rule'" >&2; exit 1; }
@@ -47,7 +50,7 @@ session syscall-mini 'slow on syscall name=nanosleep,clock_nanosleep latency>100
 	"$O/tests/syscalls_static"
 
 # A manual capture of a plain process, compressed.
-sleep 30 &
+"${clean_env[@]}" sleep 30 &
 sleeper=$!
 mkdir -m 0700 "$work/manual"
 "$ld" -q capture -p "$sleeper" --compress -o "$work/manual" >/dev/null
@@ -92,9 +95,9 @@ for i in range(n):
 with open(OUT + '/blobs', 'wb') as f:
     f.write(b''.join(parts))
 EOF
-gdb -nx -batch -ex 'set auto-load off' -ex "python OUT = '$work'" \
+"${clean_env[@]}" gdb -nx -batch -ex 'set auto-load off' -ex "python OUT = '$work'" \
 	-ex 'break *livedump__fire' -ex run -ex "source $work/mem.py" -ex kill \
-	--args "$O/tests/trigger_regions_static" >"$work/gdb.log" 2>&1 ||
+	--args "$O/tests/trigger_regions_static" </dev/null >"$work/gdb.log" 2>&1 ||
 	{ cat "$work/gdb.log" >&2; echo "make-corpus: gdb failed" >&2; exit 1; }
 for t in registry blobs; do
 	[ -s "$work/$t" ] || { cat "$work/gdb.log" >&2; echo "make-corpus: no $t" >&2; exit 1; }
@@ -104,7 +107,7 @@ done
 # What a mini dump keeps for debuggers, as the capture reads it from a
 # dynamically linked process: its auxv (chunk 0), the program headers it
 # names, the dynamic section, r_debug, the link_map chain and the names.
-"$O/tests/trigger_regions" --go "$work/never" >"$work/tr.out" 2>&1 &
+"${clean_env[@]}" "$O/tests/trigger_regions" --go "$work/never" >"$work/tr.out" 2>&1 &
 prog=$!
 for i in $(seq 100); do grep -q '^pid' "$work/tr.out" && break; sleep 0.05; done
 cat >"$work/linkmap.py" <<'EOF'
@@ -149,7 +152,7 @@ for tag, val in struct.iter_unpack('<qQ', dynbytes):
 with open(OUT + '/linkmap', 'wb') as f:
     f.write(b''.join(parts))
 EOF
-gdb -nx -batch -ex 'set auto-load off' -ex "python OUT = '$work'" -p "$prog" \
+"${clean_env[@]}" gdb -nx -batch -ex 'set auto-load off' -ex "python OUT = '$work'" -p "$prog" \
 	-ex "source $work/linkmap.py" >"$work/gdb2.log" 2>&1 || true
 kill "$prog"
 [ -s "$work/linkmap" ] || { cat "$work/gdb2.log" >&2; echo "make-corpus: no linkmap" >&2; exit 1; }
