@@ -297,12 +297,8 @@ static __noinline void ld_ident_save(struct task_struct *task, __u64 now, bool u
 	struct ld_ident_scratch *s;
 	struct ld_ident *id;
 
-	/*
-	 * No mm: a kernel thread, or an exit past exit_mm() (before 6.15),
-	 * where the entry its exec left (ld_exec) says more than this could.
-	 */
-	if (!tgid || !mm)
-		return;
+	if (!tgid)
+		return;	/* the idle task */
 	s = bpf_map_lookup_elem(&ident_scratch, &zero);
 	if (!s)
 		return;
@@ -310,6 +306,7 @@ static __noinline void ld_ident_save(struct task_struct *task, __u64 now, bool u
 	__builtin_memset(id, 0, sizeof(*id) - sizeof(id->exe) - sizeof(id->args));
 	id->ktime_ns = now;
 	id->tgid = tgid;
+	id->start_ns = BPF_CORE_READ(leader, start_time);
 	level = BPF_CORE_READ(pid, level);
 	level = level < LD_IDENT_LEVELS ? level : LD_IDENT_LEVELS - 1;
 	id->level = level;
@@ -343,6 +340,27 @@ static __noinline void ld_ident_save(struct task_struct *task, __u64 now, bool u
 		id->ns[9] = BPF_CORE_READ(nsp, time_ns_for_children, ns.inum);
 	}
 	id->ns[6] = BPF_CORE_READ(cred, user_ns, ns.inum);
+	if (!mm) {
+		/*
+		 * An exit past exit_mm() (kernels before 6.15; or a kernel
+		 * thread, which has no entry): what the exec of this same
+		 * process saved (ld_exec) keeps its exe and argv, the rest is
+		 * brought up to this record.
+		 */
+		struct ld_ident *old = bpf_map_lookup_elem(&idents, &tgid);
+		__u32 flags, ncomp, args_len;
+
+		if (!old || old->start_ns != id->start_ns)
+			return;
+		flags = old->flags;
+		ncomp = old->exe_ncomp;
+		args_len = old->args_len;
+		__builtin_memcpy(old, id, sizeof(*id) - sizeof(id->exe) - sizeof(id->args));
+		old->flags = flags;
+		old->exe_ncomp = ncomp;
+		old->args_len = args_len;
+		return;
+	}
 	ld_ident_exe(s, BPF_CORE_READ(mm, exe_file));
 	if (user) {
 		__u64 start = BPF_CORE_READ(mm, arg_start), end = BPF_CORE_READ(mm, arg_end);

@@ -26,6 +26,7 @@ struct ld_view {
 	bool first;		/* no item on this line yet */
 	bool nosep;		/* the next item follows ld_view__text directly */
 	bool in_table;		/* between ld_view__table and ld_view__table_end */
+	bool in_list;		/* between ld_view__list and ld_view__list_end */
 	struct ld_table *tab;	/* the table's rows, when it has any */
 	struct ld_term term;
 	int err;
@@ -132,6 +133,15 @@ static void text_item(struct ld_view *v, const char *label, const char *text, bo
 	if (v->in_table) {
 		if (v->tab)
 			ld_table__cell(v->tab, LD_COLOR_NONE, "%s", text);
+		return;
+	}
+	if (v->in_list && !v->in_line) {
+		fputs("  ", v->f);
+		if (escape)
+			ld_escape_fput(v->f, text, SIZE_MAX);
+		else
+			fputs(text, v->f);
+		fputc('\n', v->f);
 		return;
 	}
 	if (!v->in_line) {
@@ -254,6 +264,27 @@ void ld_view__table(struct ld_view *v, const char *key, const char *title, size_
 	}
 	for (unsigned c = 0; c < ncols; c++)
 		ld_table__column(v->tab, cols[c].title, cols[c].flags);
+}
+
+void ld_view__list(struct ld_view *v, const char *key, const char *title, size_t count,
+		   unsigned flags)
+{
+	if (v->format == LD_VIEW_JSON) {
+		jkey(v, key ? key : "");
+		ld_json__begin_array(&v->j);
+		return;
+	}
+	v->in_list = true;
+	if (count || !(flags & LD_VIEW_OMIT_EMPTY))
+		fprintf(v->f, "\n%s (%zu):\n", title, count);
+}
+
+void ld_view__list_end(struct ld_view *v)
+{
+	if (v->format == LD_VIEW_JSON)
+		ld_json__end_array(&v->j);
+	else
+		v->in_list = false;
 }
 
 void ld_view__row(struct ld_view *v)

@@ -89,6 +89,15 @@ void ld_view__row(struct ld_view *v);
 void ld_view__row_end(struct ld_view *v);
 void ld_view__table_end(struct ld_view *v);
 
+/*
+ * A list of plain values: JSON "key": [ v, ... ]; text "\ntitle (count):"
+ * then each value on a line of its own, indented (nothing when count is 0
+ * and LD_VIEW_OMIT_EMPTY).
+ */
+void ld_view__list(struct ld_view *v, const char *key, const char *title, size_t count,
+		   unsigned flags);
+void ld_view__list_end(struct ld_view *v);
+
 /* --- items --------------------------------------------------------------- */
 
 void ld_view__uint(struct ld_view *v, const char *key, const char *label, uint64_t val);

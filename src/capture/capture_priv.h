@@ -9,6 +9,7 @@
 #include "capture/kview.h"
 #include "capture/modules.h"
 #include "capture/proc.h"
+#include "capture/procenv.h"
 #include "capture/snapshot.h"
 #include "kabi/ident.h"
 
@@ -49,6 +50,7 @@ struct ld_capture {
 	size_t auxv_len, cmdline_len;
 	struct ld_fd *fds;
 	size_t nfds;
+	struct ld_proc_env env;		/* environment, cwd, limits, sockets */
 	struct ld_note_region *regions;
 	size_t nregions;
 	struct ld_blob_cap *blobs;

@@ -28,7 +28,8 @@ static void usage(FILE *f)
 "      --compress[=LEVEL]  write a compressed dump (zlib LEVEL 1-9, default %d);\n"
 "                     every livedump tool reads it, `livedump export` makes a plain one\n"
 "  -o, --output DIR   where the dump goes (default %s)\n"
-"      --name NAME    component name recorded in the dump (default: manual)\n",
+"      --name NAME    component name recorded in the dump (default: manual)\n"
+"      --no-environ   leave the process's environment out of the dump\n",
 		LD_COMPRESS_DEFAULT, LD_DEFAULT_OUTDIR);
 }
 
@@ -43,6 +44,7 @@ int cmd_capture(int argc, char **argv)
 		{ "snapshot", no_argument, NULL, 's' },
 		{ "no-snapshot", no_argument, NULL, 'S' },
 		{ "compress", optional_argument, NULL, 'z' },
+		{ "no-environ", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -90,6 +92,9 @@ int cmd_capture(int argc, char **argv)
 					return 2;
 				o.compress = num;
 			}
+			break;
+		case 'E':
+			o.no_environ = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -936,6 +936,8 @@ void ld_dump__free(struct ld_dump *d)
 	free(d->fds);
 	free(d->files);
 	free(d->modules);
+	free(d->limits);
+	free(d->sockets);
 	kview_free(&d->kv);
 	free(d->auxv);
 	free(d->cut);
@@ -1038,6 +1040,37 @@ size_t ld_dump__nmodules(const struct ld_dump *d) { return d->nmodules; }
 const struct ld_dump_module *ld_dump__module(const struct ld_dump *d, size_t i)
 {
 	return i < d->nmodules ? &d->modules[i] : NULL;
+}
+
+const char *ld_dump__environ(const struct ld_dump *d, size_t *len)
+{
+	if (len)
+		*len = d->environ_len;
+	return d->environ;
+}
+
+const char *ld_dump__cwd(const struct ld_dump *d) { return d->cwd; }
+
+size_t ld_dump__nlimits(const struct ld_dump *d) { return d->nlimits; }
+
+const struct ld_note_limit *ld_dump__limit(const struct ld_dump *d, size_t i)
+{
+	return i < d->nlimits ? &d->limits[i] : NULL;
+}
+
+size_t ld_dump__nsockets(const struct ld_dump *d) { return d->nsockets; }
+
+const struct ld_dump_socket *ld_dump__socket(const struct ld_dump *d, size_t i)
+{
+	return i < d->nsockets ? &d->sockets[i] : NULL;
+}
+
+const struct ld_dump_socket *ld_dump__socket_by_ino(const struct ld_dump *d, uint64_t ino)
+{
+	for (size_t i = 0; i < d->nsockets; i++)
+		if (d->sockets[i].s.ino == ino)
+			return &d->sockets[i];
+	return NULL;
 }
 
 size_t ld_dump__nauxv(const struct ld_dump *d) { return d->nauxv; }

@@ -19,7 +19,8 @@
 /* Notes that may appear once; the index remembers the first one. */
 enum single {
 	S_HEADER, S_TRIGGER, S_THREADS, S_REGIONS, S_FDS, S_MAPS, S_CMDLINE, S_ISSUE_TEXT, S_RULES,
-	S_COMPLETE, S_PRPSINFO, S_SIGINFO, S_AUXV, S_FILE, S_MODULES, S_NR
+	S_COMPLETE, S_PRPSINFO, S_SIGINFO, S_AUXV, S_FILE, S_MODULES, S_ENVIRON, S_CWD,
+	S_LIMITS, S_SOCKETS, S_NR
 };
 
 /* A PT_NOTE segment held in memory. */
@@ -93,6 +94,12 @@ struct ld_dump {
 	size_t nfiles;
 	struct ld_dump_module *modules;
 	size_t nmodules;
+	const char *environ, *cwd;	/* LD_NT_ENVIRON, LD_NT_CWD */
+	size_t environ_len;
+	struct ld_note_limit *limits;	/* LD_NT_LIMITS */
+	size_t nlimits;
+	struct ld_dump_socket *sockets;	/* LD_NT_SOCKETS, by inode */
+	size_t nsockets;
 	struct ld_dump_auxv *auxv;
 	size_t nauxv;
 	struct elf_prpsinfo psinfo;

@@ -12,6 +12,7 @@
 #include "notes/note.h"
 #include "base/view.h"
 #include "base/strbuf.h"
+#include "notes/sockets.h"
 
 /*
  * Fd records vary in size: each starts with its own size, and the next
@@ -104,6 +105,22 @@ static const char *mode_type(uint32_t mode)
 	return "?";
 }
 
+/* The target, and for a socket both its ends (LD_NT_SOCKETS). */
+static void show_target(const struct ld_dump *d, struct ld_view *v, const struct ld_dump_fd *f)
+{
+	const struct ld_dump_socket *s = S_ISSOCK(f->mode) ? ld_dump__socket_by_ino(d, f->ino)
+							    : NULL;
+	char desc[512], cell[4096 + 520];
+
+	ld_view__str(v, "target", s ? NULL : "", f->target);
+	if (!s)
+		return;
+	ld_socket_describe(s, desc, sizeof(desc));
+	ld_view__str(v, "socket", NULL, desc);
+	snprintf(cell, sizeof(cell), "%s %s", f->target, desc);
+	ld_view__str(v, NULL, "", cell);
+}
+
 static const struct ld_view_col cols[] = {
 	{ "FD", LD_COL_RIGHT }, { "TYPE", 0 }, { "FLAGS", 0 }, { "POS", LD_COL_RIGHT },
 	{ "TARGET", 0 },
@@ -127,7 +144,7 @@ static void fds_show(const struct ld_dump *d, struct ld_view *v, const struct ld
 		ld_view__str(v, "flags_text", "", fmt_oflags(f->flags, fl, sizeof(fl)));
 		ld_view__uint(v, "pos", "", f->pos);
 		ld_view__uint(v, "ino", NULL, f->ino);
-		ld_view__str(v, "target", "", f->target);
+		show_target(d, v, f);
 		ld_view__row_end(v);
 	}
 	ld_view__table_end(v);

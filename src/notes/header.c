@@ -46,7 +46,7 @@ static int parse_header(struct ld_dump *d, const struct ld_dump_note *n)
 
 static const char *const hdr_flag_names[] = {
 	"size_limit", "unreadable", "no_registry", "cut", NULL, NULL, NULL, NULL,
-	"snapshot", "snapshot_fallback",
+	"snapshot", "snapshot_fallback", "no_environ",
 };
 
 static void show_file(const struct ld_dump *d, struct ld_view *v, const struct ld_note_header *h)

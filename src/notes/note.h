@@ -19,6 +19,7 @@
 #define LD_NOTES(X)						\
 	X(header)	/* LD_NT_HEADER, with the file itself */	\
 	X(cmdline)	/* LD_NT_CMDLINE */				\
+	X(cwd)		/* LD_NT_CWD */					\
 	X(capture)	/* LD_NT_CAPTURE */				\
 	X(trigger)	/* LD_NT_TRIGGER: the issue, decoded */		\
 	X(issue_text)	/* LD_NT_ISSUE_TEXT */				\
@@ -32,10 +33,13 @@
 	X(auxv)		/* NT_AUXV */					\
 	X(regions)	/* LD_NT_REGIONS */				\
 	X(blob)		/* LD_NT_BLOB */				\
-	X(fds)		/* LD_NT_FDS */					\
+	X(fds)		/* LD_NT_FDS, with their sockets' ends */	\
+	X(sockets)	/* LD_NT_SOCKETS */				\
+	X(limits)	/* LD_NT_LIMITS */				\
 	X(maps)		/* LD_NT_MAPS */				\
 	X(file)		/* NT_FILE, with the memory segments */		\
 	X(modules)	/* LD_NT_MODULES */				\
+	X(environ)	/* LD_NT_ENVIRON */				\
 	X(kproc)	/* LD_NT_KPROC */				\
 	X(kstack)	/* LD_NT_KSTACK */				\
 	X(history)	/* LD_NT_HISTORY */				\

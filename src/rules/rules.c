@@ -320,7 +320,7 @@ static int elem_size(const struct ld_rule_key *k, void *f, unsigned idx, const c
 	return ld_val_size(s, k->min, k->max, (uint64_t *)f + idx, e);
 }
 
-/* regions=yes|no into the bool no_regions */
+/* regions=yes|no (and environ=) into the bool no_regions (no_environ) */
 static int elem_regions(const struct ld_rule_key *k, void *f, unsigned idx, const char *s,
 			struct ld_verr *e)
 {
@@ -421,6 +421,9 @@ static const struct ld_rule_key capture_keys[] = {
 	{ .name = "stack", .memory = true, LD_KEY_ONE(capture.stack), .min = LD_STACK_MIN, .max = LD_STACK_MAX,
 	  .elem = elem_size, .fmt = fmt_size },
 	{ .name = "regions", .memory = true, LD_KEY_ONE(capture.no_regions),
+	  .elem = elem_regions, .fmt = fmt_regions },
+	/* Not memory: context dumps keep the environment too. */
+	{ .name = "environ", LD_KEY_ONE(capture.no_environ),
 	  .elem = elem_regions, .fmt = fmt_regions },
 };
 
