@@ -494,6 +494,7 @@ static void run_with_sh(const char *run, char **cmd)
 static char *exec_target(const char *path, int depth)
 {
 	char head[256], *interp, *end;
+	struct stat st;
 	ssize_t n;
 	int fd;
 
@@ -501,9 +502,15 @@ static char *exec_target(const char *path, int depth)
 		errno = ELOOP;
 		return NULL;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Not blocking on a FIFO: execve refuses anything but a regular file. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EACCES;
+		return NULL;
+	}
 	n = read(fd, head, sizeof(head) - 1);
 	close(fd);
 	if (n < 0)

@@ -2,8 +2,8 @@
 # record -- CMD runs what execve(2)/execvp(3) run and watches what that
 # runs: a #! script's child, a file without #! (under /bin/sh), a shim on
 # PATH that execs the real program (same pid, the shim's name kept), an app
-# rule in a script's child through --lib; a command that cannot run is
-# refused with the reason.
+# rule in a script's child through --lib; a command that cannot run (no
+# interpreter, not found, not a regular file) is refused with the reason.
 . "$(dirname "$0")/../lib.sh"
 require_root
 command -v jq >/dev/null || fail "jq is missing"
@@ -78,4 +78,7 @@ chmod +x "$WORK/bad.sh"
 assert_grep "cannot run .*bad\.sh: No such file or directory" "$WORK/bad.log" "bad interpreter"
 ! "$LIVEDUMP" record -o "$WORK/bad" -- no-such-command-here >"$WORK/bad.log" 2>&1 || fail "missing command accepted"
 assert_grep "cannot run no-such-command-here: command not found" "$WORK/bad.log" "missing command"
+mkfifo "$WORK/fifo"
+! timeout 20 "$LIVEDUMP" record -o "$WORK/bad" -- "$WORK/fifo" >"$WORK/bad.log" 2>&1 || fail "a FIFO accepted"
+assert_grep "cannot run .*fifo: Permission denied" "$WORK/bad.log" "a FIFO is refused, not waited on"
 ok "commands that cannot run are refused"
