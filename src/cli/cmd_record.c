@@ -464,8 +464,11 @@ static char *find_in_path(const char *cmd)
 	return found;
 }
 
-/* execvp's way with a file that is neither ELF nor "#!": /bin/sh reads it. */
-static void run_with_sh(const char *run, char **cmd)
+/*
+ * execvp's way with a file that is neither ELF nor "#!": /bin/sh reads it.
+ * Made before the fork: the child of a threaded process must not allocate.
+ */
+static char **sh_argv(const char *run, char **cmd)
 {
 	size_t n = 0;
 	char **argv;
@@ -474,13 +477,12 @@ static void run_with_sh(const char *run, char **cmd)
 		n++;
 	argv = calloc(n + 2, sizeof(*argv));
 	if (!argv)
-		return;
+		return NULL;
 	argv[0] = (char *)"/bin/sh";
 	argv[1] = (char *)run;
 	for (size_t i = 1; i < n; i++)
 		argv[i + 1] = cmd[i];
-	execv("/bin/sh", argv);
-	free(argv);
+	return argv;
 }
 
 #define SHEBANG_DEPTH	5	/* the kernel's limit on interpreter rewrites */
@@ -542,7 +544,7 @@ static char *exec_target(const char *path, int depth)
  */
 static int launch(struct collector *col, char **cmd)
 {
-	char *run = find_in_path(cmd[0]), *exe, *real;
+	char *run = find_in_path(cmd[0]), *exe, *real, **sh = NULL;
 	int go[2], err;
 	bool script;
 	pid_t pid;
@@ -561,6 +563,11 @@ static int launch(struct collector *col, char **cmd)
 	real = realpath(run, NULL);
 	script = !real || strcmp(real, exe);
 	free(real);
+	sh = sh_argv(run, cmd);
+	if (!sh) {
+		err = -ENOMEM;
+		goto out_free;
+	}
 	if (pipe2(go, O_CLOEXEC)) {
 		err = -errno;
 		goto out_free;
@@ -576,7 +583,7 @@ static int launch(struct collector *col, char **cmd)
 		signal(SIGTERM, SIG_DFL);
 		execv(run, cmd);
 		if (errno == ENOEXEC)
-			run_with_sh(run, cmd);
+			execv("/bin/sh", sh);
 		fprintf(stderr, "livedump: cannot run %s: %s\n", run, strerror(errno));
 		_exit(127);
 	}
@@ -603,6 +610,7 @@ static int launch(struct collector *col, char **cmd)
 out:
 	close(go[1]);	/* on error the child exits without running anything */
 out_free:
+	free(sh);
 	free(exe);
 	free(run);
 	return err;
