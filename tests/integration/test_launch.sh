@@ -49,9 +49,10 @@ abort_dump "no #!"
 assert_eq "$(launched)" "$DPID" "no #!: exec keeps the pid"
 ok "a file without #! runs under /bin/sh"
 
-# A shim on PATH (as pyenv's): found by name, run by that name, execs the program.
+# A shim on PATH, as pyenv's (#!/usr/bin/env bash): found by name, run by that
+# name, execs the program.
 mkdir "$WORK/shims"
-printf '#!/bin/bash\n[ "${0##*/}" = failures ] || exit 9\nexec "%s" "$@"\n' "$prog" \
+printf '#!/usr/bin/env bash\n[ "${0##*/}" = failures ] || exit 9\nexec "%s" "$@"\n' "$prog" \
 	>"$WORK/shims/failures"
 chmod +x "$WORK/shims/failures"
 PATH=$WORK/shims:$PATH rec failures abort || { cat "$LOG"; fail "record -- shim failed"; }
