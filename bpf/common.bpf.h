@@ -29,15 +29,22 @@ struct {
 	__uint(max_entries, 1 << 22);
 } events SEC(".maps");
 
-/* Records that found the ring full: never silent, the collector reports them. */
+/*
+ * Records that found the ring full, in all and by detector: never silent,
+ * the collector reports them.
+ */
 __u64 events_dropped = 0;
+__u64 events_dropped_by[LD_DET__COUNT] = {};
 
-static __always_inline void *ld_event_reserve(__u64 size)
+static __always_inline void *ld_event_reserve(__u32 det, __u64 size)
 {
 	void *e = bpf_ringbuf_reserve(&events, size, 0);
 
-	if (!e)
+	if (!e) {
 		__sync_fetch_and_add(&events_dropped, 1);
+		if (det < LD_DET__COUNT)
+			__sync_fetch_and_add(&events_dropped_by[det], 1);
+	}
 	return e;
 }
 
@@ -379,8 +386,13 @@ static __noinline void ld_ident_save(struct task_struct *task, __u64 now, bool u
 	bpf_map_update_elem(&idents, &id->tgid, id, BPF_ANY);
 }
 
-static __always_inline void ld_event_init(struct ld_event_hdr *hdr, __u32 type, __u32 size,
-					  __u64 now)
+/*
+ * A record's header, for the current task.  Detectors whose record is
+ * about another process (block: its completion runs wherever the
+ * interrupt lands) use this, and fill the issuer in themselves.
+ */
+static __always_inline void ld_event_init_hdr(struct ld_event_hdr *hdr, __u32 type, __u32 size,
+					      __u64 now)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
@@ -394,6 +406,13 @@ static __always_inline void ld_event_init(struct ld_event_hdr *hdr, __u32 type, 
 	hdr->rule = 0;
 	hdr->verdict = LD_VERDICT_DUMP;
 	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
+}
+
+/* ... and the current process's identity, for its dump (ld_ident_save). */
+static __always_inline void ld_event_init(struct ld_event_hdr *hdr, __u32 type, __u32 size,
+					  __u64 now)
+{
+	ld_event_init_hdr(hdr, type, size, now);
 	ld_ident_save(bpf_get_current_task_btf(), now, true);
 }
 

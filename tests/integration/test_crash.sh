@@ -90,16 +90,20 @@ ok "crash dump: exe, cmdline, environment, cwd, limits, sockets, threads, kernel
 bb=$(command -v busybox || echo /usr/lib/busybox/busybox)
 if [ -x "$bb" ] && "$bb" --list | grep -qx httpd; then
 	mkdir -p "$WORK/www"
+	listening() { grep -qi "0100007F:$(printf %04X "$1") 00000000:0000 0A" /proc/net/tcp; }
 	hport=$((20000 + $$ % 20000))
+	while listening "$hport"; do hport=$((hport + 1)); done
 	start_bg "$WORK/r5.log" "$LIVEDUMP" record -o "$WORK/out5" \
 		-e 'crash on signal sig=SEGV capture mini' -- "$bb" httpd -f -p "127.0.0.1:$hport" -h "$WORK/www"
 	rec=$BG_PID
 	wait_for grep -q '^recording into' "$WORK/r5.log" || fail "record did not start: $(cat "$WORK/r5.log")"
 	daemon=$(sed -n 's/^launched .* as pid //p' "$WORK/r5.log")
-	wait_for test -n "$(ls -l /proc/"$daemon"/fd 2>/dev/null | grep socket)" || fail "httpd did not listen"
+	track "$daemon"
+	wait_for listening "$hport" || fail "httpd (pid $daemon) does not listen on $hport: $(cat "$WORK/r5.log")"
 	exec 5<>"/dev/tcp/127.0.0.1/$hport" || fail "cannot connect to httpd"
 	child() { pgrep -P "$daemon" | head -1; }
-	wait_for test -n "$(child)" || fail "httpd forked no child for the connection"
+	wait_for test -n "$(child)" || fail "httpd (pid $daemon) forked no child for the connection:
+		$(ps -o pid,ppid,stat,args -e | grep -E "[h]ttpd|^ *$daemon ") $(cat "$WORK/r5.log")"
 	kill -SEGV "$(child)"
 	wait_for grep -q '^dump:' "$WORK/r5.log" || fail "no crash dump of httpd's child: $(cat "$WORK/r5.log")"
 	exec 5>&-
