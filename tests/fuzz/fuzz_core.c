@@ -6,7 +6,8 @@
  * NT_FILE), the client registry found in the core's memory, the segments
  * a mini dump keeps.  The kernel writes the headers, the process the
  * memory.  Each input is one stream, as mini and as full dump (by its
- * size's parity), written to a private directory in /dev/shm; the dump
+ * size's parity), written to a private directory in /dev/shm (one per
+ * input, which must be empty again after it: nothing left behind); the dump
  * it writes is opened and walked when the reader takes it (the kernel's
  * notes are copied as they came: a forged stream may make a dump the
  * reader rightly refuses).
@@ -19,29 +20,15 @@
 #include "dump/dump_reader.h"
 #include "kabi/records.h"
 
-static char dir[64];
+static const char *base;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
 	fuzz_quiet();
-	snprintf(dir, sizeof(dir), "/dev/shm/livedump-fuzz-core.XXXXXX");
-	if (!mkdtemp(dir)) {
-		snprintf(dir, sizeof(dir), "/tmp/livedump-fuzz-core.XXXXXX");
-		if (!mkdtemp(dir)) {
-			perror("fuzz: mkdtemp");
-			abort();
-		}
-	}
+	base = access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm";
 	return 0;
-}
-
-/* Gone at exit, also when libFuzzer stops us after -max_total_time. */
-__attribute__((destructor)) static void remove_dir(void)
-{
-	if (dir[0])
-		rmdir(dir);
 }
 
 static void open_result(const char *path)
@@ -72,11 +59,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.issue_time_ns = 1, .issue_text = "fuzz=1\n", .max_core = 1 << 20,
 	};
 	struct ld_write_stats stats;
-	char *path = NULL;
+	char *path = NULL, dir[64];
 	int fd, err;
 
+	/* A directory per input: libFuzzer ends without running destructors. */
+	snprintf(dir, sizeof(dir), "%s/livedump-fuzz-core.XXXXXX", base);
 	fd = open(fuzz_file(data, size), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0 || !mkdtemp(dir))
 		abort();
 	err = ld_core_to_dump(fd, &cd, dir, "fuzz.core", &path, &stats);
 	close(fd);
@@ -87,5 +76,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unlink(path);
 		free(path);
 	}
+	FUZZ_CHECK(!rmdir(dir), "%s: %s (a file left behind?)", dir, strerror(errno));
 	return 0;
 }
