@@ -11,6 +11,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "kabi/records.h"
+#include "kabi/ident.h"
 
 #define LD_SIGSTOP	19
 #define LD_MAX_WATCHED	16384
@@ -182,6 +183,165 @@ static __always_inline bool ld_current_watched(void)
 	return ld_task_watched(bpf_get_current_task_btf());
 }
 
+/*
+ * tgid -> the process's identity at its last issue record (kabi/ident.h).
+ * A process that exits or is killed takes its /proc entry with it, often
+ * before the collector reads its record; this is what its dump can still
+ * say of it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LD_MAX_WATCHED);
+	__type(key, __u32);
+	__type(value, struct ld_ident);
+} idents SEC(".maps");
+
+/* Too big for the BPF stack: built here, then copied into idents. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ld_ident);
+} ident_scratch SEC(".maps");
+
+/* The walk up the executable's path (ld_ident_exe), one bpf_loop step per dentry. */
+struct ld_path_walk {
+	struct ld_ident *id;
+	struct dentry *d;
+	struct mount *mnt;
+	__u32 off;
+};
+
+static long ld_path_step(__u64 i, struct ld_path_walk *w)
+{
+	/* Locals: CO-RE reads must not start from a field of w. */
+	struct mount *mnt = w->mnt;
+	struct vfsmount *vfsmnt = (void *)mnt + bpf_core_field_offset(struct mount, mnt);
+	struct dentry *parent, *d = w->d;
+	struct ld_ident *id = w->id;
+	const unsigned char *name;
+	__u32 off = w->off;
+	long n;
+
+	if (d == BPF_CORE_READ(vfsmnt, mnt_root)) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (up == mnt)
+			return 1;	/* the root of it all */
+		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		return 0;
+	}
+	parent = BPF_CORE_READ(d, d_parent);
+	if (parent == d)
+		return 1;
+	if (off >= LD_IDENT_EXE) {
+		id->flags |= LD_IDF_EXE_CUT;
+		return 1;
+	}
+	name = BPF_CORE_READ(d, d_name.name);
+	n = bpf_probe_read_kernel_str(&id->exe[off & (LD_IDENT_EXE - 1)], LD_IDENT_COMP, name);
+	if (n <= 0)
+		return 1;
+	w->off = off + n;
+	id->exe_ncomp++;
+	w->d = parent;
+	return 0;
+}
+
+/*
+ * The executable's path, component by component from the file up, as
+ * d_path would give it from the root of the mount namespace: at a mount's
+ * root the walk goes on at its mount point in the parent mount.
+ */
+static __always_inline void ld_ident_exe(struct ld_ident *id, struct file *exe)
+{
+	struct ld_path_walk w = {
+		.id = id, .d = BPF_CORE_READ(exe, f_path.dentry),
+		.mnt = (void *)BPF_CORE_READ(exe, f_path.mnt) -
+		       bpf_core_field_offset(struct mount, mnt),
+	};
+
+	if (!exe)
+		return;
+	bpf_loop(64, ld_path_step, &w, 0);
+	if (id->exe_ncomp)
+		id->flags |= LD_IDF_EXE;
+}
+
+/*
+ * Saves @task's identity for its dump.  @user: @task is the current task,
+ * whose argv can be read from its memory.  Not inlined: every program that
+ * makes a record calls it, and once is enough code for the verifier.
+ */
+static __noinline void ld_ident_save(struct task_struct *task, __u64 now, bool user)
+{
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	struct pid *pid = BPF_CORE_READ(leader, thread_pid);
+	struct nsproxy *nsp = BPF_CORE_READ(task, nsproxy);
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	__u32 zero = 0, tgid = BPF_CORE_READ(task, tgid), level;
+	struct ld_ident *id;
+
+	if (!tgid || !mm)
+		return;	/* the idle task, a kernel thread */
+	id = bpf_map_lookup_elem(&ident_scratch, &zero);
+	if (!id)
+		return;
+	__builtin_memset(id, 0, sizeof(*id) - sizeof(id->exe) - sizeof(id->args));
+	id->ktime_ns = now;
+	id->tgid = tgid;
+	level = BPF_CORE_READ(pid, level);
+	level = level < LD_IDENT_LEVELS ? level : LD_IDENT_LEVELS - 1;
+	id->level = level;
+#pragma unroll
+	for (__u32 l = 0; l < LD_IDENT_LEVELS; l++) {
+		if (l > level)
+			break;
+		bpf_core_read(&id->nspid[l], sizeof(id->nspid[l]), &pid->numbers[l].nr);
+	}
+	id->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	id->uid = BPF_CORE_READ(cred, uid.val);
+	id->euid = BPF_CORE_READ(cred, euid.val);
+	id->gid = BPF_CORE_READ(cred, gid.val);
+	id->egid = BPF_CORE_READ(cred, egid.val);
+	id->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	{
+		struct pid_namespace *pidns = NULL;
+
+		bpf_core_read(&pidns, sizeof(pidns), &pid->numbers[level].ns);
+		id->ns[0] = BPF_CORE_READ(pidns, ns.inum);
+	}
+	if (nsp) {	/* gone once the exit has passed exit_task_namespaces() */
+		id->ns[1] = BPF_CORE_READ(nsp, pid_ns_for_children, ns.inum);
+		id->ns[2] = BPF_CORE_READ(nsp, mnt_ns, ns.inum);
+		id->ns[3] = BPF_CORE_READ(nsp, net_ns, ns.inum);
+		id->ns[4] = BPF_CORE_READ(nsp, uts_ns, ns.inum);
+		id->ns[5] = BPF_CORE_READ(nsp, ipc_ns, ns.inum);
+		id->ns[7] = BPF_CORE_READ(nsp, cgroup_ns, ns.inum);
+		id->ns[8] = BPF_CORE_READ(nsp, time_ns, ns.inum);
+		id->ns[9] = BPF_CORE_READ(nsp, time_ns_for_children, ns.inum);
+	}
+	id->ns[6] = BPF_CORE_READ(cred, user_ns, ns.inum);
+	ld_ident_exe(id, BPF_CORE_READ(mm, exe_file));
+	if (user) {
+		__u64 start = BPF_CORE_READ(mm, arg_start), end = BPF_CORE_READ(mm, arg_end);
+		__u64 len = end > start ? end - start : 0;
+
+		if (len > LD_IDENT_ARGS) {
+			len = LD_IDENT_ARGS;
+			id->flags |= LD_IDF_ARGS_CUT;
+		}
+		barrier_var(len);
+		if (len && len <= LD_IDENT_ARGS && !bpf_probe_read_user(id->args, len, (void *)start)) {
+			id->args_len = len;
+			id->flags |= LD_IDF_ARGS;
+		}
+	}
+	bpf_map_update_elem(&idents, &tgid, id, BPF_ANY);
+}
+
 static __always_inline void ld_event_init(struct ld_event_hdr *hdr, __u32 type, __u32 size,
 					  __u64 now)
 {
@@ -197,6 +357,7 @@ static __always_inline void ld_event_init(struct ld_event_hdr *hdr, __u32 type, 
 	hdr->rule = 0;
 	hdr->verdict = LD_VERDICT_DUMP;
 	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
+	ld_ident_save(bpf_get_current_task_btf(), now, true);
 }
 
 /*

@@ -100,6 +100,41 @@ int BPF_PROG(ld_stopped, int sig, struct kernel_siginfo *info, struct k_sigactio
 	return 0;
 }
 
+/* mm_struct.rss_stat since 6.2: one percpu_counter per MM_* counter. */
+struct mm_struct___pcpu_rss {
+	struct percpu_counter rss_stat[4];
+} __attribute__((preserve_access_index));
+
+/*
+ * Peak RSS in KiB of @task's own memory.  signal->maxrss, what getrusage()
+ * says, keeps the largest of every mm the process had: after a fork and
+ * exec that is the parent's, so a program the collector started would
+ * report the collector's.  The mm itself has been this program's since its
+ * exec: its high-water mark, or what it holds now if higher (the mark is
+ * brought up to date only when memory is unmapped).  Kernels that run the
+ * exit tracepoint after exit_mm() (before 6.15) have no mm here: maxrss is
+ * all there is.
+ */
+static __always_inline __u64 ld_peak_rss_kb(struct task_struct *task, struct signal_struct *sig)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	struct mm_struct___pcpu_rss *pm = (void *)mm;
+	__u64 hiwater, rss = 0;
+
+	if (!mm)
+		return BPF_CORE_READ(sig, maxrss) * 4;	/* pages of 4 KiB on x86-64 */
+	hiwater = BPF_CORE_READ(mm, hiwater_rss);
+	if (bpf_core_field_exists(pm->rss_stat)) {
+		/* MM_FILEPAGES, MM_ANONPAGES, MM_SHMEMPAGES; MM_SWAPENTS is not resident. */
+		__s64 f = BPF_CORE_READ(pm, rss_stat[0].count);
+		__s64 a = BPF_CORE_READ(pm, rss_stat[1].count);
+		__s64 sh = BPF_CORE_READ(pm, rss_stat[3].count);
+
+		rss = (f > 0 ? f : 0) + (a > 0 ? a : 0) + (sh > 0 ? sh : 0);
+	}
+	return (hiwater > rss ? hiwater : rss) * 4;
+}
+
 /* Called by the exit tracepoint for the last thread of a watched process. */
 static __always_inline void ld_exit_detect(struct task_struct *task)
 {
@@ -132,7 +167,7 @@ static __always_inline void ld_exit_detect(struct task_struct *task)
 	e->runtime_ns = m.now - task->start_time;
 	e->cpu_ns = BPF_CORE_READ(sig, utime) + BPF_CORE_READ(sig, stime) + task->utime +
 		    task->stime;
-	e->maxrss_kb = BPF_CORE_READ(sig, maxrss) * 4;	/* pages of 4 KiB on x86-64 */
+	e->maxrss_kb = ld_peak_rss_kb(task, sig);
 	ld_history_issue(NULL, &e->hdr, m.code, m.param);	/* no stack: it is exiting */
 	bpf_ringbuf_submit(e, 0);
 }
@@ -190,6 +225,8 @@ int ld_oom(struct bpf_raw_tracepoint_args *ctx)
 		e->total_vm_kb = BPF_CORE_READ(mm, total_vm) * 4;
 		e->oom_score_adj = BPF_CORE_READ(victim, signal, oom_score_adj);
 	}
+	if (victim)	/* its /proc goes with the kill: what its dump can say of it */
+		ld_ident_save(victim, m.now, false);
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->trigger_pid = bpf_get_current_pid_tgid() >> 32;
 	e->pad = 0;

@@ -18,6 +18,7 @@
 #include "capture/pagemap.h"
 #include "capture/registry.h"
 #include "capture/targetmem.h"
+#include "collector/history.h"
 
 #define XSTATE_MAX	(64U << 10)
 #define STOP_TIMEOUT_MS	2000
@@ -92,10 +93,60 @@ static void collect_identity(struct ld_capture *c)
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", c->pid);
-	ld_read_file(path, &c->cmdline, &c->cmdline_len);
+	if (ld_read_file(path, &c->cmdline, &c->cmdline_len) || !c->cmdline_len) {
+		free(c->cmdline);	/* a zombie's is empty */
+		c->cmdline = NULL;
+		c->cmdline_len = 0;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/exe", c->pid);
 	n = readlink(path, c->exe, sizeof(c->exe) - 1);
 	c->exe[n > 0 ? n : 0] = 0;
+}
+
+/* "/usr/bin/ls" from BPF's components, file first ("ls\0bin\0usr\0"). */
+static void ident_exe(const struct ld_ident *id, char *buf, size_t len)
+{
+	const char *comp[64];
+	size_t n = 0, off = 0;
+
+	buf[0] = 0;
+	for (size_t p = 0; n < id->exe_ncomp && n < 64 && p < sizeof(id->exe); n++) {
+		size_t l = strnlen(id->exe + p, sizeof(id->exe) - p);
+
+		if (p + l >= sizeof(id->exe))
+			break;
+		comp[n] = id->exe + p;
+		p += l + 1;
+	}
+	if (id->flags & LD_IDF_EXE_CUT)
+		off += snprintf(buf, len, "...");
+	while (n-- && off < len)
+		off += snprintf(buf + off, len - off, "/%s", comp[n]);
+}
+
+/*
+ * What /proc did not say (the process is gone, or a zombie without its
+ * exe and argv) from what BPF saved with the issue's record.
+ */
+static void identity_from_bpf(struct ld_capture *c)
+{
+	const struct ld_event_hdr *hdr = c->opts.trigger;
+	const struct ld_ident *id = &c->ident;
+
+	if (!c->opts.history || !hdr || c->opts.trigger_len < sizeof(*hdr) ||
+	    ld_history__ident(c->opts.history, c->pid, hdr->ktime_ns, &c->ident))
+		return;
+	c->have_ident = true;
+	if (!c->exe[0] && (id->flags & LD_IDF_EXE))
+		ident_exe(id, c->exe, sizeof(c->exe));
+	if (!c->cmdline && (id->flags & LD_IDF_ARGS) && id->args_len &&
+	    id->args_len <= sizeof(id->args)) {
+		c->cmdline = malloc(id->args_len);
+		if (c->cmdline) {
+			memcpy(c->cmdline, id->args, id->args_len);
+			c->cmdline_len = id->args_len;
+		}
+	}
 }
 
 static void collect_files(struct ld_capture *c)
@@ -626,7 +677,8 @@ static int collect_kview(struct ld_capture *c)
 	struct ld_kview_opts o = {
 		.pid = c->pid, .trigger_tid = c->trigger_tid, .trigger = c->opts.trigger,
 		.trigger_len = c->opts.trigger_len, .rule = c->opts.rule,
-		.stopped = c->opts.type != LD_CAPTURE_CONTEXT,
+		.stopped = c->opts.type != LD_CAPTURE_CONTEXT, .history = c->opts.history,
+		.ident = c->have_ident ? &c->ident : NULL,
 	};
 	pid_t *tids = calloc(c->nthreads + 1, sizeof(*tids));
 	char *states = calloc(c->nthreads + 1, 1);
@@ -721,6 +773,7 @@ int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 		/* Gone (an exit, an OOM kill): the name BPF saw at the event, not none. */
 		if (!c->pinfo.name[0] && opts->comm)
 			snprintf(c->pinfo.name, sizeof(c->pinfo.name), "%s", opts->comm);
+		identity_from_bpf(c);
 	} else {
 		struct ld_task_info ti;
 

@@ -22,6 +22,8 @@
 #include "livedump/abi.h"
 #include "kabi/records.h"
 
+struct ld_history;
+
 enum ld_snapshot_mode {
 	LD_SNAPSHOT_AUTO = 0,		/* full dumps: yes; mini dumps: no */
 	LD_SNAPSHOT_ON,
@@ -93,6 +95,12 @@ struct ld_capture_opts {
 	uint64_t max_hold_ns;
 	const volatile sig_atomic_t *cancel;
 	struct ld_symcache *symcache;	/* NULL: a private one */
+	/*
+	 * The flight recorder of the collector that loaded the BPF programs
+	 * (collector/history.h), or NULL: the process's history, the kernel
+	 * stacks BPF saved at the issue, and its identity as BPF saw it.
+	 */
+	struct ld_history *history;
 	/*
 	 * Snapshot capture (snapshot.h): the memory is read from a
 	 * copy-on-write copy of the process, which runs again at once.  The

@@ -10,6 +10,7 @@
 #include "capture/modules.h"
 #include "capture/proc.h"
 #include "capture/snapshot.h"
+#include "kabi/ident.h"
 
 struct ld_thread_cap {
 	pid_t tid;
@@ -54,6 +55,8 @@ struct ld_capture {
 	size_t nblobs;
 	uint32_t hdr_flags;
 	struct ld_kview kview;		/* kernel stacks, namespaces, history */
+	struct ld_ident ident;		/* what BPF saw of the process at the issue */
+	bool have_ident;
 
 	struct ld_seg *segs;
 	size_t nsegs;

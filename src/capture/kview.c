@@ -241,6 +241,89 @@ static char status_state(const char *text)
 	return *p && *p != '\n' ? *p : 0;
 }
 
+/* The collector's own pid namespace level: where NStgid starts as /proc shows it. */
+static unsigned own_pid_level(void)
+{
+	uint32_t v[LD_KPROC_LEVELS];
+	char *status = NULL;
+	unsigned n = 0;
+	size_t len;
+
+	if (!ld_read_file("/proc/self/status", &status, &len))
+		n = status_nums(status, "NStgid", v, LD_KPROC_LEVELS);
+	free(status);
+	return n ? n - 1 : 0;
+}
+
+/* The collector's namespace inodes, read once: which of the process's are its own. */
+static uint64_t own_ns(int i)
+{
+	static uint64_t mine[LD_NS_COUNT];
+
+	if (!mine[i])
+		mine[i] = ns_inode("/proc/self", ns_names[i]);
+	return mine[i];
+}
+
+_Static_assert(LD_IDENT_NS == LD_NS_COUNT && LD_IDENT_LEVELS == LD_KPROC_LEVELS,
+	       "kabi/ident.h follows ld_note_kproc");
+
+/*
+ * The process has left /proc (or was never seen there): what BPF saved
+ * with its record of the issue.  The state stays 0, unknown.
+ */
+static void proc_from_ident(struct ld_kview *kv, const struct ld_ident *id)
+{
+	struct ld_note_kproc *k = &kv->proc;
+	unsigned from = own_pid_level();
+	char path[4096];
+
+	memset(k, 0, sizeof(*k));
+	k->size = sizeof(*k);
+	for (unsigned l = from; l <= id->level && l < LD_IDENT_LEVELS; l++)
+		k->nstgid[k->levels++] = id->nspid[l];
+	if (!k->levels) {
+		k->nstgid[0] = id->tgid;
+		k->levels = 1;
+	}
+	k->ppid = id->ppid;
+	k->uid = id->uid;
+	k->euid = id->euid;
+	k->gid = id->gid;
+	k->egid = id->egid;
+	k->cgroup_id = id->cgroup_id;
+	for (int i = 0; i < LD_NS_COUNT; i++) {
+		k->ns[i] = id->ns[i];
+		if (k->ns[i] && k->ns[i] != own_ns(i))
+			k->ns_own |= 1U << i;
+	}
+	if (id->cgroup_id && !ld_cgroup2_path(ld_cgroup2_root(), id->cgroup_id, path, sizeof(path)))
+		kv->cgroup = strdup(path);
+	kv->have_proc = true;
+}
+
+/*
+ * A zombie is still in /proc, without the namespaces its exit let go:
+ * those BPF saw at the issue fill the gaps.
+ */
+static void fill_from_ident(struct ld_kview *kv, const struct ld_ident *id)
+{
+	struct ld_note_kproc *k = &kv->proc;
+	char path[4096];
+
+	for (int i = 0; i < LD_NS_COUNT; i++)
+		if (!k->ns[i] && id->ns[i]) {
+			k->ns[i] = id->ns[i];
+			if (k->ns[i] != own_ns(i))
+				k->ns_own |= 1U << i;
+		}
+	if (!k->cgroup_id)
+		k->cgroup_id = id->cgroup_id;
+	if (!kv->cgroup && k->cgroup_id && !ld_cgroup2_path(ld_cgroup2_root(), k->cgroup_id, path,
+								 sizeof(path)))
+		kv->cgroup = strdup(path);
+}
+
 static void collect_proc(struct ld_kview *kv, pid_t pid)
 {
 	struct ld_note_kproc *k = &kv->proc;
@@ -272,12 +355,8 @@ static void collect_proc(struct ld_kview *kv, pid_t pid)
 	k->state = status_state(status);
 	free(status);
 	for (int i = 0; i < LD_NS_COUNT; i++) {
-		static uint64_t mine[LD_NS_COUNT];	/* the collector's, read once */
-
-		if (!mine[i])
-			mine[i] = ns_inode("/proc/self", ns_names[i]);
 		k->ns[i] = ns_inode(proc, ns_names[i]);
-		if (k->ns[i] && k->ns[i] != mine[i])
+		if (k->ns[i] && k->ns[i] != own_ns(i))
 			k->ns_own |= 1U << i;
 	}
 	snprintf(path, sizeof(path), "%s/cgroup", proc);
@@ -472,7 +551,12 @@ int ld_kview__collect(struct ld_kview *kv, const struct ld_kview_opts *o)
 	if (hdr && o->trigger_len >= sizeof(*hdr))
 		kv->issue_ktime = hdr->ktime_ns;
 	collect_proc(kv, o->pid);
-	if (!ld_history_take(o->pid, kv->issue_ktime, ld_history_wanted(o->rule), &kv->hist))
+	if (!kv->have_proc && o->ident)
+		proc_from_ident(kv, o->ident);
+	else if (kv->have_proc && o->ident)
+		fill_from_ident(kv, o->ident);
+	if (!ld_history_take(o->history, o->pid, kv->issue_ktime,
+			     ld_history_wanted(o->history, o->rule), &kv->hist))
 		kv->have_hist = kv->hist.depth != 0;
 	for (size_t i = 0; !err && i < kv->hist.nks; i++)
 		err = from_bpf(kv, &kv->hist.ks[i], o->trigger_tid);

@@ -4,7 +4,8 @@
  * kernel stacks (BPF's at the issue, else /proc's at capture time)
  * symbolized from /proc/kallsyms while the dump is taken, the process's
  * identity as the kernel sees it (pids in every pid namespace, namespace
- * inodes, cgroup, credentials, state), and its flight-recorder history.
+ * inodes, cgroup, credentials, state: from /proc while the process is
+ * there, else from BPF at the issue), and its flight-recorder history.
  * They become the notes LD_NT_KSTACK, LD_NT_KPROC and LD_NT_HISTORY.
  */
 #ifndef LIVEDUMP_KVIEW_H
@@ -79,6 +80,12 @@ struct ld_kview_opts {
 	size_t trigger_len;
 	const char *rule;		/* for its history=N */
 	bool stopped;			/* the process was stopped by ptrace */
+	struct ld_history *history;	/* the flight recorder (history.h), or NULL */
+	/*
+	 * What BPF saw of the process at the issue, or NULL: the identity
+	 * when /proc no longer has the process.
+	 */
+	const struct ld_ident *ident;
 };
 
 /* Collects; what cannot be read is left out.  0 or -ENOMEM. */

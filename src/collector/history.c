@@ -32,9 +32,16 @@ struct rule_depth {
 	unsigned history;
 };
 
+/*
+ * Made by configure (sizes, rules' history=N) before the BPF object is
+ * loaded, started after; the loader owns it and the capture is handed it
+ * (ld_capture_opts.history).
+ */
 struct ld_history {
 	unsigned depth, nrings;
-	int rings_fd, slots_fd, procs_fd, free_fd, kstacks_fd;
+	struct rule_depth *rules;
+	size_t nrules;
+	int rings_fd, slots_fd, procs_fd, free_fd, kstacks_fd, idents_fd;
 	struct ld_hist_ring *rings;	/* mmap'ed hist_rings */
 	struct ld_hist_ev *slots;	/* mmap'ed hist_slots */
 	size_t rings_len, slots_len;
@@ -42,17 +49,6 @@ struct ld_history {
 	size_t nlinks;
 	struct bpf_link *iter;
 };
-
-/* What configure decided, for start and for the capture side. */
-static struct {
-	bool configured;
-	unsigned depth, nrings;
-	struct rule_depth *rules;
-	size_t nrules;
-} cfg;
-
-/* The recorder of the running collector (one per process). */
-static struct ld_history *active;
 
 static unsigned pow2_at_least(unsigned v)
 {
@@ -88,27 +84,26 @@ static struct bpf_program **hist_progs(struct livedump_bpf *skel, size_t *n)
 	return v;
 }
 
-static int configure(struct livedump_bpf *skel, const struct ld_ruleset *rules)
+static int configure(struct livedump_bpf *skel, const struct ld_ruleset *rules,
+		     struct ld_history *h)
 {
 	unsigned depth = LD_HIST_DEFAULT_DEPTH, nrings;
 	size_t nprogs;
 	struct bpf_program **progs = hist_progs(skel, &nprogs);
 	int err;
 
-	free(cfg.rules);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.rules = calloc(rules && rules->n ? rules->n : 1, sizeof(*cfg.rules));
-	if (!cfg.rules)
+	h->rules = calloc(rules && rules->n ? rules->n : 1, sizeof(*h->rules));
+	if (!h->rules)
 		return -ENOMEM;
 	for (size_t i = 0; rules && i < rules->n; i++) {
-		unsigned h = rules->v[i].capture.history;
+		unsigned hist = rules->v[i].capture.history;
 
-		snprintf(cfg.rules[i].name, sizeof(cfg.rules[i].name), "%s", rules->v[i].name);
-		cfg.rules[i].history = h;
-		if (h > depth)
-			depth = h;
+		snprintf(h->rules[i].name, sizeof(h->rules[i].name), "%s", rules->v[i].name);
+		h->rules[i].history = hist;
+		if (hist > depth)
+			depth = hist;
 	}
-	cfg.nrules = rules ? rules->n : 0;
+	h->nrules = rules ? rules->n : 0;
 	if (depth > LD_HIST_MAX_DEPTH)
 		depth = LD_HIST_MAX_DEPTH;
 	depth = pow2_at_least(depth);
@@ -129,19 +124,25 @@ static int configure(struct livedump_bpf *skel, const struct ld_ruleset *rules)
 	for (size_t i = 0; i < nprogs; i++)
 		bpf_program__set_autoload(progs[i], true);
 	bpf_program__set_autoload(skel->progs.ld_hist_sync, true);
-	cfg.depth = depth;
-	cfg.nrings = nrings;
-	cfg.configured = true;
+	h->depth = depth;
+	h->nrings = nrings;
 	return 0;
 }
 
-int ld_history__configure(struct livedump_bpf *skel, const struct ld_ruleset *rules)
+int ld_history__configure(struct livedump_bpf *skel, const struct ld_ruleset *rules,
+			  struct ld_history **out)
 {
-	int err = configure(skel, rules);
+	struct ld_history *h = calloc(1, sizeof(*h));
+	int err = h ? configure(skel, rules, h) : -ENOMEM;
 
-	if (err)
+	*out = NULL;
+	if (err) {
 		ld_warn("flight recorder: cannot size its maps (%s): off", strerror(-err));
-	return err;
+		ld_history__free(h);
+		return err;
+	}
+	*out = h;
+	return 0;
 }
 
 static void *map_array(int fd, size_t len)
@@ -158,26 +159,22 @@ static size_t page_round(size_t n)
 	return (n + pg - 1) / pg * pg;
 }
 
-int ld_history__start(struct livedump_bpf *skel, struct ld_history **out)
+int ld_history__start(struct livedump_bpf *skel, struct ld_history **hp)
 {
-	struct ld_history *h;
+	struct ld_history *h = *hp;
 	size_t nprogs;
 	struct bpf_program **progs = hist_progs(skel, &nprogs);
 	int err = 0;
 
-	*out = NULL;
-	if (!cfg.configured)
-		return 0;
-	h = calloc(1, sizeof(*h));
 	if (!h)
-		return -ENOMEM;
-	h->depth = cfg.depth;
-	h->nrings = cfg.nrings;
+		return 0;
+	*hp = NULL;
 	h->rings_fd = bpf_map__fd(skel->maps.hist_rings);
 	h->slots_fd = bpf_map__fd(skel->maps.hist_slots);
 	h->procs_fd = bpf_map__fd(skel->maps.hist_procs);
 	h->free_fd = bpf_map__fd(skel->maps.hist_free);
 	h->kstacks_fd = bpf_map__fd(skel->maps.hist_kstacks);
+	h->idents_fd = bpf_map__fd(skel->maps.idents);
 	h->rings_len = page_round((size_t)h->nrings * sizeof(struct ld_hist_ring));
 	h->slots_len = page_round((size_t)h->nrings * h->depth * sizeof(struct ld_hist_ev));
 	h->rings = map_array(h->rings_fd, h->rings_len);
@@ -212,10 +209,9 @@ int ld_history__start(struct livedump_bpf *skel, struct ld_history **out)
 	}
 	ld_info("flight recorder: %u events per process, %u rings (%.1f MiB)", h->depth,
 		h->nrings, (h->rings_len + h->slots_len) / 1048576.0);
-	active = h;
 	ld_ksyms_get();		/* now, not in the first dump's pause */
 	ld_history__sync(h);
-	*out = h;
+	*hp = h;
 	return 0;
 fail:
 	ld_history__free(h);
@@ -314,8 +310,6 @@ void ld_history__free(struct ld_history *h)
 {
 	if (!h)
 		return;
-	if (active == h)
-		active = NULL;
 	for (size_t i = 0; i < h->nlinks; i++)
 		bpf_link__destroy(h->links[i]);
 	bpf_link__destroy(h->iter);
@@ -323,6 +317,7 @@ void ld_history__free(struct ld_history *h)
 		munmap(h->rings, h->rings_len);
 	if (h->slots)
 		munmap(h->slots, h->slots_len);
+	free(h->rules);
 	free(h);
 }
 
@@ -338,12 +333,25 @@ unsigned ld_history__nrings(const struct ld_history *h)
 
 /* --- capture side ----------------------------------------------------------- */
 
-unsigned ld_history_wanted(const char *rule)
+unsigned ld_history_wanted(const struct ld_history *h, const char *rule)
 {
-	for (size_t i = 0; rule && i < cfg.nrules; i++)
-		if (!strcmp(cfg.rules[i].name, rule) && cfg.rules[i].history)
-			return cfg.rules[i].history;
+	for (size_t i = 0; h && rule && i < h->nrules; i++)
+		if (!strcmp(h->rules[i].name, rule) && h->rules[i].history)
+			return h->rules[i].history;
 	return LD_HIST_DEFAULT_DEPTH;
+}
+
+int ld_history__ident(const struct ld_history *h, pid_t pid, uint64_t issue_ktime,
+		      struct ld_ident *out)
+{
+	__u32 key = pid;
+
+	if (!h || h->idents_fd < 0 || bpf_map_lookup_elem(h->idents_fd, &key, out))
+		return -ENOENT;
+	/* Saved before this issue: by a process that had the pid before it. */
+	if (out->tgid != key || out->ktime_ns < issue_ktime)
+		return -ENOENT;
+	return 0;
 }
 
 /* A consistent copy of the slot for position @pos, or false. */
@@ -407,9 +415,9 @@ static int ev_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-int ld_history_take(pid_t pid, uint64_t issue_ktime, unsigned wanted, struct ld_hist_snap *s)
+int ld_history_take(struct ld_history *h, pid_t pid, uint64_t issue_ktime, unsigned wanted,
+		    struct ld_hist_snap *s)
 {
-	struct ld_history *h = active;
 	const struct ld_hist_ring *r;
 	uint64_t head, first;
 	long id;

@@ -2,15 +2,17 @@
 /*
  * The flight recorder, user-space side (docs/flight-recorder.md).
  *
- * Loader side: ld_history__configure() sizes the rings and picks the
- * programs before the BPF object is loaded; ld_history__start() fills the
- * pool, maps the rings, attaches and gives rings to processes already
- * watched; ld_history__sync() after more pids or executables are watched.
+ * Loader side: ld_history__configure() makes the recorder, sizes the
+ * rings and picks the programs before the BPF object is loaded;
+ * ld_history__start() fills the pool, maps the rings, attaches and gives
+ * rings to processes already watched; ld_history__sync() after more pids
+ * or executables are watched.
  *
- * Capture side: ld_history_take() copies a process's history (frozen by
- * the detector at the issue) and the kernel stacks BPF saved for it, and
- * releases the ring.  It uses the recorder the running collector started
- * (one per process); without one it returns -ENOENT.
+ * Capture side, with the recorder the loader made (passed to the capture
+ * in ld_capture_opts.history; NULL: none, and these return -ENOENT):
+ * ld_history_take() copies a process's history (frozen by the detector at
+ * the issue) and the kernel stacks BPF saved for it, and releases the
+ * ring; ld_history__ident() what BPF saw of the process at its issue.
  */
 #ifndef LIVEDUMP_HISTORY_USER_H
 #define LIVEDUMP_HISTORY_USER_H
@@ -20,16 +22,24 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "kabi/history.h"
+#include "kabi/ident.h"
 #include "dump/dump_reader.h"
 
 struct livedump_bpf;
 struct ld_ruleset;
 struct ld_history;
 
-/* Before load.  Sizes from the rules' history=N (0: the default). */
-int ld_history__configure(struct livedump_bpf *skel, const struct ld_ruleset *rules);
-/* After load.  0 or -errno (with a message). */
-int ld_history__start(struct livedump_bpf *skel, struct ld_history **out);
+/*
+ * Before load.  Sizes from the rules' history=N (0: the default).  *out
+ * gets the recorder, or NULL (0 or -errno, with a message).
+ */
+int ld_history__configure(struct livedump_bpf *skel, const struct ld_ruleset *rules,
+			  struct ld_history **out);
+/*
+ * After load, with what configure made in *h (NULL: nothing to do).  0 or
+ * -errno (with a message); on failure *h is freed and set to NULL.
+ */
+int ld_history__start(struct livedump_bpf *skel, struct ld_history **h);
 /* Processes that became watched get a ring (runs the BPF task iterator). */
 void ld_history__sync(struct ld_history *h);
 /*
@@ -70,11 +80,19 @@ struct ld_hist_snap {
  * issue at @issue_ktime (0: none), then releases the ring.  0, or
  * -ENOENT when there is no recorder, or nothing of pid.
  */
-int ld_history_take(pid_t pid, uint64_t issue_ktime, unsigned wanted, struct ld_hist_snap *out);
+int ld_history_take(struct ld_history *h, pid_t pid, uint64_t issue_ktime, unsigned wanted,
+		    struct ld_hist_snap *out);
 void ld_hist_snap__free(struct ld_hist_snap *s);
 
-/* history=N of the rule named @rule in the running collector's rules, else the default. */
-unsigned ld_history_wanted(const char *rule);
+/* history=N of the rule named @rule in the recorder's rules, else the default. */
+unsigned ld_history_wanted(const struct ld_history *h, const char *rule);
+
+/*
+ * @pid's identity as BPF saved it with its record of the issue at
+ * @issue_ktime or later (kabi/ident.h): 0, or -ENOENT.
+ */
+int ld_history__ident(const struct ld_history *h, pid_t pid, uint64_t issue_ktime,
+		      struct ld_ident *out);
 
 /* Display helpers shared by the writer and inspect. */
 

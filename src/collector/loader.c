@@ -192,7 +192,7 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 	err = configure_detectors(l, opts->rules);
 	if (err)
 		goto fail;
-	ld_history__configure(l->skel, opts->rules);
+	ld_history__configure(l->skel, opts->rules, &l->hist);
 	err = livedump_bpf__load(l->skel);
 	if (err) {
 		ld_err("cannot load the BPF programs: %s%s", strerror(-err),
@@ -419,6 +419,11 @@ void ld_loader__thawed(struct ld_loader *l, pid_t pid)
 void ld_loader__history_release(struct ld_loader *l, pid_t pid, uint64_t issue_ktime)
 {
 	ld_history__release_pid(l->hist, pid, issue_ktime);
+}
+
+struct ld_history *ld_loader__history(const struct ld_loader *l)
+{
+	return l->hist;
 }
 
 uint64_t ld_loader__dropped(const struct ld_loader *l)

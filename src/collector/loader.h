@@ -13,6 +13,7 @@
 struct ld_loader;
 
 struct ld_ruleset;
+struct ld_history;
 
 struct ld_loader_opts {
 	bool watch_all;		/* every process that reaches a probe */
@@ -58,6 +59,8 @@ void ld_loader__issue_done(struct ld_loader *l, pid_t tid, uint64_t ktime);
 void ld_loader__thawed(struct ld_loader *l, pid_t pid);
 /* An issue we declined: the flight recorder BPF froze for it records again. */
 void ld_loader__history_release(struct ld_loader *l, pid_t pid, uint64_t issue_ktime);
+/* The flight recorder, for the capture (ld_capture_opts.history); NULL: none. */
+struct ld_history *ld_loader__history(const struct ld_loader *l);
 
 /* Issue records the kernel could not queue (the ring buffer was full), so far. */
 uint64_t ld_loader__dropped(const struct ld_loader *l);
