@@ -425,10 +425,42 @@ static int collect_regions(struct ld_capture *c, struct ld_memplan *plan)
 		if (mapped_bytes(&c->maps, nr->addr, nr->len) < nr->len)
 			nr->flags |= LD_REG_CLAMPED;
 		plan->prio = LD_PRIO_ESSENTIAL;
+		plan->keep_hidden = c->opts.hidden == LD_HIDDEN_REGIONS;
 		ld_memplan__add(plan, nr->addr, nr->len);
+		plan->keep_hidden = false;
 	}
 	free(r);
 	return 0;
+}
+
+/* Whether [addr, addr + len) touches memory the process hid from dumps. */
+static bool in_hidden(const struct ld_capture *c, uint64_t addr, uint64_t len)
+{
+	for (size_t i = 0; i < c->hidden.n; i++)
+		if (c->hidden.v[i].addr < addr + len && addr < c->hidden.v[i].addr + c->hidden.v[i].len)
+			return true;
+	return false;
+}
+
+/*
+ * The regions in hidden memory: a region whose memory, or part of it, was
+ * left out is left out as a whole (no CRC is taken over what it hid).
+ */
+static void mark_hidden_regions(struct ld_capture *c)
+{
+	for (size_t i = 0; i < c->nregions; i++) {
+		struct ld_note_region *r = &c->regions[i];
+
+		for (size_t k = 0; k < c->nhid; k++) {
+			const struct ld_hidden_range *h = &c->hid[k];
+
+			if (h->addr >= r->addr + r->len || r->addr >= h->addr + h->len)
+				continue;
+			r->flags |= LD_REG_HIDDEN;
+			if (!(h->flags & LD_HIDR_TAKEN))
+				r->flags |= LD_REG_EXCLUDED;
+		}
+	}
 }
 
 static int collect_blobs(struct ld_capture *c)
@@ -448,6 +480,15 @@ static int collect_blobs(struct ld_capture *c)
 		b->data = malloc(len ? len : 1);
 		if (!b->data)
 			return -ENOMEM;
+		/* A blob is the application's like a region: hidden memory keeps it out too. */
+		if (len && in_hidden(c, d->data, len)) {
+			b->n.flags |= LD_REG_HIDDEN;
+			if (c->opts.hidden == LD_HIDDEN_OMIT) {
+				b->n.flags |= LD_REG_EXCLUDED;
+				continue;
+			}
+			c->hdr_flags |= LD_HDR_HIDDEN_TAKEN;
+		}
 		if (len)
 			got = ld_mem_read(c->pid, d->data, b->data, len);
 		if (got < (long)len) {
@@ -644,6 +685,15 @@ static int collect(struct ld_capture *c)
 	/* Without it analysis still works from NT_FILE, only less surely elsewhere. */
 	if (ld_modules_collect(c->pid, &c->maps, &c->modules, &c->nmodules))
 		ld_warn("pid %d: out of memory listing its modules", c->pid);
+	/* Read while it is held: what it hid is what it hides now. */
+	err = ld_hidden_read(c->pid, &c->hidden);
+	if (err == -ENOENT || err == -ESRCH)
+		return -ESRCH;
+	if (err) {
+		ld_err("pid %d: cannot read /proc/%d/smaps: %s: what it hid from dumps is unknown, "
+		       "so nothing of its memory is taken", c->pid, c->pid, strerror(-err));
+		return err;
+	}
 	err = collect_regions(c, &plan);
 	if (!err)
 		err = collect_blobs(c);
@@ -657,6 +707,15 @@ static int collect(struct ld_capture *c)
 	ld_memplan__debug_meta(&plan, c->pid, &c->maps, c->auxv, c->auxv_len);
 	if (c->opts.type == LD_CAPTURE_FULL)
 		plan_full(c, &plan);
+	/* Before the size limit: what the process hid never competes for room. */
+	err = ld_memplan__hide(&plan, &c->hidden, c->opts.hidden == LD_HIDDEN_ALL, &c->hid,
+			       &c->nhid);
+	if (err)
+		goto out;
+	mark_hidden_regions(c);
+	for (size_t i = 0; i < c->nhid; i++)
+		if (c->hid[i].flags & LD_HIDR_TAKEN)
+			c->hdr_flags |= LD_HDR_HIDDEN_TAKEN;
 	err = ld_memplan__segments_max(&plan, &c->maps, c->opts.max_memory, &c->segs, &c->nsegs,
 				       &cut);
 	if (!err && cut)
@@ -1193,6 +1252,8 @@ void ld_capture__free(struct ld_capture *c)
 	free(c->nofork);
 	free(c->nofork_buf);
 	free(c->unreadable);
+	ld_hidden__free(&c->hidden);
+	free(c->hid);
 	free(c);
 }
 

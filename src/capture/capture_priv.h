@@ -49,6 +49,9 @@ struct ld_capture {
 	size_t auxv_len, cmdline_len;
 	struct ld_fd *fds;
 	size_t nfds;
+	struct ld_hidden hidden;	/* what the process hid from dumps (hidden.h) */
+	struct ld_hidden_range *hid;	/* LD_NT_HIDDEN: what of it the capture wanted */
+	size_t nhid;
 	struct ld_note_region *regions;
 	size_t nregions;
 	struct ld_blob_cap *blobs;

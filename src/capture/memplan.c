@@ -4,6 +4,7 @@
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
+#include "capture/hidden.h"
 #include "capture/memplan.h"
 #include "capture/targetmem.h"
 
@@ -26,7 +27,7 @@ void ld_memplan__add(struct ld_memplan *p, uint64_t addr, uint64_t len)
 		}
 		p->v = v;
 	}
-	p->v[p->n++] = (struct ld_plan_range){ addr, len, p->prio };
+	p->v[p->n++] = (struct ld_plan_range){ addr, len, p->prio, p->keep_hidden };
 }
 
 void ld_memplan__add_pages(struct ld_memplan *p, uint64_t addr, uint64_t len)
@@ -167,6 +168,212 @@ int ld_memplan__segments_max(struct ld_memplan *p, const struct ld_maps *maps, u
 		err = ld_memplan__segments(&kept, maps, segs, nsegs);
 	ld_memplan__free(&kept);
 	return err;
+}
+
+/* --- hidden memory ------------------------------------------------------------ */
+
+struct ivals {
+	struct ld_range *v;
+	size_t n, cap;
+	int err;
+};
+
+static void ivals_add(struct ivals *s, uint64_t addr, uint64_t len)
+{
+	if (!len || s->err)
+		return;
+	if (s->n == s->cap) {
+		struct ld_range *v = realloc(s->v, (s->cap = s->cap ? s->cap * 2 : 32) * sizeof(*v));
+
+		if (!v) {
+			s->err = -ENOMEM;
+			return;
+		}
+		s->v = v;
+	}
+	s->v[s->n++] = (struct ld_range){ addr, len };
+}
+
+static int cmp_ival(const void *a, const void *b)
+{
+	const struct ld_range *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Sorted and merged in place. */
+static void ivals_merge(struct ivals *s)
+{
+	size_t k = 0;
+
+	qsort(s->v, s->n, sizeof(*s->v), cmp_ival);
+	for (size_t i = 0; i < s->n; i++) {
+		struct ld_range *last = k ? &s->v[k - 1] : NULL;
+
+		if (last && s->v[i].addr <= last->addr + last->len) {
+			uint64_t end = s->v[i].addr + s->v[i].len;
+
+			if (end > last->addr + last->len)
+				last->len = end - last->addr;
+		} else {
+			s->v[k++] = s->v[i];
+		}
+	}
+	s->n = k;
+}
+
+/* The plan's ranges (only the keep_hidden ones: @keep), merged. */
+static void plan_union(const struct ld_memplan *p, bool keep, struct ivals *s)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!keep || p->v[i].keep_hidden)
+			ivals_add(s, p->v[i].addr, p->v[i].len);
+	ivals_merge(s);
+}
+
+struct hid_out {
+	struct ld_hidden_range *v;
+	size_t n, cap;
+	int err;
+};
+
+static void out_add(struct hid_out *o, uint64_t addr, uint64_t len, const struct ld_hide *h,
+		    uint32_t flags)
+{
+	struct ld_hidden_range *last = o->n ? &o->v[o->n - 1] : NULL;
+
+	if (!len || o->err)
+		return;
+	if (last && last->addr + last->len == addr && last->why == h->why &&
+	    last->kind == h->kind && last->flags == flags) {
+		last->len += len;
+		return;
+	}
+	if (o->n == o->cap) {
+		struct ld_hidden_range *v = realloc(o->v, (o->cap = o->cap ? o->cap * 2 : 16) *
+						    sizeof(*v));
+
+		if (!v) {
+			o->err = -ENOMEM;
+			return;
+		}
+		o->v = v;
+	}
+	o->v[o->n++] = (struct ld_hidden_range){ .addr = addr, .len = len, .why = h->why,
+						 .kind = h->kind, .flags = flags };
+}
+
+/* [lo, hi) of hidden range @h, split by the keep set @keep into taken and left-out parts. */
+static void split_kept(struct hid_out *o, const struct ld_hide *h, uint64_t lo, uint64_t hi,
+		       const struct ivals *keep)
+{
+	for (size_t i = 0; i < keep->n && lo < hi; i++) {
+		uint64_t klo = keep->v[i].addr, khi = klo + keep->v[i].len;
+
+		if (khi <= lo)
+			continue;
+		if (klo >= hi)
+			break;
+		if (klo > lo) {
+			out_add(o, lo, klo - lo, h, 0);
+			lo = klo;
+		}
+		out_add(o, lo, (khi < hi ? khi : hi) - lo, h, LD_HIDR_TAKEN);
+		lo = khi < hi ? khi : hi;
+	}
+	if (lo < hi)
+		out_add(o, lo, hi - lo, h, 0);
+}
+
+/* Range @r without the hidden ranges (unless it keeps them), appended to @dst. */
+static void subtract(struct ld_memplan *dst, const struct ld_plan_range *r,
+		     const struct ld_hidden *h)
+{
+	uint64_t lo = r->addr, hi = r->addr + r->len;
+
+	size_t i = 0, top = h->n;
+
+	dst->prio = r->prio;
+	dst->keep_hidden = r->keep_hidden;
+	/* The first hidden range that ends after lo (they are sorted and apart). */
+	while (i < top) {
+		size_t mid = i + (top - i) / 2;
+
+		if (h->v[mid].addr + h->v[mid].len <= lo)
+			i = mid + 1;
+		else
+			top = mid;
+	}
+	for (; !r->keep_hidden && i < h->n && lo < hi; i++) {
+		uint64_t hlo = h->v[i].addr, hhi = hlo + h->v[i].len;
+
+		if (hhi <= lo)
+			continue;
+		if (hlo >= hi)
+			break;
+		if (hlo > lo)
+			ld_memplan__add(dst, lo, hlo - lo);
+		lo = hhi;
+	}
+	if (lo < hi)
+		ld_memplan__add(dst, lo, hi - lo);
+}
+
+int ld_memplan__hide(struct ld_memplan *p, const struct ld_hidden *h, bool take_all,
+		     struct ld_hidden_range **out, size_t *nout)
+{
+	struct ivals want = { 0 }, keep = { 0 };
+	struct ld_memplan left = { 0 };
+	struct hid_out o = { 0 };
+	int err;
+
+	*out = NULL;
+	*nout = 0;
+	if (p->err)
+		return p->err;
+	plan_union(p, false, &want);
+	if (take_all)
+		keep = (struct ivals){ .v = want.v, .n = want.n };
+	else
+		plan_union(p, true, &keep);
+	err = want.err ? want.err : keep.err;
+	/* What the plan wanted of each hidden range: the taken parts and the rest. */
+	for (size_t i = 0, w = 0; !err && i < h->n; i++) {
+		uint64_t hlo = h->v[i].addr, hhi = hlo + h->v[i].len;
+
+		while (w < want.n && want.v[w].addr + want.v[w].len <= hlo)
+			w++;
+		for (size_t k = w; k < want.n && want.v[k].addr < hhi; k++) {
+			uint64_t lo = want.v[k].addr > hlo ? want.v[k].addr : hlo;
+			uint64_t e = want.v[k].addr + want.v[k].len, hi = e < hhi ? e : hhi;
+
+			split_kept(&o, &h->v[i], lo, hi, &keep);
+		}
+		err = o.err;
+	}
+	if (!err && !take_all) {
+		for (size_t i = 0; i < p->n; i++)
+			subtract(&left, &p->v[i], h);
+		err = left.err;
+		if (!err) {
+			left.prio = p->prio;
+			left.keep_hidden = p->keep_hidden;
+			ld_memplan__free(p);
+			*p = left;
+		} else {
+			ld_memplan__free(&left);
+		}
+	}
+	free(want.v);
+	if (!take_all)
+		free(keep.v);
+	if (err) {
+		free(o.v);
+		return err;
+	}
+	*out = o.v;
+	*nout = o.n;
+	return 0;
 }
 
 void ld_memplan__free(struct ld_memplan *p)

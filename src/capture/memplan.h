@@ -27,12 +27,14 @@ enum ld_prio {
 struct ld_plan_range {
 	uint64_t addr, len;
 	unsigned prio;
+	bool keep_hidden;	/* taken even in memory the process hid (hidden=regions) */
 };
 
 struct ld_memplan {
 	struct ld_plan_range *v;
 	size_t n, cap;
 	unsigned prio;		/* given to ranges added from now on */
+	bool keep_hidden;	/* likewise */
 	int err;
 };
 
@@ -54,6 +56,18 @@ int ld_memplan__segments_max(struct ld_memplan *p, const struct ld_maps *maps, u
 int ld_memplan__segments(struct ld_memplan *p, const struct ld_maps *maps,
 			 struct ld_seg **segs, size_t *nsegs);
 void ld_memplan__free(struct ld_memplan *p);
+
+struct ld_hidden;
+
+/*
+ * Takes out of the plan the memory @h says the process hid, but for the
+ * ranges added with keep_hidden, or all of it with @take_all.  *out gets
+ * every hidden range the plan wanted, in address order, flagged
+ * LD_HIDR_TAKEN where it stays in (malloc'ed; *nout may be 0).  Call it
+ * after every range is added, before the segments.  0 or -ENOMEM.
+ */
+int ld_memplan__hide(struct ld_memplan *p, const struct ld_hidden *h, bool take_all,
+		     struct ld_hidden_range **out, size_t *nout);
 
 /*
  * What a debugger needs to find and unwind the loaded objects in a mini

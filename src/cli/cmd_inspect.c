@@ -16,6 +16,7 @@
 #include "base/escape.h"
 #include "cli/commands.h"
 #include "dump/dump_reader.h"
+#include "dump/hidden_note.h"
 #include "collector/history.h"
 #include "detectors/fields.h"
 #include "base/json.h"
@@ -78,11 +79,11 @@ static void put_safe(FILE *f, const char *s, size_t max)
 }
 
 static const char *hdr_flag_names[] = {
-	"size_limit", "unreadable", "no_registry", "cut", NULL, NULL, NULL, NULL,
+	"size_limit", "unreadable", "no_registry", "cut", "hidden_taken", NULL, NULL, NULL,
 	"snapshot", "snapshot_fallback",
 };
 static const char *thr_flag_names[] = { "trigger", "no_regs" };
-static const char *reg_flag_names[] = { "unreadable", "truncated", "excluded", "clamped" };
+static const char *reg_flag_names[] = { "unreadable", "truncated", "excluded", "clamped", "hidden" };
 static const char *mod_flag_names[] = { "unreadable", "no_build_id" };
 
 /* "a,b" for the set bits; unknown bits as 0x... */
@@ -634,6 +635,7 @@ static int print_text(const struct ld_dump *d)
 	text_threads(d);
 	text_regions(d);
 	text_blobs(d);
+	ld_dump_hidden__print(d, stdout);
 	text_fds(d);
 	text_modules(d);
 	text_kproc(d);
@@ -1298,6 +1300,7 @@ static int print_json(const struct ld_dump *d, const struct inspect_opts *o)
 	json_threads(&j, d);
 	json_regions(&j, d, o->data);
 	json_blobs(&j, d, o->data);
+	ld_dump_hidden__json(d, &j);
 	json_fds(&j, d);
 	json_memory(&j, d);
 	json_modules(&j, d);

@@ -278,6 +278,7 @@ const char *ld_dump__note_type_name(const char *owner, uint32_t type)
 		case LD_NT_KPROC: return "LD_NT_KPROC";
 		case LD_NT_ISSUE_TEXT: return "LD_NT_ISSUE_TEXT";
 		case LD_NT_RULES: return "LD_NT_RULES";
+		case LD_NT_HIDDEN: return "LD_NT_HIDDEN";
 		case LD_NT_COMPLETE: return "LD_NT_COMPLETE";
 		}
 	}
