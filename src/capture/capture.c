@@ -425,19 +425,29 @@ static int collect_regions(struct ld_capture *c, struct ld_memplan *plan)
 		if (mapped_bytes(&c->maps, nr->addr, nr->len) < nr->len)
 			nr->flags |= LD_REG_CLAMPED;
 		plan->prio = LD_PRIO_ESSENTIAL;
-		plan->keep_hidden = c->opts.hidden == LD_HIDDEN_REGIONS;
+		/*
+		 * coredump_filter leaves out kinds of memory (code and constants
+		 * are in the files); a registered region is the application's own
+		 * precise request and overrides it.  What it hid, it keeps hidden.
+		 */
+		plan->keep = LD_KEEP_FILTERED |
+			     (c->opts.hidden == LD_HIDDEN_REGIONS ? LD_KEEP_HIDDEN : 0);
 		ld_memplan__add(plan, nr->addr, nr->len);
-		plan->keep_hidden = false;
+		plan->keep = 0;
 	}
 	free(r);
 	return 0;
 }
 
-/* Whether [addr, addr + len) touches memory the process hid from dumps. */
+/*
+ * Whether [addr, addr + len) touches memory the process hid from dumps
+ * (what coredump_filter leaves out by kind aside, as for regions).
+ */
 static bool in_hidden(const struct ld_capture *c, uint64_t addr, uint64_t len)
 {
 	for (size_t i = 0; i < c->hidden.n; i++)
-		if (c->hidden.v[i].addr < addr + len && addr < c->hidden.v[i].addr + c->hidden.v[i].len)
+		if (c->hidden.v[i].why != LD_HIDDEN_FILTER && c->hidden.v[i].addr < addr + len &&
+		    addr < c->hidden.v[i].addr + c->hidden.v[i].len)
 			return true;
 	return false;
 }

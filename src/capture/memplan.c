@@ -27,7 +27,7 @@ void ld_memplan__add(struct ld_memplan *p, uint64_t addr, uint64_t len)
 		}
 		p->v = v;
 	}
-	p->v[p->n++] = (struct ld_plan_range){ addr, len, p->prio, p->keep_hidden };
+	p->v[p->n++] = (struct ld_plan_range){ addr, len, p->prio, p->keep };
 }
 
 void ld_memplan__add_pages(struct ld_memplan *p, uint64_t addr, uint64_t len)
@@ -222,11 +222,11 @@ static void ivals_merge(struct ivals *s)
 	s->n = k;
 }
 
-/* The plan's ranges (only the keep_hidden ones: @keep), merged. */
-static void plan_union(const struct ld_memplan *p, bool keep, struct ivals *s)
+/* The plan's ranges with any of the keep flags @mask (0: all of them), merged. */
+static void plan_union(const struct ld_memplan *p, unsigned mask, struct ivals *s)
 {
 	for (size_t i = 0; i < p->n; i++)
-		if (!keep || p->v[i].keep_hidden)
+		if (!mask || (p->v[i].keep & mask))
 			ivals_add(s, p->v[i].addr, p->v[i].len);
 	ivals_merge(s);
 }
@@ -263,38 +263,73 @@ static void out_add(struct hid_out *o, uint64_t addr, uint64_t len, const struct
 						 .kind = h->kind, .flags = flags };
 }
 
-/* [lo, hi) of hidden range @h, split by the keep set @keep into taken and left-out parts. */
-static void split_kept(struct hid_out *o, const struct ld_hide *h, uint64_t lo, uint64_t hi,
-		       const struct ivals *keep)
+/* The index of the first interval of @s that ends after @addr. */
+static size_t first_after(const struct ld_range *v, size_t n, uint64_t addr)
 {
-	for (size_t i = 0; i < keep->n && lo < hi; i++) {
-		uint64_t klo = keep->v[i].addr, khi = klo + keep->v[i].len;
+	size_t lo = 0, hi = n;
 
-		if (khi <= lo)
-			continue;
-		if (klo >= hi)
-			break;
-		if (klo > lo) {
-			out_add(o, lo, klo - lo, h, 0);
-			lo = klo;
-		}
-		out_add(o, lo, (khi < hi ? khi : hi) - lo, h, LD_HIDR_TAKEN);
-		lo = khi < hi ? khi : hi;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].addr + v[mid].len <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	if (lo < hi)
-		out_add(o, lo, hi - lo, h, 0);
+	return lo;
 }
 
-/* Range @r without the hidden ranges (unless it keeps them), appended to @dst. */
+/* [lo, hi) cut by @s: fn(ctx, a, b, inside) for each piece, in order. */
+static void cut_by(const struct ivals *s, uint64_t lo, uint64_t hi,
+		   void (*fn)(void *ctx, uint64_t a, uint64_t b, bool inside), void *ctx)
+{
+	for (size_t i = first_after(s->v, s->n, lo); i < s->n && lo < hi; i++) {
+		uint64_t a = s->v[i].addr, b = a + s->v[i].len;
+
+		if (a >= hi)
+			break;
+		if (a > lo)
+			fn(ctx, lo, a, false);
+		a = a > lo ? a : lo;
+		b = b < hi ? b : hi;
+		fn(ctx, a, b, true);
+		lo = b;
+	}
+	if (lo < hi)
+		fn(ctx, lo, hi, false);
+}
+
+struct listing {
+	struct hid_out *o;
+	const struct ld_hide *h;
+	const struct ivals *all;	/* ranges that take any hidden memory */
+};
+
+static void list_piece(void *ctx, uint64_t a, uint64_t b, bool inside)
+{
+	struct listing *l = ctx;
+
+	out_add(l->o, a, b - a, l->h, inside ? LD_HIDR_TAKEN : 0);
+}
+
+/* Pieces outside the LD_KEEP_FILTERED ranges are hidden from this capture. */
+static void list_unfiltered(void *ctx, uint64_t a, uint64_t b, bool inside)
+{
+	struct listing *l = ctx;
+
+	if (!inside)
+		cut_by(l->all, a, b, list_piece, l);
+}
+
+/* Range @r without the hidden memory it does not keep, appended to @dst. */
 static void subtract(struct ld_memplan *dst, const struct ld_plan_range *r,
 		     const struct ld_hidden *h)
 {
 	uint64_t lo = r->addr, hi = r->addr + r->len;
-
 	size_t i = 0, top = h->n;
 
 	dst->prio = r->prio;
-	dst->keep_hidden = r->keep_hidden;
+	dst->keep = r->keep;
 	/* The first hidden range that ends after lo (they are sorted and apart). */
 	while (i < top) {
 		size_t mid = i + (top - i) / 2;
@@ -304,13 +339,13 @@ static void subtract(struct ld_memplan *dst, const struct ld_plan_range *r,
 		else
 			top = mid;
 	}
-	for (; !r->keep_hidden && i < h->n && lo < hi; i++) {
+	for (; !(r->keep & LD_KEEP_HIDDEN) && i < h->n && lo < hi; i++) {
 		uint64_t hlo = h->v[i].addr, hhi = hlo + h->v[i].len;
 
-		if (hhi <= lo)
-			continue;
 		if (hlo >= hi)
 			break;
+		if ((r->keep & LD_KEEP_FILTERED) && h->v[i].why == LD_HIDDEN_FILTER)
+			continue;
 		if (hlo > lo)
 			ld_memplan__add(dst, lo, hlo - lo);
 		lo = hhi;
@@ -322,7 +357,7 @@ static void subtract(struct ld_memplan *dst, const struct ld_plan_range *r,
 int ld_memplan__hide(struct ld_memplan *p, const struct ld_hidden *h, bool take_all,
 		     struct ld_hidden_range **out, size_t *nout)
 {
-	struct ivals want = { 0 }, keep = { 0 };
+	struct ivals want = { 0 }, all = { 0 }, filtered = { 0 };
 	struct ld_memplan left = { 0 };
 	struct hid_out o = { 0 };
 	int err;
@@ -331,23 +366,26 @@ int ld_memplan__hide(struct ld_memplan *p, const struct ld_hidden *h, bool take_
 	*nout = 0;
 	if (p->err)
 		return p->err;
-	plan_union(p, false, &want);
+	plan_union(p, 0, &want);
 	if (take_all)
-		keep = (struct ivals){ .v = want.v, .n = want.n };
+		plan_union(p, 0, &all);
 	else
-		plan_union(p, true, &keep);
-	err = want.err ? want.err : keep.err;
+		plan_union(p, LD_KEEP_HIDDEN, &all);
+	plan_union(p, LD_KEEP_FILTERED | LD_KEEP_HIDDEN, &filtered);
+	err = want.err ? want.err : all.err ? all.err : filtered.err;
 	/* What the plan wanted of each hidden range: the taken parts and the rest. */
-	for (size_t i = 0, w = 0; !err && i < h->n; i++) {
+	for (size_t i = 0; !err && i < h->n; i++) {
 		uint64_t hlo = h->v[i].addr, hhi = hlo + h->v[i].len;
+		struct listing l = { &o, &h->v[i], &all };
 
-		while (w < want.n && want.v[w].addr + want.v[w].len <= hlo)
-			w++;
-		for (size_t k = w; k < want.n && want.v[k].addr < hhi; k++) {
+		for (size_t k = first_after(want.v, want.n, hlo); k < want.n && want.v[k].addr < hhi; k++) {
 			uint64_t lo = want.v[k].addr > hlo ? want.v[k].addr : hlo;
 			uint64_t e = want.v[k].addr + want.v[k].len, hi = e < hhi ? e : hhi;
 
-			split_kept(&o, &h->v[i], lo, hi, &keep);
+			if (h->v[i].why == LD_HIDDEN_FILTER)
+				cut_by(&filtered, lo, hi, list_unfiltered, &l);
+			else
+				cut_by(&all, lo, hi, list_piece, &l);
 		}
 		err = o.err;
 	}
@@ -357,7 +395,7 @@ int ld_memplan__hide(struct ld_memplan *p, const struct ld_hidden *h, bool take_
 		err = left.err;
 		if (!err) {
 			left.prio = p->prio;
-			left.keep_hidden = p->keep_hidden;
+			left.keep = p->keep;
 			ld_memplan__free(p);
 			*p = left;
 		} else {
@@ -365,8 +403,8 @@ int ld_memplan__hide(struct ld_memplan *p, const struct ld_hidden *h, bool take_
 		}
 	}
 	free(want.v);
-	if (!take_all)
-		free(keep.v);
+	free(all.v);
+	free(filtered.v);
 	if (err) {
 		free(o.v);
 		return err;
