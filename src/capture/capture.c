@@ -679,6 +679,42 @@ static bool wants_snapshot(const struct ld_capture *c)
 	}
 }
 
+/*
+ * smaps, read once for two readers: what the process hid from dumps
+ * (hidden.h) and what a snapshot must read from the original (snapshot.h).
+ * It walks every page table (~14 ms per GiB touched), so the capture reads
+ * it before the process is held and again, held, only when the mappings'
+ * bounds changed meanwhile: a madvise() that changes a whole mapping's
+ * flags in that millisecond goes unseen (docs/security.md).
+ */
+static int read_smaps(struct ld_capture *c)
+{
+	char path[64], *buf;
+	size_t len;
+	int err;
+
+	ld_hidden__free(&c->hidden);
+	free(c->nofork);
+	c->nofork = NULL;
+	c->nnofork = 0;
+	c->smaps_layout = c->nofork_layout = 0;
+	snprintf(path, sizeof(path), "/proc/%d/smaps", c->pid);
+	err = ld_read_file(path, &buf, &len);
+	if (err)
+		return err;
+	err = ld_hidden_parse(c->pid, buf, &c->hidden);
+	if (!err)
+		err = ld_snapshot__nofork_parse(buf, &c->nofork, &c->nnofork, &c->smaps_layout);
+	free(buf);
+	if (err) {
+		c->smaps_layout = 0;
+		return err;
+	}
+	/* take_snapshot() reads them again only if the layout changes. */
+	c->nofork_layout = c->smaps_layout;
+	return 0;
+}
+
 static int collect(struct ld_capture *c)
 {
 	struct ld_memplan plan = { 0 };
@@ -695,8 +731,13 @@ static int collect(struct ld_capture *c)
 	/* Without it analysis still works from NT_FILE, only less surely elsewhere. */
 	if (ld_modules_collect(c->pid, &c->maps, &c->modules, &c->nmodules))
 		ld_warn("pid %d: out of memory listing its modules", c->pid);
-	/* Read while it is held: what it hid is what it hides now. */
-	err = ld_hidden_read(c->pid, &c->hidden);
+	/* Read before the hold, again now only if a mapping was made or moved since. */
+	if (!c->smaps_layout || c->smaps_layout != ld_snapshot__layout(&c->maps)) {
+		if (c->smaps_layout)
+			ld_dbg("pid %d: its mappings changed: reading its smaps while it is held",
+			       c->pid);
+		err = read_smaps(c);
+	}
 	if (err == -ENOENT || err == -ESRCH)
 		return -ESRCH;
 	if (err) {
@@ -847,12 +888,12 @@ int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 		struct ld_task_info ti;
 
 		/*
-		 * What a snapshot must read from the original (take_snapshot()):
-		 * read before the process is held, unless BPF holds it already.
+		 * What it hid from dumps, and what a snapshot must read from the
+		 * original: read before the process is held, unless BPF holds it
+		 * already (then collect() reads it); failing, it is read held.
 		 */
-		if (wants_snapshot(c) && !opts->frozen_by_bpf &&
-		    ld_snapshot__nofork_ranges(pid, &c->nofork, &c->nnofork, &c->nofork_layout))
-			c->nofork_layout = 0;
+		if (!opts->frozen_by_bpf)
+			read_smaps(c);
 		c->mono_start = clock_ns(CLOCK_MONOTONIC);
 		/* Trigger latency: BPF stopped it at the issue; is it stopped by now? */
 		if (opts->frozen_by_bpf && !ld_proc_task_info(pid, c->trigger_tid, &ti) &&

@@ -50,6 +50,7 @@ struct ld_capture {
 	struct ld_fd *fds;
 	size_t nfds;
 	struct ld_hidden hidden;	/* what the process hid from dumps (hidden.h) */
+	uint64_t smaps_layout;		/* of the mappings smaps listed for it (0: not read) */
 	struct ld_hidden_range *hid;	/* LD_NT_HIDDEN: what of it the capture wanted */
 	size_t nhid;
 	struct ld_note_region *regions;

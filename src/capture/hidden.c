@@ -192,17 +192,29 @@ static uint32_t read_filter(pid_t pid, uint32_t *flags)
 
 int ld_hidden_read(pid_t pid, struct ld_hidden *h)
 {
-	struct vma v = { 0 };
-	char path[64], *buf, *p;
-	size_t len, cap = 0;
+	char path[64], *buf;
+	size_t len;
 	int err;
 
 	memset(h, 0, sizeof(*h));
-	h->filter = read_filter(pid, &h->flags);
 	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
 	err = ld_read_file(path, &buf, &len);
 	if (err)
 		return err;
+	err = ld_hidden_parse(pid, buf, h);
+	free(buf);
+	return err;
+}
+
+int ld_hidden_parse(pid_t pid, const char *buf, struct ld_hidden *h)
+{
+	struct vma v = { 0 };
+	const char *p;
+	size_t cap = 0;
+	int err = 0;
+
+	memset(h, 0, sizeof(*h));
+	h->filter = read_filter(pid, &h->flags);
 	for (p = buf; !err && p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
 		unsigned long long a, b, off, kb;
 		char perms[8];
@@ -228,7 +240,6 @@ int ld_hidden_read(pid_t pid, struct ld_hidden *h)
 	}
 	if (!err)
 		err = decide(pid, h, &cap, &v);
-	free(buf);
 	if (err)
 		ld_hidden__free(h);
 	return err;

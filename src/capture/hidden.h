@@ -57,6 +57,8 @@ struct ld_hidden {
  * nobody can tell what it hid, and a capture must not guess).
  */
 int ld_hidden_read(pid_t pid, struct ld_hidden *h);
+/* The same from the text of its smaps, read already; coredump_filter is read now. */
+int ld_hidden_parse(pid_t pid, const char *smaps, struct ld_hidden *h);
 void ld_hidden__free(struct ld_hidden *h);
 
 #endif

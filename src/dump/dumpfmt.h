@@ -63,7 +63,7 @@ enum ld_note_type {
 enum ld_capture_type {
 	LD_CAPTURE_CONTEXT = 0,	/* kernel context only, no process memory */
 	LD_CAPTURE_MINI = 1,	/* threads, stacks, registered regions, metadata */
-	LD_CAPTURE_FULL = 2,	/* every readable mapping */
+	LD_CAPTURE_FULL = 2,	/* every mapping a core would hold (LD_NT_HIDDEN) */
 };
 
 enum ld_issue_type {
