@@ -206,6 +206,8 @@ static void ivals_merge(struct ivals *s)
 {
 	size_t k = 0;
 
+	if (!s->n)
+		return;
 	qsort(s->v, s->n, sizeof(*s->v), cmp_ival);
 	for (size_t i = 0; i < s->n; i++) {
 		struct ld_range *last = k ? &s->v[k - 1] : NULL;

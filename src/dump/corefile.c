@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <elf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,15 +92,15 @@ static void scan_notes(struct core *c, const unsigned char *p, size_t len)
 			break;
 		if (nh->n_type == NT_PRSTATUS && nh->n_descsz >= sizeof(struct elf_prstatus) &&
 		    c->nsps < 256) {
-			const struct elf_prstatus *ps = (const void *)d;
+			struct elf_prstatus ps;
 
-			c->sps[c->nsps++] = ps->pr_reg[19];	/* rsp in user_regs_struct */
+			/* Notes are 4-byte aligned only: copied, not cast. */
+			memcpy(&ps, d, sizeof(ps));
+			c->sps[c->nsps++] = ps.pr_reg[19];	/* rsp in user_regs_struct */
 			if (!c->pid)
-				c->pid = ps->pr_pid;
+				c->pid = ps.pr_pid;
 		} else if (nh->n_type == NT_PRPSINFO && nh->n_descsz >= sizeof(struct elf_prpsinfo)) {
-			const struct elf_prpsinfo *pi = (const void *)d;
-
-			memcpy(c->comm, pi->pr_fname, sizeof(c->comm) - 1);
+			memcpy(c->comm, d + offsetof(struct elf_prpsinfo, pr_fname), sizeof(c->comm) - 1);
 		}
 		off += sizeof(*nh) + name + desc;
 	}
