@@ -245,6 +245,8 @@ enum ld_hidden_why {
 	LD_HIDDEN_IO = 2,		/* VM_IO ("io"): device memory */
 	LD_HIDDEN_FILTER = 3,		/* coredump_filter leaves memory of its kind out */
 	LD_HIDDEN_CORE = 4,		/* not in the kernel's core (LD_HID_KERNEL_CORE) */
+	LD_HIDDEN_CHANGED = 5,		/* its mapping changed before its flags were read (a mini
+					 * dump reads them after the process runs again): left out */
 };
 
 /* ld_hidden_range.flags */

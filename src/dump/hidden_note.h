@@ -26,7 +26,7 @@ struct ld_dump_hidden {
 int ld_dump__hidden(const struct ld_dump *d, struct ld_dump_hidden *out, char *err, size_t errlen);
 void ld_dump_hidden__free(struct ld_dump_hidden *h);
 
-/* "MADV_DONTDUMP", "VM_IO", "coredump_filter", "not in the kernel's core"; "?" */
+/* "MADV_DONTDUMP", "VM_IO", "coredump_filter", "not in the kernel's core", "mapping changed"; "?" */
 const char *ld_hidden_why_name(uint32_t why);
 /* "anonymous private", ... "hugetlb shared" (coredump_filter's bits); "?" */
 const char *ld_hidden_kind_name(uint32_t kind);

@@ -111,14 +111,17 @@ done
 #    with hidden=regions the region and the blob are taken, the rest not.
 out=$WORK/rec
 start_bg "$WORK/rec.log" "$LIVEDUMP" record -p "$pid" -o "$out" \
-	-e 'pw on app code=0x15 capture full limit 1' -e 'pwreg on app code=0x15 capture full hidden=regions limit 1'
+	-e 'pw on app code=0x15 capture full limit 1' -e 'pwreg on app code=0x15 capture full hidden=regions limit 1' \
+	-e 'pwmini on app code=0x15 capture mini limit 1'
 rec=$BG_PID
 wait_for grep -q '^recording into' "$WORK/rec.log" || fail "record did not start: $(cat "$WORK/rec.log")"
 kill -USR1 "$pid"
 wait_for grep -q '^trigger ret=1' "$WORK/prog.out" || fail "the trigger got no dump: $(tail -3 "$WORK/prog.out")"
 kill -USR1 "$pid"
-two_dumps() { [ "$(grep -c '^trigger ret=1' "$WORK/prog.out")" = 2 ]; }
-wait_for two_dumps || fail "the second trigger got no dump: $(cat "$WORK/rec.log")"
+dumps() { [ "$(grep -c '^trigger ret=1' "$WORK/prog.out")" = "$1" ]; }
+wait_for dumps 2 || fail "the second trigger got no dump: $(cat "$WORK/rec.log")"
+kill -USR1 "$pid"
+wait_for dumps 3 || fail "the third trigger got no dump: $(cat "$WORK/rec.log")"
 kill -INT "$rec"
 wait "$rec" || fail "record failed: $(tail -5 "$WORK/rec.log")"
 dump=$(ls "$out"/*-pw-hidemem-*.core)
@@ -139,7 +142,14 @@ assert_eq "hidden 4096" "$(jq -r '.regions[] | select(.name == "secret") | (.fla
 assert_eq "pw hidden 64" "$(jq -r '.blobs[] | "\(.tag) " + (.flags | join(",")) + " \(.len)"' "$WORK/i.json")" \
 	"hidden=regions: the blob"
 jq -e '.header.flags | index("hidden_taken")' "$WORK/i.json" >/dev/null || fail "hidden=regions: no hidden_taken flag"
-ok "app trigger: region and blob in hidden memory left out; hidden=regions takes just them"
+# A mini dump of a process BPF stopped reads smaps once it runs again.
+dump=$(ls "$out"/*-pwmini-hidemem-*.core)
+check_left_out "$dump" "app trigger, mini" "$region" 4096
+"$LIVEDUMP" inspect --json "$dump" >"$WORK/i.json"
+assert_eq "pw hidden,excluded 0" "$(jq -r '.blobs[] | "\(.tag) " + (.flags | sort | reverse | join(",")) + " \(.len)"' "$WORK/i.json")" \
+	"app trigger, mini: the blob in hidden memory"
+gdb_ok "$dump" "app trigger, mini" mini
+ok "app trigger (full and mini): region and blob in hidden memory left out; hidden=regions takes just them"
 
 # 4. coredump_filter: without bit 1, shared anonymous memory is left out.
 echo 0x31 >"/proc/$pid/coredump_filter"
