@@ -496,7 +496,8 @@ static int build_hist(struct report *r, struct hist *h)
 		}
 		row->count++;
 	}
-	qsort(h->rows, h->nrows, sizeof(*h->rows), cmp_rows);
+	if (h->nrows)
+		qsort(h->rows, h->nrows, sizeof(*h->rows), cmp_rows);
 	return 0;
 }
 
@@ -937,7 +938,8 @@ static int sort_stacks(struct report *r)
 		free(pos);
 		return -ENOMEM;
 	}
-	memcpy(old, r->stacks, r->nstacks * sizeof(*old));
+	if (r->nstacks)
+		memcpy(old, r->stacks, r->nstacks * sizeof(*old));
 	for (size_t i = 0; i < r->nstacks; i++)
 		order[i] = (struct order){ r->stacks[i].count, i };
 	qsort(order, r->nstacks, sizeof(*order), cmp_order);

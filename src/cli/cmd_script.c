@@ -294,7 +294,8 @@ int cmd_script(int argc, char **argv)
 		}
 	}
 	if (!err) {
-		qsort(ev.v, ev.n, sizeof(*ev.v), cmp_time);
+		if (ev.n)
+			qsort(ev.v, ev.n, sizeof(*ev.v), cmp_time);
 		if (json)
 			for (size_t i = 0; i < ev.n; i++)
 				puts(ev.v[i].line);

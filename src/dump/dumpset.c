@@ -218,7 +218,7 @@ int ld_dumpset_load(struct ld_dumpset *set, char **paths, int npaths, const char
 		err = add_path(set, default_dir, msg, msglen);
 	for (int i = 0; i < npaths && !err; i++)
 		err = add_path(set, paths[i], msg, msglen);
-	if (!err)
+	if (!err && set->n)
 		qsort(set->v, set->n, sizeof(*set->v), cmp_summary);
 	return err;
 }

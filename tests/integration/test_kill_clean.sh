@@ -82,7 +82,7 @@ assert_grep "^livedump: warning: $out/${TMP//./\\.} \([0-9.]+M\): a dump never f
 assert_eq 0 "$(jq '.dumps | length' "$WORK/list2.json")" "dumps in list --json"
 assert_eq "$out/$TMP stale $REC" "$(jq -r '.unfinished[] | "\(.file) \(.state) \(.writer_pid)"' "$WORK/list2.json")" \
 	"list --json's unfinished"
-"$LIVEDUMP" report "$out" >"$WORK/report2.txt" 2>&1
+"$LIVEDUMP" report "$out" >"$WORK/report2.txt" 2>&1 || fail "report failed: $(cat "$WORK/report2.txt")"
 grep -q "$TMP" "$WORK/report2.txt" && fail "report shows the unfinished dump: $(cat "$WORK/report2.txt")"
 "$LIVEDUMP" script --json "$out" >"$WORK/script2.txt" 2>&1 || fail "script failed: $(cat "$WORK/script2.txt")"
 grep -q 'snapmem' "$WORK/script2.txt" && fail "script shows the unfinished dump: $(cat "$WORK/script2.txt")"
