@@ -30,7 +30,7 @@ CPPFLAGS += -Iinclude -iquote src -iquote $(O)/skel -iquote $(O)/gen -D_GNU_SOUR
 LDLIBS   := -lbpf -ldw -lelf -lz -lpthread
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ \
-	      -Ivmlinux/$(ARCH) -Iinclude -Isrc -Wall -Werror \
+	      -Ivmlinux/$(ARCH) -Ibpf -Iinclude -Isrc -Wall -Werror \
 	      -idirafter /usr/include/$(shell $(CC) -dumpmachine)
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
@@ -40,7 +40,7 @@ SKELS      := $(patsubst bpf/%.bpf.c,$(O)/skel/%.skel.h,$(BPF_SRCS))
 # The collector and analysis tools: one archive per folder of src/
 # (docs/hacking.md says what each owns), so a unit test links only the
 # folders it tests.  cli holds main and the commands.
-SRC_DIRS   := base rules detectors collector capture dump analysis cli
+SRC_DIRS   := base rules detectors collector capture dump notes analysis cli
 dir_srcs    = $(wildcard src/$(1)/*.c)
 dir_objs    = $(patsubst src/%.c,$(O)/src/%.o,$(call dir_srcs,$(1)))
 dir_lib     = $(O)/src/$(1)/lib$(1).a
@@ -69,7 +69,7 @@ all: $(O)/livedump $(O)/lib/liblivedump.a $(O)/lib/liblivedump.so $(PROGS) $(UNI
 deps:
 	$(Q)./scripts/deps.sh
 
-$(O)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h src/kabi/*.h include/livedump/*.h | $(O)/bpf
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h bpf/detectors/*.h src/kabi/*.h include/livedump/*.h | $(O)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

@@ -196,31 +196,44 @@ struct {
 	__type(value, struct ld_ident);
 } idents SEC(".maps");
 
+/*
+ * The walk up the executable's path (ld_ident_exe), one bpf_loop step per
+ * dentry.  Its state lives beside the identity in the scratch map, not on
+ * the stack: ld_ident_save is called from every program that makes a
+ * record, and its frame adds to theirs against the 512-byte limit of
+ * caller and callee together (6.1 refuses ld_sys_exit otherwise).
+ */
+struct ld_ident_scratch {
+	struct ld_ident id;
+	struct dentry *d;
+	struct mount *mnt;
+	struct pid_namespace *pidns;
+	__u32 off;
+};
+
 /* Too big for the BPF stack: built here, then copied into idents. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct ld_ident);
+	__type(value, struct ld_ident_scratch);
 } ident_scratch SEC(".maps");
 
-/* The walk up the executable's path (ld_ident_exe), one bpf_loop step per dentry. */
+/* bpf_loop's context must be on the stack: one pointer to the scratch. */
 struct ld_path_walk {
-	struct ld_ident *id;
-	struct dentry *d;
-	struct mount *mnt;
-	__u32 off;
+	struct ld_ident_scratch *s;
 };
 
 static long ld_path_step(__u64 i, struct ld_path_walk *w)
 {
-	/* Locals: CO-RE reads must not start from a field of w. */
-	struct mount *mnt = w->mnt;
+	struct ld_ident_scratch *s = w->s;
+	/* Locals: CO-RE reads must not start from a field of the map value. */
+	struct mount *mnt = s->mnt;
 	struct vfsmount *vfsmnt = (void *)mnt + bpf_core_field_offset(struct mount, mnt);
-	struct dentry *parent, *d = w->d;
-	struct ld_ident *id = w->id;
+	struct dentry *parent, *d = s->d;
+	struct ld_ident *id = &s->id;
 	const unsigned char *name;
-	__u32 off = w->off;
+	__u32 off = s->off;
 	long n;
 
 	if (d == BPF_CORE_READ(vfsmnt, mnt_root)) {
@@ -228,8 +241,8 @@ static long ld_path_step(__u64 i, struct ld_path_walk *w)
 
 		if (up == mnt)
 			return 1;	/* the root of it all */
-		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
-		w->mnt = up;
+		s->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		s->mnt = up;
 		return 0;
 	}
 	parent = BPF_CORE_READ(d, d_parent);
@@ -243,9 +256,9 @@ static long ld_path_step(__u64 i, struct ld_path_walk *w)
 	n = bpf_probe_read_kernel_str(&id->exe[off & (LD_IDENT_EXE - 1)], LD_IDENT_COMP, name);
 	if (n <= 0)
 		return 1;
-	w->off = off + n;
+	s->off = off + n;
 	id->exe_ncomp++;
-	w->d = parent;
+	s->d = parent;
 	return 0;
 }
 
@@ -254,19 +267,18 @@ static long ld_path_step(__u64 i, struct ld_path_walk *w)
  * d_path would give it from the root of the mount namespace: at a mount's
  * root the walk goes on at its mount point in the parent mount.
  */
-static __always_inline void ld_ident_exe(struct ld_ident *id, struct file *exe)
+static __always_inline void ld_ident_exe(struct ld_ident_scratch *s, struct file *exe)
 {
-	struct ld_path_walk w = {
-		.id = id, .d = BPF_CORE_READ(exe, f_path.dentry),
-		.mnt = (void *)BPF_CORE_READ(exe, f_path.mnt) -
-		       bpf_core_field_offset(struct mount, mnt),
-	};
+	struct ld_path_walk w = { .s = s };
 
 	if (!exe)
 		return;
+	s->d = BPF_CORE_READ(exe, f_path.dentry);
+	s->mnt = (void *)BPF_CORE_READ(exe, f_path.mnt) - bpf_core_field_offset(struct mount, mnt);
+	s->off = 0;
 	bpf_loop(64, ld_path_step, &w, 0);
-	if (id->exe_ncomp)
-		id->flags |= LD_IDF_EXE;
+	if (s->id.exe_ncomp)
+		s->id.flags |= LD_IDF_EXE;
 }
 
 /*
@@ -282,16 +294,19 @@ static __noinline void ld_ident_save(struct task_struct *task, __u64 now, bool u
 	const struct cred *cred = BPF_CORE_READ(task, cred);
 	struct mm_struct *mm = BPF_CORE_READ(task, mm);
 	__u32 zero = 0, tgid = BPF_CORE_READ(task, tgid), level;
+	struct ld_ident_scratch *s;
 	struct ld_ident *id;
 
-	if (!tgid || !mm)
-		return;	/* the idle task, a kernel thread */
-	id = bpf_map_lookup_elem(&ident_scratch, &zero);
-	if (!id)
+	if (!tgid)
+		return;	/* the idle task */
+	s = bpf_map_lookup_elem(&ident_scratch, &zero);
+	if (!s)
 		return;
+	id = &s->id;
 	__builtin_memset(id, 0, sizeof(*id) - sizeof(id->exe) - sizeof(id->args));
 	id->ktime_ns = now;
 	id->tgid = tgid;
+	id->start_ns = BPF_CORE_READ(leader, start_time);
 	level = BPF_CORE_READ(pid, level);
 	level = level < LD_IDENT_LEVELS ? level : LD_IDENT_LEVELS - 1;
 	id->level = level;
@@ -307,10 +322,11 @@ static __noinline void ld_ident_save(struct task_struct *task, __u64 now, bool u
 	id->gid = BPF_CORE_READ(cred, gid.val);
 	id->egid = BPF_CORE_READ(cred, egid.val);
 	id->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	s->pidns = NULL;
+	bpf_core_read(&s->pidns, sizeof(s->pidns), &pid->numbers[level].ns);
 	{
-		struct pid_namespace *pidns = NULL;
+		struct pid_namespace *pidns = s->pidns;
 
-		bpf_core_read(&pidns, sizeof(pidns), &pid->numbers[level].ns);
 		id->ns[0] = BPF_CORE_READ(pidns, ns.inum);
 	}
 	if (nsp) {	/* gone once the exit has passed exit_task_namespaces() */
@@ -324,7 +340,28 @@ static __noinline void ld_ident_save(struct task_struct *task, __u64 now, bool u
 		id->ns[9] = BPF_CORE_READ(nsp, time_ns_for_children, ns.inum);
 	}
 	id->ns[6] = BPF_CORE_READ(cred, user_ns, ns.inum);
-	ld_ident_exe(id, BPF_CORE_READ(mm, exe_file));
+	if (!mm) {
+		/*
+		 * An exit past exit_mm() (kernels before 6.15; or a kernel
+		 * thread, which has no entry): what the exec of this same
+		 * process saved (ld_exec) keeps its exe and argv, the rest is
+		 * brought up to this record.
+		 */
+		struct ld_ident *old = bpf_map_lookup_elem(&idents, &tgid);
+		__u32 flags, ncomp, args_len;
+
+		if (!old || old->start_ns != id->start_ns)
+			return;
+		flags = old->flags;
+		ncomp = old->exe_ncomp;
+		args_len = old->args_len;
+		__builtin_memcpy(old, id, sizeof(*id) - sizeof(id->exe) - sizeof(id->args));
+		old->flags = flags;
+		old->exe_ncomp = ncomp;
+		old->args_len = args_len;
+		return;
+	}
+	ld_ident_exe(s, BPF_CORE_READ(mm, exe_file));
 	if (user) {
 		__u64 start = BPF_CORE_READ(mm, arg_start), end = BPF_CORE_READ(mm, arg_end);
 		__u64 len = end > start ? end - start : 0;
@@ -339,7 +376,7 @@ static __noinline void ld_ident_save(struct task_struct *task, __u64 now, bool u
 			id->flags |= LD_IDF_ARGS;
 		}
 	}
-	bpf_map_update_elem(&idents, &tgid, id, BPF_ANY);
+	bpf_map_update_elem(&idents, &id->tgid, id, BPF_ANY);
 }
 
 static __always_inline void ld_event_init(struct ld_event_hdr *hdr, __u32 type, __u32 size,

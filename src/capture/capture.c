@@ -86,7 +86,21 @@ static int collect_threads(struct ld_capture *c)
 	return c->nthreads ? 0 : -ESRCH;
 }
 
-/* Command line and executable: all a context dump keeps of the process. */
+/*
+ * What surrounds the process, as systemd-coredump keeps it: environment
+ * (unless the rule leaves it out), cwd, limits, and the sockets among its
+ * fds.  A context dump has no other use for the fds: it reads them here.
+ */
+static void collect_surroundings(struct ld_capture *c, bool have_fds)
+{
+	if (!have_fds && ld_proc_fds(c->pid, &c->fds, &c->nfds))
+		ld_dbg("pid %d: cannot list open files", c->pid);
+	ld_proc_env_read(c->pid, c->fds, c->nfds, !c->opts.no_environ, &c->env);
+	if (c->opts.no_environ)
+		c->hdr_flags |= LD_HDR_NO_ENVIRON;
+}
+
+/* Command line, executable and surroundings: what a context dump keeps of the process. */
 static void collect_identity(struct ld_capture *c)
 {
 	char path[64];
@@ -101,6 +115,7 @@ static void collect_identity(struct ld_capture *c)
 	snprintf(path, sizeof(path), "/proc/%d/exe", c->pid);
 	n = readlink(path, c->exe, sizeof(c->exe) - 1);
 	c->exe[n > 0 ? n : 0] = 0;
+	collect_surroundings(c, false);
 }
 
 /* "/usr/bin/ls" from BPF's components, file first ("ls\0bin\0usr\0"). */
@@ -164,6 +179,7 @@ static void collect_files(struct ld_capture *c)
 	c->exe[n > 0 ? n : 0] = 0;
 	if (ld_proc_fds(c->pid, &c->fds, &c->nfds))
 		ld_warn("pid %d: cannot list open files", c->pid);
+	collect_surroundings(c, true);
 }
 
 /*
@@ -1004,6 +1020,40 @@ static int hide_late(struct ld_capture *c)
 	return 0;
 }
 
+/*
+ * A process dumping its core: its threads (names, states, syscalls), maps
+ * and modules from /proc, as the kernel writes the core that holds their
+ * registers and memory.  Nothing of it is stopped or ptrace'd.
+ */
+static int collect_crashing(struct ld_capture *c)
+{
+	pid_t *tids = NULL;
+	size_t n = 0;
+
+	if (ld_proc_tids(c->pid, &tids, &n))
+		return 0;	/* gone: the core still stands */
+	c->threads = calloc(n ? n : 1, sizeof(*c->threads));
+	if (!c->threads) {
+		free(tids);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct ld_thread_cap *t = &c->threads[c->nthreads];
+
+		if (ld_proc_task_info(c->pid, tids[i], &t->info))
+			continue;	/* already gone in the exit */
+		t->tid = tids[i];
+		t->trigger = tids[i] == c->trigger_tid;
+		t->have_regs = true;	/* in the kernel's NT_PRSTATUS */
+		c->nthreads++;
+	}
+	free(tids);
+	if (!ld_proc_maps(c->pid, &c->maps) &&
+	    ld_modules_collect(c->pid, &c->maps, &c->modules, &c->nmodules))
+		ld_dbg("pid %d: cannot read its modules", c->pid);
+	return 0;
+}
+
 /* The kernel's view: kernel stacks, namespaces, cgroup, the flight recorder. */
 static int collect_kview(struct ld_capture *c)
 {
@@ -1107,6 +1157,8 @@ int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 		if (!c->pinfo.name[0] && opts->comm)
 			snprintf(c->pinfo.name, sizeof(c->pinfo.name), "%s", opts->comm);
 		identity_from_bpf(c);
+		if (!err && opts->crashing)
+			err = collect_crashing(c);
 	} else {
 		struct ld_task_info ti;
 
@@ -1524,6 +1576,7 @@ void ld_capture__free(struct ld_capture *c)
 	ld_maps__free(&c->maps);
 	ld_modules__free(c->modules, c->nmodules);
 	ld_fds__free(c->fds, c->nfds);
+	ld_proc_env_free(&c->env);
 	free(c->auxv);
 	free(c->cmdline);
 	free(c->segs);
@@ -1540,6 +1593,11 @@ void ld_capture__free(struct ld_capture *c)
 const char *ld_capture__comm(const struct ld_capture *c)
 {
 	return c->pinfo.name;
+}
+
+const char *ld_capture__exe(const struct ld_capture *c)
+{
+	return c->exe;
 }
 
 size_t ld_capture__nthreads(const struct ld_capture *c)

@@ -213,6 +213,59 @@ static void add_fds(struct ld_notes *n, const struct ld_capture *c)
 	free(buf);
 }
 
+static void add_sockets(struct ld_notes *n, const struct ld_proc_env *e)
+{
+	struct ld_note_table tab = { e->nsockets, 0 };
+	size_t total = 0, off = 0;
+	unsigned char *buf;
+
+	for (size_t i = 0; i < e->nsockets; i++) {
+		const struct ld_socket *s = &e->sockets[i];
+
+		total += (sizeof(struct ld_note_socket) + (s->path ? strlen(s->path) + 1 : 0) +
+			  (s->peer_path ? strlen(s->peer_path) + 1 : 0) + 7) & ~7UL;
+	}
+	buf = calloc(1, total ? total : 1);
+	if (!buf) {
+		n->err = n->err ? n->err : -ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < e->nsockets; i++) {
+		const struct ld_socket *s = &e->sockets[i];
+		struct ld_note_socket *r = (struct ld_note_socket *)(buf + off);
+		size_t pl = s->path ? strlen(s->path) + 1 : 0;
+		size_t ppl = s->peer_path ? strlen(s->peer_path) + 1 : 0;
+
+		*r = s->s;
+		r->path_len = pl;
+		r->peer_path_len = ppl;
+		r->size = (sizeof(*r) + pl + ppl + 7) & ~7UL;
+		if (pl)
+			memcpy(r->data, s->path, pl);
+		if (ppl)
+			memcpy(r->data + pl, s->peer_path, ppl);
+		off += r->size;
+	}
+	ld_notes__add(n, LD_NOTE_OWNER, LD_NT_SOCKETS, &tab, sizeof(tab), buf, off);
+	free(buf);
+}
+
+/* Environment, cwd, limits and sockets: what systemd-coredump keeps of a crash. */
+static void add_surroundings(struct ld_notes *n, const struct ld_proc_env *e)
+{
+	struct ld_note_table tab = { e->nlimits, sizeof(struct ld_note_limit) };
+
+	if (e->environ)
+		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_ENVIRON, e->environ, e->environ_len, NULL, 0);
+	if (e->cwd[0])
+		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_CWD, e->cwd, strlen(e->cwd) + 1, NULL, 0);
+	if (e->nlimits)
+		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_LIMITS, &tab, sizeof(tab), e->limits,
+			      e->nlimits * sizeof(e->limits[0]));
+	if (e->nsockets)
+		add_sockets(n, e);
+}
+
 static void add_modules(struct ld_notes *n, const struct ld_capture *c)
 {
 	struct ld_note_table tab = { c->nmodules, 0 };
@@ -244,6 +297,25 @@ static void add_hidden(struct ld_notes *n, const struct ld_capture *c)
 			h.left_out_bytes += c->hid[i].len;
 	ld_notes__add(n, LD_NOTE_OWNER, LD_NT_HIDDEN, &h, sizeof(h), c->hid,
 		      c->nhid * sizeof(*c->hid));
+}
+
+void ld_capture__proc_notes(const struct ld_capture *c, struct ld_notes *n)
+{
+	if (c->opts.rule_names)
+		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_RULES, c->opts.rule_names,
+			      c->opts.rule_names_len, NULL, 0);
+	if (c->nthreads)
+		add_threads(n, c);
+	add_fds(n, c);
+	if (c->maps.text)
+		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_MAPS, c->maps.text, strlen(c->maps.text),
+			      NULL, 0);
+	if (c->cmdline_len)
+		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_CMDLINE, c->cmdline, c->cmdline_len, NULL, 0);
+	if (c->nmodules)
+		add_modules(n, c);
+	add_surroundings(n, &c->env);
+	ld_kview__notes(&c->kview, n);
 }
 
 int ld_capture__notes(const struct ld_capture *c, struct ld_notes *n)
@@ -288,6 +360,7 @@ int ld_capture__notes(const struct ld_capture *c, struct ld_notes *n)
 		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_CMDLINE, c->cmdline, c->cmdline_len, NULL, 0);
 	if (c->nmodules)
 		add_modules(n, c);
+	add_surroundings(n, &c->env);
 	ld_kview__notes(&c->kview, n);
 	return n->err;
 }

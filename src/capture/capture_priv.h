@@ -10,6 +10,7 @@
 #include "capture/memplan.h"
 #include "capture/modules.h"
 #include "capture/proc.h"
+#include "capture/procenv.h"
 #include "capture/snapshot.h"
 #include "kabi/ident.h"
 
@@ -60,6 +61,7 @@ struct ld_capture {
 	struct ld_memplan late_plan;
 	struct ld_hidden_range *hid;	/* LD_NT_HIDDEN: what of it the capture wanted */
 	size_t nhid;
+	struct ld_proc_env env;		/* environment, cwd, limits, sockets */
 	struct ld_note_region *regions;
 	size_t nregions;
 	struct ld_blob_cap *blobs;

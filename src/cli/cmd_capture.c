@@ -32,7 +32,8 @@ static void usage(FILE *f)
 "                     no: left out (default); regions: registered regions in it taken;\n"
 "                     all: everything taken (forensic), and the dump says so\n"
 "  -o, --output DIR   where the dump goes (default %s)\n"
-"      --name NAME    component name recorded in the dump (default: manual)\n",
+"      --name NAME    component name recorded in the dump (default: manual)\n"
+"      --no-environ   leave the process's environment out of the dump\n",
 		LD_COMPRESS_DEFAULT, LD_DEFAULT_OUTDIR);
 }
 
@@ -48,6 +49,7 @@ int cmd_capture(int argc, char **argv)
 		{ "no-snapshot", no_argument, NULL, 'S' },
 		{ "compress", optional_argument, NULL, 'z' },
 		{ "hidden", required_argument, NULL, 'H' },
+		{ "no-environ", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -104,6 +106,9 @@ int cmd_capture(int argc, char **argv)
 				ld_err("--hidden %s: expected no, regions or all", optarg);
 				return 2;
 			}
+			break;
+		case 'E':
+			o.no_environ = true;
 			break;
 		case 'h':
 			usage(stdout);

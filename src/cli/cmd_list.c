@@ -213,13 +213,11 @@ static void text_row(struct ld_table *t, const struct ld_dump_summary *s)
 	else
 		ld_table__cell(t, LD_COLOR_NONE, "-");
 	ld_table__cell(t, LD_COLOR_NONE, "%s", h || s->named ? s->comm : "-");
-	if (h)
-		ld_table__cell(t, LD_COLOR_NONE, "0x%x", s->code);
-	else
-		ld_table__cell(t, LD_COLOR_NONE, "-");
 	ld_table__cell(t, LD_COLOR_NONE, "%s", h ? ld_dump__capture_type_name(s->capture_type) : "-");
 	ld_table__cell(t, LD_COLOR_NONE, "%s", ld_fmt_short_size(s->file_size, buf, sizeof(buf)));
 	ld_table__cell(t, state_color(s->state), "%s", ld_dump_state_name(s->state));
+	/* The dump explains itself: its detector's one line (escaped by the table). */
+	ld_table__cell(t, LD_COLOR_NONE, "%s", h && s->fields ? s->fields->summary : "-");
 	ld_table__cell(t, LD_COLOR_NONE, "%s", s->name);
 }
 
@@ -238,10 +236,10 @@ static int print_text(const struct ld_dumpset *set, const struct list_opts *o)
 	ld_table__column(t, "RULE", LD_COL_SHRINK);
 	ld_table__column(t, "PID", LD_COL_RIGHT);
 	ld_table__column(t, "COMM", LD_COL_SHRINK);
-	ld_table__column(t, "CODE", LD_COL_RIGHT);
 	ld_table__column(t, "TYPE", 0);
 	ld_table__column(t, "SIZE", LD_COL_RIGHT);
 	ld_table__column(t, "STATE", 0);
+	ld_table__column(t, "SUMMARY", LD_COL_SHRINK);
 	ld_table__column(t, "FILE", LD_COL_SHRINK | LD_COL_OPTIONAL);
 	for (size_t i = 0; i < set->n; i++) {
 		if (!ld_dump_filter__match(&o->filter, &set->v[i]))

@@ -460,7 +460,7 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 			.holds = &c->holds, .pending = issue_pending, .req = is->req,
 			.comm = je.comm,
 			.no_regions = r->capture.no_regions, .hidden = r->capture.hidden,
-			.stack_max = r->capture.stack,
+			.stack_max = r->capture.stack, .no_environ = r->capture.no_environ,
 			.max_memory = c->o.limits.max_dump, .symcache = c->symcache,
 			.history = ld_loader__history(c->loader),
 			.max_hold_ns = c->o.limits.max_hold, .cancel = c->o.cancel,
@@ -569,6 +569,35 @@ int ld_collector__journal_fd(const struct ld_collector *c)
 	return ld_journal__fd(c->journal);
 }
 
+/*
+ * What a live dump says of a process, for its crash dump: the kernel keeps
+ * the crashing process's /proc while its core is read (core_pipe_limit,
+ * crash.c), so its threads, fds, maps, modules, environment, cwd, limits,
+ * kernel view and history are read now, as for a context capture.
+ */
+static void crash_proc_notes(struct ld_collector *c, const struct pending_crash *p,
+			     const struct ld_rule *r, struct ld_notes *n, char *exe, size_t len)
+{
+	struct ld_capture_opts o = {
+		.type = LD_CAPTURE_CONTEXT, .crashing = true, .detector = ld_detector_id(p->is.det),
+		.rule = r->name, .comm = p->comm, .trigger = p->rec, .trigger_len = p->is.len,
+		.history = ld_loader__history(c->loader), .no_environ = r->capture.no_environ,
+		.rule_names = c->rule_names, .rule_names_len = c->rule_names_len,
+		.symcache = c->symcache,
+	};
+	struct ld_capture *cap;
+	int err = ld_capture__new(p->pid, p->tid, &o, &cap);
+
+	if (err) {
+		ld_warn("pid %u: its crash dump has the kernel's core only: %s", p->pid,
+			strerror(-err));
+		return;
+	}
+	ld_capture__proc_notes(cap, n);
+	snprintf(exe, len, "%s", ld_capture__exe(cap));
+	ld_capture__free(cap);
+}
+
 int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, int core_fd)
 {
 	struct pending_crash *p = NULL;
@@ -576,7 +605,8 @@ int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, 
 	struct ld_write_stats st = { 0 };
 	struct ld_journal_entry je;
 	const struct ld_rule *r;
-	char name[256], why[160], comm[LD_COMM_LEN + 1] = "", *path = NULL;
+	char name[256], why[160], comm[LD_COMM_LEN + 1] = "", *path = NULL, exe[4096] = "";
+	struct ld_notes pn = { 0 };
 	int err;
 
 	for (unsigned i = 0; i < c->npending; i++)
@@ -608,25 +638,33 @@ int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, 
 		printf("declined: rule %s pid %u (%s): %s\n", r->name, p->pid,
 		       ld_escape(comm, ecomm, sizeof(ecomm)), why);
 		c->declined++;
-	} else if ((err = ld_core_to_dump(core_fd, &cd, c->o.outdir, name, &path, &st))) {
-		snprintf(why, sizeof(why), "crash dump: %s", strerror(-err));
-		je.verdict = "failed";
-		je.reason = why;
-		ld_err("dump of pid %u for rule %s failed: %s", p->pid, r->name, why);
-		c->failed++;
 	} else {
-		je.verdict = "dumped";
-		je.dump = strrchr(path, '/') + 1;
-		je.size = st.file_size;
-		printf("dump: %s (%.1f KiB, from the kernel's core)\n", path, st.file_size / 1024.0);
-		c->dumps++;
-		c->bytes += st.file_size;
-		c->used += st.file_size;
+		crash_proc_notes(c, p, r, &pn, exe, sizeof(exe));
+		cd.exe = exe[0] ? exe : NULL;
+		cd.proc_notes = &pn;
+		err = ld_core_to_dump(core_fd, &cd, c->o.outdir, name, &path, &st);
+		if (err) {
+			snprintf(why, sizeof(why), "crash dump: %s", strerror(-err));
+			je.verdict = "failed";
+			je.reason = why;
+			ld_err("dump of pid %u for rule %s failed: %s", p->pid, r->name, why);
+			c->failed++;
+		} else {
+			je.verdict = "dumped";
+			je.dump = strrchr(path, '/') + 1;
+			je.size = st.file_size;
+			printf("dump: %s (%.1f KiB, from the kernel's core)\n", path,
+			       st.file_size / 1024.0);
+			c->dumps++;
+			c->bytes += st.file_size;
+			c->used += st.file_size;
+		}
 	}
 	journal(c, &je);
 	ld_crash_inflight(NULL);
 	fflush(stdout);
 	free(path);
+	ld_notes__free(&pn);
 	*p = c->pending[--c->npending];
 	return 1;
 }

@@ -35,7 +35,7 @@
 
 #define LD_NOTE_OWNER		"LIVEDUMP"
 #define LD_FORMAT_MAJOR		1
-#define LD_FORMAT_MINOR		4
+#define LD_FORMAT_MINOR		5
 #define LD_HEADER_MAGIC		0x504d444cU	/* "LDMP" */
 #define LD_COMPLETE_MAGIC	0x454e4f444c44ULL	/* "LDDONE" */
 #define LD_PAGE_SIZE		4096
@@ -56,7 +56,11 @@ enum ld_note_type {
 	LD_NT_KPROC	 = 0x4c440010,	/* struct ld_note_kproc + cgroup path + /proc/PID/cgroup */
 	LD_NT_ISSUE_TEXT = 0x4c440013,	/* "key=value\n" lines the detector found (assertion, file, ...) */
 	LD_NT_RULES	 = 0x4c440014,	/* the collector's rule names, NUL-terminated, by index (1.3) */
-	LD_NT_HIDDEN	 = 0x4c440015,	/* struct ld_note_hidden + ld_hidden_range[] (1.4) */
+	LD_NT_ENVIRON	 = 0x4c440020,	/* NUL-separated environment, as /proc/PID/environ (1.4) */
+	LD_NT_CWD	 = 0x4c440021,	/* the working directory, NUL-terminated (1.4) */
+	LD_NT_LIMITS	 = 0x4c440022,	/* struct ld_note_table + ld_note_limit[] (1.4) */
+	LD_NT_SOCKETS	 = 0x4c440023,	/* struct ld_note_table + ld_note_socket records (1.4) */
+	LD_NT_HIDDEN	 = 0x4c440015,	/* struct ld_note_hidden + ld_hidden_range[] (1.5) */
 	LD_NT_COMPLETE	 = 0x4c44000f,	/* struct ld_note_complete + ld_range[] */
 };
 
@@ -88,6 +92,7 @@ enum ld_issue_type {
 #define LD_HDR_HIDDEN_TAKEN	(1U << 4)	/* holds memory the process hid from dumps (LD_NT_HIDDEN) */
 #define LD_HDR_SNAPSHOT		(1U << 8)	/* memory read from a copy-on-write snapshot */
 #define LD_HDR_SNAPSHOT_FALLBACK (1U << 9)	/* a snapshot was wanted: plain capture instead */
+#define LD_HDR_NO_ENVIRON	(1U << 10)	/* the environment was left out (rule environ=no) */
 
 struct ld_note_header {
 	uint32_t magic;			/* LD_HEADER_MAGIC */
@@ -174,6 +179,45 @@ struct ld_note_fd {
 	char target[];			/* readlink of /proc/PID/fd/N */
 };
 
+/* One resource limit (LD_NT_LIMITS), as prlimit(2) gives it; RLIM_INFINITY is ~0. */
+struct ld_note_limit {
+	uint32_t resource;		/* RLIMIT_* */
+	uint32_t pad;
+	uint64_t cur;			/* soft */
+	uint64_t max;			/* hard */
+};
+
+/* ld_note_socket.flags */
+#define LD_SOCK_PEER		(1U << 0)	/* peer_* are known */
+#define LD_SOCK_PEER_INO	(1U << 1)	/* peer_ino is known (UNIX, from sock_diag) */
+
+/*
+ * One socket among the fds (LD_NT_SOCKETS, entry_size 0), from the
+ * process's own /proc/PID/net tables (its network namespace) and, for UNIX
+ * sockets in the collector's namespace, sock_diag's peer.  `size` covers
+ * the struct, path_len bytes of its UNIX name and peer_path_len bytes of
+ * the peer's (each NUL-terminated when not 0; an abstract name starts with
+ * '@'), and padding to a multiple of 8.
+ */
+struct ld_note_socket {
+	uint32_t size;
+	int32_t fd;			/* the first fd that holds it */
+	uint64_t ino;			/* socket:[ino] */
+	uint16_t family;		/* AF_INET, AF_INET6, AF_UNIX */
+	uint16_t type;			/* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW */
+	uint16_t protocol;		/* IPPROTO_TCP, IPPROTO_UDP, ...; 0 for UNIX */
+	uint8_t state;			/* TCP_* numbering (TCP_LISTEN 10), as /proc/net shows it */
+	uint8_t flags;			/* LD_SOCK_* */
+	uint8_t local_addr[16];		/* network byte order; IPv4 in the first 4 bytes */
+	uint8_t peer_addr[16];
+	uint16_t local_port;		/* host byte order */
+	uint16_t peer_port;
+	uint32_t peer_ino;		/* UNIX: the peer socket's inode */
+	uint32_t path_len;
+	uint32_t peer_path_len;
+	char data[];
+};
+
 /* ld_note_module.flags */
 #define LD_MOD_UNREADABLE	(1U << 0)	/* the file could not be read: bias and build-id unknown */
 #define LD_MOD_NO_BUILD_ID	(1U << 1)	/* an ELF object without a GNU build-id note */
@@ -254,7 +298,7 @@ enum ld_hidden_why {
 						 * region with hidden=regions) */
 
 /*
- * LD_NT_HIDDEN (format 1.4): memory the capture wanted that the process
+ * LD_NT_HIDDEN (format 1.5): memory the capture wanted that the process
  * hid from its dumps, as the kernel decides for a core (vma_dump_size():
  * MADV_DONTDUMP, VM_IO, /proc/PID/coredump_filter), each range once, in
  * address order: left out (no PT_LOAD covers it), or LD_HIDR_TAKEN.

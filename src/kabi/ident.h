@@ -38,6 +38,7 @@ struct ld_ident {
 	__u32 args_len;			/* bytes of args */
 	__u64 cgroup_id;		/* cgroup v2 id of its cgroup, 0 unknown */
 	__u64 ns[LD_IDENT_NS];		/* namespace inodes, 0 unknown */
+	__u64 start_ns;			/* the process's start (CLOCK_MONOTONIC): tells a reused pid */
 	/*
 	 * The path's components from the file up to the root, each
 	 * NUL-terminated ("ls\0bin\0usr\0"): BPF walks the dentries upwards.

@@ -321,7 +321,7 @@ static int elem_size(const struct ld_rule_key *k, void *f, unsigned idx, const c
 	return ld_val_size(s, k->min, k->max, (uint64_t *)f + idx, e);
 }
 
-/* regions=yes|no into the bool no_regions */
+/* regions=yes|no (and environ=) into the bool no_regions (no_environ) */
 static int elem_regions(const struct ld_rule_key *k, void *f, unsigned idx, const char *s,
 			struct ld_verr *e)
 {
@@ -448,6 +448,9 @@ static const struct ld_rule_key capture_keys[] = {
 	  .elem = elem_regions, .fmt = fmt_regions },
 	{ .name = "hidden", .memory = true, LD_KEY_ONE(capture.hidden),
 	  .elem = elem_hidden, .fmt = fmt_hidden },
+	/* Not memory: context dumps keep the environment too. */
+	{ .name = "environ", LD_KEY_ONE(capture.no_environ),
+	  .elem = elem_regions, .fmt = fmt_regions },
 };
 
 static const struct ld_rule_key limit_keys[] = {

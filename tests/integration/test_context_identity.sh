@@ -39,6 +39,22 @@ assert_eq "/$cg" "$(jq -r .kernel.cgroup <<<"$j")" "cgroup"
 assert_eq "$(stat -c %i "$root/$cg")" "$(jq -r .kernel.cgroup_id <<<"$j")" "cgroup id"
 ok "identity of an exited process"
 
+# A syscall issue with capture context: the program's one failing call is
+# its last, so it has exited when the collector reads its record; the dump
+# still names it by comm, exe and cmdline.
+out2=$WORK/out2
+"$LIVEDUMP" record -o "$out2" -e 'y on syscall name=faccessat errno=ENOENT capture context' \
+	-- "$PROGS/sysfail" 1 >"$WORK/log2" 2>&1 || { tail -5 "$WORK/log2"; fail "record failed"; }
+dump=$(find "$out2" -name '*-y-sysfail-*.core')
+[ -n "$dump" ] || { ls "$out2"; cat "$WORK/log2"; fail "no dump named for sysfail"; }
+j=$("$LIVEDUMP" inspect --json "$dump")
+assert_eq sysfail "$(jq -r .header.comm <<<"$j")" "syscall: comm"
+assert_eq "$(readlink -f "$PROGS/sysfail")" "$(jq -r .header.exe <<<"$j")" "syscall: exe"
+assert_eq "$PROGS/sysfail 1" "$(jq -r '.cmdline | join(" ")' <<<"$j")" "syscall: cmdline"
+assert_eq "$(jq -r .header.pid <<<"$j")" "$(jq -r .kernel.pid <<<"$j")" "syscall: kernel view"
+assert_decoded "$dump" syscall '.errno == "ENOENT" and .syscall == "faccessat"' "syscall context dump"
+ok "identity of a process gone by its syscall dump's capture"
+
 # Peak RSS: the tiny program's (a few MiB), not the collector's (tens of MiB).
 rss=$(grep -oE 'peak rss [0-9]+ KiB' "$WORK/log" | grep -oE '[0-9]+')
 [ -n "$rss" ] || fail "no peak rss in: $(grep trigger: "$WORK/log")"

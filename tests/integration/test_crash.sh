@@ -55,3 +55,32 @@ kill -KILL "$rec"
 restored() { [ "$(cat /proc/sys/kernel/core_pattern)" = "$prev" ]; }
 wait_for restored || fail "core_pattern not restored after SIGKILL: $(cat /proc/sys/kernel/core_pattern)"
 ok "core_pattern restored after SIGKILL"
+
+# 4. A crash dump is as complete as a live one (the kernel keeps the
+# crashing process's /proc while its core is read): exe, cmdline,
+# environment, cwd, limits, fds with a socket and its peer, threads' names,
+# the kernel's view and the history; livedump gdb opens it.
+mkdir -p "$WORK/here"
+out=$WORK/out4
+LD_TEST_CRASH=env-seen "$LIVEDUMP" record -o "$out" -e 'crash on signal sig=SEGV capture mini' \
+	-- "$PROGS/sockets" "$WORK/c.sock" "$WORK/here" 0 segv >"$WORK/r4.log" 2>&1
+dump=$(only_dump "$out")
+"$LIVEDUMP" inspect --json "$dump" >"$WORK/i4.json" || fail "inspect of the crash dump"
+q() { jq -r "$1" "$WORK/i4.json"; }
+assert_eq "$(readlink -f "$PROGS/sockets")" "$(q .header.exe)" "crash: exe"
+assert_eq "$PROGS/sockets $WORK/c.sock $WORK/here 0 segv" "$(q '.cmdline | join(" ")')" "crash: cmdline"
+assert_eq true "$(q '.environ | index("LD_TEST_CRASH=env-seen") != null')" "crash: environment"
+assert_eq "$WORK/here" "$(q .cwd)" "crash: cwd"
+assert_eq 777 "$(q '.limits[] | select(.resource == "nofile") | .soft')" "crash: limits"
+port=$(sed -n 's/^ready [0-9]* //p' "$WORK/r4.log")
+[ -n "$(q ".sockets[] | select(.protocol == \"tcp\" and .state == \"ESTABLISHED\" and
+	.peer == \"127.0.0.1:$port\") | .fd")" ] || fail "crash: the tcp socket and its peer: $(q -c .sockets)"
+[ "$(q '.fds | length')" -ge 10 ] || fail "crash: fds"
+assert_eq sockets "$(q '.threads[0].name')" "crash: thread name"
+[ "$(q '.threads[0].state')" != null ] || fail "crash: thread state"
+assert_eq "$(q .header.pid)" "$(q .kernel.pid)" "crash: the kernel's view"
+[ "$(q '.kernel.cgroup | length')" -gt 0 ] || fail "crash: cgroup"
+[ "$(q '.history.count')" -gt 0 ] || fail "crash: history"
+"$LIVEDUMP" gdb "$dump" -- -batch -ex bt >"$WORK/gdb4.log" 2>&1 || fail "livedump gdb: $(cat "$WORK/gdb4.log")"
+grep -q 'crash_with_sockets' "$WORK/gdb4.log" || fail "livedump gdb: no crash_with_sockets: $(cat "$WORK/gdb4.log")"
+ok "crash dump: exe, cmdline, environment, cwd, limits, sockets, threads, kernel view, history; livedump gdb"

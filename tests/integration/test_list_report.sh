@@ -30,10 +30,10 @@ assert_eq 6 "$(find "$D" -name '*.core' | wc -l)" "dumps made"
 "$LIVEDUMP" list "$D" >"$WORK/list.txt" 2>"$WORK/list.err" || fail "list failed: $(cat "$WORK/list.err")"
 cat "$WORK/list.txt"
 assert_eq 7 "$(wc -l <"$WORK/list.txt")" "list lines (header + dumps)"
-assert_grep '^TIME +ISSUE +RULE +PID +COMM +CODE +TYPE +SIZE +STATE +FILE$' "$WORK/list.txt" "list header"
-assert_grep '^[0-9-]+ [0-9:]+ +app +alpha +[0-9]+ +trigger_regions +0x1001 +mini +[0-9.]+K +complete +[0-9T.]+-alpha-trigger_regions-[0-9]+\.core$' \
-	"$WORK/list.txt" "list line of the alpha dump"
-assert_grep ' manual +manual +[0-9]+ +threads_busy +0x0 +mini ' "$WORK/list.txt" "list line of the capture"
+assert_grep '^TIME +ISSUE +RULE +PID +COMM +TYPE +SIZE +STATE +SUMMARY +FILE$' "$WORK/list.txt" "list header"
+assert_grep '^[0-9-]+ [0-9:]+ +app +alpha +[0-9]+ +trigger_regions +mini +[0-9.]+K +complete +livedump_trigger\(\) code 0x1001 .* +[0-9T.]+-alpha-trigger_regions-[0-9]+\.core$' \
+	"$WORK/list.txt" "list line of the alpha dump, with its summary"
+assert_grep ' manual +manual +[0-9]+ +threads_busy +mini ' "$WORK/list.txt" "list line of the capture"
 grep -q $'\033' "$WORK/list.txt" && fail "colour codes in output to a file"
 "$LIVEDUMP" list --color always "$D" | grep -q $'\033\[1mTIME' || fail "--color always gives no colour"
 assert_eq "alpha beta beta deep deep manual" \
@@ -153,9 +153,9 @@ printf 'XXXX' | dd of="$D/damaged.core" bs=1 conv=notrunc 2>/dev/null
 "$LIVEDUMP" list "$D" >"$WORK/list2.txt" 2>"$WORK/list2.err" || fail "list with cut dumps failed"
 cat "$WORK/list2.txt" "$WORK/list2.err"
 assert_eq 10 "$(wc -l <"$WORK/list2.txt")" "list lines with the bad copies"
-assert_grep ' deep +[0-9]+ +trigger_chain_n +0x2001 +mini +[0-9.]+K +cut +cut\.core$' "$WORK/list2.txt" "cut dump listed as cut"
-assert_grep ' cut +stub\.core$' "$WORK/list2.txt" "dump cut in its ELF header listed as cut"
-assert_grep ' damaged +damaged\.core$' "$WORK/list2.txt" "damaged dump listed"
+assert_grep ' deep +[0-9]+ +trigger_chain_n +mini +[0-9.]+K +cut +livedump_trigger\(\) code 0x2001 .* +cut\.core$' "$WORK/list2.txt" "cut dump listed as cut"
+assert_grep ' cut +- +stub\.core$' "$WORK/list2.txt" "dump cut in its ELF header listed as cut"
+assert_grep ' damaged +- +damaged\.core$' "$WORK/list2.txt" "damaged dump listed"
 assert_grep 'damaged\.core: ' "$WORK/list2.err" "damaged dump warned about"
 assert_eq '[["cut.core","cut"],["damaged.core","damaged"],["stub.core","cut"]]' \
 	"$("$LIVEDUMP" list --json "$D" | jq -c '[.dumps[] | select(.state != "complete") | [.name, .state]] | sort')" \

@@ -141,6 +141,6 @@ for arg in "$dump" "$WORK/gz"; do
 	cat "$WORK/list.out"
 	[ "$rc" = 0 ] || fail "list $arg exited $rc"
 	assert_grep "^livedump: warning: $msg" "$WORK/list.out" "list's warning"
-	assert_grep " damaged +$(basename "$dump")\$" "$WORK/list.out" "list's row"
+	assert_grep " damaged +- +$(basename "$dump")\$" "$WORK/list.out" "list's row"
 done
 ok "a damaged second block header: inspect and list name the file and the block"

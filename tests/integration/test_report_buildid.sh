@@ -31,7 +31,7 @@ assert_eq "$(build_id "$libc")" "$(jq -r --arg p "$libc" '.modules[] | select(.p
 	"build-id of libc"
 jq -e '.modules | all(.start < .end and (.bias | startswith("0x")) and .flags == [])' "$WORK/i.json" >/dev/null ||
 	fail "module fields"
-"$LIVEDUMP" inspect "$dump" | grep -qE "^  0x[0-9a-f]{16} 0x[0-9a-f]{16} 0x[0-9a-f]{16} $(build_id "$WORK/app/bin/prog") $WORK/app/bin/prog\$" ||
+"$LIVEDUMP" inspect "$dump" | grep -qE "^  0x[0-9a-f]{16} +0x[0-9a-f]{16} +0x[0-9a-f]{16} +$(build_id "$WORK/app/bin/prog") +$WORK/app/bin/prog\$" ||
 	fail "inspect text does not list the program's module"
 ok "module note: paths, ranges, build-ids as readelf reads them"
 

@@ -25,7 +25,6 @@
 #include "capture/memplan.h"
 #include "dump/corefile.h"
 #include "dump/dump_reader.h"
-#include "dump/hidden_note.h"
 
 #define PG	4096ULL
 
@@ -281,7 +280,7 @@ static int write_core(int fd)
 static void test_crash_core(void **state)
 {
 	struct ld_crash_dump cd = { .type = LD_CAPTURE_FULL, .rule = "crash", .code = 11 };
-	struct ld_dump_hidden h;
+	const struct ld_note_hidden *h;
 	struct ld_dump *d;
 	char *path, err[256];
 	int pipefd[2];
@@ -293,12 +292,12 @@ static void test_crash_core(void **state)
 	assert_int_equal(ld_core_to_dump(pipefd[0], &cd, tmpdir, "crash.core", &path, NULL), 0);
 	close(pipefd[0]);
 	assert_int_equal(ld_dump__open(path, &d, err, sizeof(err)), 0);
-	assert_int_equal(ld_dump__hidden(d, &h, err, sizeof(err)), 0);
-	assert_true(h.h.flags & LD_HID_KERNEL_CORE);
-	assert_int_equal(h.n, 1);
-	expect_range(&h.v[0], 0x20000, 16 * PG, LD_HIDDEN_CORE, 0);
-	assert_true(h.h.left_out_bytes == 16 * PG);
-	ld_dump_hidden__free(&h);
+	h = ld_dump__hidden(d);
+	assert_non_null(h);
+	assert_true(h->flags & LD_HID_KERNEL_CORE);
+	assert_int_equal(ld_dump__nhidden(d), 1);
+	expect_range(ld_dump__hidden_range(d, 0), 0x20000, 16 * PG, LD_HIDDEN_CORE, 0);
+	assert_true(h->left_out_bytes == 16 * PG);
 	ld_dump__free(d);
 	unlink(path);
 	free(path);
@@ -330,19 +329,37 @@ static char *dump_with(const char *name, const void *desc, size_t len, int copie
 	return path;
 }
 
+/*
+ * Opening a dump with that note: @want 0 (and then the ranges as written)
+ * or the reader's error with @msg; -ENOENT: opens, without the note.
+ */
 static void expect_parse(const char *name, const void *desc, size_t len, int copies, int want,
 			 const char *msg)
 {
 	char *path = dump_with(name, desc, len, copies), err[256] = "";
-	struct ld_dump_hidden h;
-	struct ld_dump *d;
+	struct ld_dump *d = NULL;
+	int ret = ld_dump__open(path, &d, err, sizeof(err));
 
-	assert_int_equal(ld_dump__open(path, &d, err, sizeof(err)), 0);
-	assert_int_equal(ld_dump__hidden(d, &h, err, sizeof(err)), want);
+	if (want == 0 || want == -ENOENT) {
+		assert_int_equal(ret, 0);
+		if (want == -ENOENT)
+			assert_null(ld_dump__hidden(d));
+		else
+			assert_non_null(ld_dump__hidden(d));
+	} else {
+		assert_int_equal(ret, want);
+	}
 	if (msg && !strstr(err, msg))
 		fail_msg("%s: message '%s' lacks '%s'", name, err, msg);
-	ld_dump_hidden__free(&h);
-	ld_dump__free(d);
+	if (!ret && want == 0) {
+		assert_int_equal(ld_dump__nhidden(d), 2);
+		expect_range(ld_dump__hidden_range(d, 0), 0x1000, 0x1000, LD_HIDDEN_DONTDUMP, 0);
+		expect_range(ld_dump__hidden_range(d, 1), 0x5000, 0x2000, LD_HIDDEN_FILTER,
+			     LD_HIDR_TAKEN);
+		assert_null(ld_dump__hidden_range(d, 2));
+	}
+	if (!ret)
+		ld_dump__free(d);
 	unlink(path);
 	free(path);
 }
@@ -369,8 +386,8 @@ static void test_reader_checks(void **state)
 	n.h.entry_size = 16;
 	expect_parse("entry.core", &n, sizeof(n), 1, -EBADMSG, "ranges of 16 bytes");
 	n.h.entry_size = sizeof(struct ld_hidden_range);
-	expect_parse("short.core", &n, 20, 1, -EBADMSG, "20 bytes, expected at least 32");
-	expect_parse("twice.core", &n, sizeof(n), 2, -EBADMSG, "2 of them, expected one");
+	expect_parse("short.core", &n, 20, 1, -EBADMSG, "20 bytes, at least 32 expected");
+	expect_parse("twice.core", &n, sizeof(n), 2, -EBADMSG, "(LD_NT_HIDDEN): a second one");
 	expect_parse("none.core", &n, sizeof(n), 0, -ENOENT, NULL);
 }
 

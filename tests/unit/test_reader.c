@@ -1176,7 +1176,7 @@ static void test_inspect(void **state)
 	expect_in(out, "code 0xdeadbeef");
 	expect_in(out, "app trigger  code 0xdeadbeef  param 0x2a  nblobs 2");
 	expect_in(out, "ip 0x401234  sp 0x7ffd0ff0");
-	expect_in(out, "  *  1001     main");
+	expect_in(out, "  *  1001  main");
 	expect_in(out, "alpha");
 	expect_in(out, "MISMATCH");
 	expect_in(out, "missing");

@@ -570,8 +570,9 @@ static void test_round_trip_extremes(void **state)
 	r.p.app.ncodes = r.p.app.nparams = LD_RULE_LIST_MAX;
 	r.where.npids = r.where.ncomms = r.where.nexes = r.where.ncgroups = r.where.nuids =
 		LD_RULE_LIST_MAX;
-	r.capture = (struct ld_rule_capture){ LD_CAPTURE_FULL, 65536, 64 << 20, true, 1, 1,
-					      LD_HIDDEN_REGIONS };
+	r.capture = (struct ld_rule_capture){ .type = LD_CAPTURE_FULL, .history = 65536, .stack = 64 << 20,
+					      .no_regions = true, .no_environ = true, .snapshot = 1,
+					      .compress = 1, .hidden = LD_HIDDEN_REGIONS };
 	r.limit = (struct ld_rule_limits){ UINT64_MAX, LD_RATE_MAX, LD_DURATION_MAX, 1000 };
 	assert_round_trip(&r);
 }

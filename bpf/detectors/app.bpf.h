@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The app detector: livedump_trigger() in the application, through the
+ * uprobe on livedump__fire() in the client library.
+ * Included once, by livedump.bpf.c; its collector side is
+ * src/detectors/app.c.
+ */
+#ifndef LIVEDUMP_DET_APP_BPF_H
+#define LIVEDUMP_DET_APP_BPF_H
+
+#include "rules.bpf.h"
+#include "history.bpf.h"
+
+/*
+ * Attached by the collector to livedump__fire() in the client library or
+ * in a statically linked executable.
+ */
+SEC("uprobe")
+int BPF_KPROBE(ld_app_fire, struct ld_trigger_req *ureq)
+{
+	struct ld_match m = {};
+	struct ld_trigger_req req;
+	struct ld_app_trigger *e;
+	__u32 n;
+
+	if (!ld_current_watched())
+		return 0;
+	if (bpf_probe_read_user(&req, sizeof(req), ureq))
+		return 0;
+	m.code = req.code;
+	m.param = req.param;
+	if (!ld_rules_match(LD_DET_APP, &m))
+		return 0;	/* no rule wants it: nothing leaves the kernel */
+
+	e = ld_event_reserve(sizeof(*e));
+	if (!e)
+		return 0;	/* ring full: the call returns 0, nothing frozen */
+	ld_event_init(&e->hdr, LD_DET_APP, sizeof(*e), m.now);
+	e->hdr.rule = m.rule;
+	e->hdr.verdict = m.verdict;
+	ld_history_issue(ctx, &e->hdr, m.code, m.param);
+	e->req_addr = (__u64)ureq;
+	e->req = req;
+	bpf_probe_read_kernel(&e->regs, sizeof(e->regs), ctx);
+
+	n = e->req.nblobs;
+	if (n > LD_MAX_BLOBS)
+		n = LD_MAX_BLOBS;
+	if (n && bpf_probe_read_user(e->blobs, n * sizeof(e->blobs[0]),
+				     (void *)e->req.blobs))
+		n = 0;
+	e->req.nblobs = n;
+
+	if (m.verdict == LD_VERDICT_DUMP && (m.flags & LD_BR_MEMORY))
+		ld_freeze_current(&e->hdr);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+#endif /* LIVEDUMP_DET_APP_BPF_H */

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The oom detector: the OOM killer picks a watched process as its victim.
+ * Included once, by livedump.bpf.c; its collector side is
+ * src/detectors/oom.c.
+ */
+#ifndef LIVEDUMP_DET_OOM_BPF_H
+#define LIVEDUMP_DET_OOM_BPF_H
+
+#include "rules.bpf.h"
+#include "history.bpf.h"
+
+/*
+ * oom/mark_victim: a raw tracepoint, because its arguments changed: 6.1
+ * passes the victim's pid, newer kernels the task (with the memory figures
+ * the trace event prints) — told apart by the trace event's fields (CO-RE).
+ */
+SEC("raw_tp/mark_victim")
+int ld_oom(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *victim = NULL;
+	struct ld_oom_event *e;
+	struct ld_match m = {};
+	struct mm_struct *mm;
+	__u32 pid;
+
+	if (bpf_core_field_exists(struct trace_event_raw_mark_victim, total_vm)) {
+		victim = (struct task_struct *)ctx->args[0];
+		pid = BPF_CORE_READ(victim, tgid);
+	} else {
+		pid = (__u32)ctx->args[0];
+	}
+	/*
+	 * Rules judge the victim where we know it, else the task that hit the
+	 * limit; cgroup filters always see the latter, whose limit it was.
+	 */
+	ld_identity_current(&m);
+	m.preset = true;
+	for (__u32 l = 0; l < LD_CG_LEVELS; l++)
+		m.cg[l] = bpf_get_current_ancestor_cgroup_id(l);
+	if (victim) {
+		m.tgid = pid;
+		m.uid = BPF_CORE_READ(victim, cred, uid.val);
+		BPF_CORE_READ_STR_INTO(&m.comm, victim, comm);
+		ld_task_exe_key(victim, &m.exe);
+	}
+	if (!ld_rules_match(LD_DET_OOM, &m))
+		return 0;
+	e = ld_event_reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	ld_event_init(&e->hdr, LD_DET_OOM, sizeof(*e), m.now);
+	e->hdr.pid = pid;
+	e->hdr.tid = pid;
+	__builtin_memcpy(e->hdr.comm, m.comm, sizeof(e->hdr.comm));
+	e->hdr.rule = m.rule;
+	e->hdr.verdict = m.verdict;
+	e->total_vm_kb = e->anon_rss_kb = e->file_rss_kb = e->shmem_rss_kb = e->pgtables_kb = 0;
+	e->oom_score_adj = 0;
+	e->uid = m.uid;
+	if (victim) {
+		mm = BPF_CORE_READ(victim, mm);
+		e->total_vm_kb = BPF_CORE_READ(mm, total_vm) * 4;
+		e->oom_score_adj = BPF_CORE_READ(victim, signal, oom_score_adj);
+	}
+	if (victim)	/* its /proc goes with the kill: what its dump can say of it */
+		ld_ident_save(victim, m.now, false);
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->trigger_pid = bpf_get_current_pid_tgid() >> 32;
+	e->pad = 0;
+	ld_history_issue(ctx, &e->hdr, m.code, m.param);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+#endif /* LIVEDUMP_DET_OOM_BPF_H */

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The syscall detector: an error or a slow call, seen at its return.
+ * Included once, by livedump.bpf.c; its collector side is
+ * src/detectors/syscall.c.
+ */
+#ifndef LIVEDUMP_DET_SYSCALL_BPF_H
+#define LIVEDUMP_DET_SYSCALL_BPF_H
+
+#include "rules.bpf.h"
+#include "history.bpf.h"
+
+const volatile bool syscall_any = false;	/* a syscall rule without name= */
+
+/* syscall nr -> 1 when a rule names it: the first, cheapest test on every syscall. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 512);
+	__type(key, __u32);
+	__type(value, __u32);
+} syscall_wanted SEC(".maps");
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(ld_sys_enter, struct pt_regs *regs, long id)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct ld_task *t;
+	__u32 nr = id;
+
+	if (hist_on)
+		ld_hist_on_sys_enter(task, regs, id);
+	if (!syscall_any) {
+		__u32 *w = bpf_map_lookup_elem(&syscall_wanted, &nr);
+
+		if (!w || !*w)
+			return 0;
+	}
+	if (!ld_task_watched(task))
+		return 0;
+	/* Created here only under --all, where no task was marked beforehand. */
+	t = bpf_task_storage_get(&watched_tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t)
+		return 0;
+	t->sys_nr = nr;
+	ld_syscall_args(t->sys_args, regs);
+	t->sys_ts = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct ld_syscall_event *e;
+	struct ld_match m = {};
+	__u64 enter_ts;
+	struct ld_task *t;
+	__u32 nr;
+
+	if (!task->bpf_storage)
+		return 0;	/* the common case: nothing marked, one load */
+	if (hist_on)		/* first: the call precedes the issue in the history */
+		ld_hist_on_sys_exit(task, ret);
+	t = bpf_task_storage_get(&watched_tasks, task, 0, 0);
+	if (!t || !t->sys_ts)
+		return 0;
+	/*
+	 * Not a copy of *t: its arguments are read from the task storage
+	 * below, which only this task's own enter writes.  A copy on the stack
+	 * would leave too little of the 512 bytes for ld_ident_save.
+	 */
+	enter_ts = t->sys_ts;
+	nr = t->sys_nr;
+	t->sys_ts = 0;
+	m.now = bpf_ktime_get_ns();
+	m.code = nr;
+	m.ret = ret;
+	m.param = ret < 0 ? -ret : 0;	/* errno= matches the error number */
+	m.latency = m.now - enter_ts;
+	if (!ld_rules_match(LD_DET_SYSCALL, &m))
+		return 0;
+
+	e = ld_event_reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	ld_event_init(&e->hdr, LD_DET_SYSCALL, sizeof(*e), m.now);
+	e->hdr.rule = m.rule;
+	e->hdr.verdict = m.verdict;
+	ld_history_issue(ctx, &e->hdr, m.code, m.ret);
+	e->nr = nr;
+	e->pad = 0;
+	e->ret = ret;
+	__builtin_memcpy(e->args, t->sys_args, sizeof(e->args));
+	e->enter_ktime_ns = enter_ts;
+	e->latency_ns = m.latency;
+	bpf_probe_read_kernel(&e->regs, sizeof(e->regs), regs);
+	/* The signal is delivered on the way back to user space: right after the call. */
+	if (m.verdict == LD_VERDICT_DUMP && (m.flags & LD_BR_MEMORY))
+		ld_freeze_current(&e->hdr);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+#endif /* LIVEDUMP_DET_SYSCALL_BPF_H */
