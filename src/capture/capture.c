@@ -531,7 +531,6 @@ static int collect_blobs(struct ld_capture *c)
 		b->data = malloc(len ? len : 1);
 		if (!b->data)
 			return -ENOMEM;
-
 		if (len)
 			got = ld_mem_read(c->pid, d->data, b->data, len);
 		if (got < (long)len) {
@@ -715,7 +714,7 @@ static bool wants_snapshot(const struct ld_capture *c)
 /*
  * smaps, read once for two readers: what the process hid from dumps
  * (hidden.h) and what a snapshot must read from the original (snapshot.h).
- * It walks every page table (~14 ms per GiB touched), so the capture reads
+ * It walks every page table (tens of ms per GiB touched), so the capture reads
  * it before the process is held and again, held, only when the mappings'
  * bounds changed meanwhile: a madvise() that changes a whole mapping's
  * flags in that millisecond goes unseen (docs/security.md).
@@ -1325,9 +1324,13 @@ void ld_capture__resume(struct ld_capture *c)
 	}
 	/*
 	 * The triggering thread waits for its answer in ld_capture__finish();
-	 * threads with issues of their own still to come stay held.
+	 * threads with issues of their own still to come stay held.  A mini
+	 * dump that reads smaps only now (hide_late()) keeps it held till
+	 * then: a process stopped in abort() or exit() must not be gone, its
+	 * mappings with it, before they are read.
 	 */
-	ld_freeze__handoff(&c->fz, c->opts.req_addr && !c->finished ? c->trigger_tid : 0,
+	ld_freeze__handoff(&c->fz, (c->opts.req_addr && !c->finished) || c->hide_late ?
+				   c->trigger_tid : 0,
 			   c->opts.holds, c->opts.pending, c->opts.bpf_arg);
 	c->resumed = true;
 	c->t_resumed = ld_now_realtime_ns();
@@ -1467,6 +1470,10 @@ int ld_capture__write(struct ld_capture *c, const char *dir, const char *name,
 	*path = NULL;
 	if (c->hide_late) {
 		err = hide_late(c);
+		/* Read: the triggering thread held for it goes on, unless it waits for an answer. */
+		if (c->resumed && !c->opts.req_addr)
+			ld_freeze__handoff(&c->fz, 0, c->opts.holds, c->opts.pending,
+					   c->opts.bpf_arg);
 		if (err)
 			return err;
 	}
