@@ -151,6 +151,25 @@ assert_eq "pw hidden,excluded 0" "$(jq -r '.blobs[] | "\(.tag) " + (.flags | sor
 gdb_ok "$dump" "app trigger, mini" mini
 ok "app trigger (full and mini): region and blob in hidden memory left out; hidden=regions takes just them"
 
+# 3b. A mini dump of a process stopped in exit(): smaps is read once the
+#     others run again, the exiting thread held till then.
+start_bg "$WORK/exit.out" "$PROGS/hidemem" --exit
+xpid=$BG_PID
+wait_for grep -q '^visible' "$WORK/exit.out" || fail "hidemem --exit did not start"
+xregion=$(printf '0x%x' $(( $(awk '$1 == "secret" { print $2 }' "$WORK/exit.out") + (1 << 20) )))
+out=$WORK/exit
+start_bg "$WORK/xrec.log" "$LIVEDUMP" record -p "$xpid" -o "$out" -e 'x on exit capture mini'
+xrec=$BG_PID
+wait_for grep -q '^recording into' "$WORK/xrec.log" || fail "record did not start: $(cat "$WORK/xrec.log")"
+kill -USR1 "$xpid"
+wait_for sh -c "ls '$out'/*-x-hidemem-*.core >/dev/null 2>&1" || fail "no dump at exit: $(cat "$WORK/xrec.log")"
+kill -INT "$xrec"
+wait "$xrec" || fail "record failed: $(tail -5 "$WORK/xrec.log")"
+dump=$(ls "$out"/*-x-hidemem-*.core)
+check_left_out "$dump" "exit, mini" "$xregion" 4096
+gdb_bt "$PROGS/hidemem" "$dump" | grep -q ' main (' || fail "exit, mini: gdb cannot unwind to main"
+ok "mini dump at exit(): the region in hidden memory left out and listed, the stack kept"
+
 # 4. coredump_filter: without bit 1, shared anonymous memory is left out.
 echo 0x31 >"/proc/$pid/coredump_filter"
 "$LIVEDUMP" capture -p "$pid" --full -o "$WORK/filter" >"$WORK/cap.log" 2>&1 || fail "capture: $(cat "$WORK/cap.log")"

@@ -3,7 +3,7 @@
  * Test program: memory a process hides from its dumps, as OpenSSL's secure
  * heap and password managers do.
  *
- *   hidemem [--mib N] [--trigger]
+ *   hidemem [--mib N] [--trigger | --exit]
  *
  * Fills N MiB (default 16) of anonymous memory with the 16-byte pattern
  * "hunter2-PASSWORD" and marks it MADV_DONTDUMP; fills 1 MiB of shared
@@ -13,7 +13,7 @@
  * (in the heap).  Prints "ready PID", then "secret ADDR LEN", "shared ADDR
  * LEN", "visible ADDR LEN".  With --trigger, each SIGUSR1 makes it call
  * livedump_trigger(0x15, 0, ...) with a blob "pw" of 64 bytes of the hidden
- * memory and prints "trigger ret=R".
+ * memory and prints "trigger ret=R".  With --exit, SIGUSR1 makes it exit(3).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -44,13 +44,15 @@ int main(int argc, char **argv)
 {
 	size_t mib = 16, len, shared_len = 1 << 20, visible_len = 64 << 10;
 	char *secret, *shared, *visible;
-	int trigger = 0;
+	int trigger = 0, leave = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--mib") && i + 1 < argc)
 			mib = strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--trigger"))
 			trigger = 1;
+		else if (!strcmp(argv[i], "--exit"))
+			leave = 1;
 		else {
 			fprintf(stderr, "hidemem: unknown option %s\n", argv[i]);
 			return 2;
@@ -83,6 +85,8 @@ int main(int argc, char **argv)
 	printf("visible %p %zu\n", (void *)visible, visible_len);
 	fflush(stdout);
 	for (;;) {
+		if (leave && fire)
+			exit(3);
 		if (trigger && fire) {
 			struct livedump_blob b = { "pw", secret + 4096, 64 };
 
