@@ -125,6 +125,7 @@ int ld_journal__format(const struct ld_journal_entry *e, char **line, size_t *li
 	kopt(&js, "dump", e->dump);
 	ld_json__kuint(&js, "size", e->size);
 	ld_json__kuint(&js, "pause_us", e->pause_ns / 1000);
+	ld_json__kuint(&js, "count", e->count ? e->count : 1);
 	ld_json__end_object(&js);
 	err = ld_json__end(&js);	/* ends the line too */
 	if (fclose(f) || err) {

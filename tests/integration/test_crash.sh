@@ -84,3 +84,42 @@ assert_eq "$(q .header.pid)" "$(q .kernel.pid)" "crash: the kernel's view"
 "$LIVEDUMP" gdb "$dump" -- -batch -ex bt >"$WORK/gdb4.log" 2>&1 || fail "livedump gdb: $(cat "$WORK/gdb4.log")"
 grep -q 'crash_with_sockets' "$WORK/gdb4.log" || fail "livedump gdb: no crash_with_sockets: $(cat "$WORK/gdb4.log")"
 ok "crash dump: exe, cmdline, environment, cwd, limits, sockets, threads, kernel view, history; livedump gdb"
+
+# 5. A real daemon from Debian: busybox's httpd, whose child serving a
+# connection dies of SIGSEGV; its dump names the daemon and the connection.
+bb=$(command -v busybox || echo /usr/lib/busybox/busybox)
+if [ -x "$bb" ] && "$bb" --list | grep -qx httpd; then
+	mkdir -p "$WORK/www"
+	listening() { grep -qi "0100007F:$(printf %04X "$1") 00000000:0000 0A" /proc/net/tcp; }
+	hport=$((20000 + $$ % 20000))
+	while listening "$hport"; do hport=$((hport + 1)); done
+	start_bg "$WORK/r5.log" "$LIVEDUMP" record -o "$WORK/out5" \
+		-e 'crash on signal sig=SEGV capture mini' -- "$bb" httpd -f -p "127.0.0.1:$hport" -h "$WORK/www"
+	rec=$BG_PID
+	wait_for grep -q '^recording into' "$WORK/r5.log" || fail "record did not start: $(cat "$WORK/r5.log")"
+	daemon=$(sed -n 's/^launched .* as pid //p' "$WORK/r5.log")
+	track "$daemon"
+	wait_for listening "$hport" || fail "httpd (pid $daemon) does not listen on $hport: $(cat "$WORK/r5.log")"
+	exec 5<>"/dev/tcp/127.0.0.1/$hport" || fail "cannot connect to httpd"
+	child() { pgrep -P "$daemon" | head -1; }
+	wait_for test -n "$(child)" || fail "httpd (pid $daemon) forked no child for the connection:
+		$(ps -o pid,ppid,stat,args -e | grep -E "[h]ttpd|^ *$daemon ") $(cat "$WORK/r5.log")"
+	kill -SEGV "$(child)"
+	wait_for grep -q '^dump:' "$WORK/r5.log" || fail "no crash dump of httpd's child: $(cat "$WORK/r5.log")"
+	exec 5>&-
+	kill -INT "$rec"; wait "$rec"
+	"$LIVEDUMP" inspect --json "$(only_dump "$WORK/out5")" >"$WORK/i5.json" || fail "inspect httpd's dump"
+	q() { jq -r "$1" "$WORK/i5.json"; }
+	assert_eq "$(readlink -f "$bb")" "$(q .header.exe)" "httpd: exe"
+	assert_eq "$bb httpd -f -p 127.0.0.1:$hport -h $WORK/www" "$(q '.cmdline | join(" ")')" "httpd: cmdline"
+	[ "$(q '.environ | length')" -gt 0 ] || fail "httpd: environment"
+	[ "$(q .cwd)" != null ] || fail "httpd: cwd"
+	[ "$(q '.limits | length')" -gt 0 ] || fail "httpd: limits"
+	[ -n "$(q ".sockets[] | select(.protocol == \"tcp\" and .state == \"ESTABLISHED\" and
+		.local == \"127.0.0.1:$hport\" and (.peer | startswith(\"127.0.0.1:\"))) | .fd")" ] ||
+		fail "httpd: the connection and its peer: $(q -c .sockets)"
+	[ "$(q '.kernel.cgroup | length')" -gt 0 ] || fail "httpd: cgroup"
+	ok "a Debian daemon's crash (busybox httpd): exe, cmdline, environment, cwd, limits, its connection, cgroup"
+else
+	echo "busybox with httpd is not installed: the daemon crash is not tested"
+fi
