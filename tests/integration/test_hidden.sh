@@ -51,7 +51,7 @@ check_left_out() {
 # gdb_ok DUMP WHAT TYPE: gdb unwinds the main thread, cannot read the hidden
 # memory, and warns of nothing — but that it cannot open "/dev/zero
 # (deleted)", the file NT_FILE names for the shared anonymous mapping, as it
-# says for a kernel core of this process too — nor of anything it does not
+# says for gcore's core of this process too — nor of anything it does not
 # also say for the forensic dump of that TYPE (full, mini).
 gdb_ok() {
 	local dump=$1 what=$2 type=$3
