@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <elf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,6 +275,48 @@ static size_t find_regions(const struct core *c, struct ld_note_region *out, siz
 	return n;
 }
 
+/* Whether [addr, addr+len) touches memory the kernel left out of its core (p_filesz < p_memsz). */
+static bool core_hid(const struct core *c, uint64_t addr, uint64_t len)
+{
+	for (size_t i = 0; i < c->nph; i++) {
+		const Elf64_Phdr *p = &c->ph[i];
+
+		if (p->p_type == PT_LOAD && p->p_filesz < p->p_memsz &&
+		    addr < p->p_vaddr + p->p_memsz && p->p_vaddr + p->p_filesz < addr + len)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * LD_NT_HIDDEN of a crash dump: what the kernel's core left out, as
+ * MADV_DONTDUMP and coredump_filter told it (the kernel writes such a
+ * mapping with p_filesz short of p_memsz).  It cannot be taken back.
+ */
+static void add_hidden(struct ld_notes *n, const struct core *c)
+{
+	struct ld_note_hidden h = { .size = sizeof(h), .flags = LD_HID_KERNEL_CORE,
+				    .entry_size = sizeof(struct ld_hidden_range) };
+	struct ld_hidden_range *v = calloc(c->nph ? c->nph : 1, sizeof(*v));
+
+	if (!v) {
+		n->err = n->err ? n->err : -ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < c->nph; i++) {
+		const Elf64_Phdr *p = &c->ph[i];
+
+		if (p->p_type != PT_LOAD || p->p_filesz >= p->p_memsz)
+			continue;
+		v[h.count++] = (struct ld_hidden_range){ .addr = p->p_vaddr + p->p_filesz,
+							 .len = p->p_memsz - p->p_filesz,
+							 .why = LD_HIDDEN_CORE, .kind = 0xff };
+		h.left_out_bytes += p->p_memsz - p->p_filesz;
+	}
+	ld_notes__add(n, LD_NOTE_OWNER, LD_NT_HIDDEN, &h, sizeof(h), v, h.count * sizeof(*v));
+	free(v);
+}
+
 static bool wanted(const struct core *c, const Elf64_Phdr *p, const struct ld_note_region *r,
 		   size_t nr)
 {
@@ -340,7 +383,9 @@ int ld_core_to_dump(int fd, const struct ld_crash_dump *cd, const char *dir, con
 
 		regions[i].captured = bytes ? regions[i].len : 0;
 		regions[i].crc32 = bytes ? crc32(0, bytes, regions[i].len) : 0;
-		regions[i].flags = bytes ? 0 : LD_REG_UNREADABLE;
+		regions[i].flags = bytes ? 0 :
+				   core_hid(&c, regions[i].addr, regions[i].len) ?
+				   LD_REG_HIDDEN | LD_REG_EXCLUDED : LD_REG_UNREADABLE;
 	}
 
 	ld_header_init(&h);
@@ -367,6 +412,7 @@ int ld_core_to_dump(int fd, const struct ld_crash_dump *cd, const char *dir, con
 	tab = (struct ld_note_table){ nregions, sizeof(regions[0]) };
 	ld_notes__add(&notes, LD_NOTE_OWNER, LD_NT_REGIONS, &tab, sizeof(tab), regions,
 		      nregions * sizeof(regions[0]));
+	add_hidden(&notes, &c);
 	if (cd->proc_notes && cd->proc_notes->len) {
 		/* Whole notes, already aligned: they follow ours as they are. */
 		if (notes.len + cd->proc_notes->len > notes.cap) {

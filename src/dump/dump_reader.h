@@ -233,6 +233,17 @@ const char *ld_dump__environ(const struct ld_dump *d, size_t *len);
 /* LD_NT_CWD: the working directory; NULL when unknown. */
 const char *ld_dump__cwd(const struct ld_dump *d);
 /* LD_NT_LIMITS: resource limits as prlimit(2) gave them. */
+/*
+ * LD_NT_HIDDEN (1.5): what the process hid from dumps that the capture
+ * wanted; NULL for context dumps and older ones.  Ranges in address order.
+ */
+const struct ld_note_hidden *ld_dump__hidden(const struct ld_dump *d);
+size_t ld_dump__nhidden(const struct ld_dump *d);
+const struct ld_hidden_range *ld_dump__hidden_range(const struct ld_dump *d, size_t i);
+/* "MADV_DONTDUMP", "VM_IO", "coredump_filter", ...; "?".  The kind: "anonymous private", ... */
+const char *ld_hidden_why_name(uint32_t why);
+const char *ld_hidden_kind_name(uint32_t kind);
+
 size_t ld_dump__nlimits(const struct ld_dump *d);
 const struct ld_note_limit *ld_dump__limit(const struct ld_dump *d, size_t i);
 

@@ -12,6 +12,7 @@
 #include "dump/dumpset.h"
 #include "detectors/fields.h"
 #include "base/log.h"
+#include "dump/outdir.h"
 
 #define NS	1000000000ULL
 
@@ -164,13 +165,6 @@ static int add(struct ld_dumpset *set, const char *path)
 	return summarize(s);
 }
 
-static bool is_dump_name(const char *name)
-{
-	size_t n = strlen(name);
-
-	return name[0] != '.' && n > 5 && !strcmp(name + n - 5, ".core");
-}
-
 static int add_dir(struct ld_dumpset *set, const char *dir)
 {
 	DIR *dp = opendir(dir);
@@ -182,7 +176,7 @@ static int add_dir(struct ld_dumpset *set, const char *dir)
 	while (!err && (de = readdir(dp))) {
 		char path[4096];
 
-		if (!is_dump_name(de->d_name))
+		if (!ld_is_dump_name(de->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		err = add(set, path);

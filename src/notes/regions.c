@@ -42,7 +42,9 @@ static int parse_regions(struct ld_dump *d, const struct ld_dump_note *n)
 	return 0;
 }
 
-static const char *const reg_flag_names[] = { "unreadable", "truncated", "excluded", "clamped" };
+static const char *const reg_flag_names[] = {
+	"unreadable", "truncated", "excluded", "clamped", "hidden",
+};
 
 /* What inspect says about a region's bytes. */
 static const char *region_check(const struct ld_dump *d, size_t i, bool *crc_ok)

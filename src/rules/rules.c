@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "capture/hidden.h"
 #include "rules/rules.h"
 #include "rules/ruleval.h"
 #include "rules/keys.h"
@@ -412,6 +413,29 @@ static void fmt_snapshot(const struct ld_rule_key *k, const void *f, unsigned id
 	ld_sb_printf(sb, "%s", *(const uint32_t *)f == 1 ? "yes" : "no");
 }
 
+/* hidden=no|regions|all (enum ld_hidden_mode; no is 0, the default) */
+static int elem_hidden(const struct ld_rule_key *k, void *f, unsigned idx, const char *s,
+		       struct ld_verr *e)
+{
+	(void)k;
+	(void)idx;
+	for (uint32_t m = 0; m < LD_HIDDEN_MODE_COUNT; m++)
+		if (!strcmp(s, ld_hidden_mode_name(m))) {
+			*(uint32_t *)f = m;
+			return 0;
+		}
+	return ld_verr_set(e, 0, "hidden '%.64s': expected no, regions or all", s);
+}
+
+static void fmt_hidden(const struct ld_rule_key *k, const void *f, unsigned idx, struct ld_sb *sb)
+{
+	uint32_t m = *(const uint32_t *)f;
+
+	(void)k;
+	(void)idx;
+	ld_sb_printf(sb, "%s", m < LD_HIDDEN_MODE_COUNT ? ld_hidden_mode_name(m) : "?");
+}
+
 static const struct ld_rule_key capture_keys[] = {
 	{ .name = "snapshot", .memory = true, LD_KEY_ONE(capture.snapshot), .elem = elem_snapshot,
 	  .fmt = fmt_snapshot },
@@ -422,6 +446,8 @@ static const struct ld_rule_key capture_keys[] = {
 	  .elem = elem_size, .fmt = fmt_size },
 	{ .name = "regions", .memory = true, LD_KEY_ONE(capture.no_regions),
 	  .elem = elem_regions, .fmt = fmt_regions },
+	{ .name = "hidden", .memory = true, LD_KEY_ONE(capture.hidden),
+	  .elem = elem_hidden, .fmt = fmt_hidden },
 	/* Not memory: context dumps keep the environment too. */
 	{ .name = "environ", LD_KEY_ONE(capture.no_environ),
 	  .elem = elem_regions, .fmt = fmt_regions },
