@@ -39,8 +39,6 @@ struct {
 	__type(value, __u64);
 } cooldowns SEC(".maps");
 
-#define LD_CG_LEVELS	8	/* cgroup depth a preset identity can be filtered at */
-
 struct ld_match {
 	/* in */
 	__u64 code, param, now;
@@ -50,8 +48,9 @@ struct ld_match {
 	__u32 tgid, uid;
 	char comm[LD_COMM_LEN];
 	struct ld_exe_key exe;
-	__u64 cg[LD_CG_LEVELS];	/* with preset: cgroup ancestor ids by level */
-	bool preset;		/* tgid/uid/comm/exe/cg describe another task (block) */
+	__u64 cg_held;		/* with cg_preset: bit i, rule i's cgroup filter held */
+	bool cg_preset;		/* cg_held was judged when the task was current (block) */
+	bool preset;		/* tgid/uid/comm/exe describe another task (block, oom) */
 	__u32 det;
 	bool busy;		/* no more processes may be frozen now */
 	/* out */
@@ -97,22 +96,111 @@ static __always_inline bool comm_in(const struct ld_bpf_rule *r, const char *com
 	return false;
 }
 
-static __always_inline __u64 ancestor(const struct ld_match *m, __u32 level)
+/*
+ * enum ld_cgc -> the kernel's enum cgroup_subsys_id, whose numbering
+ * follows the kernel's config; -1 for a controller it was built without.
+ */
+#define LD_SUBSYS(c, e)								\
+	case c:									\
+		return bpf_core_enum_value_exists(enum cgroup_subsys_id, e) ?		\
+			       bpf_core_enum_value(enum cgroup_subsys_id, e) : -1
+
+static __always_inline int ld_cgc_subsys(__u32 c)
 {
-	if (!m->preset)
-		return bpf_get_current_ancestor_cgroup_id(level);
-	return level < LD_CG_LEVELS ? m->cg[level & (LD_CG_LEVELS - 1)] : 0;
+	switch (c) {
+	LD_SUBSYS(LD_CGC_CPUSET, cpuset_cgrp_id);
+	LD_SUBSYS(LD_CGC_CPU, cpu_cgrp_id);
+	LD_SUBSYS(LD_CGC_CPUACCT, cpuacct_cgrp_id);
+	LD_SUBSYS(LD_CGC_IO, io_cgrp_id);
+	LD_SUBSYS(LD_CGC_MEMORY, memory_cgrp_id);
+	LD_SUBSYS(LD_CGC_DEVICES, devices_cgrp_id);
+	LD_SUBSYS(LD_CGC_FREEZER, freezer_cgrp_id);
+	LD_SUBSYS(LD_CGC_NET_CLS, net_cls_cgrp_id);
+	LD_SUBSYS(LD_CGC_PERF_EVENT, perf_event_cgrp_id);
+	LD_SUBSYS(LD_CGC_NET_PRIO, net_prio_cgrp_id);
+	LD_SUBSYS(LD_CGC_HUGETLB, hugetlb_cgrp_id);
+	LD_SUBSYS(LD_CGC_PIDS, pids_cgrp_id);
+	default:
+		return -1;
+	}
 }
 
-static __always_inline bool cgroup_in(const struct ld_bpf_rule *r, const struct ld_match *m)
+/* Before 6.0 (7f203bc89eb6 "cgroup: Replace cgroup->ancestor_ids[] with ->ancestors[]"). */
+struct cgroup___ld_ids {
+	__u64 ancestor_ids[0];
+} __attribute__((preserve_access_index));
+
+/*
+ * The cgroup a controller's css of @task is in: its own v1 hierarchy's
+ * cgroup on v1 and hybrid hosts (task->cgroups->subsys[ID]->cgroup).
+ */
+static __always_inline struct cgroup *ld_task_css_cgroup(struct task_struct *task, int subsys)
+{
+	struct cgroup_subsys_state *css = NULL;
+	struct css_set *cset = BPF_CORE_READ(task, cgroups);
+	unsigned long addr;
+
+	if (!cset || subsys < 0 || subsys >= 64)
+		return NULL;
+	addr = (unsigned long)cset + bpf_core_field_offset(struct css_set, subsys) +
+	       (unsigned long)subsys * sizeof(css);
+	bpf_probe_read_kernel(&css, sizeof(css), (const void *)addr);
+	return css ? BPF_CORE_READ(css, cgroup) : NULL;
+}
+
+/*
+ * The kernfs id (inode) of @cgrp's ancestor at @level of its hierarchy
+ * (0: the root), itself at its own level; 0 when it is not that deep.
+ */
+static __always_inline __u64 ld_cgroup_ancestor_id(struct cgroup *cgrp, __u32 level)
+{
+	struct cgroup *anc = NULL;
+	unsigned long addr;
+	__u64 id = 0;
+
+	if (!cgrp || level > (__u32)BPF_CORE_READ(cgrp, level))
+		return 0;
+	if (bpf_core_field_exists(struct cgroup, ancestors)) {
+		addr = (unsigned long)cgrp + bpf_core_field_offset(struct cgroup, ancestors) +
+		       (unsigned long)level * sizeof(anc);
+		bpf_probe_read_kernel(&anc, sizeof(anc), (const void *)addr);
+		return anc ? BPF_CORE_READ(anc, kn, id) : 0;
+	}
+	/* kernfs ids since 5.5 (743210386c03 "cgroup: use cgrp->kn->id as the cgroup ID") */
+	addr = (unsigned long)cgrp + bpf_core_field_offset(struct cgroup___ld_ids, ancestor_ids) +
+	       (unsigned long)level * sizeof(id);
+	bpf_probe_read_kernel(&id, sizeof(id), (const void *)addr);
+	return id;
+}
+
+/* The current task's cgroup at @level in the hierarchy of @ctrl (enum ld_cgc). */
+static __always_inline __u64 ld_current_cgroup_at(__u32 ctrl, __u32 level)
+{
+	if (ctrl == LD_CGC_V2)
+		return bpf_get_current_ancestor_cgroup_id(level);
+	return ld_cgroup_ancestor_id(ld_task_css_cgroup(bpf_get_current_task_btf(),
+							ld_cgc_subsys(ctrl)), level);
+}
+
+/* Does one of the rule's `where cgroup=` prefixes hold for the current task? */
+static __always_inline bool cgroup_in_current(const struct ld_bpf_rule *r)
 {
 	for (__u32 i = 0; i < LD_BPF_LIST; i++) {
 		if (i >= r->ncgroups)
 			return false;
-		if (ancestor(m, r->cgroups[i].level) == r->cgroups[i].id)
+		if (ld_current_cgroup_at(r->cgroups[i].ctrl, r->cgroups[i].level) ==
+		    r->cgroups[i].id)
 			return true;
 	}
 	return false;
+}
+
+static __always_inline bool cgroup_in(__u32 idx, const struct ld_bpf_rule *r,
+				      const struct ld_match *m)
+{
+	if (m->cg_preset)
+		return (m->cg_held >> (idx & (LD_BPF_MAX_RULES - 1))) & 1;
+	return cgroup_in_current(r);
 }
 
 /* The identity of the current task, for detectors that judge another one later. */
@@ -144,7 +232,8 @@ static __always_inline bool args_hold(const struct ld_bpf_rule *r, const struct 
 	return true;
 }
 
-static __always_inline bool ld_rule_matches(const struct ld_bpf_rule *r, const struct ld_match *m)
+static __always_inline bool ld_rule_matches(__u32 idx, const struct ld_bpf_rule *r,
+					    const struct ld_match *m)
 {
 	return (!r->ncodes || in_ranges(r->codes, r->ncodes, m->code)) &&
 	       (!r->nparams || in_ranges(r->params, r->nparams, m->param)) &&
@@ -152,7 +241,7 @@ static __always_inline bool ld_rule_matches(const struct ld_bpf_rule *r, const s
 	       (!r->nuids || in_u32s(r->uids, r->nuids, m->uid)) &&
 	       (!r->ncomms || comm_in(r, m->comm)) &&
 	       (!r->nexes || exe_in(r, &m->exe)) &&
-	       (!r->ncgroups || cgroup_in(r, m)) &&
+	       (!r->ncgroups || cgroup_in(idx, r, m)) &&
 	       (!(r->flags & LD_BR_RET) || (m->ret >= r->ret_lo && m->ret <= r->ret_hi)) &&
 	       (!(r->flags & LD_BR_LATENCY) ||
 		(m->latency >= r->latency_lo && m->latency <= r->latency_hi)) &&
@@ -207,7 +296,7 @@ static __always_inline int ld_try_rule(__u32 idx, struct ld_match *m)
 	const struct ld_bpf_rule *r = bpf_map_lookup_elem(&rules, &idx);
 	__u32 verdict;
 
-	if (!r || !ld_rule_matches(r, m))
+	if (!r || !ld_rule_matches(idx, r, m))
 		return 0;
 	/* Declined before the limits count it: a busy collector takes nothing. */
 	verdict = m->busy && (r->flags & LD_BR_MEMORY) ? LD_VERDICT_BUSY
@@ -264,6 +353,42 @@ static __always_inline bool ld_rules_match(__u32 det, struct ld_match *m)
 	ld_match_prepare(m);
 	bpf_loop(LD_BPF_MAX_RULES, ld_match_one, m, 0);
 	return m->rule >= 0;
+}
+
+struct ld_cg_scan {
+	__u32 det;
+	__u64 held;
+};
+
+static long ld_cg_scan_one(__u32 i, void *ctx)
+{
+	struct ld_cg_scan *sc = ctx;
+	const struct ld_det_rules *list = bpf_map_lookup_elem(&det_rules, &sc->det);
+	const struct ld_bpf_rule *r;
+	__u32 idx;
+
+	if (!list || i >= list->n)
+		return 1;
+	barrier_var(i);
+	idx = list->idx[i & (LD_BPF_MAX_RULES - 1)];
+	r = bpf_map_lookup_elem(&rules, &idx);
+	if (r && r->ncgroups && cgroup_in_current(r))
+		sc->held |= 1ULL << (idx & (LD_BPF_MAX_RULES - 1));
+	return 0;
+}
+
+/*
+ * For a detector that judges the current task later, from another context
+ * (block: at the request's completion): which of @det's rules' cgroup
+ * filters hold for it now, into m->cg_held.
+ */
+static __always_inline void ld_cgroups_preset(__u32 det, struct ld_match *m)
+{
+	struct ld_cg_scan sc = { .det = det };
+
+	bpf_loop(LD_BPF_MAX_RULES, ld_cg_scan_one, &sc, 0);
+	m->cg_held = sc.held;
+	m->cg_preset = true;
 }
 
 #endif /* LIVEDUMP_RULES_BPF_H */

@@ -17,7 +17,8 @@
 #include <unistd.h>
 #include "dump/dump_writer.h"
 #include "capture/kview.h"
-#include "rules/rulecomp.h"
+#include "base/cgident.h"
+#include "base/cgroupfs.h"
 #include "kabi/records.h"
 #include "base/log.h"
 #include "capture/proc.h"
@@ -297,7 +298,7 @@ static void proc_from_ident(struct ld_kview *kv, const struct ld_ident *id)
 		if (k->ns[i] && k->ns[i] != own_ns(i))
 			k->ns_own |= 1U << i;
 	}
-	if (id->cgroup_id && !ld_cgroup2_path(ld_cgroup2_root(), id->cgroup_id, path, sizeof(path)))
+	if (id->cgroup_id && !ld_cgroup_path(ld_cgroup2_root(), id->cgroup_id, path, sizeof(path)))
 		kv->cgroup = strdup(path);
 	kv->have_proc = true;
 }
@@ -319,7 +320,7 @@ static void fill_from_ident(struct ld_kview *kv, const struct ld_ident *id)
 		}
 	if (!k->cgroup_id)
 		k->cgroup_id = id->cgroup_id;
-	if (!kv->cgroup && k->cgroup_id && !ld_cgroup2_path(ld_cgroup2_root(), k->cgroup_id, path,
+	if (!kv->cgroup && k->cgroup_id && !ld_cgroup_path(ld_cgroup2_root(), k->cgroup_id, path,
 								 sizeof(path)))
 		kv->cgroup = strdup(path);
 }
@@ -635,22 +636,62 @@ static void add_kstacks(const struct ld_kview *kv, struct ld_notes *n)
 	free(buf);
 }
 
+/*
+ * The unit and container, after the two strings (format 1.5): key=value
+ * strings, each NUL-terminated, read from the cgroup path that shows them.
+ */
+static int ident_tail(const struct ld_kview *kv, char **out, size_t *len)
+{
+	char path[4096] = "", hier[128] = "", *buf;
+	struct ld_cg_ident id;
+	const size_t size = sizeof(path) + sizeof(hier) + sizeof(id) + 128;
+	size_t off = 0;
+
+	if (ld_cg_ident_source(kv->cgroups, path, sizeof(path), hier, sizeof(hier)) &&
+	    kv->cgroup && strcmp(kv->cgroup, "/"))
+		snprintf(path, sizeof(path), "%s", kv->cgroup);	/* BPF's, of a process gone */
+	ld_cg_ident_parse(path, &id);
+	const struct { const char *key, *val; } pairs[] = {
+		{ "unit", id.unit }, { "user_unit", id.user_unit }, { "slice", id.slice },
+		{ "container_runtime", id.runtime }, { "container_id", id.container },
+		{ "pod_uid", id.pod },
+	};
+	buf = malloc(size);
+	if (!buf)
+		return -ENOMEM;
+	/* each string with its NUL: off counts past it */
+	if (path[0])
+		off += (size_t)snprintf(buf + off, size - off, "cgroup_source=%s%s%s", hier,
+					hier[0] ? ":" : "", path) + 1;
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		if (pairs[i].val[0])
+			off += (size_t)snprintf(buf + off, size - off, "%s=%s", pairs[i].key,
+						pairs[i].val) + 1;
+	*out = buf;
+	*len = off;
+	return 0;
+}
+
 static void add_kproc(const struct ld_kview *kv, struct ld_notes *n)
 {
 	const char *cg = kv->cgroup ? kv->cgroup : "", *cgs = kv->cgroups ? kv->cgroups : "";
-	size_t l1 = strlen(cg) + 1, l2 = strlen(cgs) + 1;
+	size_t l1 = strlen(cg) + 1, l2 = strlen(cgs) + 1, l3 = 0;
 	struct ld_note_kproc k = kv->proc;
-	char *tail = malloc(l1 + l2);
+	char *ident = NULL, *tail;
 
-	if (!tail) {
+	if (ident_tail(kv, &ident, &l3) || !(tail = malloc(l1 + l2 + l3))) {
+		free(ident);
 		n->err = n->err ? n->err : -ENOMEM;
 		return;
 	}
 	memcpy(tail, cg, l1);
 	memcpy(tail + l1, cgs, l2);
+	if (l3)
+		memcpy(tail + l1 + l2, ident, l3);
+	free(ident);
 	k.cgroup_len = l1;
 	k.cgroups_len = l2;
-	ld_notes__add(n, LD_NOTE_OWNER, LD_NT_KPROC, &k, sizeof(k), tail, l1 + l2);
+	ld_notes__add(n, LD_NOTE_OWNER, LD_NT_KPROC, &k, sizeof(k), tail, l1 + l2 + l3);
 	free(tail);
 }
 
