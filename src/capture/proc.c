@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "base/cgident.h"
 #include "base/escape.h"
 #include "capture/proc.h"
 
@@ -383,4 +384,20 @@ int ld_proc_self_caps(uint64_t *eff)
 		*eff = strtoull(p + 8, NULL, 16);
 	free(buf);
 	return p ? 0 : -ENOENT;
+}
+
+int ld_proc_cg_ident(pid_t pid, struct ld_cg_ident *id)
+{
+	char path[64], cg[4096], hier[128], *text;
+	int err;
+
+	memset(id, 0, sizeof(*id));
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	err = ld_read_file(path, &text, NULL);
+	if (err)
+		return err;
+	if (!ld_cg_ident_source(text, cg, sizeof(cg), hier, sizeof(hier)))
+		ld_cg_ident_parse(cg, id);
+	free(text);
+	return 0;
 }

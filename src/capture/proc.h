@@ -72,4 +72,8 @@ struct ld_fd {
 int ld_proc_fds(pid_t pid, struct ld_fd **fds, size_t *n);
 void ld_fds__free(struct ld_fd *fds, size_t n);
 
+struct ld_cg_ident;
+/* @pid's systemd unit and container from /proc/PID/cgroup (base/cgident.h); 0 or -errno. */
+int ld_proc_cg_ident(pid_t pid, struct ld_cg_ident *id);
+
 #endif

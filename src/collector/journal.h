@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 struct ld_fields;
+struct ld_cg_ident;
 
 struct ld_journal_entry {
 	uint64_t time_ns;	/* CLOCK_REALTIME of the issue */
@@ -31,6 +32,7 @@ struct ld_journal_entry {
 	const char *dump;	/* file name of the dump; NULL */
 	uint64_t size;		/* bytes of the dump */
 	uint64_t pause_ns;	/* time the process was held */
+	const struct ld_cg_ident *ident;	/* its unit and container; NULL: not known */
 };
 
 struct ld_journal;
