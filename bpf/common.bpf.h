@@ -29,15 +29,22 @@ struct {
 	__uint(max_entries, 1 << 22);
 } events SEC(".maps");
 
-/* Records that found the ring full: never silent, the collector reports them. */
+/*
+ * Records that found the ring full, in all and by detector: never silent,
+ * the collector reports them.
+ */
 __u64 events_dropped = 0;
+__u64 events_dropped_by[LD_DET__COUNT] = {};
 
-static __always_inline void *ld_event_reserve(__u64 size)
+static __always_inline void *ld_event_reserve(__u32 det, __u64 size)
 {
 	void *e = bpf_ringbuf_reserve(&events, size, 0);
 
-	if (!e)
+	if (!e) {
 		__sync_fetch_and_add(&events_dropped, 1);
+		if (det < LD_DET__COUNT)
+			__sync_fetch_and_add(&events_dropped_by[det], 1);
+	}
 	return e;
 }
 

@@ -129,6 +129,24 @@ struct {
 	__type(value, struct ld_hist_rq);
 } hist_rqs SEC(".maps");
 
+/*
+ * bio -> the ring and thread of the recorded process that submitted it.
+ * A request may be issued from a worker (6.1 issues loop requests from
+ * kblockd): its event still goes into the submitter's history.  LRU: a
+ * bio merged into another request is never issued on its own.
+ */
+struct ld_hist_bio {
+	__u32 ring;
+	__u32 tid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct ld_hist_bio);
+} hist_bios SEC(".maps");
+
 /* Diagnostics the collector can read from .bss. */
 __u64 hist_no_ring = 0;		/* watched processes that found the pool empty */
 
@@ -564,19 +582,44 @@ int BPF_PROG(ld_hist_sig_deliver, int sig, struct kernel_siginfo *info, struct k
 	return 0;
 }
 
+SEC("tp_btf/block_bio_queue")
+int BPF_PROG(ld_hist_blk_bio, struct bio *bio)
+{
+	struct ld_hist_task *t = ld_hist_task(bpf_get_current_task_btf());
+	struct ld_hist_bio hb;
+	__u64 key = (__u64)bio;
+
+	if (!t)
+		return 0;
+	hb.ring = t->ring;
+	hb.tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&hist_bios, &key, &hb, BPF_ANY);
+	return 0;
+}
+
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(ld_hist_blk_issue, struct request *rq)
 {
 	struct ld_hist_task *t = ld_hist_task(bpf_get_current_task_btf());
+	__u64 now, pos, key = (__u64)rq, bio = (__u64)BPF_CORE_READ(rq, bio);
+	struct ld_hist_bio *hb = bpf_map_lookup_elem(&hist_bios, &bio);
 	struct ld_hist_rq hr = {};
 	struct ld_hist_ev *ev;
-	__u64 now, pos, key = (__u64)rq;
+	__u32 ring, tid;
 
-	if (!t)
+	/* The submitter's history, also when a worker issues the request. */
+	if (hb) {
+		ring = hb->ring;
+		tid = hb->tid;
+		bpf_map_delete_elem(&hist_bios, &bio);
+	} else if (t) {
+		ring = t->ring;
+		tid = (__u32)bpf_get_current_pid_tgid();
+	} else {
 		return 0;
+	}
 	now = bpf_ktime_get_ns();
-	ev = ld_hist_reserve(t->ring, now, LD_HEV_BLOCK, (__u32)bpf_get_current_pid_tgid(),
-			     &pos);
+	ev = ld_hist_reserve(ring, now, LD_HEV_BLOCK, tid, &pos);
 	if (!ev)
 		return 0;
 	__builtin_memset(&ev->u.blk, 0, sizeof(ev->u.blk));
@@ -585,15 +628,21 @@ int BPF_PROG(ld_hist_blk_issue, struct request *rq)
 	ev->u.blk.sector = BPF_CORE_READ(rq, __sector);
 	ev->u.blk.bytes = BPF_CORE_READ(rq, __data_len);
 	ld_hist_commit(ev, pos);
-	hr.ring = t->ring;
+	hr.ring = ring;
 	hr.pos = pos;
 	hr.ts = now;
 	bpf_map_update_elem(&hist_rqs, &key, &hr, BPF_ANY);
 	return 0;
 }
 
-SEC("tp_btf/block_rq_complete")
-int BPF_PROG(ld_hist_blk_complete, struct request *rq, blk_status_t status, unsigned int nr_bytes)
+/*
+ * The request's event in its issuer's history gets its completion.  Called
+ * by the block detector before it freezes the history at a failed or slow
+ * request (that completion is the issue: the frozen history shows it
+ * done, not in flight), and by the recorder's own completion program for
+ * the others, which a frozen ring no longer takes.
+ */
+static __always_inline void ld_hist_blk_done(struct request *rq, blk_status_t status)
 {
 	__u64 key = (__u64)rq;
 	struct ld_hist_rq *hr = bpf_map_lookup_elem(&hist_rqs, &key);
@@ -601,7 +650,7 @@ int BPF_PROG(ld_hist_blk_complete, struct request *rq, blk_status_t status, unsi
 	struct ld_hist_ev *ev;
 
 	if (!hr)
-		return 0;
+		return;
 	r = ld_hist_ring(hr->ring);
 	ev = r && !r->state ? ld_hist_slot(hr->ring, hr->pos) : NULL;
 	if (ev && ev->type == LD_HEV_BLOCK) {
@@ -610,7 +659,25 @@ int BPF_PROG(ld_hist_blk_complete, struct request *rq, blk_status_t status, unsi
 		ev->flags |= LD_HEVF_DONE;
 	}
 	bpf_map_delete_elem(&hist_rqs, &key);
+}
+
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(ld_hist_blk_complete, struct request *rq, blk_status_t status, unsigned int nr_bytes)
+{
+	ld_hist_blk_done(rq, status);
 	return 0;
+}
+
+/*
+ * Under --all no process is watched beforehand, so none has a ring: one
+ * that submits block I/O gets its ring then, and the history of a block
+ * issue shows its requests and the calls around them from its first I/O on.
+ */
+static __always_inline void ld_hist_blk_submitter(struct task_struct *task)
+{
+	if (hist_on && watch_all && !ld_hist_task(task) && BPF_CORE_READ(task, mm) &&
+	    BPF_CORE_READ(task, tgid) != collector_tgid)
+		ld_hist_adopt(task);
 }
 
 /* ---- who has a ring ----------------------------------------------------------- */

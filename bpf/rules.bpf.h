@@ -331,17 +331,52 @@ static __always_inline void ld_match_prepare(struct ld_match *m)
 		ld_identity_current(m);
 }
 
+/*
+ * A declined event: counted, by verdict, in its rule's state; sent up as a
+ * record only while the rule has sent fewer than LD_DECLINED_SEND_PER_S
+ * this second (else counted as unsent).  The collector journals the
+ * records and the unsent count: records + unsent = declined, exactly, in
+ * any storm.  Returns whether the detector should make a record.
+ */
+static __always_inline bool ld_verdict_send(struct ld_match *m)
+{
+	__u32 idx = m->rule, v = m->verdict;
+	struct ld_rule_state *st;
+	__u64 sec;
+
+	if (m->rule < 0)
+		return false;
+	if (v == LD_VERDICT_DUMP)
+		return true;
+	st = bpf_map_lookup_elem(&rule_state, &idx);
+	if (!st)
+		return true;
+	if (v < LD_VERDICT__COUNT)
+		__sync_fetch_and_add(&st->declined[v], 1);
+	sec = m->now / 1000000000ULL;
+	if (st->send_second != sec) {
+		/* Racy by design: the budget is approximate, the counts are not. */
+		st->send_second = sec;
+		st->sent_in_second = 0;
+	}
+	if (__sync_fetch_and_add(&st->sent_in_second, 1) < LD_DECLINED_SEND_PER_S)
+		return true;
+	__sync_fetch_and_add(&st->unsent, 1);
+	return false;
+}
+
 /* Probes are attached per rule: the attach cookie names the one rule to try. */
 static __always_inline bool ld_rule_match_idx(__u32 idx, struct ld_match *m)
 {
 	ld_match_prepare(m);
 	ld_try_rule(idx, m);
-	return m->rule >= 0;
+	return ld_verdict_send(m);
 }
 
 /*
  * Fills m->rule / verdict / flags for detector @det.  Returns false when no
- * rule matched: the event goes nowhere.
+ * rule matched, or when the event was declined and only counted
+ * (ld_verdict_send): the event goes nowhere.
  */
 static __always_inline bool ld_rules_match(__u32 det, struct ld_match *m)
 {
@@ -352,7 +387,7 @@ static __always_inline bool ld_rules_match(__u32 det, struct ld_match *m)
 	m->det = det;
 	ld_match_prepare(m);
 	bpf_loop(LD_BPF_MAX_RULES, ld_match_one, m, 0);
-	return m->rule >= 0;
+	return ld_verdict_send(m);
 }
 
 struct ld_cg_scan {

@@ -7,6 +7,8 @@ missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
+# busybox: its httpd is the real daemon the crash test kills (either package will do).
+command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] || missing="$missing busybox"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "livedump: missing packages:$missing (run as root to install them)" >&2

@@ -32,7 +32,7 @@ int BPF_KPROBE(ld_app_fire, struct ld_trigger_req *ureq)
 	if (!ld_rules_match(LD_DET_APP, &m))
 		return 0;	/* no rule wants it: nothing leaves the kernel */
 
-	e = ld_event_reserve(sizeof(*e));
+	e = ld_event_reserve(LD_DET_APP, sizeof(*e));
 	if (!e)
 		return 0;	/* ring full: the call returns 0, nothing frozen */
 	ld_event_init(&e->hdr, LD_DET_APP, sizeof(*e), m.now);

@@ -75,6 +75,7 @@ int BPF_PROG(ld_blk_bio, struct bio *bio)
 
 	if (!ld_current_watched())
 		return 0;
+	ld_hist_blk_submitter(bpf_get_current_task_btf());
 	blk_who(&bi);
 	bpf_map_update_elem(&blk_submitters, &key, &bi, BPF_ANY);
 	return 0;
@@ -125,8 +126,10 @@ int BPF_PROG(ld_blk_complete, struct request *rq, blk_status_t status, unsigned 
 	m.latency = m.now - bp->ts;
 	if (!ld_rules_match(LD_DET_BLOCK, &m))
 		return 0;
+	if (hist_on)
+		ld_hist_blk_done(rq, status);	/* before the freeze: shown done, not in flight */
 
-	e = ld_event_reserve(sizeof(*e));
+	e = ld_event_reserve(LD_DET_BLOCK, sizeof(*e));
 	if (!e)
 		return 0;
 	ld_event_init(&e->hdr, LD_DET_BLOCK, sizeof(*e), m.now);

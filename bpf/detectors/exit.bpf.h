@@ -65,7 +65,7 @@ static __always_inline void ld_exit_detect(struct task_struct *task)
 	m.ret = status || signo ? -1 : 0;	/* "failed", for rules without status/signal */
 	if (!ld_rules_match(LD_DET_EXIT, &m))
 		return;
-	e = ld_event_reserve(sizeof(*e));
+	e = ld_event_reserve(LD_DET_EXIT, sizeof(*e));
 	if (!e)
 		return;
 	ld_event_init(&e->hdr, LD_DET_EXIT, sizeof(*e), m.now);

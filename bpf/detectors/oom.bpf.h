@@ -61,7 +61,7 @@ int ld_oom(struct bpf_raw_tracepoint_args *ctx)
 	}
 	if (!ld_rules_match(LD_DET_OOM, &m))
 		return 0;
-	e = ld_event_reserve(sizeof(*e));
+	e = ld_event_reserve(LD_DET_OOM, sizeof(*e));
 	if (!e)
 		return 0;
 	ld_event_init(&e->hdr, LD_DET_OOM, sizeof(*e), m.now);

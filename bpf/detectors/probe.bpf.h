@@ -38,7 +38,7 @@ static __always_inline int ld_probe_hit(void *ctx, struct ld_match *m, __u64 coo
 		return 0;
 	if (!ld_rule_match_idx(idx, m))
 		return 0;
-	e = ld_event_reserve(sizeof(*e));
+	e = ld_event_reserve(det, sizeof(*e));
 	if (!e)
 		return 0;
 	ld_event_init(&e->hdr, det, sizeof(*e), m->now);

@@ -43,7 +43,7 @@ int BPF_PROG(ld_sig_deliver, int sig, struct kernel_siginfo *info, struct k_siga
 	m.code = sig;
 	if (!ld_rules_match(LD_DET_SIGNAL, &m))
 		return 0;
-	e = ld_event_reserve(sizeof(*e));
+	e = ld_event_reserve(LD_DET_SIGNAL, sizeof(*e));
 	if (!e)
 		return 0;
 	ld_event_init(&e->hdr, LD_DET_SIGNAL, sizeof(*e), m.now);

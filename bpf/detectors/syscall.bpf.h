@@ -80,7 +80,7 @@ int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
 	if (!ld_rules_match(LD_DET_SYSCALL, &m))
 		return 0;
 
-	e = ld_event_reserve(sizeof(*e));
+	e = ld_event_reserve(LD_DET_SYSCALL, sizeof(*e));
 	if (!e)
 		return 0;
 	ld_event_init(&e->hdr, LD_DET_SYSCALL, sizeof(*e), m.now);

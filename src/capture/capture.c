@@ -687,6 +687,40 @@ out:
 	return err;
 }
 
+/*
+ * A process dumping its core: its threads (names, states, syscalls), maps
+ * and modules from /proc, as the kernel writes the core that holds their
+ * registers and memory.  Nothing of it is stopped or ptrace'd.
+ */
+static int collect_crashing(struct ld_capture *c)
+{
+	pid_t *tids = NULL;
+	size_t n = 0;
+
+	if (ld_proc_tids(c->pid, &tids, &n))
+		return 0;	/* gone: the core still stands */
+	c->threads = calloc(n ? n : 1, sizeof(*c->threads));
+	if (!c->threads) {
+		free(tids);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct ld_thread_cap *t = &c->threads[c->nthreads];
+
+		if (ld_proc_task_info(c->pid, tids[i], &t->info))
+			continue;	/* already gone in the exit */
+		t->tid = tids[i];
+		t->trigger = tids[i] == c->trigger_tid;
+		t->have_regs = true;	/* in the kernel's NT_PRSTATUS */
+		c->nthreads++;
+	}
+	free(tids);
+	if (!ld_proc_maps(c->pid, &c->maps) &&
+	    ld_modules_collect(c->pid, &c->maps, &c->modules, &c->nmodules))
+		ld_dbg("pid %d: cannot read its modules", c->pid);
+	return 0;
+}
+
 /* The kernel's view: kernel stacks, namespaces, cgroup, the flight recorder. */
 static int collect_kview(struct ld_capture *c)
 {
@@ -790,6 +824,8 @@ int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 		if (!c->pinfo.name[0] && opts->comm)
 			snprintf(c->pinfo.name, sizeof(c->pinfo.name), "%s", opts->comm);
 		identity_from_bpf(c);
+		if (!err && opts->crashing)
+			err = collect_crashing(c);
 	} else {
 		struct ld_task_info ti;
 
@@ -1216,6 +1252,11 @@ void ld_capture__free(struct ld_capture *c)
 const char *ld_capture__comm(const struct ld_capture *c)
 {
 	return c->pinfo.name;
+}
+
+const char *ld_capture__exe(const struct ld_capture *c)
+{
+	return c->exe;
 }
 
 size_t ld_capture__nthreads(const struct ld_capture *c)

@@ -110,6 +110,14 @@ struct ld_capture_opts {
 	 */
 	enum ld_snapshot_mode snapshot;
 	int compress;			/* zlib level 1..9 of a compressed dump; 0 = plain */
+	/*
+	 * With LD_CAPTURE_CONTEXT: the process is dumping its core (the crash
+	 * path).  It can be neither stopped nor read by ptrace, and the
+	 * kernel's core has its registers and memory: what /proc says of it
+	 * while the kernel writes the core (threads, maps, modules, fds and
+	 * the rest) is all this capture reads, for ld_capture__proc_notes().
+	 */
+	bool crashing;
 };
 
 #define LD_DEFAULT_STACK_MAX	(256U << 10)
@@ -145,8 +153,18 @@ bool ld_capture__trigger_gone(const struct ld_capture *c);
 /* The size the dump file will have. */
 int ld_capture__size(const struct ld_capture *c, uint64_t *size);
 
+/*
+ * The notes of what /proc and BPF said of the process (crashing captures):
+ * threads' names and states, fds and their sockets, maps, cmdline,
+ * modules, environment, cwd, limits, the kernel's view and the history.
+ * Not the header, the trigger or anything the kernel's core holds.
+ */
+void ld_capture__proc_notes(const struct ld_capture *c, struct ld_notes *n);
+
 /* For messages and file names. */
 const char *ld_capture__comm(const struct ld_capture *c);
+/* The executable's path, "" unknown. */
+const char *ld_capture__exe(const struct ld_capture *c);
 size_t ld_capture__nthreads(const struct ld_capture *c);
 size_t ld_capture__nregions(const struct ld_capture *c);
 /* Time the process was held still, in ns (so far, if not yet resumed). */

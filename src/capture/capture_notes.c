@@ -280,6 +280,25 @@ static void add_modules(struct ld_notes *n, const struct ld_capture *c)
 	free(buf);
 }
 
+void ld_capture__proc_notes(const struct ld_capture *c, struct ld_notes *n)
+{
+	if (c->opts.rule_names)
+		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_RULES, c->opts.rule_names,
+			      c->opts.rule_names_len, NULL, 0);
+	if (c->nthreads)
+		add_threads(n, c);
+	add_fds(n, c);
+	if (c->maps.text)
+		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_MAPS, c->maps.text, strlen(c->maps.text),
+			      NULL, 0);
+	if (c->cmdline_len)
+		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_CMDLINE, c->cmdline, c->cmdline_len, NULL, 0);
+	if (c->nmodules)
+		add_modules(n, c);
+	add_surroundings(n, &c->env);
+	ld_kview__notes(&c->kview, n);
+}
+
 int ld_capture__notes(const struct ld_capture *c, struct ld_notes *n)
 {
 	struct ld_note_table tab;

@@ -45,6 +45,7 @@ struct declines {
 	unsigned long n;		/* not printed yet */
 	uint64_t since_ns;		/* CLOCK_MONOTONIC of the window's start; 0 quiet */
 	char reason[160];		/* the latest */
+	uint64_t unsent_said;		/* the kernel's unsent count, as last journaled */
 };
 
 struct ld_collector {
@@ -58,6 +59,8 @@ struct ld_collector {
 	struct declines *decl;		/* per rule: declined events not printed yet */
 	uint64_t dropped, dropped_said;	/* ring-full records: in all, and when last told */
 	uint64_t dropped_at_ns;
+	uint64_t dropped_by_said[LD_DET__COUNT];	/* ... by detector, as last journaled */
+	uint64_t unsent;		/* declined events counted in the kernel, no record sent */
 	uint64_t used;			/* bytes of dumps in the output directory */
 	unsigned long events, dumps, declined, failed;
 	uint64_t bytes;
@@ -546,6 +549,35 @@ int ld_collector__journal_fd(const struct ld_collector *c)
 	return ld_journal__fd(c->journal);
 }
 
+/*
+ * What a live dump says of a process, for its crash dump: the kernel keeps
+ * the crashing process's /proc while its core is read (core_pipe_limit,
+ * crash.c), so its threads, fds, maps, modules, environment, cwd, limits,
+ * kernel view and history are read now, as for a context capture.
+ */
+static void crash_proc_notes(struct ld_collector *c, const struct pending_crash *p,
+			     const struct ld_rule *r, struct ld_notes *n, char *exe, size_t len)
+{
+	struct ld_capture_opts o = {
+		.type = LD_CAPTURE_CONTEXT, .crashing = true, .detector = ld_detector_id(p->is.det),
+		.rule = r->name, .comm = p->comm, .trigger = p->rec, .trigger_len = p->is.len,
+		.history = ld_loader__history(c->loader), .no_environ = r->capture.no_environ,
+		.rule_names = c->rule_names, .rule_names_len = c->rule_names_len,
+		.symcache = c->symcache,
+	};
+	struct ld_capture *cap;
+	int err = ld_capture__new(p->pid, p->tid, &o, &cap);
+
+	if (err) {
+		ld_warn("pid %u: its crash dump has the kernel's core only: %s", p->pid,
+			strerror(-err));
+		return;
+	}
+	ld_capture__proc_notes(cap, n);
+	snprintf(exe, len, "%s", ld_capture__exe(cap));
+	ld_capture__free(cap);
+}
+
 int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, int core_fd)
 {
 	struct pending_crash *p = NULL;
@@ -554,7 +586,8 @@ int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, 
 	struct ld_journal_entry je;
 	struct ld_cg_ident ident;
 	const struct ld_rule *r;
-	char name[256], why[160], comm[LD_COMM_LEN + 1] = "", *path = NULL;
+	char name[256], why[160], comm[LD_COMM_LEN + 1] = "", *path = NULL, exe[4096] = "";
+	struct ld_notes pn = { 0 };
 	int err;
 
 	for (unsigned i = 0; i < c->npending; i++)
@@ -589,25 +622,33 @@ int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, 
 		printf("declined: rule %s pid %u (%s): %s\n", r->name, p->pid,
 		       ld_escape(comm, ecomm, sizeof(ecomm)), why);
 		c->declined++;
-	} else if ((err = ld_core_to_dump(core_fd, &cd, c->o.outdir, name, &path, &st))) {
-		snprintf(why, sizeof(why), "crash dump: %s", strerror(-err));
-		je.verdict = "failed";
-		je.reason = why;
-		ld_err("dump of pid %u for rule %s failed: %s", p->pid, r->name, why);
-		c->failed++;
 	} else {
-		je.verdict = "dumped";
-		je.dump = strrchr(path, '/') + 1;
-		je.size = st.file_size;
-		printf("dump: %s (%.1f KiB, from the kernel's core)\n", path, st.file_size / 1024.0);
-		c->dumps++;
-		c->bytes += st.file_size;
-		c->used += st.file_size;
+		crash_proc_notes(c, p, r, &pn, exe, sizeof(exe));
+		cd.exe = exe[0] ? exe : NULL;
+		cd.proc_notes = &pn;
+		err = ld_core_to_dump(core_fd, &cd, c->o.outdir, name, &path, &st);
+		if (err) {
+			snprintf(why, sizeof(why), "crash dump: %s", strerror(-err));
+			je.verdict = "failed";
+			je.reason = why;
+			ld_err("dump of pid %u for rule %s failed: %s", p->pid, r->name, why);
+			c->failed++;
+		} else {
+			je.verdict = "dumped";
+			je.dump = strrchr(path, '/') + 1;
+			je.size = st.file_size;
+			printf("dump: %s (%.1f KiB, from the kernel's core)\n", path,
+			       st.file_size / 1024.0);
+			c->dumps++;
+			c->bytes += st.file_size;
+			c->used += st.file_size;
+		}
 	}
 	journal(c, &je);
 	ld_crash_inflight(NULL);
 	fflush(stdout);
 	free(path);
+	ld_notes__free(&pn);
 	*p = c->pending[--c->npending];
 	return 1;
 }
@@ -646,9 +687,63 @@ static void say_dropped(struct ld_collector *c, bool now)
 	c->dropped_at_ns = t;
 }
 
+/*
+ * What the kernel counted without sending a record up, into the journal:
+ * declined events beyond a rule's send budget (LD_DECLINED_SEND_PER_S,
+ * kabi/records.h) and records that found the ring full, by detector.  One
+ * entry per rule or detector and interval, with its count: the journal's
+ * records plus these counts are every event, exactly.
+ */
+static void journal_counts(struct ld_collector *c)
+{
+	uint64_t now = ld_now_realtime_ns();
+	char why[200];
+
+	for (size_t i = 0; c->decl && i < c->o.rules->n; i++) {
+		const struct ld_rule *r = &c->o.rules->v[i];
+		struct declines *d = &c->decl[i];
+		struct ld_rule_counts rc;
+		uint64_t n;
+
+		if (ld_loader__rule_counts(c->loader, i, &rc) || rc.unsent <= d->unsent_said)
+			continue;
+		n = rc.unsent - d->unsent_said;
+		d->unsent_said = rc.unsent;
+		c->unsent += n;
+		snprintf(why, sizeof(why), "%llu declined in the kernel and counted, no record sent "
+			 "(more than %u a second): total limit %llu, rate %llu, cooldown %llu, busy %llu "
+			 "so far", (unsigned long long)n, LD_DECLINED_SEND_PER_S,
+			 (unsigned long long)rc.declined[LD_VERDICT_TOTAL],
+			 (unsigned long long)rc.declined[LD_VERDICT_RATE],
+			 (unsigned long long)rc.declined[LD_VERDICT_COOLDOWN],
+			 (unsigned long long)rc.declined[LD_VERDICT_BUSY]);
+		printf("declined: rule %s: %llu more counted in the kernel\n", r->name,
+		       (unsigned long long)n);
+		journal(c, &(struct ld_journal_entry){
+			.time_ns = now, .rule = r->name, .issue = ld_detector_name(r->detector),
+			.verdict = "declined", .reason = why, .count = n,
+		});
+	}
+	for (unsigned det = 1; det < LD_DET__COUNT; det++) {
+		uint64_t all = ld_loader__dropped_by(c->loader, det);
+
+		if (all <= c->dropped_by_said[det])
+			continue;
+		snprintf(why, sizeof(why), "the ring buffer was full: no record, nothing frozen or "
+			 "dumped");
+		journal(c, &(struct ld_journal_entry){
+			.time_ns = now, .issue = ld_detector_name(det), .verdict = "dropped",
+			.reason = why, .count = all - c->dropped_by_said[det],
+		});
+		c->dropped_by_said[det] = all;
+	}
+	fflush(stdout);
+}
+
 void ld_collector__tick(struct ld_collector *c)
 {
 	flush_declines(c, false);
+	journal_counts(c);
 	say_dropped(c, false);
 	ld_holds__tick(&c->holds, HOLD_MAX_NS, hold_expired, c);
 }
@@ -658,10 +753,12 @@ unsigned long ld_collector__summary(struct ld_collector *c)
 	char sz[32];
 
 	flush_declines(c, true);
+	journal_counts(c);
 	say_dropped(c, true);
 	ld_fmt_size(sz, sizeof(sz), c->bytes);
-	printf("summary: %lu events, %lu dumps written (%s), %lu declined, %lu failed, %llu dropped; "
-	       "journal %s\n", c->events, c->dumps, sz, c->declined, c->failed,
-	       (unsigned long long)c->dropped, ld_journal__path(c->journal));
+	printf("summary: %lu events, %lu dumps written (%s), %llu declined (%llu counted in the "
+	       "kernel), %lu failed, %llu dropped; journal %s\n", c->events, c->dumps, sz,
+	       (unsigned long long)(c->declined + c->unsent), (unsigned long long)c->unsent,
+	       c->failed, (unsigned long long)c->dropped, ld_journal__path(c->journal));
 	return c->failed;
 }

@@ -59,9 +59,11 @@ static unsigned pow2_at_least(unsigned v)
 	return p;
 }
 
-static struct bpf_program **hist_progs(struct livedump_bpf *skel, size_t *n)
+#define HIST_PROGS_MAX	12
+
+/* The recorder's programs into @v (HIST_PROGS_MAX of them at most); their number. */
+static size_t hist_progs(struct livedump_bpf *skel, struct bpf_program **v)
 {
-	static struct bpf_program *v[10];
 	size_t k = 0;
 
 	/*
@@ -75,21 +77,21 @@ static struct bpf_program **hist_progs(struct livedump_bpf *skel, size_t *n)
 	v[k++] = skel->progs.ld_hist_switch;
 	v[k++] = skel->progs.ld_hist_sig_gen;
 	v[k++] = skel->progs.ld_hist_sig_deliver;
+	v[k++] = skel->progs.ld_hist_blk_bio;
 	v[k++] = skel->progs.ld_hist_blk_issue;
 	v[k++] = skel->progs.ld_hist_blk_complete;
 	v[k++] = skel->progs.ld_hist_fork;
 	v[k++] = skel->progs.ld_hist_exec;
 	v[k++] = skel->progs.ld_hist_free;
-	*n = k;
-	return v;
+	return k;
 }
 
 static int configure(struct livedump_bpf *skel, const struct ld_ruleset *rules,
 		     struct ld_history *h)
 {
 	unsigned depth = LD_HIST_DEFAULT_DEPTH, nrings;
-	size_t nprogs;
-	struct bpf_program **progs = hist_progs(skel, &nprogs);
+	struct bpf_program *progs[HIST_PROGS_MAX];
+	size_t nprogs = hist_progs(skel, progs);
 	int err;
 
 	h->rules = calloc(rules && rules->n ? rules->n : 1, sizeof(*h->rules));
@@ -162,8 +164,8 @@ static size_t page_round(size_t n)
 int ld_history__start(struct livedump_bpf *skel, struct ld_history **hp)
 {
 	struct ld_history *h = *hp;
-	size_t nprogs;
-	struct bpf_program **progs = hist_progs(skel, &nprogs);
+	struct bpf_program *progs[HIST_PROGS_MAX];
+	size_t nprogs = hist_progs(skel, progs);
 	int err = 0;
 
 	if (!h)

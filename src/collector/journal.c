@@ -126,6 +126,7 @@ int ld_journal__format(const struct ld_journal_entry *e, char **line, size_t *li
 	kopt(&js, "dump", e->dump);
 	ld_json__kuint(&js, "size", e->size);
 	ld_json__kuint(&js, "pause_us", e->pause_ns / 1000);
+	ld_json__kuint(&js, "count", e->count ? e->count : 1);
 	/* flat, as every key of a line: null where not known */
 	kopt(&js, "unit", e->ident && e->ident->unit[0] ? e->ident->unit : NULL);
 	kopt(&js, "container_runtime", e->ident && e->ident->runtime[0] ? e->ident->runtime : NULL);

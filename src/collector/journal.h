@@ -32,6 +32,12 @@ struct ld_journal_entry {
 	const char *dump;	/* file name of the dump; NULL */
 	uint64_t size;		/* bytes of the dump */
 	uint64_t pause_ns;	/* time the process was held */
+	/*
+	 * Events this entry stands for: 0 or 1 one event; more for what the
+	 * kernel counted without a record (declined beyond the send budget,
+	 * dropped because the ring was full).
+	 */
+	uint64_t count;
 	const struct ld_cg_ident *ident;	/* its unit and container; NULL: not known */
 };
 

@@ -431,6 +431,25 @@ uint64_t ld_loader__dropped(const struct ld_loader *l)
 	return __atomic_load_n(&l->skel->bss->events_dropped, __ATOMIC_RELAXED);
 }
 
+uint64_t ld_loader__dropped_by(const struct ld_loader *l, unsigned det)
+{
+	return det < LD_DET__COUNT ?
+	       __atomic_load_n(&l->skel->bss->events_dropped_by[det], __ATOMIC_RELAXED) : 0;
+}
+
+int ld_loader__rule_counts(const struct ld_loader *l, unsigned idx, struct ld_rule_counts *out)
+{
+	struct ld_rule_state st;
+	__u32 key = idx;
+
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.rule_state), &key, &st))
+		return -errno;
+	memcpy(out->declined, st.declined, sizeof(out->declined));
+	out->unsent = st.unsent;
+	return 0;
+}
+
 int ld_loader__frozen_fd(const struct ld_loader *l)
 {
 	return bpf_map__fd(l->skel->maps.frozen);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "kabi/records.h"
 
 struct ld_loader;
 
@@ -64,6 +65,16 @@ struct ld_history *ld_loader__history(const struct ld_loader *l);
 
 /* Issue records the kernel could not queue (the ring buffer was full), so far. */
 uint64_t ld_loader__dropped(const struct ld_loader *l);
+/* ... of detector @det (enum ld_detector). */
+uint64_t ld_loader__dropped_by(const struct ld_loader *l, unsigned det);
+
+/* What the kernel counted of rule @idx's declined events (kabi/records.h). */
+struct ld_rule_counts {
+	uint64_t declined[LD_VERDICT__COUNT];	/* by verdict; [LD_VERDICT_DUMP] unused */
+	uint64_t unsent;		/* declined events of which no record came up */
+};
+/* 0 or -errno. */
+int ld_loader__rule_counts(const struct ld_loader *l, unsigned idx, struct ld_rule_counts *out);
 
 /* fd of the map of frozen processes, for the guard. */
 int ld_loader__frozen_fd(const struct ld_loader *l);

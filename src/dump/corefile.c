@@ -282,6 +282,7 @@ int ld_core_to_dump(int fd, const struct ld_crash_dump *cd, const char *dir, con
 	h.flags = c.len >= (cd->max_core ? cd->max_core : (1ULL << 30)) ? LD_HDR_SIZE_LIMIT : 0;
 	snprintf(h.rule, sizeof(h.rule), "%s", cd->rule);
 	snprintf(h.comm, sizeof(h.comm), "%s", c.comm);
+	snprintf(h.exe, sizeof(h.exe), "%s", cd->exe ? cd->exe : "");
 	ld_notes__add(&notes, LD_NOTE_OWNER, LD_NT_HEADER, &h, sizeof(h), NULL, 0);
 	if (cd->trigger_len)
 		ld_notes__add(&notes, LD_NOTE_OWNER, LD_NT_TRIGGER, cd->trigger, cd->trigger_len,
@@ -292,6 +293,21 @@ int ld_core_to_dump(int fd, const struct ld_crash_dump *cd, const char *dir, con
 	tab = (struct ld_note_table){ nregions, sizeof(regions[0]) };
 	ld_notes__add(&notes, LD_NOTE_OWNER, LD_NT_REGIONS, &tab, sizeof(tab), regions,
 		      nregions * sizeof(regions[0]));
+	if (cd->proc_notes && cd->proc_notes->len) {
+		/* Whole notes, already aligned: they follow ours as they are. */
+		if (notes.len + cd->proc_notes->len > notes.cap) {
+			unsigned char *b = realloc(notes.buf, notes.len + cd->proc_notes->len);
+
+			if (!b) {
+				err = -ENOMEM;
+				goto out;
+			}
+			notes.buf = b;
+			notes.cap = notes.len + cd->proc_notes->len;
+		}
+		memcpy(notes.buf + notes.len, cd->proc_notes->buf, cd->proc_notes->len);
+		notes.len += cd->proc_notes->len;
+	}
 
 	sink = ld_file_sink__new(dir, name);
 	if (!sink) {

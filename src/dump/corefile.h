@@ -24,6 +24,12 @@ struct ld_crash_dump {
 	const char *issue_text;
 	uint64_t stack_max;		/* bytes above each thread's sp (mini) */
 	uint64_t max_core;		/* cap on the stream kept in memory */
+	const char *exe;		/* the executable's path, or NULL */
+	/*
+	 * LIVEDUMP notes of what /proc and BPF said of the process while the
+	 * kernel wrote its core (capture.h: ld_capture__proc_notes), or NULL.
+	 */
+	const struct ld_notes *proc_notes;
 };
 
 /*

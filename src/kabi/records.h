@@ -62,7 +62,15 @@ enum ld_verdict {
 	LD_VERDICT_RATE = 2,		/* declined: the rule's rate limit */
 	LD_VERDICT_COOLDOWN = 3,	/* declined: the process's cooldown */
 	LD_VERDICT_BUSY = 4,		/* declined: max_inflight processes are frozen already */
+	LD_VERDICT__COUNT
 };
+
+/*
+ * Declined records a rule sends up in one second; the rest are counted in
+ * the kernel (ld_rule_state), not sent: a storm of declined events cannot
+ * fill the ring buffer nor the journal, and its count stays exact.
+ */
+#define LD_DECLINED_SEND_PER_S	64
 
 struct ld_event_hdr {
 	__u32 type;		/* enum ld_detector */
@@ -240,6 +248,10 @@ struct ld_rule_state {
 	__u64 taken;			/* dumps admitted so far */
 	__u64 head;			/* next slot in ring */
 	__u64 ring[LD_RATE_MAX];	/* ktime of the last admitted dumps */
+	__u64 declined[LD_VERDICT__COUNT];	/* every declined event, by verdict */
+	__u64 unsent;			/* ... of which no record was sent up */
+	__u64 send_second;		/* ktime / 1e9 of the current send budget */
+	__u64 sent_in_second;		/* declined records sent up in it */
 };
 
 /* The rules of one detector, in rule order: indexes into the rules map. */

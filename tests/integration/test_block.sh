@@ -69,3 +69,30 @@ sleep 0.3
 kill -INT "$rec"; wait "$rec"
 assert_eq 0 "$(grep -c '^trigger:' "$WORK/none.log")" "events from an unwatched dd"
 ok "unwatched processes"
+
+# 4. Under --all (nothing watched beforehand) the issuer still has a
+# history: its block requests, the failed one shown failed, and its
+# kernel stack from BPF, not /proc's at capture.
+out=$WORK/all
+start_bg "$WORK/all.log" "$LIVEDUMP" record --all -o "$out" \
+	-e 'ioerr on block error=ENOSPC,EIO where comm=dd capture context history=64 limit 1'
+rec=$BG_PID
+wait_for grep -q '^recording into' "$WORK/all.log" || fail "record did not start: $(cat "$WORK/all.log")"
+dd if=/dev/zero of="$full" bs=64k count=64 oflag=direct >/dev/null 2>&1
+wait_for grep -q '^dump:' "$WORK/all.log" || fail "no dump under --all: $(cat "$WORK/all.log")"
+kill -INT "$rec"; wait "$rec"
+dump=$(find "$out" -name '*-ioerr-dd-*.core' | head -1)
+"$LIVEDUMP" inspect --json "$dump" >"$WORK/a.json" || fail "inspect failed"
+[ "$(jq '.history.count // 0' "$WORK/a.json")" -gt 0 ] || fail "--all: no history of the issuer"
+jq -e '[.history.events[] | select(.type == "block")] | length > 0' "$WORK/a.json" >/dev/null ||
+	fail "--all: no block request in the history"
+jq -e '[.history.events[] | select(.type == "block" and .done and .status != 0)] | length > 0' \
+	"$WORK/a.json" >/dev/null || fail "--all: the failed request is not shown failed: $(jq -c \
+	'[.history.events[] | select(.type == "block")] | .[-3:]' "$WORK/a.json")"
+tid=$(jq -r .header.tid "$WORK/a.json")
+src=$(jq -r --argjson t "$tid" '[.kernel_stacks[] | select(.tid == $t) | .source] | join(",")' "$WORK/a.json")
+case ",$src," in
+*,issue,*|*,wake,*) ;;
+*) fail "--all: the issuer's kernel stack is not BPF's at the issue: '$src'" ;;
+esac
+ok "--all: the issuer's history, the failed request failed, its stack from BPF ($src)"

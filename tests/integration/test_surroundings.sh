@@ -54,11 +54,12 @@ assert_eq true "$(jq '.header.flags | index("no_environ") != null' "$WORK/j2")" 
 ok "environment left out"
 kill "$prog"
 
-# 3. A context dump (a syscall issue) keeps them too; environ=no in a rule.
+# 3. A context dump (a syscall issue) keeps them too, while the process
+# lives on (it sleeps after its call); environ=no in a rule.
 rm -f "$sock"
 "$LIVEDUMP" record -o "$WORK/ctx" \
 	-e 'x on syscall name=faccessat errno=ENOENT capture context environ=no' \
-	-- "$PROGS/sockets" "$sock" "$WORK/here" 0 >"$WORK/rec.log" 2>&1 || fail "record: $(tail -3 "$WORK/rec.log")"
+	-- "$PROGS/sockets" "$sock" "$WORK/here" 2 >"$WORK/rec.log" 2>&1 || fail "record: $(tail -3 "$WORK/rec.log")"
 "$LIVEDUMP" inspect --json "$(only_dump "$WORK/ctx")" >"$WORK/j3"
 assert_eq context "$(jq -r .header.capture_type "$WORK/j3")" "context dump"
 assert_eq "$WORK/here" "$(jq -r .cwd "$WORK/j3")" "context: cwd"

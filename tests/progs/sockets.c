@@ -4,9 +4,10 @@
  * and both ends of a connection to it, a UNIX listener at PATH and both
  * ends of a connection, a bound UDP socket, RLIMIT_NOFILE 777/888 and its
  * cwd in DIR.  Prints "ready PID TCPPORT", then makes one failing
- * faccessat (for a syscall rule) and sleeps SECONDS.
+ * faccessat (for a syscall rule) and sleeps SECONDS; with "segv" it then
+ * crashes in crash_with_sockets() (the crash path's test).
  *
- *   sockets PATH DIR SECONDS
+ *   sockets PATH DIR SECONDS [segv]
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -19,6 +20,11 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+static void __attribute__((noinline)) crash_with_sockets(void)
+{
+	*(volatile int *)8 = 1;
+}
 
 static void die(const char *what)
 {
@@ -34,7 +40,7 @@ int main(int argc, char **argv)
 	socklen_t len = sizeof(in);
 	int l, c, a, ul, uc, ua, u;
 
-	if (argc != 4)
+	if (argc != 4 && argc != 5)
 		return 2;
 	l = socket(AF_INET, SOCK_STREAM, 0);
 	if (l < 0 || bind(l, (struct sockaddr *)&in, sizeof(in)) || listen(l, 1) ||
@@ -63,6 +69,8 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	syscall(SYS_faccessat, AT_FDCWD, "/nonexistent/livedump-sockets", F_OK, 0);
 	sleep(atoi(argv[3]));
+	if (argc == 5 && !strcmp(argv[4], "segv"))
+		crash_with_sockets();
 	(void)a; (void)ua;
 	return 0;
 }
