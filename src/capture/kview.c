@@ -637,13 +637,19 @@ static void add_kstacks(const struct ld_kview *kv, struct ld_notes *n)
 }
 
 /*
- * The unit and container, after the two strings (format 1.5): key=value
- * strings, each NUL-terminated, read from the cgroup path that shows them.
+ * The unit and container, after the two strings (older readers stop at
+ * those): key=value strings, each NUL-terminated, read from the cgroup
+ * path that shows them (docs/dump-format.md).
  */
 static int ident_tail(const struct ld_kview *kv, char **out, size_t *len)
 {
 	char path[4096] = "", hier[128] = "", *buf;
 	struct ld_cg_ident id;
+	const struct { const char *key, *val; } pairs[] = {
+		{ "unit", id.unit }, { "user_unit", id.user_unit }, { "slice", id.slice },
+		{ "container_runtime", id.runtime }, { "container_id", id.container },
+		{ "pod_uid", id.pod },
+	};
 	const size_t size = sizeof(path) + sizeof(hier) + sizeof(id) + 128;
 	size_t off = 0;
 
@@ -651,11 +657,6 @@ static int ident_tail(const struct ld_kview *kv, char **out, size_t *len)
 	    kv->cgroup && strcmp(kv->cgroup, "/"))
 		snprintf(path, sizeof(path), "%s", kv->cgroup);	/* BPF's, of a process gone */
 	ld_cg_ident_parse(path, &id);
-	const struct { const char *key, *val; } pairs[] = {
-		{ "unit", id.unit }, { "user_unit", id.user_unit }, { "slice", id.slice },
-		{ "container_runtime", id.runtime }, { "container_id", id.container },
-		{ "pod_uid", id.pod },
-	};
 	buf = malloc(size);
 	if (!buf)
 		return -ENOMEM;

@@ -331,8 +331,8 @@ struct ld_dump_kproc {
 	const char *cgroup;		/* cgroup v2 path, "" unknown */
 	const char *cgroups;		/* /proc/PID/cgroup as read */
 	/*
-	 * The systemd unit and container (the strings after those two, format
-	 * 1.5; in older dumps read from them), and the cgroup path they were
+	 * The systemd unit and container (the strings after those two; in
+	 * older dumps read from them), and the cgroup path they were
 	 * read from: "/system.slice/x.service" (v2), "name=systemd:/..." (v1).
 	 */
 	struct ld_cg_ident ident;

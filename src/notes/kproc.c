@@ -14,7 +14,7 @@
 #include "notes/note.h"
 #include "base/view.h"
 
-/* The ident strings' keys (format 1.5) and where each goes. */
+/* The keys of the strings after the two (docs/dump-format.md) and where each goes. */
 #define IDENT_FIELD(key, member) { key, offsetof(struct ld_dump_kproc, member), \
 				   sizeof(((struct ld_dump_kproc *)0)->member) }
 static const struct {
@@ -31,8 +31,8 @@ static const struct {
 };
 
 /*
- * After the two strings, "key=value" strings (format 1.5), unknown keys
- * skipped; a dump before 1.5 has none, and its cgroup paths say the same.
+ * After the two strings, "key=value" strings, unknown keys skipped; an
+ * older dump has none, and its cgroup paths say the same.
  */
 static int parse_ident(struct ld_dump *d, const struct ld_dump_note *n, struct ld_dump_kproc *kp,
 		       const char *p, const char *end)
