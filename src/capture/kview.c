@@ -269,6 +269,20 @@ static uint64_t own_ns(int i)
 _Static_assert(LD_IDENT_NS == LD_NS_COUNT && LD_IDENT_LEVELS == LD_KPROC_LEVELS,
 	       "kabi/ident.h follows ld_note_kproc");
 
+/* "memory:/PATH" of the v1 memcg BPF saw, for the unit and container; NULL unknown. */
+static char *memcg_v1_path(const struct ld_ident *id)
+{
+	char mnt[256], ctrls[64], path[4096], *out;
+	struct ld_cg_hiers hs;
+
+	if (!id->memcg_id || ld_cg_hiers_load(&hs) ||
+	    ld_cg_hier_by_id(&hs, id->memcg_hier, mnt, sizeof(mnt), ctrls, sizeof(ctrls)) ||
+	    ld_cgroup_path(mnt, id->memcg_id, path, sizeof(path)) ||
+	    asprintf(&out, "%s:%s", ctrls, path) < 0)
+		return NULL;
+	return out;
+}
+
 /*
  * The process has left /proc (or was never seen there): what BPF saved
  * with its record of the issue.  The state stays 0, unknown.
@@ -300,12 +314,15 @@ static void proc_from_ident(struct ld_kview *kv, const struct ld_ident *id)
 	}
 	if (id->cgroup_id && !ld_cgroup_path(ld_cgroup2_root(), id->cgroup_id, path, sizeof(path)))
 		kv->cgroup = strdup(path);
+	if (id->memcg_hier)
+		kv->memcg_v1 = memcg_v1_path(id);
 	kv->have_proc = true;
 }
 
 /*
- * A zombie is still in /proc, without the namespaces its exit let go:
- * those BPF saw at the issue fill the gaps.
+ * A zombie is still in /proc, without the namespaces and cgroups its exit
+ * let go (/proc/PID/cgroup says / in each hierarchy then): those BPF saw
+ * at the issue fill the gaps.
  */
 static void fill_from_ident(struct ld_kview *kv, const struct ld_ident *id)
 {
@@ -318,6 +335,14 @@ static void fill_from_ident(struct ld_kview *kv, const struct ld_ident *id)
 			if (k->ns[i] != own_ns(i))
 				k->ns_own |= 1U << i;
 		}
+	if (k->state == 'Z' && id->cgroup_id &&
+	    !ld_cgroup_path(ld_cgroup2_root(), id->cgroup_id, path, sizeof(path))) {
+		free(kv->cgroup);
+		kv->cgroup = strdup(path);
+		k->cgroup_id = id->cgroup_id;
+	}
+	if (k->state == 'Z' && id->memcg_hier)
+		kv->memcg_v1 = memcg_v1_path(id);
 	if (!k->cgroup_id)
 		k->cgroup_id = id->cgroup_id;
 	if (!kv->cgroup && k->cgroup_id && !ld_cgroup_path(ld_cgroup2_root(), k->cgroup_id, path,
@@ -653,9 +678,18 @@ static int ident_tail(const struct ld_kview *kv, char **out, size_t *len)
 	const size_t size = sizeof(path) + sizeof(hier) + sizeof(id) + 128;
 	size_t off = 0;
 
-	if (ld_cg_ident_source(kv->cgroups, path, sizeof(path), hier, sizeof(hier)) &&
-	    kv->cgroup && strcmp(kv->cgroup, "/"))
-		snprintf(path, sizeof(path), "%s", kv->cgroup);	/* BPF's, of a process gone */
+	/* of a process gone, what BPF saw: the v2 path, else the v1 memcg */
+	if (ld_cg_ident_source(kv->cgroups, path, sizeof(path), hier, sizeof(hier))) {
+		const char *colon = kv->memcg_v1 ? strchr(kv->memcg_v1, ':') : NULL;
+
+		if (kv->cgroup && strcmp(kv->cgroup, "/")) {
+			snprintf(path, sizeof(path), "%s", kv->cgroup);
+		} else if (colon) {
+			snprintf(hier, sizeof(hier), "%.*s", (int)(colon - kv->memcg_v1),
+				 kv->memcg_v1);
+			snprintf(path, sizeof(path), "%s", colon + 1);
+		}
+	}
 	ld_cg_ident_parse(path, &id);
 	buf = malloc(size);
 	if (!buf)
@@ -732,6 +766,7 @@ void ld_kview__free(struct ld_kview *kv)
 	free(kv->threads);
 	free(kv->cgroup);
 	free(kv->cgroups);
+	free(kv->memcg_v1);
 	ld_hist_snap__free(&kv->hist);
 	memset(kv, 0, sizeof(*kv));
 }

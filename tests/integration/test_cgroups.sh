@@ -162,6 +162,24 @@ else
 	echo "no name=systemd nor v2 hierarchy: units not tested"
 fi
 
+# A process gone from /proc by the capture (an exit, context dump): its
+# container from the cgroup BPF saw — on v1, the memcg (cgroupfs driver's /docker/ID).
+if [ "$kind" = v1 ]; then
+	dk=$base/$name/docker/$id64
+	mk "$base/$name/docker"; mk "$dk"
+	OUT=$WORK/gone
+	"$LIVEDUMP" record -o "$OUT" -e 'x on exit status=3' -- sh -c \
+		"echo \$\$ > $dk/cgroup.procs && exec $PROGS/failures exit3" >"$WORK/gone.log" 2>&1
+	dump=$(find "$OUT" -name '*-x-failures-*.core')
+	[ -n "$dump" ] || fail "no exit dump: $(cat "$WORK/gone.log")"
+	"$LIVEDUMP" inspect --json "$dump" >"$WORK/gone.json" || fail "inspect --json of the exit dump"
+	jq -e --arg id "$id64" --arg src "memory:/$name/docker/$id64" '.kernel.container ==
+		{runtime: "docker", id: $id, pod_uid: null} and .kernel.cgroup_source == $src' \
+		"$WORK/gone.json" >/dev/null || fail "the exited process's container: $(jq -c '.kernel |
+		del(.namespaces)' "$WORK/gone.json")"
+	ok "container of an exited process (state at capture: $(jq -r '.kernel.state // "gone"' "$WORK/gone.json"))"
+fi
+
 # An OOM in the filters' cgroup: its rule fires (the one beside it does not), and it names the memcg.
 oomcg=$base/$name/oom
 if [ "$kind" = v1 ]; then
