@@ -319,10 +319,20 @@ static void proc_from_ident(struct ld_kview *kv, const struct ld_ident *id)
 	kv->have_proc = true;
 }
 
+/* Does a /proc/PID/cgroup text put the process below the root of some hierarchy? */
+static bool below_root(const char *cgroups)
+{
+	char path[16], hier[16];
+
+	/* ENOENT: each path is "/"; a path too long for the buffer is not the root */
+	return ld_cg_ident_source(cgroups, path, sizeof(path), hier, sizeof(hier)) == 0;
+}
+
 /*
- * A zombie is still in /proc, without the namespaces and cgroups its exit
- * let go (/proc/PID/cgroup says / in each hierarchy then): those BPF saw
- * at the issue fill the gaps.
+ * A zombie (or a process exiting) is still in /proc, without the
+ * namespaces and cgroups its exit let go (/proc/PID/cgroup says / in
+ * every hierarchy once past cgroup_exit()): those BPF saw at the issue
+ * fill the gaps.
  */
 static void fill_from_ident(struct ld_kview *kv, const struct ld_ident *id)
 {
@@ -335,14 +345,16 @@ static void fill_from_ident(struct ld_kview *kv, const struct ld_ident *id)
 			if (k->ns[i] != own_ns(i))
 				k->ns_own |= 1U << i;
 		}
-	if (k->state == 'Z' && id->cgroup_id &&
-	    !ld_cgroup_path(ld_cgroup2_root(), id->cgroup_id, path, sizeof(path))) {
-		free(kv->cgroup);
-		kv->cgroup = strdup(path);
-		k->cgroup_id = id->cgroup_id;
+	if (!kv->cgroups || !below_root(kv->cgroups)) {	/* past cgroup_exit() */
+		if (id->cgroup_id &&
+		    !ld_cgroup_path(ld_cgroup2_root(), id->cgroup_id, path, sizeof(path))) {
+			free(kv->cgroup);
+			kv->cgroup = strdup(path);
+			k->cgroup_id = id->cgroup_id;
+		}
+		if (id->memcg_hier)
+			kv->memcg_v1 = memcg_v1_path(id);
 	}
-	if (k->state == 'Z' && id->memcg_hier)
-		kv->memcg_v1 = memcg_v1_path(id);
 	if (!k->cgroup_id)
 		k->cgroup_id = id->cgroup_id;
 	if (!kv->cgroup && k->cgroup_id && !ld_cgroup_path(ld_cgroup2_root(), k->cgroup_id, path,
