@@ -150,6 +150,7 @@ $(O)/bench/%: bench/%.c $(O)/lib/liblivedump.so | $(O)/bench
 UNIT_LIBS_test_parse     := base
 UNIT_LIBS_test_cgident   := base
 UNIT_LIBS_test_compress  := dump base
+UNIT_LIBS_test_xstate    := dump
 $(O)/tests/unit/%: tests/unit/%.c $(DIR_LIBS) $(CLIENT_OBJS) | $(O)/tests/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_CFLAGS) $(WARN) $< -Wl,--start-group \

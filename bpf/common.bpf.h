@@ -471,8 +471,13 @@ static __noinline void ld_ident_save(struct task_struct *task, __u64 now, bool u
 	bpf_map_update_elem(&idents, &id->tgid, id, BPF_ANY);
 }
 
-static __always_inline void ld_event_init(struct ld_event_hdr *hdr, __u32 type, __u32 size,
-					  __u64 now)
+/*
+ * A record's header, for the current task.  Detectors whose record is
+ * about another process (block: its completion runs wherever the
+ * interrupt lands) use this, and fill the issuer in themselves.
+ */
+static __always_inline void ld_event_init_hdr(struct ld_event_hdr *hdr, __u32 type, __u32 size,
+					      __u64 now)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
@@ -486,6 +491,13 @@ static __always_inline void ld_event_init(struct ld_event_hdr *hdr, __u32 type, 
 	hdr->rule = 0;
 	hdr->verdict = LD_VERDICT_DUMP;
 	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
+}
+
+/* ... and the current process's identity, for its dump (ld_ident_save). */
+static __always_inline void ld_event_init(struct ld_event_hdr *hdr, __u32 type, __u32 size,
+					  __u64 now)
+{
+	ld_event_init_hdr(hdr, type, size, now);
 	ld_ident_save(bpf_get_current_task_btf(), now, true);
 }
 

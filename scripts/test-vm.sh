@@ -234,6 +234,8 @@ mount -t tracefs tracefs /sys/kernel/tracing
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 dmesg -n 1			# kernel messages go to dmesg.txt, not into the summary
 hostname livedump-vm
+# The loopback interface, as any system has it: tests open TCP and UDP sockets on 127.0.0.1.
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 while read -r ko; do insmod "$ko" || echo "livedump-vm: insmod $ko failed"; done </etc/vm-modules
 echo "livedump-vm: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ {print $2 / 1024 " MiB"}' /proc/meminfo), booted in $(cut -d' ' -f1 /proc/uptime) s"
 "$LD_BUILD/livedump" features

@@ -132,7 +132,8 @@ int BPF_PROG(ld_blk_complete, struct request *rq, blk_status_t status, unsigned 
 	e = ld_event_reserve(LD_DET_BLOCK, sizeof(*e));
 	if (!e)
 		return 0;
-	ld_event_init(&e->hdr, LD_DET_BLOCK, sizeof(*e), m.now);
+	/* Not the current task's identity: it is whoever the completion interrupted. */
+	ld_event_init_hdr(&e->hdr, LD_DET_BLOCK, sizeof(*e), m.now);
 	/* The issuer, not whoever runs the completion. */
 	e->hdr.pid = m.tgid;
 	e->hdr.tid = bp->tid;

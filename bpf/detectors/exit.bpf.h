@@ -16,24 +16,12 @@ struct mm_struct___pcpu_rss {
 	struct percpu_counter rss_stat[4];
 } __attribute__((preserve_access_index));
 
-/*
- * Peak RSS in KiB of @task's own memory.  signal->maxrss, what getrusage()
- * says, keeps the largest of every mm the process had: after a fork and
- * exec that is the parent's, so a program the collector started would
- * report the collector's.  The mm itself has been this program's since its
- * exec: its high-water mark, or what it holds now if higher (the mark is
- * brought up to date only when memory is unmapped).  Kernels that run the
- * exit tracepoint after exit_mm() (before 6.15) have no mm here: maxrss is
- * all there is.
- */
-static __always_inline __u64 ld_peak_rss_kb(struct task_struct *task, struct signal_struct *sig)
+/* The peak RSS in KiB of @mm: its high-water mark, or what it holds now if higher. */
+static __always_inline __u64 ld_mm_peak_kb(struct mm_struct *mm)
 {
-	struct mm_struct *mm = BPF_CORE_READ(task, mm);
 	struct mm_struct___pcpu_rss *pm = (void *)mm;
 	__u64 hiwater, rss = 0;
 
-	if (!mm)
-		return BPF_CORE_READ(sig, maxrss) * 4;	/* pages of 4 KiB on x86-64 */
 	hiwater = BPF_CORE_READ(mm, hiwater_rss);
 	if (bpf_core_field_exists(pm->rss_stat)) {
 		/* MM_FILEPAGES, MM_ANONPAGES, MM_SHMEMPAGES; MM_SWAPENTS is not resident. */
@@ -43,7 +31,61 @@ static __always_inline __u64 ld_peak_rss_kb(struct task_struct *task, struct sig
 
 		rss = (f > 0 ? f : 0) + (a > 0 ? a : 0) + (sh > 0 ? sh : 0);
 	}
-	return (hiwater > rss ? hiwater : rss) * 4;
+	return (hiwater > rss ? hiwater : rss) * 4;	/* pages of 4 KiB on x86-64 */
+}
+
+/*
+ * tgid -> its peak RSS in KiB as it called exit_group(): kernels before
+ * 6.15 run the exit tracepoint after exit_mm(), when the mm is gone.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LD_MAX_WATCHED);
+	__type(key, __u32);
+	__type(value, __u64);
+} exit_peaks SEC(".maps");
+
+/* Attached with exit rules: exit_group() is rare, and its own tracepoint costs no other call. */
+SEC("tracepoint/syscalls/sys_enter_exit_group")
+int ld_exit_group(void *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mm_struct *mm = task->mm;
+	__u32 tgid = task->tgid;
+	__u64 kb;
+
+	if (!mm || !ld_current_watched())
+		return 0;
+	kb = ld_mm_peak_kb(mm);
+	bpf_map_update_elem(&exit_peaks, &tgid, &kb, BPF_ANY);
+	return 0;
+}
+
+/*
+ * Peak RSS in KiB of @task's own memory.  signal->maxrss, what getrusage()
+ * says, keeps the largest of every mm the process had: after a fork and
+ * exec that is the parent's, so a program the collector started would
+ * report the collector's.  The mm itself has been this program's since its
+ * exec.  Where the exit tracepoint comes after exit_mm() (before 6.15),
+ * its exit_group() said it (ld_exit_group); a process killed by a signal
+ * has only maxrss.
+ */
+static __always_inline __u64 ld_peak_rss_kb(struct task_struct *task, struct signal_struct *sig)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u64 *kb;
+
+	if (mm)
+		return ld_mm_peak_kb(mm);
+	kb = bpf_map_lookup_elem(&exit_peaks, &tgid);
+	if (kb) {
+		__u64 v = *kb;
+
+		bpf_map_delete_elem(&exit_peaks, &tgid);
+		return v;
+	}
+	return BPF_CORE_READ(sig, maxrss) * 4;
 }
 
 /* Called by the exit tracepoint for the last thread of a watched process. */

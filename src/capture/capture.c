@@ -14,6 +14,7 @@
 #include "livedump.h"
 #include "base/log.h"
 #include "dump/compress.h"
+#include "dump/xstate.h"
 #include "capture/memplan.h"
 #include "capture/pagemap.h"
 #include "capture/registry.h"
@@ -23,6 +24,7 @@
 #define XSTATE_MAX	(64U << 10)
 #define STOP_TIMEOUT_MS	2000
 #define RED_ZONE	128
+#define TCB_SIZE	4096	/* glibc's struct pthread is 2.3 KiB */
 
 static uint64_t clock_ns(clockid_t id)
 {
@@ -37,7 +39,8 @@ uint64_t ld_now_realtime_ns(void)
 	return clock_ns(CLOCK_REALTIME);
 }
 
-static void read_regs(struct ld_thread_cap *t)
+/* The registers, the XSAVE area as a core carries it (dump/xstate.h). */
+static void read_regs(struct ld_thread_cap *t, const struct ld_xsave_comp *layout)
 {
 	struct iovec iov = { &t->regs, sizeof(t->regs) };
 	static __thread unsigned char xbuf[XSTATE_MAX];
@@ -46,17 +49,16 @@ static void read_regs(struct ld_thread_cap *t)
 	iov = (struct iovec){ &t->fp, sizeof(t->fp) };
 	t->have_fp = !ptrace(PTRACE_GETREGSET, t->tid, NT_PRFPREG, &iov);
 	iov = (struct iovec){ xbuf, sizeof(xbuf) };
-	if (!ptrace(PTRACE_GETREGSET, t->tid, NT_X86_XSTATE, &iov) && iov.iov_len) {
-		t->xstate = malloc(iov.iov_len);
-		if (t->xstate) {
-			memcpy(t->xstate, xbuf, iov.iov_len);
-			t->xstate_len = iov.iov_len;
-		}
-	}
+	/* Out of memory, the thread gets no XSAVE note, as on a CPU without XSAVE. */
+	if (!ptrace(PTRACE_GETREGSET, t->tid, NT_X86_XSTATE, &iov) && iov.iov_len)
+		ld_xstate_for_core(xbuf, iov.iov_len, layout, &t->xstate, &t->xstate_len);
 }
 
 static int collect_threads(struct ld_capture *c)
 {
+	struct ld_xsave_comp layout[LD_XSAVE_NCOMP];
+
+	ld_xsave_cpu_layout(layout);
 	c->threads = calloc(c->fz.n, sizeof(*c->threads));
 	if (!c->threads)
 		return -ENOMEM;
@@ -72,7 +74,7 @@ static int collect_threads(struct ld_capture *c)
 		if (ld_proc_task_info(c->pid, f->tid, &t->info) == 0)
 			t->info.state = f->state;	/* the state before we stopped it */
 		if (f->stopped)
-			read_regs(t);
+			read_regs(t, layout);
 	}
 	/* The triggering thread goes first: gdb shows the first thread as current. */
 	for (size_t i = 1; i < c->nthreads; i++) {
@@ -497,6 +499,15 @@ static void plan_stacks(struct ld_capture *c, struct ld_memplan *plan)
 		plan->prio = t->trigger ? LD_PRIO_ESSENTIAL : LD_PRIO_CONTEXT;
 		ld_memplan__add(plan, lo, hi - lo);
 	}
+	/*
+	 * Each thread's struct pthread, at its thread pointer: libthread_db
+	 * reads it to name the threads, and gdb warns when it cannot.
+	 */
+	plan->prio = LD_PRIO_CONTEXT;
+	for (size_t i = 0; i < c->nthreads; i++)
+		if (c->threads[i].have_regs && c->threads[i].regs.fs_base &&
+		    ld_maps__find(&c->maps, c->threads[i].regs.fs_base))
+			ld_memplan__add_pages(plan, c->threads[i].regs.fs_base, TCB_SIZE);
 }
 
 static void plan_full(struct ld_capture *c, struct ld_memplan *plan)

@@ -10,6 +10,7 @@
 #define PAGE		4096ULL
 #define PAGE_DOWN(x)	((x) & ~(PAGE - 1))
 #define PAGE_UP(x)	(((x) + PAGE - 1) & ~(PAGE - 1))
+#define DATA_MAX	(256ULL << 10)	/* an object's data kept whole up to this */
 
 void ld_memplan__add(struct ld_memplan *p, uint64_t addr, uint64_t len)
 {
@@ -247,6 +248,20 @@ void ld_memplan__debug_meta(struct ld_memplan *p, pid_t pid, const struct ld_map
 			ld_memplan__add(p, m->start, m->end - m->start);
 		else if (ld_map__is_file(m) && m->offset == 0)
 			ld_memplan__add(p, m->start, PAGE);	/* ELF header, phdrs, build-id */
+		/*
+		 * An object's relocated data: its writable mapping and the RELRO
+		 * one before it.  The file has them unrelocated, and libthread_db
+		 * follows libc's GOT to ld.so's thread lists: read from the file,
+		 * gdb warns that it cannot find the threads.
+		 */
+		if (ld_map__is_file(m) && (m->perms & LD_MAP_W) && m->end - m->start <= DATA_MAX) {
+			const struct ld_map *r = i ? &maps->v[i - 1] : NULL;
+
+			ld_memplan__add(p, m->start, m->end - m->start);
+			if (r && r->end == m->start && r->ino == m->ino && r->dev == m->dev &&
+			    !(r->perms & (LD_MAP_W | LD_MAP_X)) && r->end - r->start <= DATA_MAX)
+				ld_memplan__add(p, r->start, r->end - r->start);
+		}
 	}
 	if (dyn && dynsz < (1 << 20)) {
 		Elf64_Dyn d;

@@ -57,8 +57,9 @@ void ld_memplan__free(struct ld_memplan *p);
 
 /*
  * What a debugger needs to find and unwind the loaded objects in a mini
- * dump: the vDSO, each object's ELF header page, the executable's dynamic
- * section, r_debug and the link_map chain with the object names.
+ * dump: the vDSO, each object's ELF header page and relocated data (GOT,
+ * RELRO, .data), the executable's dynamic section, r_debug and the link_map
+ * chain with the object names.
  */
 void ld_memplan__debug_meta(struct ld_memplan *p, pid_t pid, const struct ld_maps *maps,
 			    const void *auxv, size_t auxv_len);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* livedump record: the collector. */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -366,6 +368,43 @@ static int attach_exe_objects(struct collector *col, const char *exe)
 	return err;
 }
 
+/*
+ * A script or a shim runs an interpreter, then the programs it starts,
+ * unknown until they run: BPF watches them (children at fork, the pid
+ * through exec), and app rules reach them through a client library probed
+ * by path: --lib's, --all's, or else the installed one.
+ */
+static int attach_script_objects(struct collector *col, const char *run, const char *interp)
+{
+	char *paths[8];
+	int n = ld_client_objects(interp, paths, 8), err = 0;
+	const char *lib;
+
+	if (n < 0) {
+		ld_err("cannot read %s: %s", interp, strerror(-n));
+		return n;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!err)
+			err = ld_loader__attach_trigger(col->loader, paths[i], paths[i]);
+		free(paths[i]);
+	}
+	if (err || !wants_app(col) || col->o->nlibs || col->o->all)
+		return err;
+	lib = ld_installed_library();
+	if (lib)
+		return ld_loader__attach_trigger(col->loader, lib, lib);
+	if (!n) {
+		char *e = ld_escape_dup(run), *i = ld_escape_dup(interp);
+
+		ld_warn("%s runs %s: app rules fire in the programs it starts only through a probed client library: none is installed in %s, give --lib PATH",
+			e ? e : "?", i ? i : "?", LD_LIBDIR);
+		free(e);
+		free(i);
+	}
+	return 0;
+}
+
 /* Probes the client objects mapped by a running process. */
 static int attach_pid(struct collector *col, pid_t pid)
 {
@@ -400,44 +439,138 @@ static int attach_pid(struct collector *col, pid_t pid)
 	return err;
 }
 
-/* execvp's search, so we probe the file that will really run. */
+/*
+ * execvp's search: the path execv will be given (as found, not resolved:
+ * a script or a shim dispatching on $0 sees the name it was called by).
+ */
 static char *find_in_path(const char *cmd)
 {
 	const char *path = getenv("PATH");
 	char *copy, *dir, *save = NULL, *found = NULL;
 
 	if (strchr(cmd, '/'))
-		return realpath(cmd, NULL);
+		return strdup(cmd);
 	copy = strdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
 	for (dir = strtok_r(copy, ":", &save); copy && dir && !found;
 	     dir = strtok_r(NULL, ":", &save)) {
 		char p[4096];
+		struct stat st;
 
-		snprintf(p, sizeof(p), "%s/%s", dir, cmd);
-		if (!access(p, X_OK))
-			found = realpath(p, NULL);
+		snprintf(p, sizeof(p), "%s/%s", *dir ? dir : ".", cmd);
+		if (!access(p, X_OK) && !stat(p, &st) && S_ISREG(st.st_mode))
+			found = strdup(p);
 	}
 	free(copy);
 	return found;
 }
 
 /*
+ * execvp's way with a file that is neither ELF nor "#!": /bin/sh reads it.
+ * Made before the fork: the child of a threaded process must not allocate.
+ */
+static char **sh_argv(const char *run, char **cmd)
+{
+	size_t n = 0;
+	char **argv;
+
+	while (cmd[n])
+		n++;
+	argv = calloc(n + 2, sizeof(*argv));
+	if (!argv)
+		return NULL;
+	argv[0] = (char *)"/bin/sh";
+	argv[1] = (char *)run;
+	for (size_t i = 1; i < n; i++)
+		argv[i + 1] = cmd[i];
+	return argv;
+}
+
+#define SHEBANG_DEPTH	5	/* the kernel's limit on interpreter rewrites */
+
+/*
+ * The ELF file that execve(2) of @path really runs, resolved: @path, or the
+ * interpreter its "#!" names, as many levels down as the kernel goes; a
+ * file that is neither runs under /bin/sh (execvp's fallback).  It is the
+ * file whose client objects we probe.  NULL (errno set) if there is none.
+ */
+static char *exec_target(const char *path, int depth)
+{
+	char head[256], *interp, *end;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (depth > SHEBANG_DEPTH) {
+		errno = ELOOP;
+		return NULL;
+	}
+	/* Not blocking on a FIFO: execve refuses anything but a regular file. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EACCES;
+		return NULL;
+	}
+	n = read(fd, head, sizeof(head) - 1);
+	close(fd);
+	if (n < 0)
+		return NULL;
+	head[n] = 0;
+	if (n >= SELFMAG && !memcmp(head, ELFMAG, SELFMAG))
+		return realpath(path, NULL);
+	if ((n < 2 || head[0] != '#' || head[1] != '!') && !depth)
+		return exec_target("/bin/sh", depth + 1);
+	if (n < 2 || head[0] != '#' || head[1] != '!') {
+		errno = ENOEXEC;	/* an interpreter must be ELF or "#!" itself */
+		return NULL;
+	}
+	interp = head + 2 + strspn(head + 2, " \t");
+	end = interp + strcspn(interp, " \t\n");
+	*end = 0;
+	if (!*interp) {
+		errno = ENOEXEC;
+		return NULL;
+	}
+	return exec_target(interp, depth + 1);
+}
+
+/*
  * The child waits on a pipe until its pid is in the watch map and the
- * probes are in place, then execs: nothing it runs escapes us.
+ * probes are in place, then execs: nothing it runs escapes us.  What it
+ * runs in turn (a script's commands, a shim's real program) is watched
+ * too: BPF marks children at fork and keeps the pid through exec.
  */
 static int launch(struct collector *col, char **cmd)
 {
-	char *exe = find_in_path(cmd[0]);
+	char *run = find_in_path(cmd[0]), *exe, *real, **sh = NULL;
 	int go[2], err;
+	bool script;
 	pid_t pid;
 
-	if (!exe) {
+	if (!run) {
 		ld_err("cannot run %s: command not found", cmd[0]);
 		return -ENOENT;
 	}
+	exe = exec_target(run, 0);
+	if (!exe) {
+		err = -errno;
+		ld_err("cannot run %s: %s", run, strerror(errno));
+		free(run);
+		return err;
+	}
+	real = realpath(run, NULL);
+	script = !real || strcmp(real, exe);
+	free(real);
+	sh = sh_argv(run, cmd);
+	if (!sh) {
+		err = -ENOMEM;
+		goto out_free;
+	}
 	if (pipe2(go, O_CLOEXEC)) {
-		free(exe);
-		return -errno;
+		err = -errno;
+		goto out_free;
 	}
 	pid = fork();
 	if (pid == 0) {
@@ -448,8 +581,10 @@ static int launch(struct collector *col, char **cmd)
 			_exit(127);	/* the collector gave up before we started */
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
-		execv(exe, cmd);
-		fprintf(stderr, "livedump: cannot run %s: %s\n", exe, strerror(errno));
+		execv(run, cmd);
+		if (errno == ENOEXEC)
+			execv("/bin/sh", sh);
+		fprintf(stderr, "livedump: cannot run %s: %s\n", run, strerror(errno));
 		_exit(127);
 	}
 	close(go[0]);
@@ -459,10 +594,12 @@ static int launch(struct collector *col, char **cmd)
 	}
 	col->child = pid;
 	err = ld_loader__watch_pid(col->loader, pid);
-	if (!err)
+	if (!err && script)
+		err = attach_script_objects(col, run, exe);
+	else if (!err)
 		err = attach_exe_objects(col, exe);
 	if (!err) {
-		char *e = ld_escape_dup(exe);	/* a file name is any bytes */
+		char *e = ld_escape_dup(run);	/* a file name is any bytes */
 
 		printf("launched %s as pid %d\n", e ? e : "?", pid);
 		free(e);
@@ -472,7 +609,10 @@ static int launch(struct collector *col, char **cmd)
 	}
 out:
 	close(go[1]);	/* on error the child exits without running anything */
+out_free:
+	free(sh);
 	free(exe);
+	free(run);
 	return err;
 }
 

@@ -57,18 +57,34 @@ static bool by_cookie(const struct ld_rule *r)
 	return at_of(r) != NULL;
 }
 
-static const char *const progs[] = { "ld_uprobe", NULL };
+static const char *const progs[] = { "ld_uprobe", "ld_exit_group", NULL };
+
+static bool used(const struct ld_ruleset *rs)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->v[i].detector == LD_DET_EXIT)
+			return true;
+	return false;
+}
 
 static int configure(struct ld_loader *l, const struct ld_ruleset *rs)
 {
 	ld_probe_want_user(l, rs, LD_DET_EXIT, ld_loader__skel(l)->progs.ld_uprobe, at_of);
+	if (used(rs))
+		ld_loader__want(l, ld_loader__skel(l)->progs.ld_exit_group);
 	return 0;
 }
 
 static int attach(struct ld_loader *l, const struct ld_ruleset *rs)
 {
-	return ld_probe_attach_user(l, rs, LD_DET_EXIT, ld_loader__skel(l)->progs.ld_uprobe, at_of,
-				    false, false);
+	int err = ld_probe_attach_user(l, rs, LD_DET_EXIT, ld_loader__skel(l)->progs.ld_uprobe,
+				       at_of, false, false);
+
+	/* The peak RSS before 6.15, where the exit tracepoint comes after exit_mm(). */
+	if (!err && used(rs))
+		err = ld_loader__attach(l, ld_loader__skel(l)->progs.ld_exit_group,
+					"syscalls/sys_enter_exit_group");
+	return err;
 }
 
 static void issue(const struct ld_issue_ctx *x, struct ld_issue *is)

@@ -9,6 +9,7 @@
 #include <zlib.h>
 #include "capture/capture.h"
 #include "dump/corefile.h"
+#include "dump/xstate.h"
 #include "detectors/detector.h"
 #include "analysis/elfsym.h"
 #include "livedump/abi.h"
@@ -122,6 +123,37 @@ static int parse(struct core *c)
 	return 0;
 }
 
+/*
+ * The kernel's notes, in its order, each as it wrote it but NT_X86_XSTATE:
+ * that one in the layout gdb reads (dump/xstate.h), as live dumps have it.
+ */
+static void copy_notes(struct ld_notes *n, const unsigned char *p, size_t len,
+		       const struct ld_xsave_comp *layout)
+{
+	size_t off = 0;
+
+	while (off + sizeof(Elf64_Nhdr) <= len && !n->err) {
+		const Elf64_Nhdr *nh = (const void *)(p + off);
+		size_t name = (nh->n_namesz + 3) & ~3UL, desc = (nh->n_descsz + 3) & ~3UL;
+		const char *owner = (const char *)(p + off + sizeof(*nh));
+		const unsigned char *d = p + off + sizeof(*nh) + name;
+		void *x = NULL;
+		size_t xlen;
+
+		if (off + sizeof(*nh) + name + desc > len || !nh->n_namesz ||
+		    owner[nh->n_namesz - 1])
+			break;	/* a torn note ends what we can copy */
+		if (nh->n_type == NT_X86_XSTATE && !strcmp(owner, "LINUX") &&
+		    !ld_xstate_for_core(d, nh->n_descsz, layout, &x, &xlen)) {
+			ld_notes__add(n, owner, nh->n_type, x, xlen, NULL, 0);
+			free(x);
+		} else {
+			ld_notes__add(n, owner, nh->n_type, d, nh->n_descsz, NULL, 0);
+		}
+		off += sizeof(*nh) + name + desc;
+	}
+}
+
 /* Bytes of the core at [addr, addr+len), or NULL if not all there. */
 static const void *core_mem(const struct core *c, uint64_t addr, uint64_t len)
 {
@@ -209,6 +241,7 @@ int ld_core_to_dump(int fd, const struct ld_crash_dump *cd, const char *dir, con
 		    char **path, struct ld_write_stats *stats)
 {
 	struct ld_note_region regions[LD_REGISTRY_SLOTS];
+	struct ld_xsave_comp layout[LD_XSAVE_NCOMP];
 	struct core c = { 0 };
 	struct ld_notes notes = { 0 };
 	struct ld_seg *segs = NULL;
@@ -226,6 +259,7 @@ int ld_core_to_dump(int fd, const struct ld_crash_dump *cd, const char *dir, con
 	if (err)
 		goto out;
 	nregions = find_regions(&c, regions, LD_REGISTRY_SLOTS);
+	ld_xsave_cpu_layout(layout);	/* the kernel's XSAVE area is this CPU's */
 	segs = calloc(c.nph ? c.nph : 1, sizeof(*segs));
 	if (!segs) {
 		err = -ENOMEM;
@@ -236,18 +270,7 @@ int ld_core_to_dump(int fd, const struct ld_crash_dump *cd, const char *dir, con
 		const Elf64_Phdr *p = &c.ph[i];
 
 		if (p->p_type == PT_NOTE && p->p_offset + p->p_filesz <= c.len) {
-			if (notes.len + p->p_filesz > notes.cap) {
-				unsigned char *b = realloc(notes.buf, notes.len + p->p_filesz);
-
-				if (!b) {
-					err = -ENOMEM;
-					goto out;
-				}
-				notes.buf = b;
-				notes.cap = notes.len + p->p_filesz;
-			}
-			memcpy(notes.buf + notes.len, c.buf + p->p_offset, p->p_filesz);
-			notes.len += p->p_filesz;
+			copy_notes(&notes, c.buf + p->p_offset, p->p_filesz, layout);
 		} else if (p->p_type == PT_LOAD && p->p_filesz &&
 			   (cd->type == LD_CAPTURE_FULL || wanted(&c, p, regions, nregions))) {
 			uint64_t avail = p->p_offset < c.len ? c.len - p->p_offset : 0;

@@ -82,5 +82,5 @@ assert_grep 'livedump: cannot watch pid 4000000: no such process' "$WORK/err" "m
 "$LIVEDUMP" record -o "$WORK/x" -p 12abc >"$WORK/err" 2>&1 && fail "record -p 12abc succeeded"
 assert_grep "livedump: -p 12abc: not a number \(expected a whole decimal number\)" "$WORK/err" "bad pid"
 "$LIVEDUMP" record -o "$WORK/x" -- /nonexistent/cmd >"$WORK/err" 2>&1 && fail "launching a missing command succeeded"
-assert_grep "livedump: cannot run /nonexistent/cmd: command not found" "$WORK/err" "missing command"
+assert_grep "livedump: cannot run /nonexistent/cmd: No such file or directory" "$WORK/err" "missing command"
 ok "argument errors"
