@@ -11,11 +11,6 @@
 #include "history.bpf.h"
 
 /*
- * oom/mark_victim: a raw tracepoint, because its arguments changed: 6.1
- * passes the victim's pid, newer kernels the task (with the memory figures
- * the trace event prints) — told apart by the trace event's fields (CO-RE).
- */
-/*
  * The memcg of the task that hit the limit: the cgroup its memory css is
  * in, in the v2 hierarchy or (v1, hybrid hosts) the memory controller's
  * own, told by the hierarchy's id (0 for v2, as /proc/PID/cgroup says).
@@ -31,6 +26,11 @@ static __always_inline void ld_oom_memcg(struct ld_oom_event *e)
 		e->cgroup_id = bpf_get_current_cgroup_id();
 }
 
+/*
+ * oom/mark_victim: a raw tracepoint, because its arguments changed: 6.1
+ * passes the victim's pid, newer kernels the task (with the memory figures
+ * the trace event prints) — told apart by the trace event's fields (CO-RE).
+ */
 SEC("raw_tp/mark_victim")
 int ld_oom(struct bpf_raw_tracepoint_args *ctx)
 {

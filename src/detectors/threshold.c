@@ -478,6 +478,7 @@ static void sample_cgroups(struct ld_sampler *s, unsigned r, uint64_t now, ld_th
 		t = track_of(s, r, -(pid_t)(k + 1));
 		if (!t || !top)
 			continue;
+		e.cgroup = k + 1;
 		t->seen = s->round;
 		fire = cpu_crossed(s, t, p, now, ticks, &e) ||
 		       crossed(t, LD_METRIC_RSS, &p->rss, rss, p->for_ns, now, &e) ||
@@ -674,6 +675,11 @@ static void issue(const struct ld_issue_ctx *x, struct ld_issue *is)
 	is->params[0] = e->value;
 	is->params[1] = e->limit;
 	is->params[2] = e->held_ns;
+	/* the cgroup judged as a whole, in the hierarchy its value named */
+	if (e->cgroup && x->rule && e->cgroup <= x->rule->where.ncgroups &&
+	    !strchr(x->rule->where.cgroups[e->cgroup - 1], '\n'))
+		snprintf(is->text, sizeof(is->text), "cgroup=%s\n",
+			 x->rule->where.cgroups[e->cgroup - 1]);
 }
 
 static void decode(const struct ld_issue_src *src, struct ld_fields *f)
@@ -682,6 +688,8 @@ static void decode(const struct ld_issue_src *src, struct ld_fields *f)
 	uint32_t metric = src->code;
 	uint64_t value = src->params[0], limit = src->params[1], held = src->params[2];
 	const char *name, *unit;
+	char cg[1024];
+	bool have_cg = ld_issue_text_get(src->text, src->text_len, "cgroup", cg, sizeof(cg));
 
 	if (e && src->len >= sizeof(*e)) {
 		metric = e->metric;
@@ -696,9 +704,12 @@ static void decode(const struct ld_issue_src *src, struct ld_fields *f)
 	ld_fields__u64(f, "limit", limit);
 	ld_fields__str(f, "unit", "%s", unit);
 	ld_fields__ns(f, "held_ns", held);
-	ld_fields__summary(f, "%s %" PRIu64 "%s >= %" PRIu64 "%s for %.1f s", name, value,
+	if (have_cg)
+		ld_fields__str(f, "cgroup", "%s", cg);
+	ld_fields__summary(f, "%s %" PRIu64 "%s >= %" PRIu64 "%s for %.1f s%s%s", name, value,
 			   metric == LD_METRIC_CPU ? "%" : "", limit,
-			   metric == LD_METRIC_CPU ? "%" : "", held / 1e9);
+			   metric == LD_METRIC_CPU ? "%" : "", held / 1e9,
+			   have_cg ? " in cgroup " : "", have_cg ? cg : "");
 }
 
 /* Sampled by the collector (ld_sampler__tick), not by BPF: no programs. */

@@ -171,7 +171,7 @@ enum ld_metric { LD_METRIC_CPU = 1, LD_METRIC_RSS, LD_METRIC_THREADS, LD_METRIC_
 struct ld_threshold_event {
 	struct ld_event_hdr hdr;
 	__u32 metric;		/* enum ld_metric */
-	__u32 pad;
+	__u32 cgroup;		/* scope=cgroup: 1 + the index of the where cgroup= judged; 0 a process */
 	__u64 value;		/* % for cpu, bytes for rss, a count otherwise */
 	__u64 limit;		/* the rule's threshold */
 	__u64 held_ns;		/* how long it held */

@@ -180,6 +180,35 @@ if [ "$kind" = v1 ]; then
 	ok "container of an exited process (state at capture: $(jq -r '.kernel.state // "gone"' "$WORK/gone.json"))"
 fi
 
+# Thresholds, sampled in user space, in the hierarchy the value resolves
+# to: a member alone (scope=process) and the cgroup as a whole, named in
+# the issue (two spawners of 51 threads each).
+if [ "$(nproc)" -ge 2 ]; then
+	mk "$base/$name/thr"
+	LOG=$WORK/thr.log
+	start_bg "$LOG" "$LIVEDUMP" record -o "$WORK/thr" --all \
+		-e "p on threshold threads>40 for=400ms interval=200ms where cgroup=$ctrl/$name/thr limit 1" \
+		-e "c on threshold threads>80 for=400ms interval=200ms scope=cgroup where cgroup=/$name/thr limit 1"
+	rec=$BG_PID
+	wait_for grep -q '^recording into' "$LOG" || fail "record did not start: $(cat "$LOG")"
+	spawners=()
+	for i in 1 2; do
+		start_bg /dev/null sh -c "echo \$\$ > $base/$name/thr/cgroup.procs; exec $PROGS/failures spawn"
+		spawners+=("$BG_PID")
+	done
+	wait_for grep -q '^trigger: rule c ' "$LOG"; got=$?
+	wait_for grep -q '^trigger: rule p ' "$LOG"
+	kill -INT "$rec"; wait "$rec"
+	kill -KILL "${spawners[@]}" 2>/dev/null; wait "${spawners[@]}" 2>/dev/null
+	grep '^trigger:' "$LOG"
+	[ $got = 0 ] || fail "no threshold on the cgroup: $(cat "$LOG")"
+	assert_grep "^trigger: rule p pid [0-9]+ \(failures\) .* threshold: threads [0-9]+ >= 40 for" "$LOG" \
+		"a member's threads"
+	assert_grep "^trigger: rule c pid [0-9]+ \(failures\) .* threshold: threads 10[0-9] >= 80 .* in cgroup /$name/thr$" \
+		"$LOG" "the cgroup's threads summed, the cgroup named"
+	ok "thresholds where cgroup= on $kind"
+fi
+
 # An OOM in the filters' cgroup: its rule fires (the one beside it does not), and it names the memcg.
 oomcg=$base/$name/oom
 if [ "$kind" = v1 ]; then
