@@ -28,7 +28,7 @@ rm_cgroups() {	# children first
 	local i
 	for ((i = ${#made[@]} - 1; i >= 0; i--)); do rmdir "${made[i]}" 2>/dev/null; done
 }
-trap 'rm_cgroups; cleanup' EXIT
+trap 'cleanup; rm_cgroups' EXIT
 
 # The cgroup the filters are tested on: v1's memory hierarchy where there is one.
 if [ -n "$mem1" ]; then

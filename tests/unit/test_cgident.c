@@ -90,6 +90,14 @@ static void test_containers(void **state)
 		  "crio-conmon-" ID64 ".scope", "", "kubepods-pod" UID_ ".slice", "kubernetes", "",
 		  UID },
 		{ "/lxc.payload.web1", "", "", "", "lxc", "web1", "" },
+		/* rootless docker, under the user's manager */
+		{ "/user.slice/user-1000.slice/user@1000.service/user.slice/docker-" ID64 ".scope",
+		  "user@1000.service", "docker-" ID64 ".scope", "user-1000.slice", "docker", ID64, "" },
+		/* CRI-O with the cgroupfs driver */
+		{ "/kubepods/besteffort/pod" UID "/crio-" ID64, "", "", "", "cri-o", ID64, UID },
+		/* systemd inside a container: the container's scope is the unit */
+		{ "/system.slice/docker-" ID64 ".scope/init.scope", "docker-" ID64 ".scope", "",
+		  "system.slice", "docker", ID64, "" },
 		/* not ids */
 		{ "/docker/abc", "", "", "", "", "", "" },
 		{ "/system.slice/docker.service", "docker.service", "", "system.slice", "", "", "" },
