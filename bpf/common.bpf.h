@@ -221,7 +221,7 @@ static __always_inline int ld_cgc_subsys(__u32 c)
 	}
 }
 
-/* Before 6.0 (7f203bc89eb6 "cgroup: Replace cgroup->ancestor_ids[] with ->ancestors[]"). */
+/* Before 6.1 (7f203bc89eb6 "cgroup: Replace cgroup->ancestor_ids[] with ->ancestors[]"). */
 struct cgroup___ld_ids {
 	__u64 ancestor_ids[0];
 } __attribute__((preserve_access_index));
