@@ -83,6 +83,10 @@ assert_eq "$(q .header.pid)" "$(q .kernel.pid)" "crash: the kernel's view"
 [ "$(q '.history.count')" -gt 0 ] || fail "crash: history"
 "$LIVEDUMP" gdb "$dump" -- -batch -ex bt >"$WORK/gdb4.log" 2>&1 || fail "livedump gdb: $(cat "$WORK/gdb4.log")"
 grep -q 'crash_with_sockets' "$WORK/gdb4.log" || fail "livedump gdb: no crash_with_sockets: $(cat "$WORK/gdb4.log")"
+gdb -nx -batch -ex 'info registers' -ex 'info threads' -ex bt "$PROGS/sockets" "$dump" >"$WORK/gdb4b.log" 2>&1
+grep -i 'warning' "$WORK/gdb4b.log" && fail "gdb warns on the crash dump"
+eu-readelf -n "$dump" >/dev/null 2>"$WORK/eu4.err" && [ ! -s "$WORK/eu4.err" ] ||
+	fail "eu-readelf on the crash dump: $(cat "$WORK/eu4.err")"
 ok "crash dump: exe, cmdline, environment, cwd, limits, sockets, threads, kernel view, history; livedump gdb"
 
 # 5. A real daemon from Debian: busybox's httpd, whose child serving a
