@@ -91,7 +91,8 @@ round() {
 			ls "$out" | grep -q -- "-${!p}\.core$" || fail "$rule: no dump of $p (pid ${!p})"
 		fi
 	done
-	[ "$got" = "$(echo "$@" | tr -d ' ')" ] || fail "rule '$rule' dumped [$got], want [$*]"
+	[ "$got" = "$(echo "$@" | tr -d ' ')" ] || fail "rule '$rule' dumped [$got], want [$*]:
+$(cat "$WORK/rec.log" "$WORK/D.out")"
 	assert_eq "${#got}" "$(find "$out" -name '*.core' | wc -l)" "$rule: number of dumps"
 	ok "$rule -> ${got:-nothing}"
 }
