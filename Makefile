@@ -148,6 +148,7 @@ $(O)/bench/%: bench/%.c $(O)/lib/liblivedump.so | $(O)/bench
 # Each unit test links the folders it tests and what those need; a test
 # without a list (test_reader, test_rules: they run commands) links all.
 UNIT_LIBS_test_parse     := base
+UNIT_LIBS_test_cgident   := base
 UNIT_LIBS_test_compress  := dump base
 UNIT_LIBS_test_xstate    := dump
 $(O)/tests/unit/%: tests/unit/%.c $(DIR_LIBS) $(CLIENT_OBJS) | $(O)/tests/unit

@@ -257,6 +257,30 @@ static int print_text(const struct ld_dumpset *set, const struct list_opts *o)
 
 /* --- JSON ------------------------------------------------------------------------ */
 
+/* The unit and container (LD_NT_KPROC), null where not known. */
+static void json_opt(struct ld_json *j, const char *key, const char *v)
+{
+	if (v[0])
+		ld_json__kstr(j, key, v);
+	else
+		ld_json__knull(j, key);
+}
+
+static void json_ident(struct ld_json *j, const struct ld_dump_summary *s)
+{
+	json_opt(j, "unit", s->unit);
+	if (!s->container_runtime[0]) {
+		ld_json__knull(j, "container");
+		return;
+	}
+	ld_json__key(j, "container");
+	ld_json__begin_object(j);
+	json_opt(j, "runtime", s->container_runtime);
+	json_opt(j, "id", s->container_id);
+	json_opt(j, "pod_uid", s->pod_uid);
+	ld_json__end_object(j);
+}
+
 static void json_entry(struct ld_json *j, const struct ld_dump_summary *s)
 {
 	char buf[64];
@@ -295,12 +319,15 @@ static void json_entry(struct ld_json *j, const struct ld_dump_summary *s)
 		ld_json__key(j, "code_hex");
 		ld_json__stringf(j, "0x%x", s->code);
 		ld_json__kstr(j, "capture_type", ld_dump__capture_type_name(s->capture_type));
+		json_ident(j, s);
 	} else {
 		ld_json__knull(j, "tid");
 		ld_json__knull(j, "exe");
 		ld_json__knull(j, "code");
 		ld_json__knull(j, "code_hex");
 		ld_json__knull(j, "capture_type");
+		ld_json__knull(j, "unit");
+		ld_json__knull(j, "container");
 	}
 	ld_json__end_object(j);
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "collector/collector.h"
+#include "base/cgident.h"
 #include "base/escape.h"
 #include "dump/corefile.h"
 #include "collector/crash.h"
@@ -414,6 +415,7 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 	char comm[LD_COMM_LEN + 1] = "";
 	char ecomm[LD_ESC_SIZE(LD_COMM_LEN)], edetail[LD_ESC_SIZE(LD_SUMMARY_MAX)];
 	struct ld_journal_entry je;
+	struct ld_cg_ident ident;
 
 	memcpy(comm, h->comm, LD_COMM_LEN);
 	je = (struct ld_journal_entry){
@@ -421,6 +423,9 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 		.pid = h->pid, .tid = h->tid, .comm = comm, .code = is->code,
 		.param = is->params[0], .fields = &is->fields, .frozen = h->flags & LD_EVF_FROZEN,
 	};
+	/* gone (an OOM victim, an exit): the journal says null, its dump what BPF saw */
+	if (!ld_proc_cg_ident(h->pid, &ident))
+		je.ident = &ident;
 	/* Declined in the kernel: one line (say_declined), not two. */
 	if (h->verdict == LD_VERDICT_DUMP) {
 		printf("trigger: rule %s pid %u (%s) tid %u %s: %s\n", r->name, h->pid,
@@ -607,6 +612,7 @@ int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, 
 	struct ld_crash_dump cd;
 	struct ld_write_stats st = { 0 };
 	struct ld_journal_entry je;
+	struct ld_cg_ident ident;
 	const struct ld_rule *r;
 	char name[256], why[160], comm[LD_COMM_LEN + 1] = "", *path = NULL, exe[4096] = "";
 	struct ld_notes pn = { 0 };
@@ -631,6 +637,9 @@ int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, 
 		.tid = p->tid, .comm = comm, .code = p->is.code, .param = p->is.params[0],
 		.fields = &p->is.fields,
 	};
+	/* its /proc stays while the core is read (core_pipe_limit) */
+	if (!ld_proc_cg_ident(p->pid, &ident))
+		je.ident = &ident;
 	ld_dump_name(name, sizeof(name), p->time_ns, r->name, comm, p->pid, 0);
 	inflight(&je);
 	if (check_limits(c, 0, why, sizeof(why))) {

@@ -24,6 +24,7 @@
 #include <sys/procfs.h>
 #include <sys/user.h>
 #include "dump/dumpfmt.h"
+#include "base/cgident.h"
 #include "kabi/history.h"
 #include "kabi/records.h"
 
@@ -340,6 +341,13 @@ struct ld_dump_kproc {
 	struct ld_note_kproc k;		/* levels clamped to LD_KPROC_LEVELS */
 	const char *cgroup;		/* cgroup v2 path, "" unknown */
 	const char *cgroups;		/* /proc/PID/cgroup as read */
+	/*
+	 * The systemd unit and container (the strings after those two; in
+	 * older dumps read from them), and the cgroup path they were
+	 * read from: "/system.slice/x.service" (v2), "name=systemd:/..." (v1).
+	 */
+	struct ld_cg_ident ident;
+	char source[4224];		/* "" none */
 };
 const struct ld_dump_kproc *ld_dump__kproc(const struct ld_dump *d);
 /* "pid", "mnt", ... for an LD_NS_* index. */

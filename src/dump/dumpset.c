@@ -97,6 +97,7 @@ bool ld_dump_parse_name(const char *name, struct ld_dump_summary *s)
 static void from_header(struct ld_dump_summary *s, const struct ld_dump *d)
 {
 	const struct ld_note_header *h = ld_dump__header(d);
+	const struct ld_dump_kproc *kp;
 
 	s->has_header = true;
 	s->named = false;
@@ -112,6 +113,25 @@ static void from_header(struct ld_dump_summary *s, const struct ld_dump *d)
 	snprintf(s->rule, sizeof(s->rule), "%s", h->rule);
 	snprintf(s->comm, sizeof(s->comm), "%s", h->comm);
 	snprintf(s->exe, sizeof(s->exe), "%s", h->exe);
+	kp = ld_dump__kproc(d);
+	if (kp) {
+		snprintf(s->unit, sizeof(s->unit), "%s", kp->ident.unit);
+		snprintf(s->container_runtime, sizeof(s->container_runtime), "%s",
+			 kp->ident.runtime);
+		snprintf(s->container_id, sizeof(s->container_id), "%s", kp->ident.container);
+		snprintf(s->pod_uid, sizeof(s->pod_uid), "%s", kp->ident.pod);
+	}
+}
+
+const char *ld_dump_summary__container(const struct ld_dump_summary *s, char *buf, size_t len)
+{
+	if (!s->container_runtime[0])
+		snprintf(buf, len, "%s", "");
+	else if (s->container_id[0])
+		snprintf(buf, len, "%s:%s", s->container_runtime, s->container_id);
+	else
+		snprintf(buf, len, "%s:pod-%s", s->container_runtime, s->pod_uid);
+	return buf;
 }
 
 static int summarize(struct ld_dump_summary *s)

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "capture/hidden.h"
+#include "base/cgroupfs.h"
 #include "rules/rules.h"
 #include "rules/ruleval.h"
 #include "rules/keys.h"
@@ -293,11 +294,42 @@ static int elem_comm(const struct ld_rule_key *k, void *f, unsigned idx, const c
 	return 0;
 }
 
+/* cgroup=[CONTROLLER:]PATH: the v1 controller whose hierarchy PATH is in. */
+static int cgroup_controller(const char **s, struct ld_verr *e)
+{
+	const char *colon = strchr(*s, ':'), *slash = strchr(*s, '/');
+	size_t n;
+
+	if (!colon || (slash && slash < colon))
+		return 0;
+	n = (size_t)(colon - *s);
+	if (n > 5 && !strncmp(*s, "name=", 5))
+		return ld_verr_set(e, 0, "cgroup '%.64s': a named hierarchy has no controller the"
+				   " kernel reaches a process's cgroup by (expected CONTROLLER:PATH"
+				   " with a controller such as memory, or a v2 PATH)", *s);
+	if (ld_cgc_parse(*s, n) < 0) {
+		char names[256] = "";
+
+		for (int c = LD_CGC_V2 + 1; c < LD_CGC__COUNT; c++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 c > LD_CGC_V2 + 1 ? ", " : "", ld_cgc_name(c));
+		return ld_verr_set(e, 0, "cgroup '%.64s': unknown controller '%.*s' (expected one"
+				   " of %s)", *s, (int)(n < 32 ? n : 32), *s, names);
+	}
+	*s = colon + 1;
+	return 0;
+}
+
 static int elem_path(const struct ld_rule_key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
 {
-	size_t len = strlen(s);
+	const char *whole = s;
+	size_t len;
 	char *p;
+	int err = k->prefix ? cgroup_controller(&s, e) : 0;
 
+	if (err)
+		return err;
+	len = strlen(s);
 	if (s[0] != '/')
 		return ld_verr_set(e, 0, "%s '%.64s' is not an absolute path (expected a path"
 				   " starting with /%s)", k->name, s,
@@ -309,7 +341,7 @@ static int elem_path(const struct ld_rule_key *k, void *f, unsigned idx, const c
 		return ld_verr_set(e, 0, "%s '%.64s' ends with / (expected the path of a file)",
 				   k->name, s);
 	}
-	p = strndup(s, len);
+	p = strndup(whole, (size_t)(s - whole) + len);	/* CONTROLLER: kept */
 	if (!p)
 		return ld_verr_set(e, 0, "out of memory");
 	((char **)f)[idx] = p;

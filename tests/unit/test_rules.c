@@ -295,6 +295,12 @@ static void test_filter_fields(void **state)
 	assert_string_equal(r->where.cgroups[0], "/");
 	assert_string_equal(r->where.cgroups[1], "/system.slice");
 	assert_string_equal(r->where.cgroups[2], "/user.slice/user-1000.slice");
+	r = rule_named(&rs, "v1cgroups");	/* the controller kept, the trailing / dropped */
+	assert_int_equal(r->where.ncgroups, 4);
+	assert_string_equal(r->where.cgroups[0], "memory:/docker");
+	assert_string_equal(r->where.cgroups[1], "blkio:/");
+	assert_string_equal(r->where.cgroups[2], "io:/x");
+	assert_string_equal(r->where.cgroups[3], "pids:/a:b");
 	r = rule_named(&rs, "username");
 	assert_int_equal(r->where.nuids, 1);
 	assert_int_equal(r->where.uids[0], 0);		/* root */
