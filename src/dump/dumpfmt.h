@@ -53,7 +53,7 @@ enum ld_note_type {
 	LD_NT_CAPTURE	 = 0x4c44000c,	/* struct ld_note_capture: how the memory was captured */
 	LD_NT_HISTORY	 = 0x4c44000a,	/* struct ld_note_history + struct ld_hist_ev[] (livedump/history.h) */
 	LD_NT_KSTACK	 = 0x4c44000b,	/* struct ld_note_table + ld_note_kstack records */
-	LD_NT_KPROC	 = 0x4c440010,	/* struct ld_note_kproc + cgroup path + /proc/PID/cgroup */
+	LD_NT_KPROC	 = 0x4c440010,	/* struct ld_note_kproc + cgroup path + /proc/PID/cgroup (+ unit, container: 1.5) */
 	LD_NT_ISSUE_TEXT = 0x4c440013,	/* "key=value\n" lines the detector found (assertion, file, ...) */
 	LD_NT_RULES	 = 0x4c440014,	/* the collector's rule names, NUL-terminated, by index (1.3) */
 	LD_NT_ENVIRON	 = 0x4c440020,	/* NUL-separated environment, as /proc/PID/environ (1.4) */
@@ -403,7 +403,8 @@ enum ld_ns_index {
 /*
  * LD_NT_KPROC: the process as the kernel sees it, then cgroup_len bytes
  * of its cgroup v2 path and cgroups_len bytes of /proc/PID/cgroup, each
- * NUL-terminated.
+ * NUL-terminated; from format 1.5, "key=value" strings after them (unit,
+ * container: docs/dump-format.md), which older readers do not reach.
  */
 struct ld_note_kproc {
 	uint32_t size;			/* of this struct as written */
