@@ -706,6 +706,8 @@ static bool wants_snapshot(const struct ld_capture *c)
 	}
 }
 
+static int environ_overlay(struct ld_capture *c);
+
 /*
  * smaps, read once for two readers: what the process hid from dumps
  * (hidden.h) and what a snapshot must read from the original (snapshot.h).
@@ -730,6 +732,8 @@ static int read_smaps(struct ld_capture *c)
 	if (err)
 		return err;
 	err = ld_hidden_parse(c->pid, buf, &c->hidden);
+	if (!err)
+		err = environ_overlay(c);
 	if (!err)
 		err = ld_snapshot__nofork_parse(buf, &c->nofork, &c->nnofork, &c->smaps_layout);
 	free(buf);
@@ -895,8 +899,11 @@ static bool same_mapping(const struct ld_range *v, size_t n, const struct ld_map
 }
 
 /* @h with the mapping @m hidden as changed, whatever it said of its range before. */
-static int hidden_overlay(struct ld_hidden *h, const struct ld_map *m)
+/* [start, end) joins the hidden ranges (for @why), in address order, over what was there. */
+static int hidden_overlay_range(struct ld_hidden *h, uint64_t start, uint64_t end, uint32_t why)
 {
+	struct ld_map span = { .start = start, .end = end };
+	struct ld_map *m = &span;
 	struct ld_hide *v = malloc((h->n * 2 + 1) * sizeof(*v));
 	size_t n = 0;
 	bool placed = false;
@@ -912,7 +919,7 @@ static int hidden_overlay(struct ld_hidden *h, const struct ld_map *m)
 				v[n] = *e;
 				v[n++].len = m->start - e->addr;
 			}
-			v[n++] = (struct ld_hide){ m->start, m->end - m->start, LD_HIDDEN_CHANGED, 0xff };
+			v[n++] = (struct ld_hide){ m->start, m->end - m->start, why, 0xff };
 			placed = true;
 		}
 		if (!e)
@@ -930,6 +937,42 @@ static int hidden_overlay(struct ld_hidden *h, const struct ld_map *m)
 	h->v = v;
 	h->n = n;
 	return 0;
+}
+
+static int hidden_overlay(struct ld_hidden *h, const struct ld_map *m)
+{
+	return hidden_overlay_range(h, m->start, m->end, LD_HIDDEN_CHANGED);
+}
+
+/*
+ * environ=no: the environment's strings, at the top of the main thread's
+ * stack ([env_start, env_end) of /proc/PID/stat, fields 50 and 51), are
+ * left out of the memory as well as the LD_NT_ENVIRON note.
+ */
+static int environ_overlay(struct ld_capture *c)
+{
+	unsigned long long start = 0, end = 0;
+	char path[64], *buf, *p;
+	int err;
+
+	if (!c->opts.no_environ)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", c->pid);
+	err = ld_read_file(path, &buf, NULL);
+	if (err)
+		return err;
+	/* After the comm, which may hold anything but ends at the last ')': field 3 on. */
+	p = strrchr(buf, ')');
+	for (int field = 2; p && *p && field < 50; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %llu %llu", &start, &end) != 2 || end <= start) {
+		free(buf);
+		ld_warn("pid %d: environ=no: /proc/%d/stat does not say where its environment is; "
+			"the note is left out, its memory may not be", c->pid, c->pid);
+		return 0;
+	}
+	free(buf);
+	return hidden_overlay_range(&c->hidden, start, end, LD_HIDDEN_ENVIRON);
 }
 
 /*
@@ -953,6 +996,8 @@ static int hide_late(struct ld_capture *c)
 	err = ld_read_file(path, &buf, &len);
 	if (!err)
 		err = ld_hidden_parse(c->pid, buf, &c->hidden);
+	if (!err)
+		err = environ_overlay(c);
 	if (!err)
 		err = smaps_bounds(buf, &bounds, &nbounds);
 	free(buf);

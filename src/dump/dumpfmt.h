@@ -291,6 +291,7 @@ enum ld_hidden_why {
 	LD_HIDDEN_CORE = 4,		/* not in the kernel's core (LD_HID_KERNEL_CORE) */
 	LD_HIDDEN_CHANGED = 5,		/* its mapping changed before its flags were read (a mini
 					 * dump reads them after the process runs again): left out */
+	LD_HIDDEN_ENVIRON = 6,		/* the environment's strings, left out by environ=no */
 };
 
 /* ld_hidden_range.flags */

@@ -17,7 +17,7 @@ const char *ld_hidden_why_name(uint32_t why)
 	static const char *const names[] = {
 		[LD_HIDDEN_DONTDUMP] = "MADV_DONTDUMP", [LD_HIDDEN_IO] = "VM_IO",
 		[LD_HIDDEN_FILTER] = "coredump_filter", [LD_HIDDEN_CORE] = "not in the kernel's core",
-		[LD_HIDDEN_CHANGED] = "mapping changed",
+		[LD_HIDDEN_CHANGED] = "mapping changed", [LD_HIDDEN_ENVIRON] = "environ=no",
 	};
 
 	return why < sizeof(names) / sizeof(names[0]) && names[why] ? names[why] : "?";

@@ -51,6 +51,11 @@ ok "sockets with both ends"
 "$LIVEDUMP" inspect --json "$(only_dump "$WORK/noenv")" >"$WORK/j2"
 assert_eq null "$(jq -r .environ "$WORK/j2")" "--no-environ: environ"
 assert_eq true "$(jq '.header.flags | index("no_environ") != null' "$WORK/j2")" "--no-environ: header flag"
+# ... and its strings are out of the memory too (they sit at the top of the main thread's stack).
+grep -qa 'LD_TEST_SECRET=hunter2' "$dump" || fail "the plain mini dump does not hold the environment's strings"
+grep -qa 'LD_TEST_SECRET=hunter2' "$(only_dump "$WORK/noenv")" && fail "--no-environ: the strings are in the memory"
+assert_eq 'environ=no' "$(jq -r '[.hidden.ranges[]? | .why] | map(select(. == "environ=no")) | .[0]' "$WORK/j2")" \
+	"--no-environ: the range listed"
 ok "environment left out"
 kill "$prog"
 
