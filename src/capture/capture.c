@@ -1067,7 +1067,9 @@ static int hide_late(struct ld_capture *c)
  */
 static int collect_crashing(struct ld_capture *c)
 {
+	struct ld_mem_source target = { .read = ld_mem_read_pid, .ctx = &c->pid };
 	pid_t *tids = NULL;
+	char path[64];
 	size_t n = 0;
 
 	if (ld_proc_tids(c->pid, &tids, &n))
@@ -1088,10 +1090,26 @@ static int collect_crashing(struct ld_capture *c)
 		c->nthreads++;
 	}
 	free(tids);
-	if (!ld_proc_maps(c->pid, &c->maps) &&
-	    ld_modules_collect(c->pid, &c->maps, &c->modules, &c->nmodules))
+	if (ld_proc_maps(c->pid, &c->maps))
+		return 0;
+	if (ld_modules_collect(c->pid, &c->maps, &c->modules, &c->nmodules))
 		ld_dbg("pid %d: cannot read its modules", c->pid);
+	/*
+	 * What gdb needs to find the loaded objects (r_debug, the link_map
+	 * chain, each object's relocated data): where it lies, read from the
+	 * process, whose memory stays until its core is written.  A crash
+	 * mini dump keeps the core's segments that hold it.
+	 */
+	snprintf(path, sizeof(path), "/proc/%d/auxv", c->pid);
+	if (!ld_read_file(path, &c->auxv, &c->auxv_len))
+		ld_memplan__debug_meta(&c->crash_plan, &target, &c->maps, c->auxv, c->auxv_len);
 	return 0;
+}
+
+size_t ld_capture__crash_keep(const struct ld_capture *c, const struct ld_plan_range **v)
+{
+	*v = c->crash_plan.v;
+	return c->crash_plan.err ? 0 : c->crash_plan.n;
 }
 
 /* The kernel's view: kernel stacks, namespaces, cgroup, the flight recorder. */
@@ -1623,6 +1641,7 @@ void ld_capture__free(struct ld_capture *c)
 	ld_modules__free(c->modules, c->nmodules);
 	ld_fds__free(c->fds, c->nfds);
 	ld_proc_env_free(&c->env);
+	ld_memplan__free(&c->crash_plan);
 	free(c->auxv);
 	free(c->cmdline);
 	free(c->segs);

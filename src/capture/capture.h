@@ -168,6 +168,13 @@ int ld_capture__size(const struct ld_capture *c, uint64_t *size);
  */
 void ld_capture__proc_notes(const struct ld_capture *c, struct ld_notes *n);
 
+struct ld_plan_range;
+/*
+ * Crashing captures: the memory a debugger needs to find the loaded
+ * objects (memplan.h's debug metadata), for the crash mini dump to keep.
+ */
+size_t ld_capture__crash_keep(const struct ld_capture *c, const struct ld_plan_range **v);
+
 /* For messages and file names. */
 const char *ld_capture__comm(const struct ld_capture *c);
 /* The executable's path, "" unknown. */

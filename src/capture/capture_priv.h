@@ -55,6 +55,7 @@ struct ld_capture {
 	 */
 	bool hide_late;
 	struct ld_memplan late_plan;
+	struct ld_memplan crash_plan;	/* crashing: what a debugger needs (ld_capture__crash_keep) */
 	struct ld_hidden_range *hid;	/* LD_NT_HIDDEN: what of it the capture wanted */
 	size_t nhid;
 	struct ld_proc_env env;		/* environment, cwd, limits, sockets */

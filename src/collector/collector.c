@@ -13,6 +13,7 @@
 #include "base/escape.h"
 #include "dump/corefile.h"
 #include "collector/crash.h"
+#include "capture/memplan.h"
 #include "capture/dumper.h"
 #include "capture/freeze.h"
 #include "collector/holds.h"
@@ -584,8 +585,10 @@ int ld_collector__journal_fd(const struct ld_collector *c)
  * kernel view and history are read now, as for a context capture.
  */
 static void crash_proc_notes(struct ld_collector *c, const struct pending_crash *p,
-			     const struct ld_rule *r, struct ld_notes *n, char *exe, size_t len)
+			     const struct ld_rule *r, struct ld_notes *n, char *exe, size_t len,
+			     struct ld_range **keep, size_t *nkeep)
 {
+	const struct ld_plan_range *pr;
 	struct ld_capture_opts o = {
 		.type = LD_CAPTURE_CONTEXT, .crashing = true, .detector = ld_detector_id(p->is.det),
 		.rule = r->name, .comm = p->comm, .trigger = p->rec, .trigger_len = p->is.len,
@@ -603,6 +606,13 @@ static void crash_proc_notes(struct ld_collector *c, const struct pending_crash 
 	}
 	ld_capture__proc_notes(cap, n);
 	snprintf(exe, len, "%s", ld_capture__exe(cap));
+	*nkeep = ld_capture__crash_keep(cap, &pr);
+	*keep = *nkeep ? calloc(*nkeep, sizeof(**keep)) : NULL;
+	for (size_t i = 0; *keep && i < *nkeep; i++)
+		(*keep)[i] = (struct ld_range){ pr[i].addr, pr[i].len };
+	if (!*keep)
+		*nkeep = 0;
+	ld_dbg("pid %u: its crash dump keeps %zu ranges a debugger needs", p->pid, *nkeep);
 	ld_capture__free(cap);
 }
 
@@ -616,6 +626,8 @@ int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, 
 	const struct ld_rule *r;
 	char name[256], why[160], comm[LD_COMM_LEN + 1] = "", *path = NULL, exe[4096] = "";
 	struct ld_notes pn = { 0 };
+	struct ld_range *keep = NULL;
+	size_t nkeep = 0;
 	int err;
 
 	for (unsigned i = 0; i < c->npending; i++)
@@ -651,9 +663,11 @@ int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, 
 		       ld_escape(comm, ecomm, sizeof(ecomm)), why);
 		c->declined++;
 	} else {
-		crash_proc_notes(c, p, r, &pn, exe, sizeof(exe));
+		crash_proc_notes(c, p, r, &pn, exe, sizeof(exe), &keep, &nkeep);
 		cd.exe = exe[0] ? exe : NULL;
 		cd.proc_notes = &pn;
+		cd.keep = keep;
+		cd.nkeep = nkeep;
 		err = ld_core_to_dump(core_fd, &cd, c->o.outdir, name, &path, &st);
 		if (err) {
 			snprintf(why, sizeof(why), "crash dump: %s", strerror(-err));
@@ -676,6 +690,7 @@ int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, 
 	ld_crash_inflight(NULL);
 	fflush(stdout);
 	free(path);
+	free(keep);
 	ld_notes__free(&pn);
 	*p = c->pending[--c->npending];
 	return 1;

@@ -318,10 +318,14 @@ static void add_hidden(struct ld_notes *n, const struct core *c)
 }
 
 static bool wanted(const struct core *c, const Elf64_Phdr *p, const struct ld_note_region *r,
-		   size_t nr)
+		   size_t nr, const struct ld_crash_dump *cd)
 {
 	if (p->p_filesz <= SMALL_SEGMENT)
 		return true;
+	for (size_t i = 0; i < cd->nkeep; i++)
+		if (cd->keep[i].addr < p->p_vaddr + p->p_filesz &&
+		    cd->keep[i].addr + cd->keep[i].len > p->p_vaddr)
+			return true;
 	for (size_t i = 0; i < c->nsps; i++)
 		if (c->sps[i] >= p->p_vaddr && c->sps[i] < p->p_vaddr + p->p_memsz)
 			return true;
@@ -366,7 +370,7 @@ int ld_core_to_dump(int fd, const struct ld_crash_dump *cd, const char *dir, con
 		if (p->p_type == PT_NOTE && p->p_filesz && in_core(&c, p->p_offset, p->p_filesz)) {
 			copy_notes(&notes, c.buf + p->p_offset, p->p_filesz, layout);
 		} else if (p->p_type == PT_LOAD && p->p_filesz &&
-			   (cd->type == LD_CAPTURE_FULL || wanted(&c, p, regions, nregions))) {
+			   (cd->type == LD_CAPTURE_FULL || wanted(&c, p, regions, nregions, cd))) {
 			uint64_t avail = p->p_offset < c.len ? c.len - p->p_offset : 0;
 
 			if (!avail)

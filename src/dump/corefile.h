@@ -30,6 +30,9 @@ struct ld_crash_dump {
 	 * kernel wrote its core (capture.h: ld_capture__proc_notes), or NULL.
 	 */
 	const struct ld_notes *proc_notes;
+	/* Mini: memory to keep besides stacks and regions (debugger metadata), or NULL. */
+	const struct ld_range *keep;
+	size_t nkeep;
 };
 
 /*
