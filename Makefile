@@ -257,7 +257,9 @@ $(DEB_STAMP): $(DEB_INPUTS)
 	$(call msg,DEB,$(DEB_DIR)/livedump-$(VERSION))
 	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/livedump-$(VERSION)
 	$(Q)tar -c $(DEB_TREE) | tar -x -C $(DEB_DIR)/livedump-$(VERSION)
-	$(Q)cd $(DEB_DIR)/livedump-$(VERSION) && \
+	@# Without our make's variables: an O= given to us must not reach the
+	@# copy's make (its clean would remove our O).
+	$(Q)cd $(DEB_DIR)/livedump-$(VERSION) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 		dpkg-buildpackage -b -uc -us -J$$(nproc) $(if $(Q),>../build.log 2>&1) || \
 		{ $(if $(Q),tail -n 30 ../build.log;) echo "livedump: dpkg-buildpackage failed (log: $(DEB_DIR)/build.log)" >&2; exit 1; }
 	$(call msg,LINTIAN,$(DEB_DIR)/lintian.log)

@@ -23,7 +23,7 @@ function Pandoc(doc)
 	end
 	local out = {
 		pandoc.Header(1, 'NAME'),
-		pandoc.Para({ pandoc.Str(name), pandoc.Space(), pandoc.Str('\u{2014}'),
+		pandoc.Para({ pandoc.Str(name), pandoc.Space(), pandoc.Str('-'),
 			      pandoc.Space(), pandoc.Str(summary) }),
 	}
 	local i = 2
