@@ -8,6 +8,7 @@
 # program's trigger), and a purge that leaves none of the packages' files.
 . "$(dirname "$0")/../lib.sh"
 require_root
+skip_in_vm "the packages are tested on the host"
 command -v dpkg >/dev/null || skip "not a Debian system (no dpkg)"
 
 # One package test at a time on this machine (dpkg has one database).
