@@ -136,6 +136,17 @@ wait "$svc"; rc=$?
 assert_eq 0 "$rc" "the collector's exit status after SIGINT ($(tail -3 "$WORK/service.log"))"
 ok "ExecStart with the unit's capabilities: the shipped rule dumped the program ($(basename "$dump"))"
 
+# A bad rule file in rules.d: refused with FILE:LINE:COLUMN and exit status
+# 2, which the unit does not restart on (RestartPreventExitStatus=2).
+grep -qx 'RestartPreventExitStatus=2' "$unit" || fail "the unit restarts on bad rules"
+printf '# a typo\nbad on app capture tiny\n' >/etc/livedump/rules.d/zz-test-bad.rules
+${exec_start//\$\{STATE_DIRECTORY\}/$state} >"$WORK/bad.log" 2>&1
+rc=$?
+rm -f /etc/livedump/rules.d/zz-test-bad.rules
+assert_eq 2 "$rc" "ExecStart's exit status with a bad rule file ($(cat "$WORK/bad.log"))"
+assert_grep '/etc/livedump/rules.d/zz-test-bad.rules:2:[0-9]+: ' "$WORK/bad.log" "the bad rule's FILE:LINE:COLUMN"
+ok "a bad rule file: $(grep -m1 zz-test-bad "$WORK/bad.log")"
+
 # Purge: none of the packages' files is left, nor the unit's symlinks.
 purge || fail "dpkg --purge: $(cat "$WORK/purge.log")"
 left=""
