@@ -157,6 +157,7 @@ $(O)/bench/%: bench/%.c $(O)/lib/liblivedump.so | $(O)/bench
 # Each unit test links the folders it tests and what those need; a test
 # without a list (test_reader, test_rules: they run commands) links all.
 UNIT_LIBS_test_parse     := base
+UNIT_LIBS_test_cgident   := base
 UNIT_LIBS_test_compress  := dump base
 UNIT_LIBS_test_xstate    := dump
 $(O)/tests/unit/%: tests/unit/%.c $(DIR_LIBS) $(CLIENT_OBJS) | $(O)/tests/unit
@@ -164,6 +165,48 @@ $(O)/tests/unit/%: tests/unit/%.c $(DIR_LIBS) $(CLIENT_OBJS) | $(O)/tests/unit
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_CFLAGS) $(WARN) $< -Wl,--start-group \
 		$(foreach d,$(or $(UNIT_LIBS_$*),$(SRC_DIRS)),$(call dir_lib,$(d))) -Wl,--end-group \
 		$(CLIENT_OBJS) $(LDLIBS) -lcmocka -o $@
+
+# Fuzz targets (tests/fuzz/, docs/testing.md "Fuzzing"): libFuzzer with
+# ASan and UBSan, so the folders are built again by clang with coverage
+# instrumentation, in $(FUZZ_O).  `make fuzz` runs each for FUZZ_TIME
+# seconds (FUZZ=NAME: that one only); `make test` runs each briefly.
+FUZZ_O      := $(O)/fuzz
+FUZZ_CC     ?= clang
+FUZZ_TIME   ?= 60
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# clang, unlike gcc, warns of GNU C the tree uses (a struct ending in a
+# flexible array inside another struct: dump_reader.h's ld_dump_socket).
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) -Wno-gnu-variable-sized-type-not-at-end
+FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS     := $(patsubst tests/fuzz/%.c,$(FUZZ_O)/%,$(FUZZ_SRCS))
+FUZZ_OBJS   := $(patsubst src/%.c,$(FUZZ_O)/src/%.o,$(TOOL_SRCS))
+fuzz_lib     = $(FUZZ_O)/src/$(1)/lib$(1).a
+FUZZ_LIBS   := $(foreach d,$(SRC_DIRS),$(call fuzz_lib,$(d)))
+
+$(FUZZ_O)/src/%.o: src/%.c $(SKELS) $(O)/gen/syscalls.inc $(SRC_HDRS)
+	$(call msg,FUZZCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(WARN) -c $< -o $@
+
+define fuzz_lib_rule
+$(call fuzz_lib,$(1)): $(patsubst src/%.c,$(FUZZ_O)/src/%.o,$(call dir_srcs,$(1)))
+	$$(call msg,AR,$$@)
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach d,$(SRC_DIRS),$(eval $(call fuzz_lib_rule,$(d))))
+
+$(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIBS)
+	$(call msg,FUZZLD,$@)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(WARN) $< \
+		-Wl,--start-group $(FUZZ_LIBS) -Wl,--end-group $(LDLIBS) -o $@
+
+.PHONY: fuzzers fuzz
+fuzzers: $(FUZZERS)
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory -s fuzzers
+	$(Q)for f in $(if $(FUZZ),$(FUZZ_O)/fuzz_$(FUZZ),$(FUZZERS)); do \
+		./tests/fuzz/run.sh $(O) $${f##*/} $(FUZZ_TIME) || exit 1; done
 
 $(O)/bpf $(O)/skel $(O)/gen $(O)/lib $(O)/tests $(O)/tests/unit $(O)/examples \
 $(O)/bench:
@@ -174,7 +217,7 @@ demo: deps
 	$(Q)./scripts/demo.sh $(O)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all fuzzers
 	$(Q)./tests/run.sh $(O)
 
 # The benchmark suite (bench/run.sh, docs/performance.md); not part of test.

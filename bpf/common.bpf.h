@@ -190,6 +190,85 @@ static __always_inline bool ld_current_watched(void)
 	return ld_task_watched(bpf_get_current_task_btf());
 }
 
+/* --- cgroups: v2, and v1 through a controller's css (docs/rules.md) --- */
+
+/*
+ * enum ld_cgc -> the kernel's enum cgroup_subsys_id, whose numbering
+ * follows the kernel's config; -1 for a controller it was built without.
+ */
+#define LD_SUBSYS(c, e)								\
+	case c:									\
+		return bpf_core_enum_value_exists(enum cgroup_subsys_id, e) ?		\
+			       bpf_core_enum_value(enum cgroup_subsys_id, e) : -1
+
+static __always_inline int ld_cgc_subsys(__u32 c)
+{
+	switch (c) {
+	LD_SUBSYS(LD_CGC_CPUSET, cpuset_cgrp_id);
+	LD_SUBSYS(LD_CGC_CPU, cpu_cgrp_id);
+	LD_SUBSYS(LD_CGC_CPUACCT, cpuacct_cgrp_id);
+	LD_SUBSYS(LD_CGC_IO, io_cgrp_id);
+	LD_SUBSYS(LD_CGC_MEMORY, memory_cgrp_id);
+	LD_SUBSYS(LD_CGC_DEVICES, devices_cgrp_id);
+	LD_SUBSYS(LD_CGC_FREEZER, freezer_cgrp_id);
+	LD_SUBSYS(LD_CGC_NET_CLS, net_cls_cgrp_id);
+	LD_SUBSYS(LD_CGC_PERF_EVENT, perf_event_cgrp_id);
+	LD_SUBSYS(LD_CGC_NET_PRIO, net_prio_cgrp_id);
+	LD_SUBSYS(LD_CGC_HUGETLB, hugetlb_cgrp_id);
+	LD_SUBSYS(LD_CGC_PIDS, pids_cgrp_id);
+	default:
+		return -1;
+	}
+}
+
+/* Before 6.1 (7f203bc89eb6 "cgroup: Replace cgroup->ancestor_ids[] with ->ancestors[]"). */
+struct cgroup___ld_ids {
+	__u64 ancestor_ids[0];
+} __attribute__((preserve_access_index));
+
+/*
+ * The cgroup a controller's css of @task is in: its own v1 hierarchy's
+ * cgroup on v1 and hybrid hosts (task->cgroups->subsys[ID]->cgroup).
+ */
+static __always_inline struct cgroup *ld_task_css_cgroup(struct task_struct *task, int subsys)
+{
+	struct cgroup_subsys_state *css = NULL;
+	struct css_set *cset = BPF_CORE_READ(task, cgroups);
+	unsigned long addr;
+
+	if (!cset || subsys < 0 || subsys >= 64)
+		return NULL;
+	addr = (unsigned long)cset + bpf_core_field_offset(struct css_set, subsys) +
+	       (unsigned long)subsys * sizeof(css);
+	bpf_probe_read_kernel(&css, sizeof(css), (const void *)addr);
+	return css ? BPF_CORE_READ(css, cgroup) : NULL;
+}
+
+/*
+ * The kernfs id (inode) of @cgrp's ancestor at @level of its hierarchy
+ * (0: the root), itself at its own level; 0 when it is not that deep.
+ */
+static __always_inline __u64 ld_cgroup_ancestor_id(struct cgroup *cgrp, __u32 level)
+{
+	struct cgroup *anc = NULL;
+	unsigned long addr;
+	__u64 id = 0;
+
+	if (!cgrp || level > (__u32)BPF_CORE_READ(cgrp, level))
+		return 0;
+	if (bpf_core_field_exists(struct cgroup, ancestors)) {
+		addr = (unsigned long)cgrp + bpf_core_field_offset(struct cgroup, ancestors) +
+		       (unsigned long)level * sizeof(anc);
+		bpf_probe_read_kernel(&anc, sizeof(anc), (const void *)addr);
+		return anc ? BPF_CORE_READ(anc, kn, id) : 0;
+	}
+	/* kernfs ids since 5.5 (743210386c03 "cgroup: use cgrp->kn->id as the cgroup ID") */
+	addr = (unsigned long)cgrp + bpf_core_field_offset(struct cgroup___ld_ids, ancestor_ids) +
+	       (unsigned long)level * sizeof(id);
+	bpf_probe_read_kernel(&id, sizeof(id), (const void *)addr);
+	return id;
+}
+
 /*
  * tgid -> the process's identity at its last issue record (kabi/ident.h).
  * A process that exits or is killed takes its /proc entry with it, often
@@ -329,6 +408,12 @@ static __noinline void ld_ident_save(struct task_struct *task, __u64 now, bool u
 	id->gid = BPF_CORE_READ(cred, gid.val);
 	id->egid = BPF_CORE_READ(cred, egid.val);
 	id->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	{	/* v1 and hybrid hosts: the memcg, in the memory hierarchy */
+		struct cgroup *memcg = ld_task_css_cgroup(task, ld_cgc_subsys(LD_CGC_MEMORY));
+
+		id->memcg_id = memcg ? BPF_CORE_READ(memcg, kn, id) : 0;
+		id->memcg_hier = memcg ? BPF_CORE_READ(memcg, root, hierarchy_id) : 0;
+	}
 	s->pidns = NULL;
 	bpf_core_read(&s->pidns, sizeof(s->pidns), &pid->numbers[level].ns);
 	{

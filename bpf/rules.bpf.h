@@ -39,8 +39,6 @@ struct {
 	__type(value, __u64);
 } cooldowns SEC(".maps");
 
-#define LD_CG_LEVELS	8	/* cgroup depth a preset identity can be filtered at */
-
 struct ld_match {
 	/* in */
 	__u64 code, param, now;
@@ -50,8 +48,9 @@ struct ld_match {
 	__u32 tgid, uid;
 	char comm[LD_COMM_LEN];
 	struct ld_exe_key exe;
-	__u64 cg[LD_CG_LEVELS];	/* with preset: cgroup ancestor ids by level */
-	bool preset;		/* tgid/uid/comm/exe/cg describe another task (block) */
+	__u64 cg_held;		/* with cg_preset: bit i, rule i's cgroup filter held */
+	bool cg_preset;		/* cg_held was judged when the task was current (block) */
+	bool preset;		/* tgid/uid/comm/exe describe another task (block, oom) */
 	__u32 det;
 	bool busy;		/* no more processes may be frozen now */
 	/* out */
@@ -97,22 +96,34 @@ static __always_inline bool comm_in(const struct ld_bpf_rule *r, const char *com
 	return false;
 }
 
-static __always_inline __u64 ancestor(const struct ld_match *m, __u32 level)
+/* The current task's cgroup at @level in the hierarchy of @ctrl (enum ld_cgc). */
+static __always_inline __u64 ld_current_cgroup_at(__u32 ctrl, __u32 level)
 {
-	if (!m->preset)
+	if (ctrl == LD_CGC_V2)
 		return bpf_get_current_ancestor_cgroup_id(level);
-	return level < LD_CG_LEVELS ? m->cg[level & (LD_CG_LEVELS - 1)] : 0;
+	return ld_cgroup_ancestor_id(ld_task_css_cgroup(bpf_get_current_task_btf(),
+							ld_cgc_subsys(ctrl)), level);
 }
 
-static __always_inline bool cgroup_in(const struct ld_bpf_rule *r, const struct ld_match *m)
+/* Does one of the rule's `where cgroup=` prefixes hold for the current task? */
+static __always_inline bool cgroup_in_current(const struct ld_bpf_rule *r)
 {
 	for (__u32 i = 0; i < LD_BPF_LIST; i++) {
 		if (i >= r->ncgroups)
 			return false;
-		if (ancestor(m, r->cgroups[i].level) == r->cgroups[i].id)
+		if (ld_current_cgroup_at(r->cgroups[i].ctrl, r->cgroups[i].level) ==
+		    r->cgroups[i].id)
 			return true;
 	}
 	return false;
+}
+
+static __always_inline bool cgroup_in(__u32 idx, const struct ld_bpf_rule *r,
+				      const struct ld_match *m)
+{
+	if (m->cg_preset)
+		return (m->cg_held >> (idx & (LD_BPF_MAX_RULES - 1))) & 1;
+	return cgroup_in_current(r);
 }
 
 /* The identity of the current task, for detectors that judge another one later. */
@@ -144,7 +155,8 @@ static __always_inline bool args_hold(const struct ld_bpf_rule *r, const struct 
 	return true;
 }
 
-static __always_inline bool ld_rule_matches(const struct ld_bpf_rule *r, const struct ld_match *m)
+static __always_inline bool ld_rule_matches(__u32 idx, const struct ld_bpf_rule *r,
+					    const struct ld_match *m)
 {
 	return (!r->ncodes || in_ranges(r->codes, r->ncodes, m->code)) &&
 	       (!r->nparams || in_ranges(r->params, r->nparams, m->param)) &&
@@ -152,7 +164,7 @@ static __always_inline bool ld_rule_matches(const struct ld_bpf_rule *r, const s
 	       (!r->nuids || in_u32s(r->uids, r->nuids, m->uid)) &&
 	       (!r->ncomms || comm_in(r, m->comm)) &&
 	       (!r->nexes || exe_in(r, &m->exe)) &&
-	       (!r->ncgroups || cgroup_in(r, m)) &&
+	       (!r->ncgroups || cgroup_in(idx, r, m)) &&
 	       (!(r->flags & LD_BR_RET) || (m->ret >= r->ret_lo && m->ret <= r->ret_hi)) &&
 	       (!(r->flags & LD_BR_LATENCY) ||
 		(m->latency >= r->latency_lo && m->latency <= r->latency_hi)) &&
@@ -207,7 +219,7 @@ static __always_inline int ld_try_rule(__u32 idx, struct ld_match *m)
 	const struct ld_bpf_rule *r = bpf_map_lookup_elem(&rules, &idx);
 	__u32 verdict;
 
-	if (!r || !ld_rule_matches(r, m))
+	if (!r || !ld_rule_matches(idx, r, m))
 		return 0;
 	/* Declined before the limits count it: a busy collector takes nothing. */
 	verdict = m->busy && (r->flags & LD_BR_MEMORY) ? LD_VERDICT_BUSY
@@ -299,6 +311,42 @@ static __always_inline bool ld_rules_match(__u32 det, struct ld_match *m)
 	ld_match_prepare(m);
 	bpf_loop(LD_BPF_MAX_RULES, ld_match_one, m, 0);
 	return ld_verdict_send(m);
+}
+
+struct ld_cg_scan {
+	__u32 det;
+	__u64 held;
+};
+
+static long ld_cg_scan_one(__u32 i, void *ctx)
+{
+	struct ld_cg_scan *sc = ctx;
+	const struct ld_det_rules *list = bpf_map_lookup_elem(&det_rules, &sc->det);
+	const struct ld_bpf_rule *r;
+	__u32 idx;
+
+	if (!list || i >= list->n)
+		return 1;
+	barrier_var(i);
+	idx = list->idx[i & (LD_BPF_MAX_RULES - 1)];
+	r = bpf_map_lookup_elem(&rules, &idx);
+	if (r && r->ncgroups && cgroup_in_current(r))
+		sc->held |= 1ULL << (idx & (LD_BPF_MAX_RULES - 1));
+	return 0;
+}
+
+/*
+ * For a detector that judges the current task later, from another context
+ * (block: at the request's completion): which of @det's rules' cgroup
+ * filters hold for it now, into m->cg_held.
+ */
+static __always_inline void ld_cgroups_preset(__u32 det, struct ld_match *m)
+{
+	struct ld_cg_scan sc = { .det = det };
+
+	bpf_loop(LD_BPF_MAX_RULES, ld_cg_scan_one, &sc, 0);
+	m->cg_held = sc.held;
+	m->cg_preset = true;
 }
 
 #endif /* LIVEDUMP_RULES_BPF_H */

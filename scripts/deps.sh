@@ -8,7 +8,7 @@ set -e
 case "${1:-}" in
 "")
 	pkgs="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
-	      libcmocka-dev pkg-config gdb elfutils binutils jq systemtap-sdt-dev procps" ;;
+	      libcmocka-dev libclang-rt-dev pkg-config gdb elfutils binutils jq systemtap-sdt-dev procps" ;;
 man)
 	pkgs="pandoc" ;;
 deb)

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Runs every unit test (cmocka) and integration test; prints a summary.
+# Runs every unit test (cmocka), integration test and fuzz target (each for
+# LD_FUZZ_SMOKE seconds, default 6: tests/fuzz/run.sh); prints a summary.
 # Integration tests exit 0 (pass), 77 (skip: they print why) or anything
 # else (fail).  Usage: tests/run.sh BUILD_DIR [NAME-FILTER]
 set -u
@@ -8,7 +9,7 @@ filter=${2:-}
 top=$(cd "$(dirname "$0")/.." && pwd)
 export LD_BUILD=$O LD_TOP=$top
 logdir=$O/test-logs
-mkdir -p "$logdir/unit" "$logdir/integration"
+mkdir -p "$logdir/unit" "$logdir/integration" "$logdir/fuzz"
 pass=0 fail=0 skip=0 failed="" skipped=""
 
 run() {	# name command...
@@ -37,6 +38,12 @@ done
 echo "integration tests"
 for t in "$top"/tests/integration/test_*.sh; do
 	run "integration/$(basename "$t" .sh)" bash "$t"
+done
+
+echo "fuzz targets (${LD_FUZZ_SMOKE:=6} s each)"
+for t in "$top"/tests/fuzz/fuzz_*.c; do
+	t=$(basename "$t" .c)
+	run "fuzz/$t" "$top/tests/fuzz/run.sh" "$O" "$t" "$LD_FUZZ_SMOKE" --fresh
 done
 
 echo

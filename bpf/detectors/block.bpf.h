@@ -63,8 +63,7 @@ static __always_inline void blk_who(struct blk_issue *bi)
 {
 	ld_identity_current(&bi->who);
 	bi->who.preset = true;
-	for (__u32 l = 0; l < LD_CG_LEVELS; l++)
-		bi->who.cg[l] = bpf_get_current_ancestor_cgroup_id(l);
+	ld_cgroups_preset(LD_DET_BLOCK, &bi->who);
 	bi->tid = (__u32)bpf_get_current_pid_tgid();
 }
 

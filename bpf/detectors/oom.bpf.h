@@ -11,6 +11,22 @@
 #include "history.bpf.h"
 
 /*
+ * The memcg of the task that hit the limit: the cgroup its memory css is
+ * in, in the v2 hierarchy or (v1, hybrid hosts) the memory controller's
+ * own, told by the hierarchy's id (0 for v2, as /proc/PID/cgroup says).
+ */
+static __always_inline void ld_oom_memcg(struct ld_oom_event *e)
+{
+	struct cgroup *cgrp = ld_task_css_cgroup(bpf_get_current_task_btf(),
+						 ld_cgc_subsys(LD_CGC_MEMORY));
+
+	e->cgroup_id = cgrp ? BPF_CORE_READ(cgrp, kn, id) : 0;
+	e->cgroup_hier = cgrp ? BPF_CORE_READ(cgrp, root, hierarchy_id) : 0;
+	if (!cgrp)	/* a kernel without the memory controller */
+		e->cgroup_id = bpf_get_current_cgroup_id();
+}
+
+/*
  * oom/mark_victim: a raw tracepoint, because its arguments changed: 6.1
  * passes the victim's pid, newer kernels the task (with the memory figures
  * the trace event prints) — told apart by the trace event's fields (CO-RE).
@@ -32,12 +48,11 @@ int ld_oom(struct bpf_raw_tracepoint_args *ctx)
 	}
 	/*
 	 * Rules judge the victim where we know it, else the task that hit the
-	 * limit; cgroup filters always see the latter, whose limit it was.
+	 * limit; cgroup filters always see the latter (current: m.cg_preset
+	 * stays false), whose limit it was.
 	 */
 	ld_identity_current(&m);
 	m.preset = true;
-	for (__u32 l = 0; l < LD_CG_LEVELS; l++)
-		m.cg[l] = bpf_get_current_ancestor_cgroup_id(l);
 	if (victim) {
 		m.tgid = pid;
 		m.uid = BPF_CORE_READ(victim, cred, uid.val);
@@ -65,9 +80,8 @@ int ld_oom(struct bpf_raw_tracepoint_args *ctx)
 	}
 	if (victim)	/* its /proc goes with the kill: what its dump can say of it */
 		ld_ident_save(victim, m.now, false);
-	e->cgroup_id = bpf_get_current_cgroup_id();
+	ld_oom_memcg(e);
 	e->trigger_pid = bpf_get_current_pid_tgid() >> 32;
-	e->pad = 0;
 	ld_history_issue(ctx, &e->hdr, m.code, m.param);
 	bpf_ringbuf_submit(e, 0);
 	return 0;

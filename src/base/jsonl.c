@@ -54,7 +54,9 @@ static const char *parse_string(const char *p, char **res)
 			char hex[5] = { 0 };
 			char *end;
 
-			memcpy(hex, p + 1, 4);
+			/* Never past the terminator: the text may end inside the escape. */
+			for (int i = 0; i < 4 && p[1 + i]; i++)
+				hex[i] = p[1 + i];
 			if (strlen(hex) != 4)
 				goto bad;
 			put_utf8(&o, strtoul(hex, &end, 16));
@@ -129,8 +131,9 @@ int ld_jobj_parse(const char *line, struct ld_jobj *o, size_t *where)
 	const char *p = skip_ws(line);
 
 	memset(o, 0, sizeof(*o));
-	if (*p++ != '{')
-		goto bad;
+	if (*p != '{')
+		goto bad;	/* *where: the offending character itself */
+	p++;
 	p = skip_ws(p);
 	if (*p == '}')
 		return 0;
@@ -140,10 +143,11 @@ int ld_jobj_parse(const char *line, struct ld_jobj *o, size_t *where)
 		if (*p != '"' || !(p = parse_string(p + 1, &k)))
 			goto bad;
 		p = skip_ws(p);
-		if (*p++ != ':') {
+		if (*p != ':') {
 			free(k);
 			goto bad;
 		}
+		p++;
 		p = skip_ws(p);
 		if (*p == '"') {
 			p = parse_string(p + 1, &v);
@@ -179,8 +183,9 @@ int ld_jobj_parse(const char *line, struct ld_jobj *o, size_t *where)
 				goto bad;	/* something after the object */
 			return 0;
 		}
-		if (*p++ != ',')
+		if (*p != ',')
 			goto bad;
+		p++;
 		p = skip_ws(p);
 	}
 bad:

@@ -443,40 +443,91 @@ static int collect_regions(struct ld_capture *c, struct ld_memplan *plan)
 		if (mapped_bytes(&c->maps, nr->addr, nr->len) < nr->len)
 			nr->flags |= LD_REG_CLAMPED;
 		plan->prio = LD_PRIO_ESSENTIAL;
+		/*
+		 * coredump_filter leaves out kinds of memory (code and constants
+		 * are in the files); a registered region is the application's own
+		 * precise request and overrides it.  What it hid, it keeps hidden.
+		 */
+		plan->keep = LD_KEEP_FILTERED |
+			     (c->opts.hidden == LD_HIDDEN_REGIONS ? LD_KEEP_HIDDEN : 0);
 		ld_memplan__add(plan, nr->addr, nr->len);
+		plan->keep = 0;
 	}
 	free(r);
 	return 0;
 }
 
+/*
+ * Whether [addr, addr + len) touches memory the process hid from dumps
+ * (what coredump_filter leaves out by kind aside, as for regions).
+ */
+static bool in_hidden(const struct ld_capture *c, uint64_t addr, uint64_t len)
+{
+	for (size_t i = 0; i < c->hidden.n; i++)
+		if (c->hidden.v[i].why != LD_HIDDEN_FILTER && c->hidden.v[i].addr < addr + len &&
+		    addr < c->hidden.v[i].addr + c->hidden.v[i].len)
+			return true;
+	return false;
+}
+
+/*
+ * The regions in hidden memory: a region whose memory, or part of it, was
+ * left out is left out as a whole (no CRC is taken over what it hid).
+ */
+static void mark_hidden_regions(struct ld_capture *c)
+{
+	for (size_t i = 0; i < c->nregions; i++) {
+		struct ld_note_region *r = &c->regions[i];
+
+		for (size_t k = 0; k < c->nhid; k++) {
+			const struct ld_hidden_range *h = &c->hid[k];
+
+			if (h->addr >= r->addr + r->len || r->addr >= h->addr + h->len)
+				continue;
+			r->flags |= LD_REG_HIDDEN;
+			if (!(h->flags & LD_HIDR_TAKEN))
+				r->flags |= LD_REG_EXCLUDED;
+		}
+	}
+}
+
+/*
+ * A blob is the application's like a region: in memory it hid, it is left
+ * out too (its bytes, read already, are wiped), unless the rule takes it.
+ */
+static void hide_blobs(struct ld_capture *c)
+{
+	for (size_t i = 0; i < c->nblobs; i++) {
+		struct ld_blob_cap *b = &c->blobs[i];
+		const struct ld_blob_desc *d = &c->opts.blobs[i];
+		uint64_t len = d->len < LD_MAX_BLOB_LEN ? d->len : LD_MAX_BLOB_LEN;
+
+		if (!len || !in_hidden(c, d->data, len))
+			continue;
+		b->n.flags |= LD_REG_HIDDEN;
+		if (c->opts.hidden == LD_HIDDEN_OMIT) {
+			b->n.flags |= LD_REG_EXCLUDED;
+			memset(b->data, 0, b->n.len);
+			b->n.len = 0;
+			b->n.crc32 = 0;
+		} else {
+			c->hdr_flags |= LD_HDR_HIDDEN_TAKEN;
+		}
+	}
+}
+
 static int collect_blobs(struct ld_capture *c)
 {
-	c->blobs = calloc(c->opts.nblobs ? c->opts.nblobs : 1, sizeof(*c->blobs));
-	if (!c->blobs)
-		return -ENOMEM;
-	for (unsigned i = 0; i < c->opts.nblobs && i < LD_MAX_BLOBS; i++) {
-		const struct ld_blob_desc *d = &c->opts.blobs[i];
-		struct ld_blob_cap *b = &c->blobs[c->nblobs++];
-		uint64_t len = d->len < LD_MAX_BLOB_LEN ? d->len : LD_MAX_BLOB_LEN;
-		long got = 0;
+	pid_t pid = c->pid;
+	struct ld_mem_source src = { .read = ld_mem_read_pid, .ctx = &pid };
+	bool unreadable = false;
+	int err;
 
-		if (ld_mem_read_str(c->pid, d->tag, b->n.tag, sizeof(b->n.tag)))
-			snprintf(b->n.tag, sizeof(b->n.tag), "blob%u", i);
-		b->n.addr = d->data;
-		b->data = malloc(len ? len : 1);
-		if (!b->data)
-			return -ENOMEM;
-		if (len)
-			got = ld_mem_read(c->pid, d->data, b->data, len);
-		if (got < (long)len) {
-			b->n.flags |= LD_REG_UNREADABLE;
-			c->hdr_flags |= LD_HDR_UNREADABLE;
-			len = got > 0 ? got : 0;
-		}
-		b->n.len = len;
-		b->n.crc32 = crc32(0, b->data, len);
-	}
-	return 0;
+	err = ld_blobs_read(&src, c->opts.blobs, c->opts.nblobs, &c->blobs, &c->nblobs,
+			    &unreadable);
+	if (unreadable)
+		c->hdr_flags |= LD_HDR_UNREADABLE;
+	return err;
 }
 
 /* [sp - red zone, sp + stack_max) within the stack's mapping. */
@@ -655,8 +706,45 @@ static bool wants_snapshot(const struct ld_capture *c)
 	}
 }
 
+/*
+ * smaps, read once for two readers: what the process hid from dumps
+ * (hidden.h) and what a snapshot must read from the original (snapshot.h).
+ * It walks every page table (tens of ms per GiB touched), so the capture reads
+ * it before the process is held and again, held, only when the mappings'
+ * bounds changed meanwhile: a madvise() that changes a whole mapping's
+ * flags in that millisecond goes unseen (docs/security.md).
+ */
+static int read_smaps(struct ld_capture *c)
+{
+	char path[64], *buf;
+	size_t len;
+	int err;
+
+	ld_hidden__free(&c->hidden);
+	free(c->nofork);
+	c->nofork = NULL;
+	c->nnofork = 0;
+	c->smaps_layout = c->nofork_layout = 0;
+	snprintf(path, sizeof(path), "/proc/%d/smaps", c->pid);
+	err = ld_read_file(path, &buf, &len);
+	if (err)
+		return err;
+	err = ld_hidden_parse(c->pid, buf, &c->hidden);
+	if (!err)
+		err = ld_snapshot__nofork_parse(buf, &c->nofork, &c->nnofork, &c->smaps_layout);
+	free(buf);
+	if (err) {
+		c->smaps_layout = 0;
+		return err;
+	}
+	/* take_snapshot() reads them again only if the layout changes. */
+	c->nofork_layout = c->smaps_layout;
+	return 0;
+}
+
 static int collect(struct ld_capture *c)
 {
+	struct ld_mem_source target = { .read = ld_mem_read_pid, .ctx = &c->pid };
 	struct ld_memplan plan = { 0 };
 	bool cut = false;
 	int err;
@@ -671,19 +759,55 @@ static int collect(struct ld_capture *c)
 	/* Without it analysis still works from NT_FILE, only less surely elsewhere. */
 	if (ld_modules_collect(c->pid, &c->maps, &c->modules, &c->nmodules))
 		ld_warn("pid %d: out of memory listing its modules", c->pid);
+	/*
+	 * smaps was read before the hold, and is read again now only if a
+	 * mapping was made or moved since.  A mini dump of a process BPF
+	 * stopped (not read before) reads it once the process runs again:
+	 * smaps walks every page table, ~35 ms per GiB, too long a pause for
+	 * a few stacks.  hide_late() leaves out then what it hid, and what
+	 * changed meanwhile.
+	 */
+	c->hide_late = !c->smaps_layout && c->opts.type == LD_CAPTURE_MINI && !wants_snapshot(c);
+	if (!c->hide_late &&
+	    (!c->smaps_layout || c->smaps_layout != ld_snapshot__layout(&c->maps))) {
+		if (c->smaps_layout)
+			ld_dbg("pid %d: its mappings changed: reading its smaps while it is held",
+			       c->pid);
+		err = read_smaps(c);
+	}
+	if (err == -ENOENT || err == -ESRCH)
+		return -ESRCH;
+	if (err) {
+		ld_err("pid %d: cannot read /proc/%d/smaps: %s: what it hid from dumps is unknown, "
+		       "so nothing of its memory is taken", c->pid, c->pid, strerror(-err));
+		return err;
+	}
 	err = collect_regions(c, &plan);
 	if (!err)
 		err = collect_blobs(c);
 	if (err)
 		goto out;
+	if (!c->hide_late)
+		hide_blobs(c);
 	/*
 	 * Stacks and debugger metadata are planned for full dumps too: their
 	 * priority decides what survives a size limit.
 	 */
 	plan_stacks(c, &plan);
-	ld_memplan__debug_meta(&plan, c->pid, &c->maps, c->auxv, c->auxv_len);
+	ld_memplan__debug_meta(&plan, &target, &c->maps, c->auxv, c->auxv_len);
 	if (c->opts.type == LD_CAPTURE_FULL)
 		plan_full(c, &plan);
+	/* Before the size limit: what the process hid never competes for room. */
+	if (!c->hide_late) {
+		err = ld_memplan__hide(&plan, &c->hidden, c->opts.hidden == LD_HIDDEN_ALL,
+				       &c->hid, &c->nhid);
+		if (err)
+			goto out;
+		mark_hidden_regions(c);
+		for (size_t i = 0; i < c->nhid; i++)
+			if (c->hid[i].flags & LD_HIDR_TAKEN)
+				c->hdr_flags |= LD_HDR_HIDDEN_TAKEN;
+	}
 	err = ld_memplan__segments_max(&plan, &c->maps, c->opts.max_memory, &c->segs, &c->nsegs,
 				       &cut);
 	if (!err && cut)
@@ -693,9 +817,202 @@ static int collect(struct ld_capture *c)
 		err = buffer_segments(c);
 	if (!err)
 		err = region_crcs(c);
+	if (!err && c->hide_late) {
+		c->late_plan = plan;
+		return 0;
+	}
 out:
 	ld_memplan__free(&plan);
 	return err;
+}
+
+/* The parts of @s inside the segments @old (whose bytes are buffered), appended to *v. */
+static int keep_buffered(const struct ld_seg *s, const struct ld_seg *old, size_t nold,
+			 struct ld_seg **v, size_t *n, size_t *cap)
+{
+	for (size_t i = 0; i < nold; i++) {
+		uint64_t lo = s->vaddr > old[i].vaddr ? s->vaddr : old[i].vaddr;
+		uint64_t a = s->vaddr + s->len, b = old[i].vaddr + old[i].len, hi = a < b ? a : b;
+
+		if (lo >= hi)
+			continue;
+		if (*n == *cap) {
+			struct ld_seg *w = realloc(*v, (*cap = *cap ? *cap * 2 : 32) * sizeof(**v));
+
+			if (!w)
+				return -ENOMEM;
+			*v = w;
+		}
+		(*v)[(*n)++] = (struct ld_seg){ .vaddr = lo, .len = hi - lo, .prot = old[i].prot,
+						.prio = old[i].prio,
+						.data = (const char *)old[i].data + (lo - old[i].vaddr) };
+	}
+	return 0;
+}
+
+/* The bounds of the mappings smaps lists, in its (address) order. */
+static int smaps_bounds(const char *smaps, struct ld_range **out, size_t *n)
+{
+	struct ld_range *v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	for (const char *p = smaps; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		unsigned long long a, b;
+		char perms[8];
+
+		if (sscanf(p, "%llx-%llx %7s ", &a, &b, perms) != 3)
+			continue;
+		if (*n == cap) {
+			struct ld_range *w = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+
+			if (!w) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = w;
+		}
+		v[(*n)++] = (struct ld_range){ a, b - a };
+	}
+	*out = v;
+	return 0;
+}
+
+/* Whether smaps still has the mapping @m, with the same bounds. */
+static bool same_mapping(const struct ld_range *v, size_t n, const struct ld_map *m)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].addr < m->start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo].addr == m->start && v[lo].addr + v[lo].len == m->end;
+}
+
+/* @h with the mapping @m hidden as changed, whatever it said of its range before. */
+static int hidden_overlay(struct ld_hidden *h, const struct ld_map *m)
+{
+	struct ld_hide *v = malloc((h->n * 2 + 1) * sizeof(*v));
+	size_t n = 0;
+	bool placed = false;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i <= h->n; i++) {
+		const struct ld_hide *e = i < h->n ? &h->v[i] : NULL;
+
+		if (!placed && (!e || e->addr + e->len > m->start)) {
+			/* What of e lies before the mapping, then the mapping. */
+			if (e && e->addr < m->start) {
+				v[n] = *e;
+				v[n++].len = m->start - e->addr;
+			}
+			v[n++] = (struct ld_hide){ m->start, m->end - m->start, LD_HIDDEN_CHANGED, 0xff };
+			placed = true;
+		}
+		if (!e)
+			break;
+		if (e->addr + e->len <= m->start || e->addr >= m->end) {
+			if (e->addr >= m->end || !placed)
+				v[n++] = *e;
+			continue;
+		}
+		/* What of e lies after the mapping. */
+		if (e->addr + e->len > m->end)
+			v[n++] = (struct ld_hide){ m->end, e->addr + e->len - m->end, e->why, e->kind };
+	}
+	free(h->v);
+	h->v = v;
+	h->n = n;
+	return 0;
+}
+
+/*
+ * What a mini dump of a process BPF stopped leaves out, decided from smaps
+ * read once the process runs again.  A mapping the capture saw that smaps
+ * no longer has as it was (unmapped, moved, replaced) might have been
+ * hidden at the capture: left out too, as "mapping changed".  Memory only
+ * leaves the dump here: what goes is wiped from the buffer.
+ */
+static int hide_late(struct ld_capture *c)
+{
+	struct ld_seg *segs = NULL, *fresh = NULL;
+	size_t n = 0, cap = 0, nnew = 0, nbounds = 0;
+	struct ld_range *bounds = NULL;
+	char path[64], *buf = NULL;
+	size_t len;
+	int err;
+
+	c->hide_late = false;
+	snprintf(path, sizeof(path), "/proc/%d/smaps", c->pid);
+	err = ld_read_file(path, &buf, &len);
+	if (!err)
+		err = ld_hidden_parse(c->pid, buf, &c->hidden);
+	if (!err)
+		err = smaps_bounds(buf, &bounds, &nbounds);
+	free(buf);
+	if (err) {
+		ld_err("pid %d: cannot read /proc/%d/smaps: %s: what it hid from dumps is unknown, "
+		       "so nothing of its memory is taken", c->pid, c->pid, strerror(-err));
+		return err == -ENOENT ? -ESRCH : err;
+	}
+	/* Changed mappings join the hidden ones, in address order. */
+	for (size_t i = 0; i < c->maps.n && !err; i++)
+		if (!same_mapping(bounds, nbounds, &c->maps.v[i]))
+			err = hidden_overlay(&c->hidden, &c->maps.v[i]);
+	free(bounds);
+	if (!err)
+		err = ld_memplan__hide(&c->late_plan, &c->hidden, c->opts.hidden == LD_HIDDEN_ALL,
+				       &c->hid, &c->nhid);
+	if (!err)
+		err = ld_memplan__segments(&c->late_plan, &c->maps, &fresh, &nnew);
+	for (size_t i = 0; !err && i < nnew; i++)
+		err = keep_buffered(&fresh[i], c->segs, c->nsegs, &segs, &n, &cap);
+	if (!err) {
+		free(fresh);
+		fresh = NULL;
+	}
+	/* What left the dump is wiped from the buffer too. */
+	for (size_t i = 0; !err && i < c->nhid; i++) {
+		if (c->hid[i].flags & LD_HIDR_TAKEN)
+			continue;
+		for (size_t k = 0; k < c->nsegs; k++) {
+			const struct ld_seg *o = &c->segs[k];
+			uint64_t lo = c->hid[i].addr > o->vaddr ? c->hid[i].addr : o->vaddr;
+			uint64_t a = c->hid[i].addr + c->hid[i].len, b = o->vaddr + o->len;
+			uint64_t hi = a < b ? a : b;
+
+			if (lo < hi && o->data)
+				memset((char *)o->data + (lo - o->vaddr), 0, hi - lo);
+		}
+	}
+	ld_memplan__free(&c->late_plan);
+	if (err) {
+		free(fresh);
+		free(segs);
+		return err;
+	}
+	free(c->segs);
+	c->segs = segs;
+	c->nsegs = n;
+	mark_hidden_regions(c);
+	for (size_t i = 0; i < c->nregions; i++)
+		if ((c->regions[i].flags & (LD_REG_HIDDEN | LD_REG_EXCLUDED)) ==
+		    (LD_REG_HIDDEN | LD_REG_EXCLUDED)) {
+			c->regions[i].crc32 = 0;
+			c->regions[i].captured = 0;
+			c->regions[i].flags &= ~LD_REG_UNREADABLE;
+		}
+	hide_blobs(c);
+	for (size_t i = 0; i < c->nhid; i++)
+		if (c->hid[i].flags & LD_HIDR_TAKEN)
+			c->hdr_flags |= LD_HDR_HIDDEN_TAKEN;
+	return 0;
 }
 
 /*
@@ -841,12 +1158,12 @@ int ld_capture__new(pid_t pid, pid_t tid, const struct ld_capture_opts *opts,
 		struct ld_task_info ti;
 
 		/*
-		 * What a snapshot must read from the original (take_snapshot()):
-		 * read before the process is held, unless BPF holds it already.
+		 * What it hid from dumps, and what a snapshot must read from the
+		 * original: read before the process is held, unless BPF holds it
+		 * already (then collect() reads it); failing, it is read held.
 		 */
-		if (wants_snapshot(c) && !opts->frozen_by_bpf &&
-		    ld_snapshot__nofork_ranges(pid, &c->nofork, &c->nnofork, &c->nofork_layout))
-			c->nofork_layout = 0;
+		if (!opts->frozen_by_bpf)
+			read_smaps(c);
 		c->mono_start = clock_ns(CLOCK_MONOTONIC);
 		/* Trigger latency: BPF stopped it at the issue; is it stopped by now? */
 		if (opts->frozen_by_bpf && !ld_proc_task_info(pid, c->trigger_tid, &ti) &&
@@ -1003,9 +1320,13 @@ void ld_capture__resume(struct ld_capture *c)
 	}
 	/*
 	 * The triggering thread waits for its answer in ld_capture__finish();
-	 * threads with issues of their own still to come stay held.
+	 * threads with issues of their own still to come stay held.  A mini
+	 * dump that reads smaps only now (hide_late()) keeps it held till
+	 * then: a process stopped in abort() or exit() must not be gone, its
+	 * mappings with it, before they are read.
 	 */
-	ld_freeze__handoff(&c->fz, c->opts.req_addr && !c->finished ? c->trigger_tid : 0,
+	ld_freeze__handoff(&c->fz, (c->opts.req_addr && !c->finished) || c->hide_late ?
+				   c->trigger_tid : 0,
 			   c->opts.holds, c->opts.pending, c->opts.bpf_arg);
 	c->resumed = true;
 	c->t_resumed = ld_now_realtime_ns();
@@ -1143,6 +1464,15 @@ int ld_capture__write(struct ld_capture *c, const char *dir, const char *name,
 	int err;
 
 	*path = NULL;
+	if (c->hide_late) {
+		err = hide_late(c);
+		/* Read: the triggering thread held for it goes on, unless it waits for an answer. */
+		if (c->resumed && !c->opts.req_addr)
+			ld_freeze__handoff(&c->fz, 0, c->opts.holds, c->opts.pending,
+					   c->opts.bpf_arg);
+		if (err)
+			return err;
+	}
 	test_snapshot_delay(c);
 	/* Told to stop before a byte is written: the notes say the dump is cut. */
 	if (c->opts.cancel && *c->opts.cancel)
@@ -1242,9 +1572,7 @@ void ld_capture__free(struct ld_capture *c)
 	for (size_t i = 0; i < c->nthreads; i++)
 		free(c->threads[i].xstate);
 	free(c->threads);
-	for (size_t i = 0; i < c->nblobs; i++)
-		free(c->blobs[i].data);
-	free(c->blobs);
+	ld_blobs__free(c->blobs, c->nblobs);
 	free(c->regions);
 	ld_maps__free(&c->maps);
 	ld_modules__free(c->modules, c->nmodules);
@@ -1257,6 +1585,9 @@ void ld_capture__free(struct ld_capture *c)
 	free(c->nofork);
 	free(c->nofork_buf);
 	free(c->unreadable);
+	ld_hidden__free(&c->hidden);
+	free(c->hid);
+	ld_memplan__free(&c->late_plan);
 	free(c);
 }
 

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "dump/dump_writer.h"
+#include "capture/hidden.h"
 #include "analysis/elfsym.h"
 #include "livedump/abi.h"
 #include "kabi/records.h"
@@ -83,6 +84,12 @@ struct ld_capture_opts {
 	const char *rule_names;
 	size_t rule_names_len;
 	bool no_regions;		/* leave registered regions out */
+	/*
+	 * Memory the process hid from its dumps (hidden.h: MADV_DONTDUMP,
+	 * coredump_filter): left out (default), but for registered regions and
+	 * blobs, or all taken (forensic).  The dump lists it either way.
+	 */
+	enum ld_hidden_mode hidden;
 	bool no_environ;		/* leave the environment out (rule environ=no) */
 	uint64_t stack_max;		/* bytes per thread stack; 0 = default */
 	uint64_t max_memory;		/* cut the dump's memory to this (least important first); 0 = none */

@@ -280,6 +280,25 @@ static void add_modules(struct ld_notes *n, const struct ld_capture *c)
 	free(buf);
 }
 
+/* LD_NT_HIDDEN: what of the memory the process hid the capture wanted, taken or not. */
+static void add_hidden(struct ld_notes *n, const struct ld_capture *c)
+{
+	struct ld_note_hidden h = {
+		.size = sizeof(h), .flags = c->hidden.flags, .coredump_filter = c->hidden.filter,
+		.count = c->nhid, .entry_size = sizeof(struct ld_hidden_range),
+	};
+
+	if (c->opts.hidden == LD_HIDDEN_ALL)
+		h.flags |= LD_HID_TAKE_ALL;
+	else if (c->opts.hidden == LD_HIDDEN_REGIONS)
+		h.flags |= LD_HID_TAKE_REGIONS;
+	for (size_t i = 0; i < c->nhid; i++)
+		if (!(c->hid[i].flags & LD_HIDR_TAKEN))
+			h.left_out_bytes += c->hid[i].len;
+	ld_notes__add(n, LD_NOTE_OWNER, LD_NT_HIDDEN, &h, sizeof(h), c->hid,
+		      c->nhid * sizeof(*c->hid));
+}
+
 void ld_capture__proc_notes(const struct ld_capture *c, struct ld_notes *n)
 {
 	if (c->opts.rule_names)
@@ -331,6 +350,8 @@ int ld_capture__notes(const struct ld_capture *c, struct ld_notes *n)
 	for (size_t i = 0; i < c->nblobs; i++)
 		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_BLOB, &c->blobs[i].n, sizeof(c->blobs[i].n),
 			      c->blobs[i].data, c->blobs[i].n.len);
+	if (c->opts.type != LD_CAPTURE_CONTEXT)
+		add_hidden(n, c);
 	add_fds(n, c);
 	if (c->maps.text)
 		ld_notes__add(n, LD_NOTE_OWNER, LD_NT_MAPS, c->maps.text, strlen(c->maps.text),

@@ -4,9 +4,11 @@
 #define LIVEDUMP_CAPTURE_PRIV_H
 
 #include <sys/user.h>
+#include "capture/blobs.h"
 #include "capture/capture.h"
 #include "capture/freeze.h"
 #include "capture/kview.h"
+#include "capture/memplan.h"
 #include "capture/modules.h"
 #include "capture/proc.h"
 #include "capture/procenv.h"
@@ -23,11 +25,6 @@ struct ld_thread_cap {
 	void *xstate;
 	size_t xstate_len;
 	uint64_t stack_lo, stack_hi;
-};
-
-struct ld_blob_cap {
-	struct ld_note_blob n;
-	void *data;
 };
 
 struct ld_capture {
@@ -50,6 +47,16 @@ struct ld_capture {
 	size_t auxv_len, cmdline_len;
 	struct ld_fd *fds;
 	size_t nfds;
+	struct ld_hidden hidden;	/* what the process hid from dumps (hidden.h) */
+	uint64_t smaps_layout;		/* of the mappings smaps listed for it (0: not read) */
+	/*
+	 * A mini dump of a process BPF stopped reads smaps only once the
+	 * process runs again (hide_late()): its plan waits here till then.
+	 */
+	bool hide_late;
+	struct ld_memplan late_plan;
+	struct ld_hidden_range *hid;	/* LD_NT_HIDDEN: what of it the capture wanted */
+	size_t nhid;
 	struct ld_proc_env env;		/* environment, cwd, limits, sockets */
 	struct ld_note_region *regions;
 	size_t nregions;

@@ -17,7 +17,8 @@
 #include <unistd.h>
 #include "dump/dump_writer.h"
 #include "capture/kview.h"
-#include "rules/rulecomp.h"
+#include "base/cgident.h"
+#include "base/cgroupfs.h"
 #include "kabi/records.h"
 #include "base/log.h"
 #include "capture/proc.h"
@@ -268,6 +269,20 @@ static uint64_t own_ns(int i)
 _Static_assert(LD_IDENT_NS == LD_NS_COUNT && LD_IDENT_LEVELS == LD_KPROC_LEVELS,
 	       "kabi/ident.h follows ld_note_kproc");
 
+/* "memory:/PATH" of the v1 memcg BPF saw, for the unit and container; NULL unknown. */
+static char *memcg_v1_path(const struct ld_ident *id)
+{
+	char mnt[256], ctrls[64], path[4096], *out;
+	struct ld_cg_hiers hs;
+
+	if (!id->memcg_id || ld_cg_hiers_load(&hs) ||
+	    ld_cg_hier_by_id(&hs, id->memcg_hier, mnt, sizeof(mnt), ctrls, sizeof(ctrls)) ||
+	    ld_cgroup_path(mnt, id->memcg_id, path, sizeof(path)) ||
+	    asprintf(&out, "%s:%s", ctrls, path) < 0)
+		return NULL;
+	return out;
+}
+
 /*
  * The process has left /proc (or was never seen there): what BPF saved
  * with its record of the issue.  The state stays 0, unknown.
@@ -297,14 +312,27 @@ static void proc_from_ident(struct ld_kview *kv, const struct ld_ident *id)
 		if (k->ns[i] && k->ns[i] != own_ns(i))
 			k->ns_own |= 1U << i;
 	}
-	if (id->cgroup_id && !ld_cgroup2_path(ld_cgroup2_root(), id->cgroup_id, path, sizeof(path)))
+	if (id->cgroup_id && !ld_cgroup_path(ld_cgroup2_root(), id->cgroup_id, path, sizeof(path)))
 		kv->cgroup = strdup(path);
+	if (id->memcg_hier)
+		kv->memcg_v1 = memcg_v1_path(id);
 	kv->have_proc = true;
 }
 
+/* Does a /proc/PID/cgroup text put the process below the root of some hierarchy? */
+static bool below_root(const char *cgroups)
+{
+	char path[16], hier[16];
+
+	/* ENOENT: each path is "/"; a path too long for the buffer is not the root */
+	return ld_cg_ident_source(cgroups, path, sizeof(path), hier, sizeof(hier)) == 0;
+}
+
 /*
- * A zombie is still in /proc, without the namespaces its exit let go:
- * those BPF saw at the issue fill the gaps.
+ * A zombie (or a process exiting) is still in /proc, without the
+ * namespaces and cgroups its exit let go (/proc/PID/cgroup says / in
+ * every hierarchy once past cgroup_exit()): those BPF saw at the issue
+ * fill the gaps.
  */
 static void fill_from_ident(struct ld_kview *kv, const struct ld_ident *id)
 {
@@ -317,9 +345,19 @@ static void fill_from_ident(struct ld_kview *kv, const struct ld_ident *id)
 			if (k->ns[i] != own_ns(i))
 				k->ns_own |= 1U << i;
 		}
+	if (!kv->cgroups || !below_root(kv->cgroups)) {	/* past cgroup_exit() */
+		if (id->cgroup_id &&
+		    !ld_cgroup_path(ld_cgroup2_root(), id->cgroup_id, path, sizeof(path))) {
+			free(kv->cgroup);
+			kv->cgroup = strdup(path);
+			k->cgroup_id = id->cgroup_id;
+		}
+		if (id->memcg_hier)
+			kv->memcg_v1 = memcg_v1_path(id);
+	}
 	if (!k->cgroup_id)
 		k->cgroup_id = id->cgroup_id;
-	if (!kv->cgroup && k->cgroup_id && !ld_cgroup2_path(ld_cgroup2_root(), k->cgroup_id, path,
+	if (!kv->cgroup && k->cgroup_id && !ld_cgroup_path(ld_cgroup2_root(), k->cgroup_id, path,
 								 sizeof(path)))
 		kv->cgroup = strdup(path);
 }
@@ -635,22 +673,72 @@ static void add_kstacks(const struct ld_kview *kv, struct ld_notes *n)
 	free(buf);
 }
 
+/*
+ * The unit and container, after the two strings (older readers stop at
+ * those): key=value strings, each NUL-terminated, read from the cgroup
+ * path that shows them (docs/dump-format.md).
+ */
+static int ident_tail(const struct ld_kview *kv, char **out, size_t *len)
+{
+	char path[4096] = "", hier[128] = "", *buf;
+	struct ld_cg_ident id;
+	const struct { const char *key, *val; } pairs[] = {
+		{ "unit", id.unit }, { "user_unit", id.user_unit }, { "slice", id.slice },
+		{ "container_runtime", id.runtime }, { "container_id", id.container },
+		{ "pod_uid", id.pod },
+	};
+	const size_t size = sizeof(path) + sizeof(hier) + sizeof(id) + 128;
+	size_t off = 0;
+
+	/* of a process gone, what BPF saw: the v2 path, else the v1 memcg */
+	if (ld_cg_ident_source(kv->cgroups, path, sizeof(path), hier, sizeof(hier))) {
+		const char *colon = kv->memcg_v1 ? strchr(kv->memcg_v1, ':') : NULL;
+
+		if (kv->cgroup && strcmp(kv->cgroup, "/")) {
+			snprintf(path, sizeof(path), "%s", kv->cgroup);
+		} else if (colon) {
+			snprintf(hier, sizeof(hier), "%.*s", (int)(colon - kv->memcg_v1),
+				 kv->memcg_v1);
+			snprintf(path, sizeof(path), "%s", colon + 1);
+		}
+	}
+	ld_cg_ident_parse(path, &id);
+	buf = malloc(size);
+	if (!buf)
+		return -ENOMEM;
+	/* each string with its NUL: off counts past it */
+	if (path[0])
+		off += (size_t)snprintf(buf + off, size - off, "cgroup_source=%s%s%s", hier,
+					hier[0] ? ":" : "", path) + 1;
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		if (pairs[i].val[0])
+			off += (size_t)snprintf(buf + off, size - off, "%s=%s", pairs[i].key,
+						pairs[i].val) + 1;
+	*out = buf;
+	*len = off;
+	return 0;
+}
+
 static void add_kproc(const struct ld_kview *kv, struct ld_notes *n)
 {
 	const char *cg = kv->cgroup ? kv->cgroup : "", *cgs = kv->cgroups ? kv->cgroups : "";
-	size_t l1 = strlen(cg) + 1, l2 = strlen(cgs) + 1;
+	size_t l1 = strlen(cg) + 1, l2 = strlen(cgs) + 1, l3 = 0;
 	struct ld_note_kproc k = kv->proc;
-	char *tail = malloc(l1 + l2);
+	char *ident = NULL, *tail;
 
-	if (!tail) {
+	if (ident_tail(kv, &ident, &l3) || !(tail = malloc(l1 + l2 + l3))) {
+		free(ident);
 		n->err = n->err ? n->err : -ENOMEM;
 		return;
 	}
 	memcpy(tail, cg, l1);
 	memcpy(tail + l1, cgs, l2);
+	if (l3)
+		memcpy(tail + l1 + l2, ident, l3);
+	free(ident);
 	k.cgroup_len = l1;
 	k.cgroups_len = l2;
-	ld_notes__add(n, LD_NOTE_OWNER, LD_NT_KPROC, &k, sizeof(k), tail, l1 + l2);
+	ld_notes__add(n, LD_NOTE_OWNER, LD_NT_KPROC, &k, sizeof(k), tail, l1 + l2 + l3);
 	free(tail);
 }
 
@@ -690,6 +778,7 @@ void ld_kview__free(struct ld_kview *kv)
 	free(kv->threads);
 	free(kv->cgroup);
 	free(kv->cgroups);
+	free(kv->memcg_v1);
 	ld_hist_snap__free(&kv->hist);
 	memset(kv, 0, sizeof(*kv));
 }

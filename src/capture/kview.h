@@ -63,6 +63,7 @@ struct ld_kview {
 	struct ld_note_kproc proc;
 	char *cgroup;			/* cgroup v2 path */
 	char *cgroups;			/* /proc/PID/cgroup as read */
+	char *memcg_v1;			/* gone from /proc: its v1 memcg "memory:/PATH" (BPF's) */
 	struct ld_kthread *threads;
 	size_t nthreads;
 	bool have_hist;

@@ -4,6 +4,7 @@
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
+#include "capture/hidden.h"
 #include "capture/memplan.h"
 #include "capture/targetmem.h"
 
@@ -27,7 +28,7 @@ void ld_memplan__add(struct ld_memplan *p, uint64_t addr, uint64_t len)
 		}
 		p->v = v;
 	}
-	p->v[p->n++] = (struct ld_plan_range){ addr, len, p->prio };
+	p->v[p->n++] = (struct ld_plan_range){ addr, len, p->prio, p->keep };
 }
 
 void ld_memplan__add_pages(struct ld_memplan *p, uint64_t addr, uint64_t len)
@@ -61,7 +62,8 @@ int ld_memplan__segments(struct ld_memplan *p, const struct ld_maps *maps,
 	*nsegs = 0;
 	if (p->err)
 		return p->err;
-	qsort(p->v, p->n, sizeof(*p->v), cmp_range);
+	if (p->n)	/* nothing planned: p->v is NULL, which qsort may not be given */
+		qsort(p->v, p->n, sizeof(*p->v), cmp_range);
 	for (size_t i = 0; i < p->n; i++) {
 		uint64_t lo = p->v[i].addr, hi = lo + p->v[i].len;
 		unsigned prio = p->v[i].prio;
@@ -170,6 +172,252 @@ int ld_memplan__segments_max(struct ld_memplan *p, const struct ld_maps *maps, u
 	return err;
 }
 
+/* --- hidden memory ------------------------------------------------------------ */
+
+struct ivals {
+	struct ld_range *v;
+	size_t n, cap;
+	int err;
+};
+
+static void ivals_add(struct ivals *s, uint64_t addr, uint64_t len)
+{
+	if (!len || s->err)
+		return;
+	if (s->n == s->cap) {
+		struct ld_range *v = realloc(s->v, (s->cap = s->cap ? s->cap * 2 : 32) * sizeof(*v));
+
+		if (!v) {
+			s->err = -ENOMEM;
+			return;
+		}
+		s->v = v;
+	}
+	s->v[s->n++] = (struct ld_range){ addr, len };
+}
+
+static int cmp_ival(const void *a, const void *b)
+{
+	const struct ld_range *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Sorted and merged in place. */
+static void ivals_merge(struct ivals *s)
+{
+	size_t k = 0;
+
+	if (!s->n)
+		return;
+	qsort(s->v, s->n, sizeof(*s->v), cmp_ival);
+	for (size_t i = 0; i < s->n; i++) {
+		struct ld_range *last = k ? &s->v[k - 1] : NULL;
+
+		if (last && s->v[i].addr <= last->addr + last->len) {
+			uint64_t end = s->v[i].addr + s->v[i].len;
+
+			if (end > last->addr + last->len)
+				last->len = end - last->addr;
+		} else {
+			s->v[k++] = s->v[i];
+		}
+	}
+	s->n = k;
+}
+
+/* The plan's ranges with any of the keep flags @mask (0: all of them), merged. */
+static void plan_union(const struct ld_memplan *p, unsigned mask, struct ivals *s)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!mask || (p->v[i].keep & mask))
+			ivals_add(s, p->v[i].addr, p->v[i].len);
+	ivals_merge(s);
+}
+
+struct hid_out {
+	struct ld_hidden_range *v;
+	size_t n, cap;
+	int err;
+};
+
+static void out_add(struct hid_out *o, uint64_t addr, uint64_t len, const struct ld_hide *h,
+		    uint32_t flags)
+{
+	struct ld_hidden_range *last = o->n ? &o->v[o->n - 1] : NULL;
+
+	if (!len || o->err)
+		return;
+	if (last && last->addr + last->len == addr && last->why == h->why &&
+	    last->kind == h->kind && last->flags == flags) {
+		last->len += len;
+		return;
+	}
+	if (o->n == o->cap) {
+		struct ld_hidden_range *v = realloc(o->v, (o->cap = o->cap ? o->cap * 2 : 16) *
+						    sizeof(*v));
+
+		if (!v) {
+			o->err = -ENOMEM;
+			return;
+		}
+		o->v = v;
+	}
+	o->v[o->n++] = (struct ld_hidden_range){ .addr = addr, .len = len, .why = h->why,
+						 .kind = h->kind, .flags = flags };
+}
+
+/* The index of the first interval of @s that ends after @addr. */
+static size_t first_after(const struct ld_range *v, size_t n, uint64_t addr)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].addr + v[mid].len <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* [lo, hi) cut by @s: fn(ctx, a, b, inside) for each piece, in order. */
+static void cut_by(const struct ivals *s, uint64_t lo, uint64_t hi,
+		   void (*fn)(void *ctx, uint64_t a, uint64_t b, bool inside), void *ctx)
+{
+	for (size_t i = first_after(s->v, s->n, lo); i < s->n && lo < hi; i++) {
+		uint64_t a = s->v[i].addr, b = a + s->v[i].len;
+
+		if (a >= hi)
+			break;
+		if (a > lo)
+			fn(ctx, lo, a, false);
+		a = a > lo ? a : lo;
+		b = b < hi ? b : hi;
+		fn(ctx, a, b, true);
+		lo = b;
+	}
+	if (lo < hi)
+		fn(ctx, lo, hi, false);
+}
+
+struct listing {
+	struct hid_out *o;
+	const struct ld_hide *h;
+	const struct ivals *all;	/* ranges that take any hidden memory */
+};
+
+static void list_piece(void *ctx, uint64_t a, uint64_t b, bool inside)
+{
+	struct listing *l = ctx;
+
+	out_add(l->o, a, b - a, l->h, inside ? LD_HIDR_TAKEN : 0);
+}
+
+/* Pieces outside the LD_KEEP_FILTERED ranges are hidden from this capture. */
+static void list_unfiltered(void *ctx, uint64_t a, uint64_t b, bool inside)
+{
+	struct listing *l = ctx;
+
+	if (!inside)
+		cut_by(l->all, a, b, list_piece, l);
+}
+
+/* Range @r without the hidden memory it does not keep, appended to @dst. */
+static void subtract(struct ld_memplan *dst, const struct ld_plan_range *r,
+		     const struct ld_hidden *h)
+{
+	uint64_t lo = r->addr, hi = r->addr + r->len;
+	size_t i = 0, top = h->n;
+
+	dst->prio = r->prio;
+	dst->keep = r->keep;
+	/* The first hidden range that ends after lo (they are sorted and apart). */
+	while (i < top) {
+		size_t mid = i + (top - i) / 2;
+
+		if (h->v[mid].addr + h->v[mid].len <= lo)
+			i = mid + 1;
+		else
+			top = mid;
+	}
+	for (; !(r->keep & LD_KEEP_HIDDEN) && i < h->n && lo < hi; i++) {
+		uint64_t hlo = h->v[i].addr, hhi = hlo + h->v[i].len;
+
+		if (hlo >= hi)
+			break;
+		if ((r->keep & LD_KEEP_FILTERED) && h->v[i].why == LD_HIDDEN_FILTER)
+			continue;
+		if (hlo > lo)
+			ld_memplan__add(dst, lo, hlo - lo);
+		lo = hhi;
+	}
+	if (lo < hi)
+		ld_memplan__add(dst, lo, hi - lo);
+}
+
+int ld_memplan__hide(struct ld_memplan *p, const struct ld_hidden *h, bool take_all,
+		     struct ld_hidden_range **out, size_t *nout)
+{
+	struct ivals want = { 0 }, all = { 0 }, filtered = { 0 };
+	struct ld_memplan left = { 0 };
+	struct hid_out o = { 0 };
+	int err;
+
+	*out = NULL;
+	*nout = 0;
+	if (p->err)
+		return p->err;
+	plan_union(p, 0, &want);
+	if (take_all)
+		plan_union(p, 0, &all);
+	else
+		plan_union(p, LD_KEEP_HIDDEN, &all);
+	plan_union(p, LD_KEEP_FILTERED | LD_KEEP_HIDDEN, &filtered);
+	err = want.err ? want.err : all.err ? all.err : filtered.err;
+	/* What the plan wanted of each hidden range: the taken parts and the rest. */
+	for (size_t i = 0; !err && i < h->n; i++) {
+		uint64_t hlo = h->v[i].addr, hhi = hlo + h->v[i].len;
+		struct listing l = { &o, &h->v[i], &all };
+
+		for (size_t k = first_after(want.v, want.n, hlo); k < want.n && want.v[k].addr < hhi; k++) {
+			uint64_t lo = want.v[k].addr > hlo ? want.v[k].addr : hlo;
+			uint64_t e = want.v[k].addr + want.v[k].len, hi = e < hhi ? e : hhi;
+
+			if (h->v[i].why == LD_HIDDEN_FILTER)
+				cut_by(&filtered, lo, hi, list_unfiltered, &l);
+			else
+				cut_by(&all, lo, hi, list_piece, &l);
+		}
+		err = o.err;
+	}
+	if (!err && !take_all) {
+		for (size_t i = 0; i < p->n; i++)
+			subtract(&left, &p->v[i], h);
+		err = left.err;
+		if (!err) {
+			left.prio = p->prio;
+			left.keep = p->keep;
+			ld_memplan__free(p);
+			*p = left;
+		} else {
+			ld_memplan__free(&left);
+		}
+	}
+	free(want.v);
+	free(all.v);
+	free(filtered.v);
+	if (err) {
+		free(o.v);
+		return err;
+	}
+	*out = o.v;
+	*nout = o.n;
+	return 0;
+}
+
 void ld_memplan__free(struct ld_memplan *p)
 {
 	free(p->v);
@@ -187,7 +435,8 @@ static uint64_t auxv_get(const void *auxv, size_t len, uint64_t type)
 }
 
 /* The executable's dynamic section, from its program headers in memory. */
-static uint64_t exe_dynamic(pid_t pid, const void *auxv, size_t auxv_len, uint64_t *dynsz)
+static uint64_t exe_dynamic(const struct ld_mem_source *src, const void *auxv, size_t auxv_len,
+			    uint64_t *dynsz)
 {
 	uint64_t phdr = auxv_get(auxv, auxv_len, AT_PHDR);
 	uint64_t phnum = auxv_get(auxv, auxv_len, AT_PHNUM), bias = 0, dyn = 0;
@@ -195,7 +444,7 @@ static uint64_t exe_dynamic(pid_t pid, const void *auxv, size_t auxv_len, uint64
 
 	if (!phdr || !phnum || phnum > 64)
 		return 0;
-	if (ld_mem_read(pid, phdr, ph, phnum * sizeof(ph[0])) != (long)(phnum * sizeof(ph[0])))
+	if (src->read(src->ctx, phdr, ph, phnum * sizeof(ph[0])) != (long)(phnum * sizeof(ph[0])))
 		return 0;
 	for (uint64_t i = 0; i < phnum; i++)
 		if (ph[i].p_type == PT_PHDR)
@@ -208,12 +457,12 @@ static uint64_t exe_dynamic(pid_t pid, const void *auxv, size_t auxv_len, uint64
 	return dyn;
 }
 
-static void walk_link_map(struct ld_memplan *p, pid_t pid, uint64_t rdebug)
+static void walk_link_map(struct ld_memplan *p, const struct ld_mem_source *src, uint64_t rdebug)
 {
 	struct r_debug rd;
 	uint64_t lm;
 
-	if (ld_mem_read(pid, rdebug, &rd, sizeof(rd)) != sizeof(rd))
+	if (src->read(src->ctx, rdebug, &rd, sizeof(rd)) != sizeof(rd))
 		return;
 	ld_memplan__add_pages(p, rdebug, sizeof(rd));
 	lm = (uintptr_t)rd.r_map;
@@ -222,10 +471,10 @@ static void walk_link_map(struct ld_memplan *p, pid_t pid, uint64_t rdebug)
 		struct link_map l;
 		char name[4096];
 
-		if (ld_mem_read(pid, lm, &l, sizeof(l)) != sizeof(l))
+		if (src->read(src->ctx, lm, &l, sizeof(l)) != sizeof(l))
 			break;
 		ld_memplan__add_pages(p, lm, sizeof(l));
-		if (l.l_name && !ld_mem_read_str(pid, (uintptr_t)l.l_name, name, sizeof(name)))
+		if (l.l_name && !ld_mem_read_str_src(src, (uintptr_t)l.l_name, name, sizeof(name)))
 			ld_memplan__add_pages(p, (uintptr_t)l.l_name, strlen(name) + 1);
 		if (l.l_ld)
 			ld_memplan__add_pages(p, (uintptr_t)l.l_ld, sizeof(Elf64_Dyn) * 64);
@@ -233,10 +482,10 @@ static void walk_link_map(struct ld_memplan *p, pid_t pid, uint64_t rdebug)
 	}
 }
 
-void ld_memplan__debug_meta(struct ld_memplan *p, pid_t pid, const struct ld_maps *maps,
-			    const void *auxv, size_t auxv_len)
+void ld_memplan__debug_meta(struct ld_memplan *p, const struct ld_mem_source *src,
+			    const struct ld_maps *maps, const void *auxv, size_t auxv_len)
 {
-	uint64_t dynsz = 0, dyn = exe_dynamic(pid, auxv, auxv_len, &dynsz);
+	uint64_t dynsz = 0, dyn = exe_dynamic(src, auxv, auxv_len, &dynsz);
 	unsigned prio = p->prio;
 
 	p->prio = LD_PRIO_CONTEXT;
@@ -264,15 +513,24 @@ void ld_memplan__debug_meta(struct ld_memplan *p, pid_t pid, const struct ld_map
 		}
 	}
 	if (dyn && dynsz < (1 << 20)) {
+		uint64_t rdebug = 0;
 		Elf64_Dyn d;
 
 		ld_memplan__add_pages(p, dyn, dynsz);
 		for (uint64_t off = 0; off + sizeof(d) <= dynsz; off += sizeof(d)) {
-			if (ld_mem_read(pid, dyn + off, &d, sizeof(d)) != sizeof(d) || d.d_tag == DT_NULL)
+			if (src->read(src->ctx, dyn + off, &d, sizeof(d)) != sizeof(d) ||
+			    d.d_tag == DT_NULL)
 				break;
+			/*
+			 * The dynamic linker fills the last DT_DEBUG: one walk, of
+			 * that one.  A forged section of 65536 of them would have
+			 * had us walk 4096 links each, and plan as many ranges.
+			 */
 			if (d.d_tag == DT_DEBUG && d.d_un.d_ptr)
-				walk_link_map(p, pid, d.d_un.d_ptr);
+				rdebug = d.d_un.d_ptr;
 		}
+		if (rdebug)
+			walk_link_map(p, src, rdebug);
 	}
 	p->prio = prio;
 }

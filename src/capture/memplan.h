@@ -24,15 +24,22 @@ enum ld_prio {
 	LD_PRIO_BULK = 2,	/* the rest of a full dump */
 };
 
+/* ld_plan_range.keep: hidden memory (hidden.h) a range is taken in all the same */
+#define LD_KEEP_FILTERED	(1U << 0)	/* what coredump_filter leaves out by kind: the
+						 * application registered it, more precisely */
+#define LD_KEEP_HIDDEN		(1U << 1)	/* any of it (hidden=regions) */
+
 struct ld_plan_range {
 	uint64_t addr, len;
 	unsigned prio;
+	unsigned keep;		/* LD_KEEP_* */
 };
 
 struct ld_memplan {
 	struct ld_plan_range *v;
 	size_t n, cap;
 	unsigned prio;		/* given to ranges added from now on */
+	unsigned keep;		/* likewise */
 	int err;
 };
 
@@ -55,13 +62,28 @@ int ld_memplan__segments(struct ld_memplan *p, const struct ld_maps *maps,
 			 struct ld_seg **segs, size_t *nsegs);
 void ld_memplan__free(struct ld_memplan *p);
 
+struct ld_hidden;
+
+/*
+ * Takes out of the plan the memory @h says the process hid, but what the
+ * ranges' keep flags keep, or all of it with @take_all.  *out gets every
+ * hidden range the plan wanted, in address order, flagged LD_HIDR_TAKEN
+ * where it stays in (malloc'ed; *nout may be 0); what coredump_filter left
+ * out and an LD_KEEP_FILTERED range keeps is not hidden from this capture
+ * and not listed.  Call it after every range is added, before the
+ * segments.  0 or -ENOMEM.
+ */
+int ld_memplan__hide(struct ld_memplan *p, const struct ld_hidden *h, bool take_all,
+		     struct ld_hidden_range **out, size_t *nout);
+
 /*
  * What a debugger needs to find and unwind the loaded objects in a mini
  * dump: the vDSO, each object's ELF header page and relocated data (GOT,
  * RELRO, .data), the executable's dynamic section, r_debug and the link_map
- * chain with the object names.
+ * chain with the object names — read through @src from the process, which
+ * may have forged any of them (tests/fuzz/fuzz_linkmap.c).
  */
-void ld_memplan__debug_meta(struct ld_memplan *p, pid_t pid, const struct ld_maps *maps,
-			    const void *auxv, size_t auxv_len);
+void ld_memplan__debug_meta(struct ld_memplan *p, const struct ld_mem_source *src,
+			    const struct ld_maps *maps, const void *auxv, size_t auxv_len);
 
 #endif

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "base/cgident.h"
 #include "base/escape.h"
 #include "capture/proc.h"
 
@@ -385,41 +386,18 @@ int ld_proc_self_caps(uint64_t *eff)
 	return p ? 0 : -ENOENT;
 }
 
-/* struct file_handle's type for kernfs (cgroup v2) files: the 64-bit id. */
-#define FILEID_KERNFS	0xfe
-
-int ld_cgroup2_path(const char *root, uint64_t id, char *buf, size_t len)
+int ld_proc_cg_ident(pid_t pid, struct ld_cg_ident *id)
 {
-	union {
-		struct file_handle fh;
-		unsigned char space[sizeof(struct file_handle) + sizeof(uint64_t)];
-	} h;
-	char link[64], target[4096];
-	size_t rlen;
-	ssize_t n;
-	int mfd, fd;
+	char path[64], cg[4096], hier[128], *text;
+	int err;
 
-	if (!root)
-		return -ENOENT;
-	h.fh.handle_bytes = sizeof(id);
-	h.fh.handle_type = FILEID_KERNFS;
-	memcpy(h.fh.f_handle, &id, sizeof(id));
-	mfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (mfd < 0)
-		return -errno;
-	fd = open_by_handle_at(mfd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	close(mfd);
-	if (fd < 0)
-		return errno == ESTALE ? -ENOENT : -errno;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, target, sizeof(target) - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	target[n] = 0;
-	rlen = strlen(root);
-	if (strncmp(target, root, rlen) || (target[rlen] && target[rlen] != '/'))
-		return -ENOENT;	/* outside the mount we know */
-	snprintf(buf, len, "%s", target[rlen] ? target + rlen : "/");
+	memset(id, 0, sizeof(*id));
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	err = ld_read_file(path, &text, NULL);
+	if (err)
+		return err;
+	if (!ld_cg_ident_source(text, cg, sizeof(cg), hier, sizeof(hier)))
+		ld_cg_ident_parse(cg, id);
+	free(text);
 	return 0;
 }

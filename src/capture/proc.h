@@ -72,11 +72,8 @@ struct ld_fd {
 int ld_proc_fds(pid_t pid, struct ld_fd **fds, size_t *n);
 void ld_fds__free(struct ld_fd *fds, size_t n);
 
-/*
- * The path under @root (the cgroup v2 mount; NULL: none) of the cgroup
- * whose id is @id: what /proc/PID/cgroup said of a process that is gone.
- * 0, or -errno (-ENOENT: removed since, or no cgroup v2).
- */
-int ld_cgroup2_path(const char *root, uint64_t id, char *buf, size_t len);
+struct ld_cg_ident;
+/* @pid's systemd unit and container from /proc/PID/cgroup (base/cgident.h); 0 or -errno. */
+int ld_proc_cg_ident(pid_t pid, struct ld_cg_ident *id);
 
 #endif

@@ -161,132 +161,105 @@ static char *unix_name(const char *name, size_t len)
 	return p;
 }
 
-struct unix_peer {
-	uint32_t ino;
-	char *name;
+/* What sock_diag says of one UNIX socket. */
+struct unix_info {
+	uint8_t type, state;
+	uint32_t peer;		/* 0: none */
+	char *name;		/* NULL: none */
 };
 
-/* One unix_diag_msg: fills a socket of ours, and remembers every named one for peers. */
-static void unix_diag_one(const struct nlmsghdr *h, struct sockset *set, struct unix_peer **names,
-			  size_t *nnames, size_t *cap)
+static void parse_unix_msg(const struct nlmsghdr *h, struct unix_info *u)
 {
 	const struct unix_diag_msg *m = NLMSG_DATA(h);
 	const struct rtattr *a = (const struct rtattr *)(m + 1);
 	int left = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
-	struct ld_socket *s = find(set, m->udiag_ino);
-	char *name = NULL;
-	uint32_t peer = 0;
-	bool has_peer = false;
 
-	if (left < 0)
-		return;
-	for (; RTA_OK(a, left); a = RTA_NEXT(a, left)) {
-		if (a->rta_type == UNIX_DIAG_NAME && !name)
-			name = unix_name(RTA_DATA(a), RTA_PAYLOAD(a));
-		else if (a->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(a) >= 4) {
-			memcpy(&peer, RTA_DATA(a), 4);
-			has_peer = true;
-		}
+	u->type = m->udiag_type;
+	u->state = m->udiag_state;
+	for (; left > 0 && RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+		if (a->rta_type == UNIX_DIAG_NAME && !u->name)
+			u->name = unix_name(RTA_DATA(a), RTA_PAYLOAD(a));
+		else if (a->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(a) >= 4)
+			memcpy(&u->peer, RTA_DATA(a), 4);
 	}
-	if (s && !s->s.family) {
-		s->s.family = AF_UNIX;
-		s->s.type = m->udiag_type;
-		s->s.state = m->udiag_state;
-		if (has_peer && peer) {
-			s->s.peer_ino = peer;
-			s->s.flags |= LD_SOCK_PEER_INO;
-		}
-		s->path = name ? strdup(name) : NULL;
-	}
-	if (name && *nnames == *cap) {
-		size_t nc = *cap ? 2 * *cap : 64;
-		struct unix_peer *w = realloc(*names, nc * sizeof(**names));
-
-		if (!w) {
-			free(name);
-			return;
-		}
-		*names = w;
-		*cap = nc;
-	}
-	if (name)
-		(*names)[(*nnames)++] = (struct unix_peer){ m->udiag_ino, name };
 }
 
-/* sock_diag's dump of every UNIX socket of the collector's network namespace. */
-static int read_unix_diag(struct sockset *set)
+/*
+ * One socket by its inode (unix_diag's exact lookup): one request, one
+ * answer, however many sockets the host has.  0, -ENOENT (not a UNIX
+ * socket of this namespace), or -errno.
+ */
+static int unix_diag_exact(int fd, uint32_t ino, struct unix_info *u)
 {
 	struct {
 		struct nlmsghdr nlh;
 		struct unix_diag_req r;
 	} req = {
 		.nlh = { .nlmsg_len = sizeof(req), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-		.r = { .sdiag_family = AF_UNIX, .udiag_states = ~0U,
-		       .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER },
+			 .nlmsg_flags = NLM_F_REQUEST },
+		.r = { .sdiag_family = AF_UNIX, .udiag_states = ~0U, .udiag_ino = ino,
+		       .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER,
+		       .udiag_cookie = { ~0U, ~0U } },	/* INET_DIAG_NOCOOKIE: any */
 	};
 	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
-	struct unix_peer *names = NULL;
-	size_t nnames = 0, cap = 0;
 	long buf[8192 / sizeof(long)];
-	bool done = false;
-	int fd, err = 0;
+	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+	ssize_t n;
 
-	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	memset(u, 0, sizeof(*u));
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&nl, sizeof(nl)) < 0)
+		return -errno;
+	do
+		n = recv(fd, buf, sizeof(buf), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (!NLMSG_OK(h, (size_t)n))
+		return -EIO;
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = NLMSG_DATA(h);
+
+		return h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error : -EIO;
+	}
+	if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct unix_diag_msg)))
+		return -EIO;
+	parse_unix_msg(h, u);
+	return 0;
+}
+
+/*
+ * The UNIX sockets among ours (those the inet tables did not name), and
+ * their peers' names, by exact lookups in the collector's network
+ * namespace, which the process shares: the process is held meanwhile,
+ * and a dump of every socket of a busy host would hold it longer.
+ */
+static int read_unix_diag(struct sockset *set)
+{
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+
 	if (fd < 0)
 		return -errno;
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&nl, sizeof(nl)) < 0) {
-		err = -errno;
-		goto out;
-	}
-	while (!done) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_type == NLMSG_DONE) {
-				done = true;
-				break;
-			}
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-
-				err = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error
-											   : -EIO;
-				done = true;
-				break;
-			}
-			if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
-			    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct unix_diag_msg)))
-				unix_diag_one(h, set, &names, &nnames, &cap);
-		}
-	}
-	/* The peers' names: a client's peer is usually the server's named socket. */
 	for (size_t i = 0; i < set->n; i++) {
 		struct ld_socket *s = &set->v[i];
+		struct unix_info u, pu;
 
-		if (!(s->s.flags & LD_SOCK_PEER_INO))
+		if (s->s.family || s->s.ino > UINT32_MAX || unix_diag_exact(fd, s->s.ino, &u))
 			continue;
-		for (size_t k = 0; k < nnames; k++)
-			if (names[k].ino == s->s.peer_ino) {
-				s->peer_path = strdup(names[k].name);
-				break;
-			}
+		s->s.family = AF_UNIX;
+		s->s.type = u.type;
+		s->s.state = u.state;
+		s->path = u.name;
+		if (!u.peer)
+			continue;
+		s->s.peer_ino = u.peer;
+		s->s.flags |= LD_SOCK_PEER_INO;
+		/* A client's peer is usually the server's named socket. */
+		if (!unix_diag_exact(fd, u.peer, &pu))
+			s->peer_path = pu.name;
 	}
-out:
-	for (size_t k = 0; k < nnames; k++)
-		free(names[k].name);
-	free(names);
 	close(fd);
-	return err;
+	return 0;
 }
 
 /* Another network namespace: names from its /proc/PID/net/unix, no peers. */

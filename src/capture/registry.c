@@ -34,8 +34,8 @@ static int append_slots(const struct ld_registry *r, struct ld_region_info **v, 
 	return 0;
 }
 
-static int read_one(pid_t pid, uint64_t addr, const char *obj, struct ld_region_info **v,
-		    size_t *n)
+int ld_registry_read_at(const struct ld_mem_source *src, pid_t pid, uint64_t addr,
+			const char *obj, struct ld_region_info **v, size_t *n)
 {
 	struct ld_registry *r = malloc(sizeof(*r));
 	long got;
@@ -43,7 +43,9 @@ static int read_one(pid_t pid, uint64_t addr, const char *obj, struct ld_region_
 
 	if (!r)
 		return -ENOMEM;
-	got = ld_mem_read(pid, addr, r, sizeof(*r));
+	got = src->read(src->ctx, addr, r, sizeof(*r));
+	if (got > (long)sizeof(*r))
+		got = sizeof(*r);	/* a source that claims more than it was asked for */
 	if (got < (long)offsetof(struct ld_registry, slots)) {
 		ld_warn("pid %d: registry in %s at 0x%llx is unreadable", pid, obj,
 			(unsigned long long)addr);
@@ -67,6 +69,7 @@ static int read_one(pid_t pid, uint64_t addr, const char *obj, struct ld_region_
 int ld_registry_read(pid_t pid, const struct ld_maps *maps, struct ld_symcache *cache,
 		     struct ld_region_info **regions, size_t *n)
 {
+	struct ld_mem_source src = { .read = ld_mem_read_pid, .ctx = &pid };
 	int found = 0;
 
 	*regions = NULL;
@@ -89,7 +92,7 @@ int ld_registry_read(pid_t pid, const struct ld_maps *maps, struct ld_symcache *
 			 (unsigned long long)m->start, (unsigned long long)m->end);
 		if (ld_symcache__find(cache, path, m->dev, m->ino, LD_REGISTRY_SYMBOL, &sym))
 			continue;
-		if (!read_one(pid, ld_sym_runtime(m, &sym), m->path, regions, n))
+		if (!ld_registry_read_at(&src, pid, ld_sym_runtime(m, &sym), m->path, regions, n))
 			found++;
 	}
 	return found;

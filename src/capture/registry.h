@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include "analysis/elfsym.h"
 #include "capture/proc.h"
+#include "dump/dump_writer.h"
 
 struct ld_region_info {
 	uint64_t addr, len;
@@ -22,6 +23,15 @@ struct ld_region_info {
  */
 int ld_registry_read(pid_t pid, const struct ld_maps *maps, struct ld_symcache *cache,
 		     struct ld_region_info **regions, size_t *n);
+
+/*
+ * Reads one registry at @addr through @src (the process; forged bytes in
+ * tests/fuzz/fuzz_registry.c) and appends its valid slots to *regions
+ * (realloc'ed, *n counts them).  0; -EPROTO when there is no registry this
+ * collector reads at @addr (warned, naming @pid and @obj); -ENOMEM.
+ */
+int ld_registry_read_at(const struct ld_mem_source *src, pid_t pid, uint64_t addr,
+			const char *obj, struct ld_region_info **regions, size_t *n);
 
 /* Runtime address of @sym in the object mapped by @m (offset 0 mapping). */
 uint64_t ld_sym_runtime(const struct ld_map *m, const struct ld_elf_sym *sym);

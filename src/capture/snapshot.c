@@ -122,10 +122,8 @@ uint64_t ld_snapshot__layout(const struct ld_maps *maps)
 
 int ld_snapshot__nofork_ranges(pid_t pid, struct ld_range **out, size_t *n, uint64_t *layout)
 {
-	char path[64], *buf, *p;
-	struct ld_range *v = NULL;
-	uint64_t start = 0, end = 0, h = LAYOUT_SEED;
-	size_t len, cap = 0;
+	char path[64], *buf;
+	size_t len;
 	int err;
 
 	*out = NULL;
@@ -134,6 +132,20 @@ int ld_snapshot__nofork_ranges(pid_t pid, struct ld_range **out, size_t *n, uint
 	err = ld_read_file(path, &buf, &len);
 	if (err)
 		return err;
+	err = ld_snapshot__nofork_parse(buf, out, n, layout);
+	free(buf);
+	return err;
+}
+
+int ld_snapshot__nofork_parse(const char *buf, struct ld_range **out, size_t *n, uint64_t *layout)
+{
+	struct ld_range *v = NULL;
+	uint64_t start = 0, end = 0, h = LAYOUT_SEED;
+	size_t cap = 0;
+	const char *p;
+
+	*out = NULL;
+	*n = 0;
 	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
 		unsigned long long a, b;
 		const char *f;
@@ -160,14 +172,13 @@ int ld_snapshot__nofork_ranges(pid_t pid, struct ld_range **out, size_t *n, uint
 
 			if (!nv) {
 				free(v);
-				free(buf);
+				*n = 0;
 				return -ENOMEM;
 			}
 			v = nv;
 		}
 		v[(*n)++] = (struct ld_range){ start, end - start };
 	}
-	free(buf);
 	*out = v;
 	if (layout)
 		*layout = h;

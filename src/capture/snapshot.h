@@ -74,6 +74,8 @@ struct ld_snapshot {
  * only when the layout changed meanwhile.
  */
 int ld_snapshot__nofork_ranges(pid_t pid, struct ld_range **v, size_t *n, uint64_t *layout);
+/* The same from the text of smaps read already (the capture reads it once for hidden.h too). */
+int ld_snapshot__nofork_parse(const char *smaps, struct ld_range **v, size_t *n, uint64_t *layout);
 /* A hash of the mappings' bounds. */
 uint64_t ld_snapshot__layout(const struct ld_maps *maps);
 

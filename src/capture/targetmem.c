@@ -26,27 +26,43 @@ long ld_mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 	return done;
 }
 
-int ld_mem_read_str(pid_t pid, uint64_t addr, char *buf, size_t size)
+long ld_mem_read_pid(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return ld_mem_read(*(const pid_t *)ctx, addr, buf, len);
+}
+
+int ld_mem_read_str_src(const struct ld_mem_source *src, uint64_t addr, char *buf, size_t size)
 {
 	size_t got = 0;
 
+	if (!size)
+		return -EINVAL;
 	/* Never read across a page we do not need: strings may end at a mapping's end. */
 	while (got + 1 < size) {
 		size_t page_left = 4096 - ((addr + got) & 4095);
 		size_t want = size - 1 - got < page_left ? size - 1 - got : page_left;
-		long n = ld_mem_read(pid, addr + got, buf + got, want);
+		long n = src->read(src->ctx, addr + got, buf + got, want);
 
 		if (n <= 0) {
 			if (!got)
 				return n < 0 ? (int)n : -EFAULT;
 			break;	/* keep what was readable */
 		}
+		if ((size_t)n > want)
+			n = want;	/* a source that claims more than it was asked for */
 		if (memchr(buf + got, 0, n))
 			return 0;
 		got += n;
 	}
 	buf[got] = 0;
 	return 0;
+}
+
+int ld_mem_read_str(pid_t pid, uint64_t addr, char *buf, size_t size)
+{
+	struct ld_mem_source src = { .read = ld_mem_read_pid, .ctx = &pid };
+
+	return ld_mem_read_str_src(&src, addr, buf, size);
 }
 
 int ld_mem_write(pid_t pid, uint64_t addr, const void *buf, size_t len)

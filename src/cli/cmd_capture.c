@@ -17,16 +17,20 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: livedump capture -p PID [--full] [--[no-]snapshot] [--compress[=LEVEL]]\n"
-"                        [-o DIR] [--name NAME]\n"
+"                        [--hidden no|regions|all] [-o DIR] [--name NAME]\n"
 "Dump a running process now: it is stopped for the capture and runs again after.\n"
 "  -p, --pid PID      the process\n"
 "      --tid TID      the thread shown first, as the one with the issue (default PID)\n"
-"      --full         all memory (default: mini dump: threads, stacks, regions)\n"
+"      --full         all memory a core would hold (default: mini dump: threads,\n"
+"                     stacks, regions)\n"
 "      --snapshot     read the memory from a copy-on-write snapshot, so the process\n"
 "                     runs again at once (the default for --full)\n"
 "      --no-snapshot  keep the process stopped until its memory is read\n"
 "      --compress[=LEVEL]  write a compressed dump (zlib LEVEL 1-9, default %d);\n"
 "                     every livedump tool reads it, `livedump export` makes a plain one\n"
+"      --hidden MODE  memory the process hid from dumps (MADV_DONTDUMP, coredump_filter):\n"
+"                     no: left out (default); regions: registered regions in it taken;\n"
+"                     all: everything taken (forensic), and the dump says so\n"
 "  -o, --output DIR   where the dump goes (default %s)\n"
 "      --name NAME    component name recorded in the dump (default: manual)\n"
 "      --no-environ   leave the process's environment out of the dump\n",
@@ -44,6 +48,7 @@ int cmd_capture(int argc, char **argv)
 		{ "snapshot", no_argument, NULL, 's' },
 		{ "no-snapshot", no_argument, NULL, 'S' },
 		{ "compress", optional_argument, NULL, 'z' },
+		{ "hidden", required_argument, NULL, 'H' },
 		{ "no-environ", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -91,6 +96,15 @@ int cmd_capture(int argc, char **argv)
 				if (ld_opt_uint("--compress", optarg, 1, 9, &num))
 					return 2;
 				o.compress = num;
+			}
+			break;
+		case 'H':
+			for (o.hidden = 0; o.hidden < LD_HIDDEN_MODE_COUNT; o.hidden++)
+				if (!strcmp(optarg, ld_hidden_mode_name(o.hidden)))
+					break;
+			if (o.hidden == LD_HIDDEN_MODE_COUNT) {
+				ld_err("--hidden %s: expected no, regions or all", optarg);
+				return 2;
 			}
 			break;
 		case 'E':

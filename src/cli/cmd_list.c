@@ -5,9 +5,12 @@
  * docs/commands/list.md.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli/commands.h"
 #include "dump/dump_reader.h"
 #include "dump/dumpset.h"
@@ -76,6 +79,118 @@ static int parse_args(int argc, char **argv, struct list_opts *o)
 	return -1;
 }
 
+/* --- unfinished dumps ---------------------------------------------------------------- */
+
+/* A temporary file of a dump in a directory listed: never shown as a dump, but said. */
+struct unfinished {
+	char *path;
+	pid_t writer;
+	uint64_t bytes;
+	bool stale;
+};
+
+struct unfinished_set {
+	struct unfinished *v;
+	size_t n;
+	int err;
+};
+
+struct scan_ctx {
+	struct unfinished_set *u;
+	const char *dir;
+};
+
+static void add_unfinished(void *arg, const struct ld_tmpfile *t)
+{
+	const struct scan_ctx *ctx = arg;
+	struct unfinished_set *u = ctx->u;
+	const char *dir = ctx->dir;
+	struct unfinished *v = realloc(u->v, (u->n + 1) * sizeof(*v));
+
+	if (!v || asprintf(&v[u->n].path, "%s/%s", dir, t->name) < 0) {
+		if (v)
+			u->v = v;
+		u->err = -ENOMEM;
+		return;
+	}
+	u->v = v;
+	v[u->n].writer = t->writer;
+	v[u->n].bytes = t->bytes;
+	v[u->n].stale = t->stale;
+	u->n++;
+}
+
+/*
+ * The temporary files of dumps in the directories listed (none: the
+ * default one).  list only reads: the next record removes the stale ones.
+ */
+static int find_unfinished(char **paths, int npaths, struct unfinished_set *u)
+{
+	const char *def = LD_DEFAULT_OUTDIR;
+
+	if (!npaths) {
+		paths = (char **)&def;
+		npaths = 1;
+	}
+	for (int i = 0; i < npaths && !u->err; i++) {
+		int fd = open(paths[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		struct scan_ctx ctx = { u, paths[i] };
+
+		if (fd < 0)
+			continue;	/* a dump, or said by ld_dumpset_load */
+		ld_tmp_scan(fd, false, add_unfinished, &ctx, NULL);
+		close(fd);
+	}
+	return u->err;
+}
+
+static void tell_unfinished(const struct unfinished_set *u)
+{
+	for (size_t i = 0; i < u->n; i++) {
+		const struct unfinished *f = &u->v[i];
+		char sz[16], who[48];
+		const char *slash = strrchr(f->path, '/');
+
+		ld_fmt_short_size(f->bytes, sz, sizeof(sz));
+		if (f->writer)
+			snprintf(who, sizeof(who), "pid %d", (int)f->writer);
+		else
+			snprintf(who, sizeof(who), "an older livedump");
+		if (f->stale)
+			ld_warn("%s (%s): a dump never finished, its writer (%s) was killed while "
+				"writing it: not listed; the next record into %.*s removes it",
+				f->path, sz, who, (int)(slash - f->path), f->path);
+		else
+			ld_info("%s (%s so far): a dump %s is writing: not listed yet",
+				f->path, sz, who);
+	}
+}
+
+static void json_unfinished(struct ld_json *j, const struct unfinished_set *u)
+{
+	ld_json__key(j, "unfinished");
+	ld_json__begin_array(j);
+	for (size_t i = 0; i < u->n; i++) {
+		ld_json__begin_object(j);
+		ld_json__kstr(j, "file", u->v[i].path);
+		ld_json__kuint(j, "size", u->v[i].bytes);
+		ld_json__kstr(j, "state", u->v[i].stale ? "stale" : "writing");
+		if (u->v[i].writer)
+			ld_json__kuint(j, "writer_pid", u->v[i].writer);
+		else
+			ld_json__knull(j, "writer_pid");
+		ld_json__end_object(j);
+	}
+	ld_json__end_array(j);
+}
+
+static void unfinished_free(struct unfinished_set *u)
+{
+	for (size_t i = 0; i < u->n; i++)
+		free(u->v[i].path);
+	free(u->v);
+}
+
 /* --- text ---------------------------------------------------------------------- */
 
 static enum ld_color state_color(enum ld_dump_state s)
@@ -142,6 +257,30 @@ static int print_text(const struct ld_dumpset *set, const struct list_opts *o)
 
 /* --- JSON ------------------------------------------------------------------------ */
 
+/* The unit and container (LD_NT_KPROC), null where not known. */
+static void json_opt(struct ld_json *j, const char *key, const char *v)
+{
+	if (v[0])
+		ld_json__kstr(j, key, v);
+	else
+		ld_json__knull(j, key);
+}
+
+static void json_ident(struct ld_json *j, const struct ld_dump_summary *s)
+{
+	json_opt(j, "unit", s->unit);
+	if (!s->container_runtime[0]) {
+		ld_json__knull(j, "container");
+		return;
+	}
+	ld_json__key(j, "container");
+	ld_json__begin_object(j);
+	json_opt(j, "runtime", s->container_runtime);
+	json_opt(j, "id", s->container_id);
+	json_opt(j, "pod_uid", s->pod_uid);
+	ld_json__end_object(j);
+}
+
 static void json_entry(struct ld_json *j, const struct ld_dump_summary *s)
 {
 	char buf[64];
@@ -180,17 +319,21 @@ static void json_entry(struct ld_json *j, const struct ld_dump_summary *s)
 		ld_json__key(j, "code_hex");
 		ld_json__stringf(j, "0x%x", s->code);
 		ld_json__kstr(j, "capture_type", ld_dump__capture_type_name(s->capture_type));
+		json_ident(j, s);
 	} else {
 		ld_json__knull(j, "tid");
 		ld_json__knull(j, "exe");
 		ld_json__knull(j, "code");
 		ld_json__knull(j, "code_hex");
 		ld_json__knull(j, "capture_type");
+		ld_json__knull(j, "unit");
+		ld_json__knull(j, "container");
 	}
 	ld_json__end_object(j);
 }
 
-static int print_json(const struct ld_dumpset *set, const struct list_opts *o)
+static int print_json(const struct ld_dumpset *set, const struct unfinished_set *u,
+		      const struct list_opts *o)
 {
 	struct ld_json j;
 
@@ -203,6 +346,7 @@ static int print_json(const struct ld_dumpset *set, const struct list_opts *o)
 		if (ld_dump_filter__match(&o->filter, &set->v[i]))
 			json_entry(&j, &set->v[i]);
 	ld_json__end_array(&j);
+	json_unfinished(&j, u);
 	ld_json__end_object(&j);
 	return ld_json__end(&j);
 }
@@ -212,6 +356,7 @@ static int print_json(const struct ld_dumpset *set, const struct list_opts *o)
 int cmd_list(int argc, char **argv)
 {
 	struct list_opts o = { 0 };
+	struct unfinished_set unf = { 0 };
 	struct ld_dumpset set;
 	char err[512];
 	int ret = parse_args(argc, argv, &o);
@@ -228,7 +373,16 @@ int cmd_list(int argc, char **argv)
 	for (size_t i = 0; i < set.n; i++)
 		if (set.v[i].state == LD_DUMP_DAMAGED)
 			ld_warn("%s", set.v[i].why);
-	ret = o.json ? print_json(&set, &o) : print_text(&set, &o);
+	ret = find_unfinished(argv + optind, argc - optind, &unf);
+	if (ret) {
+		ld_err("list: cannot look for unfinished dumps: %s", strerror(-ret));
+		unfinished_free(&unf);
+		ld_dumpset__free(&set);
+		return 1;
+	}
+	tell_unfinished(&unf);
+	ret = o.json ? print_json(&set, &unf, &o) : print_text(&set, &o);
+	unfinished_free(&unf);
 	ld_dumpset__free(&set);
 	if (ret) {
 		ld_err("list: writing the output failed");

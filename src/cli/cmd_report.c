@@ -28,15 +28,18 @@
 #define TEXT_TOP_DEFAULT	10
 
 /* K_FIELD: a decoded field of the issue (errno, device, signal ...), named by report_opts.field. */
-enum key { K_ISSUE, K_RULE, K_EXE, K_COMM, K_CODE, K_PID, K_STACK, K_FIELD, K_NR };
+enum key { K_ISSUE, K_RULE, K_EXE, K_COMM, K_CODE, K_PID, K_STACK, K_UNIT, K_CONTAINER, K_FIELD,
+	   K_NR };
 
 static const char *const key_names[K_NR] = {
 	[K_ISSUE] = "issue", [K_RULE] = "rule", [K_EXE] = "exe", [K_COMM] = "comm",
-	[K_CODE] = "code", [K_PID] = "pid", [K_STACK] = "stack", [K_FIELD] = "field",
+	[K_CODE] = "code", [K_PID] = "pid", [K_STACK] = "stack", [K_UNIT] = "unit",
+	[K_CONTAINER] = "container", [K_FIELD] = "field",
 };
 static const char *const key_titles[K_NR] = {
 	[K_ISSUE] = "ISSUE", [K_RULE] = "RULE", [K_EXE] = "EXECUTABLE", [K_COMM] = "COMM",
-	[K_CODE] = "CODE", [K_PID] = "PID", [K_STACK] = "STACK", [K_FIELD] = "FIELD",
+	[K_CODE] = "CODE", [K_PID] = "PID", [K_STACK] = "STACK", [K_UNIT] = "UNIT",
+	[K_CONTAINER] = "CONTAINER", [K_FIELD] = "FIELD",
 };
 
 struct report_opts {
@@ -110,7 +113,8 @@ static void usage(FILE *f)
 "  --sort KEYS, --by KEYS\n"
 "                  one histogram over a combination of keys instead, most\n"
 "                  frequent first: a comma list of issue, rule, exe, comm, code,\n"
-"                  pid, stack, and at most one field of the decoded issue\n"
+"                  pid, stack, unit (systemd's), container (RUNTIME:ID), and at\n"
+"                  most one field of the decoded issue\n"
 "                  (errno, device, syscall, signal, si_code, ...: docs/detectors.md)\n"
 "  --comm COMM     only dumps of processes named COMM\n"
 "  --since TIME    only issues since TIME (see livedump list --help)\n"
@@ -156,7 +160,8 @@ static int parse_sort(const char *arg, struct report_opts *o)
 				i = K_NR + 1;
 		if (i >= K_NR) {
 			ld_err("report: --sort: '%s' is %s (keys: issue, rule, exe, comm, code, "
-			       "pid, stack, or one field of the decoded issue such as errno)", k,
+			       "pid, stack, unit, container, or one field of the decoded issue such as "
+			       "errno)", k,
 			       i == K_NR ? "not a key" : "given twice");
 			ret = -EINVAL;
 		} else {
@@ -421,6 +426,9 @@ static const char *key_value(const struct report *r, const struct sample *sm, en
 	case K_CODE: snprintf(buf, len, "0x%x", s->code); return buf;
 	case K_PID: snprintf(buf, len, "%u", s->pid); return buf;
 	case K_STACK: return r->stacks[sm->stack].folded;
+	case K_UNIT: return s->unit[0] ? s->unit : "-";
+	case K_CONTAINER: return s->container_runtime[0] ? ld_dump_summary__container(s, buf, len)
+						  : "-";
 	case K_NR: break;
 	}
 	return "-";
@@ -496,7 +504,8 @@ static int build_hist(struct report *r, struct hist *h)
 		}
 		row->count++;
 	}
-	qsort(h->rows, h->nrows, sizeof(*h->rows), cmp_rows);
+	if (h->nrows)	/* none: h->rows is NULL, which qsort may not be given */
+		qsort(h->rows, h->nrows, sizeof(*h->rows), cmp_rows);
 	return 0;
 }
 
@@ -937,7 +946,8 @@ static int sort_stacks(struct report *r)
 		free(pos);
 		return -ENOMEM;
 	}
-	memcpy(old, r->stacks, r->nstacks * sizeof(*old));
+	if (r->nstacks)	/* none: r->stacks is NULL, which memcpy may not be given */
+		memcpy(old, r->stacks, r->nstacks * sizeof(*old));
 	for (size_t i = 0; i < r->nstacks; i++)
 		order[i] = (struct order){ r->stacks[i].count, i };
 	qsort(order, r->nstacks, sizeof(*order), cmp_order);

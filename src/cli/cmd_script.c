@@ -46,6 +46,7 @@ static int add_line(struct events *ev, const char *file, unsigned lineno, char *
 	e = &v[ev->n];
 	if (ld_jobj_parse(line, &e->o, &col) || !(t = ld_jobj_get(&e->o, "time_ns"))) {
 		ld_warn("%s:%u:%zu: not a journal entry: skipped", file, lineno, col + 1);
+		ld_jobj_free(&e->o);	/* an object without time_ns parsed */
 		ev->bad++;
 		return 0;
 	}
@@ -165,13 +166,6 @@ static int add_dump(struct events *ev, const char *path)
 	return ret;
 }
 
-static int is_dump(const char *name)
-{
-	size_t n = strlen(name);
-
-	return name[0] != '.' && n > 5 && !strcmp(name + n - 5, ".core");
-}
-
 static int is_journal(const char *name)
 {
 	size_t n = strlen(name), sl = strlen(LD_JOURNAL_SUFFIX);
@@ -203,7 +197,7 @@ static int read_dir(struct events *ev, const char *dir)
 	while (!err && (de = readdir(d))) {
 		char path[4096];
 
-		if (!is_dump(de->d_name))
+		if (!ld_is_dump_name(de->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		err = add_dump(ev, path);
@@ -296,11 +290,13 @@ int cmd_script(int argc, char **argv)
 			err = -errno;
 		} else {
 			err = S_ISDIR(st.st_mode) ? read_dir(&ev, argv[i]) :
-			      is_dump(argv[i]) ? add_dump(&ev, argv[i]) : read_journal(&ev, argv[i]);
+			      ld_is_dump_name(strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i]) ?
+			      add_dump(&ev, argv[i]) : read_journal(&ev, argv[i]);
 		}
 	}
 	if (!err) {
-		qsort(ev.v, ev.n, sizeof(*ev.v), cmp_time);
+		if (ev.n)	/* no events: ev.v is NULL, which qsort may not be given */
+			qsort(ev.v, ev.n, sizeof(*ev.v), cmp_time);
 		if (json)
 			for (size_t i = 0; i < ev.n; i++)
 				puts(ev.v[i].line);

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: MIT
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,7 +7,9 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
+#include <unistd.h>
 #include "collector/collector.h"
+#include "base/cgident.h"
 #include "base/escape.h"
 #include "dump/corefile.h"
 #include "collector/crash.h"
@@ -96,25 +97,46 @@ void ld_fmt_size(char *buf, size_t size, uint64_t b)
 		snprintf(buf, size, "%.2f GiB", b / 1073741824.0);
 }
 
-/* What the dumps already in the directory take (systemd-coredump's MaxUse counts them too). */
+static void tell_tmp(void *ctx, const struct ld_tmpfile *t)
+{
+	const char *dir = ctx;
+	char sz[32], who[48];
+
+	ld_fmt_size(sz, sizeof(sz), t->bytes);
+	if (t->writer)
+		snprintf(who, sizeof(who), "pid %d", (int)t->writer);
+	else
+		snprintf(who, sizeof(who), "an older livedump");
+	if (t->removed == 1)
+		printf("removed %s/%s (%s): a dump never finished, its writer (%s) was killed "
+		       "while writing it\n", dir, t->name, sz, who);
+	else if (t->stale)
+		ld_warn("cannot remove %s/%s (%s), a dump its writer (%s) never finished: %s",
+			dir, t->name, sz, who, strerror(-t->removed));
+	else
+		printf("%s/%s: being written by %s (%s so far), counted against --max-use\n",
+		       dir, t->name, who, sz);
+}
+
+/*
+ * What the directory holds: the dumps (systemd-coredump's MaxUse counts
+ * them too) and the temporary files of dumps being written by another
+ * collector; those a killed one left are removed first.
+ */
 static uint64_t dir_usage(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	uint64_t total = 0;
+	int fd = ld_outdir_open(dir), err;
+	uint64_t dumps, tmp = 0;
 
-	if (!d)
+	if (fd < 0)
 		return 0;
-	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-		struct stat st;
-
-		if (n > 5 && !strcmp(de->d_name + n - 5, ".core") &&
-		    !fstatat(dirfd(d), de->d_name, &st, 0))
-			total += st.st_blocks * 512ULL;
-	}
-	closedir(d);
-	return total;
+	err = ld_tmp_scan(fd, true, tell_tmp, (void *)dir, &tmp);
+	if (err)
+		ld_warn("cannot look for unfinished dumps in %s: %s", dir, strerror(-err));
+	dumps = ld_outdir_dumps_bytes(fd);
+	close(fd);
+	fflush(stdout);
+	return dumps + tmp;
 }
 
 int ld_collector__new(const struct ld_collector_opts *o, struct ld_loader *loader,
@@ -129,6 +151,13 @@ int ld_collector__new(const struct ld_collector_opts *o, struct ld_loader *loade
 	c->o = *o;
 	c->loader = loader;
 	c->used = dir_usage(o->outdir);
+	if (o->limits.max_use) {
+		char a[32], b[32];
+
+		ld_fmt_size(a, sizeof(a), c->used);
+		ld_fmt_size(b, sizeof(b), o->limits.max_use);
+		printf("%s holds %s of dumps (--max-use %s)\n", o->outdir, a, b);
+	}
 	c->symcache = ld_symcache__new();
 	c->decl = calloc(o->rules->n ? o->rules->n : 1, sizeof(*c->decl));
 	for (size_t i = 0; i < o->rules->n; i++)
@@ -386,6 +415,7 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 	char comm[LD_COMM_LEN + 1] = "";
 	char ecomm[LD_ESC_SIZE(LD_COMM_LEN)], edetail[LD_ESC_SIZE(LD_SUMMARY_MAX)];
 	struct ld_journal_entry je;
+	struct ld_cg_ident ident;
 
 	memcpy(comm, h->comm, LD_COMM_LEN);
 	je = (struct ld_journal_entry){
@@ -393,6 +423,9 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 		.pid = h->pid, .tid = h->tid, .comm = comm, .code = is->code,
 		.param = is->params[0], .fields = &is->fields, .frozen = h->flags & LD_EVF_FROZEN,
 	};
+	/* gone (an OOM victim, an exit): the journal says null, its dump what BPF saw */
+	if (!ld_proc_cg_ident(h->pid, &ident))
+		je.ident = &ident;
 	/* Declined in the kernel: one line (say_declined), not two. */
 	if (h->verdict == LD_VERDICT_DUMP) {
 		printf("trigger: rule %s pid %u (%s) tid %u %s: %s\n", r->name, h->pid,
@@ -434,8 +467,8 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 			.stopped_at = stopped_at, .thawed = thawed, .bpf_arg = c,
 			.holds = &c->holds, .pending = issue_pending, .req = is->req,
 			.comm = je.comm,
-			.no_regions = r->capture.no_regions, .stack_max = r->capture.stack,
-			.no_environ = r->capture.no_environ,
+			.no_regions = r->capture.no_regions, .hidden = r->capture.hidden,
+			.stack_max = r->capture.stack, .no_environ = r->capture.no_environ,
 			.max_memory = c->o.limits.max_dump, .symcache = c->symcache,
 			.history = ld_loader__history(c->loader),
 			.max_hold_ns = c->o.limits.max_hold, .cancel = c->o.cancel,
@@ -579,6 +612,7 @@ int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, 
 	struct ld_crash_dump cd;
 	struct ld_write_stats st = { 0 };
 	struct ld_journal_entry je;
+	struct ld_cg_ident ident;
 	const struct ld_rule *r;
 	char name[256], why[160], comm[LD_COMM_LEN + 1] = "", *path = NULL, exe[4096] = "";
 	struct ld_notes pn = { 0 };
@@ -603,6 +637,9 @@ int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, 
 		.tid = p->tid, .comm = comm, .code = p->is.code, .param = p->is.params[0],
 		.fields = &p->is.fields,
 	};
+	/* its /proc stays while the core is read (core_pipe_limit) */
+	if (!ld_proc_cg_ident(p->pid, &ident))
+		je.ident = &ident;
 	ld_dump_name(name, sizeof(name), p->time_ns, r->name, comm, p->pid, 0);
 	inflight(&je);
 	if (check_limits(c, 0, why, sizeof(why))) {

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "collector/journal.h"
+#include "base/cgident.h"
 #include "base/json.h"
 #include "detectors/fields.h"
 #include "base/log.h"
@@ -126,6 +127,11 @@ int ld_journal__format(const struct ld_journal_entry *e, char **line, size_t *li
 	ld_json__kuint(&js, "size", e->size);
 	ld_json__kuint(&js, "pause_us", e->pause_ns / 1000);
 	ld_json__kuint(&js, "count", e->count ? e->count : 1);
+	/* flat, as every key of a line: null where not known */
+	kopt(&js, "unit", e->ident && e->ident->unit[0] ? e->ident->unit : NULL);
+	kopt(&js, "container_runtime", e->ident && e->ident->runtime[0] ? e->ident->runtime : NULL);
+	kopt(&js, "container_id", e->ident && e->ident->container[0] ? e->ident->container : NULL);
+	kopt(&js, "pod_uid", e->ident && e->ident->pod[0] ? e->ident->pod : NULL);
 	ld_json__end_object(&js);
 	err = ld_json__end(&js);	/* ends the line too */
 	if (fclose(f) || err) {

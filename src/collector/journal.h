@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 struct ld_fields;
+struct ld_cg_ident;
 
 struct ld_journal_entry {
 	uint64_t time_ns;	/* CLOCK_REALTIME of the issue */
@@ -37,6 +38,7 @@ struct ld_journal_entry {
 	 * dropped because the ring was full).
 	 */
 	uint64_t count;
+	const struct ld_cg_ident *ident;	/* its unit and container; NULL: not known */
 };
 
 struct ld_journal;

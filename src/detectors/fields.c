@@ -222,10 +222,11 @@ const char *ld_issue_text_get(const char *text, size_t len, const char *key, cha
 			      size_t size)
 {
 	size_t klen = strlen(key);
-	const char *p = text, *end = text + len;
+	const char *p = text, *end;
 
 	if (!text)
 		return NULL;
+	end = text + len;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', end - p);
 		const char *eol = nl ? nl : end;

@@ -5,12 +5,9 @@
  * live to freeze: context dumps only.  The record names the victim (its
  * header), its memory counters, and the cgroup whose limit was hit.
  */
-#define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "collector/loader_priv.h"
 #include "detectors/detector.h"
 #include "rules/rulecomp.h"
@@ -39,43 +36,21 @@ static int attach(struct ld_loader *l, const struct ld_ruleset *rs)
 	return ld_loader__attach(l, ld_loader__skel(l)->progs.ld_oom, "oom/mark_victim");
 }
 
-/* nftw has no context argument: the search is one call, on this thread only. */
-static __thread struct {
-	uint64_t id;
-	char *path;
-	size_t size;
-	size_t root_len;
-	unsigned visited;
-} find;
-
-static int visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
+/*
+ * The memcg's path: in the v2 hierarchy, or "memory:/PATH" in the v1 one
+ * the record names (the form a rule's cgroup= takes).
+ */
+static bool cgroup_path(const struct ld_oom_event *e, char *buf, size_t size)
 {
-	(void)ftw;
-	if (type != FTW_D)
-		return 0;
-	if (++find.visited > 100000)
-		return 1;	/* a pathological tree: give up rather than stall the collector */
-	if ((uint64_t)st->st_ino != find.id)
-		return 0;
-	snprintf(find.path, find.size, "%s", path[find.root_len] ? path + find.root_len : "/");
-	return 1;
-}
-
-/* A cgroup v2 id is the inode of its directory. */
-static bool cgroup_path(uint64_t id, char *buf, size_t size)
-{
-	const char *root = ld_cgroup2_root();
+	char mnt[256], ctrls[64], path[1024];
+	struct ld_cg_hiers hs;
 
 	buf[0] = 0;
-	if (!root || !id)
+	if (!e->cgroup_id || ld_cg_hiers_load(&hs) ||
+	    ld_cg_hier_by_id(&hs, e->cgroup_hier, mnt, sizeof(mnt), ctrls, sizeof(ctrls)) ||
+	    ld_cgroup_path(mnt, e->cgroup_id, path, sizeof(path)))
 		return false;
-	find.id = id;
-	find.path = buf;
-	find.size = size;
-	find.root_len = strlen(root);
-	find.visited = 0;
-	nftw(root, visit, 16, FTW_PHYS | FTW_MOUNT);
-	return buf[0] != 0;
+	return (size_t)snprintf(buf, size, "%s%s%s", ctrls, ctrls[0] ? ":" : "", path) < size;
 }
 
 static void issue(const struct ld_issue_ctx *x, struct ld_issue *is)
@@ -88,7 +63,7 @@ static void issue(const struct ld_issue_ctx *x, struct ld_issue *is)
 	is->params[2] = e->file_rss_kb;
 	is->params[3] = (uint64_t)(int64_t)e->oom_score_adj;
 	is->context_only = true;
-	if (cgroup_path(e->cgroup_id, path, sizeof(path)) && !strchr(path, '\n'))
+	if (cgroup_path(e, path, sizeof(path)) && !strchr(path, '\n'))
 		snprintf(is->text, sizeof(is->text), "memcg=%s\n", path);
 }
 
@@ -117,6 +92,7 @@ static void decode(const struct ld_issue_src *src, struct ld_fields *f)
 	ld_fields__s64(f, "oom_score_adj", e->oom_score_adj);
 	ld_fields__u64(f, "trigger_pid", e->trigger_pid);
 	ld_fields__u64(f, "cgroup_id", e->cgroup_id);
+	ld_fields__u64(f, "cgroup_hier", e->cgroup_hier);
 	ld_fields__summary(f, "OOM killer chose pid %u (%s), anon rss %" PRIu64 " KiB, "
 			   "oom_score_adj %d; limit hit by pid %u%s%s", e->hdr.pid, comm,
 			   (uint64_t)e->anon_rss_kb, e->oom_score_adj, e->trigger_pid,

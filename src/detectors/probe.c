@@ -412,7 +412,11 @@ void ld_probe_decode(const struct ld_issue_src *src, struct ld_fields *f, bool r
 
 bool ld_probe_legacy_is(const void *rec, size_t len, enum ld_detector det)
 {
-	const struct ld_probe_event *e = rec;
+	__u32 d;
 
-	return rec && len >= sizeof(*e) && e->det == det;
+	/* A record in a dump's note is only 4-byte aligned: no struct access. */
+	if (!rec || len < sizeof(struct ld_probe_event))
+		return false;
+	memcpy(&d, (const char *)rec + offsetof(struct ld_probe_event, det), sizeof(d));
+	return d == det;
 }

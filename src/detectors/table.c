@@ -4,6 +4,7 @@
  * in its own file.  The list and the table cannot disagree: both come from
  * the one macro, and a listed detector without its file does not link.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "detectors/detector.h"
 
@@ -88,7 +89,28 @@ void ld_issue_decode(const struct ld_detector_ops *d, const struct ld_issue_src 
 				   src->len, d->record_size);
 		return;
 	}
-	d->decode(src, f);
+	if (src->rec) {
+		/*
+		 * Detectors read their record as its struct: they get an aligned
+		 * copy (a dump's notes are only 4-byte aligned), zero-filled up to
+		 * the struct's size (a legacy record may be shorter; len says so).
+		 */
+		size_t size = src->len > d->record_size ? src->len : d->record_size;
+		struct ld_issue_src copy = *src;
+		void *rec = calloc(1, size ? size : 1);
+
+		if (!rec) {
+			ld_fields__summary(f, "%s record of %zu bytes: out of memory", d->name,
+					   src->len);
+			return;
+		}
+		memcpy(rec, src->rec, src->len);
+		copy.rec = rec;
+		d->decode(&copy, f);
+		free(rec);
+	} else {
+		d->decode(src, f);
+	}
 	if (!f->summary[0])
 		ld_fields__summary(f, "%s", d->name);
 }

@@ -45,6 +45,8 @@ struct ld_sampler {
 	struct limits *limits;		/* per rule: rule limits, kept here (no BPF) */
 	uint64_t period, next, round;
 	long ticks;			/* sysconf(_SC_CLK_TCK) */
+	/* per rule, its `where cgroup=` resolved once: the hierarchy and path of each */
+	struct ld_cg_where (*cgw)[LD_RULE_LIST_MAX];
 };
 
 static uint64_t now_ns(void)
@@ -77,6 +79,23 @@ int ld_sampler__new(const struct ld_ruleset *rs, struct ld_loader *l, struct ld_
 		free(s);
 		return -ENOMEM;
 	}
+	s->cgw = calloc(rs->n, sizeof(*s->cgw));
+	if (!s->cgw) {
+		ld_sampler__free(s);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct ld_rule *r = &rs->v[i];
+		int err = 0;
+
+		for (unsigned k = 0; !err && r->detector == LD_DET_THRESHOLD &&
+				     k < r->where.ncgroups; k++)
+			err = ld_cg_where_resolve(r, r->where.cgroups[k], &s->cgw[i][k]);
+		if (err) {
+			ld_sampler__free(s);
+			return err;
+		}
+	}
 	s->rs = rs;
 	s->loader = l;
 	s->period = period;
@@ -92,6 +111,7 @@ void ld_sampler__free(struct ld_sampler *s)
 		return;
 	free(s->tracks);
 	free(s->limits);
+	free(s->cgw);
 	free(s);
 }
 
@@ -103,7 +123,8 @@ int ld_sampler__timeout_ms(const struct ld_sampler *s)
 }
 
 /* The `where` filters, read from /proc (the kernel's first stage does not run here). */
-static bool filters_match(const struct ld_rule_filters *w, pid_t pid, const struct ld_task_info *ti)
+static bool filters_match(const struct ld_rule_filters *w, const struct ld_cg_where *cgw,
+			  pid_t pid, const struct ld_task_info *ti)
 {
 	char path[64], buf[4096];
 	bool ok;
@@ -149,19 +170,23 @@ static bool filters_match(const struct ld_rule_filters *w, pid_t pid, const stru
 			return false;
 	}
 	if (w->ncgroups) {
-		char *cg = NULL, *line;
+		char *cg = NULL;
 		size_t len;
 
 		snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
 		if (ld_read_file(path, &cg, &len))
 			return false;
-		line = strstr(cg, "0::");	/* the cgroup v2 line */
 		ok = false;
-		for (unsigned i = 0; line && i < w->ncgroups; i++) {
-			size_t pl = strlen(w->cgroups[i]);
+		/* each in its hierarchy's line: v2's, or the v1 controller's */
+		for (unsigned i = 0; i < w->ncgroups; i++) {
+			char in[4096];
+			size_t pl = strlen(cgw[i].path);
 
-			ok |= !strncmp(line + 3, w->cgroups[i], pl) &&
-			      (line[3 + pl] == '/' || line[3 + pl] == '\n' || !line[3 + pl]);
+			if (ld_proc_cgroup_find(cg, cgw[i].ctrl, NULL, in, sizeof(in)))
+				continue;
+			if (pl == 1)	/* "/": every cgroup */
+				pl = 0;
+			ok |= !strncmp(in, cgw[i].path, pl) && (in[pl] == '/' || !in[pl]);
 		}
 		free(cg);
 		if (!ok)
@@ -326,7 +351,7 @@ static void sample_process(struct ld_sampler *s, pid_t pid, uint64_t now, ld_thr
 		bool fire;
 
 		if (rule->detector != LD_DET_THRESHOLD || p->scope ||
-		    !filters_match(&rule->where, pid, &ti))
+		    !filters_match(&rule->where, s->cgw[r], pid, &ti))
 			continue;
 		if (!have_status) {
 			snprintf(path, sizeof(path), "/proc/%d/status", pid);
@@ -385,6 +410,43 @@ static pid_t top_member(const char *procs, uint64_t *rss, uint64_t *threads, uin
 }
 
 /*
+ * A cgroup's CPU time in clock ticks: v2's cpu.stat; on v1 the cpuacct
+ * hierarchy's cpuacct.usage (ns) at the same path (systemd and the
+ * container engines make the same path in every hierarchy).  0, or -errno.
+ */
+static int cgroup_cpu(const struct ld_cg_where *w, long hz, uint64_t *ticks)
+{
+	char path[4096], *text = NULL, *u;
+	struct ld_cg_hiers hs;
+	const struct ld_cg_hier *h;
+	int err;
+
+	if (w->ctrl == LD_CGC_V2) {
+		snprintf(path, sizeof(path), "%s%s/cpu.stat", w->mnt, w->path);
+		err = ld_read_file(path, &text, NULL);
+		if (err)
+			return err;
+		u = strstr(text, "usage_usec ");
+		*ticks = u ? strtoull(u + 11, NULL, 10) * hz / 1000000 : 0;
+		free(text);
+		return 0;
+	}
+	err = ld_cg_hiers_load(&hs);
+	if (err)
+		return err;
+	h = ld_cg_hiers__ctrl(&hs, LD_CGC_CPUACCT);
+	if (!h)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s%s/cpuacct.usage", h->mnt, w->path);
+	err = ld_read_file(path, &text, NULL);
+	if (err)
+		return err;
+	*ticks = strtoull(text, NULL, 10) / 1000 * hz / 1000000;
+	free(text);
+	return 0;
+}
+
+/*
  * scope=cgroup: each `where cgroup=` as a whole — CPU from its cpu.stat
  * (exited members included), memory, threads and fds summed over its
  * members — so a container is judged like one process.
@@ -394,23 +456,21 @@ static void sample_cgroups(struct ld_sampler *s, unsigned r, uint64_t now, ld_th
 {
 	const struct ld_rule *rule = &s->rs->v[r];
 	const struct ld_threshold_params *p = &rule->p.thr;
-	const char *root = ld_cgroup2_root();
 
-	for (unsigned k = 0; root && k < rule->where.ncgroups; k++) {
+	for (unsigned k = 0; k < rule->where.ncgroups; k++) {
+		const struct ld_cg_where *w = &s->cgw[r][k];
 		struct ld_threshold_event e = { 0 };
-		char path[4096], *stat = NULL, *procs = NULL, *u;
+		char path[4096], *procs = NULL;
 		uint64_t rss, threads, fds, ticks;
 		struct track *t;
 		pid_t top;
 		bool fire;
 
-		snprintf(path, sizeof(path), "%s%s/cpu.stat", root, rule->where.cgroups[k]);
-		if (ld_read_file(path, &stat, NULL))
+		/* v2: gone; v1: no cpuacct at that path, judged without CPU */
+		ticks = 0;
+		if (cgroup_cpu(w, s->ticks, &ticks) && w->ctrl == LD_CGC_V2)
 			continue;
-		u = strstr(stat, "usage_usec ");
-		ticks = u ? strtoull(u + 11, NULL, 10) * s->ticks / 1000000 : 0;
-		free(stat);
-		snprintf(path, sizeof(path), "%s%s/cgroup.procs", root, rule->where.cgroups[k]);
+		snprintf(path, sizeof(path), "%s%s/cgroup.procs", w->mnt, w->path);
 		if (ld_read_file(path, &procs, NULL))
 			continue;
 		top = top_member(procs, &rss, &threads, &fds);
@@ -418,6 +478,7 @@ static void sample_cgroups(struct ld_sampler *s, unsigned r, uint64_t now, ld_th
 		t = track_of(s, r, -(pid_t)(k + 1));
 		if (!t || !top)
 			continue;
+		e.cgroup = k + 1;
 		t->seen = s->round;
 		fire = cpu_crossed(s, t, p, now, ticks, &e) ||
 		       crossed(t, LD_METRIC_RSS, &p->rss, rss, p->for_ns, now, &e) ||
@@ -614,6 +675,11 @@ static void issue(const struct ld_issue_ctx *x, struct ld_issue *is)
 	is->params[0] = e->value;
 	is->params[1] = e->limit;
 	is->params[2] = e->held_ns;
+	/* the cgroup judged as a whole, in the hierarchy its value named */
+	if (e->cgroup && x->rule && e->cgroup <= x->rule->where.ncgroups &&
+	    !strchr(x->rule->where.cgroups[e->cgroup - 1], '\n'))
+		snprintf(is->text, sizeof(is->text), "cgroup=%s\n",
+			 x->rule->where.cgroups[e->cgroup - 1]);
 }
 
 static void decode(const struct ld_issue_src *src, struct ld_fields *f)
@@ -622,6 +688,8 @@ static void decode(const struct ld_issue_src *src, struct ld_fields *f)
 	uint32_t metric = src->code;
 	uint64_t value = src->params[0], limit = src->params[1], held = src->params[2];
 	const char *name, *unit;
+	char cg[1024];
+	bool have_cg = ld_issue_text_get(src->text, src->text_len, "cgroup", cg, sizeof(cg));
 
 	if (e && src->len >= sizeof(*e)) {
 		metric = e->metric;
@@ -636,9 +704,12 @@ static void decode(const struct ld_issue_src *src, struct ld_fields *f)
 	ld_fields__u64(f, "limit", limit);
 	ld_fields__str(f, "unit", "%s", unit);
 	ld_fields__ns(f, "held_ns", held);
-	ld_fields__summary(f, "%s %" PRIu64 "%s >= %" PRIu64 "%s for %.1f s", name, value,
+	if (have_cg)
+		ld_fields__str(f, "cgroup", "%s", cg);
+	ld_fields__summary(f, "%s %" PRIu64 "%s >= %" PRIu64 "%s for %.1f s%s%s", name, value,
 			   metric == LD_METRIC_CPU ? "%" : "", limit,
-			   metric == LD_METRIC_CPU ? "%" : "", held / 1e9);
+			   metric == LD_METRIC_CPU ? "%" : "", held / 1e9,
+			   have_cg ? " in cgroup " : "", have_cg ? cg : "");
 }
 
 /* Sampled by the collector (ld_sampler__tick), not by BPF: no programs. */

@@ -937,6 +937,7 @@ void ld_dump__free(struct ld_dump *d)
 	free(d->files);
 	free(d->modules);
 	free(d->limits);
+	free(d->hid);
 	free(d->sockets);
 	kview_free(&d->kv);
 	free(d->auxv);

@@ -24,6 +24,7 @@
 #include <sys/procfs.h>
 #include <sys/user.h>
 #include "dump/dumpfmt.h"
+#include "base/cgident.h"
 #include "kabi/history.h"
 #include "kabi/records.h"
 
@@ -233,6 +234,17 @@ const char *ld_dump__environ(const struct ld_dump *d, size_t *len);
 /* LD_NT_CWD: the working directory; NULL when unknown. */
 const char *ld_dump__cwd(const struct ld_dump *d);
 /* LD_NT_LIMITS: resource limits as prlimit(2) gave them. */
+/*
+ * LD_NT_HIDDEN (1.5): what the process hid from dumps that the capture
+ * wanted; NULL for context dumps and older ones.  Ranges in address order.
+ */
+const struct ld_note_hidden *ld_dump__hidden(const struct ld_dump *d);
+size_t ld_dump__nhidden(const struct ld_dump *d);
+const struct ld_hidden_range *ld_dump__hidden_range(const struct ld_dump *d, size_t i);
+/* "MADV_DONTDUMP", "VM_IO", "coredump_filter", ...; "?".  The kind: "anonymous private", ... */
+const char *ld_hidden_why_name(uint32_t why);
+const char *ld_hidden_kind_name(uint32_t kind);
+
 size_t ld_dump__nlimits(const struct ld_dump *d);
 const struct ld_note_limit *ld_dump__limit(const struct ld_dump *d, size_t i);
 
@@ -329,6 +341,13 @@ struct ld_dump_kproc {
 	struct ld_note_kproc k;		/* levels clamped to LD_KPROC_LEVELS */
 	const char *cgroup;		/* cgroup v2 path, "" unknown */
 	const char *cgroups;		/* /proc/PID/cgroup as read */
+	/*
+	 * The systemd unit and container (the strings after those two; in
+	 * older dumps read from them), and the cgroup path they were
+	 * read from: "/system.slice/x.service" (v2), "name=systemd:/..." (v1).
+	 */
+	struct ld_cg_ident ident;
+	char source[4224];		/* "" none */
 };
 const struct ld_dump_kproc *ld_dump__kproc(const struct ld_dump *d);
 /* "pid", "mnt", ... for an LD_NS_* index. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,8 +83,9 @@ void ld_notes__free(struct ld_notes *n)
  * The file is created unnamed (O_TMPFILE) in the directory and linked to
  * its name only when whole, so no name exists that anyone could plant a
  * link at or that a killed collector leaves behind.  Filesystems without
- * O_TMPFILE get a hidden ".NAME.tmp", created O_EXCL|O_NOFOLLOW: an
- * existing file or link there is an error, never followed.
+ * O_TMPFILE get a hidden ".NAME.PID.tmp", created O_EXCL|O_NOFOLLOW (an
+ * existing file or link there is an error, never followed) and locked
+ * while written, so the next record knows it from one a kill left behind.
  */
 struct file_sink {
 	struct ld_sink base;
@@ -223,8 +225,12 @@ static struct ld_sink *file_sink_new(int dirfd, const char *dir, const char *nam
 		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
 			goto fail;
 	}
-	if (asprintf(&fs->tmpname, ".%s.tmp", name) < 0) {
-		fs->tmpname = NULL;
+	fs->tmpname = malloc(strlen(name) + 32);
+	if (!fs->tmpname)
+		goto fail;
+	err = ld_tmp_name(fs->tmpname, strlen(name) + 32, name, getpid());
+	if (err) {
+		errno = -err;
 		goto fail;
 	}
 	fs->fd = openat(fs->dirfd, fs->tmpname,
@@ -236,6 +242,23 @@ static struct ld_sink *file_sink_new(int dirfd, const char *dir, const char *nam
 			       "not followed", dir, fs->tmpname);
 		errno = err;
 		goto fail;
+	}
+	/*
+	 * Held until the file is named or gone: whoever finds it unlocked
+	 * knows we were killed (ld_tmp_scan).  A cleaner that holds it for a
+	 * moment sees an empty new file and lets it be; we wait for it.
+	 */
+	while (flock(fs->fd, LOCK_EX)) {
+		if (errno == EINTR)
+			continue;
+		/* No flock() on this filesystem: ld_tmp_scan goes by our pid and age. */
+		if (errno != ENOLCK && errno != EOPNOTSUPP && errno != EINVAL) {
+			err = errno;
+			file_abort(&fs->base);
+			errno = err;
+			return NULL;
+		}
+		break;
 	}
 	return &fs->base;
 fail:

@@ -57,7 +57,8 @@ struct ld_sink {
  * A file NAME (mode 0600) in the output directory @dir, which must pass
  * ld_outdir_open()'s checks (checked again for every file: a directory
  * made unsafe meanwhile is refused).  Written unnamed (O_TMPFILE), or as
- * ".NAME.tmp" where the filesystem lacks it, fsynced and linked to NAME on
+ * ".NAME.PID.tmp" (locked while written: outdir.h) where the filesystem
+ * lacks it, fsynced and linked to NAME on
  * commit — never over an existing file: NAME-2, NAME-3...  Abort leaves
  * nothing.  Returns NULL and sets errno.
  */

@@ -35,7 +35,7 @@
 
 #define LD_NOTE_OWNER		"LIVEDUMP"
 #define LD_FORMAT_MAJOR		1
-#define LD_FORMAT_MINOR		4
+#define LD_FORMAT_MINOR		5
 #define LD_HEADER_MAGIC		0x504d444cU	/* "LDMP" */
 #define LD_COMPLETE_MAGIC	0x454e4f444c44ULL	/* "LDDONE" */
 #define LD_PAGE_SIZE		4096
@@ -53,20 +53,21 @@ enum ld_note_type {
 	LD_NT_CAPTURE	 = 0x4c44000c,	/* struct ld_note_capture: how the memory was captured */
 	LD_NT_HISTORY	 = 0x4c44000a,	/* struct ld_note_history + struct ld_hist_ev[] (livedump/history.h) */
 	LD_NT_KSTACK	 = 0x4c44000b,	/* struct ld_note_table + ld_note_kstack records */
-	LD_NT_KPROC	 = 0x4c440010,	/* struct ld_note_kproc + cgroup path + /proc/PID/cgroup */
+	LD_NT_KPROC	 = 0x4c440010,	/* struct ld_note_kproc + cgroup path + /proc/PID/cgroup (+ unit, container: 1.5) */
 	LD_NT_ISSUE_TEXT = 0x4c440013,	/* "key=value\n" lines the detector found (assertion, file, ...) */
 	LD_NT_RULES	 = 0x4c440014,	/* the collector's rule names, NUL-terminated, by index (1.3) */
 	LD_NT_ENVIRON	 = 0x4c440020,	/* NUL-separated environment, as /proc/PID/environ (1.4) */
 	LD_NT_CWD	 = 0x4c440021,	/* the working directory, NUL-terminated (1.4) */
 	LD_NT_LIMITS	 = 0x4c440022,	/* struct ld_note_table + ld_note_limit[] (1.4) */
 	LD_NT_SOCKETS	 = 0x4c440023,	/* struct ld_note_table + ld_note_socket records (1.4) */
+	LD_NT_HIDDEN	 = 0x4c440015,	/* struct ld_note_hidden + ld_hidden_range[] (1.5) */
 	LD_NT_COMPLETE	 = 0x4c44000f,	/* struct ld_note_complete + ld_range[] */
 };
 
 enum ld_capture_type {
 	LD_CAPTURE_CONTEXT = 0,	/* kernel context only, no process memory */
 	LD_CAPTURE_MINI = 1,	/* threads, stacks, registered regions, metadata */
-	LD_CAPTURE_FULL = 2,	/* every readable mapping */
+	LD_CAPTURE_FULL = 2,	/* every mapping a core would hold (LD_NT_HIDDEN) */
 };
 
 enum ld_issue_type {
@@ -88,6 +89,7 @@ enum ld_issue_type {
 #define LD_HDR_UNREADABLE	(1U << 1)	/* a registered region or blob could not be read */
 #define LD_HDR_NO_REGISTRY	(1U << 2)	/* no client registry found in the process */
 #define LD_HDR_CUT		(1U << 3)	/* capture stopped early (ld_note_capture.cut says why) */
+#define LD_HDR_HIDDEN_TAKEN	(1U << 4)	/* holds memory the process hid from dumps (LD_NT_HIDDEN) */
 #define LD_HDR_SNAPSHOT		(1U << 8)	/* memory read from a copy-on-write snapshot */
 #define LD_HDR_SNAPSHOT_FALLBACK (1U << 9)	/* a snapshot was wanted: plain capture instead */
 #define LD_HDR_NO_ENVIRON	(1U << 10)	/* the environment was left out (rule environ=no) */
@@ -146,6 +148,8 @@ struct ld_note_thread {
 #define LD_REG_EXCLUDED		(1U << 2)	/* left out by request */
 #define LD_REG_CLAMPED		(1U << 3)	/* beyond the client's limit or the process's
 						 * mappings: only the part within was read */
+#define LD_REG_HIDDEN		(1U << 4)	/* in memory the process hid from dumps (LD_NT_HIDDEN):
+						 * left out (with LD_REG_EXCLUDED) unless the rule took it */
 
 struct ld_note_region {
 	uint64_t addr;
@@ -271,6 +275,55 @@ struct ld_note_capture {
 /* Notes written by format 1.0 end here: readers take them, with 0 for the rest. */
 #define LD_NOTE_CAPTURE_SIZE_1_0	offsetof(struct ld_note_capture, stopped_ns)
 
+/* ld_note_hidden.flags: what the rule's hidden= chose */
+#define LD_HID_TAKE_ALL		(1U << 0)	/* hidden=all (forensic): all of it is in the dump */
+#define LD_HID_TAKE_REGIONS	(1U << 1)	/* hidden=regions: registered regions in it are */
+#define LD_HID_NO_FILTER	(1U << 2)	/* coredump_filter unreadable: the kernel's default used */
+#define LD_HID_KERNEL_CORE	(1U << 3)	/* memory from the kernel's core (crash path): it
+						 * left these out, as coredump_filter and MADV_DONTDUMP say */
+
+/* ld_hidden_range.why */
+enum ld_hidden_why {
+	LD_HIDDEN_DONTDUMP = 1,		/* VM_DONTDUMP ("dd"): madvise(MADV_DONTDUMP), or a
+					 * mapping the kernel never dumps */
+	LD_HIDDEN_IO = 2,		/* VM_IO ("io"): device memory */
+	LD_HIDDEN_FILTER = 3,		/* coredump_filter leaves memory of its kind out */
+	LD_HIDDEN_CORE = 4,		/* not in the kernel's core (LD_HID_KERNEL_CORE) */
+	LD_HIDDEN_CHANGED = 5,		/* its mapping changed before its flags were read (a mini
+					 * dump reads them after the process runs again): left out */
+};
+
+/* ld_hidden_range.flags */
+#define LD_HIDR_TAKEN		(1U << 0)	/* in the dump anyway (hidden=all, or a registered
+						 * region with hidden=regions) */
+
+/*
+ * LD_NT_HIDDEN (format 1.5): memory the capture wanted that the process
+ * hid from its dumps, as the kernel decides for a core (vma_dump_size():
+ * MADV_DONTDUMP, VM_IO, /proc/PID/coredump_filter), each range once, in
+ * address order: left out (no PT_LOAD covers it), or LD_HIDR_TAKEN.
+ */
+struct ld_note_hidden {
+	uint32_t size;			/* of this struct as written */
+	uint32_t flags;			/* LD_HID_* */
+	uint32_t coredump_filter;	/* as read from /proc/PID/coredump_filter */
+	uint32_t count;			/* ranges that follow */
+	uint32_t entry_size;		/* bytes per range */
+	uint32_t pad;
+	uint64_t left_out_bytes;	/* of the ranges not taken */
+};
+
+struct ld_hidden_range {
+	uint64_t addr;
+	uint64_t len;
+	uint32_t why;			/* enum ld_hidden_why */
+	uint32_t kind;			/* its kind as coredump_filter's bit numbers it: 0 anonymous
+					 * private, 1 anonymous shared, 2 file private, 3 file
+					 * shared, 5 hugetlb private, 6 hugetlb shared; 0xff unknown */
+	uint32_t flags;			/* LD_HIDR_* */
+	uint32_t pad;
+};
+
 #define LD_COMPLETE_MAX_RANGES	64
 
 /*
@@ -350,7 +403,8 @@ enum ld_ns_index {
 /*
  * LD_NT_KPROC: the process as the kernel sees it, then cgroup_len bytes
  * of its cgroup v2 path and cgroups_len bytes of /proc/PID/cgroup, each
- * NUL-terminated.
+ * NUL-terminated; from format 1.5, "key=value" strings after them (unit,
+ * container: docs/dump-format.md), which older readers do not reach.
  */
 struct ld_note_kproc {
 	uint32_t size;			/* of this struct as written */
@@ -376,5 +430,7 @@ _Static_assert(sizeof(struct ld_note_capture) == 248 && LD_NOTE_CAPTURE_SIZE_1_0
 _Static_assert(sizeof(struct ld_note_history) == 64, "history layout");
 _Static_assert(sizeof(struct ld_note_kstack) == 48, "kstack layout");
 _Static_assert(sizeof(struct ld_note_kproc) == 168, "kproc layout");
+_Static_assert(sizeof(struct ld_note_hidden) == 32 && sizeof(struct ld_hidden_range) == 32,
+	       "hidden layout");
 
 #endif /* LIVEDUMP_DUMPFMT_H */

@@ -12,6 +12,7 @@
 #include "dump/dumpset.h"
 #include "detectors/fields.h"
 #include "base/log.h"
+#include "dump/outdir.h"
 
 #define NS	1000000000ULL
 
@@ -96,6 +97,7 @@ bool ld_dump_parse_name(const char *name, struct ld_dump_summary *s)
 static void from_header(struct ld_dump_summary *s, const struct ld_dump *d)
 {
 	const struct ld_note_header *h = ld_dump__header(d);
+	const struct ld_dump_kproc *kp;
 
 	s->has_header = true;
 	s->named = false;
@@ -111,6 +113,25 @@ static void from_header(struct ld_dump_summary *s, const struct ld_dump *d)
 	snprintf(s->rule, sizeof(s->rule), "%s", h->rule);
 	snprintf(s->comm, sizeof(s->comm), "%s", h->comm);
 	snprintf(s->exe, sizeof(s->exe), "%s", h->exe);
+	kp = ld_dump__kproc(d);
+	if (kp) {
+		snprintf(s->unit, sizeof(s->unit), "%s", kp->ident.unit);
+		snprintf(s->container_runtime, sizeof(s->container_runtime), "%s",
+			 kp->ident.runtime);
+		snprintf(s->container_id, sizeof(s->container_id), "%s", kp->ident.container);
+		snprintf(s->pod_uid, sizeof(s->pod_uid), "%s", kp->ident.pod);
+	}
+}
+
+const char *ld_dump_summary__container(const struct ld_dump_summary *s, char *buf, size_t len)
+{
+	if (!s->container_runtime[0])
+		snprintf(buf, len, "%s", "");
+	else if (s->container_id[0])
+		snprintf(buf, len, "%s:%s", s->container_runtime, s->container_id);
+	else
+		snprintf(buf, len, "%s:pod-%s", s->container_runtime, s->pod_uid);
+	return buf;
 }
 
 static int summarize(struct ld_dump_summary *s)
@@ -164,13 +185,6 @@ static int add(struct ld_dumpset *set, const char *path)
 	return summarize(s);
 }
 
-static bool is_dump_name(const char *name)
-{
-	size_t n = strlen(name);
-
-	return name[0] != '.' && n > 5 && !strcmp(name + n - 5, ".core");
-}
-
 static int add_dir(struct ld_dumpset *set, const char *dir)
 {
 	DIR *dp = opendir(dir);
@@ -182,7 +196,7 @@ static int add_dir(struct ld_dumpset *set, const char *dir)
 	while (!err && (de = readdir(dp))) {
 		char path[4096];
 
-		if (!is_dump_name(de->d_name))
+		if (!ld_is_dump_name(de->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		err = add(set, path);
@@ -224,7 +238,7 @@ int ld_dumpset_load(struct ld_dumpset *set, char **paths, int npaths, const char
 		err = add_path(set, default_dir, msg, msglen);
 	for (int i = 0; i < npaths && !err; i++)
 		err = add_path(set, paths[i], msg, msglen);
-	if (!err)
+	if (!err && set->n)	/* no dumps: set->v is NULL, which qsort may not be given */
 		qsort(set->v, set->n, sizeof(*set->v), cmp_summary);
 	return err;
 }

@@ -39,7 +39,15 @@ struct ld_dump_summary {
 	char rule[64];
 	char comm[17];
 	char exe[256];
+	/* From LD_NT_KPROC: "" unknown or none */
+	char unit[256];			/* systemd unit */
+	char container_runtime[16];	/* docker, containerd, cri-o, podman, lxc, kubernetes */
+	char container_id[128];
+	char pod_uid[64];
 };
+
+/* "RUNTIME:ID" (or "kubernetes:pod-UID" for a pod's cgroup without one); "" none. */
+const char *ld_dump_summary__container(const struct ld_dump_summary *s, char *buf, size_t len);
 
 struct ld_dumpset {
 	struct ld_dump_summary *v;

@@ -1,11 +1,19 @@
 // SPDX-License-Identifier: MIT
-/* The output directory: its creation, the checks that make it safe to write in, dump names. */
+/*
+ * The output directory: its creation, the checks that make it safe to write
+ * in, dump names, and the temporary files of dumps being written (or left
+ * by a writer killed meanwhile).
+ */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -169,4 +177,165 @@ void ld_dump_name(char *buf, size_t size, uint64_t realtime_ns, const char *rule
 		snprintf(suffix, sizeof(suffix), "-%u", seq);
 	snprintf(buf, size, "%s.%03u-%s-%s-%d%s.core", when,
 		 (unsigned)(realtime_ns / 1000000ULL % 1000), r, c, pid, suffix);
+}
+
+/* --- temporary files -------------------------------------------------------- */
+
+/*
+ * A file nobody holds the lock of may still be in its writer's first
+ * instant: created, not yet locked, nothing written.  Empty and younger
+ * than this, it is left alone.  Files of older versions (no lock at all)
+ * are stale only once nothing was written to them for this long.
+ */
+#define TMP_GRACE_NS	(60 * 1000000000ULL)
+
+int ld_tmp_name(char *buf, size_t size, const char *name, pid_t writer)
+{
+	int n = snprintf(buf, size, ".%s.%d.tmp", name, (int)writer);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+static bool ends_with(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len >= n && !memcmp(s + len - n, suffix, n);
+}
+
+/* ".NAME[.PID].tmp" with NAME a dump's or a spool file's name: *writer gets PID (0: none). */
+static bool parse_tmp_name(const char *name, pid_t *writer)
+{
+	size_t len = strlen(name), digits = 0;
+	const char *s = name + 1;
+
+	*writer = 0;
+	if (name[0] != '.' || !ends_with(name, len, ".tmp"))
+		return false;
+	len -= 1 + 4;
+	while (digits < len && s[len - 1 - digits] >= '0' && s[len - 1 - digits] <= '9')
+		digits++;
+	if (digits && digits < 10 && digits < len && s[len - 1 - digits] == '.') {
+		*writer = atoi(s + len - digits);
+		len -= digits + 1;
+	}
+	return ends_with(s, len, ".core") || ends_with(s, len, ".core.spool");
+}
+
+static uint64_t timespec_ns(const struct timespec *ts)
+{
+	return ts->tv_sec * 1000000000ULL + ts->tv_nsec;
+}
+
+/* Whether @fd (locked by us, or not lockable: !locked) is a file nobody writes any more. */
+static bool is_stale(const struct ld_tmpfile *t, const struct stat *st, bool locked)
+{
+	bool old = t->age_ns > TMP_GRACE_NS;
+
+	if (!t->writer)
+		return old;
+	if (locked)
+		return st->st_size > 0 || old;
+	/* No flock() here (some FUSE filesystems): the writer's pid, where we can see it. */
+	return old && kill(t->writer, 0) && errno == ESRCH;
+}
+
+/* Unlinks @name if it still is the file @st describes, with one link. */
+static int remove_tmp(int dirfd, const char *name, const struct stat *st)
+{
+	struct stat now;
+
+	if (fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	if (now.st_dev != st->st_dev || now.st_ino != st->st_ino || now.st_nlink != 1)
+		return -ESTALE;
+	return unlinkat(dirfd, name, 0) ? -errno : 1;
+}
+
+int ld_tmp_scan(int dirfd, bool remove, void (*fn)(void *ctx, const struct ld_tmpfile *t),
+		void *ctx, uint64_t *kept)
+{
+	int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct timespec now;
+	struct dirent *de;
+	DIR *d;
+
+	if (kept)
+		*kept = 0;
+	if (dfd < 0)
+		return -errno;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return -errno;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	while ((de = readdir(d))) {
+		struct ld_tmpfile t = { .name = de->d_name };
+		bool locked = false;
+		struct stat st;
+		int fd;
+
+		if (!parse_tmp_name(de->d_name, &t.writer))
+			continue;
+		/* O_NONBLOCK: a FIFO planted there must not hang us (and is not ours anyway). */
+		fd = openat(dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+			    O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+			close(fd);
+			continue;
+		}
+		if (!flock(fd, LOCK_EX | LOCK_NB))
+			locked = true;
+		else if (errno == EWOULDBLOCK)
+			goto report;	/* its writer is at it */
+		t.age_ns = timespec_ns(&now) > timespec_ns(&st.st_mtim) ?
+			   timespec_ns(&now) - timespec_ns(&st.st_mtim) : 0;
+		t.stale = is_stale(&t, &st, locked);
+		if (t.stale && remove)
+			t.removed = remove_tmp(dirfd, de->d_name, &st);
+report:
+		t.bytes = st.st_blocks * 512ULL;
+		if (kept && t.removed != 1)
+			*kept += t.bytes;
+		if (fn)
+			fn(ctx, &t);
+		close(fd);	/* and with it our lock */
+	}
+	closedir(d);
+	return 0;
+}
+
+bool ld_is_dump_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' && ends_with(name, n, ".core") && n > 5;
+}
+
+uint64_t ld_outdir_dumps_bytes(int dirfd)
+{
+	int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	uint64_t total = 0;
+	DIR *d;
+
+	if (dfd < 0)
+		return 0;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (ld_is_dump_name(de->d_name) &&
+		    !fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode))
+			total += st.st_blocks * 512ULL;
+	}
+	closedir(d);
+	return total;
 }

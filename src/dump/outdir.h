@@ -3,6 +3,7 @@
 #ifndef LIVEDUMP_OUTDIR_H
 #define LIVEDUMP_OUTDIR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -32,5 +33,40 @@ int ld_outdir_open(const char *dir);
  */
 void ld_dump_name(char *buf, size_t size, uint64_t realtime_ns, const char *rule,
 		  const char *comm, pid_t pid, unsigned seq);
+
+/*
+ * Temporary files.  Where the filesystem has no O_TMPFILE, a dump (or a
+ * spool file) NAME is written as the hidden ".NAME.WRITERPID.tmp", which
+ * its writer holds an exclusive flock() on from before its first byte to
+ * its last: a writer killed mid-write loses the lock with its life, and
+ * its file is then stale.  The pid only names the writer in messages (a
+ * writer in another pid namespace, or a reused pid, changes nothing).
+ */
+int ld_tmp_name(char *buf, size_t size, const char *name, pid_t writer);
+
+struct ld_tmpfile {
+	const char *name;	/* in the directory */
+	pid_t writer;		/* from the name; 0 for the ".NAME.tmp" of older versions */
+	uint64_t bytes;		/* on disk (allocated blocks) */
+	uint64_t age_ns;	/* since its last write */
+	bool stale;		/* nobody writes it any more */
+	int removed;		/* stale and removed: 1; removing failed: -errno; else 0 */
+};
+
+/*
+ * Looks at every temporary file of ours in the output directory @dirfd
+ * (regular, owned by us, named as above); with @remove, the stale ones
+ * are unlinked.  @fn (may be NULL) is told of each.  *@kept (may be NULL)
+ * gets the bytes of those left on disk, being written or not removed.
+ * 0 or -errno (the directory cannot be read).
+ */
+int ld_tmp_scan(int dirfd, bool remove, void (*fn)(void *ctx, const struct ld_tmpfile *t),
+		void *ctx, uint64_t *kept);
+
+/* Whether a directory entry is a finished dump: "NAME.core", not hidden. */
+bool ld_is_dump_name(const char *name);
+
+/* Bytes on disk of the finished dumps in @dirfd (what --max-use counts, with ld_tmp_scan's). */
+uint64_t ld_outdir_dumps_bytes(int dirfd);
 
 #endif

@@ -20,7 +20,7 @@
 enum single {
 	S_HEADER, S_TRIGGER, S_THREADS, S_REGIONS, S_FDS, S_MAPS, S_CMDLINE, S_ISSUE_TEXT, S_RULES,
 	S_COMPLETE, S_PRPSINFO, S_SIGINFO, S_AUXV, S_FILE, S_MODULES, S_ENVIRON, S_CWD,
-	S_LIMITS, S_SOCKETS, S_NR
+	S_LIMITS, S_SOCKETS, S_HIDDEN, S_NR
 };
 
 /* A PT_NOTE segment held in memory. */
@@ -96,6 +96,10 @@ struct ld_dump {
 	size_t nmodules;
 	const char *environ, *cwd;	/* LD_NT_ENVIRON, LD_NT_CWD */
 	size_t environ_len;
+	struct ld_note_hidden hidden;	/* LD_NT_HIDDEN, when has_hidden */
+	bool has_hidden;
+	struct ld_hidden_range *hid;
+	size_t nhid;
 	struct ld_note_limit *limits;	/* LD_NT_LIMITS */
 	size_t nlimits;
 	struct ld_dump_socket *sockets;	/* LD_NT_SOCKETS, by inode */

@@ -37,6 +37,9 @@ struct ld_ident {
 	__u32 exe_ncomp;		/* components in exe */
 	__u32 args_len;			/* bytes of args */
 	__u64 cgroup_id;		/* cgroup v2 id of its cgroup, 0 unknown */
+	__u64 memcg_id;			/* its memcg's cgroup (kernfs id), 0 unknown */
+	__u32 memcg_hier;		/* ... in this hierarchy: 0 v2, else v1 memory's id */
+	__u32 pad;
 	__u64 ns[LD_IDENT_NS];		/* namespace inodes, 0 unknown */
 	__u64 start_ns;			/* the process's start (CLOCK_MONOTONIC): tells a reused pid */
 	/*

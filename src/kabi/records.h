@@ -160,9 +160,9 @@ struct ld_oom_event {
 	__u64 total_vm_kb, anon_rss_kb, file_rss_kb, shmem_rss_kb, pgtables_kb;
 	__s32 oom_score_adj;
 	__u32 uid;
-	__u64 cgroup_id;	/* of the task that ran into the limit */
+	__u64 cgroup_id;	/* the memcg of the task that ran into the limit: its cgroup's kernfs id */
 	__u32 trigger_pid;	/* that task */
-	__u32 pad;
+	__u32 cgroup_hier;	/* cgroup_id's hierarchy, as in /proc/PID/cgroup: 0 v2, else v1 memory */
 };
 
 /* ld_threshold_event.metric */
@@ -171,7 +171,7 @@ enum ld_metric { LD_METRIC_CPU = 1, LD_METRIC_RSS, LD_METRIC_THREADS, LD_METRIC_
 struct ld_threshold_event {
 	struct ld_event_hdr hdr;
 	__u32 metric;		/* enum ld_metric */
-	__u32 pad;
+	__u32 cgroup;		/* scope=cgroup: 1 + the index of the where cgroup= judged; 0 a process */
 	__u64 value;		/* % for cpu, bytes for rss, a count otherwise */
 	__u64 limit;		/* the rule's threshold */
 	__u64 held_ns;		/* how long it held */
@@ -201,10 +201,22 @@ struct ld_bpf_range {
 	__u64 lo, hi;
 };
 
+/*
+ * The hierarchy a `where cgroup=` prefix is matched in: the v2 one, or
+ * the v1 hierarchy of a controller (BPF maps each to the kernel's enum
+ * cgroup_subsys_id by name, CO-RE).  Named v1 hierarchies (name=systemd)
+ * have no controller, hence no css to reach them by.
+ */
+enum ld_cgc {
+	LD_CGC_V2, LD_CGC_CPUSET, LD_CGC_CPU, LD_CGC_CPUACCT, LD_CGC_IO, LD_CGC_MEMORY,
+	LD_CGC_DEVICES, LD_CGC_FREEZER, LD_CGC_NET_CLS, LD_CGC_PERF_EVENT, LD_CGC_NET_PRIO,
+	LD_CGC_HUGETLB, LD_CGC_PIDS, LD_CGC__COUNT
+};
+
 struct ld_bpf_cgroup {
-	__u64 id;		/* cgroup v2 id (inode) of the prefix directory */
-	__u32 level;		/* its depth below the root */
-	__u32 pad;
+	__u64 id;		/* kernfs id (inode) of the prefix directory in its hierarchy */
+	__u32 level;		/* its depth below the hierarchy's root */
+	__u32 ctrl;		/* enum ld_cgc: LD_CGC_V2, or the v1 controller's hierarchy */
 };
 
 /* ld_bpf_rule.flags */

@@ -36,7 +36,9 @@ static int parse_blob(struct ld_dump *d, const struct ld_dump_note *n)
 	return 0;
 }
 
-static const char *const reg_flag_names[] = { "unreadable", "truncated", "excluded", "clamped" };
+static const char *const reg_flag_names[] = {
+	"unreadable", "truncated", "excluded", "clamped", "hidden",
+};
 
 /* Up to 16 bytes as hex and as printable ASCII. */
 static const char *preview(const unsigned char *p, size_t len, char *buf, size_t size)

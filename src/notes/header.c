@@ -45,7 +45,7 @@ static int parse_header(struct ld_dump *d, const struct ld_dump_note *n)
 }
 
 static const char *const hdr_flag_names[] = {
-	"size_limit", "unreadable", "no_registry", "cut", NULL, NULL, NULL, NULL,
+	"size_limit", "unreadable", "no_registry", "cut", "hidden_taken", NULL, NULL, NULL,
 	"snapshot", "snapshot_fallback", "no_environ",
 };
 

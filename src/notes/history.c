@@ -54,9 +54,11 @@ static int parse_history(struct ld_dump *d, const struct ld_dump_note *n)
 /* Time of an event relative to the issue: "-12.345678 ms". */
 static const char *rel_time(int64_t ns, char *buf, size_t len)
 {
+	/* Negated as unsigned: event times are the file's, INT64_MIN among them. */
+	uint64_t mag = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
+
 	snprintf(buf, len, "%c%llu.%06llu ms", ns < 0 ? '-' : '+',
-		 (unsigned long long)((ns < 0 ? -ns : ns) / 1000000),
-		 (unsigned long long)((ns < 0 ? -ns : ns) % 1000000));
+		 (unsigned long long)(mag / 1000000), (unsigned long long)(mag % 1000000));
 	return buf;
 }
 

@@ -33,6 +33,7 @@
 	X(auxv)		/* NT_AUXV */					\
 	X(regions)	/* LD_NT_REGIONS */				\
 	X(blob)		/* LD_NT_BLOB */				\
+	X(hidden)	/* LD_NT_HIDDEN */				\
 	X(fds)		/* LD_NT_FDS, with their sockets' ends */	\
 	X(sockets)	/* LD_NT_SOCKETS */				\
 	X(limits)	/* LD_NT_LIMITS */				\

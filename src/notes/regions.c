@@ -42,7 +42,9 @@ static int parse_regions(struct ld_dump *d, const struct ld_dump_note *n)
 	return 0;
 }
 
-static const char *const reg_flag_names[] = { "unreadable", "truncated", "excluded", "clamped" };
+static const char *const reg_flag_names[] = {
+	"unreadable", "truncated", "excluded", "clamped", "hidden",
+};
 
 /* What inspect says about a region's bytes. */
 static const char *region_check(const struct ld_dump *d, size_t i, bool *crc_ok)
@@ -70,8 +72,10 @@ static const char *region_check(const struct ld_dump *d, size_t i, bool *crc_ok)
 /* The region's bytes as the dump holds them (unreadable pages left out). */
 static void region_data(const struct ld_dump *d, struct ld_view *v, const struct ld_dump_region *r)
 {
-	unsigned char *buf = r->captured ? malloc(r->captured) : NULL;
-	long got = buf ? ld_dump__read_mem(d, r->addr, buf, r->captured) : 0;
+	/* captured is the note's claim: the dump cannot hold more than its size. */
+	uint64_t len = r->captured < ld_dump__file_size(d) ? r->captured : ld_dump__file_size(d);
+	unsigned char *buf = len ? malloc(len) : NULL;
+	long got = buf ? ld_dump__read_mem(d, r->addr, buf, len) : 0;
 
 	ld_view__hexbytes(v, "data_hex", buf, got > 0 ? got : 0);
 	free(buf);

@@ -28,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "capture/hidden.h"
+#include "base/cgroupfs.h"
 #include "rules/rules.h"
 #include "rules/ruleval.h"
 #include "rules/keys.h"
@@ -292,11 +294,42 @@ static int elem_comm(const struct ld_rule_key *k, void *f, unsigned idx, const c
 	return 0;
 }
 
+/* cgroup=[CONTROLLER:]PATH: the v1 controller whose hierarchy PATH is in. */
+static int cgroup_controller(const char **s, struct ld_verr *e)
+{
+	const char *colon = strchr(*s, ':'), *slash = strchr(*s, '/');
+	size_t n;
+
+	if (!colon || (slash && slash < colon))
+		return 0;
+	n = (size_t)(colon - *s);
+	if (n > 5 && !strncmp(*s, "name=", 5))
+		return ld_verr_set(e, 0, "cgroup '%.64s': a named hierarchy has no controller the"
+				   " kernel reaches a process's cgroup by (expected CONTROLLER:PATH"
+				   " with a controller such as memory, or a v2 PATH)", *s);
+	if (ld_cgc_parse(*s, n) < 0) {
+		char names[256] = "";
+
+		for (int c = LD_CGC_V2 + 1; c < LD_CGC__COUNT; c++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 c > LD_CGC_V2 + 1 ? ", " : "", ld_cgc_name(c));
+		return ld_verr_set(e, 0, "cgroup '%.64s': unknown controller '%.*s' (expected one"
+				   " of %s)", *s, (int)(n < 32 ? n : 32), *s, names);
+	}
+	*s = colon + 1;
+	return 0;
+}
+
 static int elem_path(const struct ld_rule_key *k, void *f, unsigned idx, const char *s, struct ld_verr *e)
 {
-	size_t len = strlen(s);
+	const char *whole = s;
+	size_t len;
 	char *p;
+	int err = k->prefix ? cgroup_controller(&s, e) : 0;
 
+	if (err)
+		return err;
+	len = strlen(s);
 	if (s[0] != '/')
 		return ld_verr_set(e, 0, "%s '%.64s' is not an absolute path (expected a path"
 				   " starting with /%s)", k->name, s,
@@ -308,7 +341,7 @@ static int elem_path(const struct ld_rule_key *k, void *f, unsigned idx, const c
 		return ld_verr_set(e, 0, "%s '%.64s' ends with / (expected the path of a file)",
 				   k->name, s);
 	}
-	p = strndup(s, len);
+	p = strndup(whole, (size_t)(s - whole) + len);	/* CONTROLLER: kept */
 	if (!p)
 		return ld_verr_set(e, 0, "out of memory");
 	((char **)f)[idx] = p;
@@ -412,6 +445,29 @@ static void fmt_snapshot(const struct ld_rule_key *k, const void *f, unsigned id
 	ld_sb_printf(sb, "%s", *(const uint32_t *)f == 1 ? "yes" : "no");
 }
 
+/* hidden=no|regions|all (enum ld_hidden_mode; no is 0, the default) */
+static int elem_hidden(const struct ld_rule_key *k, void *f, unsigned idx, const char *s,
+		       struct ld_verr *e)
+{
+	(void)k;
+	(void)idx;
+	for (uint32_t m = 0; m < LD_HIDDEN_MODE_COUNT; m++)
+		if (!strcmp(s, ld_hidden_mode_name(m))) {
+			*(uint32_t *)f = m;
+			return 0;
+		}
+	return ld_verr_set(e, 0, "hidden '%.64s': expected no, regions or all", s);
+}
+
+static void fmt_hidden(const struct ld_rule_key *k, const void *f, unsigned idx, struct ld_sb *sb)
+{
+	uint32_t m = *(const uint32_t *)f;
+
+	(void)k;
+	(void)idx;
+	ld_sb_printf(sb, "%s", m < LD_HIDDEN_MODE_COUNT ? ld_hidden_mode_name(m) : "?");
+}
+
 static const struct ld_rule_key capture_keys[] = {
 	{ .name = "snapshot", .memory = true, LD_KEY_ONE(capture.snapshot), .elem = elem_snapshot,
 	  .fmt = fmt_snapshot },
@@ -422,6 +478,8 @@ static const struct ld_rule_key capture_keys[] = {
 	  .elem = elem_size, .fmt = fmt_size },
 	{ .name = "regions", .memory = true, LD_KEY_ONE(capture.no_regions),
 	  .elem = elem_regions, .fmt = fmt_regions },
+	{ .name = "hidden", .memory = true, LD_KEY_ONE(capture.hidden),
+	  .elem = elem_hidden, .fmt = fmt_hidden },
 	/* Not memory: context dumps keep the environment too. */
 	{ .name = "environ", LD_KEY_ONE(capture.no_environ),
 	  .elem = elem_regions, .fmt = fmt_regions },

@@ -96,3 +96,23 @@ case ",$src," in
 *) fail "--all: the issuer's kernel stack is not BPF's at the issue: '$src'" ;;
 esac
 ok "--all: the issuer's history, the failed request failed, its stack from BPF ($src)"
+
+# 5. `where cgroup=` judges the issuer's cgroup when it submits (the
+# completion runs in interrupt context): a v1 memory cgroup where there is
+# one, else v2; the rule on the cgroup beside it does not fire.
+cgbase=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ { print $2; exit }' /proc/self/mounts)
+[ -n "$cgbase" ] || for d in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+	[ "$(stat -fc %T "$d" 2>/dev/null)" = cgroup2fs ] && cgbase=$d && break
+done
+cgname=livedump-test-blk-$$
+mkdir "$cgbase/$cgname" "$cgbase/$cgname-beside" || fail "cannot make cgroups in $cgbase"
+trap 'rmdir "$cgbase/$cgname" "$cgbase/$cgname-beside" 2>/dev/null; losetup -d "$full" "$plain" 2>/dev/null;
+	umount "$tiny" 2>/dev/null; cleanup' EXIT
+out=$WORK/cg
+"$LIVEDUMP" record -o "$out" -e "beside on block latency>1us where cgroup=/$cgname-beside" \
+	-e "in on block latency>1us where cgroup=/$cgname limit 1" -- sh -c \
+	"echo \$\$ > $cgbase/$cgname/cgroup.procs && exec dd if=/dev/zero of=$plain bs=64k count=16 oflag=direct" \
+	>"$WORK/cg.log" 2>&1 || fail "record failed: $(cat "$WORK/cg.log")"
+assert_grep "^trigger: rule in pid [0-9]+ \(dd\) .* block: write of" "$WORK/cg.log" "the rule on dd's cgroup"
+assert_eq 0 "$(grep -c '^trigger: rule beside' "$WORK/cg.log")" "the rule on the cgroup beside"
+ok "block: where cgroup= on $cgbase"

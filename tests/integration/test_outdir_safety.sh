@@ -89,7 +89,7 @@ refuse "$WORK/dlink" "refusing output directory $WORK/dlink: it is a symlink \(t
 assert_eq 700 "$(stat -c %a "$WORK/new/sub")" "mode of a directory capture created"
 only_dump "$WORK/new/sub" >/dev/null
 [ -z "$(find "$WORK/new/sub" -name '.*')" ] || fail "a temporary file was left"
-# The fallback for filesystems without O_TMPFILE: a hidden .NAME.tmp, gone
+# The fallback for filesystems without O_TMPFILE: a hidden .NAME.PID.tmp, gone
 # once the dump has its name; a compressed full dump also spools.
 LIVEDUMP_TEST_NO_TMPFILE=1 "$LIVEDUMP" capture -p "$pid" --full --compress -o "$WORK/notmp" \
 	>"$WORK/cap.log" 2>&1 || fail "capture without O_TMPFILE: $(cat "$WORK/cap.log")"

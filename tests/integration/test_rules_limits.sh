@@ -78,7 +78,9 @@ tiny=$WORK/tiny
 mkdir -p "$tiny"
 mount -t tmpfs -o size=1m,mode=0700 tmpfs "$tiny" || skip "cannot mount a tmpfs"
 trap 'umount "$tiny" 2>/dev/null; cleanup' EXIT
-"$LIVEDUMP" record -o "$tiny" -e 'big on app code=1 capture full' -e 'small on app code=2 capture mini' \
+# (hidden=all: a full dump that takes the libraries' code too, which
+# coredump_filter leaves out by default: well over the 1 MiB.)
+"$LIVEDUMP" record -o "$tiny" -e 'big on app code=1 capture full hidden=all' -e 'small on app code=2 capture mini' \
 	-- "$PROGS/trigger_regions" --code 1 --code 2 >"$WORK/full.log" 2>&1
 rc=$?
 cat "$WORK/full.log" | grep -v '^trigger ret'

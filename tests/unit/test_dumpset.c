@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * What list and report share: dump file names, --since, sizes, and the
- * text tables fitted to a terminal width.
+ * text tables fitted to a terminal width; and the output directory's
+ * temporary files, stale or being written (ld_tmp_scan).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <setjmp.h>
 #include <cmocka.h>
 #include "dump/dumpset.h"
@@ -198,6 +206,161 @@ static void test_color_when(void **state)
 	fclose(f);
 }
 
+/* --- temporary files (outdir.h) ------------------------------------------------- */
+
+struct seen {
+	char name[64][64];
+	bool stale[64];
+	int removed[64];
+	pid_t writer[64];
+	size_t n;
+};
+
+static void note_tmp(void *ctx, const struct ld_tmpfile *t)
+{
+	struct seen *s = ctx;
+
+	assert_true(s->n < 64);
+	snprintf(s->name[s->n], sizeof(s->name[0]), "%s", t->name);
+	s->stale[s->n] = t->stale;
+	s->removed[s->n] = t->removed;
+	s->writer[s->n] = t->writer;
+	s->n++;
+}
+
+static int seen_at(const struct seen *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->name[i], name))
+			return (int)i;
+	return -1;
+}
+
+static void make_file(const char *dir, const char *name, size_t len, time_t age)
+{
+	char path[256], buf[4096];
+	struct timespec ts[2];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	if (age) {
+		clock_gettime(CLOCK_REALTIME, &ts[0]);
+		ts[0].tv_sec -= age;
+		ts[1] = ts[0];
+		assert_int_equal(futimens(fd, ts), 0);
+	}
+	close(fd);
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return !lstat(path, &st);
+}
+
+static void test_tmp_scan(void **state)
+{
+	char dir[] = "/tmp/test_tmp_scan.XXXXXX", path[256], name[64];
+	int go[2], ready[2], dfd;
+	uint64_t kept = 0;
+	struct seen s = { 0 };
+	pid_t child;
+	char c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	/* Ours and stale: killed mid-write (unlocked, written to), or empty for a minute. */
+	make_file(dir, ".20261203T060026.558-big-snapmem-1.core.111.tmp", 4096, 0);
+	make_file(dir, ".20261203T060026.558-big-snapmem-1.core.spool.112.tmp", 100, 0);
+	make_file(dir, ".empty-old.core.113.tmp", 0, 120);
+	make_file(dir, ".old-version.core.tmp", 4096, 120);
+	/* Ours, not stale: an empty one just made, an older version's young one. */
+	make_file(dir, ".empty-new.core.114.tmp", 0, 0);
+	make_file(dir, ".old-young.core.tmp", 4096, 0);
+	/* Not ours: other names, a link (not followed), a directory. */
+	make_file(dir, "visible.core.115.tmp", 4096, 0);
+	make_file(dir, ".notadump.116.tmp", 4096, 0);
+	snprintf(path, sizeof(path), "%s/.link.core.117.tmp", dir);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	snprintf(path, sizeof(path), "%s/.dir.core.118.tmp", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	/* Being written: a live writer holds its lock (as dump_writer.c does). */
+	snprintf(name, sizeof(name), ".live.core.%d.tmp", (int)getpid());
+	make_file(dir, name, 4096, 0);
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(ready), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (!child) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		fd = open(path, O_RDWR);
+		if (fd < 0 || flock(fd, LOCK_EX) || write(ready[1], "r", 1) != 1)
+			_exit(1);
+		(void)!read(go[0], &c, 1);
+		_exit(0);
+	}
+	assert_int_equal(read(ready[0], &c, 1), 1);
+
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	/* list's look: nothing is removed. */
+	assert_int_equal(ld_tmp_scan(dfd, false, note_tmp, &s, &kept), 0);
+	assert_int_equal(s.n, 7);
+	assert_true(s.stale[seen_at(&s, ".20261203T060026.558-big-snapmem-1.core.111.tmp")]);
+	assert_int_equal(s.writer[seen_at(&s, ".20261203T060026.558-big-snapmem-1.core.111.tmp")], 111);
+	assert_true(s.stale[seen_at(&s, ".20261203T060026.558-big-snapmem-1.core.spool.112.tmp")]);
+	assert_true(s.stale[seen_at(&s, ".empty-old.core.113.tmp")]);
+	assert_true(s.stale[seen_at(&s, ".old-version.core.tmp")]);
+	assert_int_equal(s.writer[seen_at(&s, ".old-version.core.tmp")], 0);
+	assert_false(s.stale[seen_at(&s, ".empty-new.core.114.tmp")]);
+	assert_false(s.stale[seen_at(&s, ".old-young.core.tmp")]);
+	assert_false(s.stale[seen_at(&s, name)]);
+	for (size_t i = 0; i < s.n; i++)
+		assert_int_equal(s.removed[i], 0);
+	assert_true(exists(dir, ".20261203T060026.558-big-snapmem-1.core.111.tmp"));
+
+	/* record's: the stale ones go, the rest stays and counts. */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ld_tmp_scan(dfd, true, note_tmp, &s, &kept), 0);
+	assert_int_equal(s.removed[seen_at(&s, ".20261203T060026.558-big-snapmem-1.core.111.tmp")], 1);
+	assert_false(exists(dir, ".20261203T060026.558-big-snapmem-1.core.111.tmp"));
+	assert_false(exists(dir, ".20261203T060026.558-big-snapmem-1.core.spool.112.tmp"));
+	assert_false(exists(dir, ".empty-old.core.113.tmp"));
+	assert_false(exists(dir, ".old-version.core.tmp"));
+	assert_true(exists(dir, ".empty-new.core.114.tmp"));
+	assert_true(exists(dir, ".old-young.core.tmp"));
+	assert_true(exists(dir, name));
+	assert_true(exists(dir, "visible.core.115.tmp"));
+	assert_true(exists(dir, ".notadump.116.tmp"));
+	assert_true(exists(dir, ".link.core.117.tmp"));
+	assert_true(exists(dir, ".dir.core.118.tmp"));
+	assert_true(kept >= 2 * 4096);	/* the live one and the young old-version one */
+
+	/* Its writer killed: now it is stale. */
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ld_tmp_scan(dfd, true, note_tmp, &s, NULL), 0);
+	assert_int_equal(s.removed[seen_at(&s, name)], 1);
+	assert_false(exists(dir, name));
+	close(dfd);
+	close(go[0]);
+	close(go[1]);
+	close(ready[0]);
+	close(ready[1]);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_color_when),
+		cmocka_unit_test(test_tmp_scan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

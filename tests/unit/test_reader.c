@@ -1165,7 +1165,7 @@ static void expect_in(const char *out, const char *frag)
 
 static void test_inspect(void **state)
 {
-	char *path = strdup(build("good.core", 0)), *out, hex[2 * sizeof(blob_text) + 1];
+	char *path = strdup(build("good.core", 0)), *out, hex[2 * sizeof(blob_text) + 1], fmt[96];
 	struct image im;
 	int status;
 
@@ -1189,7 +1189,9 @@ static void test_inspect(void **state)
 
 	out = run_inspect(&status, "--json", path, "--data", NULL);
 	assert_int_equal(status, 0);
-	expect_in(out, "\"format\": {\n    \"major\": 1,\n    \"minor\": 4\n  }");
+	snprintf(fmt, sizeof(fmt), "\"format\": {\n    \"major\": 1,\n    \"minor\": %d\n  }",
+		 LD_FORMAT_MINOR);
+	expect_in(out, fmt);
 	expect_in(out, "\"code\": 3735928559");
 	expect_in(out, "\"params\": [\n      \"0x2a\",\n      \"0x0\",\n      \"0x0\",\n"
 		  "      \"0xffffffffffffffff\"\n    ]");

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "capture/hidden.h"
 #include "rules/rules.h"
 #include "detectors/detector.h"
 #include "rules/ruleval.h"
@@ -107,6 +108,7 @@ static void assert_rules_equal(const struct ld_rule *a, const struct ld_rule *b)
 	assert_int_equal(a->capture.history, b->capture.history);
 	assert_true(a->capture.stack == b->capture.stack);
 	assert_int_equal(a->capture.no_regions, b->capture.no_regions);
+	assert_int_equal(a->capture.hidden, b->capture.hidden);
 	assert_true(a->limit.total == b->limit.total);
 	assert_true(a->limit.rate_n == b->limit.rate_n);
 	assert_true(a->limit.rate_window_ns == b->limit.rate_window_ns);
@@ -293,6 +295,12 @@ static void test_filter_fields(void **state)
 	assert_string_equal(r->where.cgroups[0], "/");
 	assert_string_equal(r->where.cgroups[1], "/system.slice");
 	assert_string_equal(r->where.cgroups[2], "/user.slice/user-1000.slice");
+	r = rule_named(&rs, "v1cgroups");	/* the controller kept, the trailing / dropped */
+	assert_int_equal(r->where.ncgroups, 4);
+	assert_string_equal(r->where.cgroups[0], "memory:/docker");
+	assert_string_equal(r->where.cgroups[1], "blkio:/");
+	assert_string_equal(r->where.cgroups[2], "io:/x");
+	assert_string_equal(r->where.cgroups[3], "pids:/a:b");
 	r = rule_named(&rs, "username");
 	assert_int_equal(r->where.nuids, 1);
 	assert_int_equal(r->where.uids[0], 0);		/* root */
@@ -570,7 +578,7 @@ static void test_round_trip_extremes(void **state)
 		LD_RULE_LIST_MAX;
 	r.capture = (struct ld_rule_capture){ .type = LD_CAPTURE_FULL, .history = 65536, .stack = 64 << 20,
 					      .no_regions = true, .no_environ = true, .snapshot = 1,
-					      .compress = 1 };
+					      .compress = 1, .hidden = LD_HIDDEN_REGIONS };
 	r.limit = (struct ld_rule_limits){ UINT64_MAX, LD_RATE_MAX, LD_DURATION_MAX, 1000 };
 	assert_round_trip(&r);
 }
@@ -651,6 +659,7 @@ static void test_round_trip_random(void **state)
 		if (r.capture.type != LD_CAPTURE_CONTEXT) {
 			r.capture.stack = rnd() % 2 ? 0 : 4096 + rnd_upto((64 << 20) - 4096);
 			r.capture.no_regions = rnd() % 2;
+			r.capture.hidden = rnd() % LD_HIDDEN_MODE_COUNT;
 		}
 		r.limit.total = rnd_upto(UINT64_MAX);
 		if (rnd() % 2) {

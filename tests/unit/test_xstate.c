@@ -41,7 +41,7 @@ static void put64(unsigned char *p, uint64_t v)
 	memcpy(p, &v, 8);
 }
 
-/* An area laid out by @lay, each component filled with its number. */
+/* An area of @len bytes laid out by @lay, each component (as far as it fits) filled with its number. */
 static unsigned char *area(const struct ld_xsave_comp *lay, size_t len, uint64_t xcr0, uint64_t bv)
 {
 	unsigned char *a = calloc(1, len);
@@ -51,8 +51,9 @@ static unsigned char *area(const struct ld_xsave_comp *lay, size_t len, uint64_t
 	put64(a + XCR0_OFF, xcr0);
 	put64(a + BV_OFF, bv);
 	for (unsigned i = 2; i < LD_XSAVE_NCOMP; i++)
-		if (lay[i].size && (xcr0 >> i & 1))
-			memset(a + lay[i].offset, i, lay[i].size);
+		if (lay[i].size && (xcr0 >> i & 1) && lay[i].offset < len)
+			memset(a + lay[i].offset, i, lay[i].offset + lay[i].size <= len ?
+			       lay[i].size : len - lay[i].offset);
 	return a;
 }
 
