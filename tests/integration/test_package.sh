@@ -105,6 +105,8 @@ comp livedump record -e s | grep -qx signal || fail "completing a rule word: $(c
 want=$(sed -n 's/^[[:space:]]*X([A-Z_]*, *\([a-z_]*\)).*/\1/p' "$TOP/src/kabi/records.h" | grep -vx manual | sort | tr '\n' ' ')
 have=$(comp livedump record -e '' | sort -u | grep -xF -f <(echo "$want" | tr ' ' '\n') | tr '\n' ' ')
 assert_eq "$want" "$have" "the issues bash completion offers (src/kabi/records.h)"
+touch "$WORK/20261203T000000.000-app-x-1.core" "$WORK/2-not-a-dump.txt"
+assert_eq "$WORK/20261203T000000.000-app-x-1.core" "$(comp livedump inspect "$WORK/2")" "completing a dump file"
 ok "bash completion"
 
 # The unit.
