@@ -295,7 +295,7 @@ DEB_INPUTS := $(shell find $(DEB_TREE) -type f 2>/dev/null)
 DEB_STAMP  := $(DEB_DIR)/.built
 deb:
 	$(Q)./scripts/deps.sh deb
-	$(Q)$(MAKE) --no-print-directory $(DEB_STAMP)
+	$(Q)$(MAKE) --no-print-directory $(if $(Q),-s) $(DEB_STAMP)
 $(DEB_STAMP): $(DEB_INPUTS)
 	$(call msg,DEB,$(DEB_DIR)/livedump-$(VERSION))
 	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/livedump-$(VERSION)
