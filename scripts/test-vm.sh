@@ -29,7 +29,7 @@ filter=${VM_FILTER-integration/}
 # TCG runs the suite 5-10 times slower than the host: about 8 minutes today.
 timeout_s=${VM_TIMEOUT:-1500}
 accel=${VM_ACCEL:-tcg,thread=single}
-modules=${VM_MODULES:-loop}
+modules=${VM_MODULES:-loop unix_diag}	# unix_diag: sockets' peers (sock_diag); no modprobe here to load it on demand
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 
 say() { printf 'test-vm: %s\n' "$*"; }
@@ -142,7 +142,12 @@ if [ -n "$pylib" ] && [ -d "/usr/lib/python$pylib" ]; then
 		"usr/lib/python$pylib" ) | tar xf - -C "$root"
 	for f in "$root/usr/lib/python$pylib"/lib-dynload/*.so; do elfs+=("${f#"$root"}"); done
 fi
+# gdb's own Python modules, and libthread_db, which gdb loads (not links) to see threads.
+mkdir -p "$root/usr/share"
 [ -d /usr/share/gdb ] && cp -a /usr/share/gdb "$root/usr/share/"
+for f in /lib/x86_64-linux-gnu/libthread_db.so.1 /usr/lib/x86_64-linux-gnu/libthread_db.so.1; do
+	[ -e "$f" ] && { put "$f"; break; }
+done
 printf 'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' \
 	>"$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"

@@ -337,8 +337,14 @@ int ld_proc_sockets(pid_t pid, const struct ld_fd *fds, size_t nfds, struct ld_s
 	read_inet(pid, "tcp6", AF_INET6, SOCK_STREAM, IPPROTO_TCP, &set);
 	read_inet(pid, "udp", AF_INET, SOCK_DGRAM, IPPROTO_UDP, &set);
 	read_inet(pid, "udp6", AF_INET6, SOCK_DGRAM, IPPROTO_UDP, &set);
-	if (!same_netns(pid) || read_unix_diag(&set))
-		read_unix_proc(pid, &set);
+	/*
+	 * sock_diag where the process shares our namespace (names and
+	 * peers); /proc/PID/net/unix for what it did not name (another
+	 * namespace, or a kernel without unix_diag): names only.
+	 */
+	if (same_netns(pid))
+		read_unix_diag(&set);
+	read_unix_proc(pid, &set);
 	*out = set.v;
 	*n = set.n;
 	return 0;
