@@ -5,7 +5,10 @@
 # installed header and libraries (shared and static), bash completion,
 # `systemd-analyze verify` of the installed unit, the unit's ExecStart line
 # run with the shipped rules and only the unit's capabilities (it dumps the
-# program's trigger), and a purge that leaves none of the packages' files.
+# program's trigger), a bad rule file refused with FILE:LINE:COLUMN and exit
+# status 2, and a purge that leaves none of the packages' files.  Packages
+# of livedump already installed here are purged first: the machine is a
+# test machine.
 . "$(dirname "$0")/../lib.sh"
 require_root
 skip_in_vm "the packages are tested on the host"
