@@ -8,6 +8,15 @@ endif
 O        ?= build
 PREFIX   ?= /usr/local
 LIBDIR   ?= $(PREFIX)/lib
+BINDIR   ?= $(PREFIX)/bin
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR   ?= $(PREFIX)/share/man
+# systemd reads units from /usr/local/lib/systemd/system too; Debian 12's
+# packages put theirs in /lib/systemd/system (debian/rules says so).
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# record reads /etc/livedump/rules.d whatever the prefix (src/cli/cmd_record.c).
+SYSCONFDIR ?= /etc
 ARCH     := x86
 VERSION  := 0.1.0
 
@@ -62,7 +71,7 @@ UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNITS      := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 
 .SECONDARY:
-.PHONY: all deps demo test test-unit test-integration install clean
+.PHONY: all deps demo test test-unit test-integration install clean dist-files deb
 all: $(O)/livedump $(O)/lib/liblivedump.a $(O)/lib/liblivedump.so $(PROGS) $(UNITS) \
      $(O)/examples/demo
 
@@ -103,7 +112,7 @@ $(foreach d,$(SRC_DIRS),$(eval $(call dir_lib_rule,$(d))))
 # dumps, ...): one group, in any order.
 $(O)/livedump: $(DIR_LIBS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_CFLAGS) -Wl,--start-group $^ -Wl,--end-group $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN_CFLAGS) $(LDFLAGS) -Wl,--start-group $^ -Wl,--end-group $(LDLIBS) -o $@
 
 $(O)/lib/liblivedump.a: $(CLIENT_OBJS) | $(O)/lib
 	$(call msg,AR,$@)
@@ -111,7 +120,7 @@ $(O)/lib/liblivedump.a: $(CLIENT_OBJS) | $(O)/lib
 
 $(LIBSO): $(CLIENT_PIC) | $(O)/lib
 	$(call msg,LINK,$@)
-	$(Q)$(CC) -shared -Wl,-soname,liblivedump.so.1 $(CFLAGS) $^ -o $@
+	$(Q)$(CC) -shared -Wl,-soname,liblivedump.so.1 $(CFLAGS) $(LDFLAGS) $^ -o $@
 
 $(O)/lib/liblivedump.so: $(LIBSO)
 	$(Q)ln -sf liblivedump.so.1 $@
@@ -223,14 +232,85 @@ test-vm: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./scripts/test-vm.sh $(O)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/include/livedump
-	install -m 0755 $(O)/livedump $(DESTDIR)$(PREFIX)/bin/
+# --- What is installed (make install, and debian/rules for the packages) ---
+
+# The pkg-config file and the unit, with the paths of this build.
+subst = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+	    -e 's|@VERSION@|$(VERSION)|g'
+$(O)/dist/%: dist/%.in Makefile
+	$(call msg,GEN,$@)
+	@mkdir -p $(@D)
+	$(Q)$(subst) $< > $@.tmp && mv $@.tmp $@
+
+# Man pages: livedump(1) from docs/livedump.md, livedump-CMD(1) from
+# docs/commands/CMD.md, by pandoc with scripts/man.lua; the one-line
+# summary of each is the command table's (livedump --help).
+PANDOC   ?= pandoc
+MAN_PAGES := $(O)/man/livedump.1 \
+	     $(patsubst docs/commands/%.md,$(O)/man/livedump-%.1,$(wildcard docs/commands/*.md))
+man_summary = $$($(O)/livedump --help | awk '$$1 == "$(1)" { $$1 = ""; sub(/^ +/, ""); print }')
+man_page = $(Q)command -v $(PANDOC) >/dev/null || \
+	{ echo "livedump: $(PANDOC) is needed for the man pages: ./scripts/deps.sh man" >&2; exit 1; }; \
+	mkdir -p $(@D) && $(PANDOC) -f markdown -t man -s --lua-filter scripts/man.lua \
+		-M section=1 -M footer='livedump $(VERSION)' -M header='livedump manual' \
+		-M summary="$(1)" $< -o $@.tmp && mv $@.tmp $@
+$(O)/man/livedump.1: docs/livedump.md scripts/man.lua
+	$(call msg,MAN,$@)
+	$(call man_page,eBPF-assisted live dumps of Linux processes when an issue happens)
+$(O)/man/livedump-%.1: docs/commands/%.md scripts/man.lua $(O)/livedump
+	$(call msg,MAN,$@)
+	$(call man_page,$(call man_summary,$*))
+
+DIST_FILES := $(O)/livedump $(O)/lib/liblivedump.a $(O)/lib/liblivedump.so \
+	      $(O)/dist/livedump.pc $(O)/dist/livedump.service $(MAN_PAGES)
+dist-files: $(DIST_FILES)
+
+install: dist-files
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/livedump \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/livedump/rules.d
+	install -m 0755 $(O)/livedump $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(O)/lib/liblivedump.a $(DESTDIR)$(LIBDIR)/
-	install -m 0755 $(LIBSO) $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(LIBSO) $(DESTDIR)$(LIBDIR)/
 	ln -sf liblivedump.so.1 $(DESTDIR)$(LIBDIR)/liblivedump.so
-	install -m 0644 include/livedump.h $(DESTDIR)$(PREFIX)/include/
-	install -m 0644 include/livedump/abi.h $(DESTDIR)$(PREFIX)/include/livedump/
+	install -m 0644 $(O)/dist/livedump.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 0644 include/livedump.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0644 include/livedump/abi.h $(DESTDIR)$(INCLUDEDIR)/livedump/
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(O)/dist/livedump.service $(DESTDIR)$(UNITDIR)/
+	install -m 0644 dist/livedump.bash-completion $(DESTDIR)$(BASHCOMPDIR)/livedump
+	@# an edited rules file is the administrator's: never overwritten
+	[ -e $(DESTDIR)$(SYSCONFDIR)/livedump/rules.d/default.rules ] || \
+		install -m 0644 dist/default.rules $(DESTDIR)$(SYSCONFDIR)/livedump/rules.d/
+
+# The Debian packages (debian/), built by dpkg-buildpackage in a copy of the
+# tree under $(O)/deb so that the source tree stays as it is; the .debs and
+# lintian's findings ($(O)/deb/lintian.log) land there.  Nothing is redone
+# while the copy's inputs are unchanged.
+DEB_ARCH   = $(shell dpkg --print-architecture)
+DEB_DIR    := $(O)/deb
+DEB_TREE   := Makefile README.md docs include src bpf vmlinux scripts dist debian examples
+DEB_INPUTS := $(shell find $(DEB_TREE) -type f 2>/dev/null)
+DEB_STAMP  := $(DEB_DIR)/.built
+deb:
+	$(Q)./scripts/deps.sh deb
+	$(Q)$(MAKE) --no-print-directory $(if $(Q),-s) $(DEB_STAMP)
+$(DEB_STAMP): $(DEB_INPUTS)
+	$(call msg,DEB,$(DEB_DIR)/livedump-$(VERSION))
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/livedump-$(VERSION)
+	$(Q)tar -c $(DEB_TREE) | tar -x -C $(DEB_DIR)/livedump-$(VERSION)
+	@# Without our make's variables: an O= given to us must not reach the
+	@# copy's make (its clean would remove our O).
+	$(Q)cd $(DEB_DIR)/livedump-$(VERSION) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		dpkg-buildpackage -b -uc -us -J$$(nproc) $(if $(Q),>../build.log 2>&1) || \
+		{ $(if $(Q),tail -n 30 ../build.log;) echo "livedump: dpkg-buildpackage failed (log: $(DEB_DIR)/build.log)" >&2; exit 1; }
+	$(call msg,LINTIAN,$(DEB_DIR)/lintian.log)
+	$(Q)lintian --fail-on error --tag-display-limit 0 $(DEB_DIR)/livedump_$(VERSION)_$(DEB_ARCH).changes \
+		> $(DEB_DIR)/lintian.log 2>&1 || { cat $(DEB_DIR)/lintian.log; \
+		echo "livedump: lintian found errors in the packages" >&2; exit 1; }
+	$(Q)$(if $(Q),,cat $(DEB_DIR)/lintian.log;) for f in $(DEB_DIR)/*.deb; do printf '  %-8s %s\n' OUT "$$f"; done
+	$(Q)touch $@
 
 clean:
 	rm -rf $(O)

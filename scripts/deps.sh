@@ -1,14 +1,29 @@
 #!/bin/sh
-# Installs the Debian packages livedump needs to build and test, if missing.
+# Installs the Debian packages livedump needs, if missing.
+#   scripts/deps.sh       to build and test (make, make test)
+#   scripts/deps.sh man   to build the man pages (make install)
+#   scripts/deps.sh deb   to build, check and install the packages (make deb,
+#                         tests/integration/test_package.sh)
 set -e
-pkgs="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
-      libcmocka-dev libclang-rt-dev pkg-config gdb elfutils binutils jq systemtap-sdt-dev procps"
+case "${1:-}" in
+"")
+	pkgs="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
+	      libcmocka-dev libclang-rt-dev pkg-config gdb elfutils binutils jq systemtap-sdt-dev procps" ;;
+man)
+	pkgs="pandoc" ;;
+deb)
+	pkgs="make gcc clang libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev pkg-config
+	      pandoc debhelper dpkg-dev fakeroot lintian systemd man-db bash-completion" ;;
+*)
+	echo "usage: scripts/deps.sh [man|deb]" >&2
+	exit 2 ;;
+esac
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 # busybox: its httpd is the real daemon the crash test kills (either package will do).
-command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] || missing="$missing busybox"
+[ -n "${1:-}" ] || command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] || missing="$missing busybox"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "livedump: missing packages:$missing (run as root to install them)" >&2
