@@ -148,6 +148,14 @@ mkdir -p "$root/usr/share"
 for f in /lib/x86_64-linux-gnu/libthread_db.so.1 /usr/lib/x86_64-linux-gnu/libthread_db.so.1; do
 	[ -e "$f" ] && { put "$f"; break; }
 done
+# iconv's modules gdb uses to show wide characters (UTF-32), with their index.
+gconv=/usr/lib/x86_64-linux-gnu/gconv
+if [ -d "$gconv" ]; then
+	for f in "$gconv"/gconv-modules "$gconv"/gconv-modules.cache "$gconv"/UTF-32.so "$gconv"/UTF-16.so; do
+		[ -e "$f" ] && put "$f"
+	done
+	[ -d "$gconv/gconv-modules.d" ] && mkdir -p "$root$gconv" && cp -a "$gconv/gconv-modules.d" "$root$gconv/"
+fi
 printf 'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' \
 	>"$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
