@@ -11,13 +11,6 @@
 #    which counts it against --max-use (and so declines its own dump), and
 #    the first one then finishes its dump.
 . "$(dirname "$0")/../lib.sh"
-# Writing tens of MiB takes longer than wait_for's 10 s on the VM's emulated CPUs.
-wait_long() {
-	local n=1 i
-	in_vm && n=6
-	for i in $(seq $n); do wait_for "$@" && return 0; done
-	return 1
-}
 require_root
 # What it checks (O_TMPFILE, flock'ed names, the next start's clean-up) does
 # not depend on the kernel; on the VM's emulated CPUs its timing of writes of
@@ -63,7 +56,7 @@ out=$WORK/out1
 mkdir -m 0700 "$out"
 start_record "$WORK/rec1.log" "$out"
 kill -USR1 "$big"
-wait_long tmpfile_open "$REC" "$out" || fail "record never wrote a dump: $(cat "$WORK/rec1.log")"
+wait_for tmpfile_open "$REC" "$out" || fail "record never wrote a dump: $(cat "$WORK/rec1.log")"
 kill_record
 [ -z "$(find "$out" -name '*.core' -o -name '.*')" ] || { ls -la "$out" >&2; fail "the kill left a file"; }
 "$LIVEDUMP" list "$out" >"$WORK/list1.txt" 2>&1 || fail "list failed: $(cat "$WORK/list1.txt")"
@@ -75,7 +68,7 @@ out=$WORK/out2
 mkdir -m 0700 "$out"
 LIVEDUMP_TEST_NO_TMPFILE=1 start_record "$WORK/rec2.log" "$out"
 kill -USR1 "$big"
-wait_long tmp_written "$out" || fail "record never wrote a dump: $(cat "$WORK/rec2.log")"
+wait_for tmp_written "$out" || fail "record never wrote a dump: $(cat "$WORK/rec2.log")"
 sleep 0.3
 kill_record
 [ -f "$out/$TMP" ] || fail "the kill left no temporary file: the test cannot see the cleanup"
@@ -118,7 +111,7 @@ mkdir -m 0700 "$out"
 LIVEDUMP_TEST_NO_TMPFILE=1 start_record "$WORK/rec3a.log" "$out"
 writer=$REC
 kill -USR1 "$big"
-wait_long tmp_written "$out" $((80 << 10)) || fail "record never wrote 80 MiB of a dump: $(cat "$WORK/rec3a.log")"
+wait_for tmp_written "$out" $((80 << 10)) || fail "record never wrote 80 MiB of a dump: $(cat "$WORK/rec3a.log")"
 kill -STOP "$writer"
 sleep 0.2
 size=$(du -B1 "$out/$TMP" | cut -f1)
@@ -153,7 +146,7 @@ wait "$rec3b"
 ok "a file being written is left alone and counted against --max-use ($used MiB)"
 
 kill -CONT "$writer"
-wait_long sh -c "ls '$out'/*-big-snapmem-*.core >/dev/null 2>&1" || fail "the first collector did not finish its dump"
+wait_for sh -c "ls '$out'/*-big-snapmem-*.core >/dev/null 2>&1" || fail "the first collector did not finish its dump"
 kill -INT "$writer"
 wait "$writer" || fail "the first record failed: $(tail -3 "$WORK/rec3a.log")"
 [ -z "$(find "$out" -name '.*')" ] || { ls -la "$out" >&2; fail "a temporary file is left"; }
