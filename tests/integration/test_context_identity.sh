@@ -25,7 +25,7 @@ out=$WORK/out
 # unshare exits with its child's status too: two dumps, each named by its comm.
 find "$out" -name '*-x-unshare-*.core' | grep -q . || fail "no dump named for unshare"
 dump=$(find "$out" -name '*-x-failures-*.core')
-[ -n "$dump" ] || { ls "$out"; fail "no dump named for the failures program"; }
+[ -n "$dump" ] || { ls "$out"; cat "$WORK/log" "$out"/journal-*.jsonl; fail "no dump named for the failures program"; }
 find "$out" -name '*unknown*' | grep -q . && fail "a dump named unknown"
 j=$("$LIVEDUMP" inspect --json "$dump")
 assert_eq context "$(jq -r .header.capture_type <<<"$j")" "capture type"
