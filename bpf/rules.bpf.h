@@ -232,6 +232,14 @@ static __always_inline int ld_try_rule(__u32 idx, struct ld_match *m)
 	return verdict == LD_VERDICT_DUMP;
 }
 
+/* The record's rule, and the generation of the rules it was matched against. */
+static __always_inline void ld_event_rule(struct ld_event_hdr *h, const struct ld_match *m)
+{
+	h->rule = m->rule;
+	if (m->flags & LD_BR_GEN)
+		h->flags |= LD_EVF_GEN;
+}
+
 static long ld_match_one(__u32 i, void *ctx)
 {
 	struct ld_match *m = ctx;

@@ -36,7 +36,7 @@ int BPF_KPROBE(ld_app_fire, struct ld_trigger_req *ureq)
 	if (!e)
 		return 0;	/* ring full: the call returns 0, nothing frozen */
 	ld_event_init(&e->hdr, LD_DET_APP, sizeof(*e), m.now);
-	e->hdr.rule = m.rule;
+	ld_event_rule(&e->hdr, &m);
 	e->hdr.verdict = m.verdict;
 	ld_history_issue(ctx, &e->hdr, m.code, m.param);
 	e->req_addr = (__u64)ureq;

@@ -138,7 +138,7 @@ int BPF_PROG(ld_blk_complete, struct request *rq, blk_status_t status, unsigned 
 	e->hdr.pid = m.tgid;
 	e->hdr.tid = bp->tid;
 	__builtin_memcpy(e->hdr.comm, m.comm, sizeof(e->hdr.comm));
-	e->hdr.rule = m.rule;
+	ld_event_rule(&e->hdr, &m);
 	e->hdr.verdict = m.verdict;
 	ld_history_issue(ctx, &e->hdr, m.code, m.ret);
 	e->dev = bp->dev;

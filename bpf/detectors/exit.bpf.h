@@ -111,7 +111,7 @@ static __always_inline void ld_exit_detect(struct task_struct *task)
 	if (!e)
 		return;
 	ld_event_init(&e->hdr, LD_DET_EXIT, sizeof(*e), m.now);
-	e->hdr.rule = m.rule;
+	ld_event_rule(&e->hdr, &m);
 	e->hdr.verdict = m.verdict;
 	e->status = status;
 	e->sig = signo;

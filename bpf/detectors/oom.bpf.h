@@ -68,7 +68,7 @@ int ld_oom(struct bpf_raw_tracepoint_args *ctx)
 	e->hdr.pid = pid;
 	e->hdr.tid = pid;
 	__builtin_memcpy(e->hdr.comm, m.comm, sizeof(e->hdr.comm));
-	e->hdr.rule = m.rule;
+	ld_event_rule(&e->hdr, &m);
 	e->hdr.verdict = m.verdict;
 	e->total_vm_kb = e->anon_rss_kb = e->file_rss_kb = e->shmem_rss_kb = e->pgtables_kb = 0;
 	e->oom_score_adj = 0;

@@ -43,7 +43,7 @@ static __always_inline int ld_probe_hit(void *ctx, struct ld_match *m, __u64 coo
 		return 0;
 	ld_event_init(&e->hdr, det, sizeof(*e), m->now);
 	e->hdr.flags |= LD_EVF_PROBE;
-	e->hdr.rule = m->rule;
+	ld_event_rule(&e->hdr, m);
 	e->hdr.verdict = m->verdict;
 	ld_history_issue(ctx, &e->hdr, det, m->ret ? (__u64)m->ret : m->args[0]);
 	e->det = det;

@@ -47,7 +47,7 @@ int BPF_PROG(ld_sig_deliver, int sig, struct kernel_siginfo *info, struct k_siga
 	if (!e)
 		return 0;
 	ld_event_init(&e->hdr, LD_DET_SIGNAL, sizeof(*e), m.now);
-	e->hdr.rule = m.rule;
+	ld_event_rule(&e->hdr, &m);
 	e->hdr.verdict = m.verdict;
 	handler = (__u64)BPF_CORE_READ(ka, sa.sa_handler);
 	e->sig = sig;

@@ -84,7 +84,7 @@ int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
 	if (!e)
 		return 0;
 	ld_event_init(&e->hdr, LD_DET_SYSCALL, sizeof(*e), m.now);
-	e->hdr.rule = m.rule;
+	ld_event_rule(&e->hdr, &m);
 	e->hdr.verdict = m.verdict;
 	ld_history_issue(ctx, &e->hdr, m.code, m.ret);
 	e->nr = nr;

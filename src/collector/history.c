@@ -86,6 +86,22 @@ static size_t hist_progs(struct livedump_bpf *skel, struct bpf_program **v)
 	return k;
 }
 
+int ld_history__set_rules(struct ld_history *h, const struct ld_ruleset *rules)
+{
+	struct rule_depth *v = calloc(rules && rules->n ? rules->n : 1, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; rules && i < rules->n; i++) {
+		snprintf(v[i].name, sizeof(v[i].name), "%s", rules->v[i].name);
+		v[i].history = rules->v[i].capture.history;
+	}
+	free(h->rules);
+	h->rules = v;
+	h->nrules = rules ? rules->n : 0;
+	return 0;
+}
+
 static int configure(struct livedump_bpf *skel, const struct ld_ruleset *rules,
 		     struct ld_history *h)
 {
@@ -94,18 +110,12 @@ static int configure(struct livedump_bpf *skel, const struct ld_ruleset *rules,
 	size_t nprogs = hist_progs(skel, progs);
 	int err;
 
-	h->rules = calloc(rules && rules->n ? rules->n : 1, sizeof(*h->rules));
-	if (!h->rules)
-		return -ENOMEM;
-	for (size_t i = 0; rules && i < rules->n; i++) {
-		unsigned hist = rules->v[i].capture.history;
-
-		snprintf(h->rules[i].name, sizeof(h->rules[i].name), "%s", rules->v[i].name);
-		h->rules[i].history = hist;
-		if (hist > depth)
-			depth = hist;
-	}
-	h->nrules = rules ? rules->n : 0;
+	err = ld_history__set_rules(h, rules);
+	if (err)
+		return err;
+	for (size_t i = 0; i < h->nrules; i++)
+		if (h->rules[i].history > depth)
+			depth = h->rules[i].history;
 	if (depth > LD_HIST_MAX_DEPTH)
 		depth = LD_HIST_MAX_DEPTH;
 	depth = pow2_at_least(depth);

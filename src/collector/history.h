@@ -48,6 +48,11 @@ void ld_history__sync(struct ld_history *h);
  */
 void ld_history__release_pid(struct ld_history *h, pid_t pid, uint64_t issue_ktime);
 void ld_history__free(struct ld_history *h);
+/*
+ * The rules' history depths, by name, after a reload (the rings keep the
+ * depth they were sized with: a reload that needs another is refused).
+ */
+int ld_history__set_rules(struct ld_history *h, const struct ld_ruleset *rules);
 
 /* Ring capacity, and rings in the pool. */
 unsigned ld_history__depth(const struct ld_history *h);

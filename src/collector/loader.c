@@ -42,6 +42,23 @@ struct ld_loader {
 	size_t nprobes;
 	ld_event_fn fn;
 	void *ctx;
+	struct ld_loader_opts opts;	/* rules: NULL after new(); reload gets them */
+	struct shape *shape;		/* what the rules made of the object before load */
+	bool gen;			/* the rules' generation: LD_BR_GEN, LD_EVF_GEN */
+};
+
+/*
+ * What configure made of the BPF object before load: which programs load,
+ * the read-only data, the maps' sizes.  Rules whose shape is the loaded
+ * one's need no program the kernel does not run already, so a reload can
+ * swap them in the maps; any other reload would mean loading again.
+ */
+struct shape {
+	size_t nprogs, nmaps, rodata_len;
+	bool *autoload;
+	const char **prog_names;	/* the object's own strings: valid while it is open */
+	uint32_t *max_entries;
+	void *rodata;
 };
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -61,7 +78,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	return l->fn(l->ctx, data, size);
 }
 
-static int set_rules(struct ld_loader *l, const struct ld_ruleset *rs)
+static int set_rules(struct ld_loader *l, const struct ld_ruleset *rs, bool gen)
 {
 	struct ld_det_rules lists[LD_DET__COUNT] = { 0 };
 
@@ -77,6 +94,8 @@ static int set_rules(struct ld_loader *l, const struct ld_ruleset *rs)
 
 		if (err)
 			return err;
+		if (gen)
+			br.flags |= LD_BR_GEN;
 		if (bpf_map__update_elem(l->skel->maps.rules, &i, sizeof(i), &br, sizeof(br), BPF_ANY))
 			return -errno;
 		const struct ld_detector_ops *det = ld_detector_get(r->detector);
@@ -135,6 +154,111 @@ int *ld_loader__rule_slot(struct ld_loader *l, unsigned idx)
 	return idx < LD_BPF_MAX_RULES ? &l->rule_slot[idx] : NULL;
 }
 
+static void shape_free(struct shape *sh)
+{
+	if (!sh)
+		return;
+	free(sh->autoload);
+	free(sh->prog_names);
+	free(sh->max_entries);
+	free(sh->rodata);
+	free(sh);
+}
+
+/* Before load: the shape the skeleton has now. */
+static int shape_take(struct livedump_bpf *skel, struct shape **out)
+{
+	struct shape *sh = calloc(1, sizeof(*sh));
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	const void *ro;
+	size_t i = 0;
+
+	*out = NULL;
+	if (!sh)
+		return -ENOMEM;
+	bpf_object__for_each_program(prog, skel->obj)
+		sh->nprogs++;
+	bpf_object__for_each_map(map, skel->obj)
+		sh->nmaps++;
+	ro = bpf_map__initial_value(skel->maps.rodata, &sh->rodata_len);
+	sh->autoload = calloc(sh->nprogs + 1, sizeof(*sh->autoload));
+	sh->prog_names = calloc(sh->nprogs + 1, sizeof(*sh->prog_names));
+	sh->max_entries = calloc(sh->nmaps + 1, sizeof(*sh->max_entries));
+	sh->rodata = malloc(sh->rodata_len + 1);
+	if (!sh->autoload || !sh->prog_names || !sh->max_entries || !sh->rodata || !ro) {
+		shape_free(sh);
+		return -ENOMEM;
+	}
+	bpf_object__for_each_program(prog, skel->obj) {
+		sh->prog_names[i] = bpf_program__name(prog);
+		sh->autoload[i++] = bpf_program__autoload(prog);
+	}
+	i = 0;
+	bpf_object__for_each_map(map, skel->obj)
+		sh->max_entries[i++] = bpf_map__max_entries(map);
+	memcpy(sh->rodata, ro, sh->rodata_len);
+	*out = sh;
+	return 0;
+}
+
+static int configure_detectors(struct ld_loader *l, const struct ld_ruleset *rs);
+
+/*
+ * The shape @rs would give a new object opened as @l's was, or -errno.
+ * Opening the object parses the embedded ELF; nothing goes to the kernel.
+ */
+static int shape_of(const struct ld_loader *l, const struct ld_ruleset *rs, struct shape **out)
+{
+	struct ld_loader t = { 0 };
+	struct ld_history *hist = NULL;
+	int err;
+
+	*out = NULL;
+	t.skel = livedump_bpf__open();
+	if (!t.skel)
+		return -errno;
+	t.skel->rodata->watch_all = l->opts.watch_all;
+	t.skel->rodata->collector_tgid = getpid();
+	t.skel->rodata->max_inflight = l->opts.max_inflight;
+	err = configure_detectors(&t, rs);
+	if (!err) {
+		ld_history__configure(t.skel, rs, &hist);
+		ld_history__free(hist);
+		err = shape_take(t.skel, out);
+	}
+	livedump_bpf__destroy(t.skel);
+	return err;
+}
+
+/* Where @b differs from @a, in a message; 0 when they are the same. */
+static int shape_diff(const struct shape *a, const struct shape *b, char *why, size_t len)
+{
+	if (a->nprogs != b->nprogs || a->nmaps != b->nmaps || a->rodata_len != b->rodata_len) {
+		snprintf(why, len, "the BPF object changed under us");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < a->nprogs; i++)
+		if (a->autoload[i] != b->autoload[i]) {
+			snprintf(why, len, "they %s BPF program %s, which the running rules %s",
+				 b->autoload[i] ? "need" : "no longer need", a->prog_names[i],
+				 b->autoload[i] ? "did not load" : "loaded");
+			return -EBUSY;
+		}
+	for (size_t i = 0; i < a->nmaps; i++)
+		if (a->max_entries[i] != b->max_entries[i]) {
+			snprintf(why, len, "they size the BPF maps otherwise (the flight recorder's "
+				 "depth, ...)");
+			return -EBUSY;
+		}
+	if (memcmp(a->rodata, b->rodata, a->rodata_len)) {
+		snprintf(why, len, "they set the BPF programs' constants otherwise (a syscall rule "
+			 "that names no syscall, the flight recorder's depth, ...)");
+		return -EBUSY;
+	}
+	return 0;
+}
+
 /*
  * Before load: every detector's programs off, then each detector turns on
  * what its rules need (programs may serve several detectors).
@@ -157,6 +281,19 @@ static int configure_detectors(struct ld_loader *l, const struct ld_ruleset *rs)
 	ld_for_each_detector(d, id)
 		if (d->configure && (err = d->configure(l, rs)))
 			return err;	/* said why */
+	return 0;
+}
+
+static int update_detectors(struct ld_loader *l, const struct ld_ruleset *rs)
+{
+	const struct ld_detector_ops *d;
+	int err;
+
+	ld_for_each_detector(d, id)
+		if (d->update && (err = d->update(l, rs))) {
+			ld_err("detector %s: cannot fill its maps: %s", d->name, strerror(-err));
+			return err;
+		}
 	return 0;
 }
 
@@ -189,17 +326,24 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 	l->skel->rodata->watch_all = opts->watch_all;
 	l->skel->rodata->collector_tgid = getpid();
 	l->skel->rodata->max_inflight = opts->max_inflight;
+	l->opts = *opts;
+	l->opts.rules = NULL;
 	err = configure_detectors(l, opts->rules);
 	if (err)
 		goto fail;
 	ld_history__configure(l->skel, opts->rules, &l->hist);
+	err = shape_take(l->skel, &l->shape);
+	if (err)
+		goto fail;
 	err = livedump_bpf__load(l->skel);
 	if (err) {
 		ld_err("cannot load the BPF programs: %s%s", strerror(-err),
 		       err == -EPERM ? " (run as root)" : "");
 		goto fail;
 	}
-	err = set_rules(l, opts->rules);
+	err = set_rules(l, opts->rules, l->gen);
+	if (!err)
+		err = update_detectors(l, opts->rules);
 	if (err)
 		goto fail;
 	l->fork_link = bpf_program__attach(l->skel->progs.ld_fork);
@@ -256,6 +400,7 @@ void ld_loader__free(struct ld_loader *l)
 		bpf_link__destroy(l->links[i]);
 	free(l->links);
 	ld_history__free(l->hist);
+	shape_free(l->shape);
 	livedump_bpf__destroy(l->skel);
 	free(l);
 }
@@ -460,4 +605,136 @@ int ld_loader__poll(struct ld_loader *l, int timeout_ms, ld_event_fn fn, void *c
 	l->fn = fn;
 	l->ctx = ctx;
 	return ring_buffer__poll(l->rb, timeout_ms);
+}
+
+bool ld_loader__rules_gen(const struct ld_loader *l)
+{
+	return l->gen;
+}
+
+/* Rule @i of @rs is attached for itself (its probe, its cookie). */
+static bool by_cookie(const struct ld_ruleset *rs, size_t i)
+{
+	const struct ld_detector_ops *d;
+
+	if (i >= rs->n)
+		return false;
+	d = ld_detector_get(rs->v[i].detector);
+	return d && d->by_cookie && d->by_cookie(&rs->v[i]);
+}
+
+static long rule_by_name(const struct ld_ruleset *rs, const char *name)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (!strcmp(rs->v[i].name, name))
+			return i;
+	return -1;
+}
+
+/*
+ * A rule that kept its name follows it to its new index with what the
+ * kernel remembers of it (dumps taken for its limits, declined counts,
+ * cooldowns); a new rule starts from nothing.  A rule that kept its index
+ * too is not touched, so the kernel counts it on through the reload.
+ */
+static int move_rule_state(struct ld_loader *l, const struct ld_ruleset *old,
+			   const struct ld_ruleset *rs)
+{
+	int sfd = bpf_map__fd(l->skel->maps.rule_state), cfd = bpf_map__fd(l->skel->maps.cooldowns);
+	struct ld_rule_state *prev = calloc(LD_BPF_MAX_RULES, sizeof(*prev));
+	long from[LD_BPF_MAX_RULES];
+	struct ld_cooldown_key key, next, *kp = NULL;
+	__u64 when;
+	int err = 0;
+
+	if (!prev)
+		return -ENOMEM;
+	for (__u32 i = 0; !err && i < old->n && i < LD_BPF_MAX_RULES; i++)
+		if (bpf_map_lookup_elem(sfd, &i, &prev[i]))
+			err = -errno;
+	for (__u32 i = 0; !err && i < LD_BPF_MAX_RULES; i++) {
+		struct ld_rule_state st = { 0 };
+
+		from[i] = i < rs->n ? rule_by_name(old, rs->v[i].name) : -1;
+		if (from[i] == (long)i)
+			continue;
+		if (from[i] >= 0)
+			st = prev[from[i]];
+		if (bpf_map_update_elem(sfd, &i, &st, BPF_ANY))
+			err = -errno;
+	}
+	free(prev);
+	if (err)
+		return err;
+	/* Cooldowns are keyed by rule index: moved with their rule, or dropped. */
+	while (!bpf_map_get_next_key(cfd, kp, &next)) {
+		long to = -1;
+
+		key = next;
+		kp = &key;
+		for (__u32 i = 0; i < rs->n && to < 0; i++)
+			if (from[i] == (long)key.rule)
+				to = i;
+		if (to == (long)key.rule)
+			continue;
+		if (to >= 0 && !bpf_map_lookup_elem(cfd, &key, &when)) {
+			struct ld_cooldown_key moved = { .rule = to, .tgid = key.tgid };
+
+			bpf_map_update_elem(cfd, &moved, &when, BPF_ANY);
+		}
+		bpf_map_delete_elem(cfd, &key);
+	}
+	return 0;
+}
+
+int ld_loader__reload(struct ld_loader *l, const struct ld_ruleset *old,
+		      const struct ld_ruleset *rs, char *why, size_t len)
+{
+	struct shape *sh = NULL;
+	int err;
+
+	if (rs->n > LD_BPF_MAX_RULES) {
+		snprintf(why, len, "%zu rules: at most %d are supported", rs->n, LD_BPF_MAX_RULES);
+		return -E2BIG;
+	}
+	err = shape_of(l, rs, &sh);
+	if (err) {
+		snprintf(why, len, "cannot configure the BPF object for them: %s", strerror(-err));
+		return err;
+	}
+	err = shape_diff(l->shape, sh, why, len);
+	shape_free(sh);
+	if (err)
+		return err;
+	for (size_t i = 0; i < old->n || i < rs->n; i++) {
+		if (!by_cookie(old, i) && !by_cookie(rs, i))
+			continue;
+		if (i >= old->n || i >= rs->n || old->v[i].detector != rs->v[i].detector ||
+		    memcmp(&old->v[i].p, &rs->v[i].p, sizeof(rs->v[i].p))) {
+			snprintf(why, len, "rule %s (%s) is attached for itself, as rule %zu: a probe "
+				 "rule must stay where it is, as it is, and no probe rule may come or go",
+				 i < rs->n ? rs->v[i].name : old->v[i].name,
+				 i < rs->n ? rs->v[i].origin : old->v[i].origin, i + 1);
+			return -EBUSY;
+		}
+	}
+	/*
+	 * From here on the kernel runs the new rules: a failure leaves a mix,
+	 * so it is said as such (the maps are ours; these calls do not fail
+	 * short of ENOMEM).
+	 */
+	err = move_rule_state(l, old, rs);
+	if (!err)
+		err = update_detectors(l, rs);
+	if (!err)
+		err = set_rules(l, rs, !l->gen);
+	if (err) {
+		snprintf(why, len, "cannot fill the BPF maps: %s; the rules in force are mixed: "
+			 "restart the collector", strerror(-err));
+		return err;
+	}
+	l->gen = !l->gen;
+	if (l->hist)
+		ld_history__set_rules(l->hist, rs);
+	return 0;
 }

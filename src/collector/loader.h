@@ -76,6 +76,19 @@ struct ld_rule_counts {
 /* 0 or -errno. */
 int ld_loader__rule_counts(const struct ld_loader *l, unsigned idx, struct ld_rule_counts *out);
 
+/*
+ * Swaps @rs in for @old, the rules in force, without detaching anything:
+ * only when @rs needs the very programs, constants and map sizes loaded
+ * now, and keeps every probe rule (attached by its index) where and as it
+ * is.  Else -EBUSY and @why says what would need a new load; the old rules
+ * stay in force.  The kernel then marks its records with the new
+ * generation (ld_loader__rules_gen(), LD_EVF_GEN).
+ */
+int ld_loader__reload(struct ld_loader *l, const struct ld_ruleset *old,
+		      const struct ld_ruleset *rs, char *why, size_t len);
+/* The generation of the rules in force (flips at each reload). */
+bool ld_loader__rules_gen(const struct ld_loader *l);
+
 /* fd of the map of frozen processes, for the guard. */
 int ld_loader__frozen_fd(const struct ld_loader *l);
 

@@ -99,7 +99,13 @@ struct ld_detector_ops {
 	const char *const *progs;	/* NULL-terminated; the loader turns them off first */
 	/* Before load: turn on (ld_loader__autoload) what its rules need, set rodata. */
 	int (*configure)(struct ld_loader *l, const struct ld_ruleset *rs);
-	/* After load: fill its maps, attach its programs (links go to the loader). */
+	/*
+	 * After load, before attach, and again at each reload: fill the maps
+	 * its rules configure, other than the rules map (which syscalls a
+	 * syscall rule names, ...).  NULL: none.
+	 */
+	int (*update)(struct ld_loader *l, const struct ld_ruleset *rs);
+	/* After load: attach its programs (links go to the loader). */
 	int (*attach)(struct ld_loader *l, const struct ld_ruleset *rs);
 
 	/* Events (collector/collector.c). */

@@ -99,30 +99,42 @@ static int configure(struct ld_loader *l, const struct ld_ruleset *rs)
 	return 0;
 }
 
+/* Which syscalls the rules name; also at a reload, so one pass over every number. */
+static int update(struct ld_loader *l, const struct ld_ruleset *rs)
+{
+	struct livedump_bpf *s = ld_loader__skel(l);
+	static const __u32 one = 1, zero = 0;
+
+	for (__u32 nr = 0; nr < 512; nr++) {
+		bool wanted = false;
+
+		for (size_t i = 0; !wanted && i < rs->n; i++) {
+			const struct ld_rule *r = &rs->v[i];
+
+			if (r->detector != LD_DET_SYSCALL)
+				continue;
+			for (unsigned k = 0; !wanted && k < r->p.sys.nnrs; k++)
+				wanted = r->p.sys.nrs[k] == nr;
+		}
+		if (bpf_map__update_elem(s->maps.syscall_wanted, &nr, sizeof(nr),
+					 wanted ? &one : &zero, sizeof(one), BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
 static int attach(struct ld_loader *l, const struct ld_ruleset *rs)
 {
 	struct livedump_bpf *s = ld_loader__skel(l);
-	bool used = false;
 	int err;
 
-	for (size_t i = 0; i < rs->n; i++) {
-		const struct ld_rule *r = &rs->v[i];
-
-		if (r->detector != LD_DET_SYSCALL)
-			continue;
-		used = true;
-		for (unsigned k = 0; k < r->p.sys.nnrs; k++) {
-			__u32 nr = r->p.sys.nrs[k], one = 1;
-
-			if (nr < 512 && bpf_map__update_elem(s->maps.syscall_wanted, &nr, sizeof(nr),
-							     &one, sizeof(one), BPF_ANY))
-				return -errno;
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->v[i].detector == LD_DET_SYSCALL) {
+			err = ld_loader__attach(l, s->progs.ld_sys_enter, "tp_btf sys_enter");
+			return err ? err : ld_loader__attach(l, s->progs.ld_sys_exit,
+							     "tp_btf sys_exit");
 		}
-	}
-	if (!used)
-		return 0;
-	err = ld_loader__attach(l, s->progs.ld_sys_enter, "tp_btf sys_enter");
-	return err ? err : ld_loader__attach(l, s->progs.ld_sys_exit, "tp_btf sys_exit");
+	return 0;
 }
 
 static void issue(const struct ld_issue_ctx *x, struct ld_issue *is)
@@ -182,6 +194,7 @@ const struct ld_detector_ops ld_det_syscall = {
 	.compile = compile,
 	.progs = progs,
 	.configure = configure,
+	.update = update,
 	.attach = attach,
 	.record_size = sizeof(struct ld_syscall_event),
 	.issue = issue,

@@ -47,6 +47,12 @@ enum ld_detector {
 /* ld_event_hdr.flags */
 #define LD_EVF_FROZEN	(1U << 0)	/* BPF sent SIGSTOP to the process */
 #define LD_EVF_PROBE	(1U << 1)	/* a struct ld_probe_event (probe rules, libc's abort/assert/exit) */
+/*
+ * The matched rule was of the odd generation of the rules (its LD_BR_GEN):
+ * each reload flips it, so the collector reads a record the kernel made
+ * just before a reload against the rules it was made with.
+ */
+#define LD_EVF_GEN	(1U << 2)
 
 /* struct pt_regs of x86-64, which is also the head of user_regs_struct. */
 struct ld_regs {
@@ -223,6 +229,7 @@ struct ld_bpf_cgroup {
 #define LD_BR_MEMORY	(1U << 0)	/* wants process memory: freeze */
 #define LD_BR_RET	(1U << 1)	/* ret_lo..ret_hi must hold */
 #define LD_BR_LATENCY	(1U << 2)	/* latency_lo..latency_hi must hold */
+#define LD_BR_GEN	(1U << 3)	/* the rules' generation (LD_EVF_GEN) */
 #define LD_BR_ARG(i)	(1U << (8 + (i)))	/* args[i] must hold, i < 6 */
 
 struct ld_bpf_rule {
