@@ -36,7 +36,7 @@ WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CPPFLAGS += -Iinclude -iquote src -iquote $(O)/skel -iquote $(O)/gen -D_GNU_SOURCE \
 	    -DLD_VERSION='"$(VERSION)"' -DLD_LIBDIR='"$(LIBDIR)"'
-LDLIBS   := -lbpf -ldw -lelf -lz -lpthread
+LDLIBS   := -lbpf -ldw -lelf -lz -lpthread -lmicrohttpd -ldebuginfod
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ \
 	      -Ivmlinux/$(ARCH) -Ibpf -Iinclude -Isrc -Wall -Werror \
@@ -49,7 +49,7 @@ SKELS      := $(patsubst bpf/%.bpf.c,$(O)/skel/%.skel.h,$(BPF_SRCS))
 # The collector and analysis tools: one archive per folder of src/
 # (docs/hacking.md says what each owns), so a unit test links only the
 # folders it tests.  cli holds main and the commands.
-SRC_DIRS   := base rules detectors collector capture dump notes analysis cli
+SRC_DIRS   := base rules detectors collector capture dump notes analysis metrics cli
 dir_srcs    = $(wildcard src/$(1)/*.c)
 dir_objs    = $(patsubst src/%.c,$(O)/src/%.o,$(call dir_srcs,$(1)))
 dir_lib     = $(O)/src/$(1)/lib$(1).a
@@ -160,6 +160,7 @@ UNIT_LIBS_test_parse     := base
 UNIT_LIBS_test_cgident   := base
 UNIT_LIBS_test_compress  := dump base
 UNIT_LIBS_test_xstate    := dump
+UNIT_LIBS_test_metrics   := metrics base
 $(O)/tests/unit/%: tests/unit/%.c $(DIR_LIBS) $(CLIENT_OBJS) | $(O)/tests/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_CFLAGS) $(WARN) $< -Wl,--start-group \

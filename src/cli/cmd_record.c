@@ -30,6 +30,7 @@
 #include "rules/rules.h"
 #include "detectors/threshold.h"
 #include "collector/crash.h"
+#include "metrics/httpd.h"
 
 #define MAX_TARGETS 64
 #define RULES_DIR "/etc/livedump/rules.d"
@@ -50,6 +51,7 @@ struct record_opts {
 	uint64_t stack_max;
 	unsigned max_concurrent;
 	bool compress;
+	const char *metrics;		/* --metrics ADDR:PORT */
 	struct ld_limits limits;
 	char **cmd;
 };
@@ -62,6 +64,8 @@ struct collector {
 	struct ld_sampler *sampler;	/* threshold rules */
 	struct ld_crash *crash;		/* we are the core_pattern handler */
 	struct ld_symcache *symcache;
+	struct ld_metrics *metrics;
+	struct ld_metrics_httpd *httpd;
 	pid_t child;
 };
 
@@ -104,6 +108,8 @@ static void usage(FILE *f)
 "      --compress       zlib-compress every dump (rules can say 'capture ... compress')\n"
 "      --max-concurrent N  processes frozen for a capture at once, at most\n"
 "                       (default 16; 0: no limit); more are declined in the kernel\n"
+"      --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+"                       (a numeric address, e.g. 127.0.0.1:9464; docs/metrics.md)\n"
 "  -h, --help           this text\n", RULES_DIR, LD_DEFAULT_OUTDIR);
 }
 
@@ -113,7 +119,7 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
 	enum { OPT_FULL = 256, OPT_LIB, OPT_STACK, OPT_MAX_USE, OPT_KEEP_FREE, OPT_MAX_DUMP,
-	       OPT_MAX_CONC, OPT_COMPRESS, OPT_MAX_HOLD };
+	       OPT_MAX_CONC, OPT_COMPRESS, OPT_MAX_HOLD, OPT_METRICS };
 	static const struct option longopts[] = {
 		{ "rule", required_argument, NULL, 'e' },
 		{ "rules", required_argument, NULL, 'r' },
@@ -123,6 +129,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{ "max-concurrent", required_argument, NULL, OPT_MAX_CONC },
 		{ "compress", no_argument, NULL, OPT_COMPRESS },
 		{ "max-hold", required_argument, NULL, OPT_MAX_HOLD },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "exe", required_argument, NULL, 'x' },
 		{ "all", no_argument, NULL, 'a' },
@@ -197,6 +204,18 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		case OPT_COMPRESS:
 			o->compress = true;
 			break;
+		case OPT_METRICS: {
+			struct sockaddr_storage ss;
+			socklen_t sl;
+			char why[200];
+
+			if (ld_metrics_parse_addr(optarg, &ss, &sl, why, sizeof(why))) {
+				ld_err("--metrics %s: %s", optarg, why);
+				return -EINVAL;
+			}
+			o->metrics = optarg;
+			break;
+		}
 		case OPT_MAX_CONC:
 			/* 0 is no limit */
 			if (ld_opt_uint("--max-concurrent", optarg, 0, 4096, &num))
@@ -685,6 +704,25 @@ static int attach_all(struct collector *col)
 	return err;
 }
 
+/* Before the BPF programs load: a busy or wrong address fails at once. */
+static int start_metrics(struct collector *col)
+{
+	int err = ld_metrics__new(&col->metrics);
+
+	if (err) {
+		ld_err("--metrics: %s", strerror(-err));
+		return err;
+	}
+	err = ld_metrics_httpd__start(col->metrics, col->o->metrics, &col->httpd);
+	if (err) {
+		ld_metrics__free(col->metrics);
+		col->metrics = NULL;
+		return err;
+	}
+	printf("metrics: http://%s/metrics\n", ld_metrics_httpd__addr(col->httpd));
+	return 0;
+}
+
 static void install_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_stop };
@@ -721,6 +759,10 @@ int cmd_record(int argc, char **argv)
 		ld_ruleset__free(&col.rules);
 		return 1;
 	}
+	if (o.metrics && start_metrics(&col)) {
+		ld_ruleset__free(&col.rules);
+		return 1;
+	}
 	lo.watch_all = o.all;
 	lo.rules = &col.rules;
 	lo.max_inflight = o.max_concurrent;
@@ -736,7 +778,7 @@ int cmd_record(int argc, char **argv)
 	co = (struct ld_collector_opts){ .outdir = o.outdir, .rules = &col.rules,
 					 .limits = o.limits, .crash_path = col.crash != NULL,
 					 .compress = o.compress ? LD_COMPRESS_DEFAULT : 0,
-					 .cancel = &stop_signal };
+					 .cancel = &stop_signal, .metrics = col.metrics };
 	if (!err)
 		err = ld_collector__new(&co, col.loader, &col.col);
 	if (!err)
@@ -797,6 +839,8 @@ out:
 	ld_sampler__free(col.sampler);
 	ld_crash__free(col.crash);
 	ld_collector__free(col.col);
+	ld_metrics_httpd__stop(col.httpd);
+	ld_metrics__free(col.metrics);
 	ld_ruleset__free(&col.rules);
 	return err ? 1 : (failed ? 1 : 0);
 }

@@ -325,9 +325,31 @@ static void release_frozen(struct ld_collector *c, const struct ld_event_hdr *h)
 	ld_loader__thawed(c->loader, h->pid);
 }
 
+/* Every verdict passes through the journal: the metrics count them there. */
+static void count(struct ld_collector *c, const struct ld_journal_entry *e)
+{
+	struct ld_metrics *m = c->o.metrics;
+	double n = e->count ? e->count : 1;
+
+	if (!m)
+		return;
+	ld_metrics__add(m, LD_M_ISSUES, LD_LABELS(e->rule, e->issue, e->verdict), n);
+	if (!strcmp(e->verdict, "dropped"))
+		ld_metrics__add(m, LD_M_EVENTS_LOST, LD_LABELS(e->issue), n);
+	if (strcmp(e->verdict, "dumped"))
+		return;
+	ld_metrics__inc(m, LD_M_DUMPS_WRITTEN);
+	ld_metrics__add(m, LD_M_DUMP_BYTES, NULL, e->size);
+	/* Crash dumps come from the kernel's core: nothing was held by us. */
+	if (e->pause_ns)
+		ld_metrics__add(m, LD_M_CAPTURE_PAUSE, NULL, e->pause_ns / 1e9);
+}
+
 static void journal(struct ld_collector *c, const struct ld_journal_entry *e)
 {
 	int err = ld_journal__append(c->journal, e);
+
+	count(c, e);
 
 	if (err)
 		ld_warn("cannot write the journal %s: %s", ld_journal__path(c->journal),
@@ -533,6 +555,7 @@ int ld_collector__on_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	c->events++;
+	ld_metrics__inc(c->o.metrics, LD_M_EVENTS);
 	if (h->rule >= c->o.rules->n) {
 		ld_warn("BPF record names rule %u of %zu: ignored", h->rule, c->o.rules->n);
 		release_frozen(c, h);
@@ -737,6 +760,20 @@ static void say_dropped(struct ld_collector *c, bool now)
  * entry per rule or detector and interval, with its count: the journal's
  * records plus these counts are every event, exactly.
  */
+static void kernel_declines(struct ld_collector *c, const struct ld_rule *r,
+			    const struct ld_rule_counts *rc)
+{
+	static const char *const reasons[LD_VERDICT__COUNT] = {
+		[LD_VERDICT_TOTAL] = "total", [LD_VERDICT_RATE] = "rate",
+		[LD_VERDICT_COOLDOWN] = "cooldown", [LD_VERDICT_BUSY] = "busy",
+	};
+
+	for (unsigned v = 0; c->o.metrics && v < LD_VERDICT__COUNT; v++)
+		if (reasons[v] && rc->declined[v])
+			ld_metrics__set(c->o.metrics, LD_M_DECLINED, LD_LABELS(r->name, reasons[v]),
+					rc->declined[v]);
+}
+
 static void journal_counts(struct ld_collector *c)
 {
 	uint64_t now = ld_now_realtime_ns();
@@ -748,7 +785,10 @@ static void journal_counts(struct ld_collector *c)
 		struct ld_rule_counts rc;
 		uint64_t n;
 
-		if (ld_loader__rule_counts(c->loader, i, &rc) || rc.unsent <= d->unsent_said)
+		if (ld_loader__rule_counts(c->loader, i, &rc))
+			continue;
+		kernel_declines(c, r, &rc);
+		if (rc.unsent <= d->unsent_said)
 			continue;
 		n = rc.unsent - d->unsent_said;
 		d->unsent_said = rc.unsent;

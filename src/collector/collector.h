@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "collector/loader.h"
+#include "metrics/metrics.h"
 #include "rules/rules.h"
 
 /* Like systemd-coredump's MaxUse / KeepFree / size caps. */
@@ -28,6 +29,7 @@ struct ld_collector_opts {
 	bool crash_path;	/* we are the core_pattern handler: fatal signals wait for the core */
 	int compress;		/* zlib level for rules that do not say compress; 0: plain */
 	const volatile sig_atomic_t *cancel;	/* non-zero: stop signal; captures cut short */
+	struct ld_metrics *metrics;	/* counted into; NULL: none */
 };
 
 struct ld_collector;
