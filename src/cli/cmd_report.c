@@ -20,6 +20,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "dump/outdir.h"
+#include "analysis/debuginfod.h"
 #include "analysis/symbolize.h"
 #include "base/table.h"
 #include "base/parse.h"
@@ -566,8 +567,8 @@ static void text_frames(const struct report *r, const struct ld_stack *st)
 		ld_table__cell(t, f->function ? LD_COLOR_NONE : LD_COLOR_DIM, "%s%s%s",
 			       ld_frame__name(f, true, name, sizeof(name)),
 			       f->inlined ? " (inlined)" : "", f->kernel ? " [kernel]" : "");
-		ld_table__cell(t, LD_COLOR_DIM, "%s", f->module ? short_path(f->module) :
-			       f->kernel ? "[kernel]" : "?");
+		ld_table__cell(t, LD_COLOR_DIM, "%s%s", f->module ? short_path(f->module) :
+			       f->kernel ? "[kernel]" : "?", f->debuginfod ? " [debuginfod]" : "");
 		if (f->file)
 			ld_table__cell(t, LD_COLOR_NONE, "%s:%u", short_path(f->file), f->line);
 		else
@@ -654,6 +655,20 @@ static void text_summary(const struct report *r)
 	putchar('\n');
 }
 
+/* What came from debuginfod: the frames marked [debuginfod] were symbolized with it. */
+static void text_debuginfod(const struct report *r)
+{
+	const struct ld_debuginfod *c = ld_sym_session__debuginfod(r->ss);
+
+	if (!ld_debuginfod__ngot(c))
+		return;
+	text_heading(r, "From debuginfod");
+	printf("  frames marked [debuginfod] were symbolized with files from %s:\n",
+	       ld_debuginfod__urls(c));
+	for (size_t i = 0; i < ld_debuginfod__ngot(c); i++)
+		printf("  %s\n", ld_debuginfod__got(c, i));
+}
+
 static int print_text(struct report *r)
 {
 	static const enum key overview[] = { K_ISSUE, K_RULE, K_EXE, K_CODE };
@@ -700,6 +715,8 @@ static int print_text(struct report *r)
 		}
 		free(h.rows);
 	}
+	if (!err)
+		text_debuginfod(r);
 	return err;
 }
 
@@ -819,6 +836,7 @@ static void json_frame(struct ld_json *j, const struct ld_frame *f)
 		ld_json__knull(j, "line");
 	ld_json__kbool(j, "inlined", f->inlined);
 	ld_json__kbool(j, "kernel", f->kernel);
+	ld_json__kbool(j, "debuginfod", f->debuginfod);
 	ld_json__end_object(j);
 }
 
@@ -870,6 +888,11 @@ static void json_problems(struct ld_json *j, const struct report *r)
 	ld_json__begin_array(j);
 	for (size_t i = 0; i < ld_sym_session__nmissing(r->ss); i++)
 		ld_json__string(j, ld_sym_session__missing(r->ss, i));
+	ld_json__end_array(j);
+	ld_json__key(j, "debuginfod");
+	ld_json__begin_array(j);
+	for (size_t i = 0; i < ld_debuginfod__ngot(ld_sym_session__debuginfod(r->ss)); i++)
+		ld_json__string(j, ld_debuginfod__got(ld_sym_session__debuginfod(r->ss), i));
 	ld_json__end_array(j);
 }
 
