@@ -15,61 +15,61 @@
 #include "metrics/metrics.h"
 
 /* Capture pauses: from a context capture's tenth of a millisecond to a full dump's seconds. */
-#define PAUSE_BUCKETS	{ 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10 }, \
-			.nbuckets = 11
+#define PAUSE_BUCKETS	{ 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10 }
+#define PAUSE_NBUCKETS	11
 
 static const struct ld_metric_def defs[LD_M__COUNT] = {
 	[LD_M_EVENTS] = {
-		"livedump_events_total", LD_MT_COUNTER,
-		"Issue records the kernel sent up to the collector",
+		.name = "livedump_events_total", .type = LD_MT_COUNTER,
+		.help = "Issue records the kernel sent up to the collector",
 	},
 	[LD_M_ISSUES] = {
-		"livedump_issues_total", LD_MT_COUNTER,
-		"Issues by rule, detector and what became of them (dumped, declined, failed, dropped)",
-		{ "rule", "detector", "verdict" },
+		.name = "livedump_issues_total", .type = LD_MT_COUNTER,
+		.help = "Issues by rule, detector and what became of them (dumped, declined, failed, dropped)",
+		.labels = { "rule", "detector", "verdict" },
 	},
 	[LD_M_DUMPS_WRITTEN] = {
-		"livedump_dumps_written_total", LD_MT_COUNTER,
-		"Dumps written into the output directory",
+		.name = "livedump_dumps_written_total", .type = LD_MT_COUNTER,
+		.help = "Dumps written into the output directory",
 	},
 	[LD_M_DUMP_BYTES] = {
-		"livedump_dump_bytes_total", LD_MT_COUNTER,
-		"Bytes of the dumps written",
+		.name = "livedump_dump_bytes_total", .type = LD_MT_COUNTER,
+		.help = "Bytes of the dumps written",
 	},
 	[LD_M_CAPTURE_PAUSE] = {
-		"livedump_capture_pause_seconds", LD_MT_HISTOGRAM,
-		"How long a live capture held the process stopped",
-		{ NULL }, PAUSE_BUCKETS,
+		.name = "livedump_capture_pause_seconds", .type = LD_MT_HISTOGRAM,
+		.help = "How long a live capture held the process stopped",
+		.buckets = PAUSE_BUCKETS, .nbuckets = PAUSE_NBUCKETS,
 	},
 	[LD_M_EVENTS_LOST] = {
-		"livedump_events_lost_total", LD_MT_COUNTER,
-		"Issue records lost in the kernel because the ring buffer was full, by detector",
-		{ "detector" },
+		.name = "livedump_events_lost_total", .type = LD_MT_COUNTER,
+		.help = "Issue records lost in the kernel because the ring buffer was full, by detector",
+		.labels = { "detector" },
 	},
 	[LD_M_DECLINED] = {
-		"livedump_kernel_declined_total", LD_MT_COUNTER,
-		"Events the kernel's rule limits declined, by rule and reason (total, rate, cooldown, busy)",
-		{ "rule", "reason" },
+		.name = "livedump_kernel_declined_total", .type = LD_MT_COUNTER,
+		.help = "Events the kernel's rule limits declined, by rule and reason (total, rate, cooldown, busy)",
+		.labels = { "rule", "reason" },
 	},
 	[LD_M_UPLOAD_QUEUE] = {
-		"livedump_upload_queue_dumps", LD_MT_GAUGE,
-		"Dumps waiting in the upload spool",
+		.name = "livedump_upload_queue_dumps", .type = LD_MT_GAUGE,
+		.help = "Dumps waiting in the upload spool",
 	},
 	[LD_M_UPLOADS_DONE] = {
-		"livedump_uploads_done_total", LD_MT_COUNTER,
-		"Dumps uploaded and verified",
+		.name = "livedump_uploads_done_total", .type = LD_MT_COUNTER,
+		.help = "Dumps uploaded and verified",
 	},
 	[LD_M_UPLOADS_FAILED] = {
-		"livedump_uploads_failed_total", LD_MT_COUNTER,
-		"Upload attempts that failed",
+		.name = "livedump_uploads_failed_total", .type = LD_MT_COUNTER,
+		.help = "Upload attempts that failed",
 	},
 	[LD_M_UPLOADS_RETRIED] = {
-		"livedump_uploads_retried_total", LD_MT_COUNTER,
-		"Upload attempts that were retries of a failed one",
+		.name = "livedump_uploads_retried_total", .type = LD_MT_COUNTER,
+		.help = "Upload attempts that were retries of a failed one",
 	},
 	[LD_M_UPLOAD_BYTES] = {
-		"livedump_upload_bytes_total", LD_MT_COUNTER,
-		"Bytes uploaded",
+		.name = "livedump_upload_bytes_total", .type = LD_MT_COUNTER,
+		.help = "Bytes uploaded",
 	},
 };
 
