@@ -704,7 +704,7 @@ static int attach_all(struct collector *col)
 	return err;
 }
 
-/* Before the BPF programs load: a busy or wrong address fails at once. */
+/* Bound before the BPF programs load: a busy or wrong address fails at once. */
 static int start_metrics(struct collector *col)
 {
 	int err = ld_metrics__new(&col->metrics);
@@ -713,13 +713,12 @@ static int start_metrics(struct collector *col)
 		ld_err("--metrics: %s", strerror(-err));
 		return err;
 	}
-	err = ld_metrics_httpd__start(col->metrics, col->o->metrics, &col->httpd);
+	err = ld_metrics_httpd__new(col->metrics, col->o->metrics, &col->httpd);
 	if (err) {
 		ld_metrics__free(col->metrics);
 		col->metrics = NULL;
 		return err;
 	}
-	printf("metrics: http://%s/metrics\n", ld_metrics_httpd__addr(col->httpd));
 	return 0;
 }
 
@@ -789,6 +788,13 @@ int cmd_record(int argc, char **argv)
 	if (err < 0) {
 		ld_err("cannot start the guard process: %s", strerror(-err));
 		goto out;
+	}
+	/* After the guard's fork: the server is a thread. */
+	if (col.httpd) {
+		err = ld_metrics_httpd__serve(col.httpd);
+		if (err)
+			goto out;
+		printf("metrics: http://%s/metrics\n", ld_metrics_httpd__addr(col.httpd));
 	}
 	err = attach_all(&col);
 	if (err)

@@ -331,7 +331,7 @@ static void count(struct ld_collector *c, const struct ld_journal_entry *e)
 	struct ld_metrics *m = c->o.metrics;
 	double n = e->count ? e->count : 1;
 
-	if (!m)
+	if (!m || !e->verdict)
 		return;
 	ld_metrics__add(m, LD_M_ISSUES, LD_LABELS(e->rule, e->issue, e->verdict), n);
 	if (!strcmp(e->verdict, "dropped"))

@@ -3,12 +3,16 @@
  * The metrics endpoint (see httpd.h), by libmicrohttpd.  We make the
  * listening socket ourselves so that a bad or busy address fails with
  * bind()'s own reason, before recording starts; libmicrohttpd then serves
- * it from its internal thread.
+ * it from its internal thread, started once the collector has forked its
+ * guard.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +27,7 @@ struct ld_metrics_httpd {
 	struct ld_metrics *m;
 	struct MHD_Daemon *d;
 	int fd;
+	bool ipv6;
 	char addr[64];
 };
 
@@ -140,7 +145,7 @@ static void format_addr(const struct sockaddr_storage *ss, char *buf, size_t len
 	}
 }
 
-int ld_metrics_httpd__start(struct ld_metrics *m, const char *addr, struct ld_metrics_httpd **out)
+int ld_metrics_httpd__new(struct ld_metrics *m, const char *addr, struct ld_metrics_httpd **out)
 {
 	struct ld_metrics_httpd *h;
 	struct sockaddr_storage ss;
@@ -168,19 +173,7 @@ int ld_metrics_httpd__start(struct ld_metrics *m, const char *addr, struct ld_me
 	sl = sizeof(ss);
 	getsockname(h->fd, (struct sockaddr *)&ss, &sl);
 	format_addr(&ss, h->addr, sizeof(h->addr));
-	/* Few connections, short: a scraper or two, never a crowd. */
-	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-				(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-				0, NULL, NULL, on_request, h,
-				MHD_OPTION_LISTEN_SOCKET, h->fd,
-				MHD_OPTION_CONNECTION_LIMIT, 16U,
-				MHD_OPTION_CONNECTION_TIMEOUT, 10U,
-				MHD_OPTION_END);
-	if (!h->d) {
-		err = -EIO;
-		ld_err("--metrics %s: libmicrohttpd cannot serve it (see its message above)", addr);
-		goto fail;
-	}
+	h->ipv6 = ss.ss_family == AF_INET6;
 	*out = h;
 	return 0;
 fail:
@@ -188,6 +181,32 @@ fail:
 		close(h->fd);
 	free(h);
 	return err;
+}
+
+int ld_metrics_httpd__serve(struct ld_metrics_httpd *h)
+{
+	sigset_t all, old;
+
+	/*
+	 * Its thread inherits our mask: SIGINT and SIGTERM must reach the
+	 * event loop's thread, whose poll they interrupt.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	/* Few connections, short: a scraper or two, never a crowd. */
+	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+				(h->ipv6 ? MHD_USE_IPv6 : 0),
+				0, NULL, NULL, on_request, h,
+				MHD_OPTION_LISTEN_SOCKET, h->fd,
+				MHD_OPTION_CONNECTION_LIMIT, 16U,
+				MHD_OPTION_CONNECTION_TIMEOUT, 10U,
+				MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!h->d) {
+		ld_err("--metrics %s: libmicrohttpd cannot serve it (see its message above)", h->addr);
+		return -EIO;
+	}
+	return 0;
 }
 
 const char *ld_metrics_httpd__addr(const struct ld_metrics_httpd *h)
@@ -199,7 +218,8 @@ void ld_metrics_httpd__stop(struct ld_metrics_httpd *h)
 {
 	if (!h)
 		return;
-	MHD_stop_daemon(h->d);	/* joins its thread; the socket is ours */
+	if (h->d)
+		MHD_stop_daemon(h->d);	/* joins its thread; the socket is ours */
 	close(h->fd);
 	free(h);
 }

@@ -21,8 +21,17 @@ int ld_metrics_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t 
 
 struct ld_metrics_httpd;
 
-/* Listens on addr (ld_metrics_parse_addr) and serves m, which must outlive it. 0 or -errno, said. */
-int ld_metrics_httpd__start(struct ld_metrics *m, const char *addr, struct ld_metrics_httpd **out);
+/*
+ * Listens on addr (ld_metrics_parse_addr) for m, which must outlive it:
+ * 0 or -errno, said.  Nothing is served before ld_metrics_httpd__serve.
+ */
+int ld_metrics_httpd__new(struct ld_metrics *m, const char *addr, struct ld_metrics_httpd **out);
+/*
+ * Starts the server's thread.  Call it after the collector's forks that
+ * do not exec (the guard): a child of a threaded process must not take a
+ * lock another thread may hold.  0 or -EIO, said.
+ */
+int ld_metrics_httpd__serve(struct ld_metrics_httpd *h);
 /* The address it listens on, as "127.0.0.1:PORT" (the real port when 0 was asked). */
 const char *ld_metrics_httpd__addr(const struct ld_metrics_httpd *h);
 void ld_metrics_httpd__stop(struct ld_metrics_httpd *h);
