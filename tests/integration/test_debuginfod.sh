@@ -51,6 +51,9 @@ rm -rf "$WORK/src"	# no source next to it either: file:line comes from DWARF onl
 	>"$WORK/rec.log" 2>&1 || fail "record failed: $(tail -5 "$WORK/rec.log")"
 only_dump "$WORK/dumps" >/dev/null
 
+# The server has the stripped executable too, for step 7.
+cp "$WORK/dbgprog" "$WORK/served/dbgprog"
+
 # 3. debuginfod (0.188 listens on every address and has no option to pick
 #    one): in a network namespace of its own, where only loopback exists;
 #    the reports run in it too.  Its database and the client's cache are
@@ -110,3 +113,15 @@ ok "with DEBUGINFOD_URLS: names and file:line from the server, those frames mark
 CACHE=$WORK/cache2 report "$WORK/down.txt" "http://127.0.0.1:1"
 grep -q 'dbgd_' "$WORK/down.txt" && fail "names from a server that is down"
 ok "a server that is down: report goes on without it"
+
+# 7. The executable gone from the host: both it (for its CFI and symbols)
+#    and its debug info come from the server.
+mv "$WORK/dbgprog" "$WORK/dbgprog.away"
+CACHE=$WORK/cache3 report "$WORK/gone.txt" "http://127.0.0.1:$PORT"
+assert_grep '^ +dbgd_middle\+0x[0-9a-f]+ +dbgprog \[debuginfod\] +dbgprog\.c:12$' "$WORK/gone.txt" \
+	"middle frame, the executable from debuginfod"
+assert_grep "^  executable of build-id $BUILD_ID: $WORK/cache3/$BUILD_ID/executable$" "$WORK/gone.txt" \
+	"the executable debuginfod gave"
+assert_grep "^  debug info of build-id $BUILD_ID: " "$WORK/gone.txt" "its debug info too"
+grep -q 'no file for' "$WORK/gone.txt.err" && fail "report says the executable is missing: $(cat "$WORK/gone.txt.err")"
+ok "executable missing locally: fetched from debuginfod with its debug info"
