@@ -76,8 +76,13 @@ wait_for grep -q '^declined: ' "$WORK/rec.log" || fail "no decline said: $(cat "
 BYTES=$(find "$WORK/dumps" -name '*.core' -printf '%s\n' | awk '{ s += $1 } END { print s }')
 
 # 3. The exposition as served: valid for promtool, with the counts.
-wait_for sh -c "curl -sf http://127.0.0.1:$MPORT/metrics | grep -q '^livedump_kernel_declined_total'" ||
-	fail "the kernel's declines never reached the metrics"
+# The loop handles the ring's records, then reads the kernel's counts (each tick).
+settled() {
+	curl -sf "http://127.0.0.1:$MPORT/metrics" >"$WORK/m" &&
+		grep -q '^livedump_kernel_declined_total{rule="alpha",reason="total"} 2$' "$WORK/m" &&
+		grep -q '^livedump_issues_total{rule="alpha",detector="app",verdict="declined"} 2$' "$WORK/m"
+}
+wait_for settled || { cat "$WORK/m" >&2; fail "the 2 declines never reached the metrics"; }
 curl -sfi "http://127.0.0.1:$MPORT/metrics" >"$WORK/metrics.http" || fail "GET /metrics failed"
 assert_grep '^Content-Type: text/plain; version=0.0.4' "$WORK/metrics.http" "content type"
 curl -sf "http://127.0.0.1:$MPORT/metrics" >"$WORK/metrics.txt"
@@ -89,6 +94,10 @@ assert_grep '^livedump_issues_total\{rule="alpha",detector="app",verdict="dumped
 	"issues dumped"
 assert_grep '^livedump_kernel_declined_total\{rule="alpha",reason="total"\} 2$' "$WORK/metrics.txt" \
 	"declined by the total limit"
+# Under the kernel's send budget every declined event comes up as a record.
+assert_grep '^livedump_issues_total\{rule="alpha",detector="app",verdict="declined"\} 2$' "$WORK/metrics.txt" \
+	"issues declined"
+assert_grep '^livedump_events_total 4$' "$WORK/metrics.txt" "records sent up"
 assert_grep '^livedump_capture_pause_seconds_count 2$' "$WORK/metrics.txt" "pause histogram count"
 assert_grep '^livedump_capture_pause_seconds_bucket\{le="\+Inf"\} 2$' "$WORK/metrics.txt" "+Inf bucket"
 assert_grep '^livedump_uploads_failed_total 0$' "$WORK/metrics.txt" "uploads failed (none yet)"
