@@ -52,6 +52,16 @@ struct ld_issue {
 	 * same; "" for none.
 	 */
 	char text[1536];
+	/*
+	 * Typed kernel objects BPF copied (LD_EVF_KOBJ: a struct ld_kobj_set
+	 * and their bytes after the record), or NULL; and what of the
+	 * system's kernel state ->issue wants in the dump (LD_KSYS_* of
+	 * capture/knotes.h; ksys_dev the disk of LD_KSYS_DISK).
+	 */
+	const void *kobj;
+	size_t kobj_len;
+	unsigned ksys;
+	uint32_t ksys_dev;
 	struct ld_fields fields;	/* decoded, after ->issue */
 };
 
