@@ -7,11 +7,187 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "analysis/btfrender.h"
 #include "base/json.h"
+
+static const struct btf_type *resolve(const struct btf *btf, uint32_t id, uint32_t *out);
+
+uint32_t *ld_btf_ref(struct btf_type *t, unsigned k)
+{
+	switch (btf_kind(t)) {
+	case BTF_KIND_PTR:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+		return k == 0 ? &t->type : NULL;
+	case BTF_KIND_ARRAY:
+		return k == 0 ? &btf_array(t)->type : k == 1 ? &btf_array(t)->index_type : NULL;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return k < btf_vlen(t) ? &btf_members(t)[k].type : NULL;
+	case BTF_KIND_FUNC_PROTO:
+		return k == 0 ? &t->type : k <= btf_vlen(t) ? &btf_params(t)[k - 1].type : NULL;
+	default:
+		return NULL;
+	}
+}
+
+bool ld_btf_data_kind(const struct btf_type *t)
+{
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT: case BTF_KIND_PTR: case BTF_KIND_ARRAY: case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: case BTF_KIND_ENUM: case BTF_KIND_ENUM64: case BTF_KIND_FWD:
+	case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE: case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT: case BTF_KIND_FUNC_PROTO: case BTF_KIND_FLOAT:
+	case BTF_KIND_TYPE_TAG:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The names a type holds: its own, its members', values' or parameters'. */
+static bool names_ok(const struct btf *btf, const struct btf_type *t)
+{
+	if (!btf__str_by_offset(btf, t->name_off))
+		return false;
+	for (unsigned i = 0; i < btf_vlen(t); i++) {
+		uint32_t off;
+
+		if (btf_is_composite(t))
+			off = btf_members(t)[i].name_off;
+		else if (btf_is_enum(t))
+			off = btf_enum(t)[i].name_off;
+		else if (btf_is_enum64(t))
+			off = btf_enum64(t)[i].name_off;
+		else if (btf_is_func_proto(t))
+			off = btf_params(t)[i].name_off;
+		else
+			break;
+		if (!btf__str_by_offset(btf, off))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Depth first over what a type contains by value (not through pointers):
+ * state 1 on the path, 2 done.  A type met again on the path contains itself.
+ */
+static int by_value(const struct btf *btf, uint32_t id, unsigned char *state, unsigned depth,
+		    char *why, size_t len)
+{
+	struct btf_type *t;
+	uint32_t *ref;
+
+	if (state[id] == 2)
+		return 0;
+	if (state[id] == 1) {
+		snprintf(why, len, "type %u contains itself", id);
+		return -EINVAL;
+	}
+	if (depth > LD_BTF_RENDER_DEPTH) {
+		snprintf(why, len, "type %u is nested more than %d deep", id, LD_BTF_RENDER_DEPTH);
+		return -EINVAL;
+	}
+	t = (struct btf_type *)btf__type_by_id(btf, id);
+	state[id] = 1;
+	for (unsigned k = 0; !btf_is_ptr(t) && !btf_is_func_proto(t) && (ref = ld_btf_ref(t, k)); k++)
+		if (*ref && by_value(btf, *ref, state, depth + 1, why, len))
+			return -EINVAL;
+	state[id] = 2;
+	return 0;
+}
+
+/*
+ * Sizes and offsets that hold together: each member within its struct,
+ * integers, enums and floats of the sizes C has.  btf_dump trusts them.
+ */
+static bool layout_ok(const struct btf *btf, const struct btf_type *t)
+{
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		return (t->size == 1 || t->size == 2 || t->size == 4 || t->size == 8 ||
+			t->size == 16) && btf_int_bits(t) &&
+		       btf_int_offset(t) + btf_int_bits(t) <= t->size * 8;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		return t->size == 1 || t->size == 2 || t->size == 4 || t->size == 8;
+	case BTF_KIND_FLOAT:
+		return t->size == 2 || t->size == 4 || t->size == 8 || t->size == 12 || t->size == 16;
+	case BTF_KIND_ARRAY: {
+		long long es = btf__resolve_size(btf, btf_array(t)->type);
+
+		return es >= 0 && (unsigned long long)es * btf_array(t)->nelems <= UINT32_MAX;
+	}
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		for (unsigned i = 0; i < btf_vlen(t); i++) {
+			const struct btf_type *mt = resolve(btf, btf_members(t)[i].type, NULL);
+			uint64_t boff = btf_member_bit_offset(t, i), bits = btf_member_bitfield_size(t, i);
+			long long ms = btf__resolve_size(btf, btf_members(t)[i].type);
+
+			if (!mt || ms < 0 || btf_is_fwd(mt) || btf_is_func_proto(mt))
+				return false;
+			if (bits ? bits > (uint64_t)ms * 8 || boff + bits > (uint64_t)t->size * 8 :
+				   boff % 8 || boff / 8 + ms > t->size)
+				return false;
+		}
+		return true;
+	default:
+		return true;
+	}
+}
+
+int ld_btf_validate(const struct btf *btf, char *why, size_t len)
+{
+	uint32_t n = btf__type_cnt(btf);
+	unsigned char *state;
+	int err = 0;
+
+	for (uint32_t id = 1; id < n; id++) {
+		struct btf_type *t = (struct btf_type *)btf__type_by_id(btf, id);
+		uint32_t *ref;
+
+		if (!t || !ld_btf_data_kind(t)) {
+			snprintf(why, len, "type %u is of kind %u, not one of data", id, t ? btf_kind(t) : 0);
+			return -EINVAL;
+		}
+		if (!names_ok(btf, t)) {
+			snprintf(why, len, "type %u names a string past the BTF's", id);
+			return -EINVAL;
+		}
+		for (unsigned k = 0; (ref = ld_btf_ref(t, k)); k++)
+			if (*ref >= n) {
+				snprintf(why, len, "type %u refers to type %u, past its last (%u)", id,
+					 *ref, n - 1);
+				return -EINVAL;
+			}
+	}
+	state = calloc(n ? n : 1, 1);
+	if (!state) {
+		snprintf(why, len, "out of memory");
+		return -ENOMEM;
+	}
+	for (uint32_t id = 1; id < n && !err; id++)
+		err = by_value(btf, id, state, 0, why, len);
+	free(state);
+	if (err)
+		return err;
+	/* Layouts once the references are known good and acyclic (sizes follow them). */
+	for (uint32_t id = 1; id < n; id++)
+		if (!layout_ok(btf, btf__type_by_id(btf, id))) {
+			snprintf(why, len, "type %u: a size or offset that does not hold", id);
+			return -EINVAL;
+		}
+	return 0;
+}
 
 /* Through modifiers and typedefs; NULL for void, an unknown id or a loop. */
 static const struct btf_type *resolve(const struct btf *btf, uint32_t id, uint32_t *out)

@@ -10,6 +10,7 @@
 #ifndef LIVEDUMP_BTFRENDER_H
 #define LIVEDUMP_BTFRENDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +19,20 @@ struct btf;
 struct ld_json;
 
 #define LD_BTF_RENDER_DEPTH	32
+
+struct btf_type;
+
+/* The @k-th type id @t refers to (members, elements, targets ...), NULL past the last. */
+uint32_t *ld_btf_ref(struct btf_type *t, unsigned k);
+/* A kind whose values have bytes (or that such a type refers to): no FUNC, VAR, DATASEC. */
+bool ld_btf_data_kind(const struct btf_type *t);
+/*
+ * Checks a BTF from a dump before anything reads it by its references
+ * (libbpf's btf_dump follows them unchecked): every type of a data kind,
+ * every reference and name within it, no type containing itself by value,
+ * nesting at most LD_BTF_RENDER_DEPTH deep.  0, or -EINVAL with @why.
+ */
+int ld_btf_validate(const struct btf *btf, char *why, size_t len);
 
 /*
  * Whether type @id of @btf can render @len bytes: a data type whose size

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "analysis/btfrender.h"
 #include "capture/btfsub.h"
 
 #define BTFSUB_MAX_DEPTH	64
@@ -50,43 +51,6 @@ void ld_btfsub__want(struct ld_btfsub *s, uint32_t id)
 {
 	if (id && id < s->nsrc)
 		s->want[id] = 1;
-}
-
-/* The @k-th type id a type refers to, NULL past the last. */
-static uint32_t *ref_slot(struct btf_type *t, unsigned k)
-{
-	switch (btf_kind(t)) {
-	case BTF_KIND_PTR:
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_TYPE_TAG:
-		return k == 0 ? &t->type : NULL;
-	case BTF_KIND_ARRAY:
-		return k == 0 ? &btf_array(t)->type : k == 1 ? &btf_array(t)->index_type : NULL;
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		return k < btf_vlen(t) ? &btf_members(t)[k].type : NULL;
-	case BTF_KIND_FUNC_PROTO:
-		return k == 0 ? &t->type : k <= btf_vlen(t) ? &btf_params(t)[k - 1].type : NULL;
-	default:
-		return NULL;
-	}
-}
-
-static bool data_kind(const struct btf_type *t)
-{
-	switch (btf_kind(t)) {
-	case BTF_KIND_INT: case BTF_KIND_PTR: case BTF_KIND_ARRAY: case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION: case BTF_KIND_ENUM: case BTF_KIND_ENUM64: case BTF_KIND_FWD:
-	case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE: case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT: case BTF_KIND_FUNC_PROTO: case BTF_KIND_FLOAT:
-	case BTF_KIND_TYPE_TAG:
-		return true;
-	default:
-		return false;
-	}
 }
 
 static int add(struct ld_btfsub *s, uint32_t id, unsigned depth, uint32_t *out);
@@ -144,7 +108,7 @@ static int add(struct ld_btfsub *s, uint32_t id, unsigned depth, uint32_t *out)
 	if (depth > BTFSUB_MAX_DEPTH)
 		return -ELOOP;
 	t = btf__type_by_id(s->src, id);
-	if (!t || !data_kind(t))
+	if (!t || !ld_btf_data_kind(t))
 		return -EINVAL;
 	ptr = btf_is_ptr(t);
 	n = btf__add_type(s->dst, s->src, t);
@@ -154,7 +118,7 @@ static int add(struct ld_btfsub *s, uint32_t id, unsigned depth, uint32_t *out)
 	for (unsigned k = 0;; k++) {
 		/* Adding may move the subset's types: find ours again each time. */
 		nt = (struct btf_type *)btf__type_by_id(s->dst, n);
-		uint32_t *slot = ref_slot(nt, k);
+		uint32_t *slot = ld_btf_ref(nt, k);
 
 		if (!slot)
 			break;
@@ -162,7 +126,7 @@ static int add(struct ld_btfsub *s, uint32_t id, unsigned depth, uint32_t *out)
 		if (err)
 			return err;
 		nt = (struct btf_type *)btf__type_by_id(s->dst, n);
-		*ref_slot(nt, k) = child;
+		*ld_btf_ref(nt, k) = child;
 	}
 	*out = n;
 	return 0;

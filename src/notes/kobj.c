@@ -42,15 +42,22 @@ static void kobj_ent(const struct kobj_note *k, uint32_t i, struct ld_note_kobj_
 	e->name[sizeof(e->name) - 1] = 0;
 }
 
-/* The note's BTF, or NULL when it has none (or it does not parse). */
-static struct btf *kobj_btf(const struct kobj_note *k)
+/* The note's BTF, or NULL when it has none (or it does not parse, or check: @why). */
+static struct btf *kobj_btf(const struct kobj_note *k, char *why, size_t len)
 {
 	struct btf *btf;
 
+	snprintf(why, len, "it does not parse");
 	if (!k->h.btf_len)
 		return NULL;
 	btf = btf__new(k->desc + k->h.btf_off, k->h.btf_len);
-	return libbpf_get_error(btf) ? NULL : btf;
+	if (libbpf_get_error(btf))
+		return NULL;
+	if (ld_btf_validate(btf, why, len)) {
+		btf__free(btf);
+		return NULL;
+	}
+	return btf;
 }
 
 static int parse_kobj(struct ld_dump *d, const struct ld_dump_note *n)
@@ -78,9 +85,12 @@ static int parse_kobj(struct ld_dump *d, const struct ld_dump_note *n)
 				       h.btf_off, h.btf_len, n->descsz);
 	k = (struct kobj_note){ .h = h, .desc = n->desc, .descsz = n->descsz };
 	if (h.btf_len) {
-		btf = kobj_btf(&k);
+		char why[128];
+
+		btf = kobj_btf(&k, why, sizeof(why));
 		if (!btf)
-			return ld_rd_note_fail(d, n, "its BTF (%u bytes) does not parse", h.btf_len);
+			return ld_rd_note_fail(d, n, "its BTF (%u bytes) is not one to render by: %s",
+					       h.btf_len, why);
 	}
 	for (uint32_t i = 0; i < h.count; i++) {
 		struct ld_note_kobj_ent e;
@@ -156,12 +166,13 @@ static void kobj_show(const struct ld_dump *d, struct ld_view *v, const struct l
 {
 	struct kobj_note k = { 0 };
 	struct btf *btf = NULL;
+	char why[128];
 
 	(void)o;
 	ld_view__array(v, "kernel_objects");
 	if (d->kobj_note) {
 		kobj_get(d, &k);
-		btf = kobj_btf(&k);
+		btf = kobj_btf(&k, why, sizeof(why));
 		ld_view__text(v, "\nkernel objects (%u):\n", k.h.count);
 	}
 	for (uint32_t i = 0; i < k.h.count; i++) {

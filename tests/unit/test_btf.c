@@ -246,6 +246,35 @@ static void test_checks(void **state)
 	btf__free(b);
 }
 
+/* What a dump's BTF must pass before btf_dump (which follows ids unchecked) sees it. */
+static void test_validate(void **state)
+{
+	struct ids id;
+	struct btf *b = make_btf(&id);
+	char why[128];
+	int self;
+
+	(void)state;
+	assert_int_equal(ld_btf_validate(b, why, sizeof(why)), 0);
+	/* A struct holding itself by value: rendering it would never end. */
+	self = btf__add_struct(b, "loop", 4);
+	btf__add_field(b, "again", self, 0, 0);
+	assert_int_equal(ld_btf_validate(b, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "contains itself"));
+	btf__free(b);
+	/* A reference past the last type. */
+	b = make_btf(&id);
+	btf__add_ptr(b, 4000);
+	assert_int_equal(ld_btf_validate(b, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "refers to type 4000"));
+	btf__free(b);
+	/* A pointer to itself is fine: not by value. */
+	b = make_btf(&id);
+	btf__add_ptr(b, btf__type_cnt(b));
+	assert_int_equal(ld_btf_validate(b, why, sizeof(why)), 0);
+	btf__free(b);
+}
+
 static void test_text(void **state)
 {
 	struct ids id;
@@ -301,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_subset_bad_id),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_checks),
+		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_kernel_request),
 	};
