@@ -109,6 +109,8 @@ int ld_knotes__kobj(struct ld_notes *n, const struct btf *btf, const void *kobj,
 		};
 		if (k->role == LD_KOBJ_ARG)
 			snprintf(e->name, sizeof(e->name), "%s%u", role, k->arg);
+		else if (k->arg)	/* the file of a syscall's fd argument: "file_arg1" */
+			snprintf(e->name, sizeof(e->name), "%s_arg%u", role, k->arg);
 		else
 			snprintf(e->name, sizeof(e->name), "%s", role);
 		/* A type the kernel lacks (id 0), or one whose size is not what BPF copied by. */

@@ -134,7 +134,7 @@ static void show_obj(struct ld_view *v, struct btf *btf, const struct kobj_note 
 	ld_view__uint(v, "type_id", NULL, e->type_id);
 	ld_view__uint(v, "kernel_type_id", NULL, e->kernel_type_id);
 	ld_view__uint(v, "role", NULL, e->role);
-	if (e->role == LD_KOBJ_ARG)
+	if (e->arg)
 		ld_view__uint(v, "arg", NULL, e->arg);
 	if (e->flags)
 		ld_view__flags(v, "flags", "", e->flags, kof_names,
