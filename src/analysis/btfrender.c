@@ -92,8 +92,8 @@ static int by_value(const struct btf *btf, uint32_t id, unsigned char *state, un
 		snprintf(why, len, "type %u contains itself", id);
 		return -EINVAL;
 	}
-	if (depth > LD_BTF_RENDER_DEPTH) {
-		snprintf(why, len, "type %u is nested more than %d deep", id, LD_BTF_RENDER_DEPTH);
+	if (depth > LD_BTF_NEST_MAX) {
+		snprintf(why, len, "type %u is nested more than %d deep", id, LD_BTF_NEST_MAX);
 		return -EINVAL;
 	}
 	t = (struct btf_type *)btf__type_by_id(btf, id);

@@ -19,6 +19,8 @@ struct btf;
 struct ld_json;
 
 #define LD_BTF_RENDER_DEPTH	32
+/* Types within types by value (modifiers and typedefs count), at most. */
+#define LD_BTF_NEST_MAX		256
 
 struct btf_type;
 
@@ -30,7 +32,7 @@ bool ld_btf_data_kind(const struct btf_type *t);
  * Checks a BTF from a dump before anything reads it by its references
  * (libbpf's btf_dump follows them unchecked): every type of a data kind,
  * every reference and name within it, no type containing itself by value,
- * nesting at most LD_BTF_RENDER_DEPTH deep.  0, or -EINVAL with @why.
+ * nesting at most LD_BTF_NEST_MAX deep.  0, or -EINVAL with @why.
  */
 int ld_btf_validate(const struct btf *btf, char *why, size_t len);
 

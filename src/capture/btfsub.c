@@ -13,7 +13,8 @@
 #include "analysis/btfrender.h"
 #include "capture/btfsub.h"
 
-#define BTFSUB_MAX_DEPTH	64
+/* Depth of the walk: pointers to wanted types and function types chain far. */
+#define BTFSUB_MAX_DEPTH	2048
 
 struct ld_btfsub {
 	const struct btf *src;
@@ -62,6 +63,7 @@ static int add(struct ld_btfsub *s, uint32_t id, unsigned depth, uint32_t *out);
 static int add_pointee(struct ld_btfsub *s, uint32_t id, unsigned depth, uint32_t *out)
 {
 	const struct btf_type *t;
+	const char *name;
 	uint32_t r = id;
 	int n;
 
@@ -74,10 +76,12 @@ static int add_pointee(struct ld_btfsub *s, uint32_t id, unsigned depth, uint32_
 		r = t->type;
 	}
 	t = r ? btf__type_by_id(s->src, r) : NULL;
-	if (!t || !btf_is_composite(t) || s->want[r])
+	name = t ? btf__name_by_offset(s->src, t->name_off) : NULL;
+	/* An anonymous one has no name to declare: copied (they are small). */
+	if (!t || !btf_is_composite(t) || s->want[r] || !name || !*name)
 		return add(s, id, depth + 1, out);
 	if (!s->fwd[r]) {
-		n = btf__add_fwd(s->dst, btf__name_by_offset(s->src, t->name_off),
+		n = btf__add_fwd(s->dst, name,
 				 btf_is_union(t) ? BTF_FWD_UNION : BTF_FWD_STRUCT);
 		if (n < 0)
 			return n;

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "analysis/btfrender.h"
 #include "base/log.h"
 #include "capture/btfsub.h"
 #include "capture/knotes.h"
@@ -77,6 +79,7 @@ int ld_knotes__kobj(struct ld_notes *n, const struct btf *btf, const void *kobj,
 	const unsigned char *data = (const unsigned char *)kobj + sizeof(struct ld_kobj_set);
 	struct ld_note_kobj h = { .size = sizeof(h), .entry_size = sizeof(ents[0]) };
 	struct ld_btfsub *sub = NULL;
+	uint32_t ids[LD_KOBJ_MAX] = { 0 }, bad = 0;
 	struct ld_kobj_set set;
 	const void *raw = NULL;
 	unsigned char *buf;
@@ -89,10 +92,51 @@ int ld_knotes__kobj(struct ld_notes *n, const struct btf *btf, const void *kobj,
 	memcpy(&set, kobj, sizeof(set));
 	if (set.n > LD_KOBJ_MAX || set.data_len > len - sizeof(set))
 		return -EINVAL;
-	if (btf && ld_btfsub__new(btf, &sub))
-		return -ENOMEM;
-	for (uint32_t i = 0; sub && i < set.n; i++)
-		ld_btfsub__want(sub, set.d[i].btf_id);
+	/*
+	 * A root whose closure cannot be copied leaves half-copied types
+	 * behind: the subset is made again without it.
+	 */
+	for (int tries = 0; btf && tries <= LD_KOBJ_MAX; tries++) {
+		bool again = false;
+
+		ld_btfsub__free(sub);
+		if (ld_btfsub__new(btf, &sub))
+			return -ENOMEM;
+		for (uint32_t i = 0; i < set.n; i++)
+			if (!(bad & 1U << i))
+				ld_btfsub__want(sub, set.d[i].btf_id);
+		for (uint32_t i = 0; i < set.n && !again; i++) {
+			const struct ld_kobj_desc *k = &set.d[i];
+
+			if (bad & 1U << i || k->role == LD_KOBJ_NONE)
+				continue;
+			if (!k->btf_id || btf__resolve_size(btf, k->btf_id) != (long long)k->size ||
+			    ld_btfsub__add(sub, k->btf_id, &ids[i])) {
+				ld_dbg("kernel object %u (role %u, type %u): no type for it", i, k->role,
+				       k->btf_id);
+				bad |= 1U << i;
+				again = true;
+			}
+		}
+		if (!again)
+			break;
+	}
+	raw = sub ? ld_btfsub__raw(sub, &rawlen) : NULL;
+	if (raw) {
+		struct btf *check = btf__new(raw, rawlen);
+		char why[128];
+
+		if (libbpf_get_error(check) || ld_btf_validate(check, why, sizeof(why))) {
+			ld_warn("kernel objects without their types: the BTF made for them does not check: %s",
+				libbpf_get_error(check) ? "it does not parse" : why);
+			raw = NULL;
+			bad = ~0U;
+		}
+		if (!libbpf_get_error(check))
+			btf__free(check);
+	}
+	if (!raw)
+		rawlen = 0;
 	off = sizeof(h);
 	for (uint32_t i = 0; i < set.n; i++) {
 		const struct ld_kobj_desc *k = &set.d[i];
@@ -113,18 +157,14 @@ int ld_knotes__kobj(struct ld_notes *n, const struct btf *btf, const void *kobj,
 			snprintf(e->name, sizeof(e->name), "%s_arg%u", role, k->arg);
 		else
 			snprintf(e->name, sizeof(e->name), "%s", role);
-		/* A type the kernel lacks (id 0), or one whose size is not what BPF copied by. */
-		if (!sub || !k->btf_id || btf__resolve_size(btf, k->btf_id) != (long long)k->size ||
-		    ld_btfsub__add(sub, k->btf_id, &e->type_id)) {
+		if (bad & 1U << i || !rawlen) {
 			e->type_id = 0;
 			e->flags |= LD_KOF_NO_TYPE;
+		} else {
+			e->type_id = ids[i];
 		}
 		h.count++;
 	}
-	if (sub)
-		raw = ld_btfsub__raw(sub, &rawlen);
-	if (!raw)
-		rawlen = 0;
 	off = sizeof(h) + h.count * sizeof(ents[0]);
 	for (uint32_t i = 0; i < h.count; i++) {
 		ents[i].off = off;

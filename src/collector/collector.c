@@ -404,6 +404,8 @@ static void expect_core(struct ld_collector *c, const struct ld_event_hdr *h,
 	p->is.regs = NULL;
 	p->is.req = NULL;
 	p->is.blobs = NULL;
+	p->is.kobj = NULL;	/* in the ring buffer: gone by the time the core comes */
+	p->is.kobj_len = 0;
 	printf("fatal: pid %u: waiting for its core from the kernel\n", h->pid);
 }
 

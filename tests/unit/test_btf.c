@@ -323,6 +323,35 @@ static void test_kernel_request(void **state)
 	btf__free(b);
 }
 
+/* Every type a detector copies: its subset from the running kernel checks as a dump's must. */
+static void test_kernel_types(void **state)
+{
+	static const char *const names[] = {
+		"request", "bio", "gendisk", "request_queue", "blk_mq_hw_ctx", "file",
+		"mm_struct", "mem_cgroup", "oom_control",
+	};
+	const struct btf *k = ld_kernel_btf();
+	char why[128];
+
+	(void)state;
+	if (!k) {
+		skip();
+		return;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int id = btf__find_by_name_kind(k, names[i], BTF_KIND_STRUCT);
+		uint32_t nid;
+		struct btf *b;
+
+		assert_true(id > 0);
+		b = subset(k, id, &nid);
+		if (ld_btf_validate(b, why, sizeof(why)))
+			fail_msg("struct %s: %s", names[i], why);
+		assert_int_equal(btf__resolve_size(b, nid), btf__resolve_size(k, id));
+		btf__free(b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_kernel_request),
+		cmocka_unit_test(test_kernel_types),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
