@@ -65,6 +65,9 @@ struct ld_issue {
 	struct ld_fields fields;	/* decoded, after ->issue */
 };
 
+#define LD_KARGS_ARGS	(1U << 0)	/* arg1..arg6 */
+#define LD_KARGS_RET	(1U << 1)	/* ret */
+
 /* What ->issue gets: the record as it came, and the rule it matched. */
 struct ld_issue_ctx {
 	const struct ld_event_hdr *hdr;
@@ -95,6 +98,8 @@ struct ld_detector_ops {
 	size_t nkeys;
 	unsigned captures;		/* LD_CAP() mask of the allowed capture types */
 	enum ld_capture_type default_capture;
+	/* What capture kernel= may name (LD_KARGS_*): typed kernel arguments; 0 none. */
+	unsigned kernel_args;
 	/* Checks across keys once a rule is parsed: 0, or fills @why. */
 	int (*check)(const struct ld_rule *r, char *why, size_t size);
 	/* Its ISSUE-PARAMS into the kernel's rule (filters and limits are common); NULL: none. */
