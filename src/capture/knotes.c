@@ -151,7 +151,9 @@ int ld_knotes__kobj(struct ld_notes *n, const struct btf *btf, const void *kobj,
 			.addr = k->addr, .kernel_type_id = k->btf_id, .size = k->size, .len = k->len,
 			.role = k->role, .flags = k->flags, .arg = k->arg,
 		};
-		if (k->role == LD_KOBJ_ARG)
+		if (k->role == LD_KOBJ_ARG && !k->arg)	/* a kretprobe's return value */
+			snprintf(e->name, sizeof(e->name), "ret");
+		else if (k->role == LD_KOBJ_ARG)
 			snprintf(e->name, sizeof(e->name), "%s%u", role, k->arg);
 		else if (k->arg)	/* the file of a syscall's fd argument: "file_arg1" */
 			snprintf(e->name, sizeof(e->name), "%s_arg%u", role, k->arg);

@@ -223,6 +223,25 @@ struct ld_kobj_set {
 	struct ld_kobj_desc d[LD_KOBJ_MAX];
 };
 
+/*
+ * probe_kobj value, by rule index: the kernel arguments a kprobe or
+ * kretprobe rule dumps typed (capture kernel=).  arg 1..6, 0 the return
+ * value; btf_id and size as the running kernel has the type.
+ */
+#define LD_PROBE_KOBJ_MAX	4
+#define LD_PROBE_KOBJ_CAP	2048	/* bytes per object at most */
+
+struct ld_probe_kobj_spec {
+	__u32 n;
+	__u32 pad;
+	struct {
+		__u32 arg;
+		__u32 btf_id;
+		__u32 size;
+		__u32 pad;
+	} a[LD_PROBE_KOBJ_MAX];
+};
+
 /* Keys of the watch filter maps. */
 struct ld_exe_key {
 	__u64 dev;		/* the kernel's s_dev: MKDEV(major, minor), 20-bit minor */
