@@ -82,7 +82,7 @@ if have kprobe; then
 	[ -n "$dump" ] || fail "no dump of the typed kprobe rule: $(cat "$WORK/k-typed.log")"
 	"$LIVEDUMP" inspect --json "$dump" >"$WORK/kt.json" || fail "inspect --json $dump"
 	jq -e '[.kernel_objects[] | select(.name == "arg3" and .type == "struct open_how" and .arg == 3 and
-		(.addr | startswith("0xffff")) and (.value | has("flags") and has("mode") and has("resolve")))] |
+		(.addr | startswith("0xff")) and (.value | has("flags") and has("mode") and has("resolve")))] |
 		length == 1' "$WORK/kt.json" >/dev/null ||
 		fail "no typed struct open_how: $(jq -c '[.kernel_objects[] | del(.bytes)]' "$WORK/kt.json")"
 	"$LIVEDUMP" inspect "$dump" | grep -q '^    (struct open_how){' || fail "struct open_how not rendered as C"
