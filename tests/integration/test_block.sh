@@ -166,4 +166,8 @@ jq -e --arg d "$(basename "$full")" '[.kmsg.records[] | select(.text | test("dev
 "$LIVEDUMP" inspect "$dump" >"$WORK/k.txt" || fail "inspect of $dump failed"
 assert_grep "^  request +struct request +at 0x" "$WORK/k.txt" "the request in text"
 assert_grep "\.__sector = \(sector_t\)$jsector," "$WORK/k.txt" "the request's sector, rendered by btf_dump"
-ok "kernel objects: request, bio, gendisk, queue, hctx typed; D-state stacks; disk; kernel log"
+"$LIVEDUMP" report --json --by kfunc,device "$out" >"$WORK/kr.json" || fail "report --by kfunc,device"
+jq -e --arg d "$(basename "$full") ($major:$minor)" '.sorted.rows[0].keys.device == $d and
+	(.sorted.rows[0].keys.kfunc | test("^(blk_update_request|blk_mq_end_request|__blk_mq_end_request)$"))' \
+	"$WORK/kr.json" >/dev/null || fail "report --by kfunc,device: $(jq -c .sorted "$WORK/kr.json")"
+ok "kernel objects: request, bio, gendisk, queue, hctx typed; D-state stacks; disk; kernel log; report --by kfunc"
