@@ -458,13 +458,14 @@ static int cmp_rows(const void *a, const void *b)
 
 /*
  * Values point into the samples' summaries and the stack groups, which
- * outlive the histogram, except code and pid: those are kept in the pool.
+ * outlive the histogram, except those key_value() made in its buffer
+ * (code, pid, a field, a container): those are kept in the pool.
  */
 static const char *intern(struct report *r, const char *v, enum key k)
 {
 	char **p;
 
-	if (k != K_CODE && k != K_PID && k != K_FIELD)
+	if (k != K_CODE && k != K_PID && k != K_FIELD && k != K_CONTAINER)
 		return v;
 	for (size_t i = 0; i < r->npool; i++)
 		if (!strcmp(r->pool[i], v))
