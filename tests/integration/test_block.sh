@@ -121,24 +121,31 @@ ok "block: where cgroup= on $cgbase"
 # bio and disk BPF copied, typed; a task in D state with its stack (a
 # shell writing to an ext4 that fsfreeze froze); the disk's statistics
 # and queue; the kernel log of the window.
-command -v mkfs.ext4 >/dev/null && command -v fsfreeze >/dev/null ||
-	skip "mkfs.ext4 or fsfreeze missing: kernel objects untested"
-truncate -s 16M "$WORK/ext4.img"
-frz=$(losetup -f --show "$WORK/ext4.img") || fail "no loop device for the frozen ext4"
-mnt=$WORK/frozen
-mkdir -p "$mnt"
-mkfs.ext4 -q "$frz" && mount "$frz" "$mnt" || fail "cannot make an ext4 on $frz"
-trap 'fsfreeze -u "$mnt" 2>/dev/null; umount "$mnt" 2>/dev/null; losetup -d "$frz" "$full" "$plain" 2>/dev/null;
-	rmdir "$cgbase/$cgname" "$cgbase/$cgname-beside" 2>/dev/null; umount "$tiny" 2>/dev/null; cleanup' EXIT
-fsfreeze -f "$mnt" || fail "fsfreeze -f $mnt"
-sh -c "echo frozen > $mnt/f" &
-blocked=$!
-wait_for sh -c "grep -q '^State:.*D' /proc/$blocked/status" || fail "the writer to the frozen ext4 is not in D state"
+# The VM's image has no mkfs.ext4: the objects are checked there, the
+# D-state task only where one can be made.
+frozen=false
+if command -v mkfs.ext4 >/dev/null && command -v fsfreeze >/dev/null; then
+	truncate -s 16M "$WORK/ext4.img"
+	frz=$(losetup -f --show "$WORK/ext4.img") || fail "no loop device for the frozen ext4"
+	mnt=$WORK/frozen
+	mkdir -p "$mnt"
+	mkfs.ext4 -q "$frz" && mount "$frz" "$mnt" || fail "cannot make an ext4 on $frz"
+	trap 'fsfreeze -u "$mnt" 2>/dev/null; umount "$mnt" 2>/dev/null; losetup -d "$frz" "$full" "$plain" 2>/dev/null;
+		rmdir "$cgbase/$cgname" "$cgbase/$cgname-beside" 2>/dev/null; umount "$tiny" 2>/dev/null; cleanup' EXIT
+	fsfreeze -f "$mnt" || fail "fsfreeze -f $mnt"
+	sh -c "echo frozen > $mnt/f" &
+	blocked=$!
+	wait_for sh -c "grep -q '^State:.*D' /proc/$blocked/status" ||
+		fail "the writer to the frozen ext4 is not in D state"
+	frozen=true
+fi
 out=$WORK/kobj
 "$LIVEDUMP" record -o "$out" -e 'ioerr on block error=ENOSPC,EIO limit 1' \
 	-- dd if=/dev/zero of="$full" bs=64k count=64 oflag=direct >"$WORK/kobj.log" 2>&1
-fsfreeze -u "$mnt"
-wait "$blocked" || fail "the writer to the frozen ext4 failed once thawed"
+if $frozen; then
+	fsfreeze -u "$mnt"
+	wait "$blocked" || fail "the writer to the frozen ext4 failed once thawed"
+fi
 cat "$out"/journal-*.jsonl >"$WORK/kj"
 dump=$out/$(jq -r -s '.[0].dump' "$WORK/kj")
 "$LIVEDUMP" inspect --json "$dump" >"$WORK/k.json" || fail "inspect --json of $dump failed"
@@ -153,10 +160,14 @@ assert_eq "$jsector" "$(jq -r '.kernel_objects[] | select(.name == "bio") | .val
 	"$WORK/k.json")" "the bio's sector"
 jq -e '[.kernel_objects[].name] | index("request_queue") and index("hctx")' "$WORK/k.json" >/dev/null ||
 	fail "no request_queue or hctx: $(jq -c '[.kernel_objects[].name]' "$WORK/k.json")"
-jq -e --argjson p "$blocked" '[.dstate_tasks[] | select(.pid == $p and
-	(.stack | map(test("percpu_rwsem|sb_start_write|mnt_want_write|__sb_start_write")) | any))] | length == 1' \
-	"$WORK/k.json" >/dev/null || fail "the frozen writer (pid $blocked) and its stack are not among the D-state tasks: \
-$(jq -c '.dstate_tasks' "$WORK/k.json")"
+if $frozen; then
+	jq -e --argjson p "$blocked" '[.dstate_tasks[] | select(.pid == $p and
+		(.stack | map(test("percpu_rwsem|sb_start_write|mnt_want_write|__sb_start_write")) | any))] | length == 1' \
+		"$WORK/k.json" >/dev/null || fail "the frozen writer (pid $blocked) and its stack are not among the D-state tasks: \
+	$(jq -c '.dstate_tasks' "$WORK/k.json")"
+else
+	echo "no mkfs.ext4 or fsfreeze: no task in D state provoked, its stack not checked"
+fi
 assert_eq "$(basename "$full") $major:$minor" "$(jq -r '"\(.disk.name) \(.disk.dev)"' "$WORK/k.json")" "the disk note"
 [ "$(jq -r '.disk.stats.writes' "$WORK/k.json")" -gt 0 ] || fail "no writes in the disk's diskstats"
 jq -e '.disk.queue.logical_block_size == "512"' "$WORK/k.json" >/dev/null ||
