@@ -181,4 +181,4 @@ assert_grep "\.__sector = \(sector_t\)$jsector," "$WORK/k.txt" "the request's se
 jq -e --arg d "$(basename "$full") ($major:$minor)" '.sorted.rows[0].keys.device == $d and
 	(.sorted.rows[0].keys.kfunc | test("^(blk_update_request|blk_mq_end_request|__blk_mq_end_request)$"))' \
 	"$WORK/kr.json" >/dev/null || fail "report --by kfunc,device: $(jq -c .sorted "$WORK/kr.json")"
-ok "kernel objects: request, bio, gendisk, queue, hctx typed; D-state stacks; disk; kernel log; report --by kfunc"
+ok "kernel objects: request, bio, gendisk, queue, hctx typed; $($frozen && echo "a D-state task's stack; ")disk; kernel log; report --by kfunc"
