@@ -100,7 +100,7 @@ dump=$(find "$out" -name '*-full-*.core' | head -1)
 [ -n "$dump" ] || fail "no dump of the write to /dev/full: $(cat "$WORK/kobj.log")"
 "$LIVEDUMP" inspect --json "$dump" >"$WORK/k.json" || fail "inspect --json $dump"
 jq -e '[.kernel_objects[] | select(.name == "file_arg1" and .type == "struct file" and .arg == 1 and
-	(.value.f_flags % 4) == 1 and .value.f_pos == 0 and (.value.f_path.dentry | startswith("0xffff")))] |
+	(.value.f_flags % 4) == 1 and .value.f_pos == 0 and (.value.f_path.dentry | startswith("0xff")))] |
 	length == 1' "$WORK/k.json" >/dev/null ||
 	fail "no struct file of write's fd (O_WRONLY, at 0): $(jq -c '[.kernel_objects[] | del(.bytes)]' "$WORK/k.json")"
 ok "the struct file of write's fd argument"
