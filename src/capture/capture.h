@@ -80,6 +80,8 @@ struct ld_capture_opts {
 	 */
 	const struct ld_regs *issue_regs;
 	const char *issue_text;		/* LD_NT_ISSUE_TEXT: what the detector found, or NULL */
+	/* The kernel's side of the issue (knotes.h), notes made when it came in; NULL. */
+	const struct ld_notes *kernel_notes;
 	/* LD_NT_RULES: the collector's rule names, each NUL-terminated; NULL for none. */
 	const char *rule_names;
 	size_t rule_names_len;

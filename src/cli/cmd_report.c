@@ -29,18 +29,19 @@
 #define TEXT_TOP_DEFAULT	10
 
 /* K_FIELD: a decoded field of the issue (errno, device, signal ...), named by report_opts.field. */
-enum key { K_ISSUE, K_RULE, K_EXE, K_COMM, K_CODE, K_PID, K_STACK, K_UNIT, K_CONTAINER, K_FIELD,
+enum key { K_ISSUE, K_RULE, K_EXE, K_COMM, K_CODE, K_PID, K_STACK, K_UNIT, K_CONTAINER, K_KFUNC,
+	   K_FIELD,
 	   K_NR };
 
 static const char *const key_names[K_NR] = {
 	[K_ISSUE] = "issue", [K_RULE] = "rule", [K_EXE] = "exe", [K_COMM] = "comm",
 	[K_CODE] = "code", [K_PID] = "pid", [K_STACK] = "stack", [K_UNIT] = "unit",
-	[K_CONTAINER] = "container", [K_FIELD] = "field",
+	[K_CONTAINER] = "container", [K_KFUNC] = "kfunc", [K_FIELD] = "field",
 };
 static const char *const key_titles[K_NR] = {
 	[K_ISSUE] = "ISSUE", [K_RULE] = "RULE", [K_EXE] = "EXECUTABLE", [K_COMM] = "COMM",
 	[K_CODE] = "CODE", [K_PID] = "PID", [K_STACK] = "STACK", [K_UNIT] = "UNIT",
-	[K_CONTAINER] = "CONTAINER", [K_FIELD] = "FIELD",
+	[K_CONTAINER] = "CONTAINER", [K_KFUNC] = "KFUNC", [K_FIELD] = "FIELD",
 };
 
 struct report_opts {
@@ -114,7 +115,9 @@ static void usage(FILE *f)
 "  --sort KEYS, --by KEYS\n"
 "                  one histogram over a combination of keys instead, most\n"
 "                  frequent first: a comma list of issue, rule, exe, comm, code,\n"
-"                  pid, stack, unit (systemd's), container (RUNTIME:ID), and at\n"
+"                  pid, stack, unit (systemd's), container (RUNTIME:ID), kfunc\n"
+"                  (the kernel function of the issue: a kernel probe's, else\n"
+"                  the first of BPF's stack at the issue), and at\n"
 "                  most one field of the decoded issue\n"
 "                  (errno, device, syscall, signal, si_code, ...: docs/detectors.md)\n"
 "  --comm COMM     only dumps of processes named COMM\n"
@@ -161,7 +164,7 @@ static int parse_sort(const char *arg, struct report_opts *o)
 				i = K_NR + 1;
 		if (i >= K_NR) {
 			ld_err("report: --sort: '%s' is %s (keys: issue, rule, exe, comm, code, "
-			       "pid, stack, unit, container, or one field of the decoded issue such as "
+			       "pid, stack, unit, container, kfunc, or one field of the decoded issue such as "
 			       "errno)", k,
 			       i == K_NR ? "not a key" : "given twice");
 			ret = -EINVAL;
@@ -430,6 +433,7 @@ static const char *key_value(const struct report *r, const struct sample *sm, en
 	case K_UNIT: return s->unit[0] ? s->unit : "-";
 	case K_CONTAINER: return s->container_runtime[0] ? ld_dump_summary__container(s, buf, len)
 						  : "-";
+	case K_KFUNC: return s->kfunc[0] ? s->kfunc : "-";
 	case K_NR: break;
 	}
 	return "-";
@@ -455,13 +459,14 @@ static int cmp_rows(const void *a, const void *b)
 
 /*
  * Values point into the samples' summaries and the stack groups, which
- * outlive the histogram, except code and pid: those are kept in the pool.
+ * outlive the histogram, except those key_value() made in its buffer
+ * (code, pid, a field, a container): those are kept in the pool.
  */
 static const char *intern(struct report *r, const char *v, enum key k)
 {
 	char **p;
 
-	if (k != K_CODE && k != K_PID && k != K_FIELD)
+	if (k != K_CODE && k != K_PID && k != K_FIELD && k != K_CONTAINER)
 		return v;
 	for (size_t i = 0; i < r->npool; i++)
 		if (!strcmp(r->pool[i], v))

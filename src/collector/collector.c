@@ -25,6 +25,7 @@
 #include "capture/proc.h"
 #include "rules/ruleval.h"
 #include "capture/targetmem.h"
+#include "capture/knotes.h"
 
 #define LD_CRASH_REC_MAX	512
 
@@ -425,6 +426,8 @@ static void expect_core(struct ld_collector *c, const struct ld_event_hdr *h,
 	p->is.regs = NULL;
 	p->is.req = NULL;
 	p->is.blobs = NULL;
+	p->is.kobj = NULL;	/* in the ring buffer: gone by the time the core comes */
+	p->is.kobj_len = 0;
 	printf("fatal: pid %u: waiting for its core from the kernel\n", h->pid);
 }
 
@@ -470,6 +473,7 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 {
 	struct ld_journal_entry je = *jep;
 	struct ld_dump_result res = { 0 };
+	struct ld_notes kn = { 0 };
 	struct ld_capture_opts o;
 	char why[160] = "";
 	int err;
@@ -482,6 +486,11 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 	if (h->verdict != LD_VERDICT_DUMP) {
 		verdict_reason(r, h->verdict, h->pid, why, sizeof(why));
 	} else if (!check_limits(c, 0, why, sizeof(why))) {
+		/* Now, as close to the issue as the collector gets: the D-state tasks, the log. */
+		if (is->kobj || is->ksys)
+			ld_knotes__collect(&kn, &(struct ld_knotes_opts){
+				.kobj = is->kobj, .kobj_len = is->kobj_len, .what = is->ksys,
+				.dev = is->ksys_dev, .issue_ktime_ns = h->ktime_ns });
 		o = (struct ld_capture_opts){
 			.type = r->capture.type, .detector = h->type, .rule = r->name,
 			.code = is->code, .issue_time_ns = je.time_ns, .trigger = is->rec,
@@ -496,6 +505,7 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 			.history = ld_loader__history(c->loader),
 			.max_hold_ns = c->o.limits.max_hold, .cancel = c->o.cancel,
 			.issue_regs = is->regs, .issue_text = is->text[0] ? is->text : NULL,
+			.kernel_notes = kn.len ? &kn : NULL,
 			.rule_names = c->rule_names, .rule_names_len = c->rule_names_len,
 			.snapshot = r->capture.snapshot == 1 ? LD_SNAPSHOT_ON :
 				    r->capture.snapshot == 2 ? LD_SNAPSHOT_OFF : LD_SNAPSHOT_AUTO,
@@ -506,6 +516,7 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 			o.type = LD_CAPTURE_CONTEXT;
 		c->thawed = false;
 		err = ld_dump_process(h->pid, h->tid, &o, c->o.outdir, admit, c, &res);
+		ld_notes__free(&kn);
 		if (!c->thawed)		/* never resumed it: it is gone, or never held */
 			ld_loader__thawed(c->loader, h->pid);
 		if (err) {

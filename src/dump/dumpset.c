@@ -94,6 +94,45 @@ bool ld_dump_parse_name(const char *name, struct ld_dump_summary *s)
 
 /* --- one dump -------------------------------------------------------------------- */
 
+/* Frames of the tracing machinery that ran the BPF program, not of the issue. */
+static bool tracing_frame(const char *sym)
+{
+	static const char *const prefixes[] = {
+		"bpf_", "__bpf_", "__traceiter_", "trace_", "__trace_", "perf_", "kprobe_",
+		"__kprobes", "ftrace_", "0x",
+	};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(sym, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+static void find_kfunc(struct ld_dump_summary *s, const struct ld_dump *d)
+{
+	const struct ld_field *at = s->fields ? ld_fields__get(s->fields, "at") : NULL;
+	char buf[128];
+
+	s->kfunc[0] = 0;
+	if (at && s->issue && (!strcmp(s->issue, "kprobe") || !strcmp(s->issue, "kretprobe"))) {
+		snprintf(s->kfunc, sizeof(s->kfunc), "%s", ld_field__text(at, buf, sizeof(buf)));
+		s->kfunc[strcspn(s->kfunc, "+")] = 0;
+		return;
+	}
+	for (size_t i = 0; i < ld_dump__nkstacks(d); i++) {
+		const struct ld_dump_kstack *k = ld_dump__kstack(d, i);
+
+		if (k->source != LD_KSTACK_ISSUE)
+			continue;
+		for (size_t f = 0; f < k->nframes; f++)
+			if (k->syms[f][0] && !tracing_frame(k->syms[f])) {
+				snprintf(s->kfunc, sizeof(s->kfunc), "%.*s",
+					 (int)strcspn(k->syms[f], "+ "), k->syms[f]);
+				return;
+			}
+	}
+}
+
 static void from_header(struct ld_dump_summary *s, const struct ld_dump *d)
 {
 	const struct ld_note_header *h = ld_dump__header(d);
@@ -121,6 +160,7 @@ static void from_header(struct ld_dump_summary *s, const struct ld_dump *d)
 		snprintf(s->container_id, sizeof(s->container_id), "%s", kp->ident.container);
 		snprintf(s->pod_uid, sizeof(s->pod_uid), "%s", kp->ident.pod);
 	}
+	find_kfunc(s, d);
 }
 
 const char *ld_dump_summary__container(const struct ld_dump_summary *s, char *buf, size_t len)

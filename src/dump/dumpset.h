@@ -44,6 +44,12 @@ struct ld_dump_summary {
 	char container_runtime[16];	/* docker, containerd, cri-o, podman, lxc, kubernetes */
 	char container_id[128];
 	char pod_uid[64];
+	/*
+	 * The kernel function of the issue: a kernel probe's function, else
+	 * the first frame of BPF's stack at the issue past the tracing
+	 * machinery (LD_NT_KSTACK); "" none.
+	 */
+	char kfunc[128];
 };
 
 /* "RUNTIME:ID" (or "kubernetes:pod-UID" for a pod's cgroup without one); "" none. */

@@ -113,6 +113,8 @@ struct ld_dump {
 	struct ld_note_complete complete;
 	bool has_complete;
 	struct kview_data kv;
+	/* LD_NT_KOBJ, LD_NT_DSTATE, LD_NT_DISK, LD_NT_KMSG: note index + 1 (notes/kobj.c ...) */
+	int kobj_note, dstate_note, disk_note, kmsg_note;
 
 	/* Where open() puts its message. */
 	char *err;

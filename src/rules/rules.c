@@ -28,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/btf.h>
+#include "capture/btfsub.h"
 #include "capture/hidden.h"
 #include "base/cgroupfs.h"
 #include "rules/rules.h"
@@ -468,6 +470,61 @@ static void fmt_hidden(const struct ld_rule_key *k, const void *f, unsigned idx,
 	ld_sb_printf(sb, "%s", m < LD_HIDDEN_MODE_COUNT ? ld_hidden_mode_name(m) : "?");
 }
 
+/*
+ * kernel=argN:TYPE or ret:TYPE: TYPE names a struct (or union) of the
+ * running kernel's BTF; a kernel without it refuses the rule by its name.
+ */
+static int elem_kernel(const struct ld_rule_key *k, void *f, unsigned idx, const char *s,
+		       struct ld_verr *e)
+{
+	struct ld_karg *a = &((struct ld_karg *)f)[idx];
+	const char *colon = strchr(s, ':'), *type;
+	const struct btf *btf;
+	unsigned long n = 0;
+	int id;
+
+	(void)k;
+	if (idx >= LD_KARGS_MAX)
+		return ld_verr_set(e, 0, "kernel= names at most %d arguments", LD_KARGS_MAX);
+	if (!colon || colon[1] == 0)
+		return ld_verr_set(e, 0, "kernel '%.64s': expected argN:TYPE or ret:TYPE (arg1:request)",
+				   s);
+	if (!strncmp(s, "ret:", 4)) {
+		n = 0;
+	} else if (!strncmp(s, "arg", 3) && s[3] >= '1' && s[3] <= '6' && colon == s + 4) {
+		n = s[3] - '0';
+	} else {
+		return ld_verr_set(e, 0, "kernel '%.64s': expected arg1..arg6 or ret before ':'", s);
+	}
+	type = colon + 1;
+	if (strlen(type) >= sizeof(a->type))
+		return ld_verr_set(e, colon + 1 - s, "kernel type '%.64s' is too long", type);
+	btf = ld_kernel_btf();
+	if (!btf)
+		return ld_verr_set(e, colon + 1 - s, "cannot check kernel type '%s': the running kernel"
+				   " has no BTF (/sys/kernel/btf/vmlinux)", type);
+	id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+	if (id <= 0)
+		id = btf__find_by_name_kind(btf, type, BTF_KIND_UNION);
+	if (id <= 0)
+		return ld_verr_set(e, colon + 1 - s, "the running kernel has no type 'struct %s' (in its"
+				   " BTF)", type);
+	*a = (struct ld_karg){ .arg = n, .btf_id = id, .size = btf__resolve_size(btf, id) };
+	snprintf(a->type, sizeof(a->type), "%s", type);
+	return 0;
+}
+
+static void fmt_kernel(const struct ld_rule_key *k, const void *f, unsigned idx, struct ld_sb *sb)
+{
+	const struct ld_karg *a = &((const struct ld_karg *)f)[idx];
+
+	(void)k;
+	if (a->arg)
+		ld_sb_printf(sb, "arg%u:%s", a->arg, a->type);
+	else
+		ld_sb_printf(sb, "ret:%s", a->type);
+}
+
 static const struct ld_rule_key capture_keys[] = {
 	{ .name = "snapshot", .memory = true, LD_KEY_ONE(capture.snapshot), .elem = elem_snapshot,
 	  .fmt = fmt_snapshot },
@@ -483,6 +540,9 @@ static const struct ld_rule_key capture_keys[] = {
 	/* Not memory: context dumps keep the environment too. */
 	{ .name = "environ", LD_KEY_ONE(capture.no_environ),
 	  .elem = elem_regions, .fmt = fmt_regions },
+	/* Not memory either: kernel objects come with every capture type. */
+	{ .name = "kernel", LD_KEY_LIST(capture.kargs, capture.nkargs),
+	  .elem = elem_kernel, .fmt = fmt_kernel },
 };
 
 static const struct ld_rule_key limit_keys[] = {
@@ -936,6 +996,17 @@ static void check_rule(struct rctx *c)
 		     " context, mini or full)");
 	if (c->det->check && c->det->check(&c->r, why, sizeof(why)))
 		rerr(c, c->offs[0], "%s", why);
+	for (unsigned i = 0; i < c->r.capture.nkargs; i++) {
+		const struct ld_karg *a = &c->r.capture.kargs[i];
+		size_t koff = c->key_off[SEC_CAPTURE][find_key(s, "kernel") - s->keys];
+
+		if (!(c->det->kernel_args & (a->arg ? LD_KARGS_ARGS : LD_KARGS_RET)))
+			rerr(c, koff, "impossible combination: kernel=%s%u:%s for issue '%s' (expected %s)",
+			     a->arg ? "arg" : "ret", a->arg, a->type, c->det->name,
+			     c->det->kernel_args & LD_KARGS_RET ? "ret:TYPE: a kretprobe has its return"
+			     " value" : c->det->kernel_args ? "argN:TYPE" :
+			     "a kprobe or kretprobe rule");
+	}
 	if (!(c->det->captures & LD_CAP(type))) {
 		for (size_t t = 0; t < ARRAY_SIZE(capture_names); t++)
 			if (c->det->captures & LD_CAP(t))

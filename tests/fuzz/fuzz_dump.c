@@ -7,7 +7,9 @@
  * accessor a tool calls: threads, regions (with their crc check), blobs,
  * fds, mapped files, modules, environment, cwd, limits, sockets, auxv,
  * the kernel's view (kproc, kstacks,
- * history, each event formatted), the issue decoded by its detector and
+ * history, each event formatted), the kernel's side of the issue (typed
+ * kernel objects rendered by the dump's own BTF, which must be checked
+ * before libbpf's btf_dump reads it; D-state tasks, disk, kernel log), the issue decoded by its detector and
  * rendered as text and JSON, every note, and memory read across segment
  * edges.
  *

@@ -49,6 +49,18 @@ session syscall-context 'enoent on syscall name=openat errno=ENOENT capture cont
 session syscall-mini 'slow on syscall name=nanosleep,clock_nanosleep latency>100ms capture mini stack=4K' \
 	"$O/tests/syscalls_static"
 
+# A block error (a loop device over a full tmpfs): the kernel's notes,
+# typed kernel objects with their BTF (LD_NT_KOBJ), D-state tasks, the
+# disk and the kernel log.
+mkdir "$work/tiny"
+mount -t tmpfs -o size=1m tmpfs "$work/tiny"
+truncate -s 64M "$work/tiny/backing"
+loopdev=$(losetup -f --show "$work/tiny/backing")
+session block-kobj 'ioerr on block error=ENOSPC,EIO capture context history=8 limit 1' \
+	sh -c "dd if=/dev/zero of=$loopdev bs=64k count=64 oflag=direct 2>/dev/null; exit 0"
+losetup -d "$loopdev"
+umount "$work/tiny"
+
 # A manual capture of a plain process, compressed.
 "${clean_env[@]}" sleep 30 &
 sleeper=$!
