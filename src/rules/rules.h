@@ -130,6 +130,12 @@ struct ld_rule_capture {
 	uint32_t snapshot;		/* snapshot=: 0 auto (full dumps), 1 yes, 2 no */
 	uint32_t compress;		/* compress[=LEVEL]: zlib level 1..9; 0 plain */
 	uint32_t hidden;		/* hidden=: enum ld_hidden_mode (capture/hidden.h), 0 no */
+	/*
+	 * scope=: a group dump (group/group.h).  The words as given: "cgroup",
+	 * "peers", or "exe:NAME" followed by more NAMEs; none: the process alone.
+	 */
+	char scope[LD_RULE_LIST_MAX][64];
+	unsigned nscope;
 };
 
 struct ld_rule_limits {
