@@ -459,6 +459,11 @@ static int dump(struct ld_collector *c, const struct ld_rule *r, const struct ld
 	req.exes = (const char (*)[64])exes;
 	err = ld_group_dump(h->pid, h->tid, o, &req, c->o.outdir, admit, c, res, &g);
 	ld_group_result__print(&g);
+	/* The trigger's dump is counted by the caller, the other members' here. */
+	if (g.dumped > 1)
+		c->dumps += g.dumped - 1;
+	c->bytes += g.bytes;
+	c->used += g.bytes;
 	free(g.manifest);
 	return err;
 }

@@ -80,10 +80,11 @@ int ld_group_dump(pid_t pid, pid_t tid, const struct ld_capture_opts *o,
 	pid_t skip = o->frozen_by_bpf ? pid : 0;
 	char why[256], degraded[160] = "", name[256];
 	struct ld_group g;
-	uint64_t t_req, t_frozen;
+	uint64_t t_req, t_frozen, t_start;
 	int err, e2;
 
 	memset(gres, 0, sizeof(*gres));
+	memset(res, 0, sizeof(*res));
 	err = ld_group_find(&g, pid, req->scope, req->exes, req->nexes, max, why, sizeof(why));
 	if (err) {
 		ld_warn("no group for rule %s: %s; dumping pid %d alone", o->rule, why, pid);
@@ -114,17 +115,21 @@ int ld_group_dump(pid_t pid, pid_t tid, const struct ld_capture_opts *o,
 		fz->handover(&g, skip, holds, req->ledger);
 	t_frozen = ld_gfreeze_now();
 
+	/* Held by BPF since its issue (not by the method): stopped then, let go by its capture. */
+	if (!g.m[0].frozen_ns)
+		g.m[0].frozen_ns = o->stopped_at ? o->stopped_at(o->bpf_arg, pid) : 0;
+	if (!g.m[0].frozen_ns)
+		g.m[0].frozen_ns = t_frozen;
 	/* The trigger first: its dump is the issue's. */
+	t_start = ld_gfreeze_now();
 	err = ld_dump_process(pid, tid, o, outdir, admit, ctx, res);
 	record(&g.m[0], err, res);
 	if (!err && res->path) {
 		ld_dump_result__print(res);	/* the issue's dump line first */
 		res->printed = true;
 	}
-	if (fz->handover)
-		g.m[0].released_ns = ld_gfreeze_now();
-	if (!g.m[0].frozen_ns)
-		g.m[0].frozen_ns = o->stopped_at ? o->stopped_at(o->bpf_arg, pid) : t_frozen;
+	if (fz->handover || (skip == pid && !g.cg_frozen))
+		g.m[0].released_ns = t_start + res->pause_ns;
 	for (size_t i = 1; i < g.n; i++) {
 		struct ld_group_member *m = &g.m[i];
 		struct ld_dump_result r;
@@ -144,15 +149,22 @@ int ld_group_dump(pid_t pid, pid_t tid, const struct ld_capture_opts *o,
 			snprintf(degraded, sizeof(degraded), "freeze time limit %.3f s reached:"
 				 " members released undumped", budget / 1e9);
 		} else {
+			uint64_t start = ld_gfreeze_now();
+
 			member_opts(&mo, o, budget - spent);
 			e = ld_dump_process(m->pid, m->pid, &mo, outdir, admit, ctx, &r);
 			record(m, e, &r);
-			if (r.path)
+			if (r.path) {
 				ld_dump_result__print(&r);
+				gres->bytes += r.stats.file_size;
+			}
 			free(r.path);
+			/* Held by ptrace alone (handover): it ran again when its capture let go. */
+			if (fz->handover && m->frozen_ns)
+				m->released_ns = start + r.pause_ns;
 		}
 		release_holds(holds, m->pid);
-		if (fz->handover && m->frozen_ns)
+		if (fz->handover && m->frozen_ns && !m->released_ns)
 			m->released_ns = ld_gfreeze_now();
 	}
 	fz->thaw(&g, skip, req->ledger);

@@ -25,6 +25,7 @@ struct ld_group_req {
 struct ld_group_result {
 	char *manifest;			/* malloc'ed path; NULL: none written */
 	size_t members, dumped;
+	uint64_t bytes;			/* of the members' dumps but the trigger's */
 	const char *freezer;
 	uint64_t frozen_ns;		/* the longest a member was held */
 };

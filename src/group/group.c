@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -417,11 +418,18 @@ static const struct fdent *owner(const struct fdvec *fv, uint64_t ino, enum fd_k
 	return NULL;
 }
 
-static bool have_link(const struct ld_group *g, enum ld_link_kind k, uint64_t a, uint64_t b)
+static bool same_end(const struct ld_link_end *e, const struct fdent *f)
+{
+	return e->pid == f->pid && e->ino == f->ino;
+}
+
+/* Seen from the other end already (a pipe's ends share one inode: the pids tell them apart). */
+static bool have_link(const struct ld_group *g, enum ld_link_kind k, const struct fdent *a,
+		      const struct fdent *b)
 {
 	for (size_t i = 0; i < g->nl; i++)
-		if (g->l[i].kind == k && ((g->l[i].a.ino == a && g->l[i].b.ino == b) ||
-					  (g->l[i].a.ino == b && g->l[i].b.ino == a)))
+		if (g->l[i].kind == k && ((same_end(&g->l[i].a, a) && same_end(&g->l[i].b, b)) ||
+					  (same_end(&g->l[i].a, b) && same_end(&g->l[i].b, a))))
 			return true;
 	return false;
 }
@@ -431,7 +439,7 @@ static int add_link(struct ld_group *g, enum ld_link_kind k, const struct fdent 
 {
 	struct ld_group_link *v;
 
-	if (have_link(g, k, a->ino, b->ino))
+	if (have_link(g, k, a, b))
 		return 0;
 	v = realloc(g->l, (g->nl + 1) * sizeof(*v));
 	if (!v)
@@ -472,13 +480,21 @@ static int ends_of(pid_t pid, const struct fdvec *fv, const struct ld_group *onl
 		if (me->pid != pid)
 			continue;
 		if (me->kind == FD_PIPE) {
-			o = owner(fv, me->ino, FD_PIPE, pid, only);
-			if (!o)
-				continue;
-			snprintf(what, sizeof(what), "pipe:[%llu], %s writes", (unsigned long long)me->ino,
-				 (me->flags & 3) == 1 ? "the first" : (o->flags & 3) == 1 ? "the second" :
-				 "either");
-			err = fn(arg, LD_LINK_PIPE, me, o, what);
+			/*
+			 * A link to each process with the other end: writers that
+			 * share an inherited write end (a shell's stdout) are no peers.
+			 */
+			for (size_t k = 0; !err && k < fv->n; k++) {
+				o = &fv->v[k];
+				if (o->kind != FD_PIPE || o->ino != me->ino || o->pid == pid ||
+				    (only && !has_member(only, o->pid)) ||
+				    (me->flags & O_ACCMODE) == (o->flags & O_ACCMODE))
+					continue;
+				snprintf(what, sizeof(what), "pipe:[%llu], %s writes",
+					 (unsigned long long)me->ino,
+					 (me->flags & O_ACCMODE) == O_WRONLY ? "a" : "b");
+				err = fn(arg, LD_LINK_PIPE, me, o, what);
+			}
 			continue;
 		}
 		for (size_t s = 0; s < nsocks; s++) {
