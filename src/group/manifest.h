@@ -67,6 +67,10 @@ struct ld_manifest {
 int ld_manifest_read(const char *path, struct ld_manifest *mf, char *err, size_t errlen);
 void ld_manifest__free(struct ld_manifest *mf);
 
+struct ld_view;
+/* The manifest through @v (inspect, report): members, threads, links. */
+void ld_manifest_show(struct ld_view *v, const struct ld_manifest *mf);
+
 /* Whether @name (a file name) is a manifest's. */
 bool ld_manifest_name(const char *name);
 

@@ -140,8 +140,11 @@ ok "scope=peers: client and server dumped together, the socket pair named"
 cat "$WORK/list"
 assert_eq 1 "$(grep -c 'group of 2' "$WORK/list")" "list: one group row"
 "$LIVEDUMP" inspect "$mf" >"$WORK/insp" || fail "inspect of the manifest: $(cat "$WORK/insp")"
-assert_grep "unix .*$sock" "$WORK/insp" "inspect: the link"
-assert_grep "pid $SP .*read.*waits for $CP" "$WORK/insp" "inspect: what the server waits for"
+assert_grep "^ *unix +($CP|$SP) +[0-9]+ +($CP|$SP) +[0-9]+ +$sock\$" "$WORK/insp" "inspect: the link"
+assert_grep "^ *$SP +$SP +S +read \(fd [0-9]+\) .* $CP via unix" "$WORK/insp" "inspect: what the server waits for"
+"$LIVEDUMP" inspect --json "$mf" | jq -e --argjson s "$SP" --argjson c "$CP" \
+	'.threads[] | select(.pid == $s) | .waits_for == $c and .via == "unix"' >/dev/null ||
+	fail "inspect --json: what the server waits for"
 "$LIVEDUMP" report "$out" >"$WORK/rep" || fail "report: $(cat "$WORK/rep")"
 assert_grep "^group .*peers" "$WORK/rep" "report: the group"
 assert_grep "pid $SP .*read.*waits for $CP" "$WORK/rep" "report: what the server waits for"
