@@ -126,7 +126,9 @@ static int print_manifest(const char *path, const struct inspect_opts *o)
 		ld_manifest__free(&mf);
 		return 1;
 	}
+	ld_view__object(v, NULL);
 	ld_manifest_show(v, &mf);
+	ld_view__object_end(v);
 	ret = ld_view__free(v);
 	ld_manifest__free(&mf);
 	if (ret) {

@@ -61,7 +61,7 @@ cgroup_round() {
 	assert_eq "$freezer" "$(head -1 "$mf" | jq -r .freezer)" "$tag: freezer"
 	assert_eq cgroup "$(head -1 "$mf" | jq -r .scope)" "$tag: scope"
 	for m in "$M1" "$M2" "$TP"; do
-		ls "$out" | grep -q -- "-$m\.core$" || fail "$tag: no dump of $m: $(ls "$out")"
+		ls "$out" | grep -q -- "-$m\.core$" || fail "$tag: no dump of $m: $(ls "$out"; cat "$mf" "$WORK/$tag.log")"
 		assert_eq dumped "$(jq -r --argjson p "$m" 'select(.member == $p) | .status' "$mf")" \
 			"$tag: member $m"
 		stopped "$m" && fail "$tag: $m still stopped after the group dump"
@@ -126,10 +126,10 @@ for p in "$CP" "$SP"; do
 	stopped "$p" && fail "peers: $p still stopped"
 done
 assert_eq sigstop "$(head -1 "$mf" | jq -r .freezer)" "peers: freezer"
-jq -e --argjson c "$CP" --argjson s "$SP" --arg sock "$sock" 'select(.link) |
-	select(.kind == "unix" and .what == $sock and
-	       ((.a == $c and .b == $s) or (.a == $s and .b == $c)))' "$mf" >/dev/null ||
-	fail "peers: the manifest names no UNIX link $CP <-> $SP on $sock: $(grep '"link"' "$mf")"
+# (jq -s: jq 1.6's -e says 4 when the last line gives no output)
+[ "$(jq -s --argjson c "$CP" --argjson s "$SP" --arg sock "$sock" '[.[] | select(.kind == "unix" and
+	.what == $sock and ((.a == $c and .b == $s) or (.a == $s and .b == $c)))] | length' "$mf")" = 1 ] ||
+	fail "peers: the manifest names no UNIX link $CP <-> $SP on $sock: $(grep '"kind"' "$mf")"
 # The server waits in read() on that socket, for the client.
 assert_eq "read $CP unix" "$(jq -r --argjson s "$SP" 'select(.thread == $s) | "\(.syscall) \(.waits_for) \(.via)"' "$mf")" \
 	"peers: what the server waits for"
@@ -138,18 +138,18 @@ ok "scope=peers: client and server dumped together, the socket pair named"
 # list, inspect and report show the set as one issue.
 "$LIVEDUMP" list "$out" >"$WORK/list" || fail "list: $(cat "$WORK/list")"
 cat "$WORK/list"
-assert_eq 1 "$(grep -c 'group of 2' "$WORK/list")" "list: one group row"
+assert_eq 1 "$(grep -cE 'group of [0-9]+ \(peers' "$WORK/list")" "list: one group row"
 "$LIVEDUMP" inspect "$mf" >"$WORK/insp" || fail "inspect of the manifest: $(cat "$WORK/insp")"
 assert_grep "^ *unix +($CP|$SP) +[0-9]+ +($CP|$SP) +[0-9]+ +$sock\$" "$WORK/insp" "inspect: the link"
 assert_grep "^ *$SP +$SP +S +read \(fd [0-9]+\) .* $CP via unix" "$WORK/insp" "inspect: what the server waits for"
-"$LIVEDUMP" inspect --json "$mf" | jq -e --argjson s "$SP" --argjson c "$CP" \
-	'.threads[] | select(.pid == $s) | .waits_for == $c and .via == "unix"' >/dev/null ||
+[ "$("$LIVEDUMP" inspect --json "$mf" | jq --argjson s "$SP" --argjson c "$CP" \
+	'[.threads[] | select(.pid == $s) | .waits_for == $c and .via == "unix"] | all')" = true ] ||
 	fail "inspect --json: what the server waits for"
 "$LIVEDUMP" report "$out" >"$WORK/rep" || fail "report: $(cat "$WORK/rep")"
 assert_grep "^group .*peers" "$WORK/rep" "report: the group"
 assert_grep "pid $SP .*read.*waits for $CP" "$WORK/rep" "report: what the server waits for"
 ok "list, inspect and report show the group"
-kill -KILL "$CP" "$SP"
+kill -KILL "$CP" "$SP" 2>/dev/null
 
 # 4. SIGKILL of the collector mid-group-capture: every member runs within 1 s.
 kill_round() {	# DIR TAG
@@ -178,4 +178,26 @@ kill_round() {	# DIR TAG
 }
 [ -n "$frz1" ] && kill_round "$frz1/$name" kill-v1
 [ -n "$v2dir" ] && kill_round "$v2dir" kill-v2
+
+# ... and with SIGSTOP (scope=peers): the guard sends the server its SIGCONT.
+rm -f "$sock"
+start_bg "$WORK/srv2" "$PROGS/group" server "$sock"; SP=$BG_PID
+wait_for grep -q '^ready' "$WORK/srv2" || fail "server did not start"
+start_bg "$WORK/cli2" "$PROGS/group" client "$sock" "$WORK/kill.go"; CP=$BG_PID
+wait_for grep -q '^ready' "$WORK/cli2" || fail "client did not start"
+LIVEDUMP_TEST_CAPTURE_DELAY_MS=20000 start_bg "$WORK/kill-peers.log" \
+	"$LIVEDUMP" record -o "$WORK/out.kill-peers" -p "$CP" -e "peers $RULE scope=peers"
+rec=$BG_PID
+wait_for rec_started "$WORK/kill-peers.log" || fail "kill-peers: record did not start"
+touch "$WORK/kill.go"
+wait_for grep -q '^trigger:' "$WORK/kill-peers.log" || fail "kill-peers: no trigger"
+wait_for stopped "$SP" || fail "kill-peers: the server was not stopped"
+stopped "$CP" || fail "kill-peers: the client is not held"
+kill -KILL "$rec"
+t0=$EPOCHREALTIME
+both() { ! stopped "$SP" && ! stopped "$CP"; }
+for _ in $(seq 20); do both && break; sleep 0.05; done
+both || fail "kill-peers: still stopped 1 s after SIGKILL: server $(proc_state "$SP"), client $(proc_state "$CP")"
+echo "kill-peers: released $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.0f", (b-a)*1000}') ms after SIGKILL"
+ok "kill-peers: SIGKILL mid-capture leaves the SIGSTOPped peers running"
 exit 0
