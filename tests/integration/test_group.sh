@@ -105,6 +105,29 @@ else
 fi
 [ -n "$frz1$v2dir" ] || skip "neither a v1 freezer nor a v2 cgroup.freeze here"
 
+# 2b. Past the freeze time limit (2 s; the trigger's capture is slowed to
+# 2.5 s) the members not dumped yet are released undumped, and the
+# manifest says the capture degraded.
+lim=${v2dir:-$frz1/$name}
+start_three "$lim" limit
+LIVEDUMP_TEST_CAPTURE_DELAY_MS=2500 start_bg "$WORK/limit.log" \
+	"$LIVEDUMP" record -o "$WORK/out.limit" -p "$TP" -e "grp $RULE scope=cgroup"
+rec=$BG_PID
+wait_for rec_started "$WORK/limit.log" || fail "limit: record did not start"
+touch "$WORK/limit.go"
+wait_for grep -q '^group:' "$WORK/limit.log" || fail "limit: no group dump: $(cat "$WORK/limit.log")"
+kill -INT "$rec"
+wait "$rec" || fail "limit: record failed: $(cat "$WORK/limit.log")"
+mf=$(ls "$WORK"/out.limit/*.group)
+assert_grep '"degraded":"freeze time limit 2.000 s reached' "$mf" "limit: the manifest says it degraded"
+for m in "$M1" "$M2"; do
+	assert_eq released "$(jq -r --argjson p "$m" 'select(.member == $p) | .status' "$mf")" "limit: member $m"
+	stopped "$m" && fail "limit: $m still stopped"
+done
+assert_eq 1 "$(find "$WORK/out.limit" -name '*.core' | wc -l)" "limit: only the trigger's dump"
+kill -KILL "$M1" "$M2" "$TP"
+ok "freeze time limit: the other members released undumped, the manifest says so"
+
 # 3. scope=peers: a UNIX client (the trigger) and its server.
 sock=$WORK/sock
 start_bg "$WORK/srv" "$PROGS/group" server "$sock"; SP=$BG_PID
