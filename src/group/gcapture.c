@@ -79,6 +79,7 @@ int ld_group_dump(pid_t pid, pid_t tid, const struct ld_capture_opts *o,
 	struct ld_holds local = { 0 }, *holds = o->holds ? o->holds : &local;
 	pid_t skip = o->frozen_by_bpf ? pid : 0;
 	char why[256], degraded[160] = "", name[256];
+	struct ld_capture_opts to = *o;
 	struct ld_group g;
 	uint64_t t_req, t_frozen, t_start;
 	int err, e2;
@@ -91,6 +92,13 @@ int ld_group_dump(pid_t pid, pid_t tid, const struct ld_capture_opts *o,
 		ld_group__free(&g);
 		return ld_dump_process(pid, tid, o, outdir, admit, ctx, res);
 	}
+	/*
+	 * No snapshots: a snapshot is a fork of the process, which a frozen
+	 * cgroup freezes too (the capture would wait for it for ever), and
+	 * the group is held for its freeze time anyway.
+	 */
+	to.snapshot = LD_SNAPSHOT_OFF;
+	o = &to;
 	if (ld_group_links(&g))
 		ld_warn("cannot list the links between the members of pid %d's group", pid);
 	/* Before the freeze: a frozen thread's wchan is the freezer's. */

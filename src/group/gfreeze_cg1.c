@@ -85,8 +85,9 @@ static int freeze(struct ld_group *g, pid_t skip, struct ld_ledger *lg, unsigned
 	while (!is_frozen(g->cgroup) && ld_gfreeze_now() - t0 <= timeout_ms * 1000000ULL)
 		usleep(100);
 	at = ld_gfreeze_now();
+	/* The cgroup holds them all, those left out of the dumps too. */
 	for (size_t i = 0; i < g->n; i++)
-		if (g->m[i].status != LD_MEMBER_LEFT_OUT)
+		if (g->m[i].status != LD_MEMBER_GONE)
 			g->m[i].frozen_ns = at;
 	return at - t0 > timeout_ms * 1000000ULL ? -ETIMEDOUT : 0;
 }
@@ -112,6 +113,10 @@ static void thaw(struct ld_group *g, pid_t skip, struct ld_ledger *lg)
 	g->cg_frozen = false;
 	ld_ledger__clear(lg, g->cg_slot);
 	g->cg_slot = -1;
+	/* The others, handed over to ptrace, run again as their captures let go. */
+	for (size_t i = 0; i < g->n; i++)
+		if (g->m[i].status == LD_MEMBER_LEFT_OUT && g->m[i].frozen_ns)
+			g->m[i].released_ns = ld_gfreeze_now();
 }
 
 static int handover(struct ld_group *g, pid_t skip, struct ld_holds *holds, struct ld_ledger *lg)

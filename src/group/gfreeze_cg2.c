@@ -89,8 +89,9 @@ static int freeze(struct ld_group *g, pid_t skip, struct ld_ledger *lg, unsigned
 		usleep(100);
 	}
 	at = ld_gfreeze_now();
+	/* The cgroup holds them all, those left out of the dumps too. */
 	for (size_t i = 0; i < g->n; i++)
-		if (g->m[i].status != LD_MEMBER_LEFT_OUT)
+		if (g->m[i].status != LD_MEMBER_GONE)
 			g->m[i].frozen_ns = at;
 	return at - t0 > timeout_ms * 1000000ULL ? -ETIMEDOUT : 0;
 }
