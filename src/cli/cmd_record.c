@@ -31,6 +31,7 @@
 #include "detectors/threshold.h"
 #include "collector/crash.h"
 #include "metrics/httpd.h"
+#include "group/gfreeze.h"
 
 #define MAX_TARGETS 64
 #define RULES_DIR "/etc/livedump/rules.d"
@@ -739,6 +740,8 @@ int cmd_record(int argc, char **argv)
 	struct collector col = { .o = &o };
 	struct ld_loader_opts lo = { 0 };
 	struct ld_collector_opts co;
+	/* Shared with the guard, which undoes what a group dump holds should we die. */
+	struct ld_ledger *ledger = ld_ledger__new();
 	unsigned long failed = 0;
 	int err;
 
@@ -777,14 +780,16 @@ int cmd_record(int argc, char **argv)
 	co = (struct ld_collector_opts){ .outdir = o.outdir, .rules = &col.rules,
 					 .limits = o.limits, .crash_path = col.crash != NULL,
 					 .compress = o.compress ? LD_COMPRESS_DEFAULT : 0,
-					 .cancel = &stop_signal, .metrics = col.metrics };
+					 .cancel = &stop_signal, .metrics = col.metrics,
+					 .ledger = ledger };
 	if (!err)
 		err = ld_collector__new(&co, col.loader, &col.col);
 	if (!err)
 		err = ld_sampler__new(&col.rules, col.loader, &col.sampler);
 	if (err)
 		goto out;
-	err = ld_guard__start(ld_loader__frozen_fd(col.loader), ld_collector__journal_fd(col.col));
+	err = ld_guard__start(ld_loader__frozen_fd(col.loader), ld_collector__journal_fd(col.col),
+			      ledger);
 	if (err < 0) {
 		ld_err("cannot start the guard process: %s", strerror(-err));
 		goto out;
@@ -837,6 +842,8 @@ out:
 		/* Anything frozen whose record we never handled runs again now. */
 		ld_thaw_frozen(ld_loader__frozen_fd(col.loader));
 	}
+	ld_gfreeze_undo_ledger(ledger);
+	ld_ledger__free(ledger);
 	/* Before the loader goes: the summary counts what BPF dropped. */
 	if (col.col)
 		failed = ld_collector__summary(col.col);

@@ -25,6 +25,7 @@
 #include "base/table.h"
 #include "base/parse.h"
 #include "detectors/fields.h"
+#include "group/manifest.h"
 
 #define TEXT_TOP_DEFAULT	10
 
@@ -349,6 +350,9 @@ static bool needs_stacks(const struct report_opts *o)
 /* Counts one dump; false when it does not count (filtered, damaged, no header). */
 static bool admit(struct report *r, const struct ld_dump_summary *s)
 {
+	/* A group is one issue, counted by its trigger's dump; the others are in "Groups". */
+	if (s->group && !s->group_trigger)
+		return false;
 	r->c.total++;
 	if (!ld_dump_filter__match(&r->o.filter, s)) {
 		r->c.filtered++;
@@ -674,6 +678,120 @@ static void text_debuginfod(const struct report *r)
 		printf("  %s\n", ld_debuginfod__got(c, i));
 }
 
+/* --- groups (dumps taken together: group/manifest.h) --------------------------------------- */
+
+static const struct ld_manifest_thread *main_thread(const struct ld_manifest *mf, pid_t pid)
+{
+	for (size_t i = 0; i < mf->nt; i++)
+		if (mf->t[i].tid == pid)
+			return &mf->t[i];
+	return NULL;
+}
+
+static const struct ld_dump_summary *member_dump(const struct report *r,
+						 const struct ld_manifest *mf,
+						 const struct ld_manifest_member *m)
+{
+	for (size_t i = 0; m->dump[0] && i < r->set.n; i++)
+		if (r->set.v[i].group == mf && !strcmp(r->set.v[i].name, m->dump))
+			return &r->set.v[i];
+	return NULL;
+}
+
+/* "read (fd 4) in unix_stream_read_generic, waits for 1234 via unix" */
+static const char *doing(const struct ld_manifest_thread *t, char *buf, size_t len)
+{
+	if (!t) {
+		snprintf(buf, len, "(not read)");
+		return buf;
+	}
+	snprintf(buf, len, "%s", t->syscall[0] ? t->syscall : "?");
+	if (t->fd >= 0)
+		snprintf(buf + strlen(buf), len - strlen(buf), " (fd %d)", t->fd);
+	if (t->wchan[0])
+		snprintf(buf + strlen(buf), len - strlen(buf), " in %s", t->wchan);
+	if (t->waits_for)
+		snprintf(buf + strlen(buf), len - strlen(buf), ", waits for %d via %s",
+			 t->waits_for, t->via);
+	return buf;
+}
+
+static int text_groups(struct report *r)
+{
+	if (!r->set.ngroups)
+		return 0;
+	text_heading(r, "Groups: what each member was doing");
+	for (size_t g = 0; g < r->set.ngroups; g++) {
+		const struct ld_manifest *mf = &r->set.groups[g];
+		char tbuf[64], what[256];
+
+		printf("group %s rule %s scope %s%s%s frozen by %s: %zu members  %s\n",
+		       ld_fmt_local_time(mf->time_ns, tbuf, sizeof(tbuf)), mf->rule, mf->scope,
+		       mf->cgroup[0] ? " " : "", mf->cgroup, mf->freezer, mf->n, short_path(mf->path));
+		if (mf->degraded[0])
+			printf("  degraded: %s\n", mf->degraded);
+		for (size_t i = 0; i < mf->n; i++) {
+			const struct ld_manifest_member *m = &mf->m[i];
+			const struct ld_dump_summary *sum = member_dump(r, mf, m);
+			struct ld_stack st;
+			int err;
+
+			printf("  pid %d (%s) %s %s: %s\n", m->pid, m->comm, m->trigger ? "trigger" : "peer",
+			       m->status, doing(main_thread(mf, m->pid), what, sizeof(what)));
+			if (!sum || !needs_stacks(&r->o))
+				continue;
+			err = unwind(r, sum, &st);
+			if (err)
+				return err;
+			text_frames(r, &st);
+			ld_stack__free(&st);
+		}
+		for (size_t i = 0; i < mf->nl; i++)
+			printf("  link %s: %d fd %d <-> %d fd %d  %s\n", mf->l[i].kind, mf->l[i].a,
+			       mf->l[i].afd, mf->l[i].b, mf->l[i].bfd, mf->l[i].what);
+	}
+	return 0;
+}
+
+static void json_groups(struct ld_json *j, const struct report *r)
+{
+	ld_json__key(j, "groups");
+	ld_json__begin_array(j);
+	for (size_t g = 0; g < r->set.ngroups; g++) {
+		const struct ld_manifest *mf = &r->set.groups[g];
+
+		ld_json__begin_object(j);
+		ld_json__kstr(j, "manifest", mf->path);
+		ld_json__kstr(j, "rule", mf->rule);
+		ld_json__kstr(j, "issue", mf->issue);
+		ld_json__kstr(j, "scope", mf->scope);
+		ld_json__kstr(j, "freezer", mf->freezer);
+		ld_json__key(j, "members");
+		ld_json__begin_array(j);
+		for (size_t i = 0; i < mf->n; i++) {
+			const struct ld_manifest_member *m = &mf->m[i];
+			const struct ld_manifest_thread *t = main_thread(mf, m->pid);
+
+			ld_json__begin_object(j);
+			ld_json__kint(j, "pid", m->pid);
+			ld_json__kstr(j, "comm", m->comm);
+			ld_json__kstr(j, "role", m->trigger ? "trigger" : "peer");
+			ld_json__kstr(j, "status", m->status);
+			ld_json__kstr(j, "dump", m->dump[0] ? m->dump : NULL);
+			ld_json__kstr(j, "syscall", t && t->syscall[0] ? t->syscall : NULL);
+			ld_json__kstr(j, "wchan", t && t->wchan[0] ? t->wchan : NULL);
+			if (t && t->waits_for)
+				ld_json__kint(j, "waits_for", t->waits_for);
+			else
+				ld_json__knull(j, "waits_for");
+			ld_json__end_object(j);
+		}
+		ld_json__end_array(j);
+		ld_json__end_object(j);
+	}
+	ld_json__end_array(j);
+}
+
 static int print_text(struct report *r)
 {
 	static const enum key overview[] = { K_ISSUE, K_RULE, K_EXE, K_CODE };
@@ -720,6 +838,8 @@ static int print_text(struct report *r)
 		}
 		free(h.rows);
 	}
+	if (!err)
+		err = text_groups(r);
 	if (!err)
 		text_debuginfod(r);
 	return err;
@@ -936,6 +1056,7 @@ static int print_json(struct report *r)
 	} else {
 		ld_json__null(&j);
 	}
+	json_groups(&j, r);
 	json_problems(&j, r);
 	ld_json__end_object(&j);
 	return err ? err : ld_json__end(&j);

@@ -16,6 +16,7 @@
 #include "capture/memplan.h"
 #include "capture/dumper.h"
 #include "capture/freeze.h"
+#include "group/gcapture.h"
 #include "collector/holds.h"
 #include "collector/journal.h"
 #include "kabi/records.h"
@@ -467,6 +468,31 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 	release_held(c, h->tid);
 }
 
+/* The rule's process alone, or with its group (scope=). */
+static int dump(struct ld_collector *c, const struct ld_rule *r, const struct ld_event_hdr *h,
+		const struct ld_capture_opts *o, struct ld_dump_result *res)
+{
+	char exes[LD_RULE_LIST_MAX][64];
+	struct ld_group_req req = { .ledger = c->o.ledger };
+	struct ld_group_result g;
+	int err;
+
+	req.scope = ld_scope_from_words((const char (*)[64])r->capture.scope, r->capture.nscope,
+					exes, &req.nexes);
+	if (req.scope == LD_SCOPE_NONE)
+		return ld_dump_process(h->pid, h->tid, o, c->o.outdir, admit, c, res);
+	req.exes = (const char (*)[64])exes;
+	err = ld_group_dump(h->pid, h->tid, o, &req, c->o.outdir, admit, c, res, &g);
+	ld_group_result__print(&g);
+	/* The trigger's dump is counted by the caller, the other members' here. */
+	if (g.dumped > 1)
+		c->dumps += g.dumped - 1;
+	c->bytes += g.bytes;
+	c->used += g.bytes;
+	free(g.manifest);
+	return err;
+}
+
 static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 			  const struct ld_issue *is, const struct ld_rule *r,
 			  struct ld_journal_entry *jep)
@@ -515,7 +541,7 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 		if (is->context_only)
 			o.type = LD_CAPTURE_CONTEXT;
 		c->thawed = false;
-		err = ld_dump_process(h->pid, h->tid, &o, c->o.outdir, admit, c, &res);
+		err = dump(c, r, h, &o, &res);
 		ld_notes__free(&kn);
 		if (!c->thawed)		/* never resumed it: it is gone, or never held */
 			ld_loader__thawed(c->loader, h->pid);
@@ -544,7 +570,8 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 	c->dumps++;
 	c->bytes += res.stats.file_size;
 	c->used += res.stats.file_size;
-	ld_dump_result__print(&res);
+	if (!res.printed)
+		ld_dump_result__print(&res);
 	je.verdict = "dumped";
 	je.dump = strrchr(res.path, '/') ? strrchr(res.path, '/') + 1 : res.path;
 	je.size = res.stats.file_size;

@@ -30,9 +30,11 @@ struct ld_collector_opts {
 	int compress;		/* zlib level for rules that do not say compress; 0: plain */
 	const volatile sig_atomic_t *cancel;	/* non-zero: stop signal; captures cut short */
 	struct ld_metrics *metrics;	/* counted into; NULL: none */
+	struct ld_ledger *ledger;	/* the guard's, for group dumps (group/ledger.h); NULL none */
 };
 
 struct ld_collector;
+struct ld_ledger;
 int ld_collector__new(const struct ld_collector_opts *o, struct ld_loader *loader,
 		      struct ld_collector **out);
 /* An ld_event_fn for ld_loader__poll(). */

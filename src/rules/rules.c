@@ -525,6 +525,34 @@ static void fmt_kernel(const struct ld_rule_key *k, const void *f, unsigned idx,
 		ld_sb_printf(sb, "ret:%s", a->type);
 }
 
+/* scope=cgroup | peers | exe:NAME[,NAME...]: the words are kept as given. */
+static int elem_scope(const struct ld_rule_key *k, void *f, unsigned idx, const char *s,
+		      struct ld_verr *e)
+{
+	char (*w)[64] = f;
+
+	(void)k;
+	if (strlen(s) >= sizeof(w[0]))
+		return ld_verr_set(e, 0, "scope '%.64s...' is too long (at most %zu characters)", s,
+				   sizeof(w[0]) - 1);
+	if (idx == 0) {
+		if (strcmp(s, "cgroup") && strcmp(s, "peers") && (strncmp(s, "exe:", 4) || !s[4]))
+			return ld_verr_set(e, 0, "scope '%.64s': expected cgroup, peers or"
+					   " exe:NAME[,NAME...]", s);
+	} else if (strncmp(w[0], "exe:", 4)) {
+		return ld_verr_set(e, 0, "scope %s takes one value (a list is for exe:NAME,NAME)",
+				   w[0]);
+	}
+	snprintf(w[idx], sizeof(w[idx]), "%s", s);
+	return 0;
+}
+
+static void fmt_scope(const struct ld_rule_key *k, const void *f, unsigned idx, struct ld_sb *sb)
+{
+	(void)k;
+	ld_sb_printf(sb, "%s", ((const char (*)[64])f)[idx]);
+}
+
 static const struct ld_rule_key capture_keys[] = {
 	{ .name = "snapshot", .memory = true, LD_KEY_ONE(capture.snapshot), .elem = elem_snapshot,
 	  .fmt = fmt_snapshot },
@@ -543,6 +571,8 @@ static const struct ld_rule_key capture_keys[] = {
 	/* Not memory either: kernel objects come with every capture type. */
 	{ .name = "kernel", LD_KEY_LIST(capture.kargs, capture.nkargs),
 	  .elem = elem_kernel, .fmt = fmt_kernel },
+	{ .name = "scope", LD_KEY_LIST(capture.scope, capture.nscope),
+	  .elem = elem_scope, .fmt = fmt_scope },
 };
 
 static const struct ld_rule_key limit_keys[] = {

@@ -145,6 +145,12 @@ struct ld_rule_capture {
 	uint32_t hidden;		/* hidden=: enum ld_hidden_mode (capture/hidden.h), 0 no */
 	unsigned nkargs;		/* kernel=: typed kernel arguments */
 	struct ld_karg kargs[LD_RULE_LIST_MAX];	/* the first LD_KARGS_MAX only */
+	/*
+	 * scope=: a group dump (group/group.h).  The words as given: "cgroup",
+	 * "peers", or "exe:NAME" followed by more NAMEs; none: the process alone.
+	 */
+	char scope[LD_RULE_LIST_MAX][64];
+	unsigned nscope;
 };
 
 struct ld_rule_limits {
