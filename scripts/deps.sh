@@ -7,12 +7,12 @@
 set -e
 case "${1:-}" in
 "")
-	pkgs="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
+	pkgs="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libzstd-dev
 	      libcmocka-dev libclang-rt-dev pkg-config gdb elfutils binutils jq systemtap-sdt-dev procps" ;;
 man)
 	pkgs="pandoc" ;;
 deb)
-	pkgs="make gcc clang libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev pkg-config
+	pkgs="make gcc clang libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libzstd-dev pkg-config
 	      pandoc debhelper dpkg-dev fakeroot lintian systemd man-db bash-completion" ;;
 *)
 	echo "usage: scripts/deps.sh [man|deb]" >&2

@@ -43,6 +43,7 @@ struct ld_rule_key {
 	bool memory;			/* reads process memory: not with capture context */
 	bool prefix;			/* a path prefix: a trailing / is dropped */
 	bool hex;			/* written in hex */
+	bool word;			/* alone, a word of its section (its word function) */
 	size_t field;			/* offsetof(struct ld_rule, ...) of the value(s) */
 	size_t count;			/* ... of the unsigned count of a list */
 	size_t size;			/* sizeof a single value; 0 for lists */
