@@ -5,12 +5,16 @@
  * pattern, registered with livedump_region_add(); then it waits, with a
  * heartbeat thread like tests/progs/snapmem that remembers its longest
  * gap (SIGUSR2 prints "stall_max_us N" and starts over).  Prints
- * "region ADDR LEN" per region, then "ready".
+ * "region ADDR LEN" per region, then "ready".  With FILE the regions
+ * hold FILE's bytes instead, one after the other (realistic data for
+ * compression: bench/run.sh gives a tar of /usr).
  *
- *   bigregions [N [MIB]]     (default 4 regions of 256 MiB)
+ *   bigregions [N [MIB [FILE]]]     (default 4 regions of 256 MiB)
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +68,9 @@ int main(int argc, char **argv)
 {
 	unsigned n = argc > 1 ? strtoul(argv[1], NULL, 0) : 4;
 	size_t len = (argc > 2 ? strtoul(argv[2], NULL, 0) : 256) << 20;
+	const char *file = argc > 3 ? argv[3] : NULL;
+	int fd = file ? open(file, O_RDONLY) : -1;
+	bool ever = false;
 	pthread_t t;
 
 	signal(SIGUSR2, on_usr2);
@@ -74,11 +81,23 @@ int main(int argc, char **argv)
 		char name[32];
 		int err;
 
-		if (p == MAP_FAILED) {
-			perror("bigregions: mmap");
+		if (p == MAP_FAILED || (file && fd < 0)) {
+			perror(file && fd < 0 ? file : "bigregions: mmap");
 			return 1;
 		}
-		for (size_t i = 0; i < len / 8; i++) {
+		for (size_t done = 0; fd >= 0 && done < len;) {
+			ssize_t got = read(fd, (char *)p + done, len - done);
+
+			if (!got && ever && !lseek(fd, 0, SEEK_SET))
+				continue;	/* from the start again */
+			if (got <= 0) {
+				fprintf(stderr, "bigregions: %s: empty or unreadable\n", file);
+				return 1;
+			}
+			done += got;
+			ever = true;
+		}
+		for (size_t i = 0; fd < 0 && i < len / 8; i++) {
 			x ^= x << 13;
 			x ^= x >> 7;
 			x ^= x << 17;
