@@ -11,7 +11,8 @@
 #   TRIGGERS=N    triggers for the latency percentiles (default 1000)
 #   DIR=PATH      where dumps are written (default /var/tmp; on a disk, not tmpfs)
 #   OUT=FILE      also write the table to FILE
-#   PARTS="..."   a subset of: latency captures regions detector ringbuf (default all)
+#   PARTS="..."   a subset of: latency captures regions many detector ringbuf (default all)
+#   MANY_TRIGGERS=N  triggers of each of the 16 processes of "many" (default 20)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 O=$(cd "${1:-$top/build}" && pwd) || exit 2
@@ -19,7 +20,7 @@ LIVEDUMP=$O/livedump
 B=$O/bench
 REPS=${REPS:-3}
 TRIGGERS=${TRIGGERS:-1000}
-PARTS=${PARTS:-latency captures regions detector ringbuf}
+PARTS=${PARTS:-latency captures regions many detector ringbuf}
 mem_kib=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)
 BIG=${BIG:-$([ "$mem_kib" -ge $((12 << 20)) ] && echo 1 || echo 0)}
 work=$(mktemp -d "${DIR:-/var/tmp}/livedump-bench.XXXXXX")
@@ -131,6 +132,9 @@ part_latency() {
 	row "trigger: issue → process stopped, p50 (brief's absolute target)" "$(pct 50 <"$work/stop.us")" us "" "" "<=" 20
 	row "trigger: issue → process stopped, p99 (brief's absolute target)" "$(pct 99 <"$work/stop.us")" us "" "" "<=" 100
 	row "trigger: issue → process stopped, max" "$(pct 100 <"$work/stop.us")" us
+	# Where the time after the stop goes: the collector's wake-up (ring buffer).
+	row "trigger: issue → collector starts the capture (wake-up), p50" "$(pct 50 <"$work/event.us")" us
+	row "trigger: issue → collector starts the capture (wake-up), p99" "$(pct 99 <"$work/event.us")" us
 	row "trigger: issue → process seen stopped by the collector, p50" "$(pct 50 <"$work/seen.us")" us
 	row "trigger: issue → process seen stopped by the collector, p99" "$(pct 99 <"$work/seen.us")" us
 	row "trigger: issue → every thread held by ptrace, p50" "$(pct 50 <"$work/held.us")" us
@@ -358,6 +362,39 @@ part_regions() {
 	row "real data 1 GiB: size, zlib" "$gz" B "$sz" "plain"
 	kill "$BR_PID"
 	wait "$BR_PID" 2>/dev/null
+}
+
+# --- many processes at once -------------------------------------------------------
+
+part_many() {
+	local dir=$work/many n=16 per=${MANY_TRIGGERS:-20}
+	log "many: $n processes triggering at once, $per triggers each"
+	cat >"$work/many.sh" <<-EOF
+	for i in \$(seq $n); do $B/trigloop $per 0 >/dev/null & done
+	wait
+	EOF
+	# -x: the processes bash starts are watched as they exec trigloop.
+	"$LIVEDUMP" record -e 'bench on app capture mini' -x "$B/trigloop" -o "$dir" -- bash "$work/many.sh" \
+		>"$work/many.log" 2>&1 || die "record failed: $(tail -5 "$work/many.log")"
+	for f in "$dir"/*.core; do
+		"$LIVEDUMP" inspect --json "$f" | jq -r '[.header.issue_time_ns, .header.capture_start_ns,
+			.capture.stopped_ns, .capture.frozen_ns, (.header.pause_ns | tostring)] | @tsv'
+	done >"$work/many.tsv"
+	local got span
+	got=$(wc -l <"$work/many.tsv")
+	[ "$got" -ge $((n * per / 2)) ] || die "only $got dumps of $((n * per)) triggers"
+	# Dumps per second from the first capture to the last one's start.
+	span=$(awk 'NR == 1 || $2 < lo { lo = $2 } NR == 1 || $2 > hi { hi = $2 } END { printf "%.6f", (hi - lo) / 1e9 }' "$work/many.tsv")
+	awk '{ printf "%.3f\n", $5 / 1e6 }' "$work/many.tsv" >"$work/many.pause"
+	awk '{ s = $3 ? $3 : $4; printf "%.3f\n", (s - $1) / 1000 }' "$work/many.tsv" >"$work/many.stop"
+	row "16 processes at once: dumps per second ($got mini dumps)" \
+		"$(awk -v n="$got" -v s="$span" 'BEGIN { printf "%.0f", (s > 0 ? (n - 1) / s : 0) }')" ev/s
+	row "16 processes at once: mini dump pause, p50" "$(pct 50 <"$work/many.pause")" ms
+	row "16 processes at once: mini dump pause, p99" "$(pct 99 <"$work/many.pause")" ms
+	row "16 processes at once: mini dump pause, max" "$(pct 100 <"$work/many.pause")" ms
+	row "16 processes at once: issue → process stopped, p50" "$(pct 50 <"$work/many.stop")" us
+	row "16 processes at once: issue → process stopped, p99" "$(pct 99 <"$work/many.stop")" us
+	rm -rf "$dir"
 }
 
 # --- detector cost -------------------------------------------------------------
