@@ -13,20 +13,33 @@
 #   VM_KERNEL_PKG=NAME  kernel package (default: what linux-image-cloud-amd64 depends on,
 #                       or the newest one already extracted under BUILD_DIR/vm/kernel)
 #   VM_MODULES="a b"    kernel modules loaded in the VM, with their dependencies (default: loop)
-#   VM_SMP=N VM_MEM=M   qemu -smp / -m (default: 2, 2G)
+#   VM_SMP=N VM_MEM=M   qemu -smp / -m of each VM (default: 2, 2G)
+#   VM_SHARDS=N         boot N VMs side by side, each running a share of the tests
+#                       (default: the host's CPUs, at most 4; 1 with VM_CMD)
 #   VM_ACCEL=ACCEL      qemu -accel (default: tcg,thread=single; see below)
 #   VM_APPEND=ARGS      more kernel command-line arguments
 #   VM_CMD='...'        run this bash command in the VM instead of the tests (to debug;
 #                       the environment is the tests', its exit status is the result)
 # Files: BUILD_DIR/vm/kernel/PKG (the extracted .deb, kept as a cache),
-#   BUILD_DIR/vm/initrd.img, BUILD_DIR/vm/console.log (all of the serial
-#   console), BUILD_DIR/vm/test-logs/ (the tests' logs and dmesg, copied out).
+#   BUILD_DIR/vm/initrd.img, BUILD_DIR/vm/console-I.log (all of VM I's serial
+#   console), BUILD_DIR/vm/test-logs/ (the tests' logs and each VM's dmesg,
+#   copied out).
+# `scripts/test-vm.sh --seconds [BUILD_DIR]` prints the seconds each test took
+# in the last run, in the form of tests/integration/vm-seconds.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+if [ "${1:-}" = --seconds ]; then
+	shift
+	cat "${1:-build}"/vm/console-*.log |
+		sed -n 's/^\[vm[0-9]*\]   \(PASS\|SKIP\) *integration\/\(test_[a-z0-9_]*\) *\([0-9.]*\)s\{0,1\}.*$/\2 \3/p' |
+		awk '{ printf "%s %.0f\n", $1, $2 == "" ? 1 : $2 }' | sort
+	exit 0
+fi
 O=$(cd "${1:-build}" && pwd)
 vm=$O/vm
 filter=${VM_FILTER-integration/}
-# TCG runs the suite 5-10 times slower than the host: about 8 minutes today.
+# TCG runs the suite 5-10 times slower than the host: about 25 minutes in
+# one VM, 13 in each of two side by side (session 6).
 timeout_s=${VM_TIMEOUT:-1500}
 accel=${VM_ACCEL:-tcg,thread=single}
 modules=${VM_MODULES:-loop unix_diag}	# unix_diag: sockets' peers (sock_diag); no modprobe here to load it on demand
@@ -174,7 +187,7 @@ esac
 put "$O/examples/demo" "$vo/examples/demo"
 mkdir -p "$root$vtop/tests/integration"
 cp "$top/tests/lib.sh" "$top/tests/run.sh" "$root$vtop/tests/"
-cp "$top"/tests/integration/*.sh "$root$vtop/tests/integration/"
+cp "$top"/tests/integration/*.sh "$top"/tests/integration/vm-seconds "$root$vtop/tests/integration/"
 # Data files next to the tests (rule corpora, ...), when there are any.
 for d in "$top"/tests/*/; do
 	case $(basename "$d") in integration|unit|progs) continue ;; esac
@@ -253,6 +266,8 @@ while read -r ko; do insmod "$ko" || echo "livedump-vm: insmod $ko failed"; done
 echo "livedump-vm: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ {print $2 / 1024 " MiB"}' /proc/meminfo), booted in $(cut -d' ' -f1 /proc/uptime) s"
 "$LD_BUILD/livedump" features
 filter=$(cat /etc/vm-filter)
+LD_SHARD=$(sed -n 's/^.*livedump\.shard=\([0-9]*\/[0-9]*\).*$/\1/p' /proc/cmdline)
+export LD_SHARD
 start=$(cut -d' ' -f1 /proc/uptime)
 mkdir -p "$LD_BUILD/test-logs"
 if [ -s /etc/vm-cmd ]; then
@@ -264,7 +279,7 @@ rc=$?
 end=$(cut -d' ' -f1 /proc/uptime)
 echo "livedump-vm: tests took $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", b - a }') s"
 # The logs go out on the second serial port, as a base64 tar.
-dmesg >"$LD_BUILD/test-logs/dmesg.txt"
+dmesg >"$LD_BUILD/test-logs/dmesg-${LD_SHARD%/*}.txt"
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 { echo "===begin==="; tar czf - -C "$LD_BUILD" test-logs | base64; echo "===end==="; } >/dev/ttyS1
 echo "livedump-vm: tests exit $rc"
@@ -282,36 +297,65 @@ say "initramfs: $(du -sh "$root" | cut -f1) in $(find "$root" | wc -l) files," \
 	"$(du -h "$vm/initrd.img" | cut -f1) compressed, built in $((SECONDS - t0)) s"
 
 # --------------------------------------------------------------------- run
-say "booting $pkg ($kver) under qemu (TCG), timeout ${timeout_s}s"
-rm -rf "$vm/test-logs" "$vm/ttyS1.txt"
+# Under TCG a VM runs on one host thread (see docs/testing.md), so the tests
+# are shared among VMs side by side, one per host CPU: tests/run.sh gives
+# each its share (LD_SHARD) by the seconds tests/integration/vm-seconds says.
+shards=${VM_SHARDS:-$(nproc)}
+[ "$shards" -gt 4 ] && shards=4
+[ -n "${VM_CMD:-}" ] && shards=1
+say "booting $pkg ($kver) under qemu (TCG) in $shards VM(s), timeout ${timeout_s}s"
+rm -rf "$vm/test-logs" "$vm"/ttyS1*.txt "$vm"/console*.log
 # qboot: a quicker and quieter firmware than SeaBIOS for a -kernel boot.
 bios=()
 [ -f /usr/share/qemu/qboot.rom ] && bios=(-bios /usr/share/qemu/qboot.rom)
 start=$SECONDS
-set +e
-timeout -k 10 "$timeout_s" qemu-system-x86_64 "${bios[@]}" -accel "$accel" -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-2G}" \
-	-nographic -no-reboot -nic none -vga none \
-	-kernel "$vmlinuz" -initrd "$vm/initrd.img" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off ${VM_APPEND:-}" \
-	-serial mon:stdio -serial "file:$vm/ttyS1.txt" </dev/null 2>&1 |
-	sed -u -e 's/\r$//' -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' | tee "$vm/console.log"
-qrc=${PIPESTATUS[0]}
-set -e
+boot() {	# shard: one VM, its console prefixed with [vmI]; leaves its qemu exit in qrc-I
+	local i=$1
+	set +e
+	timeout -k 10 "$timeout_s" qemu-system-x86_64 "${bios[@]}" -accel "$accel" -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-2G}" \
+		-nographic -no-reboot -nic none -vga none \
+		-kernel "$vmlinuz" -initrd "$vm/initrd.img" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off livedump.shard=$i/$shards ${VM_APPEND:-}" \
+		-serial mon:stdio -serial "file:$vm/ttyS1-$i.txt" </dev/null 2>&1 |
+		sed -u -e 's/\r$//' -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' -e "s/^/[vm$i] /" |
+		tee "$vm/console-$i.log"
+	echo "${PIPESTATUS[0]}" >"$vm/qrc-$i"
+}
+pids=()
+for ((i = 0; i < shards; i++)); do
+	boot "$i" &
+	pids+=($!)
+done
+wait "${pids[@]}"
 elapsed=$((SECONDS - start))
-if [ -s "$vm/ttyS1.txt" ]; then
-	mkdir -p "$vm/test-logs"
-	tr -d '\r' <"$vm/ttyS1.txt" | sed -n '/^===begin===$/,/^===end===$/p' | sed '1d;$d' |
-		base64 -d 2>/dev/null | tar xzf - -C "$vm" 2>/dev/null ||
-		say "could not unpack the logs from the VM"
-fi
-rc=$(sed -n 's/^livedump-vm: tests exit \([0-9]*\)$/\1/p' "$vm/console.log" | tail -1)
-if [ -z "$rc" ]; then
-	if [ "$qrc" = 124 ]; then
-		say "FAIL: the VM did not finish within ${timeout_s}s (console: $vm/console.log)"
-	else
-		say "FAIL: the VM stopped before the tests finished (qemu exit $qrc; console: $vm/console.log)"
+fails=0 npass=0 nfail=0 nskip=0 failed="" skipped=""
+for ((i = 0; i < shards; i++)); do
+	qrc=$(cat "$vm/qrc-$i" 2>/dev/null || echo '?')
+	if [ -s "$vm/ttyS1-$i.txt" ]; then
+		mkdir -p "$vm/test-logs"
+		tr -d '\r' <"$vm/ttyS1-$i.txt" | sed -n '/^===begin===$/,/^===end===$/p' | sed '1d;$d' |
+			base64 -d 2>/dev/null | tar xzf - -C "$vm" 2>/dev/null ||
+			say "could not unpack the logs from VM $i"
 	fi
-	exit 1
-fi
-say "$pkg: tests exit $rc, VM run ${elapsed}s (logs: $vm/test-logs, console: $vm/console.log)"
-[ "$rc" = 0 ]
+	rc=$(sed -n 's/^\[vm[0-9]*\] livedump-vm: tests exit \([0-9]*\)$/\1/p' "$vm/console-$i.log" | tail -1)
+	if [ -z "$rc" ]; then
+		if [ "$qrc" = 124 ]; then
+			say "FAIL: VM $i did not finish within ${timeout_s}s (console: $vm/console-$i.log)"
+		else
+			say "FAIL: VM $i stopped before the tests finished (qemu exit $qrc; console: $vm/console-$i.log)"
+		fi
+		fails=$((fails + 1))
+		continue
+	fi
+	[ "$rc" = 0 ] || fails=$((fails + 1))
+	read -r p f k < <(sed -n 's/^\[vm[0-9]*\] summary: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
+		"$vm/console-$i.log" | tail -1) || true
+	npass=$((npass + ${p:-0})) nfail=$((nfail + ${f:-0})) nskip=$((nskip + ${k:-0}))
+	skipped="$skipped$(sed -n 's/^\[vm[0-9]*\] skipped://p' "$vm/console-$i.log" | tail -1)"
+	failed="$failed$(sed -n 's/^\[vm[0-9]*\] failed://p' "$vm/console-$i.log" | tail -1)"
+done
+rm -f "$vm"/qrc-*
+say "$pkg, $shards VM(s) in ${elapsed}s: $npass passed, $nfail failed, $nskip skipped (logs: $vm/test-logs, consoles: $vm/console-*.log)"
+[ -n "$skipped" ] && say "skipped:$skipped"
+[ -n "$failed" ] && say "failed:$failed"
+[ "$fails" = 0 ]

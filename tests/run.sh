@@ -3,6 +3,8 @@
 # LD_FUZZ_SMOKE seconds, default 6: tests/fuzz/run.sh); prints a summary.
 # Integration tests exit 0 (pass), 77 (skip: they print why) or anything
 # else (fail).  Usage: tests/run.sh BUILD_DIR [NAME-FILTER]
+# LD_SHARD=I/N runs only shard I (0-based) of N of the integration tests:
+# scripts/test-vm.sh boots N VMs, one per shard.
 set -u
 O=$(cd "${1:-build}" && pwd)
 filter=${2:-}
@@ -12,10 +14,44 @@ logdir=$O/test-logs
 mkdir -p "$logdir/unit" "$logdir/integration" "$logdir/fuzz"
 pass=0 fail=0 skip=0 failed="" skipped=""
 
+# The shards' tests: longest first, each to the shard with the least work so
+# far, by the seconds tests/integration/vm-seconds gives (a test it does not
+# list counts as 30 s), so that the VMs finish together.  Every VM computes
+# the same assignment from the same files.
+shard_tests=""
+if [ -n "${LD_SHARD:-}" ]; then
+	case $LD_SHARD in
+	[0-9]*/[0-9]*) ;;
+	*) echo "tests/run.sh: LD_SHARD=$LD_SHARD is not I/N" >&2; exit 2 ;;
+	esac
+	shard_tests=" $(for t in "$top"/tests/integration/test_*.sh; do basename "$t" .sh; done |
+		awk -v want="${LD_SHARD%/*}" -v n="${LD_SHARD#*/}" \
+		    -v wf="$top/tests/integration/vm-seconds" '
+		BEGIN { while ((getline l < wf) > 0) if (l !~ /^#/ && split(l, f, " ") == 2) w[f[1]] = f[2] }
+		{ name[NR] = $1; sec[NR] = ($1 in w) ? w[$1] + 0 : 30 }
+		END {
+			for (i = 1; i <= NR; i++) ord[i] = i
+			for (i = 2; i <= NR; i++)	# insertion sort, longest first, stable
+				for (j = i; j > 1 && sec[ord[j]] > sec[ord[j - 1]]; j--) {
+					t = ord[j]; ord[j] = ord[j - 1]; ord[j - 1] = t
+				}
+			for (s = 0; s < n; s++) load[s] = 0
+			for (i = 1; i <= NR; i++) {
+				best = 0
+				for (s = 1; s < n; s++) if (load[s] < load[best]) best = s
+				load[best] += sec[ord[i]]
+				if (best == want) printf "%s ", name[ord[i]]
+			}
+		}') "
+	echo "shard $LD_SHARD:$shard_tests"
+fi
+
 run() {	# name command...
 	local name=$1 rc start end
 	shift
 	[ -n "$filter" ] && [[ $name != *$filter* ]] && return
+	# shards share the integration tests; the rest runs in shard 0 only
+	[ -n "$shard_tests" ] && [[ $name != integration/* ]] && [ "${LD_SHARD%/*}" != 0 ] && return
 	start=$EPOCHREALTIME
 	timeout 300 "$@" >"$logdir/$name.log" 2>&1
 	rc=$?
@@ -37,6 +73,7 @@ for t in "$O"/tests/unit/test_*; do
 done
 echo "integration tests"
 for t in "$top"/tests/integration/test_*.sh; do
+	[ -n "$shard_tests" ] && [[ $shard_tests != *" $(basename "$t" .sh) "* ]] && continue
 	run "integration/$(basename "$t" .sh)" bash "$t"
 done
 
