@@ -39,7 +39,7 @@ die() { echo "bench: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
 [ "$(id -u)" = 0 ] || die "needs root (BPF and ptrace)"
 for p in "$LIVEDUMP" "$B/trigloop" "$O/tests/sysfail" "$B/vmread" "$B/sysloop" "$O/tests/snapmem" \
-	"$B/bigregions" "$B/floors"; do
+	"$O/tests/bigregions" "$B/floors"; do
 	[ -x "$p" ] || die "$p missing: run make bench"
 done
 command -v jq >/dev/null || die "jq missing"
@@ -283,7 +283,7 @@ BR_OUT=
 
 start_bigregions() {	# [FILE]
 	BR_OUT=$work/bigregions.out
-	"$B/bigregions" 4 256 "$@" >"$BR_OUT" 2>&1 &
+	"$O/tests/bigregions" 4 256 "$@" >"$BR_OUT" 2>&1 &
 	BR_PID=$!
 	pids+=("$BR_PID")
 	wait_line "$BR_OUT" '^ready' 1200 || die "bigregions did not start: $(cat "$BR_OUT")"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * A process with large registered regions (bench/run.sh): N regions of
- * MIB MiB each, every page filled with non-zero data that is not a plain
+ * A process with large registered regions (bench/run.sh, test_big_regions):
+ * N regions of MIB MiB each, every page filled with non-zero data that is not a plain
  * pattern, registered with livedump_region_add(); then it waits, with a
  * heartbeat thread like tests/progs/snapmem that remembers its longest
  * gap (SIGUSR2 prints "stall_max_us N" and starts over).  Prints
