@@ -36,7 +36,7 @@ WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CPPFLAGS += -Iinclude -iquote src -iquote $(O)/skel -iquote $(O)/gen -D_GNU_SOURCE \
 	    -DLD_VERSION='"$(VERSION)"' -DLD_LIBDIR='"$(LIBDIR)"'
-LDLIBS   := -lbpf -ldw -lelf -lz -lpthread -lmicrohttpd -ldebuginfod
+LDLIBS   := -lbpf -ldw -lelf -lz -lzstd -lpthread -lmicrohttpd -ldebuginfod
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ \
 	      -Ivmlinux/$(ARCH) -Ibpf -Iinclude -Isrc -Wall -Werror \
@@ -65,7 +65,7 @@ LIBSO       := $(O)/lib/liblivedump.so.1
 
 PROG_SRCS  := $(wildcard tests/progs/*.c)
 PROGS      := $(patsubst tests/progs/%.c,$(O)/tests/%,$(PROG_SRCS))
-BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
 BENCH_PROGS := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNITS      := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
@@ -146,6 +146,20 @@ $(O)/tests/%: tests/progs/%.c $(O)/lib/liblivedump.so | $(O)/tests
 $(O)/examples/demo: examples/demo.c $(O)/lib/liblivedump.so | $(O)/examples
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(WARN) $< -L$(O)/lib -llivedump -lpthread \
+		-Wl,-rpath,'$$ORIGIN/../lib' -o $@
+
+# The floors' BPF programs (bench/floors.bpf.c), for bench/floors only.
+$(O)/bench/floors.bpf.o: bench/floors.bpf.c | $(O)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(O)/bench/floors.skel.h: $(O)/bench/floors.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(O)/bench/floors: bench/floors.c $(O)/bench/floors.skel.h $(O)/lib/liblivedump.so | $(O)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -iquote $(O)/bench -O2 -g $(WARN) $< -L$(O)/lib -llivedump -lbpf \
 		-Wl,-rpath,'$$ORIGIN/../lib' -o $@
 
 # Benchmark programs (make bench): like the test programs.

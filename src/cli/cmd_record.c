@@ -51,7 +51,7 @@ struct record_opts {
 	bool all, full;
 	uint64_t stack_max;
 	unsigned max_concurrent;
-	bool compress;
+	struct ld_compress compress;
 	const char *metrics;		/* --metrics ADDR:PORT */
 	struct ld_limits limits;
 	char **cmd;
@@ -106,7 +106,8 @@ static void usage(FILE *f)
 "      --max-dump SIZE  cut each dump's memory to SIZE (least important first)\n"
 "      --max-hold TIME  hold a process at most TIME for one capture (default 10s);\n"
 "                       memory not read by then is left out, the dump says so\n"
-"      --compress       zlib-compress every dump (rules can say 'capture ... compress')\n"
+"      --compress[=KIND[:LEVEL]]  compress every dump: zstd (default) or zlib\n"
+"                       (rules can say 'capture ... compress[=KIND]')\n"
 "      --max-concurrent N  processes frozen for a capture at once, at most\n"
 "                       (default 16; 0: no limit); more are declined in the kernel\n"
 "      --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
@@ -128,7 +129,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{ "keep-free", required_argument, NULL, OPT_KEEP_FREE },
 		{ "max-dump", required_argument, NULL, OPT_MAX_DUMP },
 		{ "max-concurrent", required_argument, NULL, OPT_MAX_CONC },
-		{ "compress", no_argument, NULL, OPT_COMPRESS },
+		{ "compress", optional_argument, NULL, OPT_COMPRESS },
 		{ "max-hold", required_argument, NULL, OPT_MAX_HOLD },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "pid", required_argument, NULL, 'p' },
@@ -202,9 +203,16 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		case OPT_FULL:
 			o->full = true;
 			break;
-		case OPT_COMPRESS:
-			o->compress = true;
+		case OPT_COMPRESS: {
+			char why[160];
+
+			o->compress = (struct ld_compress){ LD_COMPRESS_DEFAULT_KIND, 0 };
+			if (optarg && ld_compress_parse(optarg, &o->compress, why, sizeof(why))) {
+				ld_err("record: --compress: %s", why);
+				return -EINVAL;
+			}
 			break;
+		}
 		case OPT_METRICS: {
 			struct sockaddr_storage ss;
 			socklen_t sl;
@@ -779,7 +787,7 @@ int cmd_record(int argc, char **argv)
 	}
 	co = (struct ld_collector_opts){ .outdir = o.outdir, .rules = &col.rules,
 					 .limits = o.limits, .crash_path = col.crash != NULL,
-					 .compress = o.compress ? LD_COMPRESS_DEFAULT : 0,
+					 .compress = o.compress,
 					 .cancel = &stop_signal, .metrics = col.metrics,
 					 .ledger = ledger };
 	if (!err)

@@ -535,7 +535,8 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 			.rule_names = c->rule_names, .rule_names_len = c->rule_names_len,
 			.snapshot = r->capture.snapshot == 1 ? LD_SNAPSHOT_ON :
 				    r->capture.snapshot == 2 ? LD_SNAPSHOT_OFF : LD_SNAPSHOT_AUTO,
-			.compress = r->capture.compress ? LD_COMPRESS_DEFAULT : c->o.compress,
+			.compress = r->capture.compress ? ld_compress_unpack(r->capture.compress)
+							: c->o.compress,
 		};
 		memcpy(o.params, is->params, sizeof(o.params));
 		if (is->context_only)

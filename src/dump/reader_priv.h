@@ -49,7 +49,7 @@ struct ld_dump {
 	uint64_t size;			/* of the plain core */
 	uint64_t disk_size;		/* of the file */
 	const char *compression;	/* NULL: a plain core */
-	struct ld_gz_reader *gz;	/* a livedump compressed dump: read in place */
+	struct ld_compress_reader *gz;	/* a livedump compressed dump: read in place */
 	char *gzmsg;			/* why the last block could not be read */
 	struct ld_note_capture capture;	/* LD_NT_CAPTURE, when capnote */
 	int capnote;			/* its note index + 1 */

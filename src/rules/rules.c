@@ -31,6 +31,7 @@
 #include <bpf/btf.h>
 #include "capture/btfsub.h"
 #include "capture/hidden.h"
+#include "dump/compress.h"
 #include "base/cgroupfs.h"
 #include "rules/rules.h"
 #include "rules/ruleval.h"
@@ -553,7 +554,38 @@ static void fmt_scope(const struct ld_rule_key *k, const void *f, unsigned idx, 
 	ld_sb_printf(sb, "%s", ((const char (*)[64])f)[idx]);
 }
 
+/* compress=KIND[:LEVEL] (ld_compress_pack(); the word compress alone: the default kind) */
+static int elem_compress(const struct ld_rule_key *k, void *f, unsigned idx, const char *s,
+			 struct ld_verr *e)
+{
+	struct ld_compress z;
+	char msg[120];
+
+	(void)k;
+	(void)idx;
+	if (ld_compress_parse(s, &z, msg, sizeof(msg)))
+		return ld_verr_set(e, 0, "compress: %s", msg);
+	*(uint32_t *)f = ld_compress_pack(&z);
+	return 0;
+}
+
+static void fmt_compress(const struct ld_rule_key *k, const void *f, struct ld_sb *sb)
+{
+	struct ld_compress z = ld_compress_unpack(*(const uint32_t *)f);
+	char buf[32];
+
+	(void)k;
+	if (z.kind == LD_COMPRESS_DEFAULT_KIND && !z.level) {
+		ld_sb_printf(sb, " compress");
+		return;
+	}
+	ld_compress_format(&z, buf, sizeof(buf));
+	ld_sb_printf(sb, " compress=%s", buf);
+}
+
 static const struct ld_rule_key capture_keys[] = {
+	{ .name = "compress", .word = true, LD_KEY_ONE(capture.compress), .elem = elem_compress,
+	  .fmt_kv = fmt_compress },
 	{ .name = "snapshot", .memory = true, LD_KEY_ONE(capture.snapshot), .elem = elem_snapshot,
 	  .fmt = fmt_snapshot },
 
@@ -618,11 +650,13 @@ static int capture_word(struct rctx *c, const char *s, size_t off)
 {
 	size_t t;
 
-	/* "compress": a zlib-compressed dump (level 1: fast; the pause is unchanged). */
+	/* "compress": a compressed dump of the default kind (fast; the pause is unchanged). */
 	if (!strcmp(s, "compress")) {
+		struct ld_compress z = { LD_COMPRESS_DEFAULT_KIND, 0 };
+
 		if (c->r.capture.compress)
 			return rerr(c, off, "compress given twice (expected it once)");
-		c->r.capture.compress = 1;
+		c->r.capture.compress = ld_compress_pack(&z);
 		return 0;
 	}
 
@@ -644,8 +678,7 @@ static void capture_fmt_words(const struct ld_rule *r, struct ld_sb *sb)
 {
 	if ((unsigned)r->capture.type < ARRAY_SIZE(capture_names))
 		ld_sb_printf(sb, " %s", capture_names[r->capture.type]);
-	if (r->capture.compress)
-		ld_sb_printf(sb, " compress");
+	/* compress: written by its key (fmt_compress). */
 }
 
 /* The N of "N" and "N/WINDOW": a positive number of dumps. */
@@ -798,7 +831,7 @@ static void parse_word(struct rctx *c, int sec, const char *tok, size_t off)
 		parse_key(c, sec, tok, off);
 		return;
 	}
-	if (find_key(s, tok)) {
+	if (find_key(s, tok) && !find_key(s, tok)->word) {
 		rerr(c, off, "missing value for %s (expected %s=VALUE)", tok, tok);
 		return;
 	}

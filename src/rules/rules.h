@@ -141,7 +141,7 @@ struct ld_rule_capture {
 	bool no_regions;		/* regions=no */
 	bool no_environ;		/* environ=no */
 	uint32_t snapshot;		/* snapshot=: 0 auto (full dumps), 1 yes, 2 no */
-	uint32_t compress;		/* compress[=LEVEL]: zlib level 1..9; 0 plain */
+	uint32_t compress;		/* compress[=KIND[:LEVEL]]: ld_compress_pack(); 0 plain */
 	uint32_t hidden;		/* hidden=: enum ld_hidden_mode (capture/hidden.h), 0 no */
 	unsigned nkargs;		/* kernel=: typed kernel arguments */
 	struct ld_karg kargs[LD_RULE_LIST_MAX];	/* the first LD_KARGS_MAX only */

@@ -2,7 +2,8 @@
 /*
  * Fuzz target: the dump reader (src/dump/dump_reader.c, a parser per note
  * type in src/notes/) on any file — plain dumps, livedump's compressed
- * container, any gzip stream — then every note type showing itself as
+ * containers (zstd frames, gzip members), any gzip or zstd stream — then
+ * every note type showing itself as
  * `livedump inspect` does (text, and JSON that must read back), and every
  * accessor a tool calls: threads, regions (with their crc check), blobs,
  * fds, mapped files, modules, environment, cwd, limits, sockets, auxv,
