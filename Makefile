@@ -36,7 +36,7 @@ WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CPPFLAGS += -Iinclude -iquote src -iquote $(O)/skel -iquote $(O)/gen -D_GNU_SOURCE \
 	    -DLD_VERSION='"$(VERSION)"' -DLD_LIBDIR='"$(LIBDIR)"'
-LDLIBS   := -lbpf -ldw -lelf -lz -lpthread
+LDLIBS   := -lbpf -ldw -lelf -lz -lzstd -lpthread -lmicrohttpd -ldebuginfod
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ \
 	      -Ivmlinux/$(ARCH) -Ibpf -Iinclude -Isrc -Wall -Werror \
@@ -49,7 +49,7 @@ SKELS      := $(patsubst bpf/%.bpf.c,$(O)/skel/%.skel.h,$(BPF_SRCS))
 # The collector and analysis tools: one archive per folder of src/
 # (docs/hacking.md says what each owns), so a unit test links only the
 # folders it tests.  cli holds main and the commands.
-SRC_DIRS   := base rules detectors collector capture dump notes analysis cli
+SRC_DIRS   := base rules detectors collector capture group dump notes analysis metrics cli
 dir_srcs    = $(wildcard src/$(1)/*.c)
 dir_objs    = $(patsubst src/%.c,$(O)/src/%.o,$(call dir_srcs,$(1)))
 dir_lib     = $(O)/src/$(1)/lib$(1).a
@@ -65,7 +65,7 @@ LIBSO       := $(O)/lib/liblivedump.so.1
 
 PROG_SRCS  := $(wildcard tests/progs/*.c)
 PROGS      := $(patsubst tests/progs/%.c,$(O)/tests/%,$(PROG_SRCS))
-BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
 BENCH_PROGS := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNITS      := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
@@ -148,6 +148,20 @@ $(O)/examples/demo: examples/demo.c $(O)/lib/liblivedump.so | $(O)/examples
 	$(Q)$(CC) $(CPPFLAGS) -O1 -g $(WARN) $< -L$(O)/lib -llivedump -lpthread \
 		-Wl,-rpath,'$$ORIGIN/../lib' -o $@
 
+# The floors' BPF programs (bench/floors.bpf.c), for bench/floors only.
+$(O)/bench/floors.bpf.o: bench/floors.bpf.c | $(O)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(O)/bench/floors.skel.h: $(O)/bench/floors.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(O)/bench/floors: bench/floors.c $(O)/bench/floors.skel.h $(O)/lib/liblivedump.so | $(O)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -iquote $(O)/bench -O2 -g $(WARN) $< -L$(O)/lib -llivedump -lbpf \
+		-Wl,-rpath,'$$ORIGIN/../lib' -o $@
+
 # Benchmark programs (make bench): like the test programs.
 $(O)/bench/%: bench/%.c $(O)/lib/liblivedump.so | $(O)/bench
 	$(call msg,CC,$@)
@@ -160,6 +174,8 @@ UNIT_LIBS_test_parse     := base
 UNIT_LIBS_test_cgident   := base
 UNIT_LIBS_test_compress  := dump base
 UNIT_LIBS_test_xstate    := dump
+UNIT_LIBS_test_metrics   := metrics base
+UNIT_LIBS_test_btf       := capture analysis base
 $(O)/tests/unit/%: tests/unit/%.c $(DIR_LIBS) $(CLIENT_OBJS) | $(O)/tests/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_CFLAGS) $(WARN) $< -Wl,--start-group \

@@ -11,7 +11,8 @@
 #   TRIGGERS=N    triggers for the latency percentiles (default 1000)
 #   DIR=PATH      where dumps are written (default /var/tmp; on a disk, not tmpfs)
 #   OUT=FILE      also write the table to FILE
-#   PARTS="..."   a subset of: latency captures detector ringbuf (default all)
+#   PARTS="..."   a subset of: latency captures regions many detector ringbuf (default all)
+#   MANY_TRIGGERS=N  triggers of each of the 16 processes of "many" (default 20)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 O=$(cd "${1:-$top/build}" && pwd) || exit 2
@@ -19,7 +20,7 @@ LIVEDUMP=$O/livedump
 B=$O/bench
 REPS=${REPS:-3}
 TRIGGERS=${TRIGGERS:-1000}
-PARTS=${PARTS:-latency captures detector ringbuf}
+PARTS=${PARTS:-latency captures regions many detector ringbuf}
 mem_kib=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)
 BIG=${BIG:-$([ "$mem_kib" -ge $((12 << 20)) ] && echo 1 || echo 0)}
 work=$(mktemp -d "${DIR:-/var/tmp}/livedump-bench.XXXXXX")
@@ -37,7 +38,8 @@ trap 'exit 130' INT TERM
 die() { echo "bench: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
 [ "$(id -u)" = 0 ] || die "needs root (BPF and ptrace)"
-for p in "$LIVEDUMP" "$B/trigloop" "$O/tests/sysfail" "$B/vmread" "$B/sysloop" "$O/tests/snapmem"; do
+for p in "$LIVEDUMP" "$B/trigloop" "$O/tests/sysfail" "$B/vmread" "$B/sysloop" "$O/tests/snapmem" \
+	"$O/tests/bigregions" "$B/floors"; do
 	[ -x "$p" ] || die "$p missing: run make bench"
 done
 command -v jq >/dev/null || die "jq missing"
@@ -52,7 +54,8 @@ elapsed_ms() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", (b - 
 
 # row MEASURE VALUE UNIT [BASELINE [BASELINE-LABEL [TARGET-OP TARGET [RATIO-KIND]]]]
 # One line of the table, formatted at the end.  VALUE and BASELINE are
-# numbers in UNIT (ms, us, ns, B, GB/s, ev/s); RATIO-KIND "frac" shows 1/N.
+# numbers in UNIT (ms, us, ns, B, GB/s, ev/s); RATIO-KIND "frac" shows 1/N;
+# "x": the target is TARGET times the baseline (a floor measured in the run).
 row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-}" "${5:-}" "${6:-}" \
 	"${7:-}" "${8:-}" >>"$rows"; }
 
@@ -118,9 +121,20 @@ part_latency() {
 	awk '{ printf "%.3f\n", $3 / 1e6 }' "$work/lat.tsv" >"$work/pause.ms"
 	awk '{ printf "%.3f\n", $4 / 1000 }' "$work/lat.tsv" >"$work/held.us"
 	awk '{ printf "%.3f\n", $5 / 1000 }' "$work/lat.tsv" >"$work/seen.us"
-	row "trigger: issue → process stopped, p50 ($n triggers)" "$(pct 50 <"$work/stop.us")" us "" "" "<=" 20
-	row "trigger: issue → process stopped, p99" "$(pct 99 <"$work/stop.us")" us "" "" "<=" 100
+	# The floor: a bare uprobe that only sends SIGSTOP, measured the same way.
+	log "latency: the floor, $TRIGGERS triggers stopped by a bare uprobe"
+	"$B/floors" stop "$TRIGGERS" 2000 | awk '{ printf "%.3f\n", $2 / 1000 }' >"$work/floor.us"
+	[ "$(wc -l <"$work/floor.us")" -ge $((TRIGGERS * 9 / 10)) ] || die "the floor's uprobe did not stop"
+	row "trigger: issue → process stopped, p50 ($n triggers)" "$(pct 50 <"$work/stop.us")" us \
+		"$(pct 50 <"$work/floor.us")" "bare uprobe + SIGSTOP" "<=" 1.5 x
+	row "trigger: issue → process stopped, p99" "$(pct 99 <"$work/stop.us")" us \
+		"$(pct 99 <"$work/floor.us")" "bare uprobe + SIGSTOP" "<=" 1.5 x
+	row "trigger: issue → process stopped, p50 (brief's absolute target)" "$(pct 50 <"$work/stop.us")" us "" "" "<=" 20
+	row "trigger: issue → process stopped, p99 (brief's absolute target)" "$(pct 99 <"$work/stop.us")" us "" "" "<=" 100
 	row "trigger: issue → process stopped, max" "$(pct 100 <"$work/stop.us")" us
+	# Where the time after the stop goes: the collector's wake-up (ring buffer).
+	row "trigger: issue → collector starts the capture (wake-up), p50" "$(pct 50 <"$work/event.us")" us
+	row "trigger: issue → collector starts the capture (wake-up), p99" "$(pct 99 <"$work/event.us")" us
 	row "trigger: issue → process seen stopped by the collector, p50" "$(pct 50 <"$work/seen.us")" us
 	row "trigger: issue → process seen stopped by the collector, p99" "$(pct 99 <"$work/seen.us")" us
 	row "trigger: issue → every thread held by ptrace, p50" "$(pct 50 <"$work/held.us")" us
@@ -218,6 +232,15 @@ part_captures() {
 			row "memory capture (process_vm_readv, 4 MiB chunks, 1 GiB)" \
 				"$(cat "$work/vmread")" GB/s "" "" ">=" 5
 		fi
+		# The disk's floor for a full dump's total: dd of the same size, fsynced.
+		for _ in 1 2; do
+			local t0=$EPOCHREALTIME
+			dd if=/dev/zero of="$work/dd.out" bs=4M count=$((mib / 4)) conv=fsync status=none ||
+				die "dd failed"
+			elapsed_ms "$t0"
+			echo
+			rm -f "$work/dd.out"
+		done | median >"$work/dd.ms"
 		gc=$(capture_median gcore 2)
 		m=$(capture_median mini "$REPS")
 		f=$(capture_median full "$REPS")
@@ -234,6 +257,10 @@ part_captures() {
 		row "$g GiB: stall seen by the target, mini" "$ms" ms "$gs" "gcore"
 		row "$g GiB: total time, snapshot full dump" "$st" ms "$gt" "gcore"
 		row "$g GiB: total time, plain full dump" "$ft" ms "$gt" "gcore"
+		row "$g GiB: total time, plain full dump, against dd" "$ft" ms "$(cat "$work/dd.ms")" \
+			"dd conv=fsync" "<=" 1.2 x
+		row "$g GiB: total time, snapshot full dump, against dd" "$st" ms "$(cat "$work/dd.ms")" \
+			"dd conv=fsync" "<=" 1.2 x
 		row "$g GiB: total time, mini dump" "$mt" ms "$gt" "gcore"
 		row "$g GiB: size, full dump (on disk)" "$fz" B "$gz" "gcore"
 		row "$g GiB: size, full dump (allocated, zero pages are holes)" "$fa" B "$ga" "gcore"
@@ -247,6 +274,127 @@ part_captures() {
 		kill "$SM_PID"
 		wait "$SM_PID" 2>/dev/null
 	done
+}
+
+# --- registered regions and compression of real data ------------------------------
+
+BR_PID=
+BR_OUT=
+
+start_bigregions() {	# [FILE]
+	BR_OUT=$work/bigregions.out
+	"$O/tests/bigregions" 4 256 "$@" >"$BR_OUT" 2>&1 &
+	BR_PID=$!
+	pids+=("$BR_PID")
+	wait_line "$BR_OUT" '^ready' 1200 || die "bigregions did not start: $(cat "$BR_OUT")"
+}
+
+br_stall() {	# like stall(), for bigregions
+	local n
+	n=$(grep -c '^stall_max_us' "$BR_OUT")
+	kill -USR2 "$BR_PID"
+	for _ in $(seq 100); do
+		[ "$(grep -c '^stall_max_us' "$BR_OUT")" -gt "$n" ] && break
+		sleep 0.02
+	done
+	awk '/^stall_max_us/ { v = $2 } END { printf "%.3f", v / 1000 }' "$BR_OUT"
+}
+
+# One capture of bigregions: prints "pause_ms total_ms stall_ms size".
+br_capture() {	# ARGS...
+	local out=$work/brcap t0 total pause stall_ms
+	rm -rf "$out"
+	mkdir -m 0700 "$out"
+	br_stall >/dev/null
+	t0=$EPOCHREALTIME
+	"$LIVEDUMP" capture -p "$BR_PID" "$@" -o "$out" >"$work/brcap.log" 2>&1 ||
+		die "capture $* failed: $(cat "$work/brcap.log")"
+	total=$(elapsed_ms "$t0")
+	pause=$(sed -n 's/.*paused \([0-9.]*\) ms.*/\1/p' "$work/brcap.log")
+	stall_ms=$(br_stall)
+	echo "$pause $total $stall_ms $(stat -c %s "$(find "$out" -type f | head -1)")"
+	rm -rf "$out"
+}
+
+br_median() {	# N ARGS...
+	local n=$1
+	shift
+	for _ in $(seq "$n"); do br_capture "$@"; done >"$work/brruns"
+	for c in 1 2 3 4; do awk -v c=$c '{ print $c }' "$work/brruns" | median; done | paste -sd' '
+}
+
+part_regions() {
+	log "regions: a mini dump of 4 x 256 MiB of registered regions"
+	start_bigregions
+	sleep 1
+	# The floor: process_vm_readv of the same 1 GiB into a reused buffer.
+	awk '$1 == "region" { print $2, $3 }' "$BR_OUT" | while read -r addr len; do
+		"$B/vmread" "$BR_PID" "$addr" "$len" || die "vmread failed"
+	done | awk '{ s += 0.268435456 / $2 } END { printf "%.3f\n", s * 1000 }' >"$work/brread.ms"
+	local p t st z np nt
+	read -r p t st z <<<"$(br_median "$REPS")"
+	read -r np nt _ _ <<<"$(br_median 1 --no-snapshot)"
+	row "1 GiB of registered regions: pause, mini dump (snapshot)" "$p" ms \
+		"$(cat "$work/brread.ms")" "process_vm_readv of 1 GiB" "<=" 250
+	row "1 GiB of registered regions: stall seen by the target, mini dump" "$st" ms
+	row "1 GiB of registered regions: total time, mini dump" "$t" ms
+	row "1 GiB of registered regions: pause, mini dump with --no-snapshot (copied while held)" \
+		"$np" ms "$(cat "$work/brread.ms")" "process_vm_readv of 1 GiB"
+	kill "$BR_PID"
+	wait "$BR_PID" 2>/dev/null
+
+	log "regions: 1 GiB of real data (a tar of /usr), full dumps plain and compressed"
+	tar cf - -C / usr 2>/dev/null | head -c $((1 << 30)) >"$work/real.data"
+	start_bigregions "$work/real.data"
+	rm -f "$work/real.data"
+	local sp stt sz zp zt zz gp gt gz
+	read -r sp stt _ sz <<<"$(br_median "$REPS" --full --snapshot)"
+	read -r zp zt _ zz <<<"$(br_median "$REPS" --full --snapshot --compress)"
+	read -r gp gt _ gz <<<"$(br_median "$REPS" --full --snapshot --compress=zlib)"
+	row "real data 1 GiB: total time, snapshot full dump" "$stt" ms
+	row "real data 1 GiB: total time, compressed snapshot full dump (zstd)" "$zt" ms "$stt" \
+		"plain snapshot full" "<=" 1.3 x
+	row "real data 1 GiB: total time, compressed snapshot full dump (zlib)" "$gt" ms "$stt" \
+		"plain snapshot full"
+	row "real data 1 GiB: pause, compressed snapshot full dump (zstd)" "$zp" ms "$sp" \
+		"plain snapshot full"
+	row "real data 1 GiB: size, zstd" "$zz" B "$sz" "plain"
+	row "real data 1 GiB: size, zlib" "$gz" B "$sz" "plain"
+	kill "$BR_PID"
+	wait "$BR_PID" 2>/dev/null
+}
+
+# --- many processes at once -------------------------------------------------------
+
+part_many() {
+	local dir=$work/many n=16 per=${MANY_TRIGGERS:-20}
+	log "many: $n processes triggering at once, $per triggers each"
+	cat >"$work/many.sh" <<-EOF
+	for i in \$(seq $n); do $B/trigloop $per 0 >/dev/null & done
+	wait
+	EOF
+	# -x: the processes bash starts are watched as they exec trigloop.
+	"$LIVEDUMP" record -e 'bench on app capture mini' -x "$B/trigloop" -o "$dir" -- bash "$work/many.sh" \
+		>"$work/many.log" 2>&1 || die "record failed: $(tail -5 "$work/many.log")"
+	for f in "$dir"/*.core; do
+		"$LIVEDUMP" inspect --json "$f" | jq -r '[.header.issue_time_ns, .header.capture_start_ns,
+			.capture.stopped_ns, .capture.frozen_ns, (.header.pause_ns | tostring)] | @tsv'
+	done >"$work/many.tsv"
+	local got span
+	got=$(wc -l <"$work/many.tsv")
+	[ "$got" -ge $((n * per / 2)) ] || die "only $got dumps of $((n * per)) triggers"
+	# Dumps per second from the first capture to the last one's start.
+	span=$(awk 'NR == 1 || $2 < lo { lo = $2 } NR == 1 || $2 > hi { hi = $2 } END { printf "%.6f", (hi - lo) / 1e9 }' "$work/many.tsv")
+	awk '{ printf "%.3f\n", $5 / 1e6 }' "$work/many.tsv" >"$work/many.pause"
+	awk '{ s = $3 ? $3 : $4; printf "%.3f\n", (s - $1) / 1000 }' "$work/many.tsv" >"$work/many.stop"
+	row "16 processes at once: dumps per second ($got mini dumps)" \
+		"$(awk -v n="$got" -v s="$span" 'BEGIN { printf "%.0f", (s > 0 ? (n - 1) / s : 0) }')" ev/s
+	row "16 processes at once: mini dump pause, p50" "$(pct 50 <"$work/many.pause")" ms
+	row "16 processes at once: mini dump pause, p99" "$(pct 99 <"$work/many.pause")" ms
+	row "16 processes at once: mini dump pause, max" "$(pct 100 <"$work/many.pause")" ms
+	row "16 processes at once: issue → process stopped, p50" "$(pct 50 <"$work/many.stop")" us
+	row "16 processes at once: issue → process stopped, p99" "$(pct 99 <"$work/many.stop")" us
+	rm -rf "$dir"
 }
 
 # --- detector cost -------------------------------------------------------------
@@ -266,8 +414,14 @@ part_detector() {
 	EOF
 	# Rounds of every configuration in turn, so that load that comes and
 	# goes on the machine hits them all alike.
+	cat >"$work/empty.sh" <<-EOF
+	for i in 1 2 3; do taskset -c $cpu $B/sysloop $N; done
+	EOF
 	for _ in $(seq "$rounds"); do
 		loop_ns >>"$work/det.base"
+		# The floor: empty programs on the same tracepoints.
+		"$B/floors" empty -- bash "$work/empty.sh" | sed -n 's/^ns_per_op //p' | median \
+			>>"$work/det.empty"
 		start_collector "$work/det1.log" -o "$work/det" -e 'e on syscall errno=ENOENT' -p "$other"
 		loop_ns >>"$work/det.sys"
 		stop_collector
@@ -280,12 +434,19 @@ part_detector() {
 		sed -n 's/^ns_per_op //p' "$work/det3.log" | median >>"$work/det.watched"
 	done
 	kill "$other"
-	local base sys rec watched
+	local base sys rec watched empty
 	base=$(median <"$work/det.base")
+	empty=$(median <"$work/det.empty")
 	sys=$(median <"$work/det.sys")
 	rec=$(median <"$work/det.rec")
 	watched=$(median <"$work/det.watched")
 	row "getppid() per call, no collector" "$base" ns
+	row "getppid() per call, empty programs on sys_enter/sys_exit (the floor)" "$empty" ns "$base" \
+		"no collector"
+	row "getppid() per call, syscall-error rule on another process, against the floor" "$sys" ns \
+		"$empty" "empty programs" "<=" 1.1 x
+	row "getppid() per call, flight recorder on another process, against the floor" "$rec" ns \
+		"$empty" "empty programs" "<=" 1.1 x
 	row "getppid() per call, collector: syscall-error rule on another process" "$sys" ns "$base" \
 		"no collector" "<=+" 30
 	row "getppid() per call, collector: flight recorder on, another process" "$rec" ns "$base" \
@@ -354,7 +515,8 @@ for p in $PARTS; do "part_$p"; done
 			ratio = (kind == "frac" && r > 0 && r < 1) ? sprintf("1/%.0f", 1 / r) : sprintf("%.3g", r)
 			if (u == "ns") ratio = ratio sprintf(" (%+.1f ns)", v - b)
 		}
-		if (op == "<=" && kind == "frac") { target = sprintf("<= 1/%.0f of %s", 1 / t, bl); met = (v != "" && v <= t * b) ? "yes" : "no" }
+		if (op == "<=" && kind == "x") { target = sprintf("<= %gx %s", t, bl); met = (v != "" && v <= t * b) ? "yes" : "no" }
+		else if (op == "<=" && kind == "frac") { target = sprintf("<= 1/%.0f of %s", 1 / t, bl); met = (v != "" && v <= t * b) ? "yes" : "no" }
 		else if (op == "<=" && u == "B") { target = sprintf("<= %g%% of %s", t * 100, bl); met = (v != "" && v <= t * b) ? "yes" : "no" }
 		else if (op == "<=") { target = "<= " human(t, u); met = (v != "" && v <= t) ? "yes" : "no" }
 		else if (op == ">=") { target = ">= " human(t, u); met = (v != "" && v >= t) ? "yes" : "no" }

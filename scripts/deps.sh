@@ -7,13 +7,14 @@
 set -e
 case "${1:-}" in
 "")
-	pkgs="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
-	      libcmocka-dev libclang-rt-dev pkg-config gdb elfutils binutils jq systemtap-sdt-dev procps" ;;
+	pkgs="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libzstd-dev
+	      libcmocka-dev libclang-rt-dev pkg-config gdb elfutils binutils jq systemtap-sdt-dev procps
+	      libmicrohttpd-dev libdebuginfod-dev prometheus debuginfod" ;;
 man)
 	pkgs="pandoc" ;;
 deb)
-	pkgs="make gcc clang libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev pkg-config
-	      pandoc debhelper dpkg-dev fakeroot lintian systemd man-db bash-completion" ;;
+	pkgs="make gcc clang libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libzstd-dev pkg-config
+	      libmicrohttpd-dev libdebuginfod-dev pandoc debhelper dpkg-dev fakeroot lintian systemd man-db bash-completion" ;;
 *)
 	echo "usage: scripts/deps.sh [man|deb]" >&2
 	exit 2 ;;

@@ -125,7 +125,7 @@ put() {		# put SRC [DEST]: copy a file (symlinks followed) to DEST in the image
 }
 # Programs of the host, by name, at the path the host has them.
 tools="bash sh awk mawk sed grep egrep find xargs pgrep pkill ps kill losetup mount umount
-       setpriv jq gdb readelf objdump eu-readelf eu-stack eu-unstrip bpftool gzip zcat
+       setpriv jq gdb readelf objdump eu-readelf eu-stack eu-unstrip bpftool gzip zcat zstd
        cmp diff stty base64 tar nproc"
 for t in $tools; do
 	p=$(command -v "$t" 2>/dev/null) || { say "note: $t is not installed, not in the VM"; continue; }

@@ -10,6 +10,7 @@
 
 #include "rules.bpf.h"
 #include "history.bpf.h"
+#include "kobj.bpf.h"
 
 struct blk_issue {
 	struct ld_match who;	/* the issuer: identity preset for the rules */
@@ -105,11 +106,76 @@ int BPF_PROG(ld_blk_issue, struct request *rq)
 	return 0;
 }
 
+/*
+ * The objects a failed or slow request's dump holds, each in a slot of
+ * its own: sized for 6.1 and 6.18 with room to grow (6.18: request 248,
+ * bio 120, gendisk 568, request_queue 984, blk_mq_hw_ctx 512 bytes).
+ */
+#define BLK_KO_RQ	0
+#define BLK_KO_RQ_CAP	512
+#define BLK_KO_BIO	(BLK_KO_RQ + BLK_KO_RQ_CAP)
+#define BLK_KO_BIO_CAP	256
+#define BLK_KO_DISK	(BLK_KO_BIO + BLK_KO_BIO_CAP)
+#define BLK_KO_DISK_CAP	1536
+#define BLK_KO_Q	(BLK_KO_DISK + BLK_KO_DISK_CAP)
+#define BLK_KO_Q_CAP	3072
+#define BLK_KO_HCTX	(BLK_KO_Q + BLK_KO_Q_CAP)
+#define BLK_KO_HCTX_CAP	1024
+#define BLK_KO_SIZE	(BLK_KO_HCTX + BLK_KO_HCTX_CAP)
+
+struct ld_block_kobj_event {
+	struct ld_block_event e;	/* record_size bytes: the set follows */
+	struct ld_kobj_set set;
+	__u8 data[BLK_KO_SIZE];
+};
+
+/*
+ * Before 5.17 a request named its disk (rq_disk); f3fa33acca9f ("block:
+ * remove the ->rq_disk field in struct request") left q->disk (added by
+ * d152c682f03c in 5.15) and part->bd_disk to find it by.
+ */
+struct request___rq_disk {
+	struct gendisk *rq_disk;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct gendisk *blk_disk(struct request *rq)
+{
+	struct request___rq_disk *old = (void *)rq;
+	struct request_queue *q = BPF_CORE_READ(rq, q);
+	struct gendisk *disk = NULL;
+
+	if (bpf_core_field_exists(q->disk))
+		disk = BPF_CORE_READ(q, disk);
+	if (!disk && bpf_core_field_exists(old->rq_disk))
+		disk = BPF_CORE_READ(old, rq_disk);
+	if (!disk)
+		disk = BPF_CORE_READ(rq, part, bd_disk);
+	return disk;
+}
+
+/* The request, its first bio, its disk, queue and hardware queue, as they are at completion. */
+static __always_inline void blk_kobjs(struct ld_block_kobj_event *k, struct request *rq)
+{
+	struct ld_kobj_set *set = &k->set;
+
+	ld_kobj_init(set, sizeof(k->data));
+	LD_KOBJ_PUT(set, k->data, 0, BLK_KO_RQ, BLK_KO_RQ_CAP, rq, struct request, LD_KOBJ_REQUEST);
+	LD_KOBJ_PUT(set, k->data, 1, BLK_KO_BIO, BLK_KO_BIO_CAP, BPF_CORE_READ(rq, bio),
+		    struct bio, LD_KOBJ_BIO);
+	LD_KOBJ_PUT(set, k->data, 2, BLK_KO_DISK, BLK_KO_DISK_CAP, blk_disk(rq), struct gendisk,
+		    LD_KOBJ_GENDISK);
+	LD_KOBJ_PUT(set, k->data, 3, BLK_KO_Q, BLK_KO_Q_CAP, BPF_CORE_READ(rq, q),
+		    struct request_queue, LD_KOBJ_QUEUE);
+	LD_KOBJ_PUT(set, k->data, 4, BLK_KO_HCTX, BLK_KO_HCTX_CAP, BPF_CORE_READ(rq, mq_hctx),
+		    struct blk_mq_hw_ctx, LD_KOBJ_HCTX);
+}
+
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(ld_blk_complete, struct request *rq, blk_status_t status, unsigned int nr_bytes)
 {
 	__u64 key = (__u64)rq;
 	struct blk_issue *bp = bpf_map_lookup_elem(&blk_issued, &key);
+	struct ld_block_kobj_event *k = NULL;
 	struct ld_block_event *e;
 	struct ld_match m;
 	int err;
@@ -129,11 +195,21 @@ int BPF_PROG(ld_blk_complete, struct request *rq, blk_status_t status, unsigned 
 	if (hist_on)
 		ld_hist_blk_done(rq, status);	/* before the freeze: shown done, not in flight */
 
-	e = ld_event_reserve(LD_DET_BLOCK, sizeof(*e));
+	/* Only a dump takes the objects: declined records stay small. */
+	if (m.verdict == LD_VERDICT_DUMP) {
+		k = ld_event_reserve(LD_DET_BLOCK, sizeof(*k));
+		e = k ? &k->e : NULL;
+	} else {
+		e = ld_event_reserve(LD_DET_BLOCK, sizeof(*e));
+	}
 	if (!e)
 		return 0;
 	/* Not the current task's identity: it is whoever the completion interrupted. */
-	ld_event_init_hdr(&e->hdr, LD_DET_BLOCK, sizeof(*e), m.now);
+	ld_event_init_hdr(&e->hdr, LD_DET_BLOCK, k ? sizeof(*k) : sizeof(*e), m.now);
+	if (k) {
+		e->hdr.flags |= LD_EVF_KOBJ;
+		blk_kobjs(k, rq);
+	}
 	/* The issuer, not whoever runs the completion. */
 	e->hdr.pid = m.tgid;
 	e->hdr.tid = bp->tid;

@@ -9,6 +9,37 @@
 
 #include "rules.bpf.h"
 #include "history.bpf.h"
+#include "kobj.bpf.h"
+
+/* 6.18: mm_struct 1472 bytes, mem_cgroup 2176 (both grow with NR_CPUS and config). */
+#define OOM_KO_MM_CAP		2048
+#define OOM_KO_MEMCG_CAP	4096
+
+struct ld_oom_kobj_event {
+	struct ld_oom_event e;		/* record_size bytes: the set follows */
+	struct ld_kobj_set set;
+	__u8 data[OOM_KO_MM_CAP + OOM_KO_MEMCG_CAP];
+};
+
+/*
+ * The memory cgroup of @task: its memory css, which is a struct
+ * mem_cgroup's first member (css).  NULL without the controller.
+ */
+static __always_inline struct mem_cgroup *ld_task_memcg(struct task_struct *task)
+{
+	struct cgroup_subsys_state *css = NULL;
+	struct css_set *cset = BPF_CORE_READ(task, cgroups);
+	int subsys = ld_cgc_subsys(LD_CGC_MEMORY);
+	unsigned long addr;
+
+	if (!cset || subsys < 0 || subsys >= 64)
+		return NULL;
+	addr = (unsigned long)cset + bpf_core_field_offset(struct css_set, subsys) +
+	       (unsigned long)subsys * sizeof(css);
+	if (bpf_probe_read_kernel(&css, sizeof(css), (const void *)addr) || !css)
+		return NULL;
+	return (struct mem_cgroup *)((unsigned long)css - bpf_core_field_offset(struct mem_cgroup, css));
+}
 
 /*
  * The memcg of the task that hit the limit: the cgroup its memory css is
@@ -35,6 +66,7 @@ SEC("raw_tp/mark_victim")
 int ld_oom(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *victim = NULL;
+	struct ld_oom_kobj_event *k = NULL;
 	struct ld_oom_event *e;
 	struct ld_match m = {};
 	struct mm_struct *mm;
@@ -61,10 +93,25 @@ int ld_oom(struct bpf_raw_tracepoint_args *ctx)
 	}
 	if (!ld_rules_match(LD_DET_OOM, &m))
 		return 0;
-	e = ld_event_reserve(LD_DET_OOM, sizeof(*e));
+	/* The victim's mm and the memcg whose limit was hit, where the victim is known (not 6.1). */
+	if (victim && m.verdict == LD_VERDICT_DUMP) {
+		k = ld_event_reserve(LD_DET_OOM, sizeof(*k));
+		e = k ? &k->e : NULL;
+	} else {
+		e = ld_event_reserve(LD_DET_OOM, sizeof(*e));
+	}
 	if (!e)
 		return 0;
-	ld_event_init(&e->hdr, LD_DET_OOM, sizeof(*e), m.now);
+	ld_event_init(&e->hdr, LD_DET_OOM, k ? sizeof(*k) : sizeof(*e), m.now);
+	if (k) {
+		e->hdr.flags |= LD_EVF_KOBJ;
+		ld_kobj_init(&k->set, sizeof(k->data));
+		LD_KOBJ_PUT(&k->set, k->data, 0, 0, OOM_KO_MM_CAP, BPF_CORE_READ(victim, mm),
+			    struct mm_struct, LD_KOBJ_MM);
+		LD_KOBJ_PUT(&k->set, k->data, 1, OOM_KO_MM_CAP, OOM_KO_MEMCG_CAP,
+			    ld_task_memcg(bpf_get_current_task_btf()), struct mem_cgroup,
+			    LD_KOBJ_MEMCG);
+	}
 	e->hdr.pid = pid;
 	e->hdr.tid = pid;
 	__builtin_memcpy(e->hdr.comm, m.comm, sizeof(e->hdr.comm));

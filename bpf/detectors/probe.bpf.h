@@ -11,8 +11,77 @@
 
 #include "rules.bpf.h"
 #include "history.bpf.h"
+#include "kobj.bpf.h"
 
 #include <bpf/usdt.bpf.h>
+
+/* Rule index -> the kernel arguments it dumps typed (capture kernel=). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LD_BPF_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct ld_probe_kobj_spec);
+} probe_kobj SEC(".maps");
+
+struct ld_probe_kobj_event {
+	struct ld_probe_event e;	/* record_size bytes: the set follows */
+	struct ld_kobj_set set;
+	__u8 data[LD_PROBE_KOBJ_MAX * LD_PROBE_KOBJ_CAP];
+};
+
+/* Argument @a (1-based; 0 the return value), each read at a constant place. */
+static __always_inline __u64 probe_arg(const struct ld_match *m, __u32 a)
+{
+	switch (a) {
+	case 0: return m->ret;
+	case 1: return m->args[0];
+	case 2: return m->args[1];
+	case 3: return m->args[2];
+	case 4: return m->args[3];
+	case 5: return m->args[4];
+	case 6: return m->args[5];
+	default: return 0;
+	}
+}
+
+/*
+ * The objects the rule's arguments point to, each as the type the rule
+ * named: the sizes are the collector's (the rule's type is known only at
+ * run time), bounded by the slot.
+ */
+static __always_inline void probe_kobjs(struct ld_probe_kobj_event *k, const struct ld_match *m,
+					const struct ld_probe_kobj_spec *spec)
+{
+	struct ld_kobj_set *set = &k->set;
+
+	ld_kobj_init(set, sizeof(k->data));
+#pragma unroll
+	for (int j = 0; j < LD_PROBE_KOBJ_MAX; j++) {
+		struct ld_kobj_desc *d = &set->d[j];
+		__u64 p;
+		__u32 len;
+
+		if (j >= spec->n)
+			break;
+		p = probe_arg(m, spec->a[j].arg);
+		len = spec->a[j].size;
+		if (len > LD_PROBE_KOBJ_CAP)
+			len = LD_PROBE_KOBJ_CAP;
+		if (!p)
+			continue;
+		d->addr = p;
+		d->btf_id = spec->a[j].btf_id;
+		d->size = spec->a[j].size;
+		d->len = len;
+		d->off = j * LD_PROBE_KOBJ_CAP;
+		d->role = LD_KOBJ_ARG;
+		d->arg = spec->a[j].arg;
+		d->flags = len < d->size ? LD_KOF_TRUNCATED : 0;
+		if (bpf_probe_read_kernel(k->data + j * LD_PROBE_KOBJ_CAP, len, (const void *)p))
+			d->flags |= LD_KOF_UNREADABLE;
+		set->n = j + 1;
+	}
+}
 
 /*
  * One body for every probe type.  @regs are the registers the probe saw
@@ -32,16 +101,29 @@ static __always_inline int ld_probe_hit(void *ctx, struct ld_match *m, __u64 coo
 	if (cookie >> 32)
 		det = cookie >> 32;
 	struct task_struct *task = bpf_get_current_task_btf();
+	struct ld_probe_kobj_spec *spec = NULL;
+	struct ld_probe_kobj_event *k = NULL;
 	struct ld_probe_event *e;
 
 	if (!ld_current_watched())
 		return 0;
 	if (!ld_rule_match_idx(idx, m))
 		return 0;
-	e = ld_event_reserve(det, sizeof(*e));
+	if (!user && m->verdict == LD_VERDICT_DUMP)
+		spec = bpf_map_lookup_elem(&probe_kobj, &idx);
+	if (spec && spec->n) {
+		k = ld_event_reserve(det, sizeof(*k));
+		e = k ? &k->e : NULL;
+	} else {
+		e = ld_event_reserve(det, sizeof(*e));
+	}
 	if (!e)
 		return 0;
-	ld_event_init(&e->hdr, det, sizeof(*e), m->now);
+	ld_event_init(&e->hdr, det, k ? sizeof(*k) : sizeof(*e), m->now);
+	if (k && spec) {
+		e->hdr.flags |= LD_EVF_KOBJ;
+		probe_kobjs(k, m, spec);
+	}
 	e->hdr.flags |= LD_EVF_PROBE;
 	ld_event_rule(&e->hdr, m);
 	e->hdr.verdict = m->verdict;

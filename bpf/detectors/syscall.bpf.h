@@ -9,6 +9,7 @@
 
 #include "rules.bpf.h"
 #include "history.bpf.h"
+#include "kobj.bpf.h"
 
 const volatile bool syscall_any = false;	/* a syscall rule without name= */
 
@@ -19,6 +20,74 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } syscall_wanted SEC(".maps");
+
+/*
+ * syscall nr -> which of its arguments are file descriptors (bit i:
+ * args[i]), set by the collector: a dump of such a call holds the struct
+ * file of each of the first two, as the call left it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 512);
+	__type(key, __u32);
+	__type(value, __u32);
+} syscall_fdargs SEC(".maps");
+
+#define SYS_KO_FILE_CAP	512	/* struct file: 184 bytes on 6.18 */
+
+struct ld_syscall_kobj_event {
+	struct ld_syscall_event e;	/* record_size bytes: the set follows */
+	struct ld_kobj_set set;
+	__u8 data[2 * SYS_KO_FILE_CAP];
+};
+
+/* The file behind @fd in the current task's table, or NULL. */
+static __always_inline struct file *sys_fd_file(struct task_struct *task, __s64 fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *f = NULL;
+
+	if (!fdt || fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
+		return NULL;
+	return f;
+}
+
+/* The struct file of the call's first two fd arguments (@mask: syscall_fdargs). */
+static __always_inline void sys_kobjs(struct ld_syscall_kobj_event *k, struct task_struct *task,
+				      __u32 mask)
+{
+	struct ld_kobj_set *set = &k->set;
+	int a0 = -1, a1 = -1;
+	__s64 fd0 = -1, fd1 = -1;
+
+	ld_kobj_init(set, sizeof(k->data));
+	/* Unrolled: each argument read at a constant offset of the record. */
+#pragma unroll
+	for (int i = 0; i < 6; i++) {
+		if (!(mask & (1U << i)))
+			continue;
+		if (a0 < 0) {
+			a0 = i;
+			fd0 = k->e.args[i];
+		} else if (a1 < 0) {
+			a1 = i;
+			fd1 = k->e.args[i];
+		}
+	}
+	if (a0 >= 0) {
+		LD_KOBJ_PUT(set, k->data, 0, 0, SYS_KO_FILE_CAP, sys_fd_file(task, fd0),
+			    struct file, LD_KOBJ_FILE);
+		set->d[0].arg = a0 + 1;
+	}
+	if (a1 >= 0) {
+		LD_KOBJ_PUT(set, k->data, 1, SYS_KO_FILE_CAP, SYS_KO_FILE_CAP, sys_fd_file(task, fd1),
+			    struct file, LD_KOBJ_FILE);
+		set->d[1].arg = a1 + 1;
+	}
+}
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(ld_sys_enter, struct pt_regs *regs, long id)
@@ -51,8 +120,10 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	struct ld_syscall_kobj_event *k = NULL;
 	struct ld_syscall_event *e;
 	struct ld_match m = {};
+	__u32 *fdmask = NULL;
 	__u64 enter_ts;
 	struct ld_task *t;
 	__u32 nr;
@@ -80,10 +151,17 @@ int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
 	if (!ld_rules_match(LD_DET_SYSCALL, &m))
 		return 0;
 
-	e = ld_event_reserve(LD_DET_SYSCALL, sizeof(*e));
+	if (m.verdict == LD_VERDICT_DUMP)
+		fdmask = bpf_map_lookup_elem(&syscall_fdargs, &nr);
+	if (fdmask && *fdmask) {
+		k = ld_event_reserve(LD_DET_SYSCALL, sizeof(*k));
+		e = k ? &k->e : NULL;
+	} else {
+		e = ld_event_reserve(LD_DET_SYSCALL, sizeof(*e));
+	}
 	if (!e)
 		return 0;
-	ld_event_init(&e->hdr, LD_DET_SYSCALL, sizeof(*e), m.now);
+	ld_event_init(&e->hdr, LD_DET_SYSCALL, k ? sizeof(*k) : sizeof(*e), m.now);
 	ld_event_rule(&e->hdr, &m);
 	e->hdr.verdict = m.verdict;
 	ld_history_issue(ctx, &e->hdr, m.code, m.ret);
@@ -94,6 +172,10 @@ int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
 	e->enter_ktime_ns = enter_ts;
 	e->latency_ns = m.latency;
 	bpf_probe_read_kernel(&e->regs, sizeof(e->regs), regs);
+	if (k && fdmask) {
+		e->hdr.flags |= LD_EVF_KOBJ;
+		sys_kobjs(k, task, *fdmask);
+	}
 	/* The signal is delivered on the way back to user space: right after the call. */
 	if (m.verdict == LD_VERDICT_DUMP && (m.flags & LD_BR_MEMORY))
 		ld_freeze_current(&e->hdr);

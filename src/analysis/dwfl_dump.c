@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "analysis/debuginfod.h"
 #include "analysis/dwfl_dump.h"
 #include "base/log.h"
 #include "capture/modules.h"
@@ -216,12 +217,38 @@ static int cb_find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 	}
 	/* By build-id: /usr/lib/debug/.build-id/xx/yyyy, then debuginfod. */
 	if (m->build_id_len) {
+		char *got;
+
+		char *hidden = ld_debuginfod__hide(m->s->o.debuginfod);
+
 		fd = dwfl_build_id_find_elf(mod, userdata, modname, base, file_name, elfp);
+		ld_debuginfod__unhide(hidden);
 		if (fd >= 0 || *elfp)
 			return fd;
+		fd = ld_debuginfod__find(m->s->o.debuginfod, LD_DBGD_EXECUTABLE, m->build_id,
+					 m->build_id_len, &got);
+		if (fd >= 0) {
+			*elfp = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+			*file_name = got;
+			return fd;
+		}
 	}
 	add_missing(m->s, m, why);
 	return -1;
+}
+
+/* CFI is all this session needs of debug info: what is local, no server asked. */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+			  Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	struct sym_module *m = *userdata;
+	char *hidden = ld_debuginfod__hide(m ? m->s->o.debuginfod : NULL);
+	int fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
+					      debuglink_file, debuglink_crc, debuginfo_file_name);
+
+	ld_debuginfod__unhide(hidden);
+	return fd;
 }
 
 /* --- reporting the objects ------------------------------------------------------ */
@@ -392,7 +419,7 @@ int ld_dwfl_dump__new(const struct ld_dump *d, const struct ld_dwfl_dump_opts *o
 	s->o = *o;
 	s->page_len = -1;
 	s->cb.find_elf = cb_find_elf;
-	s->cb.find_debuginfo = dwfl_standard_find_debuginfo;
+	s->cb.find_debuginfo = find_debuginfo;
 	s->cb.debuginfo_path = o->debuginfo_path;
 	s->dwfl = dwfl_begin(&s->cb);
 	if (!s->dwfl) {

@@ -17,6 +17,7 @@ struct ld_dwfl_dump_opts {
 	/* Told about each object whose file is not found: "PATH (build-id HEX): why". */
 	void (*missing)(void *ctx, const char *msg);
 	void *ctx;
+	struct ld_debuginfod *debuginfod;	/* objects not found: by build-id from there; NULL */
 };
 
 struct ld_dwfl_dump;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "analysis/debuginfod.h"
 #include "analysis/dwfl_dump.h"
 #include "base/log.h"
 #include "capture/modules.h"
@@ -36,6 +37,7 @@ struct ld_sym_session {
 	size_t nobjs;
 	char **missing;
 	size_t nmissing;
+	struct ld_debuginfod *dbgd;	/* NULL: no DEBUGINFOD_URLS */
 };
 
 struct ld_symbolizer {
@@ -45,6 +47,39 @@ struct ld_symbolizer {
 };
 
 /* --- the session ---------------------------------------------------------------------- */
+
+/*
+ * The standard places first (build-id and .gnu_debuglink under the debug
+ * directories); what is not there, from debuginfod by build-id.  The
+ * module's userdata is its session (load_object).
+ */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+			  Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	struct ld_sym_session *ss = *userdata;
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	char *path;
+	char *hidden = ld_debuginfod__hide(ss ? ss->dbgd : NULL);
+	int fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
+					      debuglink_file, debuglink_crc,
+					      debuginfo_file_name);
+	int len;
+
+	ld_debuginfod__unhide(hidden);
+	if (fd >= 0 || !ss || !ss->dbgd)
+		return fd;
+	len = dwfl_module_build_id(mod, &bits, &vaddr);
+	if (len <= 0)
+		return fd;
+	fd = ld_debuginfod__find(ss->dbgd, LD_DBGD_DEBUGINFO, bits, len, &path);
+	if (fd < 0)
+		return -1;
+	free(*debuginfo_file_name);
+	*debuginfo_file_name = path;
+	return fd;
+}
 
 int ld_sym_session__new(const struct ld_sym_opts *o, struct ld_sym_session **out)
 {
@@ -59,8 +94,12 @@ int ld_sym_session__new(const struct ld_sym_opts *o, struct ld_sym_session **out
 		return -ENOMEM;
 	}
 	ss->cb.find_elf = dwfl_build_id_find_elf;
-	ss->cb.find_debuginfo = dwfl_standard_find_debuginfo;
+	ss->cb.find_debuginfo = find_debuginfo;
 	ss->cb.debuginfo_path = &ss->debuginfo_path;
+	if (ld_debuginfod__new(&ss->dbgd)) {
+		ld_sym_session__free(ss);
+		return -ENOMEM;
+	}
 	*out = ss;
 	return 0;
 }
@@ -79,7 +118,13 @@ void ld_sym_session__free(struct ld_sym_session *ss)
 		free(ss->missing[i]);
 	free(ss->missing);
 	free(ss->debuginfo_path);
+	ld_debuginfod__free(ss->dbgd);
 	free(ss);
+}
+
+const struct ld_debuginfod *ld_sym_session__debuginfod(const struct ld_sym_session *ss)
+{
+	return ss->dbgd;
 }
 
 size_t ld_sym_session__nmissing(const struct ld_sym_session *ss)
@@ -120,6 +165,12 @@ static void load_object(struct ld_sym_session *ss, struct object *obj, const cha
 	obj->mod = dwfl_report_elf(obj->dwfl, name, path, -1, 0, true);
 	if (dwfl_report_end(obj->dwfl, NULL, NULL))
 		obj->mod = NULL;
+	if (obj->mod) {
+		void **ud;
+
+		dwfl_module_info(obj->mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
+		*ud = ss;	/* for find_debuginfo */
+	}
 	if (!obj->mod)
 		ld_dbg("cannot load %s for symbols: %s", path, dwfl_errmsg(-1));
 }
@@ -167,7 +218,7 @@ int ld_symbolizer__new(struct ld_sym_session *ss, const struct ld_dump *d,
 {
 	struct ld_dwfl_dump_opts o = {
 		.symfs = ss->o.symfs, .debuginfo_path = &ss->debuginfo_path,
-		.missing = note_missing, .ctx = ss,
+		.missing = note_missing, .ctx = ss, .debuginfod = ss->dbgd,
 	};
 	struct ld_symbolizer *s = calloc(1, sizeof(*s));
 	int ret;
@@ -315,6 +366,17 @@ static bool locate(struct ld_symbolizer *s, Dwfl_Module *mod, uint64_t addr,
 	return true;
 }
 
+/* The object's file or its debug info came from a debuginfod server. */
+static bool from_debuginfod(const struct ld_sym_session *ss, Dwfl_Module *mod)
+{
+	const char *main = NULL, *debug = NULL;
+
+	if (!ss->dbgd)
+		return false;
+	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &main, &debug);
+	return ld_debuginfod__gave(ss->dbgd, main) || ld_debuginfod__gave(ss->dbgd, debug);
+}
+
 /* One unwound pc: its inlined calls, then the function it is in. */
 static int symbolize(struct ld_symbolizer *s, struct ld_stack *st, uint64_t pc, bool activation)
 {
@@ -326,6 +388,7 @@ static int symbolize(struct ld_symbolizer *s, struct ld_stack *st, uint64_t pc, 
 	struct ld_frame *f;
 	Dwfl_Line *line;
 	GElf_Sym sym;
+	bool via = false;
 	int l;
 
 	if (mod)
@@ -337,6 +400,7 @@ static int symbolize(struct ld_symbolizer *s, struct ld_stack *st, uint64_t pc, 
 			at.line = l > 0 ? l : 0;
 		if (push_inlined(st, smod, saddr, pc, &at))
 			return -ENOMEM;
+		via = from_debuginfod(s->ss, smod);
 	}
 	f = push(st);
 	if (!f)
@@ -349,9 +413,12 @@ static int symbolize(struct ld_symbolizer *s, struct ld_stack *st, uint64_t pc, 
 	f->module_offset = mod ? pc - start : 0;
 	f->file = dup_or_null(at.file);
 	f->line = at.line;
+	f->debuginfod = via;
 	/* Inline frames belong to the same object. */
-	for (size_t i = st->n - 1; i-- > 0 && st->frames[i].inlined && !st->frames[i].module; )
+	for (size_t i = st->n - 1; i-- > 0 && st->frames[i].inlined && !st->frames[i].module; ) {
 		st->frames[i].module = dup_or_null(modname);
+		st->frames[i].debuginfod = via;
+	}
 	return 0;
 }
 

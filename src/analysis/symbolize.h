@@ -37,6 +37,7 @@ struct ld_frame {
 	unsigned line;		/* 0 when unknown */
 	bool inlined;		/* an inlined call inside the next frame's function */
 	bool kernel;		/* a kernel frame (see ld_dump_kernel_stack) */
+	bool debuginfod;	/* its object's file or debug info came from debuginfod */
 };
 
 struct ld_stack {
@@ -64,6 +65,10 @@ void ld_sym_session__free(struct ld_sym_session *ss);
  */
 size_t ld_sym_session__nmissing(const struct ld_sym_session *ss);
 const char *ld_sym_session__missing(const struct ld_sym_session *ss, size_t i);
+
+/* The session's debuginfod client (analysis/debuginfod.h): NULL without DEBUGINFOD_URLS. */
+struct ld_debuginfod;
+const struct ld_debuginfod *ld_sym_session__debuginfod(const struct ld_sym_session *ss);
 
 /*
  * Prepares unwinding for the threads of d (which must outlive it) within

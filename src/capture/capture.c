@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -245,7 +246,7 @@ static uint64_t unread_in(const struct ld_capture *c, uint64_t a, uint64_t b)
 /*
  * CRC of [a, b) as the dump holds it, and how many of its bytes are the
  * process's: from the buffered segments when they hold it (the memory is
- * read once), else read from the (frozen) process; what lies outside its
+ * read once), else read from the snapshot or the (frozen) process; what lies outside its
  * mappings or cannot be read counts as zeros, as in the dump.
  */
 static uint32_t crc_of_range(struct ld_capture *c, uint64_t a, uint64_t b, uint64_t *got_out)
@@ -285,7 +286,8 @@ static uint32_t crc_of_range(struct ld_capture *c, uint64_t a, uint64_t b, uint6
 			continue;
 		}
 		n = end - a < sizeof(buf) ? end - a : sizeof(buf);
-		got = capture_cut(c) ? 0 : ld_mem_read(c->pid, a, buf, n);
+		got = capture_cut(c) ? 0 : c->snap.pid ? ld_snapshot__read(&c->snap, a, buf, n)
+						       : ld_mem_read(c->pid, a, buf, n);
 		if (got < 0)
 			got = 0;
 		if ((uint64_t)got < n) {
@@ -383,6 +385,7 @@ static int region_crcs(struct ld_capture *c)
 	}
 	free(cuts);
 	free(pc);
+	c->crcs_done = true;
 	return 0;
 }
 
@@ -580,6 +583,34 @@ static int add_unreadable(struct ld_capture *c, uint64_t addr, uint64_t len)
 }
 
 /*
+ * The buffer of buffer_segs(): in transparent huge pages where the kernel
+ * has them, so that filling it while the process is held faults in one
+ * page per 2 MiB instead of one per 4 KiB (malloc'd, 1 GiB of fresh 4 KiB
+ * pages took seconds here: faults and clearing).  Its length is kept in
+ * the page before it, for seg_buf_free().
+ */
+static void *seg_buf_alloc(uint64_t total)
+{
+	unsigned char *p = mmap(NULL, total + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	(void)madvise(p, total + 4096, MADV_HUGEPAGE);	/* a hint: fine without */
+	memcpy(p, &total, sizeof(total));
+	return p + 4096;
+}
+
+static void seg_buf_free(void *buf)
+{
+	unsigned char *p = buf;
+	uint64_t total;
+
+	if (!p)
+		return;
+	memcpy(&total, p - 4096, sizeof(total));
+	munmap(p - 4096, total + 4096);
+}
+
+/*
  * Segments @want picks, read from the process into one buffer (*bufp):
  * mini dumps keep all of theirs so the process can run on, snapshots the
  * mappings a fork does not copy.
@@ -593,7 +624,7 @@ static int buffer_segs(struct ld_capture *c, bool (*want)(const struct ld_captur
 	for (size_t i = 0; i < c->nsegs; i++)
 		if (want(c, &c->segs[i]))
 			total += c->segs[i].len;
-	*bufp = malloc(total ? total : 1);
+	*bufp = seg_buf_alloc(total);
 	if (!*bufp)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->nsegs; i++) {
@@ -702,8 +733,27 @@ static bool wants_snapshot(const struct ld_capture *c)
 	case LD_SNAPSHOT_OFF:
 		return false;
 	default:
-		return c->opts.type == LD_CAPTURE_FULL;
+		return c->opts.type == LD_CAPTURE_FULL ||
+		       (c->opts.type == LD_CAPTURE_MINI && c->big_regions);
 	}
+}
+
+/*
+ * Registered regions this large make a mini dump take a snapshot (with
+ * snapshot= not given): copying 1 GiB out of the held process into fresh
+ * memory takes seconds here (every destination page is faulted in and
+ * cleared), a fork of it about 10 ms.
+ */
+#define LD_SNAP_REGIONS_MIN	(64ULL << 20)
+
+static bool regions_are_big(const struct ld_capture *c)
+{
+	uint64_t bytes = 0;
+
+	for (size_t i = 0; i < c->nregions; i++)
+		if (!(c->regions[i].flags & LD_REG_EXCLUDED))
+			bytes += c->regions[i].len;
+	return bytes >= LD_SNAP_REGIONS_MIN;
 }
 
 static int environ_overlay(struct ld_capture *c);
@@ -791,6 +841,17 @@ static int collect(struct ld_capture *c)
 		err = collect_blobs(c);
 	if (err)
 		goto out;
+	if (c->opts.type == LD_CAPTURE_MINI && c->opts.snapshot == LD_SNAPSHOT_AUTO &&
+	    regions_are_big(c)) {
+		c->big_regions = true;
+		/* A snapshot needs smaps now: what a fork does not copy (snapshot.h). */
+		if (c->hide_late) {
+			c->hide_late = false;
+			err = read_smaps(c);
+			if (err)
+				goto out;
+		}
+	}
 	if (!c->hide_late)
 		hide_blobs(c);
 	/*
@@ -819,7 +880,8 @@ static int collect(struct ld_capture *c)
 	/* A mini dump from a snapshot reads its memory after the resume. */
 	if (!err && c->opts.type != LD_CAPTURE_FULL && !wants_snapshot(c))
 		err = buffer_segments(c);
-	if (!err)
+	/* From a snapshot: once the process runs again (ld_capture__write). */
+	if (!err && !wants_snapshot(c))
 		err = region_crcs(c);
 	if (!err && c->hide_late) {
 		c->late_plan = plan;
@@ -1346,9 +1408,12 @@ int ld_capture__prepare(struct ld_capture *c)
 	c->hdr_flags |= LD_HDR_SNAPSHOT_FALLBACK;
 	ld_dbg("pid %d: no snapshot (%s): plain capture", c->pid, c->snap.why);
 	/* A mini dump planned to read its memory from the snapshot. */
-	if (c->opts.type != LD_CAPTURE_FULL)
-		return buffer_segments(c);
-	return 0;
+	if (c->opts.type != LD_CAPTURE_FULL) {
+		err = buffer_segments(c);
+		return err ? err : region_crcs(c);
+	}
+	/* A plain full dump holds the process until written: read it now. */
+	return region_crcs(c);
 }
 
 bool ld_capture__needs_frozen(const struct ld_capture *c)
@@ -1543,7 +1608,10 @@ int ld_capture__write(struct ld_capture *c, const char *dir, const char *name,
 	if (c->opts.type == LD_CAPTURE_FULL &&
 	    ld_pagemap__open(&reader.pm, c->snap.pid ? c->snap.pid : c->pid))
 		ld_dbg("pid %d: no pagemap: untouched memory is read too", c->pid);
-	err = all_notes(c, &notes);
+	/* Of a snapshot (the process may run), or of the held process. */
+	err = c->crcs_done ? 0 : region_crcs(c);
+	if (!err)
+		err = all_notes(c, &notes);
 	if (err)
 		goto out;
 	file = sink = ld_file_sink__new(dir, name);
@@ -1551,8 +1619,8 @@ int ld_capture__write(struct ld_capture *c, const char *dir, const char *name,
 		err = -errno;
 		goto out;
 	}
-	if (c->opts.compress) {
-		sink = ld_gz_sink__new(file, c->opts.compress, 0);
+	if (c->opts.compress.kind) {
+		sink = ld_compress_sink__new(file, &c->opts.compress, 0);
 		if (!sink) {
 			err = -errno;
 			file->ops->abort(file);
@@ -1596,10 +1664,10 @@ int ld_capture__write(struct ld_capture *c, const char *dir, const char *name,
 		sink->ops->abort(sink);
 		goto out;
 	}
-	if (c->opts.compress)
-		st.file_size = ld_gz_sink__out_bytes(sink);
+	if (c->opts.compress.kind)
+		st.file_size = ld_compress_sink__out_bytes(sink);
 	ld_dbg("pid %d: written in %.1f ms, %s in %.1f ms", c->pid, (t1 - t0) / 1e6,
-	       c->opts.compress ? "compressed and made durable" : "made durable",
+	       c->opts.compress.kind ? "compressed and made durable" : "made durable",
 	       (clock_ns(CLOCK_MONOTONIC) - t1) / 1e6);
 	*path = strdup(ld_file_sink__path(file));
 	sink->ops->free(sink);
@@ -1645,9 +1713,9 @@ void ld_capture__free(struct ld_capture *c)
 	free(c->auxv);
 	free(c->cmdline);
 	free(c->segs);
-	free(c->membuf);
+	seg_buf_free(c->membuf);
 	free(c->nofork);
-	free(c->nofork_buf);
+	seg_buf_free(c->nofork_buf);
 	free(c->unreadable);
 	ld_hidden__free(&c->hidden);
 	free(c->hid);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "dump/dump_writer.h"
+#include "dump/compress.h"
 #include "capture/hidden.h"
 #include "analysis/elfsym.h"
 #include "livedump/abi.h"
@@ -30,8 +31,6 @@ enum ld_snapshot_mode {
 	LD_SNAPSHOT_ON,
 	LD_SNAPSHOT_OFF,
 };
-
-#define LD_COMPRESS_DEFAULT	1	/* zlib level when compression is asked without one */
 
 struct ld_capture_opts {
 	enum ld_capture_type type;
@@ -80,6 +79,8 @@ struct ld_capture_opts {
 	 */
 	const struct ld_regs *issue_regs;
 	const char *issue_text;		/* LD_NT_ISSUE_TEXT: what the detector found, or NULL */
+	/* The kernel's side of the issue (knotes.h), notes made when it came in; NULL. */
+	const struct ld_notes *kernel_notes;
 	/* LD_NT_RULES: the collector's rule names, each NUL-terminated; NULL for none. */
 	const char *rule_names;
 	size_t rule_names_len;
@@ -116,7 +117,7 @@ struct ld_capture_opts {
 	 * cannot be made, the capture is a plain one and the dump says why.
 	 */
 	enum ld_snapshot_mode snapshot;
-	int compress;			/* zlib level 1..9 of a compressed dump; 0 = plain */
+	struct ld_compress compress;	/* kind NONE: a plain dump */
 	/*
 	 * With LD_CAPTURE_CONTEXT: the process is dumping its core (the crash
 	 * path).  It can be neither stopped nor read by ptrace, and the

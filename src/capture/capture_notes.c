@@ -362,5 +362,7 @@ int ld_capture__notes(const struct ld_capture *c, struct ld_notes *n)
 		add_modules(n, c);
 	add_surroundings(n, &c->env);
 	ld_kview__notes(&c->kview, n);
+	if (c->opts.kernel_notes)
+		ld_notes__append(n, c->opts.kernel_notes);
 	return n->err;
 }

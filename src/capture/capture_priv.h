@@ -54,6 +54,13 @@ struct ld_capture {
 	 * process runs again (hide_late()): its plan waits here till then.
 	 */
 	bool hide_late;
+	/*
+	 * A mini dump whose registered regions are large (LD_SNAP_REGIONS_MIN)
+	 * takes a snapshot too: copying them while the process is held costs
+	 * far more than a fork.
+	 */
+	bool big_regions;
+	bool crcs_done;			/* regions' crc32 computed (region_crcs()) */
 	struct ld_memplan late_plan;
 	struct ld_memplan crash_plan;	/* crashing: what a debugger needs (ld_capture__crash_keep) */
 	struct ld_hidden_range *hid;	/* LD_NT_HIDDEN: what of it the capture wanted */

@@ -14,6 +14,7 @@ struct ld_dump_result {
 	char comm[16];
 	bool snapshot;			/* memory read from a snapshot */
 	char no_snapshot[96];		/* a snapshot was wanted: why there was none */
+	bool printed;			/* ld_dump_result__print() was called already */
 };
 
 /*

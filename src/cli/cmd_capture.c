@@ -16,7 +16,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: livedump capture -p PID [--full] [--[no-]snapshot] [--compress[=LEVEL]]\n"
+"usage: livedump capture -p PID [--full] [--[no-]snapshot] [--compress[=KIND[:LEVEL]]]\n"
 "                        [--hidden no|regions|all] [-o DIR] [--name NAME]\n"
 "Dump a running process now: it is stopped for the capture and runs again after.\n"
 "  -p, --pid PID      the process\n"
@@ -26,15 +26,16 @@ static void usage(FILE *f)
 "      --snapshot     read the memory from a copy-on-write snapshot, so the process\n"
 "                     runs again at once (the default for --full)\n"
 "      --no-snapshot  keep the process stopped until its memory is read\n"
-"      --compress[=LEVEL]  write a compressed dump (zlib LEVEL 1-9, default %d);\n"
-"                     every livedump tool reads it, `livedump export` makes a plain one\n"
+"      --compress[=KIND[:LEVEL]]  write a compressed dump: KIND zstd (default,\n"
+"                     LEVEL 1-19) or zlib (LEVEL 1-9), LEVEL default 1; every\n"
+"                     livedump tool reads it, `livedump export` makes a plain one\n"
 "      --hidden MODE  memory the process hid from dumps (MADV_DONTDUMP, coredump_filter):\n"
 "                     no: left out (default); regions: registered regions in it taken;\n"
 "                     all: everything taken (forensic), and the dump says so\n"
 "  -o, --output DIR   where the dump goes (default %s)\n"
 "      --name NAME    component name recorded in the dump (default: manual)\n"
 "      --no-environ   leave the process's environment out of the dump\n",
-		LD_COMPRESS_DEFAULT, LD_DEFAULT_OUTDIR);
+		LD_DEFAULT_OUTDIR);
 }
 
 int cmd_capture(int argc, char **argv)
@@ -91,11 +92,10 @@ int cmd_capture(int argc, char **argv)
 			o.snapshot = LD_SNAPSHOT_OFF;
 			break;
 		case 'z':
-			o.compress = LD_COMPRESS_DEFAULT;
-			if (optarg) {
-				if (ld_opt_uint("--compress", optarg, 1, 9, &num))
-					return 2;
-				o.compress = num;
+			o.compress = (struct ld_compress){ LD_COMPRESS_DEFAULT_KIND, 0 };
+			if (optarg && ld_compress_parse(optarg, &o.compress, why, sizeof(why))) {
+				ld_err("--compress: %s", why);
+				return 2;
 			}
 			break;
 		case 'H':

@@ -22,11 +22,12 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: livedump export DUMP -o FILE [--compress[=LEVEL]] [--force]\n"
+"usage: livedump export DUMP -o FILE [--compress[=KIND[:LEVEL]]] [--force]\n"
 "Write DUMP as a plain ELF core file that gdb, lldb and elfutils open as it is\n"
 "(DUMP may be compressed), or compressed with --compress.\n"
 "  -o, --output FILE     the new file (it must not exist); - for standard output\n"
-"      --compress[=LEVEL]  write a compressed dump instead (zlib LEVEL 1-9, default 1)\n"
+"      --compress[=KIND[:LEVEL]]  write a compressed dump instead: zstd (default,\n"
+"                        LEVEL 1-19) or zlib (LEVEL 1-9); LEVEL default 1\n"
 "  -f, --force           export a dump that was cut, as far as it is whole\n");
 }
 
@@ -151,9 +152,9 @@ int cmd_export(int argc, char **argv)
 	const char *in, *out = NULL;
 	struct ld_sink *file = NULL, *sink;
 	char err[512], *dir = NULL, *base = NULL;
-	uint64_t num;
 	struct ld_dump *d;
-	int c, level = 0, ret;
+	struct ld_compress how = { LD_COMPRESS_NONE, 0 };
+	int c, ret;
 	bool force = false;
 
 	optind = 1;
@@ -163,11 +164,10 @@ int cmd_export(int argc, char **argv)
 			out = optarg;
 			break;
 		case 'z':
-			level = 1;
-			if (optarg) {
-				if (ld_opt_uint("--compress", optarg, 1, 9, &num))
-					return 2;
-				level = num;
+			how = (struct ld_compress){ LD_COMPRESS_DEFAULT_KIND, 0 };
+			if (optarg && ld_compress_parse(optarg, &how, err, sizeof(err))) {
+				ld_err("export: --compress: %s", err);
+				return 2;
 			}
 			break;
 		case 'f':
@@ -219,8 +219,8 @@ int cmd_export(int argc, char **argv)
 		}
 	}
 	sink = file ? file : &ss.base;
-	if (level) {
-		struct ld_sink *gz = ld_gz_sink__new(sink, level, 0);
+	if (how.kind) {
+		struct ld_sink *gz = ld_compress_sink__new(sink, &how, 0);
 
 		if (!gz) {
 			ld_err("cannot compress: %s", strerror(errno));
@@ -240,9 +240,9 @@ int cmd_export(int argc, char **argv)
 	} else {
 		if (file)
 			ld_info("%s: %llu bytes%s", ld_file_sink__path(file),
-				(unsigned long long)(level ? ld_gz_sink__out_bytes(sink)
+				(unsigned long long)(how.kind ? ld_compress_sink__out_bytes(sink)
 							   : ld_dump__file_size(d)),
-				level ? " (compressed)" : "");
+				how.kind ? " (compressed)" : "");
 		sink->ops->free(sink);
 	}
 	free(dir);

@@ -96,6 +96,8 @@ static const struct {
 } compressors[] = {
 	{ { 0x1f, 0x8b }, 2, "gzip" },
 	{ { 0x28, 0xb5, 0x2f, 0xfd }, 4, "zstd" },
+	/* livedump's zstd container starts with a skippable frame (compress_zstd.c) */
+	{ { 0x5e, 0x2a, 0x4d, 0x18 }, 4, "zstd" },
 	{ { 0xfd, '7', 'z', 'X', 'Z', 0 }, 6, "xz" },
 	{ { 'B', 'Z', 'h' }, 3, "bzip2" },
 	{ { 0x04, 0x22, 0x4d, 0x18 }, 4, "lz4" },

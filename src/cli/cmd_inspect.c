@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "base/log.h"
+#include "group/manifest.h"
 #include "base/view.h"
 #include "cli/commands.h"
 #include "dump/dump_reader.h"
@@ -23,10 +24,12 @@ struct inspect_opts {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: livedump inspect DUMP [--json] [--data] [--force]\n"
+		"usage: livedump inspect DUMP|MANIFEST.group [--json] [--data] [--force]\n"
 		"\n"
 		"Shows the header, trigger, threads, registered regions (checksums\n"
-		"verified), secondary data, file descriptors and completion record.\n"
+		"verified), secondary data, file descriptors and completion record;\n"
+		"for a group dump's manifest, its members, what each thread was doing\n"
+		"and the sockets and pipes between them.\n"
 		"\n"
 		"  --json     machine-readable output (docs/commands/inspect.md)\n"
 		"  --data     with --json: include region and blob bytes as hex\n"
@@ -105,6 +108,36 @@ static int parse_args(int argc, char **argv, struct inspect_opts *o, const char 
 	return -1;
 }
 
+/* A group dump's manifest (NAME.group): the group, as one issue. */
+static int print_manifest(const char *path, const struct inspect_opts *o)
+{
+	struct ld_view_opts vo = { .format = o->json ? LD_VIEW_JSON : LD_VIEW_TEXT, .out = stdout };
+	struct ld_manifest mf;
+	struct ld_view *v;
+	char err[512];
+	int ret = ld_manifest_read(path, &mf, err, sizeof(err));
+
+	if (ret) {
+		ld_err("%s", err);
+		return 1;
+	}
+	v = ld_view__new(&vo);
+	if (!v) {
+		ld_manifest__free(&mf);
+		return 1;
+	}
+	ld_view__object(v, NULL);
+	ld_manifest_show(v, &mf);
+	ld_view__object_end(v);
+	ret = ld_view__free(v);
+	ld_manifest__free(&mf);
+	if (ret) {
+		ld_err("inspect: writing the output failed");
+		return 1;
+	}
+	return 0;
+}
+
 int cmd_inspect(int argc, char **argv)
 {
 	struct inspect_opts o = { 0 };
@@ -116,6 +149,8 @@ int cmd_inspect(int argc, char **argv)
 	ret = parse_args(argc, argv, &o, &path);
 	if (ret >= 0)
 		return ret;
+	if (ld_manifest_name(strrchr(path, '/') ? strrchr(path, '/') + 1 : path))
+		return print_manifest(path, &o);
 	ret = ld_dump__open_flags(path, o.force ? LD_OPEN_ALLOW_CUT : 0, &d, err, sizeof(err));
 	if (ret) {
 		ld_err("%s", err);

@@ -17,6 +17,7 @@
 #include "detectors/fields.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "group/manifest.h"
 #include "dump/outdir.h"
 #include "base/table.h"
 
@@ -199,6 +200,15 @@ static enum ld_color state_color(enum ld_dump_state s)
 	       s == LD_DUMP_CUT ? LD_COLOR_YELLOW : LD_COLOR_RED;
 }
 
+static size_t group_dumped(const struct ld_manifest *mf)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < mf->n; i++)
+		n += !strcmp(mf->m[i].status, "dumped");
+	return n;
+}
+
 static void text_row(struct ld_table *t, const struct ld_dump_summary *s)
 {
 	char buf[64];
@@ -217,7 +227,12 @@ static void text_row(struct ld_table *t, const struct ld_dump_summary *s)
 	ld_table__cell(t, LD_COLOR_NONE, "%s", ld_fmt_short_size(s->file_size, buf, sizeof(buf)));
 	ld_table__cell(t, state_color(s->state), "%s", ld_dump_state_name(s->state));
 	/* The dump explains itself: its detector's one line (escaped by the table). */
-	ld_table__cell(t, LD_COLOR_NONE, "%s", h && s->fields ? s->fields->summary : "-");
+	if (s->group)
+		ld_table__cell(t, LD_COLOR_NONE, "group of %zu (%s, %zu dumped): %s", s->group->n,
+			       s->group->scope, group_dumped(s->group),
+			       h && s->fields ? s->fields->summary : "-");
+	else
+		ld_table__cell(t, LD_COLOR_NONE, "%s", h && s->fields ? s->fields->summary : "-");
 	ld_table__cell(t, LD_COLOR_NONE, "%s", s->name);
 }
 
@@ -243,6 +258,9 @@ static int print_text(const struct ld_dumpset *set, const struct list_opts *o)
 	ld_table__column(t, "FILE", LD_COL_SHRINK | LD_COL_OPTIONAL);
 	for (size_t i = 0; i < set->n; i++) {
 		if (!ld_dump_filter__match(&o->filter, &set->v[i]))
+			continue;
+		/* A group is one issue: its row is the trigger's (--json lists every member). */
+		if (set->v[i].group && !set->v[i].group_trigger)
 			continue;
 		text_row(t, &set->v[i]);
 		shown++;
@@ -328,6 +346,19 @@ static void json_entry(struct ld_json *j, const struct ld_dump_summary *s)
 		ld_json__knull(j, "capture_type");
 		ld_json__knull(j, "unit");
 		ld_json__knull(j, "container");
+	}
+	if (s->group) {
+		const char *slash = strrchr(s->group->path, '/');
+
+		ld_json__key(j, "group");
+		ld_json__begin_object(j);
+		ld_json__kstr(j, "manifest", slash ? slash + 1 : s->group->path);
+		ld_json__kstr(j, "role", s->group_trigger ? "trigger" : "peer");
+		ld_json__kstr(j, "scope", s->group->scope);
+		ld_json__kuint(j, "members", s->group->n);
+		ld_json__end_object(j);
+	} else {
+		ld_json__knull(j, "group");
 	}
 	ld_json__end_object(j);
 }

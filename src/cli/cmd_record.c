@@ -30,6 +30,8 @@
 #include "rules/rules.h"
 #include "detectors/threshold.h"
 #include "collector/crash.h"
+#include "metrics/httpd.h"
+#include "group/gfreeze.h"
 
 #define MAX_TARGETS 64
 #define RULES_DIR "/etc/livedump/rules.d"
@@ -49,7 +51,8 @@ struct record_opts {
 	bool all, full;
 	uint64_t stack_max;
 	unsigned max_concurrent;
-	bool compress;
+	struct ld_compress compress;
+	const char *metrics;		/* --metrics ADDR:PORT */
 	struct ld_limits limits;
 	char **cmd;
 };
@@ -62,6 +65,8 @@ struct collector {
 	struct ld_sampler *sampler;	/* threshold rules */
 	struct ld_crash *crash;		/* we are the core_pattern handler */
 	struct ld_symcache *symcache;
+	struct ld_metrics *metrics;
+	struct ld_metrics_httpd *httpd;
 	pid_t child;
 };
 
@@ -101,9 +106,12 @@ static void usage(FILE *f)
 "      --max-dump SIZE  cut each dump's memory to SIZE (least important first)\n"
 "      --max-hold TIME  hold a process at most TIME for one capture (default 10s);\n"
 "                       memory not read by then is left out, the dump says so\n"
-"      --compress       zlib-compress every dump (rules can say 'capture ... compress')\n"
+"      --compress[=KIND[:LEVEL]]  compress every dump: zstd (default) or zlib\n"
+"                       (rules can say 'capture ... compress[=KIND]')\n"
 "      --max-concurrent N  processes frozen for a capture at once, at most\n"
 "                       (default 16; 0: no limit); more are declined in the kernel\n"
+"      --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+"                       (a numeric address, e.g. 127.0.0.1:9464; docs/metrics.md)\n"
 "  -h, --help           this text\n", RULES_DIR, LD_DEFAULT_OUTDIR);
 }
 
@@ -113,7 +121,7 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
 	enum { OPT_FULL = 256, OPT_LIB, OPT_STACK, OPT_MAX_USE, OPT_KEEP_FREE, OPT_MAX_DUMP,
-	       OPT_MAX_CONC, OPT_COMPRESS, OPT_MAX_HOLD };
+	       OPT_MAX_CONC, OPT_COMPRESS, OPT_MAX_HOLD, OPT_METRICS };
 	static const struct option longopts[] = {
 		{ "rule", required_argument, NULL, 'e' },
 		{ "rules", required_argument, NULL, 'r' },
@@ -121,8 +129,9 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{ "keep-free", required_argument, NULL, OPT_KEEP_FREE },
 		{ "max-dump", required_argument, NULL, OPT_MAX_DUMP },
 		{ "max-concurrent", required_argument, NULL, OPT_MAX_CONC },
-		{ "compress", no_argument, NULL, OPT_COMPRESS },
+		{ "compress", optional_argument, NULL, OPT_COMPRESS },
 		{ "max-hold", required_argument, NULL, OPT_MAX_HOLD },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "exe", required_argument, NULL, 'x' },
 		{ "all", no_argument, NULL, 'a' },
@@ -194,9 +203,28 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		case OPT_FULL:
 			o->full = true;
 			break;
-		case OPT_COMPRESS:
-			o->compress = true;
+		case OPT_COMPRESS: {
+			char why[160];
+
+			o->compress = (struct ld_compress){ LD_COMPRESS_DEFAULT_KIND, 0 };
+			if (optarg && ld_compress_parse(optarg, &o->compress, why, sizeof(why))) {
+				ld_err("record: --compress: %s", why);
+				return -EINVAL;
+			}
 			break;
+		}
+		case OPT_METRICS: {
+			struct sockaddr_storage ss;
+			socklen_t sl;
+			char why[200];
+
+			if (ld_metrics_parse_addr(optarg, &ss, &sl, why, sizeof(why))) {
+				ld_err("--metrics %s: %s", optarg, why);
+				return -EINVAL;
+			}
+			o->metrics = optarg;
+			break;
+		}
 		case OPT_MAX_CONC:
 			/* 0 is no limit */
 			if (ld_opt_uint("--max-concurrent", optarg, 0, 4096, &num))
@@ -685,6 +713,24 @@ static int attach_all(struct collector *col)
 	return err;
 }
 
+/* Bound before the BPF programs load: a busy or wrong address fails at once. */
+static int start_metrics(struct collector *col)
+{
+	int err = ld_metrics__new(&col->metrics);
+
+	if (err) {
+		ld_err("--metrics: %s", strerror(-err));
+		return err;
+	}
+	err = ld_metrics_httpd__new(col->metrics, col->o->metrics, &col->httpd);
+	if (err) {
+		ld_metrics__free(col->metrics);
+		col->metrics = NULL;
+		return err;
+	}
+	return 0;
+}
+
 static void install_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_stop };
@@ -702,6 +748,8 @@ int cmd_record(int argc, char **argv)
 	struct collector col = { .o = &o };
 	struct ld_loader_opts lo = { 0 };
 	struct ld_collector_opts co;
+	/* Shared with the guard, which undoes what a group dump holds should we die. */
+	struct ld_ledger *ledger = ld_ledger__new();
 	unsigned long failed = 0;
 	int err;
 
@@ -721,6 +769,10 @@ int cmd_record(int argc, char **argv)
 		ld_ruleset__free(&col.rules);
 		return 1;
 	}
+	if (o.metrics && start_metrics(&col)) {
+		ld_ruleset__free(&col.rules);
+		return 1;
+	}
 	lo.watch_all = o.all;
 	lo.rules = &col.rules;
 	lo.max_inflight = o.max_concurrent;
@@ -735,18 +787,27 @@ int cmd_record(int argc, char **argv)
 	}
 	co = (struct ld_collector_opts){ .outdir = o.outdir, .rules = &col.rules,
 					 .limits = o.limits, .crash_path = col.crash != NULL,
-					 .compress = o.compress ? LD_COMPRESS_DEFAULT : 0,
-					 .cancel = &stop_signal };
+					 .compress = o.compress,
+					 .cancel = &stop_signal, .metrics = col.metrics,
+					 .ledger = ledger };
 	if (!err)
 		err = ld_collector__new(&co, col.loader, &col.col);
 	if (!err)
 		err = ld_sampler__new(&col.rules, col.loader, &col.sampler);
 	if (err)
 		goto out;
-	err = ld_guard__start(ld_loader__frozen_fd(col.loader), ld_collector__journal_fd(col.col));
+	err = ld_guard__start(ld_loader__frozen_fd(col.loader), ld_collector__journal_fd(col.col),
+			      ledger);
 	if (err < 0) {
 		ld_err("cannot start the guard process: %s", strerror(-err));
 		goto out;
+	}
+	/* After the guard's fork: the server is a thread. */
+	if (col.httpd) {
+		err = ld_metrics_httpd__serve(col.httpd);
+		if (err)
+			goto out;
+		printf("metrics: http://%s/metrics\n", ld_metrics_httpd__addr(col.httpd));
 	}
 	err = attach_all(&col);
 	if (err)
@@ -789,6 +850,8 @@ out:
 		/* Anything frozen whose record we never handled runs again now. */
 		ld_thaw_frozen(ld_loader__frozen_fd(col.loader));
 	}
+	ld_gfreeze_undo_ledger(ledger);
+	ld_ledger__free(ledger);
 	/* Before the loader goes: the summary counts what BPF dropped. */
 	if (col.col)
 		failed = ld_collector__summary(col.col);
@@ -797,6 +860,8 @@ out:
 	ld_sampler__free(col.sampler);
 	ld_crash__free(col.crash);
 	ld_collector__free(col.col);
+	ld_metrics_httpd__stop(col.httpd);
+	ld_metrics__free(col.metrics);
 	ld_ruleset__free(&col.rules);
 	return err ? 1 : (failed ? 1 : 0);
 }

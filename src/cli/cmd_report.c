@@ -20,26 +20,29 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "dump/outdir.h"
+#include "analysis/debuginfod.h"
 #include "analysis/symbolize.h"
 #include "base/table.h"
 #include "base/parse.h"
 #include "detectors/fields.h"
+#include "group/manifest.h"
 
 #define TEXT_TOP_DEFAULT	10
 
 /* K_FIELD: a decoded field of the issue (errno, device, signal ...), named by report_opts.field. */
-enum key { K_ISSUE, K_RULE, K_EXE, K_COMM, K_CODE, K_PID, K_STACK, K_UNIT, K_CONTAINER, K_FIELD,
+enum key { K_ISSUE, K_RULE, K_EXE, K_COMM, K_CODE, K_PID, K_STACK, K_UNIT, K_CONTAINER, K_KFUNC,
+	   K_FIELD,
 	   K_NR };
 
 static const char *const key_names[K_NR] = {
 	[K_ISSUE] = "issue", [K_RULE] = "rule", [K_EXE] = "exe", [K_COMM] = "comm",
 	[K_CODE] = "code", [K_PID] = "pid", [K_STACK] = "stack", [K_UNIT] = "unit",
-	[K_CONTAINER] = "container", [K_FIELD] = "field",
+	[K_CONTAINER] = "container", [K_KFUNC] = "kfunc", [K_FIELD] = "field",
 };
 static const char *const key_titles[K_NR] = {
 	[K_ISSUE] = "ISSUE", [K_RULE] = "RULE", [K_EXE] = "EXECUTABLE", [K_COMM] = "COMM",
 	[K_CODE] = "CODE", [K_PID] = "PID", [K_STACK] = "STACK", [K_UNIT] = "UNIT",
-	[K_CONTAINER] = "CONTAINER", [K_FIELD] = "FIELD",
+	[K_CONTAINER] = "CONTAINER", [K_KFUNC] = "KFUNC", [K_FIELD] = "FIELD",
 };
 
 struct report_opts {
@@ -113,7 +116,9 @@ static void usage(FILE *f)
 "  --sort KEYS, --by KEYS\n"
 "                  one histogram over a combination of keys instead, most\n"
 "                  frequent first: a comma list of issue, rule, exe, comm, code,\n"
-"                  pid, stack, unit (systemd's), container (RUNTIME:ID), and at\n"
+"                  pid, stack, unit (systemd's), container (RUNTIME:ID), kfunc\n"
+"                  (the kernel function of the issue: a kernel probe's, else\n"
+"                  the first of BPF's stack at the issue), and at\n"
 "                  most one field of the decoded issue\n"
 "                  (errno, device, syscall, signal, si_code, ...: docs/detectors.md)\n"
 "  --comm COMM     only dumps of processes named COMM\n"
@@ -160,7 +165,7 @@ static int parse_sort(const char *arg, struct report_opts *o)
 				i = K_NR + 1;
 		if (i >= K_NR) {
 			ld_err("report: --sort: '%s' is %s (keys: issue, rule, exe, comm, code, "
-			       "pid, stack, unit, container, or one field of the decoded issue such as "
+			       "pid, stack, unit, container, kfunc, or one field of the decoded issue such as "
 			       "errno)", k,
 			       i == K_NR ? "not a key" : "given twice");
 			ret = -EINVAL;
@@ -345,6 +350,9 @@ static bool needs_stacks(const struct report_opts *o)
 /* Counts one dump; false when it does not count (filtered, damaged, no header). */
 static bool admit(struct report *r, const struct ld_dump_summary *s)
 {
+	/* A group is one issue, counted by its trigger's dump; the others are in "Groups". */
+	if (s->group && !s->group_trigger)
+		return false;
 	r->c.total++;
 	if (!ld_dump_filter__match(&r->o.filter, s)) {
 		r->c.filtered++;
@@ -429,6 +437,7 @@ static const char *key_value(const struct report *r, const struct sample *sm, en
 	case K_UNIT: return s->unit[0] ? s->unit : "-";
 	case K_CONTAINER: return s->container_runtime[0] ? ld_dump_summary__container(s, buf, len)
 						  : "-";
+	case K_KFUNC: return s->kfunc[0] ? s->kfunc : "-";
 	case K_NR: break;
 	}
 	return "-";
@@ -454,13 +463,14 @@ static int cmp_rows(const void *a, const void *b)
 
 /*
  * Values point into the samples' summaries and the stack groups, which
- * outlive the histogram, except code and pid: those are kept in the pool.
+ * outlive the histogram, except those key_value() made in its buffer
+ * (code, pid, a field, a container): those are kept in the pool.
  */
 static const char *intern(struct report *r, const char *v, enum key k)
 {
 	char **p;
 
-	if (k != K_CODE && k != K_PID && k != K_FIELD)
+	if (k != K_CODE && k != K_PID && k != K_FIELD && k != K_CONTAINER)
 		return v;
 	for (size_t i = 0; i < r->npool; i++)
 		if (!strcmp(r->pool[i], v))
@@ -566,8 +576,8 @@ static void text_frames(const struct report *r, const struct ld_stack *st)
 		ld_table__cell(t, f->function ? LD_COLOR_NONE : LD_COLOR_DIM, "%s%s%s",
 			       ld_frame__name(f, true, name, sizeof(name)),
 			       f->inlined ? " (inlined)" : "", f->kernel ? " [kernel]" : "");
-		ld_table__cell(t, LD_COLOR_DIM, "%s", f->module ? short_path(f->module) :
-			       f->kernel ? "[kernel]" : "?");
+		ld_table__cell(t, LD_COLOR_DIM, "%s%s", f->module ? short_path(f->module) :
+			       f->kernel ? "[kernel]" : "?", f->debuginfod ? " [debuginfod]" : "");
 		if (f->file)
 			ld_table__cell(t, LD_COLOR_NONE, "%s:%u", short_path(f->file), f->line);
 		else
@@ -654,6 +664,134 @@ static void text_summary(const struct report *r)
 	putchar('\n');
 }
 
+/* What came from debuginfod: the frames marked [debuginfod] were symbolized with it. */
+static void text_debuginfod(const struct report *r)
+{
+	const struct ld_debuginfod *c = ld_sym_session__debuginfod(r->ss);
+
+	if (!ld_debuginfod__ngot(c))
+		return;
+	text_heading(r, "From debuginfod");
+	printf("  frames marked [debuginfod] were symbolized with files from %s:\n",
+	       ld_debuginfod__urls(c));
+	for (size_t i = 0; i < ld_debuginfod__ngot(c); i++)
+		printf("  %s\n", ld_debuginfod__got(c, i));
+}
+
+/* --- groups (dumps taken together: group/manifest.h) --------------------------------------- */
+
+static const struct ld_manifest_thread *main_thread(const struct ld_manifest *mf, pid_t pid)
+{
+	for (size_t i = 0; i < mf->nt; i++)
+		if (mf->t[i].tid == pid)
+			return &mf->t[i];
+	return NULL;
+}
+
+static const struct ld_dump_summary *member_dump(const struct report *r,
+						 const struct ld_manifest *mf,
+						 const struct ld_manifest_member *m)
+{
+	for (size_t i = 0; m->dump[0] && i < r->set.n; i++)
+		if (r->set.v[i].group == mf && !strcmp(r->set.v[i].name, m->dump))
+			return &r->set.v[i];
+	return NULL;
+}
+
+/* "read (fd 4) in unix_stream_read_generic, waits for 1234 via unix" */
+static const char *doing(const struct ld_manifest_thread *t, char *buf, size_t len)
+{
+	if (!t) {
+		snprintf(buf, len, "(not read)");
+		return buf;
+	}
+	snprintf(buf, len, "%s", t->syscall[0] ? t->syscall : "?");
+	if (t->fd >= 0)
+		snprintf(buf + strlen(buf), len - strlen(buf), " (fd %d)", t->fd);
+	if (t->wchan[0])
+		snprintf(buf + strlen(buf), len - strlen(buf), " in %s", t->wchan);
+	if (t->waits_for)
+		snprintf(buf + strlen(buf), len - strlen(buf), ", waits for %d via %s",
+			 t->waits_for, t->via);
+	return buf;
+}
+
+static int text_groups(struct report *r)
+{
+	if (!r->set.ngroups)
+		return 0;
+	text_heading(r, "Groups: what each member was doing");
+	for (size_t g = 0; g < r->set.ngroups; g++) {
+		const struct ld_manifest *mf = &r->set.groups[g];
+		char tbuf[64], what[256];
+
+		printf("group %s rule %s scope %s%s%s frozen by %s: %zu members  %s\n",
+		       ld_fmt_local_time(mf->time_ns, tbuf, sizeof(tbuf)), mf->rule, mf->scope,
+		       mf->cgroup[0] ? " " : "", mf->cgroup, mf->freezer, mf->n, short_path(mf->path));
+		if (mf->degraded[0])
+			printf("  degraded: %s\n", mf->degraded);
+		for (size_t i = 0; i < mf->n; i++) {
+			const struct ld_manifest_member *m = &mf->m[i];
+			const struct ld_dump_summary *sum = member_dump(r, mf, m);
+			struct ld_stack st;
+			int err;
+
+			printf("  pid %d (%s) %s %s: %s\n", m->pid, m->comm, m->trigger ? "trigger" : "peer",
+			       m->status, doing(main_thread(mf, m->pid), what, sizeof(what)));
+			if (!sum || !needs_stacks(&r->o))
+				continue;
+			err = unwind(r, sum, &st);
+			if (err)
+				return err;
+			text_frames(r, &st);
+			ld_stack__free(&st);
+		}
+		for (size_t i = 0; i < mf->nl; i++)
+			printf("  link %s: %d fd %d <-> %d fd %d  %s\n", mf->l[i].kind, mf->l[i].a,
+			       mf->l[i].afd, mf->l[i].b, mf->l[i].bfd, mf->l[i].what);
+	}
+	return 0;
+}
+
+static void json_groups(struct ld_json *j, const struct report *r)
+{
+	ld_json__key(j, "groups");
+	ld_json__begin_array(j);
+	for (size_t g = 0; g < r->set.ngroups; g++) {
+		const struct ld_manifest *mf = &r->set.groups[g];
+
+		ld_json__begin_object(j);
+		ld_json__kstr(j, "manifest", mf->path);
+		ld_json__kstr(j, "rule", mf->rule);
+		ld_json__kstr(j, "issue", mf->issue);
+		ld_json__kstr(j, "scope", mf->scope);
+		ld_json__kstr(j, "freezer", mf->freezer);
+		ld_json__key(j, "members");
+		ld_json__begin_array(j);
+		for (size_t i = 0; i < mf->n; i++) {
+			const struct ld_manifest_member *m = &mf->m[i];
+			const struct ld_manifest_thread *t = main_thread(mf, m->pid);
+
+			ld_json__begin_object(j);
+			ld_json__kint(j, "pid", m->pid);
+			ld_json__kstr(j, "comm", m->comm);
+			ld_json__kstr(j, "role", m->trigger ? "trigger" : "peer");
+			ld_json__kstr(j, "status", m->status);
+			ld_json__kstr(j, "dump", m->dump[0] ? m->dump : NULL);
+			ld_json__kstr(j, "syscall", t && t->syscall[0] ? t->syscall : NULL);
+			ld_json__kstr(j, "wchan", t && t->wchan[0] ? t->wchan : NULL);
+			if (t && t->waits_for)
+				ld_json__kint(j, "waits_for", t->waits_for);
+			else
+				ld_json__knull(j, "waits_for");
+			ld_json__end_object(j);
+		}
+		ld_json__end_array(j);
+		ld_json__end_object(j);
+	}
+	ld_json__end_array(j);
+}
+
 static int print_text(struct report *r)
 {
 	static const enum key overview[] = { K_ISSUE, K_RULE, K_EXE, K_CODE };
@@ -700,6 +838,10 @@ static int print_text(struct report *r)
 		}
 		free(h.rows);
 	}
+	if (!err)
+		err = text_groups(r);
+	if (!err)
+		text_debuginfod(r);
 	return err;
 }
 
@@ -819,6 +961,7 @@ static void json_frame(struct ld_json *j, const struct ld_frame *f)
 		ld_json__knull(j, "line");
 	ld_json__kbool(j, "inlined", f->inlined);
 	ld_json__kbool(j, "kernel", f->kernel);
+	ld_json__kbool(j, "debuginfod", f->debuginfod);
 	ld_json__end_object(j);
 }
 
@@ -871,6 +1014,11 @@ static void json_problems(struct ld_json *j, const struct report *r)
 	for (size_t i = 0; i < ld_sym_session__nmissing(r->ss); i++)
 		ld_json__string(j, ld_sym_session__missing(r->ss, i));
 	ld_json__end_array(j);
+	ld_json__key(j, "debuginfod");
+	ld_json__begin_array(j);
+	for (size_t i = 0; i < ld_debuginfod__ngot(ld_sym_session__debuginfod(r->ss)); i++)
+		ld_json__string(j, ld_debuginfod__got(ld_sym_session__debuginfod(r->ss), i));
+	ld_json__end_array(j);
 }
 
 static int print_json(struct report *r)
@@ -908,6 +1056,7 @@ static int print_json(struct report *r)
 	} else {
 		ld_json__null(&j);
 	}
+	json_groups(&j, r);
 	json_problems(&j, r);
 	ld_json__end_object(&j);
 	return err ? err : ld_json__end(&j);

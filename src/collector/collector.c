@@ -16,6 +16,7 @@
 #include "capture/memplan.h"
 #include "capture/dumper.h"
 #include "capture/freeze.h"
+#include "group/gcapture.h"
 #include "collector/holds.h"
 #include "collector/journal.h"
 #include "kabi/records.h"
@@ -25,6 +26,7 @@
 #include "capture/proc.h"
 #include "rules/ruleval.h"
 #include "capture/targetmem.h"
+#include "capture/knotes.h"
 
 #define LD_CRASH_REC_MAX	512
 
@@ -325,9 +327,31 @@ static void release_frozen(struct ld_collector *c, const struct ld_event_hdr *h)
 	ld_loader__thawed(c->loader, h->pid);
 }
 
+/* Every verdict passes through the journal: the metrics count them there. */
+static void count(struct ld_collector *c, const struct ld_journal_entry *e)
+{
+	struct ld_metrics *m = c->o.metrics;
+	double n = e->count ? e->count : 1;
+
+	if (!m || !e->verdict)
+		return;
+	ld_metrics__add(m, LD_M_ISSUES, LD_LABELS(e->rule, e->issue, e->verdict), n);
+	if (!strcmp(e->verdict, "dropped"))
+		ld_metrics__add(m, LD_M_EVENTS_LOST, LD_LABELS(e->issue), n);
+	if (strcmp(e->verdict, "dumped"))
+		return;
+	ld_metrics__inc(m, LD_M_DUMPS_WRITTEN);
+	ld_metrics__add(m, LD_M_DUMP_BYTES, NULL, e->size);
+	/* Crash dumps come from the kernel's core: nothing was held by us. */
+	if (e->pause_ns)
+		ld_metrics__add(m, LD_M_CAPTURE_PAUSE, NULL, e->pause_ns / 1e9);
+}
+
 static void journal(struct ld_collector *c, const struct ld_journal_entry *e)
 {
 	int err = ld_journal__append(c->journal, e);
+
+	count(c, e);
 
 	if (err)
 		ld_warn("cannot write the journal %s: %s", ld_journal__path(c->journal),
@@ -403,6 +427,8 @@ static void expect_core(struct ld_collector *c, const struct ld_event_hdr *h,
 	p->is.regs = NULL;
 	p->is.req = NULL;
 	p->is.blobs = NULL;
+	p->is.kobj = NULL;	/* in the ring buffer: gone by the time the core comes */
+	p->is.kobj_len = 0;
 	printf("fatal: pid %u: waiting for its core from the kernel\n", h->pid);
 }
 
@@ -442,12 +468,38 @@ static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const
 	release_held(c, h->tid);
 }
 
+/* The rule's process alone, or with its group (scope=). */
+static int dump(struct ld_collector *c, const struct ld_rule *r, const struct ld_event_hdr *h,
+		const struct ld_capture_opts *o, struct ld_dump_result *res)
+{
+	char exes[LD_RULE_LIST_MAX][64];
+	struct ld_group_req req = { .ledger = c->o.ledger };
+	struct ld_group_result g;
+	int err;
+
+	req.scope = ld_scope_from_words((const char (*)[64])r->capture.scope, r->capture.nscope,
+					exes, &req.nexes);
+	if (req.scope == LD_SCOPE_NONE)
+		return ld_dump_process(h->pid, h->tid, o, c->o.outdir, admit, c, res);
+	req.exes = (const char (*)[64])exes;
+	err = ld_group_dump(h->pid, h->tid, o, &req, c->o.outdir, admit, c, res, &g);
+	ld_group_result__print(&g);
+	/* The trigger's dump is counted by the caller, the other members' here. */
+	if (g.dumped > 1)
+		c->dumps += g.dumped - 1;
+	c->bytes += g.bytes;
+	c->used += g.bytes;
+	free(g.manifest);
+	return err;
+}
+
 static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 			  const struct ld_issue *is, const struct ld_rule *r,
 			  struct ld_journal_entry *jep)
 {
 	struct ld_journal_entry je = *jep;
 	struct ld_dump_result res = { 0 };
+	struct ld_notes kn = { 0 };
 	struct ld_capture_opts o;
 	char why[160] = "";
 	int err;
@@ -460,6 +512,11 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 	if (h->verdict != LD_VERDICT_DUMP) {
 		verdict_reason(r, h->verdict, h->pid, why, sizeof(why));
 	} else if (!check_limits(c, 0, why, sizeof(why))) {
+		/* Now, as close to the issue as the collector gets: the D-state tasks, the log. */
+		if (is->kobj || is->ksys)
+			ld_knotes__collect(&kn, &(struct ld_knotes_opts){
+				.kobj = is->kobj, .kobj_len = is->kobj_len, .what = is->ksys,
+				.dev = is->ksys_dev, .issue_ktime_ns = h->ktime_ns });
 		o = (struct ld_capture_opts){
 			.type = r->capture.type, .detector = h->type, .rule = r->name,
 			.code = is->code, .issue_time_ns = je.time_ns, .trigger = is->rec,
@@ -474,16 +531,19 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 			.history = ld_loader__history(c->loader),
 			.max_hold_ns = c->o.limits.max_hold, .cancel = c->o.cancel,
 			.issue_regs = is->regs, .issue_text = is->text[0] ? is->text : NULL,
+			.kernel_notes = kn.len ? &kn : NULL,
 			.rule_names = c->rule_names, .rule_names_len = c->rule_names_len,
 			.snapshot = r->capture.snapshot == 1 ? LD_SNAPSHOT_ON :
 				    r->capture.snapshot == 2 ? LD_SNAPSHOT_OFF : LD_SNAPSHOT_AUTO,
-			.compress = r->capture.compress ? LD_COMPRESS_DEFAULT : c->o.compress,
+			.compress = r->capture.compress ? ld_compress_unpack(r->capture.compress)
+							: c->o.compress,
 		};
 		memcpy(o.params, is->params, sizeof(o.params));
 		if (is->context_only)
 			o.type = LD_CAPTURE_CONTEXT;
 		c->thawed = false;
-		err = ld_dump_process(h->pid, h->tid, &o, c->o.outdir, admit, c, &res);
+		err = dump(c, r, h, &o, &res);
+		ld_notes__free(&kn);
 		if (!c->thawed)		/* never resumed it: it is gone, or never held */
 			ld_loader__thawed(c->loader, h->pid);
 		if (err) {
@@ -511,7 +571,8 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 	c->dumps++;
 	c->bytes += res.stats.file_size;
 	c->used += res.stats.file_size;
-	ld_dump_result__print(&res);
+	if (!res.printed)
+		ld_dump_result__print(&res);
 	je.verdict = "dumped";
 	je.dump = strrchr(res.path, '/') ? strrchr(res.path, '/') + 1 : res.path;
 	je.size = res.stats.file_size;
@@ -533,6 +594,7 @@ int ld_collector__on_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	c->events++;
+	ld_metrics__inc(c->o.metrics, LD_M_EVENTS);
 	if (h->rule >= c->o.rules->n) {
 		ld_warn("BPF record names rule %u of %zu: ignored", h->rule, c->o.rules->n);
 		release_frozen(c, h);
@@ -737,6 +799,20 @@ static void say_dropped(struct ld_collector *c, bool now)
  * entry per rule or detector and interval, with its count: the journal's
  * records plus these counts are every event, exactly.
  */
+static void kernel_declines(struct ld_collector *c, const struct ld_rule *r,
+			    const struct ld_rule_counts *rc)
+{
+	static const char *const reasons[LD_VERDICT__COUNT] = {
+		[LD_VERDICT_TOTAL] = "total", [LD_VERDICT_RATE] = "rate",
+		[LD_VERDICT_COOLDOWN] = "cooldown", [LD_VERDICT_BUSY] = "busy",
+	};
+
+	for (unsigned v = 0; c->o.metrics && v < LD_VERDICT__COUNT; v++)
+		if (reasons[v] && rc->declined[v])
+			ld_metrics__set(c->o.metrics, LD_M_DECLINED, LD_LABELS(r->name, reasons[v]),
+					rc->declined[v]);
+}
+
 static void journal_counts(struct ld_collector *c)
 {
 	uint64_t now = ld_now_realtime_ns();
@@ -748,7 +824,10 @@ static void journal_counts(struct ld_collector *c)
 		struct ld_rule_counts rc;
 		uint64_t n;
 
-		if (ld_loader__rule_counts(c->loader, i, &rc) || rc.unsent <= d->unsent_said)
+		if (ld_loader__rule_counts(c->loader, i, &rc))
+			continue;
+		kernel_declines(c, r, &rc);
+		if (rc.unsent <= d->unsent_said)
 			continue;
 		n = rc.unsent - d->unsent_said;
 		d->unsent_said = rc.unsent;

@@ -11,7 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "collector/loader.h"
+#include "metrics/metrics.h"
 #include "rules/rules.h"
+#include "dump/compress.h"
 
 /* Like systemd-coredump's MaxUse / KeepFree / size caps. */
 struct ld_limits {
@@ -26,11 +28,14 @@ struct ld_collector_opts {
 	const struct ld_ruleset *rules;
 	struct ld_limits limits;
 	bool crash_path;	/* we are the core_pattern handler: fatal signals wait for the core */
-	int compress;		/* zlib level for rules that do not say compress; 0: plain */
+	struct ld_compress compress;	/* for rules that do not say compress; NONE: plain */
 	const volatile sig_atomic_t *cancel;	/* non-zero: stop signal; captures cut short */
+	struct ld_metrics *metrics;	/* counted into; NULL: none */
+	struct ld_ledger *ledger;	/* the guard's, for group dumps (group/ledger.h); NULL none */
 };
 
 struct ld_collector;
+struct ld_ledger;
 int ld_collector__new(const struct ld_collector_opts *o, struct ld_loader *loader,
 		      struct ld_collector **out);
 /* An ld_event_fn for ld_loader__poll(). */

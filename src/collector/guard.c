@@ -10,6 +10,7 @@
 #include "collector/crash.h"
 #include "collector/guard.h"
 #include "base/log.h"
+#include "group/gfreeze.h"
 
 void ld_thaw_frozen(int map_fd)
 {
@@ -25,7 +26,7 @@ void ld_thaw_frozen(int map_fd)
 }
 
 static void __attribute__((noreturn)) guard_main(int rfd, int map_fd, int journal_fd,
-						 pid_t collector)
+						 pid_t collector, struct ld_ledger *ledger)
 {
 	char c;
 
@@ -38,6 +39,8 @@ static void __attribute__((noreturn)) guard_main(int rfd, int map_fd, int journa
 	/* Nothing is ever written: read returns when the last writer is gone. */
 	while (read(rfd, &c, 1) < 0 && errno == EINTR)
 		;
+	/* A group first: its cgroup may hold the process BPF froze too. */
+	ld_gfreeze_undo_ledger(ledger);
 	ld_thaw_frozen(map_fd);
 	/*
 	 * A collector that was the core_pattern handler leaves the previous one
@@ -48,7 +51,7 @@ static void __attribute__((noreturn)) guard_main(int rfd, int map_fd, int journa
 	_exit(0);
 }
 
-pid_t ld_guard__start(int frozen_map_fd, int journal_fd)
+pid_t ld_guard__start(int frozen_map_fd, int journal_fd, struct ld_ledger *ledger)
 {
 	pid_t pid, collector = getpid();
 	int p[2];
@@ -84,7 +87,7 @@ pid_t ld_guard__start(int frozen_map_fd, int journal_fd)
 			from = keep[i] + 1;
 		}
 		close_range(from, ~0U, 0);
-		guard_main(p[0], frozen_map_fd, journal_fd, collector);
+		guard_main(p[0], frozen_map_fd, journal_fd, collector, ledger);
 	}
 	close(p[0]);
 	/* p[1] stays open for the collector's lifetime; the kernel closes it on death. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "collector/loader_priv.h"
+#include "capture/knotes.h"
 #include "detectors/detector.h"
 #include "rules/keys.h"
 #include "rules/rulecomp.h"
@@ -169,6 +170,8 @@ static void issue(const struct ld_issue_ctx *x, struct ld_issue *is)
 	is->params[1] = e->latency_ns;
 	is->params[2] = e->sector;
 	is->params[3] = e->bytes;
+	is->ksys = LD_KSYS_DSTATE | LD_KSYS_DISK | LD_KSYS_KMSG;
+	is->ksys_dev = e->dev;
 	device_name(e->dev, name, sizeof(name));
 	if (name[0] && !strchr(name, '\n'))
 		snprintf(is->text, sizeof(is->text), "device=%s\n", name);

@@ -52,8 +52,21 @@ struct ld_issue {
 	 * same; "" for none.
 	 */
 	char text[1536];
+	/*
+	 * Typed kernel objects BPF copied (LD_EVF_KOBJ: a struct ld_kobj_set
+	 * and their bytes after the record), or NULL; and what of the
+	 * system's kernel state ->issue wants in the dump (LD_KSYS_* of
+	 * capture/knotes.h; ksys_dev the disk of LD_KSYS_DISK).
+	 */
+	const void *kobj;
+	size_t kobj_len;
+	unsigned ksys;
+	uint32_t ksys_dev;
 	struct ld_fields fields;	/* decoded, after ->issue */
 };
+
+#define LD_KARGS_ARGS	(1U << 0)	/* arg1..arg6 */
+#define LD_KARGS_RET	(1U << 1)	/* ret */
 
 /* What ->issue gets: the record as it came, and the rule it matched. */
 struct ld_issue_ctx {
@@ -85,6 +98,8 @@ struct ld_detector_ops {
 	size_t nkeys;
 	unsigned captures;		/* LD_CAP() mask of the allowed capture types */
 	enum ld_capture_type default_capture;
+	/* What capture kernel= may name (LD_KARGS_*): typed kernel arguments; 0 none. */
+	unsigned kernel_args;
 	/* Checks across keys once a rule is parsed: 0, or fills @why. */
 	int (*check)(const struct ld_rule *r, char *why, size_t size);
 	/* Its ISSUE-PARAMS into the kernel's rule (filters and limits are common); NULL: none. */

@@ -48,6 +48,7 @@ const struct ld_detector_ops ld_det_kretprobe = {
 	.nkeys = sizeof(keys) / sizeof(keys[0]),
 	.captures = LD_CAP_ALL,
 	.default_capture = LD_CAPTURE_MINI,
+	.kernel_args = LD_KARGS_RET,
 	.check = check,
 	.compile = ld_probe_compile,
 	.by_cookie = ld_probe_by_cookie,

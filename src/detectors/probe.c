@@ -352,6 +352,30 @@ static int attach_kprobe(struct ld_loader *l, const struct ld_rule *r, __u32 idx
 	return ld_loader__keep(l, link);
 }
 
+/* capture kernel=: which arguments the rule's program copies, typed (probe_kobj). */
+static int set_kobj_spec(struct ld_loader *l, const struct ld_rule *r, __u32 idx)
+{
+	struct livedump_bpf *s = ld_loader__skel(l);
+	struct ld_probe_kobj_spec spec = { 0 };
+
+	if (!r->capture.nkargs || idx >= LD_BPF_MAX_RULES)
+		return 0;
+	for (unsigned i = 0; i < r->capture.nkargs && i < LD_PROBE_KOBJ_MAX; i++) {
+		const struct ld_karg *a = &r->capture.kargs[i];
+
+		spec.a[spec.n].arg = a->arg;
+		spec.a[spec.n].btf_id = a->btf_id;
+		spec.a[spec.n].size = a->size;
+		spec.n++;
+	}
+	if (bpf_map__update_elem(s->maps.probe_kobj, &idx, sizeof(idx), &spec, sizeof(spec),
+				 BPF_ANY)) {
+		ld_err("rule %s: cannot set its kernel arguments: %s", r->name, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 int ld_probe_attach_kernel(struct ld_loader *l, const struct ld_ruleset *rs, enum ld_detector det,
 			   bool ret)
 {
@@ -360,6 +384,9 @@ int ld_probe_attach_kernel(struct ld_loader *l, const struct ld_ruleset *rs, enu
 	for (size_t i = 0; !err && i < rs->n; i++) {
 		if (rs->v[i].detector != det)
 			continue;
+		err = set_kobj_spec(l, &rs->v[i], i);
+		if (err)
+			break;
 		if (i < LD_BPF_MAX_RULES && *ld_loader__rule_slot(l, i))
 			err = attach_trace(l, &rs->v[i], i, ret);
 		else

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include "base/log.h"
 #include "collector/loader_priv.h"
 #include "detectors/detector.h"
@@ -99,6 +100,42 @@ static int configure(struct ld_loader *l, const struct ld_ruleset *rs)
 	return 0;
 }
 
+/*
+ * Which arguments of a call are file descriptors (bit i: args[i]): its
+ * dump holds their struct file (docs/kernel-dumps.md).  close() is not
+ * here: at its return the file is gone from the table.
+ */
+static const struct {
+	unsigned nr, mask;
+} fd_args[] = {
+	{ SYS_read, 1 }, { SYS_write, 1 }, { SYS_pread64, 1 }, { SYS_pwrite64, 1 },
+	{ SYS_readv, 1 }, { SYS_writev, 1 }, { SYS_preadv, 1 }, { SYS_pwritev, 1 },
+	{ SYS_preadv2, 1 }, { SYS_pwritev2, 1 }, { SYS_lseek, 1 }, { SYS_fsync, 1 },
+	{ SYS_fdatasync, 1 }, { SYS_ftruncate, 1 }, { SYS_fallocate, 1 }, { SYS_fstat, 1 },
+	{ SYS_ioctl, 1 }, { SYS_fcntl, 1 }, { SYS_flock, 1 }, { SYS_getdents64, 1 },
+	{ SYS_sync_file_range, 1 }, { SYS_fadvise64, 1 }, { SYS_syncfs, 1 },
+	{ SYS_sendfile, 1 | 2 }, { SYS_splice, 1 | 4 }, { SYS_tee, 1 | 2 },
+	{ SYS_copy_file_range, 1 | 4 }, { SYS_mmap, 16 },
+	{ SYS_connect, 1 }, { SYS_accept, 1 }, { SYS_accept4, 1 }, { SYS_bind, 1 },
+	{ SYS_listen, 1 }, { SYS_sendto, 1 }, { SYS_recvfrom, 1 }, { SYS_sendmsg, 1 },
+	{ SYS_recvmsg, 1 }, { SYS_shutdown, 1 }, { SYS_getsockopt, 1 }, { SYS_setsockopt, 1 },
+	{ SYS_epoll_wait, 1 }, { SYS_epoll_ctl, 1 | 4 }, { SYS_epoll_pwait, 1 },
+	{ SYS_fchmod, 1 }, { SYS_fchown, 1 }, { SYS_fstatfs, 1 }, { SYS_fgetxattr, 1 },
+	{ SYS_fsetxattr, 1 },
+};
+
+static int set_fd_args(struct livedump_bpf *s)
+{
+	for (size_t i = 0; i < sizeof(fd_args) / sizeof(fd_args[0]); i++) {
+		__u32 nr = fd_args[i].nr, mask = fd_args[i].mask;
+
+		if (bpf_map__update_elem(s->maps.syscall_fdargs, &nr, sizeof(nr), &mask,
+					 sizeof(mask), BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
 /* Which syscalls the rules name; also at a reload, so one pass over every number. */
 static int update(struct ld_loader *l, const struct ld_ruleset *rs)
 {
@@ -130,6 +167,11 @@ static int attach(struct ld_loader *l, const struct ld_ruleset *rs)
 
 	for (size_t i = 0; i < rs->n; i++)
 		if (rs->v[i].detector == LD_DET_SYSCALL) {
+			err = set_fd_args(s);
+			if (err) {
+				ld_err("cannot fill syscall_fdargs: %s", strerror(-err));
+				return err;
+			}
 			err = ld_loader__attach(l, s->progs.ld_sys_enter, "tp_btf sys_enter");
 			return err ? err : ld_loader__attach(l, s->progs.ld_sys_exit,
 							     "tp_btf sys_exit");

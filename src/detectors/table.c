@@ -124,6 +124,12 @@ int ld_issue_from_record(const struct ld_detector_ops *d, const struct ld_issue_
 	is->det = d;
 	is->rec = x->hdr;
 	is->len = x->hdr->size;
+	/* Kernel objects follow the record proper: the trigger note keeps the record only. */
+	if (x->hdr->flags & LD_EVF_KOBJ && d->record_size && x->hdr->size > d->record_size) {
+		is->kobj = (const unsigned char *)x->hdr + d->record_size;
+		is->kobj_len = x->hdr->size - d->record_size;
+		is->len = d->record_size;
+	}
 	d->issue(x, is);
 	src = (struct ld_issue_src){
 		.rec = is->rec, .len = is->len, .text = is->text, .text_len = strlen(is->text),

@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* Compressed dumps: a sink that writes them, a reader that reads them in place. */
+/*
+ * Compressed dumps, whatever the kind: the kinds' table, a sink that
+ * compresses blocks on worker threads and writes them in order, a reader
+ * that indexes the members and decompresses the blocks it is asked for.
+ * What differs between kinds is in their ops (compress_ops.h).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -9,22 +14,123 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <zlib.h>
-#include "dump/compress.h"
+#include "dump/compress_ops.h"
 
 #define NCACHE		4	/* decompressed blocks a reader keeps */
 #define MAX_THREADS	4
 
-static void put16(unsigned char *p, uint16_t v)
+static const struct ld_compress_ops *const kinds[LD_COMPRESS__COUNT] = {
+	[LD_COMPRESS_ZSTD] = &ld_compress_zstd_ops,
+	[LD_COMPRESS_ZLIB] = &ld_compress_zlib_ops,
+};
+
+const struct ld_compress_ops *ld_compress_ops(enum ld_compress_kind kind)
 {
-	p[0] = v;
-	p[1] = v >> 8;
+	return (unsigned)kind < LD_COMPRESS__COUNT ? kinds[kind] : NULL;
+}
+
+const char *ld_compress_name(enum ld_compress_kind kind)
+{
+	const struct ld_compress_ops *o = ld_compress_ops(kind);
+
+	return o ? o->name : NULL;
+}
+
+int ld_z_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+static int parse_level(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < lo || v > hi)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int ld_compress_parse(const char *s, struct ld_compress *out, char *err, size_t errlen)
+{
+	const struct ld_compress_ops *o = kinds[LD_COMPRESS_DEFAULT_KIND];
+	const char *colon = strchr(s, ':'), *lv = NULL;
+	size_t n = colon ? (size_t)(colon - s) : strlen(s);
+	enum ld_compress_kind k = LD_COMPRESS_DEFAULT_KIND;
+
+	if (n && s[0] >= '0' && s[0] <= '9' && !colon) {
+		lv = s;		/* a bare level: of the default kind */
+	} else {
+		for (k = 1; k < LD_COMPRESS__COUNT; k++)
+			if (kinds[k] && strlen(kinds[k]->name) == n && !strncmp(s, kinds[k]->name, n))
+				break;
+		if (k == LD_COMPRESS__COUNT)
+			return ld_z_fail(err, errlen, -EINVAL, "unknown compression '%.32s' (expected "
+					 "zstd, zlib, KIND:LEVEL or LEVEL)", s);
+		o = kinds[k];
+		lv = colon ? colon + 1 : NULL;
+	}
+	out->kind = k;
+	out->level = 0;
+	if (lv && parse_level(lv, o->min_level, o->max_level, &out->level))
+		return ld_z_fail(err, errlen, -EINVAL, "bad %s level '%.32s' (expected %d to %d)",
+				 o->name, lv, o->min_level, o->max_level);
+	return 0;
+}
+
+void ld_compress_format(const struct ld_compress *c, char *buf, size_t len)
+{
+	const char *name = ld_compress_name(c->kind);
+
+	if (!name)
+		snprintf(buf, len, "none");
+	else if (c->level)
+		snprintf(buf, len, "%s:%d", name, c->level);
+	else
+		snprintf(buf, len, "%s", name);
+}
+
+void ld_compress_detect(const unsigned char *head, size_t len, enum ld_compress_kind *kind,
+			bool *ours)
+{
+	*kind = LD_COMPRESS_NONE;
+	*ours = false;
+	for (enum ld_compress_kind k = 1; k < LD_COMPRESS__COUNT; k++) {
+		if (kinds[k]->is_ours(head, len)) {
+			*kind = k;
+			*ours = true;
+			return;
+		}
+		if (kinds[k]->is_stream(head, len)) {
+			*kind = k;
+			return;
+		}
+	}
+}
+
+const char *ld_compress_label(enum ld_compress_kind kind, bool ours)
+{
+	const struct ld_compress_ops *o = ld_compress_ops(kind);
+
+	return !o ? NULL : ours ? o->blocks_label : o->stream_label;
 }
 
 static void put32(unsigned char *p, uint32_t v)
 {
-	put16(p, v);
-	put16(p + 2, v >> 16);
+	p[0] = v;
+	p[1] = v >> 8;
+	p[2] = v >> 16;
+	p[3] = v >> 24;
 }
 
 static void put64(unsigned char *p, uint64_t v)
@@ -43,28 +149,13 @@ static uint64_t get64(const unsigned char *p)
 	return get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
-static void member_header(unsigned char *h, uint64_t off, uint32_t usize, uint32_t msize)
+static void member_header(const struct ld_compress_ops *o, unsigned char *h, uint64_t off,
+			  uint32_t usize, uint32_t msize)
 {
-	static const unsigned char fixed[16] = {
-		0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 3, 20, 0, 'L', 'D', 16, 0,
-	};
-
-	memcpy(h, fixed, sizeof(fixed));
+	o->header(h);
 	put64(h + 16, off);
 	put32(h + 24, usize);
 	put32(h + 28, msize);
-}
-
-bool ld_gz_is_gzip(const unsigned char *head, size_t len)
-{
-	return len >= 3 && head[0] == 0x1f && head[1] == 0x8b && head[2] == 8;
-}
-
-bool ld_gz_is_livedump(const unsigned char *head, size_t len)
-{
-	return len >= LD_GZ_HDR && ld_gz_is_gzip(head, len) && head[3] == 4 && head[10] == 20 &&
-	       head[11] == 0 && head[12] == 'L' && head[13] == 'D' && head[14] == 16 &&
-	       head[15] == 0;
 }
 
 /* --- the sink --------------------------------------------------------------- */
@@ -80,9 +171,10 @@ struct job {
 	size_t olen;
 };
 
-struct gz_sink {
+struct z_sink {
 	struct ld_sink base;
 	struct ld_sink *inner;
+	const struct ld_compress_ops *o;
 	int level;
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
@@ -92,7 +184,6 @@ struct gz_sink {
 	unsigned nthr;
 	size_t out_cap;
 
-	uint64_t pos;		/* plain bytes accounted for */
 	uint64_t cur_seq;	/* block being filled */
 	struct job *cur;	/* NULL: nothing written to it yet */
 	uint32_t cur_len;
@@ -101,52 +192,30 @@ struct gz_sink {
 	int err;
 	uint64_t out_off;
 
-	unsigned char *zero;	/* deflate data + trailer of a block of zeros */
+	unsigned char *zero;	/* the data of a block of zeros */
 	size_t zero_len;
 };
 
-static int deflate_block(z_stream *z, const unsigned char *in, uint32_t ulen, unsigned char *out,
-			 size_t cap, size_t *olen)
-{
-	int ret;
-
-	if (deflateReset(z) != Z_OK)
-		return -EINVAL;
-	z->next_in = (unsigned char *)in;
-	z->avail_in = ulen;
-	z->next_out = out;
-	z->avail_out = cap;
-	ret = deflate(z, Z_FINISH);
-	if (ret != Z_STREAM_END)
-		return -ENOBUFS;
-	*olen = cap - z->avail_out;
-	return 0;
-}
-
-/* The member of job j, header and trailer included, into j->out. */
-static int compress_job(struct gz_sink *s, z_stream *z, struct job *j)
+/* The member of job j, header included, into j->out. */
+static int compress_job(struct z_sink *s, void *cctx, struct job *j)
 {
 	size_t n;
-	int err = deflate_block(z, j->in, j->ulen, j->out + LD_GZ_HDR, s->out_cap - LD_GZ_HDR - 8,
-				&n);
-	unsigned char *t;
+	int err = s->o->compress(cctx, j->in, j->ulen, j->out + LD_Z_HDR, s->out_cap - LD_Z_HDR,
+				 &n);
 
 	if (err)
 		return err;
-	t = j->out + LD_GZ_HDR + n;
-	put32(t, crc32(0, j->in, j->ulen));
-	put32(t + 4, j->ulen);
-	j->olen = LD_GZ_HDR + n + 8;
-	member_header(j->out, j->seq * LD_GZ_BLOCK, j->ulen, j->olen);
+	j->olen = LD_Z_HDR + n;
+	member_header(s->o, j->out, j->seq * LD_Z_BLOCK, j->ulen, j->olen);
 	return 0;
 }
 
 /* Writes finished blocks to the inner sink in order.  Called locked. */
-static void drain(struct gz_sink *s)
+static void drain(struct z_sink *s)
 {
 	while (!s->writing && !s->err) {
 		struct job *j = &s->jobs[s->write_seq % s->njobs];
-		unsigned char hdr[LD_GZ_HDR];
+		unsigned char hdr[LD_Z_HDR];
 		int err;
 
 		if (j->state != J_DONE || j->seq != s->write_seq)
@@ -154,12 +223,12 @@ static void drain(struct gz_sink *s)
 		s->writing = true;
 		pthread_mutex_unlock(&s->mu);
 		if (j->zero) {
-			uint32_t msize = LD_GZ_HDR + s->zero_len;
+			uint32_t msize = LD_Z_HDR + s->zero_len;
 
-			member_header(hdr, j->seq * LD_GZ_BLOCK, LD_GZ_BLOCK, msize);
+			member_header(s->o, hdr, j->seq * LD_Z_BLOCK, LD_Z_BLOCK, msize);
 			err = s->inner->ops->write(s->inner, LD_WR_BODY, s->out_off, hdr, sizeof(hdr));
 			if (!err)
-				err = s->inner->ops->write(s->inner, LD_WR_BODY, s->out_off + LD_GZ_HDR,
+				err = s->inner->ops->write(s->inner, LD_WR_BODY, s->out_off + LD_Z_HDR,
 							   s->zero, s->zero_len);
 			j->olen = msize;
 		} else {
@@ -178,14 +247,13 @@ static void drain(struct gz_sink *s)
 
 static void *worker(void *arg)
 {
-	struct gz_sink *s = arg;
-	z_stream z = { 0 };
-	bool ok = deflateInit2(&z, s->level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+	struct z_sink *s = arg;
+	void *cctx = s->o->cctx_new(s->level);
 
 	pthread_mutex_lock(&s->mu);
-	if (!ok && !s->err)
+	if (!cctx && !s->err)
 		s->err = -ENOMEM;
-	while (!s->stop && ok) {
+	while (!s->stop && cctx) {
 		struct job *pick = NULL;
 		int err;
 
@@ -201,7 +269,7 @@ static void *worker(void *arg)
 		}
 		pick->state = J_BUSY;
 		pthread_mutex_unlock(&s->mu);
-		err = compress_job(s, &z, pick);
+		err = compress_job(s, cctx, pick);
 		pthread_mutex_lock(&s->mu);
 		if (err && !s->err)
 			s->err = err;
@@ -210,13 +278,13 @@ static void *worker(void *arg)
 		pthread_cond_broadcast(&s->done);
 	}
 	pthread_mutex_unlock(&s->mu);
-	if (ok)
-		deflateEnd(&z);
+	if (cctx)
+		s->o->cctx_free(cctx);
 	return NULL;
 }
 
 /* The slot for block seq once it is free (locked). */
-static struct job *slot(struct gz_sink *s, uint64_t seq)
+static struct job *slot(struct z_sink *s, uint64_t seq)
 {
 	struct job *j = &s->jobs[seq % s->njobs];
 
@@ -235,14 +303,14 @@ static struct job *slot(struct gz_sink *s, uint64_t seq)
 }
 
 /* Ends the current block (its length: ulen) and moves on to the next. */
-static int end_block(struct gz_sink *s, uint32_t ulen)
+static int end_block(struct z_sink *s, uint32_t ulen)
 {
 	struct job *j = s->cur;
 
 	pthread_mutex_lock(&s->mu);
 	if (!j) {
 		j = slot(s, s->cur_seq);
-		if (j && ulen == LD_GZ_BLOCK) {
+		if (j && ulen == LD_Z_BLOCK) {
 			j->zero = true;
 			j->ulen = ulen;
 			j->state = J_DONE;
@@ -267,23 +335,23 @@ static int end_block(struct gz_sink *s, uint32_t ulen)
 	return s->err;
 }
 
-static int gz_write(struct ld_sink *sk, enum ld_write_kind kind, uint64_t off, const void *buf,
-		    size_t len)
+static int z_write(struct ld_sink *sk, enum ld_write_kind kind, uint64_t off, const void *buf,
+		   size_t len)
 {
-	struct gz_sink *s = (struct gz_sink *)sk;
+	struct z_sink *s = (struct z_sink *)sk;
 	const unsigned char *p = buf;
 
 	(void)kind;
 	if (s->err)
 		return s->err;
-	if (off < s->cur_seq * LD_GZ_BLOCK + s->cur_len)
+	if (off < s->cur_seq * LD_Z_BLOCK + s->cur_len)
 		return -EINVAL;	/* offsets only grow */
 	while (len) {
-		uint64_t seq = off / LD_GZ_BLOCK;
-		uint32_t boff = off % LD_GZ_BLOCK, n;
+		uint64_t seq = off / LD_Z_BLOCK;
+		uint32_t boff = off % LD_Z_BLOCK, n;
 
 		while (s->cur_seq < seq)
-			if (end_block(s, LD_GZ_BLOCK))
+			if (end_block(s, LD_Z_BLOCK))
 				return s->err;
 		if (!s->cur) {
 			pthread_mutex_lock(&s->mu);
@@ -294,19 +362,19 @@ static int gz_write(struct ld_sink *sk, enum ld_write_kind kind, uint64_t off, c
 		}
 		if (boff > s->cur_len)
 			memset(s->cur->in + s->cur_len, 0, boff - s->cur_len);
-		n = len < LD_GZ_BLOCK - boff ? len : LD_GZ_BLOCK - boff;
+		n = len < LD_Z_BLOCK - boff ? len : LD_Z_BLOCK - boff;
 		memcpy(s->cur->in + boff, p, n);
 		s->cur_len = boff + n;
 		off += n;
 		p += n;
 		len -= n;
-		if (s->cur_len == LD_GZ_BLOCK && end_block(s, LD_GZ_BLOCK))
+		if (s->cur_len == LD_Z_BLOCK && end_block(s, LD_Z_BLOCK))
 			return s->err;
 	}
 	return 0;
 }
 
-static void stop_workers(struct gz_sink *s)
+static void stop_workers(struct z_sink *s)
 {
 	pthread_mutex_lock(&s->mu);
 	s->stop = true;
@@ -317,7 +385,7 @@ static void stop_workers(struct gz_sink *s)
 	s->nthr = 0;
 }
 
-static void gz_release(struct gz_sink *s)
+static void z_release(struct z_sink *s)
 {
 	stop_workers(s);
 	/* Also for a sink whose job table could not be allocated. */
@@ -333,9 +401,9 @@ static void gz_release(struct gz_sink *s)
 	free(s);
 }
 
-static int gz_commit(struct ld_sink *sk)
+static int z_commit(struct ld_sink *sk)
 {
-	struct gz_sink *s = (struct gz_sink *)sk;
+	struct z_sink *s = (struct z_sink *)sk;
 	int err;
 
 	if (s->cur)
@@ -352,46 +420,57 @@ static int gz_commit(struct ld_sink *sk)
 	return err ? err : s->inner->ops->commit(s->inner);
 }
 
-static void gz_abort(struct ld_sink *sk)
+static void z_abort(struct ld_sink *sk)
 {
-	struct gz_sink *s = (struct gz_sink *)sk;
+	struct z_sink *s = (struct z_sink *)sk;
 
 	stop_workers(s);
 	s->inner->ops->abort(s->inner);
-	gz_release(s);
+	z_release(s);
 }
 
-static void gz_free(struct ld_sink *sk)
+static void z_free(struct ld_sink *sk)
 {
-	struct gz_sink *s = (struct gz_sink *)sk;
+	struct z_sink *s = (struct z_sink *)sk;
 
 	stop_workers(s);
 	s->inner->ops->free(s->inner);
-	gz_release(s);
+	z_release(s);
 }
 
-static const struct ld_sink_ops gz_ops = {
-	.write = gz_write, .commit = gz_commit, .abort = gz_abort, .free = gz_free,
+static const struct ld_sink_ops z_ops = {
+	.write = z_write, .commit = z_commit, .abort = z_abort, .free = z_free,
 };
 
-uint64_t ld_gz_sink__out_bytes(const struct ld_sink *sk)
+uint64_t ld_compress_sink__out_bytes(const struct ld_sink *sk)
 {
-	return ((const struct gz_sink *)sk)->out_off;
+	return ((const struct z_sink *)sk)->out_off;
 }
 
-struct ld_sink *ld_gz_sink__new(struct ld_sink *inner, int level, unsigned threads)
+struct ld_sink *ld_compress_sink__new(struct ld_sink *inner, const struct ld_compress *how,
+				      unsigned threads)
 {
-	struct gz_sink *s = calloc(1, sizeof(*s));
+	const struct ld_compress_ops *o = ld_compress_ops(how->kind);
+	struct z_sink *s;
 	unsigned char *zeros = NULL;
-	z_stream z = { 0 };
+	void *cctx = NULL;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int err = ENOMEM;
 
-	if (!s)
-		goto fail_early;
-	s->base.ops = &gz_ops;
+	if (!o) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->base.ops = &z_ops;
 	s->inner = inner;
-	s->level = level < 1 || level > 9 ? 1 : level;
+	s->o = o;
+	s->level = how->level < o->min_level || how->level > o->max_level || !how->level
+		   ? o->default_level : how->level;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->work, NULL);
 	pthread_cond_init(&s->done, NULL);
@@ -400,29 +479,26 @@ struct ld_sink *ld_gz_sink__new(struct ld_sink *inner, int level, unsigned threa
 	threads = threads < MAX_THREADS ? threads : MAX_THREADS;
 	s->njobs = 2 * threads + 2;
 	s->jobs = calloc(s->njobs, sizeof(*s->jobs));
-	if (deflateInit2(&z, s->level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		goto fail;
-	s->out_cap = LD_GZ_HDR + deflateBound(&z, LD_GZ_BLOCK) + 8;
+	s->out_cap = LD_Z_HDR + o->bound(LD_Z_BLOCK);
 	if (!s->jobs)
-		goto fail_z;
+		goto fail;
 	for (unsigned i = 0; i < s->njobs; i++) {
-		s->jobs[i].in = malloc(LD_GZ_BLOCK);
+		s->jobs[i].in = malloc(LD_Z_BLOCK);
 		s->jobs[i].out = malloc(s->out_cap);
 		if (!s->jobs[i].in || !s->jobs[i].out)
-			goto fail_z;
+			goto fail;
 	}
 	/* A block of zeros (holes) compresses the same every time. */
-	zeros = calloc(1, LD_GZ_BLOCK);
+	zeros = calloc(1, LD_Z_BLOCK);
 	s->zero = malloc(s->out_cap);
-	if (!zeros || !s->zero || deflate_block(&z, zeros, LD_GZ_BLOCK, s->zero, s->out_cap - 8,
-						&s->zero_len))
-		goto fail_z;
-	put32(s->zero + s->zero_len, crc32(0, zeros, LD_GZ_BLOCK));
-	put32(s->zero + s->zero_len + 4, LD_GZ_BLOCK);
-	s->zero_len += 8;
+	cctx = o->cctx_new(s->level);
+	if (!zeros || !s->zero || !cctx ||
+	    o->compress(cctx, zeros, LD_Z_BLOCK, s->zero, s->out_cap, &s->zero_len))
+		goto fail;
+	o->cctx_free(cctx);
+	cctx = NULL;
 	free(zeros);
 	zeros = NULL;
-	deflateEnd(&z);
 	for (unsigned i = 0; i < threads; i++) {
 		err = pthread_create(&s->thr[i], NULL, worker, s);
 		if (err)
@@ -430,14 +506,11 @@ struct ld_sink *ld_gz_sink__new(struct ld_sink *inner, int level, unsigned threa
 		s->nthr = i + 1;
 	}
 	return &s->base;
-fail_z:
-	deflateEnd(&z);
 fail:
+	if (cctx)
+		o->cctx_free(cctx);
 	free(zeros);
-	gz_release(s);
-	errno = err;
-	return NULL;
-fail_early:
+	z_release(s);
 	errno = err;
 	return NULL;
 }
@@ -450,8 +523,9 @@ struct block {
 	uint32_t usize, msize;
 };
 
-struct ld_gz_reader {
+struct ld_compress_reader {
 	int fd;
+	const struct ld_compress_ops *o;
 	struct block *v;
 	size_t n;
 	uint64_t size;
@@ -461,25 +535,10 @@ struct ld_gz_reader {
 		uint64_t used;
 	} cache[NCACHE];
 	uint64_t tick;
-	z_stream z;
-	bool zinit;
+	void *dctx;
 	unsigned char *cbuf;
 	size_t ccap;
 };
-
-static int rfail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int rfail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 static int pread_all(int fd, void *buf, size_t len, uint64_t off)
 {
@@ -505,9 +564,9 @@ static int pread_all(int fd, void *buf, size_t len, uint64_t off)
  * Every failure below reports before it frees: the message names the block
  * (r->n) and that count lives in the reader.
  */
-static int open_fail(struct ld_gz_reader *r, int ret, char *err, size_t errlen,
+static int open_fail(struct ld_compress_reader *r, int ret, char *err, size_t errlen,
 		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int open_fail(struct ld_gz_reader *r, int ret, char *err, size_t errlen,
+static int open_fail(struct ld_compress_reader *r, int ret, char *err, size_t errlen,
 		     const char *fmt, ...)
 {
 	va_list ap;
@@ -517,14 +576,16 @@ static int open_fail(struct ld_gz_reader *r, int ret, char *err, size_t errlen,
 		vsnprintf(err, errlen, fmt, ap);
 		va_end(ap);
 	}
-	ld_gz_reader__free(r);
+	ld_compress_reader__free(r);
 	return ret;
 }
 
-int ld_gz_reader__open(int fd, uint64_t file_size, struct ld_gz_reader **out, bool *cut,
-		       char *err, size_t errlen)
+int ld_compress_reader__open(int fd, uint64_t file_size, enum ld_compress_kind kind,
+			     struct ld_compress_reader **out, bool *cut, char *err,
+			     size_t errlen)
 {
-	struct ld_gz_reader *r = calloc(1, sizeof(*r));
+	const struct ld_compress_ops *o = ld_compress_ops(kind);
+	struct ld_compress_reader *r;
 	uint64_t pos = 0, off = 0;
 	size_t cap = 0;
 	int ret;
@@ -532,14 +593,18 @@ int ld_gz_reader__open(int fd, uint64_t file_size, struct ld_gz_reader **out, bo
 	*out = NULL;
 	if (cut)
 		*cut = false;
+	if (!o)
+		return ld_z_fail(err, errlen, -EINVAL, "not a compression kind: %d", kind);
+	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	r->fd = fd;
+	r->o = o;
 	while (pos < file_size) {
-		unsigned char h[LD_GZ_HDR];
+		unsigned char h[LD_Z_HDR];
 		struct block b;
 
-		if (file_size - pos < LD_GZ_HDR) {
+		if (file_size - pos < LD_Z_HDR) {
 			if (cut)
 				*cut = true;
 			break;
@@ -549,11 +614,11 @@ int ld_gz_reader__open(int fd, uint64_t file_size, struct ld_gz_reader **out, bo
 			return open_fail(r, ret, err, errlen, "compressed block %zu at offset %llu: %s",
 					 r->n, (unsigned long long)pos, strerror(-ret));
 		b = (struct block){ get64(h + 16), pos, get32(h + 24), get32(h + 28) };
-		if (!ld_gz_is_livedump(h, sizeof(h)) || b.off != off || !b.usize ||
-		    b.usize > LD_GZ_MAX_USIZE || b.msize < LD_GZ_HDR + 8)
+		if (!o->is_ours(h, sizeof(h)) || b.off != off || !b.usize ||
+		    b.usize > LD_Z_MAX_USIZE || b.msize <= LD_Z_HDR)
 			return open_fail(r, -EBADMSG, err, errlen, "compressed block %zu at offset "
-					 "%llu: not a livedump block (offset %llu, size %u, member "
-					 "%u bytes)", r->n, (unsigned long long)pos,
+					 "%llu: not a livedump block (%s, offset %llu, size %u, "
+					 "member %u bytes)", r->n, (unsigned long long)pos, o->name,
 					 (unsigned long long)b.off, b.usize, b.msize);
 		if (b.msize > file_size - pos) {
 			if (cut)
@@ -579,32 +644,32 @@ int ld_gz_reader__open(int fd, uint64_t file_size, struct ld_gz_reader **out, bo
 	return 0;
 }
 
-void ld_gz_reader__free(struct ld_gz_reader *r)
+void ld_compress_reader__free(struct ld_compress_reader *r)
 {
 	if (!r)
 		return;
 	for (size_t i = 0; i < NCACHE; i++)
 		free(r->cache[i].buf);
-	if (r->zinit)
-		inflateEnd(&r->z);
+	if (r->dctx)
+		r->o->dctx_free(r->dctx);
 	free(r->cbuf);
 	free(r->v);
 	free(r);
 }
 
-uint64_t ld_gz_reader__size(const struct ld_gz_reader *r)
+uint64_t ld_compress_reader__size(const struct ld_compress_reader *r)
 {
 	return r->size;
 }
 
 /* Block i, decompressed and checked. */
-static const unsigned char *get_block(struct ld_gz_reader *r, size_t i, char *err, size_t errlen,
-				      int *ret)
+static const unsigned char *get_block(struct ld_compress_reader *r, size_t i, char *err,
+				      size_t errlen, int *ret)
 {
 	const struct block *b = &r->v[i];
-	size_t victim = 0, dlen;
+	size_t victim = 0;
 	unsigned char *out;
-	int zr;
+	char why[120] = "";
 
 	for (size_t k = 0; k < NCACHE; k++) {
 		if (r->cache[k].buf && r->cache[k].idx == i) {
@@ -614,12 +679,12 @@ static const unsigned char *get_block(struct ld_gz_reader *r, size_t i, char *er
 		if (r->cache[k].used < r->cache[victim].used)
 			victim = k;
 	}
-	if (!r->zinit) {
-		if (inflateInit2(&r->z, -15) != Z_OK) {
+	if (!r->dctx) {
+		r->dctx = r->o->dctx_new();
+		if (!r->dctx) {
 			*ret = -ENOMEM;
 			return NULL;
 		}
-		r->zinit = true;
 	}
 	if (b->msize > r->ccap) {
 		unsigned char *c = realloc(r->cbuf, b->msize);
@@ -641,27 +706,18 @@ static const unsigned char *get_block(struct ld_gz_reader *r, size_t i, char *er
 	r->cache[victim].idx = (size_t)-1;
 	*ret = pread_all(r->fd, r->cbuf, b->msize, b->pos);
 	if (*ret) {
-		rfail(err, errlen, *ret, "compressed block %zu at offset %llu: %s", i,
-		      (unsigned long long)b->pos,
-		      *ret == -ENODATA ? "the file ends inside it" : strerror(-*ret));
+		ld_z_fail(err, errlen, *ret, "compressed block %zu at offset %llu: %s", i,
+			  (unsigned long long)b->pos,
+			  *ret == -ENODATA ? "the file ends inside it" : strerror(-*ret));
 		return NULL;
 	}
-	inflateReset(&r->z);
-	dlen = b->msize - LD_GZ_HDR - 8;
-	r->z.next_in = r->cbuf + LD_GZ_HDR;
-	r->z.avail_in = dlen;
-	r->z.next_out = out;
-	r->z.avail_out = b->usize;
-	zr = inflate(&r->z, Z_FINISH);
-	if (zr != Z_STREAM_END || r->z.avail_out || r->z.avail_in ||
-	    get32(r->cbuf + b->msize - 8) != crc32(0, out, b->usize) ||
-	    get32(r->cbuf + b->msize - 4) != b->usize) {
-		*ret = -EBADMSG;
-		rfail(err, errlen, -EBADMSG, "compressed block %zu at offset %llu (plain bytes "
-		      "%llu..%llu) is damaged: %s", i, (unsigned long long)b->pos,
-		      (unsigned long long)b->off, (unsigned long long)(b->off + b->usize),
-		      zr != Z_STREAM_END ? (r->z.msg ? r->z.msg : "bad deflate data")
-					 : "checksum mismatch");
+	*ret = r->o->decompress(r->dctx, r->cbuf + LD_Z_HDR, b->msize - LD_Z_HDR, out, b->usize,
+				why, sizeof(why));
+	if (*ret) {
+		ld_z_fail(err, errlen, *ret, "compressed block %zu at offset %llu (plain bytes "
+			  "%llu..%llu) is damaged: %s", i, (unsigned long long)b->pos,
+			  (unsigned long long)b->off, (unsigned long long)(b->off + b->usize),
+			  why[0] ? why : strerror(-*ret));
 		return NULL;
 	}
 	r->cache[victim].idx = i;
@@ -669,8 +725,8 @@ static const unsigned char *get_block(struct ld_gz_reader *r, size_t i, char *er
 	return out;
 }
 
-int ld_gz_reader__pread(struct ld_gz_reader *r, void *buf, size_t len, uint64_t off,
-			char *err, size_t errlen)
+int ld_compress_reader__pread(struct ld_compress_reader *r, void *buf, size_t len,
+			      uint64_t off, char *err, size_t errlen)
 {
 	unsigned char *p = buf;
 
@@ -705,76 +761,25 @@ int ld_gz_reader__pread(struct ld_gz_reader *r, void *buf, size_t len, uint64_t 
 	return 0;
 }
 
-/* --- plain gzip ------------------------------------------------------------- */
+/* --- foreign streams -------------------------------------------------------- */
 
-int ld_gz_inflate_all(int fd, uint64_t *size, bool *cut, char *err, size_t errlen)
+int ld_decompress_all(enum ld_compress_kind kind, int fd, uint64_t *size, bool *cut, char *err,
+		      size_t errlen)
 {
-	unsigned char in[1 << 16], out[1 << 16];
-	z_stream z = { 0 };
-	uint64_t total = 0, pos = 0;
-	int mfd, zr = Z_OK, ret = 0;
+	const struct ld_compress_ops *o = ld_compress_ops(kind);
+	int mfd, ret;
 
 	*cut = false;
-	mfd = memfd_create("livedump-gunzip", MFD_CLOEXEC);
+	if (!o)
+		return ld_z_fail(err, errlen, -EINVAL, "not a compression kind: %d", kind);
+	mfd = memfd_create("livedump-decompressed", MFD_CLOEXEC);
 	if (mfd < 0)
-		return rfail(err, errlen, -errno, "memfd_create: %s", strerror(errno));
-	if (inflateInit2(&z, 15 + 16) != Z_OK) {
-		close(mfd);
-		return -ENOMEM;
-	}
-	for (;;) {
-		ssize_t n = pread(fd, in, sizeof(in), pos);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = rfail(err, errlen, -errno, "%s", strerror(errno));
-			break;
-		}
-		if (!n) {
-			*cut = zr != Z_STREAM_END;
-			break;
-		}
-		pos += n;
-		z.next_in = in;
-		z.avail_in = n;
-		while (z.avail_in && !ret) {
-			if (zr == Z_STREAM_END) {
-				/* Another member follows. */
-				inflateReset(&z);
-			}
-			z.next_out = out;
-			z.avail_out = sizeof(out);
-			zr = inflate(&z, Z_NO_FLUSH);
-			if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
-				ret = rfail(err, errlen, -EBADMSG, "gzip data damaged at compressed "
-					    "offset %llu: %s", (unsigned long long)(pos - z.avail_in),
-					    z.msg ? z.msg : "inflate error");
-				break;
-			}
-			if (sizeof(out) - z.avail_out) {
-				ssize_t w = pwrite(mfd, out, sizeof(out) - z.avail_out, total);
-
-				/* A short write sets no errno: do not report a stale one. */
-				if (w != (ssize_t)(sizeof(out) - z.avail_out)) {
-					ret = rfail(err, errlen, w < 0 ? -errno : -ENOSPC,
-						    "out of memory decompressing");
-					break;
-				}
-			}
-			total += sizeof(out) - z.avail_out;
-			if (zr == Z_BUF_ERROR && !z.avail_in)
-				break;
-		}
-		if (ret)
-			break;
-	}
-	inflateEnd(&z);
+		return ld_z_fail(err, errlen, -errno, "memfd_create: %s", strerror(errno));
+	ret = o->decompress_all(fd, mfd, size, cut, err, errlen);
 	if (ret) {
 		close(mfd);
 		return ret;
 	}
-	*size = total;
 	return mfd;
 }
 

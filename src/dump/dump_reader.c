@@ -286,7 +286,7 @@ static int dump_pread(const struct ld_dump *d, void *buf, size_t len, uint64_t o
 	if (!d->gz)
 		return pread_full(d->fd, buf, len, off);
 	d->gzmsg[0] = 0;
-	err = ld_gz_reader__pread(d->gz, buf, len, off, d->gzmsg, 256);
+	err = ld_compress_reader__pread(d->gz, buf, len, off, d->gzmsg, 256);
 	return err == -ENODATA ? -EIO : err;
 }
 
@@ -801,38 +801,42 @@ static int check_header(struct ld_dump *d)
 /* --- open / free ------------------------------------------------------------ */
 
 /*
- * A compressed dump (compress.h) is read in place; any other gzip stream
- * (a dump someone gzipped) is decompressed into memory first.
+ * A compressed dump (compress.h) is read in place; any other stream of a
+ * kind we know (a dump someone gzipped or zstd-compressed) is decompressed
+ * into memory first.
  */
 static int open_compressed(struct ld_dump *d)
 {
-	unsigned char head[LD_GZ_HDR];
+	unsigned char head[LD_Z_HDR];
+	enum ld_compress_kind kind;
 	char msg[200] = "";
 	uint64_t size;
-	bool cut;
+	bool cut, ours;
 	int err, fd;
 
-	if (d->size < sizeof(head) ||
-	    pread_full(d->fd, head, sizeof(head), 0) || !ld_gz_is_gzip(head, sizeof(head)))
+	if (d->size < sizeof(head) || pread_full(d->fd, head, sizeof(head), 0))
 		return 0;
-	if (ld_gz_is_livedump(head, sizeof(head))) {
-		err = ld_gz_reader__open(d->fd, d->disk_size, &d->gz, &cut, msg, sizeof(msg));
+	ld_compress_detect(head, sizeof(head), &kind, &ours);
+	if (kind == LD_COMPRESS_NONE)
+		return 0;
+	d->compression = ld_compress_label(kind, ours);
+	if (ours) {
+		err = ld_compress_reader__open(d->fd, d->disk_size, kind, &d->gz, &cut, msg,
+					       sizeof(msg));
 		if (err)
 			return ld_rd_fail(d, err, "%s", msg[0] ? msg : strerror(-err));
-		d->size = ld_gz_reader__size(d->gz);
-		d->compression = "gzip blocks";
+		d->size = ld_compress_reader__size(d->gz);
 		d->gzmsg = calloc(1, 256);
 		if (!d->gzmsg)
 			return ld_rd_fail(d, -ENOMEM, "out of memory");
 		return 0;
 	}
-	fd = ld_gz_inflate_all(d->fd, &size, &cut, msg, sizeof(msg));
+	fd = ld_decompress_all(kind, d->fd, &size, &cut, msg, sizeof(msg));
 	if (fd < 0)
 		return ld_rd_fail(d, fd, "%s", msg[0] ? msg : strerror(-fd));
 	close(d->fd);
 	d->fd = fd;
 	d->size = size;
-	d->compression = "gzip";
 	return 0;
 }
 
@@ -919,7 +923,7 @@ void ld_dump__free(struct ld_dump *d)
 		return;
 	if (d->fd >= 0)
 		close(d->fd);
-	ld_gz_reader__free(d->gz);
+	ld_compress_reader__free(d->gz);
 	free(d->gzmsg);
 	for (size_t i = 0; i < d->nnsegs; i++)
 		free(d->nsegv[i].buf);

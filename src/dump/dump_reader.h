@@ -61,9 +61,10 @@ const char *ld_dump__path(const struct ld_dump *d);
 /* Size of the core: of the file, or of the plain core in a compressed dump. */
 uint64_t ld_dump__file_size(const struct ld_dump *d);
 /*
- * Compressed dumps are read transparently: "gzip blocks" for livedump's
- * own container (read in place, see compress.h), "gzip" for any other
- * gzip stream (decompressed into memory at open), NULL for a plain core.
+ * Compressed dumps are read transparently: "zstd blocks" or "gzip blocks"
+ * for livedump's own container (read in place, see compress.h), "zstd"
+ * or "gzip" for any other stream of that kind (decompressed into memory
+ * at open), NULL for a plain core.
  * *disk_size (may be NULL) gets the size of the file itself.
  */
 const char *ld_dump__compression(const struct ld_dump *d, uint64_t *disk_size);

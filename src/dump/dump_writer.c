@@ -40,6 +40,22 @@ static int notes_reserve(struct ld_notes *n, size_t more)
 	return 0;
 }
 
+void ld_notes__append(struct ld_notes *n, const struct ld_notes *more)
+{
+	if (n->err || !more->len)
+		return;
+	if (more->err) {
+		n->err = more->err;
+		return;
+	}
+	if (notes_reserve(n, more->len)) {
+		n->err = -ENOMEM;
+		return;
+	}
+	memcpy(n->buf + n->len, more->buf, more->len);
+	n->len += more->len;
+}
+
 void ld_notes__add(struct ld_notes *n, const char *owner, uint32_t type,
 		   const void *a, size_t alen, const void *b, size_t blen)
 {

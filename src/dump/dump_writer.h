@@ -22,6 +22,8 @@ struct ld_notes {
 /* Append one note; desc is the concatenation of (a, alen) and (b, blen). */
 void ld_notes__add(struct ld_notes *n, const char *owner, uint32_t type,
 		   const void *a, size_t alen, const void *b, size_t blen);
+/* Appends the notes of @more (built by another ld_notes). */
+void ld_notes__append(struct ld_notes *n, const struct ld_notes *more);
 void ld_notes__free(struct ld_notes *n);
 
 /* --- sinks ------------------------------------------------------------- */

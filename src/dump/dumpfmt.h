@@ -35,7 +35,7 @@
 
 #define LD_NOTE_OWNER		"LIVEDUMP"
 #define LD_FORMAT_MAJOR		1
-#define LD_FORMAT_MINOR		5
+#define LD_FORMAT_MINOR		6
 #define LD_HEADER_MAGIC		0x504d444cU	/* "LDMP" */
 #define LD_COMPLETE_MAGIC	0x454e4f444c44ULL	/* "LDDONE" */
 #define LD_PAGE_SIZE		4096
@@ -61,6 +61,10 @@ enum ld_note_type {
 	LD_NT_LIMITS	 = 0x4c440022,	/* struct ld_note_table + ld_note_limit[] (1.4) */
 	LD_NT_SOCKETS	 = 0x4c440023,	/* struct ld_note_table + ld_note_socket records (1.4) */
 	LD_NT_HIDDEN	 = 0x4c440015,	/* struct ld_note_hidden + ld_hidden_range[] (1.5) */
+	LD_NT_KOBJ	 = 0x4c440030,	/* struct ld_note_kobj + ld_note_kobj_ent[] + bytes + BTF (1.6) */
+	LD_NT_DSTATE	 = 0x4c440031,	/* struct ld_note_table + ld_note_dstate records (1.6) */
+	LD_NT_DISK	 = 0x4c440032,	/* struct ld_note_disk + diskstats line + queue attributes (1.6) */
+	LD_NT_KMSG	 = 0x4c440033,	/* struct ld_note_kmsg + /dev/kmsg records (1.6) */
 	LD_NT_COMPLETE	 = 0x4c44000f,	/* struct ld_note_complete + ld_range[] */
 };
 
@@ -422,6 +426,89 @@ struct ld_note_kproc {
 	uint32_t cgroups_len;		/* then /proc/PID/cgroup and its NUL */
 };
 
+/*
+ * LD_NT_KOBJ (format 1.6): kernel objects BPF copied at the issue, with
+ * their types (docs/kernel-dumps.md).  The note holds this struct, count
+ * entries, the objects' bytes and a BTF (the kernel's BTF format, no
+ * base) holding their types and what those reference by value; structs
+ * reached only through pointers are forward declarations.  Offsets are
+ * from the start of the note's description.
+ */
+struct ld_note_kobj {
+	uint32_t size;			/* of this struct as written */
+	uint32_t count;			/* ld_note_kobj_ent that follow it */
+	uint32_t entry_size;		/* bytes per entry */
+	uint32_t btf_off;		/* the BTF: 0 and btf_len 0 when none */
+	uint32_t btf_len;
+	uint32_t flags;			/* 0 */
+};
+
+/* ld_note_kobj_ent.flags: LD_KOF_* of kabi/records.h, and */
+#define LD_KOF_NO_TYPE		(1U << 8)	/* its type was not found: bytes only (type_id 0) */
+
+struct ld_note_kobj_ent {
+	uint64_t addr;			/* where it is in the kernel */
+	uint32_t type_id;		/* in the note's BTF; 0: none */
+	uint32_t kernel_type_id;	/* in the BTF of the kernel it was copied on */
+	uint32_t size;			/* its type's size */
+	uint32_t len;			/* bytes at off */
+	uint32_t off;
+	uint16_t role;			/* enum ld_kobj_role (kabi/records.h) */
+	uint16_t flags;			/* LD_KOF_* */
+	uint32_t arg;			/* a probe argument's number, 1-based; else 0 */
+	uint32_t pad;
+	char name[32];			/* the role, for people: "request", "arg1" */
+};
+
+/*
+ * One task in uninterruptible sleep (LD_NT_DSTATE, entry_size 0), seen
+ * when the collector took the issue: `size` covers the struct, its
+ * /proc/PID/task/TID/stack text and NUL, and padding to a multiple of 8.
+ */
+struct ld_note_dstate {
+	uint32_t size;
+	uint32_t pid;
+	uint32_t tid;
+	uint32_t stack_len;		/* bytes of text, its NUL not counted */
+	char comm[16];
+	char wchan[48];			/* /proc/PID/task/TID/wchan */
+};
+
+/*
+ * LD_NT_DISK: the device of a block issue as the collector found it: its
+ * /proc/diskstats line, then "name=value\n" lines of /sys/block/DISK/queue/
+ * (the whole disk's, for a partition).
+ */
+struct ld_note_disk {
+	uint32_t size;			/* of this struct as written */
+	uint32_t dev;			/* kernel dev_t: major << 20 | minor */
+	char name[32];
+	uint32_t stats_len;		/* bytes of the diskstats line that follows */
+	uint32_t attrs_len;		/* then the attributes */
+};
+
+/*
+ * LD_NT_KMSG: the kernel log around the issue, from /dev/kmsg: records
+ * "PRIO,SEQ,TS_US,FLAGS;TEXT\n" as the kernel gives them (their
+ * continuation lines dropped) whose TS_US falls in [from_us, to_us].
+ */
+struct ld_note_kmsg {
+	uint32_t size;			/* of this struct as written */
+	uint32_t count;			/* records that follow */
+	uint64_t from_us;		/* the window, in the log's clock: microseconds since boot */
+	uint64_t to_us;
+	uint32_t flags;			/* LD_KMSG_* */
+	uint32_t pad;
+};
+
+#define LD_KMSG_LOST		(1U << 0)	/* records were overwritten while it was read (EPIPE) */
+#define LD_KMSG_CUT		(1U << 1)	/* more records than the note keeps: the first ones */
+
+_Static_assert(sizeof(struct ld_note_kobj) == 24 && sizeof(struct ld_note_kobj_ent) == 72,
+	       "kobj layout");
+_Static_assert(sizeof(struct ld_note_dstate) == 80, "dstate layout");
+_Static_assert(sizeof(struct ld_note_disk) == 48, "disk layout");
+_Static_assert(sizeof(struct ld_note_kmsg) == 32, "kmsg layout");
 _Static_assert(sizeof(struct ld_note_header) == 616, "header layout");
 _Static_assert(sizeof(struct ld_note_thread) == 56, "thread layout");
 _Static_assert(sizeof(struct ld_note_region) == 64, "region layout");

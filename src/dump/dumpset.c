@@ -8,11 +8,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include "dump/dump_reader.h"
 #include "dump/dumpset.h"
 #include "detectors/fields.h"
 #include "base/log.h"
 #include "dump/outdir.h"
+#include "group/manifest.h"
 
 #define NS	1000000000ULL
 
@@ -94,6 +96,45 @@ bool ld_dump_parse_name(const char *name, struct ld_dump_summary *s)
 
 /* --- one dump -------------------------------------------------------------------- */
 
+/* Frames of the tracing machinery that ran the BPF program, not of the issue. */
+static bool tracing_frame(const char *sym)
+{
+	static const char *const prefixes[] = {
+		"bpf_", "__bpf_", "__traceiter_", "trace_", "__trace_", "perf_", "kprobe_",
+		"__kprobes", "ftrace_", "0x",
+	};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(sym, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+static void find_kfunc(struct ld_dump_summary *s, const struct ld_dump *d)
+{
+	const struct ld_field *at = s->fields ? ld_fields__get(s->fields, "at") : NULL;
+	char buf[128];
+
+	s->kfunc[0] = 0;
+	if (at && s->issue && (!strcmp(s->issue, "kprobe") || !strcmp(s->issue, "kretprobe"))) {
+		snprintf(s->kfunc, sizeof(s->kfunc), "%s", ld_field__text(at, buf, sizeof(buf)));
+		s->kfunc[strcspn(s->kfunc, "+")] = 0;
+		return;
+	}
+	for (size_t i = 0; i < ld_dump__nkstacks(d); i++) {
+		const struct ld_dump_kstack *k = ld_dump__kstack(d, i);
+
+		if (k->source != LD_KSTACK_ISSUE)
+			continue;
+		for (size_t f = 0; f < k->nframes; f++)
+			if (k->syms[f][0] && !tracing_frame(k->syms[f])) {
+				snprintf(s->kfunc, sizeof(s->kfunc), "%.*s",
+					 (int)strcspn(k->syms[f], "+ "), k->syms[f]);
+				return;
+			}
+	}
+}
+
 static void from_header(struct ld_dump_summary *s, const struct ld_dump *d)
 {
 	const struct ld_note_header *h = ld_dump__header(d);
@@ -121,6 +162,7 @@ static void from_header(struct ld_dump_summary *s, const struct ld_dump *d)
 		snprintf(s->container_id, sizeof(s->container_id), "%s", kp->ident.container);
 		snprintf(s->pod_uid, sizeof(s->pod_uid), "%s", kp->ident.pod);
 	}
+	find_kfunc(s, d);
 }
 
 const char *ld_dump_summary__container(const struct ld_dump_summary *s, char *buf, size_t len)
@@ -185,6 +227,58 @@ static int add(struct ld_dumpset *set, const char *path)
 	return summarize(s);
 }
 
+static int add_group(struct ld_dumpset *set, const char *path, bool members)
+{
+	struct ld_manifest *v = realloc(set->groups, (set->ngroups + 1) * sizeof(*v));
+	char err[512];
+
+	if (!v)
+		return -ENOMEM;
+	set->groups = v;
+	/* An unreadable manifest leaves its members single dumps. */
+	if (ld_manifest_read(path, &v[set->ngroups], err, sizeof(err)))
+		return 0;
+	set->ngroups++;
+	for (size_t i = 0; members && i < v[set->ngroups - 1].n; i++) {
+		const struct ld_manifest_member *m = &v[set->ngroups - 1].m[i];
+		char dp[4096];
+		const char *slash = strrchr(path, '/');
+		int e;
+
+		if (!m->dump[0] || strchr(m->dump, '/'))
+			continue;
+		snprintf(dp, sizeof(dp), "%.*s%s", slash ? (int)(slash - path + 1) : 0, path, m->dump);
+		if (access(dp, F_OK))
+			continue;
+		e = add(set, dp);
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+/* Each member's summary names its group (once every file is in: pointers stay put). */
+static void link_groups(struct ld_dumpset *set)
+{
+	for (size_t g = 0; g < set->ngroups; g++) {
+		const struct ld_manifest *mf = &set->groups[g];
+		const char *slash = strrchr(mf->path, '/');
+		size_t dirlen = slash ? (size_t)(slash - mf->path + 1) : 0;
+
+		for (size_t i = 0; i < mf->n; i++)
+			for (size_t k = 0; mf->m[i].dump[0] && k < set->n; k++) {
+				struct ld_dump_summary *s = &set->v[k];
+
+				if (strcmp(s->name, mf->m[i].dump) ||
+				    (size_t)(s->name - s->path) != dirlen ||
+				    strncmp(s->path, mf->path, dirlen))
+					continue;
+				s->group = mf;
+				s->group_trigger = mf->m[i].trigger;
+			}
+	}
+}
+
 static int add_dir(struct ld_dumpset *set, const char *dir)
 {
 	DIR *dp = opendir(dir);
@@ -196,6 +290,11 @@ static int add_dir(struct ld_dumpset *set, const char *dir)
 	while (!err && (de = readdir(dp))) {
 		char path[4096];
 
+		if (ld_manifest_name(de->d_name)) {
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			err = add_group(set, path, false);
+			continue;
+		}
 		if (!ld_is_dump_name(de->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
@@ -222,7 +321,9 @@ static int add_path(struct ld_dumpset *set, const char *path, char *msg, size_t 
 	if (stat(path, &st))
 		err = -errno;
 	else
-		err = S_ISDIR(st.st_mode) ? add_dir(set, path) : add(set, path);
+		err = S_ISDIR(st.st_mode) ? add_dir(set, path) :
+		      ld_manifest_name(strrchr(path, '/') ? strrchr(path, '/') + 1 : path) ?
+		      add_group(set, path, true) : add(set, path);
 	if (err)
 		snprintf(msg, msglen, "cannot read %s: %s", path, strerror(-err));
 	return err;
@@ -240,6 +341,8 @@ int ld_dumpset_load(struct ld_dumpset *set, char **paths, int npaths, const char
 		err = add_path(set, paths[i], msg, msglen);
 	if (!err && set->n)	/* no dumps: set->v is NULL, which qsort may not be given */
 		qsort(set->v, set->n, sizeof(*set->v), cmp_summary);
+	if (!err)
+		link_groups(set);
 	return err;
 }
 
@@ -251,6 +354,9 @@ void ld_dumpset__free(struct ld_dumpset *set)
 		free(set->v[i].fields);
 	}
 	free(set->v);
+	for (size_t i = 0; i < set->ngroups; i++)
+		ld_manifest__free(&set->groups[i]);
+	free(set->groups);
 	memset(set, 0, sizeof(*set));
 }
 

@@ -44,20 +44,35 @@ struct ld_dump_summary {
 	char container_runtime[16];	/* docker, containerd, cri-o, podman, lxc, kubernetes */
 	char container_id[128];
 	char pod_uid[64];
+	/*
+	 * The kernel function of the issue: a kernel probe's function, else
+	 * the first frame of BPF's stack at the issue past the tracing
+	 * machinery (LD_NT_KSTACK); "" none.
+	 */
+	char kfunc[128];
+	/* A member of a group dump (group/manifest.h): its manifest, NULL none. */
+	const struct ld_manifest *group;
+	bool group_trigger;		/* the member that hit the issue */
 };
 
 /* "RUNTIME:ID" (or "kubernetes:pod-UID" for a pod's cgroup without one); "" none. */
 const char *ld_dump_summary__container(const struct ld_dump_summary *s, char *buf, size_t len);
 
+struct ld_manifest;
+
 struct ld_dumpset {
 	struct ld_dump_summary *v;
 	size_t n;
+	/* The group manifests (NAME.group) of the directories and files named. */
+	struct ld_manifest *groups;
+	size_t ngroups;
 };
 
 /*
  * Adds every DIR/ *.core (hidden files, i.e. dumps still being written,
- * are left out) for each path that is a directory, and each other path as
- * a dump; none: default_dir.  Sorted by time (unknown times by name).
+ * are left out) and DIR/ *.group manifest for each path that is a
+ * directory, and each other path as a dump (a manifest: with its members'
+ * dumps); none: default_dir.  Sorted by time (unknown times by name).
  * Errors that concern one file are in its summary; 0, or -errno with a
  * message in err when a path cannot be read at all.
  */

@@ -49,7 +49,7 @@ struct ld_dump {
 	uint64_t size;			/* of the plain core */
 	uint64_t disk_size;		/* of the file */
 	const char *compression;	/* NULL: a plain core */
-	struct ld_gz_reader *gz;	/* a livedump compressed dump: read in place */
+	struct ld_compress_reader *gz;	/* a livedump compressed dump: read in place */
 	char *gzmsg;			/* why the last block could not be read */
 	struct ld_note_capture capture;	/* LD_NT_CAPTURE, when capnote */
 	int capnote;			/* its note index + 1 */
@@ -113,6 +113,8 @@ struct ld_dump {
 	struct ld_note_complete complete;
 	bool has_complete;
 	struct kview_data kv;
+	/* LD_NT_KOBJ, LD_NT_DSTATE, LD_NT_DISK, LD_NT_KMSG: note index + 1 (notes/kobj.c ...) */
+	int kobj_note, dstate_note, disk_note, kmsg_note;
 
 	/* Where open() puts its message. */
 	char *err;

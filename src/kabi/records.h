@@ -47,12 +47,13 @@ enum ld_detector {
 /* ld_event_hdr.flags */
 #define LD_EVF_FROZEN	(1U << 0)	/* BPF sent SIGSTOP to the process */
 #define LD_EVF_PROBE	(1U << 1)	/* a struct ld_probe_event (probe rules, libc's abort/assert/exit) */
+#define LD_EVF_KOBJ	(1U << 2)	/* typed kernel objects follow the record: struct ld_kobj_set */
 /*
  * The matched rule was of the odd generation of the rules (its LD_BR_GEN):
  * each reload flips it, so the collector reads a record the kernel made
  * just before a reload against the rules it was made with.
  */
-#define LD_EVF_GEN	(1U << 2)
+#define LD_EVF_GEN	(1U << 3)
 
 /* struct pt_regs of x86-64, which is also the head of user_regs_struct. */
 struct ld_regs {
@@ -181,6 +182,70 @@ struct ld_threshold_event {
 	__u64 value;		/* % for cpu, bytes for rss, a count otherwise */
 	__u64 limit;		/* the rule's threshold */
 	__u64 held_ns;		/* how long it held */
+};
+
+/*
+ * Typed kernel objects, copied by BPF at the issue (docs/kernel-dumps.md).
+ * With LD_EVF_KOBJ, the detector's record (its record_size bytes) is
+ * followed, up to hdr.size, by a struct ld_kobj_set and the objects'
+ * bytes; the collector turns them into LD_NT_KOBJ with the BTF of their
+ * types.  Roles are numbers in dumps: only ever appended.
+ */
+enum ld_kobj_role {
+	LD_KOBJ_NONE = 0,
+	LD_KOBJ_REQUEST,	/* struct request */
+	LD_KOBJ_BIO,		/* struct bio: the request's first */
+	LD_KOBJ_GENDISK,	/* struct gendisk */
+	LD_KOBJ_QUEUE,		/* struct request_queue */
+	LD_KOBJ_HCTX,		/* struct blk_mq_hw_ctx: the hardware queue */
+	LD_KOBJ_FILE,		/* struct file of an fd argument */
+	LD_KOBJ_OOM_CONTROL,	/* struct oom_control */
+	LD_KOBJ_MM,		/* struct mm_struct of the victim */
+	LD_KOBJ_MEMCG,		/* struct mem_cgroup */
+	LD_KOBJ_ARG,		/* a probe argument (arg = which) */
+	LD_KOBJ__COUNT
+};
+
+#define LD_KOBJ_MAX	8
+
+/* ld_kobj_desc.flags */
+#define LD_KOF_UNREADABLE	(1U << 0)	/* bpf_probe_read_kernel failed: bytes are zeros */
+#define LD_KOF_TRUNCATED	(1U << 1)	/* the type is larger than BPF's slot: len < size */
+
+struct ld_kobj_desc {
+	__u64 addr;		/* where the object is in the kernel */
+	__u32 btf_id;		/* its type in the running kernel's BTF (vmlinux) */
+	__u32 size;		/* that type's size */
+	__u32 len;		/* bytes copied */
+	__u32 off;		/* of the bytes, from the end of struct ld_kobj_set */
+	__u16 role;		/* enum ld_kobj_role */
+	__u16 flags;		/* LD_KOF_* */
+	__u32 arg;		/* LD_KOBJ_ARG: the argument's number, 1-based; 0 otherwise */
+};
+
+struct ld_kobj_set {
+	__u32 n;		/* descs used */
+	__u32 data_len;		/* bytes after this struct */
+	struct ld_kobj_desc d[LD_KOBJ_MAX];
+};
+
+/*
+ * probe_kobj value, by rule index: the kernel arguments a kprobe or
+ * kretprobe rule dumps typed (capture kernel=).  arg 1..6, 0 the return
+ * value; btf_id and size as the running kernel has the type.
+ */
+#define LD_PROBE_KOBJ_MAX	4
+#define LD_PROBE_KOBJ_CAP	2048	/* bytes per object at most */
+
+struct ld_probe_kobj_spec {
+	__u32 n;
+	__u32 pad;
+	struct {
+		__u32 arg;
+		__u32 btf_id;
+		__u32 size;
+		__u32 pad;
+	} a[LD_PROBE_KOBJ_MAX];
 };
 
 /* Keys of the watch filter maps. */

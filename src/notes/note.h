@@ -43,6 +43,10 @@
 	X(environ)	/* LD_NT_ENVIRON */				\
 	X(kproc)	/* LD_NT_KPROC */				\
 	X(kstack)	/* LD_NT_KSTACK */				\
+	X(kobj)		/* LD_NT_KOBJ: typed kernel objects */		\
+	X(dstate)	/* LD_NT_DSTATE */				\
+	X(disk)		/* LD_NT_DISK */				\
+	X(kmsg)		/* LD_NT_KMSG */				\
 	X(history)	/* LD_NT_HISTORY */				\
 	X(complete)	/* LD_NT_COMPLETE, the trailer */
 

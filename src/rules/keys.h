@@ -43,6 +43,7 @@ struct ld_rule_key {
 	bool memory;			/* reads process memory: not with capture context */
 	bool prefix;			/* a path prefix: a trailing / is dropped */
 	bool hex;			/* written in hex */
+	bool word;			/* alone, a word of its section (its word function) */
 	size_t field;			/* offsetof(struct ld_rule, ...) of the value(s) */
 	size_t count;			/* ... of the unsigned count of a list */
 	size_t size;			/* sizeof a single value; 0 for lists */
@@ -63,7 +64,7 @@ struct ld_rule_key {
 
 
 /* Keys in one section at most (the parser keeps a bit and an offset per key). */
-#define LD_RULE_KEYS_MAX	8
+#define LD_RULE_KEYS_MAX	16	/* <= the bits of an unsigned */
 #define LD_KEYS_FIT(keys)	_Static_assert(sizeof(keys) / sizeof((keys)[0]) <= LD_RULE_KEYS_MAX, \
 					       #keys " has too many keys")
 

@@ -28,7 +28,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/btf.h>
+#include "capture/btfsub.h"
 #include "capture/hidden.h"
+#include "dump/compress.h"
 #include "base/cgroupfs.h"
 #include "rules/rules.h"
 #include "rules/ruleval.h"
@@ -468,7 +471,121 @@ static void fmt_hidden(const struct ld_rule_key *k, const void *f, unsigned idx,
 	ld_sb_printf(sb, "%s", m < LD_HIDDEN_MODE_COUNT ? ld_hidden_mode_name(m) : "?");
 }
 
+/*
+ * kernel=argN:TYPE or ret:TYPE: TYPE names a struct (or union) of the
+ * running kernel's BTF; a kernel without it refuses the rule by its name.
+ */
+static int elem_kernel(const struct ld_rule_key *k, void *f, unsigned idx, const char *s,
+		       struct ld_verr *e)
+{
+	struct ld_karg *a = &((struct ld_karg *)f)[idx];
+	const char *colon = strchr(s, ':'), *type;
+	const struct btf *btf;
+	unsigned long n = 0;
+	int id;
+
+	(void)k;
+	if (idx >= LD_KARGS_MAX)
+		return ld_verr_set(e, 0, "kernel= names at most %d arguments", LD_KARGS_MAX);
+	if (!colon || colon[1] == 0)
+		return ld_verr_set(e, 0, "kernel '%.64s': expected argN:TYPE or ret:TYPE (arg1:request)",
+				   s);
+	if (!strncmp(s, "ret:", 4)) {
+		n = 0;
+	} else if (!strncmp(s, "arg", 3) && s[3] >= '1' && s[3] <= '6' && colon == s + 4) {
+		n = s[3] - '0';
+	} else {
+		return ld_verr_set(e, 0, "kernel '%.64s': expected arg1..arg6 or ret before ':'", s);
+	}
+	type = colon + 1;
+	if (strlen(type) >= sizeof(a->type))
+		return ld_verr_set(e, colon + 1 - s, "kernel type '%.64s' is too long", type);
+	btf = ld_kernel_btf();
+	if (!btf)
+		return ld_verr_set(e, colon + 1 - s, "cannot check kernel type '%s': the running kernel"
+				   " has no BTF (/sys/kernel/btf/vmlinux)", type);
+	id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+	if (id <= 0)
+		id = btf__find_by_name_kind(btf, type, BTF_KIND_UNION);
+	if (id <= 0)
+		return ld_verr_set(e, colon + 1 - s, "the running kernel has no type 'struct %s' (in its"
+				   " BTF)", type);
+	*a = (struct ld_karg){ .arg = n, .btf_id = id, .size = btf__resolve_size(btf, id) };
+	snprintf(a->type, sizeof(a->type), "%s", type);
+	return 0;
+}
+
+static void fmt_kernel(const struct ld_rule_key *k, const void *f, unsigned idx, struct ld_sb *sb)
+{
+	const struct ld_karg *a = &((const struct ld_karg *)f)[idx];
+
+	(void)k;
+	if (a->arg)
+		ld_sb_printf(sb, "arg%u:%s", a->arg, a->type);
+	else
+		ld_sb_printf(sb, "ret:%s", a->type);
+}
+
+/* scope=cgroup | peers | exe:NAME[,NAME...]: the words are kept as given. */
+static int elem_scope(const struct ld_rule_key *k, void *f, unsigned idx, const char *s,
+		      struct ld_verr *e)
+{
+	char (*w)[64] = f;
+
+	(void)k;
+	if (strlen(s) >= sizeof(w[0]))
+		return ld_verr_set(e, 0, "scope '%.64s...' is too long (at most %zu characters)", s,
+				   sizeof(w[0]) - 1);
+	if (idx == 0) {
+		if (strcmp(s, "cgroup") && strcmp(s, "peers") && (strncmp(s, "exe:", 4) || !s[4]))
+			return ld_verr_set(e, 0, "scope '%.64s': expected cgroup, peers or"
+					   " exe:NAME[,NAME...]", s);
+	} else if (strncmp(w[0], "exe:", 4)) {
+		return ld_verr_set(e, 0, "scope %s takes one value (a list is for exe:NAME,NAME)",
+				   w[0]);
+	}
+	snprintf(w[idx], sizeof(w[idx]), "%s", s);
+	return 0;
+}
+
+static void fmt_scope(const struct ld_rule_key *k, const void *f, unsigned idx, struct ld_sb *sb)
+{
+	(void)k;
+	ld_sb_printf(sb, "%s", ((const char (*)[64])f)[idx]);
+}
+
+/* compress=KIND[:LEVEL] (ld_compress_pack(); the word compress alone: the default kind) */
+static int elem_compress(const struct ld_rule_key *k, void *f, unsigned idx, const char *s,
+			 struct ld_verr *e)
+{
+	struct ld_compress z;
+	char msg[120];
+
+	(void)k;
+	(void)idx;
+	if (ld_compress_parse(s, &z, msg, sizeof(msg)))
+		return ld_verr_set(e, 0, "compress: %s", msg);
+	*(uint32_t *)f = ld_compress_pack(&z);
+	return 0;
+}
+
+static void fmt_compress(const struct ld_rule_key *k, const void *f, struct ld_sb *sb)
+{
+	struct ld_compress z = ld_compress_unpack(*(const uint32_t *)f);
+	char buf[32];
+
+	(void)k;
+	if (z.kind == LD_COMPRESS_DEFAULT_KIND && !z.level) {
+		ld_sb_printf(sb, " compress");
+		return;
+	}
+	ld_compress_format(&z, buf, sizeof(buf));
+	ld_sb_printf(sb, " compress=%s", buf);
+}
+
 static const struct ld_rule_key capture_keys[] = {
+	{ .name = "compress", .word = true, LD_KEY_ONE(capture.compress), .elem = elem_compress,
+	  .fmt_kv = fmt_compress },
 	{ .name = "snapshot", .memory = true, LD_KEY_ONE(capture.snapshot), .elem = elem_snapshot,
 	  .fmt = fmt_snapshot },
 
@@ -483,6 +600,11 @@ static const struct ld_rule_key capture_keys[] = {
 	/* Not memory: context dumps keep the environment too. */
 	{ .name = "environ", LD_KEY_ONE(capture.no_environ),
 	  .elem = elem_regions, .fmt = fmt_regions },
+	/* Not memory either: kernel objects come with every capture type. */
+	{ .name = "kernel", LD_KEY_LIST(capture.kargs, capture.nkargs),
+	  .elem = elem_kernel, .fmt = fmt_kernel },
+	{ .name = "scope", LD_KEY_LIST(capture.scope, capture.nscope),
+	  .elem = elem_scope, .fmt = fmt_scope },
 };
 
 static const struct ld_rule_key limit_keys[] = {
@@ -528,11 +650,13 @@ static int capture_word(struct rctx *c, const char *s, size_t off)
 {
 	size_t t;
 
-	/* "compress": a zlib-compressed dump (level 1: fast; the pause is unchanged). */
+	/* "compress": a compressed dump of the default kind (fast; the pause is unchanged). */
 	if (!strcmp(s, "compress")) {
+		struct ld_compress z = { LD_COMPRESS_DEFAULT_KIND, 0 };
+
 		if (c->r.capture.compress)
 			return rerr(c, off, "compress given twice (expected it once)");
-		c->r.capture.compress = 1;
+		c->r.capture.compress = ld_compress_pack(&z);
 		return 0;
 	}
 
@@ -554,8 +678,7 @@ static void capture_fmt_words(const struct ld_rule *r, struct ld_sb *sb)
 {
 	if ((unsigned)r->capture.type < ARRAY_SIZE(capture_names))
 		ld_sb_printf(sb, " %s", capture_names[r->capture.type]);
-	if (r->capture.compress)
-		ld_sb_printf(sb, " compress");
+	/* compress: written by its key (fmt_compress). */
 }
 
 /* The N of "N" and "N/WINDOW": a positive number of dumps. */
@@ -708,7 +831,7 @@ static void parse_word(struct rctx *c, int sec, const char *tok, size_t off)
 		parse_key(c, sec, tok, off);
 		return;
 	}
-	if (find_key(s, tok)) {
+	if (find_key(s, tok) && !find_key(s, tok)->word) {
 		rerr(c, off, "missing value for %s (expected %s=VALUE)", tok, tok);
 		return;
 	}
@@ -936,6 +1059,17 @@ static void check_rule(struct rctx *c)
 		     " context, mini or full)");
 	if (c->det->check && c->det->check(&c->r, why, sizeof(why)))
 		rerr(c, c->offs[0], "%s", why);
+	for (unsigned i = 0; i < c->r.capture.nkargs; i++) {
+		const struct ld_karg *a = &c->r.capture.kargs[i];
+		size_t koff = c->key_off[SEC_CAPTURE][find_key(s, "kernel") - s->keys];
+
+		if (!(c->det->kernel_args & (a->arg ? LD_KARGS_ARGS : LD_KARGS_RET)))
+			rerr(c, koff, "impossible combination: kernel=%s%u:%s for issue '%s' (expected %s)",
+			     a->arg ? "arg" : "ret", a->arg, a->type, c->det->name,
+			     c->det->kernel_args & LD_KARGS_RET ? "ret:TYPE: a kretprobe has its return"
+			     " value" : c->det->kernel_args ? "argN:TYPE" :
+			     "a kprobe or kretprobe rule");
+	}
 	if (!(c->det->captures & LD_CAP(type))) {
 		for (size_t t = 0; t < ARRAY_SIZE(capture_names); t++)
 			if (c->det->captures & LD_CAP(t))

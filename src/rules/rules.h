@@ -121,6 +121,19 @@ struct ld_rule_filters {
 	unsigned nuids;
 };
 
+/*
+ * capture kernel=argN:TYPE (docs/kernel-dumps.md): a kprobe's argument N
+ * (ret: a kretprobe's return value) points to a struct TYPE, copied typed
+ * into the dump.  btf_id and size are the running kernel's.
+ */
+#define LD_KARGS_MAX	4
+struct ld_karg {
+	uint32_t arg;			/* 1..6; 0: the return value */
+	uint32_t btf_id;		/* the struct in /sys/kernel/btf/vmlinux */
+	uint32_t size;
+	char type[48];			/* its name, as the rule said it */
+};
+
 struct ld_rule_capture {
 	enum ld_capture_type type;	/* default: mini where the detector allows it */
 	unsigned history;		/* flight recorder depth; 0 = default */
@@ -128,8 +141,16 @@ struct ld_rule_capture {
 	bool no_regions;		/* regions=no */
 	bool no_environ;		/* environ=no */
 	uint32_t snapshot;		/* snapshot=: 0 auto (full dumps), 1 yes, 2 no */
-	uint32_t compress;		/* compress[=LEVEL]: zlib level 1..9; 0 plain */
+	uint32_t compress;		/* compress[=KIND[:LEVEL]]: ld_compress_pack(); 0 plain */
 	uint32_t hidden;		/* hidden=: enum ld_hidden_mode (capture/hidden.h), 0 no */
+	unsigned nkargs;		/* kernel=: typed kernel arguments */
+	struct ld_karg kargs[LD_RULE_LIST_MAX];	/* the first LD_KARGS_MAX only */
+	/*
+	 * scope=: a group dump (group/group.h).  The words as given: "cgroup",
+	 * "peers", or "exe:NAME" followed by more NAMEs; none: the process alone.
+	 */
+	char scope[LD_RULE_LIST_MAX][64];
+	unsigned nscope;
 };
 
 struct ld_rule_limits {

@@ -2,12 +2,15 @@
 /*
  * Fuzz target: the dump reader (src/dump/dump_reader.c, a parser per note
  * type in src/notes/) on any file — plain dumps, livedump's compressed
- * container, any gzip stream — then every note type showing itself as
+ * containers (zstd frames, gzip members), any gzip or zstd stream — then
+ * every note type showing itself as
  * `livedump inspect` does (text, and JSON that must read back), and every
  * accessor a tool calls: threads, regions (with their crc check), blobs,
  * fds, mapped files, modules, environment, cwd, limits, sockets, auxv,
  * the kernel's view (kproc, kstacks,
- * history, each event formatted), the issue decoded by its detector and
+ * history, each event formatted), the kernel's side of the issue (typed
+ * kernel objects rendered by the dump's own BTF, which must be checked
+ * before libbpf's btf_dump reads it; D-state tasks, disk, kernel log), the issue decoded by its detector and
  * rendered as text and JSON, every note, and memory read across segment
  * edges.
  *

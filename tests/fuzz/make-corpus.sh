@@ -43,19 +43,37 @@ session() {
 regions=$O/tests/trigger_regions_static
 session app-mini 'mini on app capture mini stack=4K history=32' "$regions"
 session app-context 'ctx on app capture context history=64' "$regions"
-session app-mini-gz 'gz on app capture mini stack=4K compress' "$regions"
+session app-mini-gz 'gz on app capture mini stack=4K compress=zlib' "$regions"
+session app-mini-zstd 'zs on app capture mini stack=4K compress' "$regions"
 session syscall-context 'enoent on syscall name=openat errno=ENOENT capture context history=16' \
 	"$O/tests/syscalls_static"
 session syscall-mini 'slow on syscall name=nanosleep,clock_nanosleep latency>100ms capture mini stack=4K' \
 	"$O/tests/syscalls_static"
 
+# A block error (a loop device over a full tmpfs): the kernel's notes,
+# typed kernel objects with their BTF (LD_NT_KOBJ), D-state tasks, the
+# disk and the kernel log.
+mkdir "$work/tiny"
+mount -t tmpfs -o size=1m tmpfs "$work/tiny"
+truncate -s 64M "$work/tiny/backing"
+loopdev=$(losetup -f --show "$work/tiny/backing")
+session block-kobj 'ioerr on block error=ENOSPC,EIO capture context history=8 limit 1' \
+	sh -c "dd if=/dev/zero of=$loopdev bs=64k count=64 oflag=direct 2>/dev/null; exit 0"
+losetup -d "$loopdev"
+umount "$work/tiny"
+
 # A manual capture of a plain process, compressed.
 "${clean_env[@]}" sleep 30 &
 sleeper=$!
 mkdir -m 0700 "$work/manual"
-"$ld" -q capture -p "$sleeper" --compress -o "$work/manual" >/dev/null
-kill "$sleeper"
+"$ld" -q capture -p "$sleeper" --compress=zlib -o "$work/manual" >/dev/null
 cp "$work"/manual/*.core "$corpus/dump/manual-gz.core"
+rm "$work"/manual/*.core
+"$ld" -q capture -p "$sleeper" --compress=zstd -o "$work/manual" >/dev/null
+kill "$sleeper"
+cp "$work"/manual/*.core "$corpus/dump/manual-zstd.core"
+# A dump someone compressed with zstd: a foreign stream, decompressed whole.
+zstd -q -c "$corpus/dump/app-context.core" >"$corpus/dump/app-context-zstd-stream.core"
 
 # The crash path reads ELF cores: the plain dumps are ones (the kernel's
 # notes, then PT_LOADs), small enough to fuzz.

@@ -116,3 +116,69 @@ out=$WORK/cg
 assert_grep "^trigger: rule in pid [0-9]+ \(dd\) .* block: write of" "$WORK/cg.log" "the rule on dd's cgroup"
 assert_eq 0 "$(grep -c '^trigger: rule beside' "$WORK/cg.log")" "the rule on the cgroup beside"
 ok "block: where cgroup= on $cgbase"
+
+# 6. The kernel's side of the issue (docs/kernel-dumps.md): the request,
+# bio and disk BPF copied, typed; a task in D state with its stack (a
+# shell writing to an ext4 that fsfreeze froze); the disk's statistics
+# and queue; the kernel log of the window.
+# The VM's image has no mkfs.ext4: the objects are checked there, the
+# D-state task only where one can be made.
+frozen=false
+if command -v mkfs.ext4 >/dev/null && command -v fsfreeze >/dev/null; then
+	truncate -s 16M "$WORK/ext4.img"
+	frz=$(losetup -f --show "$WORK/ext4.img") || fail "no loop device for the frozen ext4"
+	mnt=$WORK/frozen
+	mkdir -p "$mnt"
+	mkfs.ext4 -q "$frz" && mount "$frz" "$mnt" || fail "cannot make an ext4 on $frz"
+	trap 'fsfreeze -u "$mnt" 2>/dev/null; umount "$mnt" 2>/dev/null; losetup -d "$frz" "$full" "$plain" 2>/dev/null;
+		rmdir "$cgbase/$cgname" "$cgbase/$cgname-beside" 2>/dev/null; umount "$tiny" 2>/dev/null; cleanup' EXIT
+	fsfreeze -f "$mnt" || fail "fsfreeze -f $mnt"
+	sh -c "echo frozen > $mnt/f" &
+	blocked=$!
+	wait_for sh -c "grep -q '^State:.*D' /proc/$blocked/status" ||
+		fail "the writer to the frozen ext4 is not in D state"
+	frozen=true
+fi
+out=$WORK/kobj
+"$LIVEDUMP" record -o "$out" -e 'ioerr on block error=ENOSPC,EIO limit 1' \
+	-- dd if=/dev/zero of="$full" bs=64k count=64 oflag=direct >"$WORK/kobj.log" 2>&1
+if $frozen; then
+	fsfreeze -u "$mnt"
+	wait "$blocked" || fail "the writer to the frozen ext4 failed once thawed"
+fi
+cat "$out"/journal-*.jsonl >"$WORK/kj"
+dump=$out/$(jq -r -s '.[0].dump' "$WORK/kj")
+"$LIVEDUMP" inspect --json "$dump" >"$WORK/k.json" || fail "inspect --json of $dump failed"
+jsector=$(jq -r -s '.[0].fields.sector' "$WORK/kj") jbytes=$(jq -r -s '.[0].fields.bytes' "$WORK/kj")
+assert_eq "$jsector $jbytes" "$(jq -r '.kernel_objects[] | select(.name == "request") |
+	"\(.value.__sector) \(.value.__data_len)"' "$WORK/k.json")" "the request's sector and length as journaled"
+assert_eq "struct request" "$(jq -r '.kernel_objects[] | select(.name == "request") | .type' "$WORK/k.json")" \
+	"the request's type"
+assert_eq "$(basename "$full")" "$(jq -r '.kernel_objects[] | select(.name == "gendisk") | .value.disk_name' \
+	"$WORK/k.json")" "the disk's name in its gendisk"
+assert_eq "$jsector" "$(jq -r '.kernel_objects[] | select(.name == "bio") | .value.bi_iter.bi_sector' \
+	"$WORK/k.json")" "the bio's sector"
+jq -e '[.kernel_objects[].name] | index("request_queue") and index("hctx")' "$WORK/k.json" >/dev/null ||
+	fail "no request_queue or hctx: $(jq -c '[.kernel_objects[].name]' "$WORK/k.json")"
+if $frozen; then
+	jq -e --argjson p "$blocked" '[.dstate_tasks[] | select(.pid == $p and
+		(.stack | map(test("percpu_rwsem|sb_start_write|mnt_want_write|__sb_start_write")) | any))] | length == 1' \
+		"$WORK/k.json" >/dev/null || fail "the frozen writer (pid $blocked) and its stack are not among the D-state tasks: \
+	$(jq -c '.dstate_tasks' "$WORK/k.json")"
+else
+	echo "no mkfs.ext4 or fsfreeze: no task in D state provoked, its stack not checked"
+fi
+assert_eq "$(basename "$full") $major:$minor" "$(jq -r '"\(.disk.name) \(.disk.dev)"' "$WORK/k.json")" "the disk note"
+[ "$(jq -r '.disk.stats.writes' "$WORK/k.json")" -gt 0 ] || fail "no writes in the disk's diskstats"
+jq -e '.disk.queue.logical_block_size == "512"' "$WORK/k.json" >/dev/null ||
+	fail "queue attributes: $(jq -c .disk.queue "$WORK/k.json")"
+jq -e --arg d "$(basename "$full")" '[.kmsg.records[] | select(.text | test("dev " + $d))] | length > 0' \
+	"$WORK/k.json" >/dev/null || fail "no kernel log line about $(basename "$full"): $(jq -c .kmsg "$WORK/k.json")"
+"$LIVEDUMP" inspect "$dump" >"$WORK/k.txt" || fail "inspect of $dump failed"
+assert_grep "^  request +struct request +at 0x" "$WORK/k.txt" "the request in text"
+assert_grep "\.__sector = \(sector_t\)$jsector," "$WORK/k.txt" "the request's sector, rendered by btf_dump"
+"$LIVEDUMP" report --json --by kfunc,device "$out" >"$WORK/kr.json" || fail "report --by kfunc,device"
+jq -e --arg d "$(basename "$full") ($major:$minor)" '.sorted.rows[0].keys.device == $d and
+	(.sorted.rows[0].keys.kfunc | test("^(blk_update_request|blk_mq_end_request|__blk_mq_end_request)$"))' \
+	"$WORK/kr.json" >/dev/null || fail "report --by kfunc,device: $(jq -c .sorted "$WORK/kr.json")"
+ok "kernel objects: request, bio, gendisk, queue, hctx typed; $($frozen && echo "a D-state task's stack; ")disk; kernel log; report --by kfunc"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Rules say how memory is taken: 'capture full compress' writes a gzip'd
+# Rules say how memory is taken: 'capture full compress' writes a zstd
 # dump every reader opens; snapshot=no reads the process itself; full dumps
 # take a snapshot by default.
 . "$(dirname "$0")/../lib.sh"
@@ -10,7 +10,7 @@ command -v jq >/dev/null || fail "jq is missing"
 	>"$WORK/z.log" 2>&1 || fail "record failed: $(cat "$WORK/z.log")"
 assert_grep '^dump: .*compressed from .*snapshot\)' "$WORK/z.log" "a compressed snapshot dump"
 dump=$(only_dump "$WORK/z")
-[ "$(head -c 2 "$dump" | od -An -tx1 | tr -d ' ')" = 1f8b ] || fail "not a gzip stream"
+[ "$(head -c 4 "$dump" | od -An -tx1 | tr -d ' ')" = 5e2a4d18 ] || fail "not livedump's zstd container"
 "$LIVEDUMP" inspect --json --data "$dump" >"$WORK/z.json" || fail "inspect of a compressed dump failed"
 assert_eq full "$(jq -r .header.capture_type "$WORK/z.json")" "capture type"
 assert_eq true "$(jq -r .capture.snapshot "$WORK/z.json")" "memory from a snapshot"
@@ -26,4 +26,11 @@ ok "snapshot=no"
 "$LIVEDUMP" rules check -v -e 'a on app capture full compress snapshot=yes' >"$WORK/c" 2>&1 || fail "$(cat "$WORK/c")"
 assert_grep '^a on app capture full compress snapshot=yes' "$WORK/c" "canonical form"
 "$LIVEDUMP" rules check -e 'a on app capture context compress' >"$WORK/c" 2>&1 && fail "compress with capture context passed"
+# compress=KIND[:LEVEL]: the default kind written as the bare word.
+"$LIVEDUMP" rules check -v -e 'a on app capture full compress=zlib:6' -e 'b on app capture mini compress=zstd' \
+	>"$WORK/c" 2>&1 || fail "$(cat "$WORK/c")"
+assert_grep '^a on app capture full compress=zlib:6' "$WORK/c" "compress=zlib:6 canonical form"
+assert_grep '^b on app capture mini compress( |$)' "$WORK/c" "compress=zstd canonical form"
+"$LIVEDUMP" rules check -e 'a on app capture full compress=lz4' >"$WORK/c" 2>&1 && fail "compress=lz4 passed"
+assert_grep "unknown compression 'lz4'" "$WORK/c" "compress=lz4 refused"
 ok "rule syntax"

@@ -233,6 +233,22 @@ if [ -n "$oomcg" ] && [ -f "$oomcg/cgroup.procs" ]; then
 	want=$ctrl/$name/oom
 	assert_decoded "$(find "$OUT" -name '*.core')" oom ".memcg == \"$want\"" "oom memcg $want"
 	assert_grep "^trigger: rule in .* limit hit by pid [0-9]+ in $want$" "$LOG" "the summary names the memcg"
+	# The victim's mm and the memcg whose limit was hit, typed, where the
+	# kernel passes the victim (not 6.1: its mark_victim gives a pid).
+	"$LIVEDUMP" inspect --json "$(find "$OUT" -name '*.core')" >"$WORK/oomk.json" || fail "inspect --json (oom)"
+	if jq -e '.kernel_objects | length > 0' "$WORK/oomk.json" >/dev/null; then
+		jq -e '[.kernel_objects[] | select(.name == "mm" and .type == "struct mm_struct" and
+			.value.total_vm > 0)] | length == 1' "$WORK/oomk.json" >/dev/null ||
+			fail "no victim mm: $(jq -c '[.kernel_objects[] | del(.bytes, .value)]' "$WORK/oomk.json")"
+		jq -e '[.kernel_objects[] | select(.name == "memcg" and .type == "struct mem_cgroup" and
+			.value.memory.usage.counter > 0)] | length == 1' "$WORK/oomk.json" >/dev/null ||
+			fail "no memcg with its usage: $(jq -c '[.kernel_objects[] | del(.bytes, .value)]' "$WORK/oomk.json")"
+		ok "oom: the victim's mm and the memcg, typed"
+	elif in_vm; then
+		echo "oom: no kernel objects (6.1's mark_victim names the victim by pid only)"
+	else
+		fail "oom: no kernel objects in the dump"
+	fi
 	ok "oom in a $kind memory cgroup"
 else
 	echo "no memory controller to limit: oom not tested"

@@ -1,8 +1,8 @@
 #!/bin/bash
-# Compressed dumps (--compress): every livedump tool reads them as they are;
-# `livedump export` writes the plain core, which gives the same inspect
-# output and gdb backtraces; gzip reads them too; a cut or damaged one is
-# told apart like a plain one.
+# Compressed dumps (--compress, zstd by default; --compress=zlib): every
+# livedump tool reads them as they are; `livedump export` writes the plain
+# core, which gives the same inspect output and gdb backtraces; zstd and
+# gzip read them too; a cut or damaged one is told apart like a plain one.
 . "$(dirname "$0")/../lib.sh"
 require_root
 
@@ -17,26 +17,33 @@ inspect_json() {
 	"$LIVEDUMP" inspect --json "$1" | jq -S 'del(.file, .file_size, .compression)' >"$2"
 }
 
-for mode in mini full plain-full; do
+# zstd (the default: plain --compress) in every mode; zlib in one.
+for run in zstd:mini zstd:full zstd:plain-full zlib:full; do
+	kind=${run%%:*} mode=${run#*:}
 	case $mode in
 	mini) args=() ;;
 	full) args=(--full) ;;
 	plain-full) args=(--full --no-snapshot) ;;
 	esac
+	case $kind in
+	zstd) zopt=--compress magic=5e2a4d18 tool=zstd label='zstd blocks' ;;
+	zlib) zopt=--compress=zlib magic=1f8b0804 tool=gzip label='gzip blocks' ;;
+	esac
+	mode=$kind-$mode
 	out=$WORK/$mode
-	"$LIVEDUMP" capture -p "$pid" "${args[@]}" --compress -o "$out" >"$WORK/cap.log" 2>&1 ||
+	"$LIVEDUMP" capture -p "$pid" "${args[@]}" $zopt -o "$out" >"$WORK/cap.log" 2>&1 ||
 		fail "$mode: capture failed: $(cat "$WORK/cap.log")"
 	cat "$WORK/cap.log"
 	assert_grep 'compressed from' "$WORK/cap.log" "$mode: capture output"
 	dump=$(only_dump "$out")
-	[ "$(head -c 2 "$dump" | od -An -tx1 | tr -d ' ')" = 1f8b ] || fail "$mode: not gzip"
-	gzip -t "$dump" || fail "$mode: gzip -t"
+	[ "$(head -c 4 "$dump" | od -An -tx1 | tr -d ' ')" = "$magic" ] || fail "$mode: not $kind"
+	$tool -t -q "$dump" || fail "$mode: $tool -t"
 
 	"$LIVEDUMP" inspect "$dump" >"$WORK/inspect" || fail "$mode: inspect"
-	assert_grep '^compressed: gzip blocks, [0-9]+ bytes on disk' "$WORK/inspect" "$mode: inspect says"
+	assert_grep "^compressed: $label, [0-9]+ bytes on disk" "$WORK/inspect" "$mode: inspect says"
 	plain=$WORK/$mode.plain.core
 	"$LIVEDUMP" export "$dump" -o "$plain" || fail "$mode: export"
-	gzip -dc "$dump" | cmp - "$plain" || fail "$mode: export and gzip -dc differ"
+	$tool -dc "$dump" | cmp - "$plain" || fail "$mode: export and $tool -dc differ"
 	inspect_body "$dump" "$WORK/i.gz"
 	inspect_body "$plain" "$WORK/i.plain"
 	diff "$WORK/i.gz" "$WORK/i.plain" || fail "$mode: inspect differs"
@@ -51,30 +58,42 @@ for mode in mini full plain-full; do
 		fail "$mode: gdb backtraces differ"
 	assert_grep ' heartbeat \(' "$WORK/bt.plain" "$mode: backtrace"
 	# And back: export --compress of the plain core is the same file.
-	"$LIVEDUMP" export "$plain" --compress -o "$WORK/$mode.again.core" || fail "$mode: export --compress"
+	"$LIVEDUMP" export "$plain" --compress=$kind -o "$WORK/$mode.again.core" ||
+		fail "$mode: export --compress=$kind"
 	cmp "$dump" "$WORK/$mode.again.core" || fail "$mode: recompressed dump differs"
 	ok "$mode: compressed, exported, same inspect and backtraces"
 done
 
 # list, report, script read them.
-"$LIVEDUMP" list "$WORK/full" >"$WORK/list" || fail "list"
+"$LIVEDUMP" list "$WORK/zstd-full" >"$WORK/list" || fail "list"
 assert_grep 'complete' "$WORK/list" "list"
-"$LIVEDUMP" report "$WORK/full" >"$WORK/report" 2>&1 || fail "report: $(cat "$WORK/report")"
+"$LIVEDUMP" report "$WORK/zstd-full" >"$WORK/report" 2>&1 || fail "report: $(cat "$WORK/report")"
 assert_grep 'pause' "$WORK/report" "report unwinds"
 ok "list and report"
 
-# A file someone gzipped is read too.
-gzip -c "$WORK/full.plain.core" >"$WORK/gzipped.core"
-inspect_body "$WORK/gzipped.core" "$WORK/i.gz"
-inspect_body "$WORK/full.plain.core" "$WORK/i.plain"
-diff "$WORK/i.gz" "$WORK/i.plain" || fail "a gzipped dump reads differently"
-"$LIVEDUMP" inspect "$WORK/gzipped.core" >"$WORK/i.gzipped"
-assert_grep '^compressed: gzip,' "$WORK/i.gzipped" "gzip named"
-ok "gzip -c of a dump"
+# A file someone gzipped or zstd-compressed is read too.
+inspect_body "$WORK/zstd-full.plain.core" "$WORK/i.plain"
+for tool in gzip zstd; do
+	$tool -c -q "$WORK/zstd-full.plain.core" >"$WORK/$tool.core"
+	inspect_body "$WORK/$tool.core" "$WORK/i.$tool"
+	diff "$WORK/i.$tool" "$WORK/i.plain" || fail "a $tool-compressed dump reads differently"
+	"$LIVEDUMP" inspect "$WORK/$tool.core" >"$WORK/i.$tool"
+	assert_grep "^compressed: $tool," "$WORK/i.$tool" "$tool named"
+	ok "$tool -c of a dump"
+done
+
+# The options: a bad kind or level is refused, naming what is expected.
+"$LIVEDUMP" capture -p "$pid" --compress=lz4 -o "$WORK/bad" >"$WORK/opt.log" 2>&1 &&
+	fail "--compress=lz4 accepted"
+assert_grep "unknown compression 'lz4' \\(expected zstd, zlib" "$WORK/opt.log" "--compress=lz4 refused"
+"$LIVEDUMP" export "$WORK/zstd-full.plain.core" --compress=zlib:10 -o "$WORK/bad.core" \
+	>"$WORK/opt.log" 2>&1 && fail "--compress=zlib:10 accepted"
+assert_grep "bad zlib level '10' \\(expected 1 to 9\\)" "$WORK/opt.log" "--compress=zlib:10 refused"
+ok "bad --compress refused"
 
 # Cut: the reader says so (and --force shows what is whole); export refuses
 # without --force.
-dump=$(only_dump "$WORK/full")
+dump=$(only_dump "$WORK/zstd-full")
 size=$(stat -c %s "$dump")
 head -c $((size / 2)) "$dump" >"$WORK/cut.core"
 "$LIVEDUMP" inspect "$WORK/cut.core" >"$WORK/cut.log" 2>&1 && fail "a cut dump opened"

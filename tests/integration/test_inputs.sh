@@ -31,7 +31,10 @@ refused '--stack 18446744073709551616: too large \(at most 64M\)' \
 refused '--stack 1K: too small \(at least 4K\)' record --stack 1K -p $$ -o "$WORK/o1"
 refused '--max-concurrent -1: a number must not be negative' \
 	record --max-concurrent -1 -p $$ -o "$WORK/o1"
-refused '--compress 4294967297: too large \(at most 9\)' capture --compress=4294967297 -p $$ -o "$WORK/o1"
+refused "--compress: bad zstd level '4294967297' \\(expected 1 to 19\\)" \
+	capture --compress=4294967297 -p $$ -o "$WORK/o1"
+refused "record: --compress: unknown compression 'xz' \\(expected zstd, zlib, KIND:LEVEL or LEVEL\\)" \
+	record --compress=xz -p $$ -o "$WORK/o1"
 refused '--top 4294967297: too large \(at most 4294967295\)' report --top 4294967297 "$WORK"
 refused '--top -1: a number must not be negative' report --top -1 "$WORK"
 [ ! -e "$WORK/o1" ] || fail "a refused option still created the output directory"

@@ -71,6 +71,24 @@ kernel_case fentry 'fin on kprobe at=do_sys_openat2 via=fentry' fentry \
 kernel_case fexit 'fout on kretprobe at=do_sys_openat2 ret<0 via=fentry' fexit \
 	'kretprobe: do_sys_openat2 returned -2$' 'kretprobe via fentry: .+'
 
+# A kprobe's argument dumped typed (capture kernel=, docs/kernel-dumps.md):
+# do_sys_openat2's third is the kernel's struct open_how of the call.
+if have kprobe; then
+	"$LIVEDUMP" record -o "$WORK/k-typed" \
+		-e 'kt on kprobe at=do_sys_openat2 via=kprobe capture context kernel=arg3:open_how limit 1' \
+		-- "$PROGS/syscalls_static" >"$WORK/k-typed.log" 2>&1 ||
+		fail "typed kprobe rule failed: $(cat "$WORK/k-typed.log")"
+	dump=$(find "$WORK/k-typed" -name '*.core' | head -1)
+	[ -n "$dump" ] || fail "no dump of the typed kprobe rule: $(cat "$WORK/k-typed.log")"
+	"$LIVEDUMP" inspect --json "$dump" >"$WORK/kt.json" || fail "inspect --json $dump"
+	jq -e '[.kernel_objects[] | select(.name == "arg3" and .type == "struct open_how" and .arg == 3 and
+		(.addr | startswith("0xff")) and (.value | has("flags") and has("mode") and has("resolve")))] |
+		length == 1' "$WORK/kt.json" >/dev/null ||
+		fail "no typed struct open_how: $(jq -c '[.kernel_objects[] | del(.bytes)]' "$WORK/kt.json")"
+	"$LIVEDUMP" inspect "$dump" | grep -q '^    (struct open_how){' || fail "struct open_how not rendered as C"
+	ok "kprobe: arg3 dumped as struct open_how ($(jq -c '.kernel_objects[0].value' "$WORK/kt.json"))"
+fi
+
 # 4. Bad probe rules.
 "$LIVEDUMP" rules check -e 'x on uprobe' >"$WORK/err" 2>&1 && fail "uprobe without at= passed"
 assert_grep "missing at= for uprobe \(expected at=PATH:SYMBOL\[\+OFFSET\]\)" "$WORK/err" "missing at="
@@ -78,4 +96,10 @@ assert_grep "missing at= for uprobe \(expected at=PATH:SYMBOL\[\+OFFSET\]\)" "$W
 assert_grep "rule x \(-e #1\): cannot find /nonexistent/bin" "$WORK/err" "missing binary"
 "$LIVEDUMP" record -o "$WORK/x" -e "x on uprobe at=$prog:no_such_function" -p $$ >"$WORK/err" 2>&1 && fail "missing symbol accepted"
 assert_grep "rule x \(-e #1\): cannot attach uprobe to .*:no_such_function: symbol or probe not found" "$WORK/err" "missing symbol"
+"$LIVEDUMP" rules check -e 'x on kprobe at=do_sys_openat2 capture context kernel=arg1:no_such_struct_ld' \
+	>"$WORK/err" 2>&1 && fail "a kernel type the kernel lacks passed"
+assert_grep "the running kernel has no type 'struct no_such_struct_ld'" "$WORK/err" "a missing kernel type, by name"
+"$LIVEDUMP" rules check -e 'x on syscall capture context kernel=arg1:request' >"$WORK/err" 2>&1 &&
+	fail "kernel= on a syscall rule passed"
+assert_grep "impossible combination: kernel=arg1:request for issue 'syscall'" "$WORK/err" "kernel= on syscall"
 ok "probe rule errors"

@@ -91,3 +91,16 @@ assert_grep "unknown errno 'ENOENTT'" "$WORK/err" "bad errno"
 	fail "a valid rule failed: $(cat "$WORK/ok")"
 assert_grep '^x on syscall name=fsync latency>=50ms ret<=-1' "$WORK/ok" "canonical form"
 ok "syscall rule errors"
+
+# The struct file of a failed call's fd argument, typed (docs/kernel-dumps.md).
+out=$WORK/kobj
+"$LIVEDUMP" record -o "$out" -e 'full on syscall name=write errno=ENOSPC capture context limit 1' \
+	-- dd if=/dev/zero of=/dev/full bs=1k count=1 >"$WORK/kobj.log" 2>&1
+dump=$(find "$out" -name '*-full-*.core' | head -1)
+[ -n "$dump" ] || fail "no dump of the write to /dev/full: $(cat "$WORK/kobj.log")"
+"$LIVEDUMP" inspect --json "$dump" >"$WORK/k.json" || fail "inspect --json $dump"
+jq -e '[.kernel_objects[] | select(.name == "file_arg1" and .type == "struct file" and .arg == 1 and
+	(.value.f_flags % 4) == 1 and .value.f_pos == 0 and (.value.f_path.dentry | startswith("0xff")))] |
+	length == 1' "$WORK/k.json" >/dev/null ||
+	fail "no struct file of write's fd (O_WRONLY, at 0): $(jq -c '[.kernel_objects[] | del(.bytes)]' "$WORK/k.json")"
+ok "the struct file of write's fd argument"

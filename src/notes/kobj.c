@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/*
+ * LD_NT_KOBJ (format 1.6): kernel objects BPF copied at the issue, with a
+ * BTF of their types (docs/kernel-dumps.md).  Shown as C-like structs in
+ * text and as nested objects in JSON (analysis/btfrender.h).  The BTF is
+ * the dump's, untrusted: libbpf's btf__new() checks its layout, and every
+ * entry's type id, size and bytes are checked here before anything renders.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "analysis/btfrender.h"
+#include "base/json.h"
+#include "base/view.h"
+#include "dump/reader_priv.h"
+#include "kabi/records.h"
+#include "notes/note.h"
+
+#define KOBJ_MAX_ENTRIES	64
+
+/* The note's parts, as parse checked them. */
+struct kobj_note {
+	struct ld_note_kobj h;
+	const unsigned char *desc;
+	uint32_t descsz;
+};
+
+static void kobj_get(const struct ld_dump *d, struct kobj_note *k)
+{
+	const struct ld_dump_note *n = &d->notes[d->kobj_note - 1];
+
+	memcpy(&k->h, n->desc, sizeof(k->h));
+	k->desc = n->desc;
+	k->descsz = n->descsz;
+}
+
+static void kobj_ent(const struct kobj_note *k, uint32_t i, struct ld_note_kobj_ent *e)
+{
+	memcpy(e, k->desc + k->h.size + (size_t)i * k->h.entry_size, sizeof(*e));
+	e->name[sizeof(e->name) - 1] = 0;
+}
+
+/* The note's BTF, or NULL when it has none (or it does not parse, or check: @why). */
+static struct btf *kobj_btf(const struct kobj_note *k, char *why, size_t len)
+{
+	struct btf *btf;
+
+	snprintf(why, len, "it does not parse");
+	if (!k->h.btf_len)
+		return NULL;
+	btf = btf__new(k->desc + k->h.btf_off, k->h.btf_len);
+	if (libbpf_get_error(btf))
+		return NULL;
+	if (ld_btf_validate(btf, why, len)) {
+		btf__free(btf);
+		return NULL;
+	}
+	return btf;
+}
+
+static int parse_kobj(struct ld_dump *d, const struct ld_dump_note *n)
+{
+	struct ld_note_kobj h;
+	struct kobj_note k;
+	struct btf *btf = NULL;
+	int err = ld_rd_once_slot(d, n, &d->kobj_note);
+
+	if (!err)
+		err = ld_rd_need(d, n, sizeof(h));
+	if (err)
+		return err;
+	memcpy(&h, n->desc, sizeof(h));
+	if (h.size < sizeof(h) || h.size > n->descsz)
+		return ld_rd_note_fail(d, n, "header size %u, expected %zu..%u", h.size, sizeof(h),
+				       n->descsz);
+	if (h.entry_size < sizeof(struct ld_note_kobj_ent) || h.count > KOBJ_MAX_ENTRIES ||
+	    (uint64_t)h.count * h.entry_size > n->descsz - h.size)
+		return ld_rd_note_fail(d, n, "%u entries of %u bytes do not fit (at most %d of %zu "
+				       "bytes or more)", h.count, h.entry_size, KOBJ_MAX_ENTRIES,
+				       sizeof(struct ld_note_kobj_ent));
+	if (h.btf_off > n->descsz || h.btf_len > n->descsz - h.btf_off)
+		return ld_rd_note_fail(d, n, "BTF at +%u (%u bytes) runs past the note (%u bytes)",
+				       h.btf_off, h.btf_len, n->descsz);
+	k = (struct kobj_note){ .h = h, .desc = n->desc, .descsz = n->descsz };
+	if (h.btf_len) {
+		char why[128];
+
+		btf = kobj_btf(&k, why, sizeof(why));
+		if (!btf)
+			return ld_rd_note_fail(d, n, "its BTF (%u bytes) is not one to render by: %s",
+					       h.btf_len, why);
+	}
+	for (uint32_t i = 0; i < h.count; i++) {
+		struct ld_note_kobj_ent e;
+
+		kobj_ent(&k, i, &e);
+		if (e.off > n->descsz || e.len > n->descsz - e.off)
+			err = ld_rd_note_fail(d, n, "object %u (%s): %u bytes at +%u run past the note",
+					      i, e.name, e.len, e.off);
+		else if (e.type_id && (!btf || e.type_id >= btf__type_cnt(btf)))
+			err = ld_rd_note_fail(d, n, "object %u (%s): type %u is not in its BTF", i,
+					      e.name, e.type_id);
+		if (err)
+			break;
+	}
+	btf__free(btf);
+	return err;
+}
+
+/* LD_KOF_* by bit */
+static const char *const kof_names[] = {
+	[0] = "unreadable", [1] = "truncated", [8] = "no_type",
+};
+
+static void show_obj(struct ld_view *v, struct btf *btf, const struct kobj_note *k,
+		     const struct ld_note_kobj_ent *e)
+{
+	const unsigned char *bytes = k->desc + e->off;
+	bool typed = btf && e->type_id && !ld_btf_render_check(btf, e->type_id, e->len);
+	char tname[128] = "?";
+
+	if (btf && e->type_id)
+		ld_btf_type_name(btf, e->type_id, tname, sizeof(tname));
+	ld_view__object(v, NULL);
+	ld_view__line_at(v, 2, NULL);
+	ld_view__str(v, "name", "", e->name);
+	ld_view__str(v, "type", "", tname);
+	ld_view__hex(v, "addr", "at", e->addr);
+	ld_view__uint(v, "size", NULL, e->size);
+	ld_view__uint(v, "len", NULL, e->len);
+	ld_view__printf(v, NULL, "", "(%u of %u bytes)", e->len, e->size);
+	ld_view__uint(v, "type_id", NULL, e->type_id);
+	ld_view__uint(v, "kernel_type_id", NULL, e->kernel_type_id);
+	ld_view__uint(v, "role", NULL, e->role);
+	if (e->arg)
+		ld_view__uint(v, "arg", NULL, e->arg);
+	if (e->flags)
+		ld_view__flags(v, "flags", "", e->flags, kof_names,
+			       sizeof(kof_names) / sizeof(kof_names[0]));
+	else
+		ld_view__flags(v, "flags", NULL, 0, kof_names, sizeof(kof_names) / sizeof(kof_names[0]));
+	ld_view__line_end(v);
+	if (ld_view__is_json(v)) {
+		struct ld_json *j = ld_view__json(v);
+
+		ld_json__key(j, "value");
+		if (typed)
+			ld_btf_render_json(j, btf, e->type_id, bytes, e->len);
+		else
+			ld_json__null(j);
+		ld_json__key(j, "bytes");
+		ld_json__hexbytes(j, bytes, e->len);
+	} else if (typed) {
+		ld_btf_render_text(ld_view__file(v), btf, e->type_id, bytes, e->len, 4);
+	} else {
+		ld_view__line_at(v, 4, NULL);
+		ld_view__text(v, "(no type to render it by: %u bytes)", e->len);
+		ld_view__line_end(v);
+	}
+	ld_view__object_end(v);
+}
+
+static void kobj_show(const struct ld_dump *d, struct ld_view *v, const struct ld_show_opts *o)
+{
+	struct kobj_note k = { 0 };
+	struct btf *btf = NULL;
+	char why[128];
+
+	(void)o;
+	ld_view__array(v, "kernel_objects");
+	if (d->kobj_note) {
+		kobj_get(d, &k);
+		btf = kobj_btf(&k, why, sizeof(why));
+		ld_view__text(v, "\nkernel objects (%u):\n", k.h.count);
+	}
+	for (uint32_t i = 0; i < k.h.count; i++) {
+		struct ld_note_kobj_ent e;
+
+		kobj_ent(&k, i, &e);
+		show_obj(v, btf, &k, &e);
+	}
+	ld_view__array_end(v);
+	btf__free(btf);
+}
+
+const struct ld_note_ops ld_note_kobj = {
+	.owner = LD_NOTE_OWNER,
+	.type = LD_NT_KOBJ,
+	.name = "LD_NT_KOBJ",
+	.parse = parse_kobj,
+	.show = kobj_show,
+};
