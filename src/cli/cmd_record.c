@@ -60,6 +60,7 @@ struct record_opts {
 struct collector {
 	const struct record_opts *o;
 	struct ld_ruleset rules;
+	struct ld_ruleset prev;		/* before the last reload: the kernel's records may name them */
 	struct ld_loader *loader;
 	struct ld_collector *col;
 	struct ld_sampler *sampler;	/* threshold rules */
@@ -70,11 +71,16 @@ struct collector {
 	pid_t child;
 };
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, reload_signal;
 
 static void on_stop(int sig)
 {
 	stop_signal = sig;
+}
+
+static void on_reload(int sig)
+{
+	reload_signal = sig;
 }
 
 static void usage(FILE *f)
@@ -286,19 +292,26 @@ static int check_privileges(void)
 	return -EPERM;
 }
 
-/* -e and -r, else the rules directory, else the built-in rule. */
-static int load_rules(struct collector *col)
+/*
+ * -e and -r, else the rules directory, else the built-in rule; at start
+ * and at each reload.  Errors are said on stderr; @first gets the first
+ * (for the journal).
+ */
+static int load_rules(const struct record_opts *o, struct ld_ruleset *rs, char *first, size_t len)
 {
-	const struct record_opts *o = col->o;
 	struct ld_diag diag = { 0 };
 	int errors = 0;
 	glob_t g = { 0 };
 
+	snprintf(first, len, "no rules");
 	for (size_t i = 0; i < o->nfiles; i++) {
-		int n = ld_rules_parse_file(&col->rules, o->files[i], &diag);
+		int n = ld_rules_parse_file(rs, o->files[i], &diag);
 
 		if (n < 0) {
 			ld_err("cannot read rules %s: %s", o->files[i], strerror(-n));
+			if (!errors)
+				snprintf(first, len, "cannot read rules %s: %s", o->files[i],
+					 strerror(-n));
 			errors++;
 		} else {
 			errors += n;
@@ -308,18 +321,18 @@ static int load_rules(struct collector *col)
 		char origin[32];
 
 		snprintf(origin, sizeof(origin), "-e #%zu", i + 1);
-		errors += ld_rules_parse_string(&col->rules, o->exprs[i], origin, &diag);
+		errors += ld_rules_parse_string(rs, o->exprs[i], origin, &diag);
 	}
 	if (!o->nfiles && !o->nexprs) {
 		if (!glob(RULES_DIR "/*.rules", 0, NULL, &g)) {
 			for (size_t i = 0; i < g.gl_pathc; i++) {
-				int n = ld_rules_parse_file(&col->rules, g.gl_pathv[i], &diag);
+				int n = ld_rules_parse_file(rs, g.gl_pathv[i], &diag);
 
 				errors += n < 0 ? 1 : n;
 			}
-			ld_info("rules from %s: %zu", RULES_DIR, col->rules.n);
+			ld_info("rules from %s: %zu", RULES_DIR, rs->n);
 		} else {
-			errors += ld_rules_parse_string(&col->rules, o->full ?
+			errors += ld_rules_parse_string(rs, o->full ?
 				"app on app capture full" : "app on app capture mini",
 				"built-in rule", &diag);
 		}
@@ -327,30 +340,37 @@ static int load_rules(struct collector *col)
 	}
 	for (size_t i = 0; i < diag.n; i++)
 		ld_err("%s", diag.msgs[i]);
+	if (diag.n)
+		snprintf(first, len, "%s", diag.msgs[0]);
 	ld_diag__free(&diag);
 	if (errors) {
-		ld_err("%d error%s in the rules: nothing attached", errors, errors == 1 ? "" : "s");
+		ld_err("%d error%s in the rules", errors, errors == 1 ? "" : "s");
 		return -EINVAL;
 	}
-	if (!col->rules.n) {
+	if (!rs->n) {
 		ld_err("no rules: give -e RULE or -r FILE");
 		return -EINVAL;
 	}
 	/* --stack is the default of rules that do not set stack= */
-	for (size_t i = 0; i < col->rules.n; i++)
-		if (!col->rules.v[i].capture.stack)
-			col->rules.v[i].capture.stack = o->stack_max;
+	for (size_t i = 0; i < rs->n; i++)
+		if (!rs->v[i].capture.stack)
+			rs->v[i].capture.stack = o->stack_max;
 	return 0;
 }
 
 /* Rules that want memory of issues whose memory comes as the kernel's core. */
-static bool wants_cores(const struct collector *col)
+static bool wants_cores_of(const struct ld_ruleset *rs)
 {
-	for (size_t i = 0; i < col->rules.n; i++)
-		if (ld_detector_get(col->rules.v[i].detector)->core_follows &&
-		    col->rules.v[i].capture.type != LD_CAPTURE_CONTEXT)
+	for (size_t i = 0; i < rs->n; i++)
+		if (ld_detector_get(rs->v[i].detector)->core_follows &&
+		    rs->v[i].capture.type != LD_CAPTURE_CONTEXT)
 			return true;
 	return false;
+}
+
+static bool wants_cores(const struct collector *col)
+{
+	return wants_cores_of(&col->rules);
 }
 
 /* Cores the kernel sent through our handler: ours, or passed on. */
@@ -739,7 +759,125 @@ static void install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_reload;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+static bool rules_watch_exe(const struct ld_ruleset *rs, const char *exe)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		for (unsigned k = 0; k < rs->v[i].where.nexes; k++)
+			if (!strcmp(rs->v[i].where.exes[k], exe))
+				return true;
+	return false;
+}
+
+static bool rules_watch_pid(const struct ld_ruleset *rs, uint32_t pid)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		for (unsigned k = 0; k < rs->v[i].where.npids; k++)
+			if (rs->v[i].where.pids[k] == pid)
+				return true;
+	return false;
+}
+
+/*
+ * Executables and pids the reloaded rules name that the old ones did not
+ * are watched from now on; those they no longer name stay watched (their
+ * events meet no rule).
+ */
+static void watch_new_targets(struct collector *col)
+{
+	for (size_t i = 0; i < col->rules.n; i++) {
+		const struct ld_rule_filters *w = &col->rules.v[i].where;
+
+		for (unsigned k = 0; k < w->nexes; k++) {
+			int err;
+
+			if (rules_watch_exe(&col->prev, w->exes[k]))
+				continue;
+			err = ld_loader__watch_exe(col->loader, w->exes[k]);
+			if (!err)
+				err = attach_exe_objects(col, w->exes[k]);
+			if (err)
+				ld_warn("reload: cannot watch %s for rule %s: %s", w->exes[k],
+					col->rules.v[i].name, strerror(-err));
+		}
+		for (unsigned k = 0; k < w->npids; k++)
+			if (!rules_watch_pid(&col->prev, w->pids[k]))
+				attach_pid(col, w->pids[k]);	/* says why not */
+	}
+}
+
+/*
+ * SIGHUP: the rules again, from where they came from at start.  They go
+ * into the kernel's maps in place (ld_loader__reload()): nothing is
+ * detached, nothing in flight is lost, and rules that need what is not
+ * loaded are refused, as are rules with errors; the old ones stay.
+ */
+static void reload(struct collector *col)
+{
+	struct ld_ruleset rs = { 0 };
+	struct ld_sampler *sampler = NULL;
+	char why[512];
+	int err;
+
+	printf("reload: reading the rules again\n");
+	fflush(stdout);
+	err = load_rules(col->o, &rs, why, sizeof(why));
+	if (!err && wants_cores_of(&rs) && !col->crash) {
+		snprintf(why, sizeof(why), "the rules want the memory of crashing processes, and "
+			 "the core_pattern handler is installed only at start: restart the collector");
+		err = -EBUSY;
+	}
+	if (!err)
+		err = ld_ruleset__align(&rs, &col->rules);
+	/* A trial: a where cgroup= a threshold rule cannot resolve refuses the reload. */
+	if (!err) {
+		err = ld_sampler__new(&rs, col->loader, &sampler);
+		if (err)
+			snprintf(why, sizeof(why), "threshold rules: %s", strerror(-err));
+		ld_sampler__free(sampler);
+		sampler = NULL;
+	}
+	if (!err) {
+		/* What the kernel made with the old rules is handled with them. */
+		ld_loader__poll(col->loader, 0, ld_collector__on_event, col->col);
+		ld_collector__flush(col->col);
+		err = ld_loader__reload(col->loader, &col->rules, &rs, why, sizeof(why));
+	}
+	if (err) {
+		printf("reload: refused, the rules in force stay: %s\n", why);
+		fflush(stdout);
+		ld_collector__journal_reload(col->col, false, why);
+		ld_ruleset__free(&rs);
+		return;
+	}
+	ld_ruleset__free(&col->prev);
+	col->prev = col->rules;
+	col->rules = rs;
+	err = ld_collector__set_rules(col->col, &col->rules, &col->prev);
+	if (err)
+		ld_err("reload: the collector cannot take the new rules: %s", strerror(-err));
+	/* Threshold rules start their windows again. */
+	ld_sampler__free(col->sampler);
+	col->sampler = NULL;
+	err = ld_sampler__new(&col->rules, col->loader, &sampler);
+	if (err)
+		ld_err("reload: threshold rules are not sampled: %s", strerror(-err));
+	col->sampler = sampler;
+	watch_new_targets(col);
+	for (size_t i = 0; i < col->rules.n; i++) {
+		char text[512];
+
+		ld_rule__format(&col->rules.v[i], text, sizeof(text));
+		printf("rule: %s\n", text);
+	}
+	snprintf(why, sizeof(why), "%zu rules in force (%zu before)", col->rules.n, col->prev.n);
+	printf("reload: done, %s\n", why);
+	fflush(stdout);
+	ld_collector__journal_reload(col->col, true, why);
 }
 
 int cmd_record(int argc, char **argv)
@@ -751,11 +889,13 @@ int cmd_record(int argc, char **argv)
 	/* Shared with the guard, which undoes what a group dump holds should we die. */
 	struct ld_ledger *ledger = ld_ledger__new();
 	unsigned long failed = 0;
+	char first[512];
 	int err;
 
 	if (parse_args(argc, argv, &o))
 		return 2;
-	if (load_rules(&col)) {
+	if (load_rules(&o, &col.rules, first, sizeof(first))) {
+		ld_err("nothing attached");
 		ld_ruleset__free(&col.rules);
 		return 2;
 	}
@@ -822,6 +962,10 @@ int cmd_record(int argc, char **argv)
 	fflush(stdout);
 
 	while (!stop_signal) {
+		if (reload_signal) {
+			reload_signal = 0;
+			reload(&col);
+		}
 		int wait = col.sampler ? ld_sampler__timeout_ms(col.sampler) : 100;
 		int n = ld_loader__poll(col.loader, wait < 100 ? wait : 100, ld_collector__on_event,
 					col.col);
@@ -863,5 +1007,6 @@ out:
 	ld_metrics_httpd__stop(col.httpd);
 	ld_metrics__free(col.metrics);
 	ld_ruleset__free(&col.rules);
+	ld_ruleset__free(&col.prev);
 	return err ? 1 : (failed ? 1 : 0);
 }

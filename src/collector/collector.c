@@ -32,7 +32,8 @@
 
 /* A fatal issue a rule wants memory for: its core is on the way. */
 struct pending_crash {
-	uint32_t pid, tid, rule;
+	uint32_t pid, tid;
+	char rule[LD_RULE_NAME_MAX];	/* by name: a reload may move it */
 	uint64_t time_ns;
 	char comm[LD_COMM_LEN + 1];
 	unsigned char rec[LD_CRASH_REC_MAX];	/* the record; is.rec points here */
@@ -68,6 +69,12 @@ struct ld_collector {
 	unsigned long events, dumps, declined, failed;
 	uint64_t bytes;
 	bool thawed;			/* the capture under way said BPF may forget its freeze */
+	/*
+	 * The rules before the last reload, for records the kernel made with
+	 * them (LD_EVF_GEN differs from gen); NULL: never reloaded.
+	 */
+	const struct ld_ruleset *prev;
+	bool gen;
 	char *rule_names;		/* LD_NT_RULES: the history names the rules of its issues */
 	size_t rule_names_len;
 };
@@ -142,6 +149,27 @@ static uint64_t dir_usage(const char *dir)
 	return dumps + tmp;
 }
 
+/* LD_NT_RULES: the names by index, NUL-separated. */
+static int rule_names(struct ld_collector *c, const struct ld_ruleset *rs)
+{
+	size_t len = 0;
+	char *names;
+
+	for (size_t i = 0; i < rs->n; i++)
+		len += strlen(rs->v[i].name) + 1;
+	names = malloc(len ? len : 1);
+	if (!names)
+		return -ENOMEM;
+	for (size_t i = 0, off = 0; i < rs->n; i++) {
+		strcpy(names + off, rs->v[i].name);
+		off += strlen(rs->v[i].name) + 1;
+	}
+	free(c->rule_names);
+	c->rule_names = names;
+	c->rule_names_len = len;
+	return 0;
+}
+
 int ld_collector__new(const struct ld_collector_opts *o, struct ld_loader *loader,
 		      struct ld_collector **out)
 {
@@ -163,14 +191,9 @@ int ld_collector__new(const struct ld_collector_opts *o, struct ld_loader *loade
 	}
 	c->symcache = ld_symcache__new();
 	c->decl = calloc(o->rules->n ? o->rules->n : 1, sizeof(*c->decl));
-	for (size_t i = 0; i < o->rules->n; i++)
-		c->rule_names_len += strlen(o->rules->v[i].name) + 1;
-	c->rule_names = malloc(c->rule_names_len ? c->rule_names_len : 1);
-	for (size_t i = 0, off = 0; c->rule_names && i < o->rules->n; i++) {
-		strcpy(c->rule_names + off, o->rules->v[i].name);
-		off += strlen(o->rules->v[i].name) + 1;
-	}
-	err = c->symcache && c->decl && c->rule_names ? ld_journal__open(o->outdir, &c->journal) : -ENOMEM;
+	err = c->symcache && c->decl ? rule_names(c, o->rules) : -ENOMEM;
+	if (!err)
+		err = ld_journal__open(o->outdir, &c->journal);
 	if (err) {
 		ld_err("cannot open a journal in %s: %s", o->outdir, strerror(-err));
 		ld_collector__free(c);
@@ -388,9 +411,40 @@ static void flush_declines(struct ld_collector *c, bool all)
 	}
 }
 
+/*
+ * The rule a record names: of the rules in force, or of those before the
+ * last reload when the kernel made it with them.  NULL: no such rule.
+ */
+static const struct ld_rule *rule_of(const struct ld_collector *c, const struct ld_event_hdr *h)
+{
+	const struct ld_ruleset *rs = !(h->flags & LD_EVF_GEN) == !c->gen ? c->o.rules : c->prev;
+
+	return rs && h->rule < rs->n ? &rs->v[h->rule] : NULL;
+}
+
+static const struct ld_rule *rule_named(const struct ld_collector *c, const char *name)
+{
+	for (size_t i = 0; i < c->o.rules->n; i++)
+		if (!strcmp(c->o.rules->v[i].name, name))
+			return &c->o.rules->v[i];
+	for (size_t i = 0; c->prev && i < c->prev->n; i++)
+		if (!strcmp(c->prev->v[i].name, name))
+			return &c->prev->v[i];
+	return NULL;
+}
+
+/* Its declines' window, for a rule in force; NULL for one a reload removed. */
+static struct declines *declines_of(struct ld_collector *c, const struct ld_rule *r)
+{
+	const struct ld_rule *v = c->o.rules->v;
+
+	return c->decl && r >= v && r < v + c->o.rules->n ? &c->decl[r - v] : NULL;
+}
+
 static void say_declined(struct ld_collector *c, const struct ld_event_hdr *h, const char *why)
 {
-	struct declines *d = c->decl ? &c->decl[h->rule] : NULL;
+	const struct ld_rule *r = rule_of(c, h);
+	struct declines *d = declines_of(c, r);
 	char comm[LD_COMM_LEN + 1] = "", ecomm[LD_ESC_SIZE(LD_COMM_LEN)];
 
 	if (d && d->since_ns && mono_now() - d->since_ns < DECLINE_WINDOW_NS) {
@@ -399,7 +453,7 @@ static void say_declined(struct ld_collector *c, const struct ld_event_hdr *h, c
 		return;
 	}
 	memcpy(comm, h->comm, LD_COMM_LEN);
-	printf("declined: rule %s pid %u (%s): %s\n", c->o.rules->v[h->rule].name, h->pid,
+	printf("declined: rule %s pid %u (%s): %s\n", r->name, h->pid,
 	       ld_escape(comm, ecomm, sizeof(ecomm)), why);
 	fflush(stdout);
 	if (d) {
@@ -415,7 +469,7 @@ static void expect_core(struct ld_collector *c, const struct ld_event_hdr *h,
 
 	p->pid = h->pid;
 	p->tid = h->tid;
-	p->rule = h->rule;
+	snprintf(p->rule, sizeof(p->rule), "%s", rule_of(c, h)->name);
 	p->time_ns = ktime_to_realtime(h->ktime_ns);
 	memcpy(p->comm, h->comm, LD_COMM_LEN);
 	p->comm[LD_COMM_LEN] = 0;
@@ -438,7 +492,7 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 
 static void on_issue(struct ld_collector *c, const struct ld_event_hdr *h, const struct ld_issue *is)
 {
-	const struct ld_rule *r = &c->o.rules->v[h->rule];
+	const struct ld_rule *r = rule_of(c, h);
 	char comm[LD_COMM_LEN + 1] = "";
 	char ecomm[LD_ESC_SIZE(LD_COMM_LEN)], edetail[LD_ESC_SIZE(LD_SUMMARY_MAX)];
 	struct ld_journal_entry je;
@@ -586,6 +640,7 @@ int ld_collector__on_event(void *ctx, void *data, size_t size)
 	struct ld_collector *c = ctx;
 	const struct ld_event_hdr *h = data;
 	const struct ld_detector_ops *det;
+	const struct ld_rule *r;
 	struct ld_issue_ctx x;
 	struct ld_issue is;
 
@@ -595,7 +650,8 @@ int ld_collector__on_event(void *ctx, void *data, size_t size)
 	}
 	c->events++;
 	ld_metrics__inc(c->o.metrics, LD_M_EVENTS);
-	if (h->rule >= c->o.rules->n) {
+	r = rule_of(c, h);
+	if (!r) {
 		ld_warn("BPF record names rule %u of %zu: ignored", h->rule, c->o.rules->n);
 		release_frozen(c, h);
 		return 0;
@@ -606,10 +662,10 @@ int ld_collector__on_event(void *ctx, void *data, size_t size)
 		release_frozen(c, h);
 		return 0;
 	}
-	if (c->o.rules->v[h->rule].detector != h->type)
+	if (r->detector != h->type)
 		ld_warn("BPF record of detector %s names rule %s of detector %s", det->name,
-			c->o.rules->v[h->rule].name, ld_detector_name(c->o.rules->v[h->rule].detector));
-	x = (struct ld_issue_ctx){ .hdr = h, .size = h->size, .rule = &c->o.rules->v[h->rule] };
+			r->name, ld_detector_name(r->detector));
+	x = (struct ld_issue_ctx){ .hdr = h, .size = h->size, .rule = r };
 	ld_issue_from_record(det, &x, &is);
 	on_issue(c, h, &is);
 	fflush(stdout);
@@ -697,7 +753,14 @@ int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, 
 			p = &c->pending[i];
 	if (!p)
 		return 0;
-	r = &c->o.rules->v[p->rule];
+	r = rule_named(c, p->rule);
+	if (!r) {
+		/* Two reloads while its core was on the way: nothing says what to capture. */
+		ld_warn("pid %u: rule %s of its crash is gone after a reload: its core passes on",
+			p->pid, p->rule);
+		*p = c->pending[--c->npending];
+		return 0;
+	}
 	memcpy(comm, p->comm, sizeof(comm));
 	cd = (struct ld_crash_dump){
 		.type = r->capture.type, .rule = r->name, .detector = ld_detector_id(p->is.det),
@@ -760,7 +823,12 @@ int ld_collector__crash(struct ld_collector *c, const struct ld_crash_req *req, 
 
 void ld_collector__threshold(void *ctx, const struct ld_threshold_event *e)
 {
-	ld_collector__on_event(ctx, (void *)e, sizeof(*e));
+	struct ld_collector *c = ctx;
+	struct ld_threshold_event x = *e;
+
+	/* The sampler runs the rules in force: its events are of their generation. */
+	x.hdr.flags = (x.hdr.flags & ~LD_EVF_GEN) | (c->gen ? LD_EVF_GEN : 0);
+	ld_collector__on_event(ctx, &x, sizeof(x));
 }
 
 /* Longer than any capture is allowed to take: its event must have been lost. */
@@ -868,6 +936,53 @@ void ld_collector__tick(struct ld_collector *c)
 	journal_counts(c);
 	say_dropped(c, false);
 	ld_holds__tick(&c->holds, HOLD_MAX_NS, hold_expired, c);
+}
+
+void ld_collector__flush(struct ld_collector *c)
+{
+	flush_declines(c, true);
+	journal_counts(c);
+}
+
+int ld_collector__set_rules(struct ld_collector *c, const struct ld_ruleset *rs,
+			    const struct ld_ruleset *prev)
+{
+	struct declines *decl = calloc(rs->n ? rs->n : 1, sizeof(*decl));
+	int err;
+
+	if (!decl)
+		return -ENOMEM;
+	/* What a rule had said of its declines goes with its name. */
+	for (size_t i = 0; i < rs->n; i++)
+		for (size_t k = 0; c->decl && k < c->o.rules->n; k++)
+			if (!strcmp(rs->v[i].name, c->o.rules->v[k].name)) {
+				decl[i] = c->decl[k];
+				break;
+			}
+	err = rule_names(c, rs);
+	if (err) {
+		free(decl);
+		return err;
+	}
+	free(c->decl);
+	c->decl = decl;
+	c->prev = prev;
+	c->o.rules = rs;
+	c->gen = ld_loader__rules_gen(c->loader);
+	/* A crash on its way keeps its rule by name (rule_named()). */
+	return 0;
+}
+
+void ld_collector__journal_reload(struct ld_collector *c, bool done, const char *reason)
+{
+	int err = ld_journal__append(c->journal, &(struct ld_journal_entry){
+		.time_ns = ld_now_realtime_ns(), .issue = "reload",
+		.verdict = done ? "reloaded" : "refused", .reason = reason,
+	});
+
+	if (err)
+		ld_warn("cannot write the journal %s: %s", ld_journal__path(c->journal),
+			strerror(-err));
 }
 
 unsigned long ld_collector__summary(struct ld_collector *c)

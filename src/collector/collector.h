@@ -8,6 +8,7 @@
 #define LIVEDUMP_COLLECTOR_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "collector/loader.h"
@@ -59,6 +60,19 @@ void ld_collector__threshold(void *ctx, const struct ld_threshold_event *e);
  * turn, and lets go of any held for longer than a capture may take.
  */
 void ld_collector__tick(struct ld_collector *c);
+
+/*
+ * A reload (SIGHUP): flush() says and journals what the rules in force
+ * counted; once the loader runs @rs (ld_loader__reload()), set_rules()
+ * makes them the collector's.  @prev, the rules before, must live until
+ * the next reload: records the kernel made with them may still come.
+ * Both rule sets are the caller's.  journal_reload() journals the outcome
+ * (issue "reload", verdict "reloaded" or "refused", @reason).
+ */
+void ld_collector__flush(struct ld_collector *c);
+int ld_collector__set_rules(struct ld_collector *c, const struct ld_ruleset *rs,
+			    const struct ld_ruleset *prev);
+void ld_collector__journal_reload(struct ld_collector *c, bool done, const char *reason);
 
 /* "summary: ..." on stdout, after the declines not shown yet; returns the number of failed dumps. */
 unsigned long ld_collector__summary(struct ld_collector *c);

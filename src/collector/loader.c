@@ -238,11 +238,11 @@ static int shape_diff(const struct shape *a, const struct shape *b, char *why, s
 		snprintf(why, len, "the BPF object changed under us");
 		return -EINVAL;
 	}
+	/* A program no rule needs any more stays: it finds no rule and returns. */
 	for (size_t i = 0; i < a->nprogs; i++)
-		if (a->autoload[i] != b->autoload[i]) {
-			snprintf(why, len, "they %s BPF program %s, which the running rules %s",
-				 b->autoload[i] ? "need" : "no longer need", a->prog_names[i],
-				 b->autoload[i] ? "did not load" : "loaded");
+		if (b->autoload[i] && !a->autoload[i]) {
+			snprintf(why, len, "they need BPF program %s, which the running rules did "
+				 "not load", a->prog_names[i]);
 			return -EBUSY;
 		}
 	for (size_t i = 0; i < a->nmaps; i++)

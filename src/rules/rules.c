@@ -1264,6 +1264,46 @@ void ld_ruleset__free(struct ld_ruleset *rs)
 	rs->n = 0;
 }
 
+/*
+ * A reload keeps every rule that stays where it was: the kernel's state,
+ * the flight recorder's issues and a probe attached for its rule all name
+ * rules by index.
+ */
+int ld_ruleset__align(struct ld_ruleset *rs, const struct ld_ruleset *old)
+{
+	struct ld_rule *v = calloc(rs->n ? rs->n : 1, sizeof(*v));
+	bool *placed = calloc(rs->n ? rs->n : 1, sizeof(*placed));
+	bool *taken = calloc(rs->n ? rs->n : 1, sizeof(*taken));
+	size_t next = 0;
+
+	if (!v || !placed || !taken) {
+		free(v);
+		free(placed);
+		free(taken);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < old->n && i < rs->n; i++)
+		for (size_t j = 0; j < rs->n; j++)
+			if (!placed[j] && !strcmp(rs->v[j].name, old->v[i].name)) {
+				v[i] = rs->v[j];
+				placed[j] = taken[i] = true;
+				break;
+			}
+	for (size_t j = 0; j < rs->n; j++) {
+		if (placed[j])
+			continue;
+		while (taken[next])
+			next++;
+		v[next] = rs->v[j];
+		taken[next] = true;
+	}
+	free(rs->v);
+	rs->v = v;
+	free(placed);
+	free(taken);
+	return 0;
+}
+
 /* ---- the canonical form ---- */
 
 static void format_keys(const struct ld_rule *r, const struct section *s, struct ld_sb *sb)

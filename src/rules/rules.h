@@ -205,6 +205,11 @@ int ld_rules_parse_file(struct ld_ruleset *rs, const char *path, struct ld_diag 
 int ld_rules_parse_string(struct ld_ruleset *rs, const char *text, const char *origin,
 			  struct ld_diag *diag);
 void ld_ruleset__free(struct ld_ruleset *rs);
+/*
+ * Reorders @rs so that each rule named as one of @old sits at that rule's
+ * index where it can (the rest fill the gaps, in their order): 0 or -ENOMEM.
+ */
+int ld_ruleset__align(struct ld_ruleset *rs, const struct ld_ruleset *old);
 
 /* The rule in the grammar's canonical text form (for messages and `rules check -v`). */
 int ld_rule__format(const struct ld_rule *r, char *buf, size_t size);
