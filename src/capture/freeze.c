@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,8 @@ static void wait_stopped(struct ld_freeze *f, unsigned timeout_ms)
 			r = waitpid(t->tid, &st, __WALL | WNOHANG);
 			if (r == t->tid && WIFSTOPPED(st)) {
 				t->stopped = true;
+				/* A signal it was about to take: not ours to swallow. */
+				t->sig = ld_ptrace_stop_sig(st);
 			} else if (r == t->tid || (r < 0 && errno == ECHILD)) {
 				t->attached = false;	/* exited */
 			} else {
@@ -130,14 +133,15 @@ static int adopt_held(struct ld_freeze *f, struct ld_holds *holds, unsigned time
 		ld_holds__take(holds, holds->v[i].tid, &h);
 		v = realloc(f->t, (f->n + 1) * sizeof(*v));
 		if (!v) {
-			ld_ptrace_let_go(h.tid);
+			ld_ptrace_let_go_sig(h.tid, h.sig);
 			return -ENOMEM;
 		}
 		f->t = v;
 		v[f->n] = (struct ld_frozen_thread){ .tid = h.tid, .attached = true, .adopted = true,
-						     .state = h.state, .since_ns = h.since_ns };
+						     .state = h.state, .since_ns = h.since_ns,
+						     .sig = h.sig };
 		/* After the SIGCONT that let the others run it re-trapped; make sure it has. */
-		switch (ld_ptrace_wait_stopped(h.tid, timeout_ms)) {
+		switch (ld_ptrace_wait_stopped(h.tid, timeout_ms, &v[f->n].sig)) {
 		case 0:
 			v[f->n].stopped = true;
 			break;
@@ -190,8 +194,8 @@ void ld_freeze__release(struct ld_freeze *f, pid_t keep)
 
 			if (!t->attached || t->tid == keep || (t->tid == f->pid) != leader)
 				continue;
-			/* Signal 0: a SIGSTOP still pending is flushed by the SIGCONT after this. */
-			ld_ptrace_let_go(t->tid);
+			/* A SIGSTOP still pending is flushed by the SIGCONT after this. */
+			ld_ptrace_let_go_sig(t->tid, t->sig);
 			t->attached = false;
 		}
 	}
@@ -206,7 +210,7 @@ void ld_freeze__handoff(struct ld_freeze *f, pid_t keep, struct ld_holds *holds,
 		if (!t->attached || t->tid == keep || !pending(arg, t->tid))
 			continue;
 		t->attached = false;
-		ld_holds__add(holds, f->pid, t->tid, t->state, t->since_ns);
+		ld_holds__add(holds, f->pid, t->tid, t->state, t->since_ns, t->sig);
 	}
 	ld_freeze__release(f, keep);
 }

@@ -19,6 +19,7 @@ struct ld_frozen_thread {
 	bool adopted;		/* held since an earlier capture (holds.h) */
 	char state;		/* /proc state before we seized it */
 	uint64_t since_ns;	/* CLOCK_MONOTONIC when it was seized */
+	int sig;		/* it stopped delivering this signal: handed back when let go */
 };
 
 struct ld_freeze {

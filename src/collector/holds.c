@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The threads the collector keeps held between captures (holds.h). */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -18,11 +19,24 @@ static uint64_t mono_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+int ld_ptrace_stop_sig(int st)
+{
+	if (!WIFSTOPPED(st) || (st >> 16) || WSTOPSIG(st) == SIGSTOP)
+		return 0;
+	/* Seized without options: no syscall or exec traps, so a SIGTRAP too is one sent. */
+	return WSTOPSIG(st);
+}
+
 void ld_ptrace_let_go(pid_t tid)
+{
+	ld_ptrace_let_go_sig(tid, 0);
+}
+
+void ld_ptrace_let_go_sig(pid_t tid, int sig)
 {
 	int st;
 
-	if (!ptrace(PTRACE_DETACH, tid, 0, 0))
+	if (!ptrace(PTRACE_DETACH, tid, 0, sig))
 		return;
 	if (errno != ESRCH) {
 		ld_dbg("detach %d: %s", tid, strerror(errno));
@@ -43,7 +57,9 @@ void ld_ptrace_let_go(pid_t tid)
 			return;		/* ECHILD: no longer ours */
 		if (r == tid && WIFSTOPPED(st)) {
 			/* It stopped after all (a late trap): now it can be detached. */
-			if (!ptrace(PTRACE_DETACH, tid, 0, 0) || errno != ESRCH)
+			if (!sig)
+				sig = ld_ptrace_stop_sig(st);
+			if (!ptrace(PTRACE_DETACH, tid, 0, sig) || errno != ESRCH)
 				return;
 		}
 		usleep(500);
@@ -51,7 +67,7 @@ void ld_ptrace_let_go(pid_t tid)
 	ld_dbg("thread %d neither stopped nor exited within 100 ms of its detach", tid);
 }
 
-int ld_ptrace_wait_stopped(pid_t tid, unsigned timeout_ms)
+int ld_ptrace_wait_stopped(pid_t tid, unsigned timeout_ms, int *sig)
 {
 	uint64_t deadline = mono_ns() + timeout_ms * 1000000ULL;
 
@@ -67,24 +83,27 @@ int ld_ptrace_wait_stopped(pid_t tid, unsigned timeout_ms)
 		r = waitpid(tid, &st, __WALL | WNOHANG);
 		if (r < 0 || (r == tid && (WIFEXITED(st) || WIFSIGNALED(st))))
 			return -ESRCH;
+		if (r == tid && ld_ptrace_stop_sig(st))
+			*sig = ld_ptrace_stop_sig(st);
 		if (mono_ns() >= deadline)
 			return -ETIMEDOUT;
 		usleep(100);
 	}
 }
 
-int ld_holds__add(struct ld_holds *h, pid_t pid, pid_t tid, char state, uint64_t since_ns)
+int ld_holds__add(struct ld_holds *h, pid_t pid, pid_t tid, char state, uint64_t since_ns,
+		  int sig)
 {
 	struct ld_held *v = realloc(h->v, (h->n + 1) * sizeof(*v));
 
 	if (!v) {
 		ld_warn("out of memory holding thread %d of %d: it runs on", tid, pid);
-		ld_ptrace_let_go(tid);
+		ld_ptrace_let_go_sig(tid, sig);
 		return -ENOMEM;
 	}
 	h->v = v;
 	v[h->n++] = (struct ld_held){ .pid = pid, .tid = tid, .state = state,
-				      .since_ns = since_ns ? since_ns : mono_ns() };
+				      .since_ns = since_ns ? since_ns : mono_ns(), .sig = sig };
 	ld_dbg("holding thread %d of %d until its own issue is handled", tid, pid);
 	return 0;
 }
@@ -109,9 +128,11 @@ bool ld_holds__take(struct ld_holds *h, pid_t tid, struct ld_held *out)
 
 bool ld_holds__release(struct ld_holds *h, pid_t tid)
 {
-	if (!ld_holds__take(h, tid, NULL))
+	struct ld_held t;
+
+	if (!ld_holds__take(h, tid, &t))
 		return false;
-	ld_ptrace_let_go(tid);
+	ld_ptrace_let_go_sig(tid, t.sig);
 	return true;
 }
 
@@ -129,11 +150,13 @@ void ld_holds__tick(struct ld_holds *h, uint64_t max_ns,
 			drop(h, i);	/* died while held (SIGKILL): reaped */
 			continue;
 		}
+		if (r == t.tid && ld_ptrace_stop_sig(st))
+			h->v[i].sig = t.sig = ld_ptrace_stop_sig(st);
 		if (max_ns && now - t.since_ns > max_ns) {
 			if (expired)
 				expired(arg, &t);
 			drop(h, i);
-			ld_ptrace_let_go(t.tid);
+			ld_ptrace_let_go_sig(t.tid, t.sig);
 			continue;
 		}
 		i++;
@@ -143,7 +166,7 @@ void ld_holds__tick(struct ld_holds *h, uint64_t max_ns,
 void ld_holds__free(struct ld_holds *h)
 {
 	for (size_t i = 0; i < h->n; i++)
-		ld_ptrace_let_go(h->v[i].tid);
+		ld_ptrace_let_go_sig(h->v[i].tid, h->v[i].sig);
 	free(h->v);
 	memset(h, 0, sizeof(*h));
 }

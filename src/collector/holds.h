@@ -25,6 +25,7 @@ struct ld_held {
 	pid_t pid, tid;
 	char state;		/* /proc state before it was first seized */
 	uint64_t since_ns;	/* CLOCK_MONOTONIC when it was first held */
+	int sig;		/* stopped delivering it: delivered when let go (ld_ptrace_stop_sig()) */
 };
 
 struct ld_holds {
@@ -33,7 +34,8 @@ struct ld_holds {
 };
 
 /* Keeps @tid of @pid, already seized by this thread.  0 or -ENOMEM (then it is detached). */
-int ld_holds__add(struct ld_holds *h, pid_t pid, pid_t tid, char state, uint64_t since_ns);
+int ld_holds__add(struct ld_holds *h, pid_t pid, pid_t tid, char state, uint64_t since_ns,
+		  int sig);
 /* Takes @tid out of the set (the caller owns the ptrace hold now); false if not held. */
 bool ld_holds__take(struct ld_holds *h, pid_t tid, struct ld_held *out);
 /* Lets @tid run (detaches it) if it is held; true if it was. */
@@ -53,11 +55,24 @@ void ld_holds__free(struct ld_holds *h);
  * that no zombie waits on us (its real parent can reap it at once).
  */
 void ld_ptrace_let_go(pid_t tid);
+/*
+ * ... delivering @sig: a thread we seized that stopped on its way to a
+ * signal's delivery (a signal-delivery-stop) has that signal handed back,
+ * or it would be lost.
+ */
+void ld_ptrace_let_go_sig(pid_t tid, int sig);
+/*
+ * From a waitpid() status of a seized thread: the signal of a
+ * signal-delivery-stop that must be handed back when it is let go; 0 for
+ * every other stop, and for SIGSTOP, whose stop is what holding a thread
+ * stands for (a SIGSTOP is flushed by the SIGCONT that resumes it).
+ */
+int ld_ptrace_stop_sig(int status);
 
 /*
  * Waits up to @timeout_ms for a seized @tid to be in a ptrace-stop (after
  * a SIGCONT it re-traps).  0, -ESRCH when it died, -ETIMEDOUT.
  */
-int ld_ptrace_wait_stopped(pid_t tid, unsigned timeout_ms);
+int ld_ptrace_wait_stopped(pid_t tid, unsigned timeout_ms, int *sig);
 
 #endif

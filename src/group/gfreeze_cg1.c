@@ -141,7 +141,7 @@ static int handover(struct ld_group *g, pid_t skip, struct ld_holds *holds, stru
 			}
 			/* Queued: it traps on its way out of the refrigerator. */
 			ptrace(PTRACE_INTERRUPT, tids[k], 0, 0);
-			ld_holds__add(holds, m->pid, tids[k], state, mono_ns());
+			ld_holds__add(holds, m->pid, tids[k], state, mono_ns(), 0);
 		}
 		free(tids);
 	}

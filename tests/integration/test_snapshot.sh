@@ -24,7 +24,8 @@ LIVEDUMP_TEST_SNAPSHOT_DELAY_MS=1500 start_bg "$WORK/cap.log" \
 cap=$BG_PID
 sleep 0.3
 kill -USR1 "$pid"
-wait_for grep -q '^marked' "$WORK/prog.out" || fail "the process did not run during the snapshot"
+wait_for grep -q '^marked' "$WORK/prog.out" ||
+	fail "the process did not run during the snapshot (state $(proc_state "$pid"), capture $(kill -0 "$cap" 2>/dev/null && echo running || echo ended): $(cat "$WORK/cap.log"))"
 kill -0 "$cap" 2>/dev/null || fail "the capture ended before the process ran: $(cat "$WORK/cap.log")"
 ok "the process ran while the dump was being written"
 wait "$cap" || fail "capture failed: $(cat "$WORK/cap.log")"
