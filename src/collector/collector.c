@@ -952,10 +952,14 @@ int ld_collector__set_rules(struct ld_collector *c, const struct ld_ruleset *rs,
 
 	if (!decl)
 		return -ENOMEM;
-	/* What a rule had said of its declines goes with its name. */
+	/*
+	 * What a rule had said of its declines goes with its name.  @prev
+	 * holds the rules c->decl counts: c->o.rules may be the caller's
+	 * storage, holding @rs already.
+	 */
 	for (size_t i = 0; i < rs->n; i++)
-		for (size_t k = 0; c->decl && k < c->o.rules->n; k++)
-			if (!strcmp(rs->v[i].name, c->o.rules->v[k].name)) {
+		for (size_t k = 0; c->decl && prev && k < prev->n; k++)
+			if (!strcmp(rs->v[i].name, prev->v[k].name)) {
 				decl[i] = c->decl[k];
 				break;
 			}

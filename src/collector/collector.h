@@ -66,7 +66,8 @@ void ld_collector__tick(struct ld_collector *c);
  * counted; once the loader runs @rs (ld_loader__reload()), set_rules()
  * makes them the collector's.  @prev, the rules before, must live until
  * the next reload: records the kernel made with them may still come.
- * Both rule sets are the caller's.  journal_reload() journals the outcome
+ * @prev must be the rules the collector had (set_rules() or new()), even
+ * when the caller moved them; both sets are the caller's.  journal_reload() journals the outcome
  * (issue "reload", verdict "reloaded" or "refused", @reason).
  */
 void ld_collector__flush(struct ld_collector *c);
