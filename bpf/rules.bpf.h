@@ -11,16 +11,25 @@
 
 #include "common.bpf.h"
 
+/*
+ * The rules and the detectors' lists come in two banks: a reload writes
+ * the bank not in use, then flips rules_bank, so that no event ever reads
+ * a rule half written (a map update is a copy, not atomic).  An event
+ * reads rules_bank once and uses that bank throughout.  Keys: bank *
+ * LD_BPF_MAX_RULES + rule, bank * LD_DET__COUNT + detector.
+ */
+__u32 rules_bank = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, LD_BPF_MAX_RULES);
+	__uint(max_entries, 2 * LD_BPF_MAX_RULES);
 	__type(key, __u32);
 	__type(value, struct ld_bpf_rule);
 } rules SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, LD_DET__COUNT);
+	__uint(max_entries, 2 * LD_DET__COUNT);
 	__type(key, __u32);
 	__type(value, struct ld_det_rules);
 } det_rules SEC(".maps");
@@ -52,6 +61,7 @@ struct ld_match {
 	bool cg_preset;		/* cg_held was judged when the task was current (block) */
 	bool preset;		/* tgid/uid/comm/exe describe another task (block, oom) */
 	__u32 det;
+	__u32 bank;		/* rules_bank, as read once for this event */
 	bool busy;		/* no more processes may be frozen now */
 	/* out */
 	int rule;		/* chosen rule, -1 none */
@@ -216,7 +226,8 @@ static __always_inline __u32 ld_rule_admit(__u32 idx, const struct ld_bpf_rule *
 /* Tries rule @idx; returns 1 when it matched and admitted the event. */
 static __always_inline int ld_try_rule(__u32 idx, struct ld_match *m)
 {
-	const struct ld_bpf_rule *r = bpf_map_lookup_elem(&rules, &idx);
+	__u32 key = (m->bank & 1) * LD_BPF_MAX_RULES + idx;
+	const struct ld_bpf_rule *r = bpf_map_lookup_elem(&rules, &key);
 	__u32 verdict;
 
 	if (!r || !ld_rule_matches(idx, r, m))
@@ -243,7 +254,8 @@ static __always_inline void ld_event_rule(struct ld_event_hdr *h, const struct l
 static long ld_match_one(__u32 i, void *ctx)
 {
 	struct ld_match *m = ctx;
-	const struct ld_det_rules *list = bpf_map_lookup_elem(&det_rules, &m->det);
+	__u32 key = (m->bank & 1) * LD_DET__COUNT + m->det;
+	const struct ld_det_rules *list = bpf_map_lookup_elem(&det_rules, &key);
 
 	if (!list || i >= list->n)
 		return 1;
@@ -255,6 +267,7 @@ static long ld_match_one(__u32 i, void *ctx)
 static __always_inline void ld_match_prepare(struct ld_match *m)
 {
 	m->rule = -1;
+	m->bank = rules_bank;
 	m->busy = max_inflight && inflight >= max_inflight;
 	if (!m->now)
 		m->now = bpf_ktime_get_ns();
@@ -311,25 +324,29 @@ static __always_inline bool ld_rule_match_idx(__u32 idx, struct ld_match *m)
  */
 static __always_inline bool ld_rules_match(__u32 det, struct ld_match *m)
 {
-	const struct ld_det_rules *list = bpf_map_lookup_elem(&det_rules, &det);
+	const struct ld_det_rules *list;
+	__u32 key;
 
-	if (!list || !list->n)
-		return false;
 	m->det = det;
 	ld_match_prepare(m);
+	key = (m->bank & 1) * LD_DET__COUNT + det;
+	list = bpf_map_lookup_elem(&det_rules, &key);
+	if (!list || !list->n)
+		return false;
 	bpf_loop(LD_BPF_MAX_RULES, ld_match_one, m, 0);
 	return ld_verdict_send(m);
 }
 
 struct ld_cg_scan {
-	__u32 det;
+	__u32 det, bank;
 	__u64 held;
 };
 
 static long ld_cg_scan_one(__u32 i, void *ctx)
 {
 	struct ld_cg_scan *sc = ctx;
-	const struct ld_det_rules *list = bpf_map_lookup_elem(&det_rules, &sc->det);
+	__u32 key = (sc->bank & 1) * LD_DET__COUNT + sc->det;
+	const struct ld_det_rules *list = bpf_map_lookup_elem(&det_rules, &key);
 	const struct ld_bpf_rule *r;
 	__u32 idx;
 
@@ -337,7 +354,8 @@ static long ld_cg_scan_one(__u32 i, void *ctx)
 		return 1;
 	barrier_var(i);
 	idx = list->idx[i & (LD_BPF_MAX_RULES - 1)];
-	r = bpf_map_lookup_elem(&rules, &idx);
+	key = (sc->bank & 1) * LD_BPF_MAX_RULES + idx;
+	r = bpf_map_lookup_elem(&rules, &key);
 	if (r && r->ncgroups && cgroup_in_current(r))
 		sc->held |= 1ULL << (idx & (LD_BPF_MAX_RULES - 1));
 	return 0;
@@ -350,7 +368,7 @@ static long ld_cg_scan_one(__u32 i, void *ctx)
  */
 static __always_inline void ld_cgroups_preset(__u32 det, struct ld_match *m)
 {
-	struct ld_cg_scan sc = { .det = det };
+	struct ld_cg_scan sc = { .det = det, .bank = rules_bank };
 
 	bpf_loop(LD_BPF_MAX_RULES, ld_cg_scan_one, &sc, 0);
 	m->cg_held = sc.held;

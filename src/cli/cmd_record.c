@@ -362,7 +362,7 @@ static int load_rules(const struct record_opts *o, struct ld_ruleset *rs, char *
 static bool wants_cores_of(const struct ld_ruleset *rs)
 {
 	for (size_t i = 0; i < rs->n; i++)
-		if (ld_detector_get(rs->v[i].detector)->core_follows &&
+		if (!rs->v[i].retired && ld_detector_get(rs->v[i].detector)->core_follows &&
 		    rs->v[i].capture.type != LD_CAPTURE_CONTEXT)
 			return true;
 	return false;
@@ -871,10 +871,13 @@ static void reload(struct collector *col)
 	for (size_t i = 0; i < col->rules.n; i++) {
 		char text[512];
 
+		if (col->rules.v[i].retired)
+			continue;
 		ld_rule__format(&col->rules.v[i], text, sizeof(text));
 		printf("rule: %s\n", text);
 	}
-	snprintf(why, sizeof(why), "%zu rules in force (%zu before)", col->rules.n, col->prev.n);
+	snprintf(why, sizeof(why), "%zu rules in force (%zu before)", ld_ruleset__live(&col->rules),
+		 ld_ruleset__live(&col->prev));
 	printf("reload: done, %s\n", why);
 	fflush(stdout);
 	ld_collector__journal_reload(col->col, true, why);

@@ -88,26 +88,34 @@ static int set_rules(struct ld_loader *l, const struct ld_ruleset *rs, bool gen)
 	}
 	for (__u32 i = 0; i < rs->n; i++) {
 		const struct ld_rule *r = &rs->v[i];
-		struct ld_bpf_rule br;
+		struct ld_bpf_rule br = { 0 };
 		struct ld_det_rules *list = &lists[r->detector];
-		int err = ld_rule_compile(r, &br);
+		int err = r->retired ? 0 : ld_rule_compile(r, &br);
 
 		if (err)
 			return err;
+		__u32 key = (gen ? LD_BPF_MAX_RULES : 0) + i;
+
 		if (gen)
 			br.flags |= LD_BR_GEN;
-		if (bpf_map__update_elem(l->skel->maps.rules, &i, sizeof(i), &br, sizeof(br), BPF_ANY))
+		if (bpf_map__update_elem(l->skel->maps.rules, &key, sizeof(key), &br, sizeof(br),
+					 BPF_ANY))
 			return -errno;
 		const struct ld_detector_ops *det = ld_detector_get(r->detector);
 
 		/* Rules of probes run by their attach cookie, not from the list. */
-		if (!det->by_cookie || !det->by_cookie(r))
+		if (!r->retired && (!det->by_cookie || !det->by_cookie(r)))
 			list->idx[list->n++] = i;
 	}
-	for (__u32 d = 0; d < LD_DET__COUNT; d++)
-		if (bpf_map__update_elem(l->skel->maps.det_rules, &d, sizeof(d), &lists[d],
+	for (__u32 d = 0; d < LD_DET__COUNT; d++) {
+		__u32 key = (gen ? LD_DET__COUNT : 0) + d;
+
+		if (bpf_map__update_elem(l->skel->maps.det_rules, &key, sizeof(key), &lists[d],
 					 sizeof(lists[d]), BPF_ANY))
 			return -errno;
+	}
+	/* The bank complete, events read it from now on (rules.bpf.h). */
+	__atomic_store_n(&l->skel->bss->rules_bank, gen ? 1 : 0, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -208,6 +216,19 @@ static int configure_detectors(struct ld_loader *l, const struct ld_ruleset *rs)
  * The shape @rs would give a new object opened as @l's was, or -errno.
  * Opening the object parses the embedded ELF; nothing goes to the kernel.
  */
+/* @rs without its retired rules (a shallow copy, to free()), for what detectors make of them. */
+static int live_rules(const struct ld_ruleset *rs, struct ld_ruleset *out)
+{
+	out->n = 0;
+	out->v = calloc(rs->n ? rs->n : 1, sizeof(*out->v));
+	if (!out->v)
+		return -ENOMEM;
+	for (size_t i = 0; i < rs->n; i++)
+		if (!rs->v[i].retired)
+			out->v[out->n++] = rs->v[i];
+	return 0;
+}
+
 static int shape_of(const struct ld_loader *l, const struct ld_ruleset *rs, struct shape **out)
 {
 	struct ld_loader t = { 0 };
@@ -690,6 +711,7 @@ static int move_rule_state(struct ld_loader *l, const struct ld_ruleset *old,
 int ld_loader__reload(struct ld_loader *l, const struct ld_ruleset *old,
 		      const struct ld_ruleset *rs, char *why, size_t len)
 {
+	struct ld_ruleset live;
 	struct shape *sh = NULL;
 	int err;
 
@@ -697,15 +719,23 @@ int ld_loader__reload(struct ld_loader *l, const struct ld_ruleset *old,
 		snprintf(why, len, "%zu rules: at most %d are supported", rs->n, LD_BPF_MAX_RULES);
 		return -E2BIG;
 	}
-	err = shape_of(l, rs, &sh);
+	err = live_rules(rs, &live);
+	if (err) {
+		snprintf(why, len, "%s", strerror(-err));
+		return err;
+	}
+	err = shape_of(l, &live, &sh);
 	if (err) {
 		snprintf(why, len, "cannot configure the BPF object for them: %s", strerror(-err));
+		free(live.v);
 		return err;
 	}
 	err = shape_diff(l->shape, sh, why, len);
 	shape_free(sh);
-	if (err)
+	if (err) {
+		free(live.v);
 		return err;
+	}
 	for (size_t i = 0; i < old->n || i < rs->n; i++) {
 		if (!by_cookie(old, i) && !by_cookie(rs, i))
 			continue;
@@ -715,6 +745,7 @@ int ld_loader__reload(struct ld_loader *l, const struct ld_ruleset *old,
 				 "rule must stay where it is, as it is, and no probe rule may come or go",
 				 i < rs->n ? rs->v[i].name : old->v[i].name,
 				 i < rs->n ? rs->v[i].origin : old->v[i].origin, i + 1);
+			free(live.v);
 			return -EBUSY;
 		}
 	}
@@ -725,7 +756,8 @@ int ld_loader__reload(struct ld_loader *l, const struct ld_ruleset *old,
 	 */
 	err = move_rule_state(l, old, rs);
 	if (!err)
-		err = update_detectors(l, rs);
+		err = update_detectors(l, &live);
+	free(live.v);
 	if (!err)
 		err = set_rules(l, rs, !l->gen);
 	if (err) {

@@ -67,7 +67,7 @@ int ld_sampler__new(const struct ld_ruleset *rs, struct ld_loader *l, struct ld_
 		const struct ld_rule *r = &rs->v[i];
 		uint64_t p;
 
-		if (r->detector != LD_DET_THRESHOLD)
+		if (r->detector != LD_DET_THRESHOLD || r->retired)
 			continue;
 		p = r->p.thr.interval_ns ? r->p.thr.interval_ns : DEFAULT_PERIOD;
 		period = !period || p < period ? p : period;
@@ -350,7 +350,7 @@ static void sample_process(struct ld_sampler *s, pid_t pid, uint64_t now, ld_thr
 		struct track *t;
 		bool fire;
 
-		if (rule->detector != LD_DET_THRESHOLD || p->scope ||
+		if (rule->detector != LD_DET_THRESHOLD || rule->retired || p->scope ||
 		    !filters_match(&rule->where, s->cgw[r], pid, &ti))
 			continue;
 		if (!have_status) {
@@ -514,7 +514,8 @@ void ld_sampler__tick(struct ld_sampler *s, ld_threshold_fn fn, void *ctx)
 	}
 	closedir(d);
 	for (unsigned r = 0; r < s->rs->n; r++)
-		if (s->rs->v[r].detector == LD_DET_THRESHOLD && s->rs->v[r].p.thr.scope)
+		if (s->rs->v[r].detector == LD_DET_THRESHOLD && !s->rs->v[r].retired &&
+		    s->rs->v[r].p.thr.scope)
 			sample_cgroups(s, r, now, fn, ctx);
 	/* Forget processes that are gone. */
 	for (size_t i = 0; i < s->ntracks;) {

@@ -1271,37 +1271,71 @@ void ld_ruleset__free(struct ld_ruleset *rs)
  */
 int ld_ruleset__align(struct ld_ruleset *rs, const struct ld_ruleset *old)
 {
-	struct ld_rule *v = calloc(rs->n ? rs->n : 1, sizeof(*v));
-	bool *placed = calloc(rs->n ? rs->n : 1, sizeof(*placed));
-	bool *taken = calloc(rs->n ? rs->n : 1, sizeof(*taken));
-	size_t next = 0;
+	size_t total = rs->n, next = 0, nv;
+	long *at = calloc(rs->n ? rs->n : 1, sizeof(*at));	/* rs->v[j]'s old index, or -1 */
+	struct ld_rule *v = NULL;
+	bool *taken = NULL;
 
-	if (!v || !placed || !taken) {
+	if (!at)
+		return -ENOMEM;
+	for (size_t j = 0; j < rs->n; j++) {
+		at[j] = -1;
+		for (size_t i = 0; i < old->n; i++)
+			if (!old->v[i].retired && !strcmp(rs->v[j].name, old->v[i].name)) {
+				at[j] = i;
+				if (i + 1 > total)
+					total = i + 1;
+				break;
+			}
+	}
+	v = calloc(total ? total : 1, sizeof(*v));
+	taken = calloc(total ? total : 1, sizeof(*taken));
+	if (!v || !taken) {
+		free(at);
 		free(v);
-		free(placed);
 		free(taken);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < old->n && i < rs->n; i++)
-		for (size_t j = 0; j < rs->n; j++)
-			if (!placed[j] && !strcmp(rs->v[j].name, old->v[i].name)) {
-				v[i] = rs->v[j];
-				placed[j] = taken[i] = true;
-				break;
-			}
+	for (size_t j = 0; j < rs->n; j++)
+		if (at[j] >= 0) {
+			v[at[j]] = rs->v[j];
+			taken[at[j]] = true;
+		}
 	for (size_t j = 0; j < rs->n; j++) {
-		if (placed[j])
+		if (at[j] >= 0)
 			continue;
 		while (taken[next])
 			next++;
 		v[next] = rs->v[j];
 		taken[next] = true;
 	}
+	/* Gaps left are below a rule that stays, so old has a rule there: gone now. */
+	for (nv = 0; nv < total; nv++) {
+		const struct ld_rule *o;
+
+		if (taken[nv])
+			continue;
+		o = &old->v[nv];
+		snprintf(v[nv].name, sizeof(v[nv].name), "%s", o->name);
+		snprintf(v[nv].origin, sizeof(v[nv].origin), "%s", o->origin);
+		v[nv].detector = o->detector;
+		v[nv].retired = true;
+	}
 	free(rs->v);
 	rs->v = v;
-	free(placed);
+	rs->n = total;
+	free(at);
 	free(taken);
 	return 0;
+}
+
+size_t ld_ruleset__live(const struct ld_ruleset *rs)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rs->n; i++)
+		n += !rs->v[i].retired;
+	return n;
 }
 
 /* ---- the canonical form ---- */

@@ -177,6 +177,11 @@ struct ld_rule {
 	struct ld_rule_capture capture;
 	struct ld_rule_limits limit;
 	char origin[256];		/* "rules.conf:3" or "-e #1" */
+	/*
+	 * Removed by a reload, kept (name, detector, origin only) so that the
+	 * rules after it keep their index: the kernel never matches it.
+	 */
+	bool retired;
 };
 
 struct ld_ruleset {
@@ -207,9 +212,14 @@ int ld_rules_parse_string(struct ld_ruleset *rs, const char *text, const char *o
 void ld_ruleset__free(struct ld_ruleset *rs);
 /*
  * Reorders @rs so that each rule named as one of @old sits at that rule's
- * index where it can (the rest fill the gaps, in their order): 0 or -ENOMEM.
+ * index (new rules fill the gaps, in their order; a gap left over holds
+ * the old rule, retired): a rule's kernel state, its flight-recorder
+ * issues and a probe attached for it stay where they are while events
+ * come.  0 or -ENOMEM.
  */
 int ld_ruleset__align(struct ld_ruleset *rs, const struct ld_ruleset *old);
+/* Rules not retired. */
+size_t ld_ruleset__live(const struct ld_ruleset *rs);
 
 /* The rule in the grammar's canonical text form (for messages and `rules check -v`). */
 int ld_rule__format(const struct ld_rule *r, char *buf, size_t size);
