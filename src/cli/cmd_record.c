@@ -118,7 +118,10 @@ static void usage(FILE *f)
 "                       (default 16; 0: no limit); more are declined in the kernel\n"
 "      --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 "                       (a numeric address, e.g. 127.0.0.1:9464; docs/metrics.md)\n"
-"  -h, --help           this text\n", RULES_DIR, LD_DEFAULT_OUTDIR);
+"  -h, --help           this text\n"
+"\n"
+"SIGHUP reads the rules again and swaps them in without detaching anything;\n"
+"a file with an error is refused and the rules in force stay.\n", RULES_DIR, LD_DEFAULT_OUTDIR);
 }
 
 /* Sizes of --max-use and friends: 1E leaves room for sums with a dump's size. */

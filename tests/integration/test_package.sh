@@ -136,10 +136,31 @@ assert_grep "rules from /etc/livedump/rules.d: 1" "$WORK/service.log" "the shipp
 assert_grep '^trigger ret=1' "$WORK/prog.out" "prog's trigger under the service's collector"
 dump=$(only_dump "$state")
 "$LIVEDUMP" inspect --json "$dump" | jq -e '.header.pid > 0' >/dev/null || fail "inspect $dump"
+ok "ExecStart with the unit's capabilities: the shipped rule dumped the program ($(basename "$dump"))"
+
+# ExecReload, as systemd would run it ($MAINPID the collector): a rule
+# added to rules.d is taken, a bad file is refused and the rules stay.
+exec_reload=$(sed -n 's/^ExecReload=//p' "$unit")
+[ -n "$exec_reload" ] || fail "the unit has no ExecReload"
+reloads_done() { [ "$(grep -c '^reload: \(done\|refused\)' "$WORK/service.log")" -ge "$1" ]; }
+printf '# added while running\nextra on app code=0x7777 capture context\n' \
+	>/etc/livedump/rules.d/zz-test-reload.rules
+${exec_reload//\$MAINPID/$svc} || fail "ExecReload failed"
+wait_for reloads_done 1 || fail "no reload: $(tail -5 "$WORK/service.log")"
+assert_grep '^reload: done, 2 rules in force \(1 before\)$' "$WORK/service.log" "the reload with a rule added"
+assert_grep '^rule: extra on app code=0x7777 ' "$WORK/service.log" "the added rule"
+printf 'extra on app code=0x7777 capture tiny\n' >/etc/livedump/rules.d/zz-test-reload.rules
+${exec_reload//\$MAINPID/$svc} || fail "ExecReload failed"
+wait_for reloads_done 2 || fail "no second reload: $(tail -5 "$WORK/service.log")"
+rm -f /etc/livedump/rules.d/zz-test-reload.rules
+assert_grep '^reload: refused, the rules in force stay: /etc/livedump/rules.d/zz-test-reload.rules:1:[0-9]+: ' \
+	"$WORK/service.log" "the refused reload's FILE:LINE:COLUMN"
+"$WORK/prog" >"$WORK/prog.out" 2>&1 || fail "prog after the reloads: $(cat "$WORK/prog.out")"
+assert_grep '^trigger ret=1' "$WORK/prog.out" "prog's trigger after the reloads"
+ok "ExecReload: a rule added is taken, a bad file refused with FILE:LINE:COLUMN"
 kill -INT "$svc"
 wait "$svc"; rc=$?
 assert_eq 0 "$rc" "the collector's exit status after SIGINT ($(tail -3 "$WORK/service.log"))"
-ok "ExecStart with the unit's capabilities: the shipped rule dumped the program ($(basename "$dump"))"
 
 # A bad rule file in rules.d: refused with FILE:LINE:COLUMN and exit status
 # 2, which the unit does not restart on (RestartPreventExitStatus=2).

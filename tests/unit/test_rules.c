@@ -1179,6 +1179,57 @@ static int enter_corpus(void **state)
 	return -1;
 }
 
+/* names of @rs, "-" for a retired rule's prefix: "d -b c" */
+static void names_of(const struct ld_ruleset *rs, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < rs->n && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s%s", i ? " " : "",
+				rs->v[i].retired ? "-" : "", rs->v[i].name);
+}
+
+/* A reload keeps each rule's index by name (ld_ruleset__align). */
+static void test_align(void **state)
+{
+	static const struct {
+		const char *old, *new, *want;
+		size_t live;
+	} cases[] = {
+		{ "a on app\nb on app\nc on app", "c on app\nd on app", "d -b c", 2 },
+		{ "a on app\nb on app", "b on app\nx on app\na on app", "a b x", 3 },
+		{ "a on app\nb on app\nc on app", "a on app", "a", 1 },
+		{ "a on app\nb on app\nc on app", "c on app", "-a -b c", 1 },
+		{ "a on app", "b on app\nc on app", "b c", 2 },
+	};
+	char got[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ld_ruleset old = { 0 }, rs = { 0 };
+
+		parse_ok(&old, cases[i].old, "old");
+		parse_ok(&rs, cases[i].new, "new");
+		assert_int_equal(ld_ruleset__align(&rs, &old), 0);
+		names_of(&rs, got, sizeof(got));
+		assert_string_equal(got, cases[i].want);
+		assert_int_equal(ld_ruleset__live(&rs), cases[i].live);
+		/* A second reload from there keeps the retired slots' names. */
+		if (i == 3) {
+			struct ld_ruleset again = { 0 };
+
+			parse_ok(&again, "c on app\nz on app", "again");
+			assert_int_equal(ld_ruleset__align(&again, &rs), 0);
+			names_of(&again, got, sizeof(got));
+			assert_string_equal(got, "z -b c");
+			ld_ruleset__free(&again);
+		}
+		ld_ruleset__free(&old);
+		ld_ruleset__free(&rs);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1206,6 +1257,7 @@ int main(void)
 		cmocka_unit_test(test_val_signals),
 		cmocka_unit_test(test_val_errnos),
 		cmocka_unit_test(test_cmd_rules),
+		cmocka_unit_test(test_align),
 	};
 
 	return cmocka_run_group_tests(tests, enter_corpus, NULL);
