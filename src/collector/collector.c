@@ -950,31 +950,30 @@ int ld_collector__set_rules(struct ld_collector *c, const struct ld_ruleset *rs,
 	struct declines *decl = calloc(rs->n ? rs->n : 1, sizeof(*decl));
 	int err;
 
-	if (!decl)
-		return -ENOMEM;
 	/*
 	 * What a rule had said of its declines goes with its name.  @prev
 	 * holds the rules c->decl counts: c->o.rules may be the caller's
 	 * storage, holding @rs already.
 	 */
-	for (size_t i = 0; i < rs->n; i++)
+	for (size_t i = 0; decl && i < rs->n; i++)
 		for (size_t k = 0; c->decl && prev && k < prev->n; k++)
 			if (!strcmp(rs->v[i].name, prev->v[k].name)) {
 				decl[i] = c->decl[k];
 				break;
 			}
-	err = rule_names(c, rs);
-	if (err) {
-		free(decl);
-		return err;
-	}
+	/*
+	 * The kernel runs @rs already: whatever fails here, the collector
+	 * takes them too (without memory: declines unwindowed, the flight
+	 * recorder's rule names as they were).
+	 */
+	err = decl ? rule_names(c, rs) : -ENOMEM;
 	free(c->decl);
 	c->decl = decl;
 	c->prev = prev;
 	c->o.rules = rs;
 	c->gen = ld_loader__rules_gen(c->loader);
 	/* A crash on its way keeps its rule by name (rule_named()). */
-	return 0;
+	return err;
 }
 
 void ld_collector__journal_reload(struct ld_collector *c, bool done, const char *reason)
