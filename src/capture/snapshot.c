@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include "base/log.h"
 #include "capture/snapshot.h"
+#include "collector/holds.h"
 #include "capture/targetmem.h"
 
 #ifndef PTRACE_SECCOMP_GET_FILTER
@@ -679,8 +680,9 @@ static pid_t pick_thread(const struct ld_freeze *fz, pid_t prefer)
 		if (!t->attached || !t->stopped || ptrace(PTRACE_GETREGS, t->tid, 0, &r) ||
 		    r.cs != 0x33)
 			continue;
+		/* One taking a signal would have it sent again, without its siginfo. */
 		score = 1 + ((long)r.orig_rax >= 0 ? 4 : 0) + (t->tid == fz->pid ? 2 : 0) +
-			(t->tid == prefer ? 1 : 0) + (t->tid == force ? 8 : 0);
+			(t->tid == prefer ? 1 : 0) + (t->tid == force ? 32 : 0) + (t->sig ? 0 : 16);
 		if (score > best_score) {
 			best = t->tid;
 			best_score = score;
@@ -700,7 +702,44 @@ struct inject {
 	uint64_t insn;			/* a syscall instruction of the process */
 	uint64_t page;			/* the page we mapped for the trampoline */
 	bool sigstop;			/* a SIGSTOP held back: sent again */
+	int sig;			/* T stopped delivering it: sent again (it cannot be handed back) */
 };
+
+/*
+ * T back in the stop it was seized in, with its own registers: an
+ * interrupt trap on its way back to user space, where the kernel decides
+ * about the call it interrupted as it would have — restarted, or -EINTR
+ * when a signal's handler runs first.  Restarting it here instead would
+ * swallow that -EINTR: a signal that came while T was held would run its
+ * handler and then T would go back into, say, pause().  Until the trap T
+ * holds in->resume, which is safe should we die meanwhile.
+ */
+static int settle(struct inject *in)
+{
+	int st, err;
+
+	/* The trap first: T then leaves through the signal path whatever happens next. */
+	if (ptrace(PTRACE_INTERRUPT, in->tid, 0, 0) ||
+	    ptrace(PTRACE_SETREGS, in->tid, 0, &in->regs) || ptrace(PTRACE_CONT, in->tid, 0, 0))
+		return -errno;
+	for (int steps = 0; steps < 8; steps++) {
+		int sig;
+
+		err = wait_task(in->tid, &st);
+		if (err)
+			return err;
+		if ((st >> 16) == PTRACE_EVENT_STOP)
+			return 0;
+		/* Its signals are unblocked again: one may come before the trap. */
+		if (!(st >> 16) && WSTOPSIG(st) == SIGSTOP)
+			in->sigstop = true;
+		else if ((sig = ld_ptrace_stop_sig(st)))
+			in->sig = sig;
+		if (ptrace(PTRACE_CONT, in->tid, 0, 0))
+			return -errno;
+	}
+	return -EPROTO;
+}
 
 /*
  * Puts back everything the injection changed in T: the page it mapped,
@@ -725,6 +764,20 @@ static void restore(struct inject *in)
 	if (in->mask_set && ptrace(PTRACE_SETSIGMASK, in->tid, sizeof(in->mask), &in->mask))
 		ld_err("snapshot: cannot restore the signal mask of %d: %s", in->tid,
 		       strerror(errno));
+	if (in->have_regs) {
+		int err = settle(in);
+
+		if (err)
+			ld_warn("snapshot: thread %d goes on with its interrupted call restarted, "
+				"not back in its own stop: %s", in->tid, strerror(-err));
+	}
+	/* Detached from an interrupt trap, a signal is not delivered: sent again. */
+	if (in->sig) {
+		ld_dbg("snapshot: thread %d was taking signal %d: sent again", in->tid, in->sig);
+		if (syscall(SYS_tgkill, in->tgid, in->tid, in->sig))
+			ld_warn("snapshot: cannot send signal %d back to %d: %s", in->sig, in->tid,
+				strerror(errno));
+	}
 	/* The process stops as it was meant to once we let it go. */
 	if (in->sigstop) {
 		ld_dbg("snapshot: thread %d took a SIGSTOP meanwhile: sent again", in->tid);
@@ -872,7 +925,7 @@ static void close_files(struct ld_snapshot *s, uint64_t at)
 		ld_dbg("snapshot: the copy %d keeps the target's files open", s->pid);
 }
 
-int ld_snapshot__take(struct ld_snapshot *s, const struct ld_freeze *fz,
+int ld_snapshot__take(struct ld_snapshot *s, struct ld_freeze *fz,
 		      const struct ld_snapshot_opts *o)
 {
 	struct probe_call calls[] = {
@@ -894,6 +947,12 @@ int ld_snapshot__take(struct ld_snapshot *s, const struct ld_freeze *fz,
 	in.tid = s->via = pick_thread(fz, o->prefer);
 	if (!in.tid)
 		return refuse(s, -EAGAIN, "no stopped 64-bit thread to make the copy");
+	/* T's signal is ours to send again now (restore()). */
+	for (size_t i = 0; i < fz->n; i++)
+		if (fz->t[i].tid == in.tid) {
+			in.sig = fz->t[i].sig;
+			fz->t[i].sig = 0;
+		}
 	if (o->uses_uffd)
 		return refuse(s, -EBUSY, "the process uses userfaultfd (fork would wait for "
 			      "its frozen monitor)");
@@ -906,9 +965,11 @@ int ld_snapshot__take(struct ld_snapshot *s, const struct ld_freeze *fz,
 	if (err)
 		return err;
 
-	/* Test hook: a SIGSTOP pending for the process while it is held. */
+	/* Test hooks: a SIGSTOP, or signal N, pending for the process while it is held. */
 	if (getenv("LIVEDUMP_TEST_SNAPSHOT_SIGSTOP"))
 		kill(fz->pid, SIGSTOP);
+	if (getenv("LIVEDUMP_TEST_SNAPSHOT_SIGNAL"))
+		kill(fz->pid, atoi(getenv("LIVEDUMP_TEST_SNAPSHOT_SIGNAL")));
 	err = take(s, &in, o->maps, &c);
 	if (c) {
 		/* C is reaped by T itself: nobody else may. */

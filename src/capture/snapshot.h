@@ -92,7 +92,7 @@ struct ld_snapshot_opts {
  * is unchanged and still frozen then, and a plain capture can go on
  * (-ESRCH: the target is gone).
  */
-int ld_snapshot__take(struct ld_snapshot *s, const struct ld_freeze *fz,
+int ld_snapshot__take(struct ld_snapshot *s, struct ld_freeze *fz,
 		      const struct ld_snapshot_opts *o);
 
 /* Reads the copy's memory: like ld_mem_read(). */

@@ -40,3 +40,18 @@ wait "$pid"
 cat "$WORK/prog.out"
 assert_grep "^rt $sent\$" "$WORK/prog.out" "every real-time signal handled"
 ok "no signal lost"
+
+# A signal that comes while the process is held for a snapshot: the thread
+# the copy is made through sits in pause(); once let go, the signal's
+# handler runs and pause() returns -EINTR, as it would have without us (a
+# restart done by hand would run the handler and go back into pause()).
+start_bg "$WORK/snap.out" "$PROGS/snapmem" --mib 1 --threads 1
+snap=$BG_PID
+wait_for grep -q '^marker' "$WORK/snap.out" || fail "snapmem did not start: $(cat "$WORK/snap.out")"
+LIVEDUMP_TEST_SNAPSHOT_SIGNAL=10 "$LIVEDUMP" capture -p "$snap" --full -o "$WORK/snap" >"$WORK/snapcap.log" 2>&1 ||
+	fail "capture failed: $(cat "$WORK/snapcap.log")"
+assert_grep ', snapshot\)$' "$WORK/snapcap.log" "a snapshot capture"
+grep -i 'warn' "$WORK/snapcap.log" && fail "the capture warned"
+wait_for grep -q '^marked' "$WORK/snap.out" ||
+	fail "SIGUSR1 sent while held: pause() did not return (state $(proc_state "$snap")): $(cat "$WORK/snap.out")"
+ok "a signal sent while held for a snapshot interrupts pause(), as without us"
