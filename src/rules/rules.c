@@ -1066,6 +1066,14 @@ static void check_rule(struct rctx *c)
 		     " context, mini or full)");
 	if (c->det->check && c->det->check(&c->r, why, sizeof(why)))
 		rerr(c, c->offs[0], "%s", why);
+	/* A group's limits without a group would say nothing. */
+	for (unsigned g = 0; !c->r.capture.nscope && g < 2; g++) {
+		const char *key = g ? "freeze_max" : "group_max";
+
+		if (g ? c->r.capture.freeze_max_ns : c->r.capture.group_max)
+			rerr(c, c->key_off[SEC_CAPTURE][find_key(s, key) - s->keys],
+			     "%s= limits a group dump (expected scope=cgroup, peers or exe:NAME)", key);
+	}
 	for (unsigned i = 0; i < c->r.capture.nkargs; i++) {
 		const struct ld_karg *a = &c->r.capture.kargs[i];
 		size_t koff = c->key_off[SEC_CAPTURE][find_key(s, "kernel") - s->keys];
