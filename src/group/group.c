@@ -21,11 +21,6 @@
 #include "capture/proc.h"
 #include "capture/procenv.h"
 
-static const char *const scope_names[LD_SCOPE__COUNT] = {
-	[LD_SCOPE_NONE] = "process", [LD_SCOPE_CGROUP] = "cgroup", [LD_SCOPE_PEERS] = "peers",
-	[LD_SCOPE_EXE] = "exe",
-};
-
 static const char *const link_names[LD_LINK__COUNT] = {
 	[LD_LINK_UNIX] = "unix", [LD_LINK_TCP] = "tcp", [LD_LINK_PIPE] = "pipe",
 };
@@ -36,11 +31,6 @@ static const char *const status_names[LD_MEMBER__COUNT] = {
 	[LD_MEMBER_GONE] = "gone",
 };
 
-const char *ld_scope_name(enum ld_scope s)
-{
-	return (unsigned)s < LD_SCOPE__COUNT ? scope_names[s] : "?";
-}
-
 const char *ld_link_kind_name(enum ld_link_kind k)
 {
 	return (unsigned)k < LD_LINK__COUNT ? link_names[k] : "?";
@@ -49,23 +39,6 @@ const char *ld_link_kind_name(enum ld_link_kind k)
 const char *ld_member_status_name(enum ld_member_status s)
 {
 	return (unsigned)s < LD_MEMBER__COUNT ? status_names[s] : "?";
-}
-
-enum ld_scope ld_scope_from_words(const char (*words)[64], unsigned n, char (*exes)[64],
-				  unsigned *nexes)
-{
-	*nexes = 0;
-	if (!n)
-		return LD_SCOPE_NONE;
-	if (!strcmp(words[0], "cgroup"))
-		return LD_SCOPE_CGROUP;
-	if (!strcmp(words[0], "peers"))
-		return LD_SCOPE_PEERS;
-	if (strncmp(words[0], "exe:", 4))
-		return LD_SCOPE_NONE;
-	for (unsigned i = 0; i < n; i++)
-		snprintf(exes[(*nexes)++], 64, "%s", words[i] + (i ? 0 : 4));
-	return LD_SCOPE_EXE;
 }
 
 static int read_text(const char *path, char *buf, size_t len)
@@ -662,10 +635,91 @@ static int add_exes(struct ld_group *g, const char (*exes)[64], unsigned nexes, 
 	return err;
 }
 
+/* ---- the scopes: how each finds the members besides the issuing process ---- */
+
+static int find_cgroup(struct ld_group *g, pid_t pid, const char (*exes)[64], unsigned nexes,
+		       size_t max, char *err, size_t errlen)
+{
+	int e = pick_cgroup(g, pid, err, errlen);
+
+	(void)exes;
+	(void)nexes;
+	if (e)
+		return e;
+	e = add_cgroup_procs(g, g->cgroup, max, 0);
+	if (e)
+		snprintf(err, errlen, "cannot read the processes of %s: %s", g->cgroup, strerror(-e));
+	return e;
+}
+
+static int find_peers(struct ld_group *g, pid_t pid, const char (*exes)[64], unsigned nexes,
+		      size_t max, char *err, size_t errlen)
+{
+	struct fdvec fv = { 0 };
+	int e = fds_all(&fv);
+
+	(void)exes;
+	(void)nexes;
+	if (!e)
+		e = ends_of(pid, &fv, NULL, add_peer, &(struct peer_arg){ g, max });
+	free(fv.v);
+	if (e)
+		snprintf(err, errlen, "cannot find the peers of pid %d: %s", pid, strerror(-e));
+	return e;
+}
+
+static int find_exes(struct ld_group *g, pid_t pid, const char (*exes)[64], unsigned nexes,
+		     size_t max, char *err, size_t errlen)
+{
+	int e = add_exes(g, exes, nexes, max);
+
+	(void)pid;
+	if (e)
+		snprintf(err, errlen, "cannot list the processes: %s", strerror(-e));
+	return e;
+}
+
+/* scope= words to scopes: the word, and whether NAMEs follow ("exe:NAME,..."). */
+static const struct scope_ops {
+	const char *name;
+	bool names;
+	int (*find)(struct ld_group *g, pid_t pid, const char (*exes)[64], unsigned nexes,
+		    size_t max, char *err, size_t errlen);
+} scopes[] = {
+	[LD_SCOPE_NONE] = { .name = "process" },
+	[LD_SCOPE_CGROUP] = { .name = "cgroup", .find = find_cgroup },
+	[LD_SCOPE_PEERS] = { .name = "peers", .find = find_peers },
+	[LD_SCOPE_EXE] = { .name = "exe", .names = true, .find = find_exes },
+};
+_Static_assert(sizeof(scopes) / sizeof(scopes[0]) == LD_SCOPE__COUNT, "a scope without its entry");
+
+const char *ld_scope_name(enum ld_scope s)
+{
+	return (unsigned)s < LD_SCOPE__COUNT && scopes[s].name ? scopes[s].name : "?";
+}
+
+enum ld_scope ld_scope_from_words(const char (*words)[64], unsigned n, char (*exes)[64],
+				  unsigned *nexes)
+{
+	*nexes = 0;
+	for (unsigned s = LD_SCOPE_NONE + 1; n && s < LD_SCOPE__COUNT; s++) {
+		size_t len = strlen(scopes[s].name);
+
+		if (!scopes[s].names && !strcmp(words[0], scopes[s].name))
+			return s;
+		if (scopes[s].names && !strncmp(words[0], scopes[s].name, len) &&
+		    words[0][len] == ':') {
+			for (unsigned i = 0; i < n; i++)
+				snprintf(exes[(*nexes)++], 64, "%s", words[i] + (i ? 0 : len + 1));
+			return s;
+		}
+	}
+	return LD_SCOPE_NONE;
+}
+
 int ld_group_find(struct ld_group *g, pid_t pid, enum ld_scope scope, const char (*exes)[64],
 		  unsigned nexes, size_t max, char *err, size_t errlen)
 {
-	struct fdvec fv = { 0 };
 	int e;
 
 	memset(g, 0, sizeof(*g));
@@ -680,32 +734,7 @@ int ld_group_find(struct ld_group *g, pid_t pid, enum ld_scope scope, const char
 		snprintf(err, errlen, "pid %d: %s", pid, e == -ESRCH ? "gone" : strerror(-e));
 		return e;
 	}
-	switch (scope) {
-	case LD_SCOPE_CGROUP:
-		e = pick_cgroup(g, pid, err, errlen);
-		if (e)
-			return e;
-		e = add_cgroup_procs(g, g->cgroup, max, 0);
-		if (e)
-			snprintf(err, errlen, "cannot read the processes of %s: %s", g->cgroup,
-				 strerror(-e));
-		return e;
-	case LD_SCOPE_PEERS:
-		e = fds_all(&fv);
-		if (!e)
-			e = ends_of(pid, &fv, NULL, add_peer, &(struct peer_arg){ g, max });
-		free(fv.v);
-		if (e)
-			snprintf(err, errlen, "cannot find the peers of pid %d: %s", pid, strerror(-e));
-		return e;
-	case LD_SCOPE_EXE:
-		e = add_exes(g, exes, nexes, max);
-		if (e)
-			snprintf(err, errlen, "cannot list the processes: %s", strerror(-e));
-		return e;
-	default:
-		return 0;
-	}
+	return scopes[scope].find ? scopes[scope].find(g, pid, exes, nexes, max, err, errlen) : 0;
 }
 
 /* ---- what each thread was doing ---- */
