@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "group/group.h"
+#include "group/group_priv.h"
 #include "base/cgroupfs.h"
 #include "base/cgident.h"
 #include "capture/proc.h"
@@ -41,7 +41,7 @@ const char *ld_member_status_name(enum ld_member_status s)
 	return (unsigned)s < LD_MEMBER__COUNT ? status_names[s] : "?";
 }
 
-static int read_text(const char *path, char *buf, size_t len)
+int ld_group_read_text(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "re");
 	size_t n;
@@ -94,7 +94,7 @@ static bool is_ancestor(pid_t pid)
 	return false;
 }
 
-static int add_member(struct ld_group *g, pid_t pid, size_t max)
+int ld_group_add_member(struct ld_group *g, pid_t pid, size_t max)
 {
 	struct ld_group_member *v, *m;
 	struct ld_task_info ti;
@@ -137,7 +137,7 @@ static int add_member(struct ld_group *g, pid_t pid, size_t max)
 	return 0;
 }
 
-static bool is_pid_name(const char *s)
+bool ld_group_is_pid_name(const char *s)
 {
 	if (!*s)
 		return false;
@@ -147,120 +147,7 @@ static bool is_pid_name(const char *s)
 	return true;
 }
 
-/* ---- scope=cgroup ---- */
-
-/* Every process of @dir and the cgroups below it. */
-static int add_cgroup_procs(struct ld_group *g, const char *dir, size_t max, int depth)
-{
-	char path[PATH_MAX], line[32];
-	struct dirent *de;
-	FILE *f;
-	DIR *d;
-	int err = 0;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (!err && fgets(line, sizeof(line), f))
-		err = add_member(g, atoi(line), max);
-	fclose(f);
-	if (err || depth > 32)
-		return err;
-	d = opendir(dir);
-	if (!d)
-		return 0;
-	while (!err && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
-			continue;
-		err = add_cgroup_procs(g, path, max, depth + 1);
-		if (err == -ENOENT)
-			err = 0;	/* removed meanwhile */
-	}
-	closedir(d);
-	return err;
-}
-
-static bool file_exists(const char *dir, const char *name)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return !access(path, F_OK);
-}
-
-/*
- * The cgroup to take: the v2 one if it can be frozen, else the v1
- * freezer's, else the first one below a root (held by SIGSTOP then).
- * The root of a hierarchy is the whole host: never taken.
- */
-static int pick_cgroup(struct ld_group *g, pid_t pid, char *err, size_t errlen)
-{
-	const struct ld_cg_hier *h2, *hf, *hs = NULL;
-	char text[8192], path[512], hier[64], file[64];
-	struct ld_cg_hiers hh;
-	int e;
-
-	snprintf(file, sizeof(file), "/proc/%d/cgroup", pid);
-	e = read_text(file, text, sizeof(text));
-	if (!e)
-		e = ld_cg_hiers_load(&hh);
-	if (e) {
-		snprintf(err, errlen, "cannot read the cgroups of pid %d: %s", pid, strerror(-e));
-		return e;
-	}
-	h2 = ld_cg_hiers__v2(&hh);
-	hf = ld_cg_hiers__ctrl(&hh, LD_CGC_FREEZER);
-	if (h2 && !ld_proc_cgroup_find(text, LD_CGC_V2, NULL, path, sizeof(path)) &&
-	    strcmp(path, "/")) {
-		snprintf(g->cgroup, sizeof(g->cgroup), "%s%s", h2->mnt, path);
-		snprintf(g->cgroup_path, sizeof(g->cgroup_path), "%s", path);
-		if (file_exists(g->cgroup, "cgroup.freeze"))
-			return 0;
-		hs = h2;
-	}
-	if (hf && !ld_proc_cgroup_find(text, LD_CGC_FREEZER, NULL, path, sizeof(path)) &&
-	    strcmp(path, "/")) {
-		snprintf(g->cgroup, sizeof(g->cgroup), "%s%s", hf->mnt, path);
-		snprintf(g->cgroup_path, sizeof(g->cgroup_path), "freezer:%s", path);
-		return 0;
-	}
-	if (hs)
-		return 0;	/* the v2 one, without a freezer */
-	if (!ld_cg_ident_source(text, path, sizeof(path), hier, sizeof(hier)) && strcmp(path, "/")) {
-		int c = ld_cgc_parse(hier, strlen(hier));
-
-		hs = c >= 0 ? ld_cg_hiers__ctrl(&hh, c) :
-		     !strncmp(hier, "name=", 5) ? ld_cg_hiers__named(&hh, hier + 5) : NULL;
-		if (hs) {
-			snprintf(g->cgroup, sizeof(g->cgroup), "%s%s", hs->mnt, path);
-			snprintf(g->cgroup_path, sizeof(g->cgroup_path), "%s:%s", hier, path);
-			return 0;
-		}
-	}
-	snprintf(err, errlen, "pid %d is in the root cgroup of every hierarchy: scope=cgroup"
-		 " would be the whole host", pid);
-	return -ENOENT;
-}
-
 /* ---- the fds of processes: sockets and pipes by inode ---- */
-
-enum fd_kind { FD_SOCKET, FD_PIPE };
-
-struct fdent {
-	pid_t pid;
-	int fd;
-	uint64_t ino;
-	enum fd_kind kind;
-	unsigned flags;
-};
-
-struct fdvec {
-	struct fdent *v;
-	size_t n, cap;
-};
 
 static int fds_of(pid_t pid, struct fdvec *fv)
 {
@@ -300,7 +187,7 @@ static int fds_of(pid_t pid, struct fdvec *fv)
 }
 
 /* Every process's sockets and pipes but ours. */
-static int fds_all(struct fdvec *fv)
+int ld_group_fds_all(struct fdvec *fv)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
@@ -311,7 +198,7 @@ static int fds_all(struct fdvec *fv)
 	while (!err && (de = readdir(d))) {
 		pid_t pid;
 
-		if (!is_pid_name(de->d_name))
+		if (!ld_group_is_pid_name(de->d_name))
 			continue;
 		pid = atoi(de->d_name);
 		if (is_self(pid))
@@ -463,7 +350,7 @@ static int add_link(struct ld_group *g, enum ld_link_kind k, const struct fdent 
  * The other ends of @pid's sockets and pipes among @fv (owners limited to
  * @only's members when not NULL): each one @fn is told of.
  */
-static int ends_of(pid_t pid, const struct fdvec *fv, const struct ld_group *only,
+int ld_group_ends_of(pid_t pid, const struct fdvec *fv, const struct ld_group *only,
 		   int (*fn)(void *arg, enum ld_link_kind k, const struct fdent *mine,
 			     const struct fdent *theirs, const char *what), void *arg)
 {
@@ -541,28 +428,6 @@ static int ends_of(pid_t pid, const struct fdvec *fv, const struct ld_group *onl
 	return err;
 }
 
-struct peer_arg {
-	struct ld_group *g;
-	size_t max;
-};
-
-static int add_peer(void *arg, enum ld_link_kind k, const struct fdent *mine,
-		    const struct fdent *theirs, const char *what)
-{
-	struct peer_arg *a = arg;
-
-	(void)k;
-	(void)what;
-	/*
-	 * Standard streams lead to whoever started or logs the process (a
-	 * terminal, a supervisor's pipe, journald's socket), not to a peer it
-	 * works with: a pipeline's neighbours are for scope=exe:.
-	 */
-	if (mine->fd <= 2)
-		return 0;
-	return add_member(a->g, theirs->pid, a->max);
-}
-
 static int link_fn(void *arg, enum ld_link_kind k, const struct fdent *mine,
 		   const struct fdent *theirs, const char *what)
 {
@@ -579,7 +444,7 @@ int ld_group_links(struct ld_group *g)
 			err = fds_of(g->m[i].pid, &fv) == -ENOMEM ? -ENOMEM : 0;
 	for (size_t i = 0; !err && i < g->n; i++)
 		if (g->m[i].status != LD_MEMBER_LEFT_OUT)
-			err = ends_of(g->m[i].pid, &fv, g, link_fn, g);
+			err = ld_group_ends_of(g->m[i].pid, &fv, g, link_fn, g);
 	free(fv.v);
 	return err;
 }
@@ -593,109 +458,21 @@ size_t ld_group_left_out(const struct ld_group *g)
 	return n;
 }
 
-/* ---- scope=exe ---- */
+/* ---- the scopes (one file each: scope_*.c) ---- */
 
-static bool exe_matches(const char *exe, const char (*exes)[64], unsigned nexes)
-{
-	const char *base = strrchr(exe, '/');
-
-	base = base ? base + 1 : exe;
-	for (unsigned i = 0; i < nexes; i++)
-		if (strchr(exes[i], '/') ? !strcmp(exe, exes[i]) : !strcmp(base, exes[i]))
-			return true;
-	return false;
-}
-
-static int add_exes(struct ld_group *g, const char (*exes)[64], unsigned nexes, size_t max)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	int err = 0;
-
-	if (!d)
-		return -errno;
-	while (!err && (de = readdir(d))) {
-		char path[64], exe[PATH_MAX];
-		ssize_t len;
-
-		if (!is_pid_name(de->d_name))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/exe", atoi(de->d_name));
-		len = readlink(path, exe, sizeof(exe) - 1);
-		if (len <= 0)
-			continue;
-		exe[len] = 0;
-		/* A replaced binary reads "PATH (deleted)": still the one named. */
-		if (len > 10 && !strcmp(exe + len - 10, " (deleted)"))
-			exe[len - 10] = 0;
-		if (exe_matches(exe, exes, nexes))
-			err = add_member(g, atoi(de->d_name), max);
-	}
-	closedir(d);
-	return err;
-}
-
-/* ---- the scopes: how each finds the members besides the issuing process ---- */
-
-static int find_cgroup(struct ld_group *g, pid_t pid, const char (*exes)[64], unsigned nexes,
-		       size_t max, char *err, size_t errlen)
-{
-	int e = pick_cgroup(g, pid, err, errlen);
-
-	(void)exes;
-	(void)nexes;
-	if (e)
-		return e;
-	e = add_cgroup_procs(g, g->cgroup, max, 0);
-	if (e)
-		snprintf(err, errlen, "cannot read the processes of %s: %s", g->cgroup, strerror(-e));
-	return e;
-}
-
-static int find_peers(struct ld_group *g, pid_t pid, const char (*exes)[64], unsigned nexes,
-		      size_t max, char *err, size_t errlen)
-{
-	struct fdvec fv = { 0 };
-	int e = fds_all(&fv);
-
-	(void)exes;
-	(void)nexes;
-	if (!e)
-		e = ends_of(pid, &fv, NULL, add_peer, &(struct peer_arg){ g, max });
-	free(fv.v);
-	if (e)
-		snprintf(err, errlen, "cannot find the peers of pid %d: %s", pid, strerror(-e));
-	return e;
-}
-
-static int find_exes(struct ld_group *g, pid_t pid, const char (*exes)[64], unsigned nexes,
-		     size_t max, char *err, size_t errlen)
-{
-	int e = add_exes(g, exes, nexes, max);
-
-	(void)pid;
-	if (e)
-		snprintf(err, errlen, "cannot list the processes: %s", strerror(-e));
-	return e;
-}
-
-/* scope= words to scopes: the word, and whether NAMEs follow ("exe:NAME,..."). */
-static const struct scope_ops {
-	const char *name;
-	bool names;
-	int (*find)(struct ld_group *g, pid_t pid, const char (*exes)[64], unsigned nexes,
-		    size_t max, char *err, size_t errlen);
-} scopes[] = {
-	[LD_SCOPE_NONE] = { .name = "process" },
-	[LD_SCOPE_CGROUP] = { .name = "cgroup", .find = find_cgroup },
-	[LD_SCOPE_PEERS] = { .name = "peers", .find = find_peers },
-	[LD_SCOPE_EXE] = { .name = "exe", .names = true, .find = find_exes },
+static const struct ld_scope_ops *const scopes[] = {
+	[LD_SCOPE_NONE] = NULL,		/* the process alone */
+	[LD_SCOPE_CGROUP] = &ld_scope_cgroup,
+	[LD_SCOPE_PEERS] = &ld_scope_peers,
+	[LD_SCOPE_EXE] = &ld_scope_exe,
 };
 _Static_assert(sizeof(scopes) / sizeof(scopes[0]) == LD_SCOPE__COUNT, "a scope without its entry");
 
 const char *ld_scope_name(enum ld_scope s)
 {
-	return (unsigned)s < LD_SCOPE__COUNT && scopes[s].name ? scopes[s].name : "?";
+	if (s == LD_SCOPE_NONE)
+		return "process";
+	return (unsigned)s < LD_SCOPE__COUNT && scopes[s] ? scopes[s]->name : "?";
 }
 
 enum ld_scope ld_scope_from_words(const char (*words)[64], unsigned n, char (*exes)[64],
@@ -703,12 +480,12 @@ enum ld_scope ld_scope_from_words(const char (*words)[64], unsigned n, char (*ex
 {
 	*nexes = 0;
 	for (unsigned s = LD_SCOPE_NONE + 1; n && s < LD_SCOPE__COUNT; s++) {
-		size_t len = strlen(scopes[s].name);
+		const struct ld_scope_ops *o = scopes[s];
+		size_t len = strlen(o->name);
 
-		if (!scopes[s].names && !strcmp(words[0], scopes[s].name))
+		if (!o->names && !strcmp(words[0], o->name))
 			return s;
-		if (scopes[s].names && !strncmp(words[0], scopes[s].name, len) &&
-		    words[0][len] == ':') {
+		if (o->names && !strncmp(words[0], o->name, len) && words[0][len] == ':') {
 			for (unsigned i = 0; i < n; i++)
 				snprintf(exes[(*nexes)++], 64, "%s", words[i] + (i ? 0 : len + 1));
 			return s;
@@ -727,14 +504,16 @@ int ld_group_find(struct ld_group *g, pid_t pid, enum ld_scope scope, const char
 	g->cg_slot = -1;
 	if (max < 1)
 		max = 1;
-	e = add_member(g, pid, max);
+	e = ld_group_add_member(g, pid, max);
 	if (!e && !g->n)
 		e = -ESRCH;
 	if (e) {
 		snprintf(err, errlen, "pid %d: %s", pid, e == -ESRCH ? "gone" : strerror(-e));
 		return e;
 	}
-	return scopes[scope].find ? scopes[scope].find(g, pid, exes, nexes, max, err, errlen) : 0;
+	if ((unsigned)scope >= LD_SCOPE__COUNT || !scopes[scope])
+		return 0;
+	return scopes[scope]->find(g, pid, exes, nexes, max, err, errlen);
 }
 
 /* ---- what each thread was doing ---- */
@@ -764,7 +543,7 @@ static void read_thread(struct ld_group *g, const struct ld_group_member *m,
 	t->waits_on = -1;
 	t->state = ld_proc_task_info(m->pid, t->tid, &ti) ? '?' : ti.state;
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", m->pid, t->tid);
-	if (!read_text(path, text, sizeof(text))) {
+	if (!ld_group_read_text(path, text, sizeof(text))) {
 		unsigned long long a[6] = { 0 };
 
 		if (!strncmp(text, "running", 7))
@@ -777,7 +556,7 @@ static void read_thread(struct ld_group *g, const struct ld_group_member *m,
 			t->nr = -1;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", m->pid, t->tid);
-	if (read_text(path, t->wchan, sizeof(t->wchan)) || !strcmp(t->wchan, "0"))
+	if (ld_group_read_text(path, t->wchan, sizeof(t->wchan)) || !strcmp(t->wchan, "0"))
 		t->wchan[0] = 0;
 	if (t->nr < 0 || !fd_syscall(t->nr))
 		return;
