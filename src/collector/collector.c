@@ -527,7 +527,8 @@ static int dump(struct ld_collector *c, const struct ld_rule *r, const struct ld
 		const struct ld_capture_opts *o, struct ld_dump_result *res)
 {
 	char exes[LD_RULE_LIST_MAX][64];
-	struct ld_group_req req = { .ledger = c->o.ledger };
+	struct ld_group_req req = { .ledger = c->o.ledger, .max_members = r->capture.group_max,
+				    .max_freeze_ns = r->capture.freeze_max_ns };
 	struct ld_group_result g;
 	int err;
 

@@ -104,6 +104,10 @@ int ld_group_dump(pid_t pid, pid_t tid, const struct ld_capture_opts *o,
 	/* Before the freeze: a frozen thread's wchan is the freezer's. */
 	ld_group_threads(&g);
 
+	if (ld_group_left_out(&g))
+		snprintf(degraded, sizeof(degraded), "%zu of %zu members left out (group_max %zu):"
+			 " the others stopped one by one, not by a cgroup freezer",
+			 ld_group_left_out(&g), g.n, max);
 	fz = ld_gfreeze_pick(&g);
 	t_req = ld_gfreeze_now();
 	err = fz->freeze(&g, skip, req->ledger, FREEZE_WAIT_MS);

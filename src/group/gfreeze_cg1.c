@@ -55,7 +55,9 @@ static bool usable(const struct ld_group *g)
 {
 	char path[PATH_MAX];
 
-	if (g->scope != LD_SCOPE_CGROUP || !g->cgroup[0] || g->self_inside)
+	/* A freezer takes the cgroup whole: not with members left out (group_max=). */
+	if (g->scope != LD_SCOPE_CGROUP || !g->cgroup[0] || g->self_inside ||
+	    ld_group_left_out(g))
 		return false;
 	snprintf(path, sizeof(path), "%s/freezer.state", g->cgroup);
 	return !access(path, W_OK);

@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <dirent.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -96,6 +97,30 @@ static bool is_self(pid_t pid)
 	return pid == getpid() || (!ld_proc_task_info(pid, pid, &ti) && ti.ppid == getpid());
 }
 
+/*
+ * Nor init, nor any process the collector runs under (its shell, sshd,
+ * tmux, the service manager): stopping one could stop what reads the
+ * collector's output (a full pipe would then hold the collector, and the
+ * group with it) or the host's session.  They show up as peers through
+ * the pipes and sockets their children inherit.
+ */
+static bool is_ancestor(pid_t pid)
+{
+	struct ld_task_info ti;
+	pid_t p = getppid();
+
+	if (pid == 1)
+		return true;
+	for (int depth = 0; p > 1 && depth < 64; depth++) {
+		if (p == pid)
+			return true;
+		if (ld_proc_task_info(p, p, &ti))
+			break;
+		p = ti.ppid;
+	}
+	return false;
+}
+
 static int add_member(struct ld_group *g, pid_t pid, size_t max)
 {
 	struct ld_group_member *v, *m;
@@ -106,6 +131,11 @@ static int add_member(struct ld_group *g, pid_t pid, size_t max)
 	if (has_member(g, pid))
 		return 0;
 	if (is_self(pid)) {
+		g->self_inside = true;
+		return 0;
+	}
+	/* Never a member but as the trigger; a cgroup holding one is not frozen whole either. */
+	if (g->n && is_ancestor(pid)) {
 		g->self_inside = true;
 		return 0;
 	}
@@ -399,11 +429,14 @@ static const struct tcpent *tcp_other(const struct tcpent *v, size_t n, const st
 
 static void fmt_ep(char *buf, size_t len, const uint8_t a[16], uint16_t port, bool v6)
 {
+	char ip[INET6_ADDRSTRLEN] = "?";
+
 	if (!v6)
 		snprintf(buf, len, "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3], port);
+	else if (inet_ntop(AF_INET6, a, ip, sizeof(ip)))
+		snprintf(buf, len, "[%s]:%u", ip, port);
 	else
-		snprintf(buf, len, "[%02x%02x:%02x%02x:...:%02x%02x]:%u", a[0], a[1], a[2], a[3],
-			 a[14], a[15], port);
+		snprintf(buf, len, "[?]:%u", port);
 }
 
 /* ---- links ---- */
@@ -546,8 +579,14 @@ static int add_peer(void *arg, enum ld_link_kind k, const struct fdent *mine,
 	struct peer_arg *a = arg;
 
 	(void)k;
-	(void)mine;
 	(void)what;
+	/*
+	 * Standard streams lead to whoever started or logs the process (a
+	 * terminal, a supervisor's pipe, journald's socket), not to a peer it
+	 * works with: a pipeline's neighbours are for scope=exe:.
+	 */
+	if (mine->fd <= 2)
+		return 0;
 	return add_member(a->g, theirs->pid, a->max);
 }
 
@@ -570,6 +609,15 @@ int ld_group_links(struct ld_group *g)
 			err = ends_of(g->m[i].pid, &fv, g, link_fn, g);
 	free(fv.v);
 	return err;
+}
+
+size_t ld_group_left_out(const struct ld_group *g)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < g->n; i++)
+		n += g->m[i].status == LD_MEMBER_LEFT_OUT;
+	return n;
 }
 
 /* ---- scope=exe ---- */

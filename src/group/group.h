@@ -45,6 +45,7 @@ const char *ld_link_kind_name(enum ld_link_kind k);
 #define LD_GROUP_MAX_MEMBERS_LIMIT	64
 /* The longest a group stays frozen; past it the members not dumped yet are released. */
 #define LD_GROUP_MAX_FREEZE_NS_DEFAULT	(2ULL * 1000000000ULL)
+#define LD_GROUP_MAX_FREEZE_NS_LIMIT	(60ULL * 1000000000ULL)
 
 struct ld_group_thread {
 	pid_t tid;
@@ -98,7 +99,8 @@ struct ld_group {
 	enum ld_scope scope;
 	char cgroup[1024];		/* scope=cgroup: the directory frozen (its mount's path + path) */
 	char cgroup_path[640];		/* ... its path in the hierarchy, "/system.slice/x.service" */
-	bool self_inside;		/* the collector is in that cgroup: it cannot be frozen whole */
+	bool self_inside;		/* the collector, or a process it runs under, is in that
+					 * cgroup: it cannot be frozen whole */
 	bool cg_frozen;			/* a cgroup freezer holds it (gfreeze_cg*.c) */
 	bool cg_was_frozen;		/* ... frozen by someone else before: left frozen */
 	int cg_slot;			/* the cgroup's ledger slot, -1 none */
@@ -122,6 +124,9 @@ int ld_group_links(struct ld_group *g);
 
 /* Each member's threads: state, syscall and wchan, and the link a thread waits on. */
 void ld_group_threads(struct ld_group *g);
+
+/* Members past the size limit (LD_MEMBER_LEFT_OUT). */
+size_t ld_group_left_out(const struct ld_group *g);
 
 void ld_group__free(struct ld_group *g);
 

@@ -37,6 +37,7 @@
 #include "rules/ruleval.h"
 #include "rules/keys.h"
 #include "detectors/detector.h"
+#include "group/group.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -605,6 +606,12 @@ static const struct ld_rule_key capture_keys[] = {
 	  .elem = elem_kernel, .fmt = fmt_kernel },
 	{ .name = "scope", LD_KEY_LIST(capture.scope, capture.nscope),
 	  .elem = elem_scope, .fmt = fmt_scope },
+	/* A group's limits (group/group.h): past them the capture degrades, see docs/rules.md. */
+	{ .name = "group_max", LD_KEY_ONE(capture.group_max), .min = 1,
+	  .max = LD_GROUP_MAX_MEMBERS_LIMIT, .elem = elem_u32, .fmt = fmt_u32 },
+	{ .name = "freeze_max", LD_KEY_ONE(capture.freeze_max_ns), .min = 1000000,
+	  .max = LD_GROUP_MAX_FREEZE_NS_LIMIT, .elem = ld_key_elem_duration,
+	  .fmt = ld_key_fmt_duration },
 };
 
 static const struct ld_rule_key limit_keys[] = {

@@ -151,6 +151,8 @@ struct ld_rule_capture {
 	 */
 	char scope[LD_RULE_LIST_MAX][64];
 	unsigned nscope;
+	uint32_t group_max;		/* group_max=: members frozen and dumped at most; 0 default */
+	uint64_t freeze_max_ns;		/* freeze_max=: the group's longest freeze; 0 default */
 };
 
 struct ld_rule_limits {

@@ -127,34 +127,65 @@ else
 fi
 [ -n "$frz1$v2dir" ] || skip "neither a v1 freezer nor a v2 cgroup.freeze here"
 
-# 2b. Past the freeze time limit (2 s; the trigger's capture is slowed to
-# 2.5 s) the members not dumped yet are released undumped, and the
-# manifest says the capture degraded.
+# 2b. Past the freeze time limit (freeze_max=300ms; the trigger's capture is
+# slowed to 600 ms) the members not dumped yet are released undumped, and
+# the manifest says the capture degraded.
 lim=${v2dir:-$frz1/$name}
 start_three "$lim" limit
-LIVEDUMP_TEST_CAPTURE_DELAY_MS=2500 start_bg "$WORK/limit.log" \
-	"$LIVEDUMP" record -o "$WORK/out.limit" -p "$TP" -e "grp $RULE scope=cgroup"
+LIVEDUMP_TEST_CAPTURE_DELAY_MS=600 start_bg "$WORK/limit.log" \
+	"$LIVEDUMP" record -o "$WORK/out.limit" -p "$TP" -e "grp $RULE scope=cgroup freeze_max=300ms"
 rec=$BG_PID
-wait_for rec_started "$WORK/limit.log" || fail "limit: record did not start"
+wait_for rec_started "$WORK/limit.log" || fail "limit: record did not start: $(cat "$WORK/limit.log")"
+assert_grep '^rule: grp on syscall .* scope=cgroup freeze_max=300ms$' "$WORK/limit.log" "limit: the rule's canonical form"
 touch "$WORK/limit.go"
 wait_for grep -q '^group:' "$WORK/limit.log" || fail "limit: no group dump: $(cat "$WORK/limit.log")"
 kill -INT "$rec"
 wait "$rec" || fail "limit: record failed: $(cat "$WORK/limit.log")"
 mf=$(ls "$WORK"/out.limit/*.group)
-assert_grep '"degraded":"freeze time limit 2.000 s reached' "$mf" "limit: the manifest says it degraded"
+assert_grep '"degraded":"freeze time limit 0.300 s reached' "$mf" "limit: the manifest says it degraded"
 for m in "$M1" "$M2"; do
 	assert_eq released "$(jq -r --argjson p "$m" 'select(.member == $p) | .status' "$mf")" "limit: member $m"
 	stopped "$m" && fail "limit: $m still stopped"
 done
 assert_eq 1 "$(find "$WORK/out.limit" -name '*.core' | wc -l)" "limit: only the trigger's dump"
 kill -KILL "$M1" "$M2" "$TP"
-ok "freeze time limit: the other members released undumped, the manifest says so"
+ok "freeze_max: the other members released undumped, the manifest says so"
+
+# 2c. group_max=2 of three: the third is listed, left out (never frozen, not
+# dumped), and says why.
+start_three "$lim" gmax
+start_bg "$WORK/gmax.log" "$LIVEDUMP" record -o "$WORK/out.gmax" -p "$TP" -e "grp $RULE scope=cgroup group_max=2"
+rec=$BG_PID
+wait_for rec_started "$WORK/gmax.log" || fail "gmax: record did not start: $(cat "$WORK/gmax.log")"
+touch "$WORK/gmax.go"
+wait_for grep -q '^group:' "$WORK/gmax.log" || fail "gmax: no group dump: $(cat "$WORK/gmax.log")"
+kill -INT "$rec"
+wait "$rec" || fail "gmax: record failed: $(cat "$WORK/gmax.log")"
+mf=$(ls "$WORK"/out.gmax/*.group)
+assert_eq "dumped dumped left-out" "$(jq -r 'select(.member) | .status' "$mf" | sort | xargs)" "gmax: the members' status"
+assert_eq "the group has more than 2 members" \
+	"$(jq -r 'select(.member and .status == "left-out") | .why' "$mf")" "gmax: why one was left out"
+assert_eq 2 "$(find "$WORK/out.gmax" -name '*.core' | wc -l)" "gmax: dumps"
+# A cgroup freezer would stop the member left out too: one by one instead.
+assert_eq sigstop "$(head -1 "$mf" | jq -r .freezer)" "gmax: freezer"
+assert_grep '"degraded":"1 of 3 members left out \(group_max 2\)' "$mf" "gmax: the manifest says it degraded"
+assert_eq 0 "$(jq -r 'select(.member and .status == "left-out") | .frozen_ns // 0' "$mf")" \
+	"gmax: the member left out was never frozen"
+for m in "$M1" "$M2" "$TP"; do stopped "$m" && fail "gmax: $m still stopped"; done
+kill -KILL "$M1" "$M2" "$TP"
+ok "group_max: members past it are listed, left out, never frozen"
 
 # 3. scope=peers: a UNIX client (the trigger) and its server.
 sock=$WORK/sock
 start_bg "$WORK/srv" "$PROGS/group" server "$sock"; SP=$BG_PID
 wait_for grep -q '^ready' "$WORK/srv" || fail "server did not start"
+# The client inherits a FIFO this script holds open too: this script runs the
+# collector, so it must not become a peer (stopping what runs the collector
+# could stop the collector).
+mkfifo "$WORK/fifo"
+exec 9<>"$WORK/fifo"
 start_bg "$WORK/cli" "$PROGS/group" client "$sock" "$WORK/peers.go"; CP=$BG_PID
+exec 9>&-
 wait_for grep -q '^ready' "$WORK/cli" || fail "client did not start"
 out=$WORK/out.peers
 start_bg "$WORK/peers.log" "$LIVEDUMP" record -o "$out" -p "$CP" -e "peers $RULE scope=peers"
@@ -171,6 +202,9 @@ for p in "$CP" "$SP"; do
 	stopped "$p" && fail "peers: $p still stopped"
 done
 assert_eq sigstop "$(head -1 "$mf" | jq -r .freezer)" "peers: freezer"
+assert_eq "$(printf '%s\n' "$CP" "$SP" | sort -n | xargs)" \
+	"$(jq -r 'select(.member) | .member' "$mf" | sort -n | xargs)" \
+	"peers: the members (not this script, which holds a FIFO the client inherited)"
 # (jq -s: jq 1.6's -e says 4 when the last line gives no output)
 [ "$(jq -s --argjson c "$CP" --argjson s "$SP" --arg sock "$sock" '[.[] | select(.kind == "unix" and
 	.what == $sock and ((.a == $c and .b == $s) or (.a == $s and .b == $c)))] | length' "$mf")" = 1 ] ||
@@ -179,6 +213,36 @@ assert_eq sigstop "$(head -1 "$mf" | jq -r .freezer)" "peers: freezer"
 assert_eq "read $CP unix" "$(jq -r --argjson s "$SP" 'select(.thread == $s) | "\(.syscall) \(.waits_for) \(.via)"' "$mf")" \
 	"peers: what the server waits for"
 ok "scope=peers: client and server dumped together, the socket pair named"
+
+# 3b. scope=peers over TCP on 127.0.0.1: the client's connection to the
+#     server's port is followed to the server, and named by its ends.
+start_bg "$WORK/tsrv" "$PROGS/group" tcpserver "$WORK/port"; TSP=$BG_PID
+wait_for grep -q '^ready' "$WORK/tsrv" || fail "tcp server did not start: $(cat "$WORK/tsrv")"
+port=$(cat "$WORK/port")
+start_bg "$WORK/tcli" "$PROGS/group" tcpclient "$port" "$WORK/tcp.go"; TCP_=$BG_PID
+wait_for grep -q '^ready' "$WORK/tcli" || fail "tcp client did not start: $(cat "$WORK/tcli")"
+tout=$WORK/out.tcp
+start_bg "$WORK/tcp.log" "$LIVEDUMP" record -o "$tout" -p "$TCP_" -e "tpeers $RULE scope=peers"
+rec=$BG_PID
+wait_for rec_started "$WORK/tcp.log" || fail "tcp: record did not start: $(cat "$WORK/tcp.log")"
+touch "$WORK/tcp.go"
+wait_for grep -q '^group:' "$WORK/tcp.log" || fail "tcp: no group dump: $(cat "$WORK/tcp.log")"
+kill -INT "$rec"
+wait "$rec" || fail "tcp: record failed: $(cat "$WORK/tcp.log")"
+tmf=$(ls "$tout"/*.group)
+for p in "$TCP_" "$TSP"; do
+	ls "$tout" | grep -q -- "-$p\.core$" || fail "tcp: no dump of $p: $(cat "$WORK/tcp.log")"
+	stopped "$p" && fail "tcp: $p still stopped"
+done
+grep '"kind"' "$tmf"
+[ "$(jq -s --argjson c "$TCP_" --argjson s "$TSP" --arg port ":$port" '[.[] | select(.kind == "tcp" and
+	(.what | contains($port)) and (.what | contains("127.0.0.1")) and
+	((.a == $c and .b == $s) or (.a == $s and .b == $c)))] | length' "$tmf")" = 1 ] ||
+	fail "tcp: the manifest names no TCP link $TCP_ <-> $TSP on port $port: $(grep '"kind"' "$tmf")"
+assert_eq "read $TCP_ tcp" "$(jq -r --argjson s "$TSP" 'select(.thread == $s) | "\(.syscall) \(.waits_for) \(.via)"' "$tmf")" \
+	"tcp: what the server waits for"
+kill -KILL "$TCP_" "$TSP" 2>/dev/null
+ok "scope=peers over TCP: client and server dumped together, the connection named by its ends"
 
 # list, inspect and report show the set as one issue.
 "$LIVEDUMP" list "$out" >"$WORK/list" || fail "list: $(cat "$WORK/list")"

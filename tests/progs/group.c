@@ -10,8 +10,13 @@
  *   group client PATH GOFILE connects to PATH; once GOFILE exists, makes the
  *                            failing faccessat, then waits in read() for the
  *                            server's answer
+ *   group tcpserver PORTFILE the server over TCP on 127.0.0.1 (a port of the
+ *                            kernel's choosing, written to PORTFILE)
+ *   group tcpclient PORT GOFILE  the client over TCP to 127.0.0.1:PORT
  */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +103,43 @@ int main(int argc, char **argv)
 			die("read");
 		return 0;
 	}
-	fprintf(stderr, "usage: group member | trigger GOFILE | server PATH | client PATH GOFILE\n");
+	if (argc >= 3 && !strcmp(argv[1], "tcpserver")) {
+		struct sockaddr_in in = { .sin_family = AF_INET };
+		socklen_t len = sizeof(in);
+		FILE *f;
+
+		in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		s = socket(AF_INET, SOCK_STREAM, 0);
+		if (s < 0 || bind(s, (struct sockaddr *)&in, sizeof(in)) || listen(s, 1) ||
+		    getsockname(s, (struct sockaddr *)&in, &len))
+			die("listen");
+		f = fopen(argv[2], "w");
+		if (!f || fprintf(f, "%u\n", ntohs(in.sin_port)) < 0 || fclose(f))
+			die(argv[2]);
+		ready();
+		c = accept(s, NULL, NULL);
+		if (c < 0)
+			die("accept");
+		if (read(c, buf, sizeof(buf)) < 0)
+			die("read");
+		return 0;
+	}
+	if (argc >= 4 && !strcmp(argv[1], "tcpclient")) {
+		struct sockaddr_in in = { .sin_family = AF_INET };
+
+		in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		in.sin_port = htons(atoi(argv[2]));
+		s = socket(AF_INET, SOCK_STREAM, 0);
+		if (s < 0 || connect(s, (struct sockaddr *)&in, sizeof(in)))
+			die("connect");
+		ready();
+		wait_go(argv[3]);
+		issue();
+		if (read(s, buf, sizeof(buf)) < 0)
+			die("read");
+		return 0;
+	}
+	fprintf(stderr, "usage: group member | trigger GOFILE | server PATH | client PATH GOFILE |"
+		" tcpserver PORTFILE | tcpclient PORT GOFILE\n");
 	return 2;
 }
