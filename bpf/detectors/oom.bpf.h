@@ -14,12 +14,46 @@
 /* 6.18: mm_struct 1472 bytes, mem_cgroup 2176 (both grow with NR_CPUS and config). */
 #define OOM_KO_MM_CAP		2048
 #define OOM_KO_MEMCG_CAP	4096
+#define OOM_KO_OC_CAP		256	/* struct oom_control: 80 bytes on 6.1 */
 
 struct ld_oom_kobj_event {
 	struct ld_oom_event e;		/* record_size bytes: the set follows */
 	struct ld_kobj_set set;
-	__u8 data[OOM_KO_MM_CAP + OOM_KO_MEMCG_CAP];
+	__u8 data[OOM_KO_MM_CAP + OOM_KO_MEMCG_CAP + OOM_KO_OC_CAP];
 };
+
+/*
+ * The oom_control of the OOM kill each task is making, by thread id:
+ * oom_kill_process(oc, message) is where mark_victim is called from, and
+ * no tracepoint carries oc.  Set and cleared by a kprobe and kretprobe on
+ * it where the kernel has kprobes (src/detectors/oom.c), so mark_victim
+ * reads the struct while it is alive on the killer's stack.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u64);
+} oom_ctl SEC(".maps");
+
+SEC("kprobe/oom_kill_process")
+int ld_oom_kill(struct pt_regs *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 oc = PT_REGS_PARM1(ctx);
+
+	bpf_map_update_elem(&oom_ctl, &tid, &oc, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe/oom_kill_process")
+int ld_oom_kill_ret(struct pt_regs *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&oom_ctl, &tid);
+	return 0;
+}
 
 /*
  * The memory cgroup of @task: its memory css, which is a struct
@@ -69,14 +103,26 @@ int ld_oom(struct bpf_raw_tracepoint_args *ctx)
 	struct ld_oom_kobj_event *k = NULL;
 	struct ld_oom_event *e;
 	struct ld_match m = {};
+	struct oom_control *oc = NULL;
 	struct mm_struct *mm;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 *ocp = bpf_map_lookup_elem(&oom_ctl, &tid);
 	__u32 pid;
 
+	if (ocp)
+		oc = (struct oom_control *)*ocp;
 	if (bpf_core_field_exists(struct trace_event_raw_mark_victim, total_vm)) {
 		victim = (struct task_struct *)ctx->args[0];
 		pid = BPF_CORE_READ(victim, tgid);
 	} else {
+		/* 6.1: a pid; the task is oom_kill_process's choice, where we saw it. */
+		struct task_struct *chosen = oc ? BPF_CORE_READ(oc, chosen) : NULL;
+
 		pid = (__u32)ctx->args[0];
+		if (chosen && BPF_CORE_READ(chosen, pid) == pid) {
+			victim = chosen;
+			pid = BPF_CORE_READ(chosen, tgid);
+		}
 	}
 	/*
 	 * Rules judge the victim where we know it, else the task that hit the
@@ -93,8 +139,11 @@ int ld_oom(struct bpf_raw_tracepoint_args *ctx)
 	}
 	if (!ld_rules_match(LD_DET_OOM, &m))
 		return 0;
-	/* The victim's mm and the memcg whose limit was hit, where the victim is known (not 6.1). */
-	if (victim && m.verdict == LD_VERDICT_DUMP) {
+	/*
+	 * The victim's mm and the memcg whose limit was hit, where the victim
+	 * is known (6.1: through the oom_control), and the oom_control.
+	 */
+	if ((victim || oc) && m.verdict == LD_VERDICT_DUMP) {
 		k = ld_event_reserve(LD_DET_OOM, sizeof(*k));
 		e = k ? &k->e : NULL;
 	} else {
@@ -106,11 +155,14 @@ int ld_oom(struct bpf_raw_tracepoint_args *ctx)
 	if (k) {
 		e->hdr.flags |= LD_EVF_KOBJ;
 		ld_kobj_init(&k->set, sizeof(k->data));
-		LD_KOBJ_PUT(&k->set, k->data, 0, 0, OOM_KO_MM_CAP, BPF_CORE_READ(victim, mm),
-			    struct mm_struct, LD_KOBJ_MM);
+		if (victim)
+			LD_KOBJ_PUT(&k->set, k->data, 0, 0, OOM_KO_MM_CAP,
+				    BPF_CORE_READ(victim, mm), struct mm_struct, LD_KOBJ_MM);
 		LD_KOBJ_PUT(&k->set, k->data, 1, OOM_KO_MM_CAP, OOM_KO_MEMCG_CAP,
 			    ld_task_memcg(bpf_get_current_task_btf()), struct mem_cgroup,
 			    LD_KOBJ_MEMCG);
+		LD_KOBJ_PUT(&k->set, k->data, 2, OOM_KO_MM_CAP + OOM_KO_MEMCG_CAP, OOM_KO_OC_CAP,
+			    oc, struct oom_control, LD_KOBJ_OOM_CONTROL);
 	}
 	e->hdr.pid = pid;
 	e->hdr.tid = pid;

@@ -73,8 +73,37 @@ static const char *const role_names[LD_KOBJ__COUNT] = {
 
 /* --- LD_NT_KOBJ ------------------------------------------------------------- */
 
-int ld_knotes__kobj(struct ld_notes *n, const struct btf *btf, const void *kobj, size_t len)
+/*
+ * The path of the file behind the fd in argument @arg of the call, as the
+ * kernel names it (/proc/PID/fd/FD, its own d_path), into @path; 0 or a
+ * negative errno.  The collector reads it while the process is held, so the
+ * fd is the call's; BPF cannot take it itself: bpf_d_path is for fentry and
+ * LSM programs only, and a dentry walk of its own would stop at a bound and
+ * miss mounts.
+ */
+static int file_path(const struct ld_knotes_opts *o, uint32_t arg, char *path, size_t len)
 {
+	char link[64];
+	ssize_t got;
+	int64_t fd;
+
+	if (!o || !o->pid || !o->args || !arg || arg > o->nargs)
+		return -ENOENT;
+	fd = o->args[arg - 1];
+	if (fd < 0 || fd > INT32_MAX)
+		return -EBADF;
+	snprintf(link, sizeof(link), "/proc/%d/fd/%" PRId64, o->pid, fd);
+	got = readlink(link, path, len - 1);
+	if (got < 0)
+		return -errno;
+	path[got] = 0;
+	return 0;
+}
+
+int ld_knotes__kobj(struct ld_notes *n, const struct btf *btf, const void *kobj, size_t len,
+		    const struct ld_knotes_opts *o)
+{
+	char *paths[LD_KOBJ_MAX] = { NULL };
 	struct ld_note_kobj_ent ents[LD_KOBJ_MAX];
 	const unsigned char *data = (const unsigned char *)kobj + sizeof(struct ld_kobj_set);
 	struct ld_note_kobj h = { .size = sizeof(h), .entry_size = sizeof(ents[0]) };
@@ -159,6 +188,15 @@ int ld_knotes__kobj(struct ld_notes *n, const struct btf *btf, const void *kobj,
 			snprintf(e->name, sizeof(e->name), "%s_arg%u", role, k->arg);
 		else
 			snprintf(e->name, sizeof(e->name), "%s", role);
+		if (k->role == LD_KOBJ_FILE) {
+			char p[PATH_MAX];
+			int perr = file_path(o, k->arg, p, sizeof(p));
+
+			if (!perr)
+				paths[h.count] = strdup(p);
+			else if (perr != -ENOENT)
+				ld_dbg("%s: no path: %s", e->name, strerror(-perr));
+		}
 		if (bad & 1U << i || !rawlen) {
 			e->type_id = 0;
 			e->flags |= LD_KOF_NO_TYPE;
@@ -172,6 +210,11 @@ int ld_knotes__kobj(struct ld_notes *n, const struct btf *btf, const void *kobj,
 		ents[i].off = off;
 		off = ALIGN8(off + ents[i].len);
 	}
+	for (uint32_t i = 0; i < h.count; i++)
+		if (paths[i]) {
+			ents[i].path_off = off;
+			off = ALIGN8(off + strlen(paths[i]) + 1);
+		}
 	h.btf_off = rawlen ? off : 0;
 	h.btf_len = rawlen;
 	total = off + rawlen;
@@ -189,6 +232,8 @@ int ld_knotes__kobj(struct ld_notes *n, const struct btf *btf, const void *kobj,
 		    k->len > set.data_len || k->off > set.data_len - k->len)
 			continue;
 		memcpy(buf + ents[j].off, data + k->off, k->len);
+		if (paths[j])
+			memcpy(buf + ents[j].path_off, paths[j], strlen(paths[j]) + 1);
 		j++;
 	}
 	if (rawlen)
@@ -196,6 +241,8 @@ int ld_knotes__kobj(struct ld_notes *n, const struct btf *btf, const void *kobj,
 	ld_notes__add(n, LD_NOTE_OWNER, LD_NT_KOBJ, buf, total, NULL, 0);
 	free(buf);
 out:
+	for (uint32_t i = 0; i < LD_KOBJ_MAX; i++)
+		free(paths[i]);
 	ld_btfsub__free(sub);
 	return err;
 }
@@ -494,7 +541,7 @@ void ld_knotes__collect(struct ld_notes *n, const struct ld_knotes_opts *o)
 		if (!btf)
 			ld_warn("kernel objects of the issue without their types: no kernel BTF: %s",
 				strerror(errno));
-		err = ld_knotes__kobj(n, btf, o->kobj, o->kobj_len);
+		err = ld_knotes__kobj(n, btf, o->kobj, o->kobj_len, o);
 		if (err)
 			ld_warn("kernel objects of the issue left out: %s", strerror(-err));
 	}

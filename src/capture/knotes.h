@@ -33,6 +33,14 @@ struct ld_knotes_opts {
 	unsigned what;			/* LD_KSYS_* */
 	uint32_t dev;			/* LD_KSYS_DISK: kernel dev_t */
 	uint64_t issue_ktime_ns;	/* CLOCK_MONOTONIC of the issue (bpf_ktime_get_ns) */
+	/*
+	 * A file object's path: the process, and its call's arguments (the fd
+	 * of file_argN is args[N - 1]), read through /proc/PID/fd while the
+	 * process is held; pid 0 or args NULL: no paths.
+	 */
+	int pid;
+	const int64_t *args;
+	unsigned nargs;
 };
 
 /* Appends the notes to @n (n->err says if memory ran out). */
@@ -43,6 +51,7 @@ void ld_knotes__collect(struct ld_notes *n, const struct ld_knotes_opts *o);
  * without types); exposed for the tests.  0 or a negative errno.
  */
 struct btf;
-int ld_knotes__kobj(struct ld_notes *n, const struct btf *btf, const void *kobj, size_t len);
+int ld_knotes__kobj(struct ld_notes *n, const struct btf *btf, const void *kobj, size_t len,
+		    const struct ld_knotes_opts *o);
 
 #endif /* LIVEDUMP_KNOTES_H */

@@ -571,7 +571,8 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 		if (is->kobj || is->ksys)
 			ld_knotes__collect(&kn, &(struct ld_knotes_opts){
 				.kobj = is->kobj, .kobj_len = is->kobj_len, .what = is->ksys,
-				.dev = is->ksys_dev, .issue_ktime_ns = h->ktime_ns });
+				.dev = is->ksys_dev, .issue_ktime_ns = h->ktime_ns,
+				.pid = h->pid, .args = is->kargs, .nargs = is->nkargs });
 		o = (struct ld_capture_opts){
 			.type = r->capture.type, .detector = h->type, .rule = r->name,
 			.code = is->code, .issue_time_ns = je.time_ns, .trigger = is->rec,

@@ -62,6 +62,8 @@ struct ld_issue {
 	size_t kobj_len;
 	unsigned ksys;
 	uint32_t ksys_dev;
+	const int64_t *kargs;		/* the call's arguments, for a file object's path */
+	unsigned nkargs;
 	struct ld_fields fields;	/* decoded, after ->issue */
 };
 

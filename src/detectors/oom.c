@@ -5,14 +5,17 @@
  * live to freeze: context dumps only.  The record names the victim (its
  * header), its memory counters, and the cgroup whose limit was hit.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include "base/log.h"
+#include "collector/features.h"
 #include "collector/loader_priv.h"
 #include "detectors/detector.h"
 #include "rules/rulecomp.h"
 
-static const char *const progs[] = { "ld_oom", NULL };
+static const char *const progs[] = { "ld_oom", "ld_oom_kill", "ld_oom_kill_ret", NULL };
 
 static bool used(const struct ld_ruleset *rs)
 {
@@ -22,18 +25,64 @@ static bool used(const struct ld_ruleset *rs)
 	return false;
 }
 
+/*
+ * The oom_control is an argument of oom_kill_process only: a kprobe and
+ * kretprobe there, where the kernel has kprobes, hand it to mark_victim
+ * (oom.bpf.h); without them the dump has what mark_victim gives.
+ */
+static bool want_oc(void)
+{
+	char why[160];
+
+	if (ld_feature_probe(LD_FEAT_KPROBE, why, sizeof(why)) ||
+	    ld_feature_probe(LD_FEAT_KRETPROBE, why, sizeof(why))) {
+		ld_info("oom: no oom_control in its dumps: %s", why);
+		return false;
+	}
+	return true;
+}
+
 static int configure(struct ld_loader *l, const struct ld_ruleset *rs)
 {
-	if (used(rs))
-		ld_loader__want(l, ld_loader__skel(l)->progs.ld_oom);
+	struct livedump_bpf *s = ld_loader__skel(l);
+
+	if (!used(rs))
+		return 0;
+	ld_loader__want(l, s->progs.ld_oom);
+	if (want_oc()) {
+		ld_loader__want(l, s->progs.ld_oom_kill);
+		ld_loader__want(l, s->progs.ld_oom_kill_ret);
+	}
 	return 0;
 }
 
 static int attach(struct ld_loader *l, const struct ld_ruleset *rs)
 {
+	struct livedump_bpf *s = ld_loader__skel(l);
+	struct bpf_link *in, *out;
+	int err;
+
 	if (!used(rs))
 		return 0;
-	return ld_loader__attach(l, ld_loader__skel(l)->progs.ld_oom, "oom/mark_victim");
+	err = ld_loader__attach(l, s->progs.ld_oom, "oom/mark_victim");
+	if (err || !bpf_program__autoload(s->progs.ld_oom_kill))
+		return err;
+	/* Both or neither: a set entry nothing clears would be read by a later OOM. */
+	in = bpf_program__attach(s->progs.ld_oom_kill_ret);
+	out = in ? bpf_program__attach(s->progs.ld_oom_kill) : NULL;
+	if (!in || !out) {
+		ld_info("oom: no oom_control in its dumps: cannot probe oom_kill_process: %s",
+			strerror(errno));
+		bpf_link__destroy(in);
+		return 0;
+	}
+	ld_info("attached kprobe and kretprobe oom_kill_process");
+	err = ld_loader__keep(l, in);
+	if (err) {
+		bpf_link__destroy(out);
+		return err;
+	}
+	return ld_loader__keep(l, out);
 }
 
 /*

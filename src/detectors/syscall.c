@@ -189,6 +189,8 @@ static void issue(const struct ld_issue_ctx *x, struct ld_issue *is)
 	is->params[2] = e->args[0];
 	is->params[3] = e->args[1];
 	is->regs = &e->regs;
+	is->kargs = (const int64_t *)e->args;
+	is->nkargs = sizeof(e->args) / sizeof(e->args[0]);
 }
 
 static void decode(const struct ld_issue_src *src, struct ld_fields *f)

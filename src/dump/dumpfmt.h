@@ -456,7 +456,7 @@ struct ld_note_kobj_ent {
 	uint16_t role;			/* enum ld_kobj_role (kabi/records.h) */
 	uint16_t flags;			/* LD_KOF_* */
 	uint32_t arg;			/* a probe argument's number, 1-based; else 0 */
-	uint32_t pad;
+	uint32_t path_off;		/* a file object's path, NUL-terminated (1.7); 0: none */
 	char name[32];			/* the role, for people: "request", "arg1" */
 };
 

@@ -42,6 +42,15 @@ static void kobj_ent(const struct kobj_note *k, uint32_t i, struct ld_note_kobj_
 	e->name[sizeof(e->name) - 1] = 0;
 }
 
+/* A file object's path (1.7), as parse checked it: NULL when it has none. */
+static const char *kobj_path(const struct kobj_note *k, const struct ld_note_kobj_ent *e)
+{
+	if (!e->path_off || e->path_off >= k->descsz ||
+	    !memchr(k->desc + e->path_off, 0, k->descsz - e->path_off))
+		return NULL;
+	return (const char *)k->desc + e->path_off;
+}
+
 /* The note's BTF, or NULL when it has none (or it does not parse, or check: @why). */
 static struct btf *kobj_btf(const struct kobj_note *k, char *why, size_t len)
 {
@@ -102,6 +111,9 @@ static int parse_kobj(struct ld_dump *d, const struct ld_dump_note *n)
 		else if (e.type_id && (!btf || e.type_id >= btf__type_cnt(btf)))
 			err = ld_rd_note_fail(d, n, "object %u (%s): type %u is not in its BTF", i,
 					      e.name, e.type_id);
+		else if (e.path_off && !kobj_path(&k, &e))
+			err = ld_rd_note_fail(d, n, "object %u (%s): its path at +%u is not a string "
+					      "within the note", i, e.name, e.path_off);
 		if (err)
 			break;
 	}
@@ -119,6 +131,7 @@ static void show_obj(struct ld_view *v, struct btf *btf, const struct kobj_note 
 {
 	const unsigned char *bytes = k->desc + e->off;
 	bool typed = btf && e->type_id && !ld_btf_render_check(btf, e->type_id, e->len);
+	const char *path = kobj_path(k, e);
 	char tname[128] = "?";
 
 	if (btf && e->type_id)
@@ -142,6 +155,11 @@ static void show_obj(struct ld_view *v, struct btf *btf, const struct kobj_note 
 	else
 		ld_view__flags(v, "flags", NULL, 0, kof_names, sizeof(kof_names) / sizeof(kof_names[0]));
 	ld_view__line_end(v);
+	if (path) {
+		ld_view__line_at(v, 4, NULL);
+		ld_view__str(v, "path", "path", path);
+		ld_view__line_end(v);
+	}
 	if (ld_view__is_json(v)) {
 		struct ld_json *j = ld_view__json(v);
 

@@ -233,21 +233,29 @@ if [ -n "$oomcg" ] && [ -f "$oomcg/cgroup.procs" ]; then
 	want=$ctrl/$name/oom
 	assert_decoded "$(find "$OUT" -name '*.core')" oom ".memcg == \"$want\"" "oom memcg $want"
 	assert_grep "^trigger: rule in .* limit hit by pid [0-9]+ in $want$" "$LOG" "the summary names the memcg"
-	# The victim's mm and the memcg whose limit was hit, typed, where the
-	# kernel passes the victim (not 6.1: its mark_victim gives a pid).
+	# The victim's mm and the memcg whose limit was hit, typed (6.1's
+	# mark_victim names the victim by pid: its task comes from the
+	# oom_control); the oom_control where the kernel has kprobes.
 	"$LIVEDUMP" inspect --json "$(find "$OUT" -name '*.core')" >"$WORK/oomk.json" || fail "inspect --json (oom)"
-	if jq -e '.kernel_objects | length > 0' "$WORK/oomk.json" >/dev/null; then
-		jq -e '[.kernel_objects[] | select(.name == "mm" and .type == "struct mm_struct" and
-			.value.total_vm > 0)] | length == 1' "$WORK/oomk.json" >/dev/null ||
-			fail "no victim mm: $(jq -c '[.kernel_objects[] | del(.bytes, .value)]' "$WORK/oomk.json")"
-		jq -e '[.kernel_objects[] | select(.name == "memcg" and .type == "struct mem_cgroup" and
-			.value.memory.usage.counter > 0)] | length == 1' "$WORK/oomk.json" >/dev/null ||
-			fail "no memcg with its usage: $(jq -c '[.kernel_objects[] | del(.bytes, .value)]' "$WORK/oomk.json")"
-		ok "oom: the victim's mm and the memcg, typed"
-	elif in_vm; then
-		echo "oom: no kernel objects (6.1's mark_victim names the victim by pid only)"
+	objs=$(jq -c '[.kernel_objects[] | del(.bytes, .value)]' "$WORK/oomk.json")
+	jq -e '[.kernel_objects[] | select(.name == "mm" and .type == "struct mm_struct" and
+		.value.total_vm > 0)] | length == 1' "$WORK/oomk.json" >/dev/null || fail "no victim mm: $objs"
+	jq -e '[.kernel_objects[] | select(.name == "memcg" and .type == "struct mem_cgroup" and
+		.value.memory.usage.counter > 0)] | length == 1' "$WORK/oomk.json" >/dev/null ||
+		fail "no memcg with its usage: $objs"
+	ok "oom: the victim's mm and the memcg, typed"
+	if "$LIVEDUMP" features 2>/dev/null | grep -Eq '^ *kretprobe +(yes|ok)'; then
+		jq -e '[.kernel_objects[] | select(.name == "oom_control" and .type == "struct oom_control" and
+			.value.totalpages > 0 and .value.gfp_mask > 0 and (.value.chosen | startswith("0xff")) and
+			(.value.memcg | startswith("0xff")))] | length == 1' "$WORK/oomk.json" >/dev/null ||
+			fail "no oom_control with its figures: $objs $(jq -c '.kernel_objects[] |
+				select(.name == "oom_control") | .value' "$WORK/oomk.json")"
+		ok "oom: the oom_control ($(jq -c '.kernel_objects[] | select(.name == "oom_control") | .value |
+			{order, gfp_mask, totalpages, chosen_points, chosen}' "$WORK/oomk.json"))"
 	else
-		fail "oom: no kernel objects in the dump"
+		jq -e '[.kernel_objects[] | select(.name == "oom_control")] | length == 0' "$WORK/oomk.json" \
+			>/dev/null || fail "an oom_control without kprobes: $objs"
+		echo "oom: no oom_control (no kprobes here)"
 	fi
 	ok "oom in a $kind memory cgroup"
 else

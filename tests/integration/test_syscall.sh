@@ -94,7 +94,7 @@ ok "syscall rule errors"
 
 # The struct file of a failed call's fd argument, typed (docs/kernel-dumps.md).
 out=$WORK/kobj
-"$LIVEDUMP" record -o "$out" -e 'full on syscall name=write errno=ENOSPC capture context limit 1' \
+"$LIVEDUMP" record -o "$out" -e 'full on syscall name=write errno=ENOSPC limit 1' \
 	-- dd if=/dev/zero of=/dev/full bs=1k count=1 >"$WORK/kobj.log" 2>&1
 dump=$(find "$out" -name '*-full-*.core' | head -1)
 [ -n "$dump" ] || fail "no dump of the write to /dev/full: $(cat "$WORK/kobj.log")"
@@ -104,3 +104,8 @@ jq -e '[.kernel_objects[] | select(.name == "file_arg1" and .type == "struct fil
 	length == 1' "$WORK/k.json" >/dev/null ||
 	fail "no struct file of write's fd (O_WRONLY, at 0): $(jq -c '[.kernel_objects[] | del(.bytes)]' "$WORK/k.json")"
 ok "the struct file of write's fd argument"
+# Its path, from /proc/PID/fd while dd was held (docs/kernel-dumps.md).
+assert_eq "/dev/full" "$(jq -r '.kernel_objects[] | select(.name == "file_arg1") | .path' "$WORK/k.json")" \
+	"file_arg1's path"
+"$LIVEDUMP" inspect "$dump" >"$WORK/k.txt" || fail "inspect $dump"
+assert_grep "^ +path /dev/full$" "$WORK/k.txt" "file_arg1's path in inspect"
