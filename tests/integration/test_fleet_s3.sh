@@ -51,19 +51,21 @@ same_object() {
 etag_of() {	# KEY: the ETag HEAD gives, unquoted
 	s3_curl -I "$CEPH_S3/dumps/$1" | tr -d '\r' | awk -F'"' 'tolower($0) ~ /^etag:/ { print $2 }'
 }
+dump_key() {	# PREFIX DUMP: its key
+	echo "$1/$HOST/$(date -u -d @"$(stat -c %Y "$2")" +%F)/$(basename "$2")"
+}
 # DIR PREFIX WHAT: every dump of DIR is in the bucket once, byte-identical, at its key
 all_uploaded() {
-	local dir=$1 prefix=$2 what=$3 d name day n keys
+	local dir=$1 prefix=$2 what=$3 d name n keys
 	keys=$(bucket_keys "$prefix/")
 	n=0
 	for d in "$dir"/*.core; do
 		name=$(basename "$d")
-		day=$(date -u -d @"$(stat -c %Y "$d")" +%F)
 		[ "$(grep -c "/$name\$" <<<"$keys")" = 1 ] ||
 			fail "$what: $name is in the bucket $(grep -c "/$name\$" <<<"$keys") times: $keys"
-		grep -qx "$prefix/$HOST/$day/$name" <<<"$keys" ||
-			fail "$what: $name not at $prefix/$HOST/$day/: $keys"
-		same_object "$d" "$prefix/$HOST/$day/$name" "$what"
+		grep -qx "$(dump_key "$prefix" "$d")" <<<"$keys" ||
+			fail "$what: $name not at $(dump_key "$prefix" "$d"): $keys"
+		same_object "$d" "$(dump_key "$prefix" "$d")" "$what"
 		n=$((n + 1))
 	done
 	assert_eq "$n" "$(grep -c '\.core$' <<<"$keys")" "$what: dumps in the bucket"
@@ -139,6 +141,17 @@ same_object "$journal" "fleet-b/$HOST/journal/$(basename "$journal")" "the journ
 assert_eq 3 "$(grep -c '"verdict":"dumped"' "$WORK/got")" "dumps in the uploaded journal"
 [ -z "$(ls "$WORK/b/.spool" | grep -v '^done$')" ] || fail "spool entries left: $(ls -a "$WORK/b/.spool")"
 ok "3 dumps and the journal in the bucket, byte-identical, at fleet-b/$HOST/DATE/NAME; metrics count them"
+# Beside each dump its sidecar: what inspect --sidecar says of it here.
+if "$LIVEDUMP" inspect --help 2>&1 | grep -q -- --sidecar; then
+	for d in "$WORK"/b/*.core; do
+		"$LIVEDUMP" inspect "$d" --sidecar --host "$HOST" >"$WORK/sidecar.json" ||
+			fail "inspect --sidecar $d"
+		same_object "$WORK/sidecar.json" "$(dump_key fleet-b "$d").meta.json" "sidecar of $d"
+	done
+	ok "each dump's sidecar beside it, as inspect --sidecar makes it"
+else
+	echo "this build has no sidecars (src/fleet/sidecar.h): not checked"
+fi
 
 # 3. A full dump (~16 MiB) in 5 MiB parts, slowed to 4 MB/s; the gateway is
 #    killed in the middle and started again: the next attempt completes it.
