@@ -81,9 +81,13 @@ start_record() {	# LOG DIR PREFIX ARGS...: record, watching trigger_regions
 	wait_for grep -q '^recording into' "$log" || fail "record did not start: $(cat "$log")"
 }
 stop_record() {
+	local rc
 	kill -INT "$REC_PID"
 	wait "$REC_PID" 2>/dev/null
+	rc=$?
 	assert_grep '^summary: ' "$1" "record summary"
+	# (under SAN=1 a sanitizer's report ends the run with another status)
+	[ "$rc" = 0 ] || { cat "$1" >&2; fail "record exited with status $rc"; }
 }
 
 # 1. Refused at start, before anything is attached, with the reason.
