@@ -926,6 +926,69 @@ int ld_s3__list(struct ld_s3 *s, const char *prefix,
 	return err;
 }
 
+struct stale {
+	const char *key;
+	char (*ids)[512];
+	size_t n, cap;
+};
+
+static int add_stale(void *ctx, const char *key, const char *id)
+{
+	struct stale *st = ctx;
+
+	if (strcmp(key, st->key))
+		return 0;	/* a longer key with the same beginning */
+	if (st->n == st->cap) {
+		char (*p)[512] = realloc(st->ids, (st->cap = st->cap ? 2 * st->cap : 4) * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		st->ids = p;
+	}
+	snprintf(st->ids[st->n++], sizeof(st->ids[0]), "%s", id);
+	return 0;
+}
+
+int ld_s3__abort_uploads(struct ld_s3 *s, const char *key)
+{
+	char ekey[3200], eid[1600], query[3400];
+	struct stale st = { .key = key };
+	bool truncated = false;
+	struct reply r;
+	int err, n = 0;
+
+	if (encode(ekey, sizeof(ekey), key, false)) {
+		fail(s, "LIST uploads of %s: key too long", key);
+		return -ENAMETOOLONG;
+	}
+	/* Sorted, as SigV4's canonical query string is.  The first page is enough:
+	 * one key has as many uploads as uploaders were killed sending it. */
+	snprintf(query, sizeof(query), "prefix=%s&uploads=", ekey);
+	reply_init(&r, REPLY_MAX);
+	err = request(s, "GET", NULL, query, NULL, &r, NULL);
+	if (!err) {
+		err = ld_s3_xml_uploads(r.buf, r.len, add_stale, &st, &truncated);
+		if (err == -EBADMSG)
+			fail(s, "GET %s/%s?uploads&prefix=%s: not a ListMultipartUploadsResult",
+			     s->endpoint, s->bucket, key);
+	}
+	free(r.buf);
+	for (size_t i = 0; !err && i < st.n; i++) {
+		if (encode(eid, sizeof(eid), st.ids[i], false))
+			continue;
+		snprintf(query, sizeof(query), "uploadId=%s", eid);
+		reply_init(&r, REPLY_MAX);
+		err = request(s, "DELETE", key, query, NULL, &r, NULL);
+		free(r.buf);
+		if (err == -ENOENT)
+			err = 0;	/* completed or aborted meanwhile */
+		else if (!err)
+			n++;
+	}
+	free(st.ids);
+	return err ? err : n;
+}
+
 int ld_s3_etag_fd(int fd, uint64_t len, uint64_t part_size, char *etag, size_t size)
 {
 	unsigned char raw[16], all[16];

@@ -75,6 +75,11 @@ int ld_s3__delete(struct ld_s3 *s, const char *key);
 int ld_s3__list(struct ld_s3 *s, const char *prefix,
 		int (*cb)(void *ctx, const struct ld_s3_obj *obj), void *ctx);
 
+/* Aborts the multipart uploads in progress for KEY exactly (those a
+ * killed uploader left: invisible, but their parts take space).  The
+ * number aborted, or -errno. */
+int ld_s3__abort_uploads(struct ld_s3 *s, const char *key);
+
 /* The ETag (lower-case hex, no quotes) ld_s3__put_fd(FD, LEN, PART_SIZE)
  * makes: the MD5 of the bytes, or for a multipart upload the MD5 of the
  * parts' MD5s followed by "-PARTS".  SIZE >= 48.  0 or -errno. */

@@ -174,6 +174,39 @@ int ld_s3_xml_list(const char *xml, size_t len,
 	return ret;
 }
 
+int ld_s3_xml_uploads(const char *xml, size_t len,
+		      int (*cb)(void *ctx, const char *key, const char *upload_id), void *ctx,
+		      bool *truncated)
+{
+	xmlDocPtr doc = parse(xml, len);
+	const xmlNode *root;
+	char buf[16], key[1024], id[512];
+	int ret = 0;
+
+	*truncated = false;
+	if (!doc)
+		return -EBADMSG;
+	root = xmlDocGetRootElement(doc);
+	if (!named(root, "ListMultipartUploadsResult")) {
+		xmlFreeDoc(doc);
+		return -EBADMSG;
+	}
+	text_of(root, "IsTruncated", buf, sizeof(buf));
+	*truncated = !strcmp(buf, "true");
+	for (const xmlNode *c = root->children; c && !ret; c = c->next) {
+		if (!named(c, "Upload"))
+			continue;
+		if (!text_of(c, "Key", key, sizeof(key)) || !key[0] ||
+		    !text_of(c, "UploadId", id, sizeof(id)) || !id[0]) {
+			ret = -EBADMSG;
+			break;
+		}
+		ret = cb(ctx, key, id);
+	}
+	xmlFreeDoc(doc);
+	return ret;
+}
+
 int ld_s3_xml_upload_id(const char *xml, size_t len, char *id, size_t idlen)
 {
 	xmlDocPtr doc = parse(xml, len);

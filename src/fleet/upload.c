@@ -292,6 +292,16 @@ static int put_verified(struct ld_upload *u, const char *key, int fd, uint64_t l
 		snprintf(why, whylen, "%s", ld_s3__error(u->s3));
 		return err;
 	}
+	/* What a killed uploader left of a multipart upload of this key goes first. */
+	if (len > part_size) {
+		err = ld_s3__abort_uploads(u->s3, key);
+		if (err > 0)
+			printf("upload: aborted %d unfinished multipart upload%s of %s (a collector "
+			       "killed while sending it)\n", err, err == 1 ? "" : "s", key);
+		else if (err < 0)
+			ld_warn("upload: cannot look for unfinished uploads of %s: %s", key,
+				ld_s3__error(u->s3));
+	}
 	err = ld_s3__put_fd(u->s3, key, fd, len, part_size);
 	if (err) {
 		snprintf(why, whylen, "%s", ld_s3__error(u->s3));

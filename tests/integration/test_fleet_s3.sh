@@ -199,13 +199,18 @@ wait_long 30 grep -q '^uploaded: .*big' "$WORK/d2.log" || fail "not uploaded aft
 wait_long 20 has_n '^uploaded: .*alpha' "$WORK/d2.log" 1 || fail "the third dump not uploaded: $(cat "$WORK/d2.log")"
 stop_record "$WORK/d2.log"
 grep -q '^uploaded: .*alpha.*already there' "$WORK/d2.log" && fail "the small dump was sent again"
+# The multipart upload the kill cut was aborted: no parts left on the server.
+assert_grep '^upload: aborted 1 unfinished multipart upload of fleet-d/' "$WORK/d2.log" "stale upload aborted"
+s3_curl "$CEPH_S3/dumps?prefix=fleet-d%2F&uploads=" >"$WORK/uploads.xml"
+assert_grep '<ListMultipartUploadsResult' "$WORK/uploads.xml" "listing multipart uploads"
+grep -q '<Upload>' "$WORK/uploads.xml" && fail "multipart uploads left: $(cat "$WORK/uploads.xml")"
 assert_eq 3 "$(all_uploaded "$WORK/d" fleet-d "a collector killed mid-upload")" "dumps in the bucket"
 # Both sessions' journals, each once.
 assert_eq 2 "$(bucket_keys "fleet-d/$HOST/journal/" | grep -c 'jsonl$')" "journals in the bucket"
 for j in "$WORK"/d/journal-*.jsonl; do
 	same_object "$j" "fleet-d/$HOST/journal/$(basename "$j")" "journal $(basename "$j")"
 done
-ok "collector killed mid-upload and restarted: 3 dumps in the bucket once each, byte-identical; 2 journals"
+ok "collector killed mid-upload and restarted: 3 dumps in the bucket once each, byte-identical; 2 journals; the cut multipart upload aborted"
 
 # 4b. The state a kill between the PUT and the done record leaves: the object
 #     in the bucket, its entry still queued.  The next start finds it there

@@ -156,6 +156,16 @@ static int count_obj(void *ctx, const struct ld_s3_obj *obj)
 	return 0;
 }
 
+static int count_upload(void *ctx, const char *key, const char *id)
+{
+	char *ids = ctx;
+
+	(void)key;
+	strcat(ids, id);
+	strcat(ids, "|");
+	return 0;
+}
+
 static void test_replies(void **state)
 {
 	static const char list[] =
@@ -168,12 +178,17 @@ static void test_replies(void **state)
 		"<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>";
 	static const char bad_size[] =
 		"<ListBucketResult><Contents><Key>k</Key><Size>-1</Size></Contents></ListBucketResult>";
+	static const char uploads[] =
+		"<ListMultipartUploadsResult><IsTruncated>false</IsTruncated>"
+		"<Upload><Key>p/x.core</Key><UploadId>2~a</UploadId></Upload>"
+		"<Upload><Key>p/x.core2</Key><UploadId>2~b</UploadId></Upload></ListMultipartUploadsResult>";
 	static const char err[] = "<Error><Code>InvalidAccessKeyId</Code><Message>no such key</Message></Error>";
 	struct ld_s3_obj seen[2] = { 0 };
 	char code[64], msg[64], token[64], id[64];
 	bool truncated;
 
 	(void)state;
+	id[0] = 0;
 	assert_int_equal(ld_s3_xml_list(list, strlen(list), count_obj, seen, &truncated, token,
 					 sizeof(token)), 0);
 	assert_true(truncated);
@@ -197,6 +212,10 @@ static void test_replies(void **state)
 	assert_int_equal(ld_s3_xml_error("<Error", 6, code, 4, msg, 4), -EBADMSG);
 	assert_int_equal(ld_s3_xml_error(err, strlen(err), code, 4, msg, 4), 1);
 	assert_string_equal(code, "Inv");	/* cut, terminated */
+	assert_int_equal(ld_s3_xml_uploads(uploads, strlen(uploads), count_upload, id, &truncated), 0);
+	assert_false(truncated);
+	assert_string_equal(id, "2~a|2~b|");
+	assert_int_equal(ld_s3_xml_uploads(list, strlen(list), count_upload, id, &truncated), -EBADMSG);
 	assert_int_equal(ld_s3_xml_upload_id("<InitiateMultipartUploadResult><UploadId>2~x</UploadId>"
 					     "</InitiateMultipartUploadResult>", 87, id, sizeof(id)), 0);
 	assert_string_equal(id, "2~x");
