@@ -49,7 +49,7 @@ SKELS      := $(patsubst bpf/%.bpf.c,$(O)/skel/%.skel.h,$(BPF_SRCS))
 # The collector and analysis tools: one archive per folder of src/
 # (docs/hacking.md says what each owns), so a unit test links only the
 # folders it tests.  cli holds main and the commands.
-SRC_DIRS   := base rules detectors collector capture group dump notes analysis metrics cli
+SRC_DIRS   := base rules detectors collector capture group dump fleet notes analysis metrics cli
 dir_srcs    = $(wildcard src/$(1)/*.c)
 dir_objs    = $(patsubst src/%.c,$(O)/src/%.o,$(call dir_srcs,$(1)))
 dir_lib     = $(O)/src/$(1)/lib$(1).a

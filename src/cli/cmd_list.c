@@ -275,91 +275,10 @@ static int print_text(const struct ld_dumpset *set, const struct list_opts *o)
 
 /* --- JSON ------------------------------------------------------------------------ */
 
-/* The unit and container (LD_NT_KPROC), null where not known. */
-static void json_opt(struct ld_json *j, const char *key, const char *v)
-{
-	if (v[0])
-		ld_json__kstr(j, key, v);
-	else
-		ld_json__knull(j, key);
-}
-
-static void json_ident(struct ld_json *j, const struct ld_dump_summary *s)
-{
-	json_opt(j, "unit", s->unit);
-	if (!s->container_runtime[0]) {
-		ld_json__knull(j, "container");
-		return;
-	}
-	ld_json__key(j, "container");
-	ld_json__begin_object(j);
-	json_opt(j, "runtime", s->container_runtime);
-	json_opt(j, "id", s->container_id);
-	json_opt(j, "pod_uid", s->pod_uid);
-	ld_json__end_object(j);
-}
-
 static void json_entry(struct ld_json *j, const struct ld_dump_summary *s)
 {
-	char buf[64];
-	bool known = s->has_header || s->named;
-
 	ld_json__begin_object(j);
-	ld_json__kstr(j, "file", s->path);
-	ld_json__kstr(j, "name", s->name);
-	ld_json__kuint(j, "size", s->file_size);
-	ld_json__kstr(j, "state", ld_dump_state_name(s->state));
-	ld_json__kstr(j, "why", s->why);
-	ld_json__kbool(j, "has_header", s->has_header);
-	ld_json__key(j, "time");
-	if (s->time_ns)
-		ld_json__string(j, ld_fmt_iso_time(s->time_ns, buf, sizeof(buf)));
-	else
-		ld_json__null(j);
-	ld_json__key(j, "time_ns");
-	ld_json__stringf(j, "%llu", (unsigned long long)s->time_ns);
-	ld_json__kstr(j, "issue", s->has_header ? s->issue : NULL);
-	if (s->fields) {
-		ld_json__kstr(j, "summary", s->fields->summary);
-		ld_json__key(j, "fields");
-		ld_fields__json_object(s->fields, j);
-	}
-	ld_json__kstr(j, "rule", known ? s->rule : NULL);
-	if (known)
-		ld_json__kuint(j, "pid", s->pid);
-	else
-		ld_json__knull(j, "pid");
-	ld_json__kstr(j, "comm", known ? s->comm : NULL);
-	if (s->has_header) {
-		ld_json__kuint(j, "tid", s->tid);
-		ld_json__kstr(j, "exe", s->exe);
-		ld_json__kuint(j, "code", s->code);
-		ld_json__key(j, "code_hex");
-		ld_json__stringf(j, "0x%x", s->code);
-		ld_json__kstr(j, "capture_type", ld_dump__capture_type_name(s->capture_type));
-		json_ident(j, s);
-	} else {
-		ld_json__knull(j, "tid");
-		ld_json__knull(j, "exe");
-		ld_json__knull(j, "code");
-		ld_json__knull(j, "code_hex");
-		ld_json__knull(j, "capture_type");
-		ld_json__knull(j, "unit");
-		ld_json__knull(j, "container");
-	}
-	if (s->group) {
-		const char *slash = strrchr(s->group->path, '/');
-
-		ld_json__key(j, "group");
-		ld_json__begin_object(j);
-		ld_json__kstr(j, "manifest", slash ? slash + 1 : s->group->path);
-		ld_json__kstr(j, "role", s->group_trigger ? "trigger" : "peer");
-		ld_json__kstr(j, "scope", s->group->scope);
-		ld_json__kuint(j, "members", s->group->n);
-		ld_json__end_object(j);
-	} else {
-		ld_json__knull(j, "group");
-	}
+	ld_dump_summary__json(s, j);
 	ld_json__end_object(j);
 }
 

@@ -21,6 +21,7 @@
 #include "base/log.h"
 #include "dump/outdir.h"
 #include "analysis/debuginfod.h"
+#include "analysis/signature.h"
 #include "analysis/symbolize.h"
 #include "base/table.h"
 #include "base/parse.h"
@@ -238,75 +239,16 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 
 /* --- stacks ------------------------------------------------------------------------- */
 
-/* A frame's name in the folded format, where ';' separates frames. */
-static void append_folded(char **buf, size_t *len, size_t *cap, const struct ld_frame *f)
-{
-	char name[512], *p;
-	const char *suffix = f->kernel ? "_[k]" : f->inlined ? "_[i]" : "";
-	size_t need;
-
-	ld_frame__name(f, false, name, sizeof(name));
-	for (p = name; *p; p++)
-		if (*p == ';' || *p == '\n' || *p == '\r')
-			*p = '_';
-	need = *len + strlen(name) + strlen(suffix) + 2;
-	if (need > *cap) {
-		char *q = realloc(*buf, need * 2);
-
-		if (!q)
-			return;
-		*buf = q;
-		*cap = need * 2;
-	}
-	*len += sprintf(*buf + *len, "%s%s%s", *len ? ";" : "", name, suffix);
-}
-
-/* The grouping key: frame names root first, as --folded prints them. */
-static char *folded_key(const struct ld_stack *st)
-{
-	size_t len = 0, cap = 64;
-	char *buf = malloc(cap);
-
-	if (!buf)
-		return NULL;
-	buf[0] = 0;
-	for (size_t i = st->n; i-- > 0; )
-		append_folded(&buf, &len, &cap, &st->frames[i]);
-	return buf;
-}
-
 /* The triggering thread's stack of one dump; an empty one when it cannot be had. */
 static int unwind(struct report *r, const struct ld_dump_summary *sum, struct ld_stack *st)
 {
-	const struct ld_dump_thread *t;
-	struct ld_symbolizer *s;
-	struct ld_dump *d;
-	char err[512];
-	int ret;
-
-	memset(st, 0, sizeof(*st));
-	if (ld_dump__open_flags(sum->path, LD_OPEN_ALLOW_CUT, &d, err, sizeof(err))) {
-		ld_warn("%s", err);	/* changed since it was listed */
-		return 0;
-	}
-	t = ld_dump_trigger_thread(d);
-	ret = ld_symbolizer__new(r->ss, d, &s, err, sizeof(err));
-	if (ret) {
-		ld_warn("%s", err);
-		ld_dump__free(d);
-		return ret == -ENOMEM ? ret : 0;
-	}
-	if (t)
-		ret = ld_symbolizer__stack(s, t->tid, st);
-	ld_symbolizer__free(s);
-	ld_dump__free(d);
-	return ret;
+	return ld_sym_session__dump_stack(r->ss, sum->path, st);
 }
 
 /* Adds st to its group (taking it when it starts a new one); the group's index. */
 static int group_stack(struct report *r, struct ld_stack *st, const char *path, size_t *idx)
 {
-	char *key = folded_key(st);
+	char *key = ld_stack__folded(st);
 	struct stack_group *v, *g;
 
 	if (!key)
@@ -946,25 +888,6 @@ static void json_rows(struct ld_json *j, const struct report *r, const struct hi
 	ld_json__end_array(j);
 }
 
-static void json_frame(struct ld_json *j, const struct ld_frame *f)
-{
-	ld_json__begin_object(j);
-	ld_json__khex(j, "pc", f->pc);
-	ld_json__kstr(j, "function", f->function);
-	ld_json__kuint(j, "offset", f->offset);
-	ld_json__kstr(j, "module", f->module);
-	ld_json__khex(j, "module_offset", f->module_offset);
-	ld_json__kstr(j, "file", f->file);
-	if (f->line)
-		ld_json__kuint(j, "line", f->line);
-	else
-		ld_json__knull(j, "line");
-	ld_json__kbool(j, "inlined", f->inlined);
-	ld_json__kbool(j, "kernel", f->kernel);
-	ld_json__kbool(j, "debuginfod", f->debuginfod);
-	ld_json__end_object(j);
-}
-
 /* Every distinct stack, in the order of the stack histogram (which "stack" indexes). */
 static void json_stacks(struct ld_json *j, const struct report *r)
 {
@@ -985,7 +908,7 @@ static void json_stacks(struct ld_json *j, const struct report *r)
 		ld_json__key(j, "frames");
 		ld_json__begin_array(j);
 		for (size_t f = 0; f < g->frames.n; f++)
-			json_frame(j, &g->frames.frames[f]);
+			ld_frame__json(&g->frames.frames[f], j);
 		ld_json__end_array(j);
 		ld_json__end_object(j);
 	}
