@@ -71,4 +71,9 @@ int ld_s3__delete(struct ld_s3 *s, const char *key);
 int ld_s3__list(struct ld_s3 *s, const char *prefix,
 		int (*cb)(void *ctx, const struct ld_s3_obj *obj), void *ctx);
 
+/* The ETag (lower-case hex, no quotes) ld_s3__put_fd(FD, LEN, PART_SIZE)
+ * makes: the MD5 of the bytes, or for a multipart upload the MD5 of the
+ * parts' MD5s followed by "-PARTS".  SIZE >= 48.  0 or -errno. */
+int ld_s3_etag_fd(int fd, uint64_t len, uint64_t part_size, char *etag, size_t size);
+
 #endif
