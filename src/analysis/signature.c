@@ -101,3 +101,34 @@ bool ld_stack__symbolized(const struct ld_stack *st)
 			return false;
 	return st->n > 0;
 }
+
+static int dup_or_null(char **dst, const char *src)
+{
+	*dst = src ? strdup(src) : NULL;
+	return src && !*dst ? -ENOMEM : 0;
+}
+
+int ld_stack__copy(struct ld_stack *dst, const struct ld_stack *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->truncated = src->truncated;
+	if (!src->n)
+		return 0;
+	dst->frames = calloc(src->n, sizeof(*dst->frames));
+	if (!dst->frames)
+		return -ENOMEM;
+	for (size_t i = 0; i < src->n; i++) {
+		struct ld_frame *f = &dst->frames[i];
+
+		*f = src->frames[i];
+		f->function = f->module = f->file = NULL;
+		dst->n = i + 1;
+		if (dup_or_null(&f->function, src->frames[i].function) ||
+		    dup_or_null(&f->module, src->frames[i].module) ||
+		    dup_or_null(&f->file, src->frames[i].file)) {
+			ld_stack__free(dst);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}

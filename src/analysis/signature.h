@@ -23,6 +23,9 @@ int ld_sym_session__dump_stack(struct ld_sym_session *ss, const char *path, stru
 /* The folded key of @st (malloc'ed, "" for an empty stack); NULL on ENOMEM. */
 char *ld_stack__folded(const struct ld_stack *st);
 
+/* A deep copy of @src into @dst (free with ld_stack__free); 0 or -ENOMEM. */
+int ld_stack__copy(struct ld_stack *dst, const struct ld_stack *src);
+
 /* Whether @st has frames and every one has a function name (nothing left to symbolize). */
 bool ld_stack__symbolized(const struct ld_stack *st);
 

@@ -375,9 +375,20 @@ static int parse_capture_type(struct parse *p, const struct ld_jobj *o, uint32_t
 	return bad(p, "capture_type", "\"%.32s\" is not context, mini or full", v);
 }
 
+/* The detector named @name, rule-less ones (manual) included; NULL: this build knows none. */
+static const struct ld_detector_ops *detector_named(const char *name)
+{
+	const struct ld_detector_ops *d;
+
+	ld_for_each_detector(d, id)
+		if (!strcmp(d->name, name))
+			return d;
+	return NULL;
+}
+
 static int parse_fields(struct parse *p, const struct ld_jobj *o, struct ld_dump_summary *s)
 {
-	const struct ld_detector_ops *det = s->issue ? ld_detector_by_name(s->issue) : NULL;
+	const struct ld_detector_ops *det = s->issue ? detector_named(s->issue) : NULL;
 	struct ld_jobj fields, kinds;
 	bool has_f, has_k;
 	const char *summary = ld_jobj_get(o, "summary");
@@ -571,7 +582,7 @@ static int parse_summary(struct parse *p, const struct ld_jobj *o, struct ld_sid
 		return -ENOMEM;
 	issue = ld_jobj_get(o, "issue");
 	if (s->has_header) {
-		const struct ld_detector_ops *det = issue ? ld_detector_by_name(issue) : NULL;
+		const struct ld_detector_ops *det = issue ? detector_named(issue) : NULL;
 
 		/* A detector this build does not know (a newer collector's): "unknown". */
 		s->issue = det ? det->name : "unknown";
