@@ -243,6 +243,21 @@ static __always_inline int ld_try_rule(__u32 idx, struct ld_match *m)
 	return verdict == LD_VERDICT_DUMP;
 }
 
+/*
+ * One rule's try, as a global function: the verifier checks it once, on
+ * its own, instead of once per path into every bpf_loop callback of every
+ * detector.  Inlined, the app program passed the 1M-instruction limit on
+ * 6.18 kernels whose verifier explores callbacks as loops (ab5cfac139ab,
+ * 6.7) with little pruning across the filters' bounded loops.  A global
+ * function's pointer argument may be NULL, as far as the verifier knows.
+ */
+__noinline int ld_try_rule_g(__u32 idx, struct ld_match *m)
+{
+	if (!m)
+		return 0;
+	return ld_try_rule(idx, m);
+}
+
 /* The record's rule, and the generation of the rules it was matched against. */
 static __always_inline void ld_event_rule(struct ld_event_hdr *h, const struct ld_match *m)
 {
@@ -261,7 +276,7 @@ static long ld_match_one(__u32 i, void *ctx)
 		return 1;
 	barrier_var(i);
 	/* the mask is for the verifier; stop at the first admitted rule */
-	return ld_try_rule(list->idx[i & (LD_BPF_MAX_RULES - 1)], m);
+	return ld_try_rule_g(list->idx[i & (LD_BPF_MAX_RULES - 1)], m) ? 1 : 0;
 }
 
 static __always_inline void ld_match_prepare(struct ld_match *m)
@@ -313,7 +328,7 @@ static __always_inline bool ld_verdict_send(struct ld_match *m)
 static __always_inline bool ld_rule_match_idx(__u32 idx, struct ld_match *m)
 {
 	ld_match_prepare(m);
-	ld_try_rule(idx, m);
+	ld_try_rule_g(idx, m);
 	return ld_verdict_send(m);
 }
 

@@ -39,6 +39,7 @@ struct ld_s3 {
 	char userpwd[1024];		/* ACCESS:SECRET */
 	char *token;			/* $AWS_SESSION_TOKEN header, or NULL */
 	long timeout_ms;
+	const _Atomic int *cancel;
 	curl_off_t max_send;		/* LIVEDUMP_TEST_UPLOAD_BPS; 0: no cap */
 	char err[ERR_MAX];
 };
@@ -326,6 +327,7 @@ int ld_s3__new(const struct ld_s3_opts *opts, const char *bucket, struct ld_s3 *
 		return -ENOMEM;
 	}
 	s->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 60000;
+	s->cancel = opts->cancel;
 	if (hook)
 		s->max_send = strtoll(hook, NULL, 10);
 	s->curl = curl_easy_init();
@@ -504,6 +506,15 @@ static int content_md5(const struct body *b, char *b64, size_t size, unsigned ch
 	return 0;
 }
 
+static int progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		    curl_off_t ulnow)
+{
+	const struct ld_s3 *s = arg;
+
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return s->cancel && atomic_load(s->cancel);
+}
+
 static int map_http(long code)
 {
 	switch (code) {
@@ -576,10 +587,14 @@ static int request(struct ld_s3 *s, const char *method, const char *key, const c
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, read_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	if (s->cancel) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	h = curl_slist_append(hdrs, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
 	hdrs = h;
-	if (h)
-		h = curl_slist_append(hdrs, "Expect:");
+	/* Each header given is signed (curl 7.88): none that curl would drop, like "Expect:". */
 	if (h && s->token)
 		h = curl_slist_append(hdrs, s->token);
 	if (h && body)

@@ -14,6 +14,7 @@
 #ifndef LD_FLEET_S3_H
 #define LD_FLEET_S3_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,8 @@ struct ld_s3_opts {
 					 * ($AWS_SESSION_TOKEN); else a 0600 file in the
 					 * AWS shared-credentials format ([default]) */
 	long timeout_ms;		/* per request; 0: 60 s */
+	const _Atomic int *cancel;	/* non-zero: the request in flight ends with
+					 * -ECANCELED (NULL: never) */
 };
 
 int ld_s3__new(const struct ld_s3_opts *opts, const char *bucket, struct ld_s3 **out);
