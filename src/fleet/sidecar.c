@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "analysis/signature.h"
+#include "base/escape.h"
 #include "base/json.h"
 #include "base/jsonl.h"
 #include "detectors/detector.h"
@@ -234,13 +235,14 @@ static int bad(struct parse *p, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int bad(struct parse *p, const char *key, const char *fmt, ...)
 {
-	char what[256];
+	char what[256], esc[LD_ESC_SIZE(256)];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	snprintf(p->why, p->whylen, "key \"%s\": %s", key, what);
+	/* What the sidecar said is quoted in the message: one line, whatever it holds. */
+	snprintf(p->why, p->whylen, "key \"%s\": %s", key, ld_escape(what, esc, sizeof(esc)));
 	return -EINVAL;
 }
 
@@ -249,8 +251,10 @@ static int nest(struct parse *p, const char *key)
 {
 	char inner[512];
 
+	/* Escaped once already, by the bad() that wrote it. */
 	snprintf(inner, sizeof(inner), "%s", p->why);
-	return bad(p, key, "%s", inner);
+	snprintf(p->why, p->whylen, "key \"%s\": %s", key, inner);
+	return -EINVAL;
 }
 
 /* A member that must be there (not null). */

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "analysis/signature.h"
+#include "base/escape.h"
 #include "base/log.h"
 #include "collector/journal.h"
 #include "dump/outdir.h"
@@ -295,8 +296,10 @@ static int load_sidecar(struct ld_store *st, struct ld_dumpset *set, const struc
 	ret = ld_sidecar__parse(buf, len, &sc, why, sizeof(why));
 	free(buf);
 	if (!ret && strcmp(sc.sum.name, k.name)) {
-		snprintf(why, sizeof(why), "key \"name\": \"%.64s\" is not the dump's name %s",
-			 sc.sum.name, k.name);
+		char esc[LD_ESC_SIZE(64)];
+
+		snprintf(why, sizeof(why), "key \"name\": \"%s\" is not the dump's name %s",
+			 ld_escape(sc.sum.name, esc, sizeof(esc)), k.name);
 		ret = -EINVAL;
 	}
 	if (ret) {

@@ -76,6 +76,31 @@ assert_eq "$(for k in "${STORE_DUMPS[@]}"; do basename "$k"; done | jq -R . | jq
 assert_grep '^HOST +TIME +RULE' "$WORK/script.txt" "script text: host column"
 ok "script of a store: events with their hosts"
 
+# 3b. A host's journal: its events (declined ones too) with the host, its dumps once.
+S2=$WORK/store2
+cp -a "$S" "$S2"
+"$LIVEDUMP" record -o "$WORK/rec" -e 'alpha on app code=0x1001' -e 'beta on app code=0x1002 limit 1' \
+	-- "$PROGS/trigger_regions" --code 0x1001 --code 0x1002 --code 0x1002 >"$WORK/rec.log" 2>&1 ||
+	fail "record failed: $(tail -5 "$WORK/rec.log")"
+mkdir -p "$S2/web3/journal"
+cp "$WORK"/rec/journal-*.jsonl "$S2/web3/journal/"
+for f in "$WORK"/rec/*.core; do
+	day=$(date -u -d "@$("$LIVEDUMP" inspect --json "$f" | jq -r '.header.issue_time_ns | tonumber / 1e9 | floor')" +%F)
+	mkdir -p "$S2/web3/$day"
+	cp "$f" "$S2/web3/$day/"
+	"$LIVEDUMP" inspect --sidecar --host web3 "$f" >"$S2/web3/$day/$(basename "$f").meta.json"
+done
+"$LIVEDUMP" script --json "$WORK/rec" >"$WORK/local.jsonl" || fail "script of the local session failed"
+"$LIVEDUMP" script --json "file://$S2" >"$WORK/script2.jsonl" 2>"$WORK/script2.err" ||
+	fail "script of the store failed: $(cat "$WORK/script2.err")"
+assert_eq "$(jq -s -c 'map(del(.host))' "$WORK/local.jsonl")" \
+	"$(jq -s -c 'map(select(.host == "web3") | del(.host))' "$WORK/script2.jsonl")" \
+	"web3's events: its journal's, as a local script prints them"
+assert_eq '["dumped","dumped","declined"]' \
+	"$(jq -s -c 'map(select(.host == "web3") | .verdict)' "$WORK/script2.jsonl")" "web3's verdicts"
+assert_eq 7 "$(jq -s 'length' "$WORK/script2.jsonl")" "events: 4 dumps of web1 and web2, web3's 3"
+ok "script of a store: a host's journal, its dumps once"
+
 # 4. A sidecar that lies is named by its key and left out; a dump without one is said.
 sc=$S/${STORE_DUMPS[1]}.meta.json
 cp "$sc" "$WORK/good.json"
