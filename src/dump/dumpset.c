@@ -337,10 +337,11 @@ static int cmp_summary(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
-void ld_dumpset__sort(struct ld_dumpset *set)
+void ld_dumpset__finish(struct ld_dumpset *set)
 {
 	if (set->n)	/* no dumps: set->v is NULL, which qsort may not be given */
 		qsort(set->v, set->n, sizeof(*set->v), cmp_summary);
+	link_groups(set);
 }
 
 static int add_path(struct ld_dumpset *set, const char *path, char *msg, size_t msglen)
@@ -370,9 +371,7 @@ int ld_dumpset_load(struct ld_dumpset *set, char **paths, int npaths, const char
 	for (int i = 0; i < npaths && !err; i++)
 		err = add_path(set, paths[i], msg, msglen);
 	if (!err)
-		ld_dumpset__sort(set);
-	if (!err)
-		link_groups(set);
+		ld_dumpset__finish(set);
 	return err;
 }
 

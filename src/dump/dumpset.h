@@ -108,8 +108,12 @@ int ld_dumpset_load(struct ld_dumpset *set, char **paths, int npaths, const char
 void ld_dumpset__free(struct ld_dumpset *set);
 /* A new zeroed summary at the end of @set (to be filled by the caller); NULL on ENOMEM. */
 struct ld_dump_summary *ld_dumpset__append(struct ld_dumpset *set);
-/* Sorts by time (unknown times by path), as ld_dumpset_load does. */
-void ld_dumpset__sort(struct ld_dumpset *set);
+/*
+ * Sorts by time (unknown times by path) and links each group's members to
+ * its manifest (by name, in the manifest's directory), as ld_dumpset_load
+ * does: after every summary and manifest is in.
+ */
+void ld_dumpset__finish(struct ld_dumpset *set);
 
 const char *ld_dump_state_name(enum ld_dump_state s);
 

@@ -18,6 +18,7 @@
 #include "dump/outdir.h"
 #include "fleet/sidecar.h"
 #include "fleet/store_priv.h"
+#include "group/manifest.h"
 
 static const struct ld_store_backend *const backends[] = {
 	[LD_STORE_S3] = &ld_store_s3,
@@ -119,7 +120,7 @@ void ld_store__free(struct ld_store *st)
 
 /* --- the layout: PREFIX/HOST/YYYY-MM-DD/NAME, PREFIX/HOST/journal/NAME -------------- */
 
-enum key_kind { KEY_OTHER, KEY_DUMP, KEY_SIDECAR, KEY_JOURNAL };
+enum key_kind { KEY_OTHER, KEY_DUMP, KEY_SIDECAR, KEY_GROUP, KEY_JOURNAL };
 
 struct key_parts {
 	enum key_kind kind;
@@ -196,6 +197,8 @@ static void parse_key(const struct ld_store *st, const char *key, struct key_par
 			k->kind = KEY_SIDECAR;
 	} else if (ld_is_dump_name(k->name)) {
 		k->kind = KEY_DUMP;
+	} else if (ld_manifest_name(k->name)) {
+		k->kind = KEY_GROUP;
 	}
 }
 
@@ -230,8 +233,8 @@ static void remote_free(struct ld_remote *base)
 
 struct listing {
 	struct ld_store *st;
-	struct ld_s3_obj *sidecars, *dumps;
-	size_t nsidecars, ndumps;
+	struct ld_s3_obj *sidecars, *dumps, *groups;
+	size_t nsidecars, ndumps, ngroups;
 	int err;
 };
 
@@ -256,6 +259,8 @@ static int on_object(void *ctx, const struct ld_s3_obj *obj)
 		return push(&l->sidecars, &l->nsidecars, obj);
 	if (k.kind == KEY_DUMP)
 		return push(&l->dumps, &l->ndumps, obj);
+	if (k.kind == KEY_GROUP)
+		return push(&l->groups, &l->ngroups, obj);
 	return 0;
 }
 
@@ -343,6 +348,35 @@ static int load_sidecar(struct ld_store *st, struct ld_dumpset *set, const struc
 	return 0;
 }
 
+static int fetch(struct ld_store *st, const char *key, uint64_t size, char *path, size_t len,
+		 char *err, size_t errlen);
+
+/*
+ * A group manifest (NAME.group beside its members' dumps, group/manifest.h)
+ * into @set, named by its URL so that its members (by name, beside it)
+ * link to it; fetched (it is small).  A bad one leaves its members single
+ * dumps, as in a directory.
+ */
+static int load_group(struct ld_store *st, struct ld_dumpset *set, const struct ld_s3_obj *obj)
+{
+	struct ld_manifest *v = realloc(set->groups, (set->ngroups + 1) * sizeof(*v));
+	char path[4096], err[1024];
+	struct key_parts k;
+
+	if (!v)
+		return -ENOMEM;
+	set->groups = v;
+	parse_key(st, obj->key, &k);
+	if (fetch(st, obj->key, obj->size, path, sizeof(path), err, sizeof(err)) ||
+	    ld_manifest_read(path, &v[set->ngroups], err, sizeof(err))) {
+		ld_warn("%s/%s: %s (its members are shown as single dumps)", st->url, k.rel, err);
+		return 0;
+	}
+	snprintf(v[set->ngroups].path, sizeof(v[set->ngroups].path), "%s/%s", st->url, k.rel);
+	set->ngroups++;
+	return 0;
+}
+
 int ld_store__load(struct ld_store *st, struct ld_dumpset *set, char *err, size_t errlen)
 {
 	struct listing l = { .st = st };
@@ -360,6 +394,8 @@ int ld_store__load(struct ld_store *st, struct ld_dumpset *set, char *err, size_
 		qsort(l.sidecars, l.nsidecars, sizeof(*l.sidecars), cmp_obj);
 	for (size_t i = 0; i < l.nsidecars && !ret; i++)
 		ret = load_sidecar(st, set, &l, &l.sidecars[i]);
+	for (size_t i = 0; i < l.ngroups && !ret; i++)
+		ret = load_group(st, set, &l.groups[i]);
 	/* A dump whose sidecar is not there (yet): said, as list says of unfinished dumps. */
 	for (size_t i = 0; i < l.ndumps && !ret; i++) {
 		char skey[1100];
@@ -377,6 +413,7 @@ int ld_store__load(struct ld_store *st, struct ld_dumpset *set, char *err, size_
 out:
 	free(l.dumps);
 	free(l.sidecars);
+	free(l.groups);
 	return ret;
 }
 
@@ -585,7 +622,7 @@ int ld_stores_dumpset_load(struct ld_stores *stores, struct ld_dumpset *set, cha
 		ret = ld_store__load(st, set, err, errlen);
 	}
 	if (!ret)
-		ld_dumpset__sort(set);
+		ld_dumpset__finish(set);
 	return ret;
 }
 

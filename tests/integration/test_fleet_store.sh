@@ -126,3 +126,42 @@ assert_eq '[[3,2],[1,1]]' "$(jq -c '[.stacks[] | [.count, .hosts]]' "$WORK/sym.j
 	"stacks when one sidecar has no names (the dump symbolized here)"
 cp "$WORK/good.json" "$sc"
 ok "report: a dump whose sidecar lacks names is symbolized here"
+
+# 6. A group dump (scope=peers: a UNIX client and its server) in the store:
+#    its manifest beside the dumps makes it one issue, as in a directory.
+sock=$WORK/sock
+start_bg "$WORK/srv" "$PROGS/group" server "$sock"; SP=$BG_PID
+wait_for grep -q '^ready' "$WORK/srv" || fail "server did not start"
+mkfifo "$WORK/fifo"	# held by the client, not by this script (which runs the collector)
+exec 9<>"$WORK/fifo"
+start_bg "$WORK/cli" "$PROGS/group" client "$sock" "$WORK/peers.go"; CP=$BG_PID
+exec 9>&-
+wait_for grep -q '^ready' "$WORK/cli" || fail "client did not start"
+start_bg "$WORK/peers.log" "$LIVEDUMP" record -o "$WORK/peers" -p "$CP" \
+	-e 'peers on syscall name=faccessat errno=ENOENT capture mini scope=peers'
+rec=$BG_PID
+wait_for grep -q '^recording into' "$WORK/peers.log" || fail "record did not start: $(cat "$WORK/peers.log")"
+touch "$WORK/peers.go"
+wait_for grep -q '^group:' "$WORK/peers.log" || fail "no group dump: $(cat "$WORK/peers.log")"
+kill -INT "$rec"
+wait "$rec" || fail "record failed: $(cat "$WORK/peers.log")"
+kill -KILL "$SP" "$CP"
+G=$WORK/store3
+day=$(date -u +%F)
+mkdir -p "$G/web4/$day"
+cp "$WORK"/peers/*.core "$WORK"/peers/*.group "$G/web4/$day/"
+for f in "$WORK"/peers/*.core; do
+	"$LIVEDUMP" inspect --sidecar --host web4 "$f" >"$G/web4/$day/$(basename "$f").meta.json"
+done
+jq -e '.group.scope == "peers" and .group.members == 2' "$G/web4/$day/"*"-$CP.core.meta.json" >/dev/null ||
+	fail "the trigger's sidecar has no group: $(jq -c .group "$G/web4/$day/"*"-$CP.core.meta.json")"
+"$LIVEDUMP" list "file://$G" >"$WORK/glist.txt" 2>"$WORK/glist.err" || fail "list failed: $(cat "$WORK/glist.err")"
+cat "$WORK/glist.txt"
+assert_eq 2 "$(wc -l <"$WORK/glist.txt")" "list of a group: one row"
+assert_grep ' web4 .*group of 2 \(peers, 2 dumped\)' "$WORK/glist.txt" "the group's row"
+"$LIVEDUMP" list --json "file://$G" >"$WORK/glist.json" || fail "list --json failed"
+assert_eq '["peer","trigger"]' "$(jq -c '[.dumps[].group.role] | sort' "$WORK/glist.json")" "roles"
+"$LIVEDUMP" report --json "file://$G" >"$WORK/greport.json" || fail "report --json failed"
+assert_eq '[1,2,"peers"]' "$(jq -c '[.dumps.counted, (.groups[0].members | length), .groups[0].scope]' \
+	"$WORK/greport.json")" "report: one issue, one group of two"
+ok "a group dump in a store: one issue, its manifest read"
