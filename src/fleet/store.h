@@ -44,7 +44,8 @@ bool ld_store_parse_opt(int c, const char *arg, struct ld_store_opts *o);
 #define LD_STORE_HELP \
 "  s3://BUCKET[/PREFIX], file://DIR: a fleet store (docs/fleet.md), read from\n" \
 "                  the dumps' sidecars; dumps are fetched only when needed\n" \
-"  --s3-endpoint URL  the S3 server (http(s)://HOST[:PORT], path-style)\n" \
+"  --s3-endpoint URL  the S3 server (http(s)://HOST[:PORT], path-style;\n" \
+"                  default https://s3.REGION.amazonaws.com)\n" \
 "  --s3-region REGION  default $AWS_REGION, else us-east-1\n" \
 "  --s3-credentials FILE  an AWS shared-credentials file (0600, [default]);\n" \
 "                  default $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY\n" \

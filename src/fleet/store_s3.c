@@ -2,6 +2,7 @@
 /* The s3://BUCKET[/PREFIX] store backend (store_priv.h), through fleet/s3.h. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "fleet/s3.h"
 #include "fleet/store_priv.h"
@@ -14,9 +15,10 @@ static int s3_fail(struct ld_store *st, int ret)
 
 static int s3_open(struct ld_store *st, const char *where, const struct ld_store_opts *o)
 {
+	struct ld_s3_opts so = o->s3;
 	struct ld_s3_url u;
 	struct ld_s3 *s;
-	char why[256], url[600];
+	char why[256], url[600], endpoint[200];
 	int ret;
 
 	snprintf(url, sizeof(url), "s3://%s", where);
@@ -25,11 +27,15 @@ static int s3_open(struct ld_store *st, const char *where, const struct ld_store
 		snprintf(st->err, sizeof(st->err), "%s: %s", url, why);
 		return ret;
 	}
-	if (!o->s3.endpoint) {
-		snprintf(st->err, sizeof(st->err), "%s: --s3-endpoint URL is needed", url);
-		return -EINVAL;
+	/* As record --upload: AWS's own endpoint of the region unless told another. */
+	if (!so.endpoint) {
+		const char *r = so.region ? so.region : getenv("AWS_REGION");
+
+		snprintf(endpoint, sizeof(endpoint), "https://s3.%s.amazonaws.com",
+			 r && *r ? r : "us-east-1");
+		so.endpoint = endpoint;
 	}
-	ret = ld_s3__new(&o->s3, u.bucket, &s);
+	ret = ld_s3__new(&so, u.bucket, &s);
 	if (ret) {
 		snprintf(st->err, sizeof(st->err), "%s: cannot use the bucket: %s", url,
 			 strerror(-ret));

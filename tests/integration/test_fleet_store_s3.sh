@@ -84,7 +84,23 @@ assert_grep 'SignatureDoesNotMatch|AccessDenied|403' "$WORK/wrong.err" "message 
 ld list s3://nosuchbucket >/dev/null 2>"$WORK/nob.err"; rc=$?
 assert_eq 1 "$rc" "exit status for a missing bucket"
 assert_grep 'NoSuchBucket|404' "$WORK/nob.err" "message for a missing bucket"
-"$LIVEDUMP" list "$URL" >/dev/null 2>"$WORK/noep.err"; rc=$?
-assert_eq 1 "$rc" "exit status without --s3-endpoint"
-assert_grep 'needs --s3-endpoint|--s3-endpoint URL is needed' "$WORK/noep.err" "message without an endpoint"
-ok "s3://: credentials file, wrong secret, missing bucket, no endpoint"
+ld list "$URL" --s3-endpoint http://127.0.0.1:1 >/dev/null 2>"$WORK/down.err"; rc=$?
+assert_eq 1 "$rc" "exit status with a server that is down"
+assert_grep 'cannot list s3://fleet/site-a/prod: .*127\.0\.0\.1:1' "$WORK/down.err" "message for a server that is down"
+ok "s3://: credentials file, wrong secret, missing bucket, server down"
+
+# 5. What record --upload (the uploader, src/fleet/upload.c) puts in the bucket reads back.
+"$LIVEDUMP" record -o "$WORK/rec" --upload s3://fleet/up --s3-endpoint "$CEPH_S3" \
+	-e 'alpha on app code=0x1001' -- "$PROGS/trigger_regions" --code 0x1001 --code 0x1001 \
+	>"$WORK/rec.log" 2>&1 || fail "record --upload failed: $(tail -5 "$WORK/rec.log")"
+assert_eq 2 "$(grep -c '^uploaded: .*\.core ' "$WORK/rec.log")" "dumps uploaded: $(grep upload "$WORK/rec.log")"
+ld list --json s3://fleet/up >"$WORK/up.json" 2>"$WORK/up.err" || fail "list of the upload failed: $(cat "$WORK/up.err")"
+assert_eq 2 "$(jq '[.dumps[] | select(.rule == "alpha" and .state == "complete")] | length' "$WORK/up.json")" \
+	"uploaded dumps listed from their sidecars"
+assert_eq "$(ls "$WORK"/rec/*.core | xargs -n1 basename | jq -R . | jq -s -c .)" \
+	"$(jq -c '[.dumps[].name]' "$WORK/up.json")" "the dumps recorded, by name"
+ld script --json s3://fleet/up >"$WORK/up.jsonl" 2>"$WORK/up.err" || fail "script of the upload failed: $(cat "$WORK/up.err")"
+"$LIVEDUMP" script --json "$WORK/rec" >"$WORK/rec.jsonl"
+assert_eq "$(jq -s -c 'map(del(.host))' "$WORK/rec.jsonl")" "$(jq -s -c 'map(del(.host))' "$WORK/up.jsonl")" \
+	"script of the bucket: the session's journal"
+ok "record --upload: list and script of the bucket read back what was recorded"
