@@ -675,6 +675,8 @@ static void text_summary(const struct report *r)
 	char t1[32], t2[32];
 
 	printf("%zu dump%s", r->c.used, r->c.used == 1 ? "" : "s");
+	if (r->fleet)
+		printf(" on %zu host%s", r->nhosts, r->nhosts == 1 ? "" : "s");
 	/* Cut dumps without a header are among the unreadable ones below. */
 	if (r->c.cut > r->c.no_header)
 		printf(" (%zu cut)", r->c.cut - r->c.no_header);

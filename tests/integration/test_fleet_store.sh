@@ -59,6 +59,7 @@ assert_eq '[["web1",0,2],["web2",0,1],["web2",1,1]]' \
 	"$(jq -c '[.sorted.rows[] | [.keys.host, .keys.stack, .count]]' "$WORK/hs.json")" "rows by host and stack"
 "$LIVEDUMP" report "$URL" >"$WORK/report.txt" 2>&1 || fail "report failed: $(cat "$WORK/report.txt")"
 cat "$WORK/report.txt"
+assert_grep '^4 dumps on 2 hosts, ' "$WORK/report.txt" "text: the summary line"
 assert_grep '^By host$' "$WORK/report.txt" "text: the host section"
 assert_grep '^ +2 +50\.0 +1 +[0-9-]+ [0-9:]+ +[0-9-]+ [0-9:]+ +web2$' "$WORK/report.txt" "text: host row"
 assert_grep '^Top signatures across the fleet' "$WORK/report.txt" "text: signatures heading"
