@@ -28,8 +28,8 @@ static int dir_open(struct ld_store *st, const char *where, const struct ld_stor
 	while (n > 1 && where[n - 1] == '/')
 		n--;
 	if (where[0] != '/' || n >= sizeof(d->root)) {
-		snprintf(st->err, sizeof(st->err), "file://%.900s: not file:// and an absolute path",
-			 where);
+		snprintf(st->err, sizeof(st->err), "file://%.900s: the directory must be an "
+			 "absolute path (file:///srv/store)", where);
 		return -EINVAL;
 	}
 	d = calloc(1, sizeof(*d));
