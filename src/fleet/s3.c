@@ -30,6 +30,7 @@
 #define ERR_MAX		1024
 #define REPLY_MAX	(16u << 20)	/* an XML reply (a list page is ~1 MB at most) */
 #define PART_MAX	10000		/* S3's limit on parts of one upload */
+#define ERRBODY_MAX	(64u << 10)	/* an error document: kept apart from the caller's fd or max */
 
 struct ld_s3 {
 	CURL *curl;
@@ -53,6 +54,8 @@ struct body {
 
 /* What it gets back: the body into memory (at most max) or into an fd. */
 struct reply {
+	CURL *curl;
+	bool failed;			/* a status >= 300: the body is the error document */
 	char *buf;
 	size_t len, cap, max;
 	int fd;				/* -1: into buf */
@@ -386,7 +389,20 @@ static size_t write_reply(char *src, size_t size, size_t nmemb, void *arg)
 {
 	struct reply *r = arg;
 	size_t n = size * nmemb;
+	long code = 0;
 
+	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (code >= 300 && !r->failed) {
+		/* The server's error document: never into the caller's file, never cut by its max. */
+		r->failed = true;
+		r->fd = -1;
+		r->max = ERRBODY_MAX;
+		r->len = 0;
+	}
+	if (r->failed && r->len + n > r->max)
+		n = r->max > r->len ? r->max - r->len : 0;	/* enough of it to say what it is */
+	if (!n)
+		return size * nmemb;
 	if (r->fd >= 0) {
 		for (size_t done = 0; done < n;) {
 			ssize_t w = write(r->fd, src + done, n - done);
@@ -420,7 +436,7 @@ static size_t write_reply(char *src, size_t size, size_t nmemb, void *arg)
 	memcpy(r->buf + r->len, src, n);
 	r->len += n;
 	r->buf[r->len] = 0;
-	return n;
+	return size * nmemb;
 }
 
 static bool header_is(const char *line, size_t n, const char *name, const char **val)
@@ -550,9 +566,9 @@ static int map_curl(CURLcode rc)
  * code and message) or the transport said.
  */
 static int request(struct ld_s3 *s, const char *method, const char *key, const char *query,
-		   struct body *body, struct reply *r)
+		   struct body *body, struct reply *r, const char *content_type)
 {
-	char ekey[3200], url[4096], md5[32] = "", md5hdr[64], ebuf[CURL_ERROR_SIZE] = "";
+	char ekey[3200], url[4096], md5[32] = "", md5hdr[64], ebuf[CURL_ERROR_SIZE] = "", ctype[160];
 	struct curl_slist *hdrs = NULL, *h;
 	unsigned char raw[16];
 	long code = 0;
@@ -575,11 +591,14 @@ static int request(struct ld_s3 *s, const char *method, const char *key, const c
 		snprintf(md5hdr, sizeof(md5hdr), "Content-MD5: %s", md5);
 	}
 	curl_easy_reset(c);
+	r->curl = c;
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_AWS_SIGV4, s->sigv4);
 	curl_easy_setopt(c, CURLOPT_USERPWD, s->userpwd);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, s->timeout_ms);
+	/* No bound on the whole: a large part on a slow link takes its time; a stall does not. */
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (s->timeout_ms + 999) / 1000);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s->timeout_ms < 10000 ? s->timeout_ms : 10000L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -599,6 +618,10 @@ static int request(struct ld_s3 *s, const char *method, const char *key, const c
 		h = curl_slist_append(hdrs, s->token);
 	if (h && body)
 		h = curl_slist_append(hdrs, md5hdr);
+	if (h && content_type && !strpbrk(content_type, "\r\n")) {
+		snprintf(ctype, sizeof(ctype), "Content-Type: %s", content_type);
+		h = curl_slist_append(hdrs, ctype);
+	}
 	if (!h) {
 		curl_slist_free_all(hdrs);
 		fail(s, "%s %s: out of memory", method, url);
@@ -647,7 +670,7 @@ static int request(struct ld_s3 *s, const char *method, const char *key, const c
 	}
 	if (code >= 200 && code < 300)
 		return 0;
-	if (r->fd < 0 && r->len) {
+	if (r->failed && r->len) {
 		char ecode[128], msg[400];
 
 		if (ld_s3_xml_error(r->buf, r->len, ecode, sizeof(ecode), msg, sizeof(msg)) == 1) {
@@ -675,9 +698,8 @@ int ld_s3__put_mem(struct ld_s3 *s, const char *key, const void *buf, size_t len
 	struct reply r;
 	int err;
 
-	(void)content_type;	/* the store keeps what it is given: keys say the type */
 	reply_init(&r, REPLY_MAX);
-	err = request(s, "PUT", key, NULL, &b, &r);
+	err = request(s, "PUT", key, NULL, &b, &r, content_type);
 	free(r.buf);
 	return err;
 }
@@ -690,7 +712,7 @@ static int put_range(struct ld_s3 *s, const char *key, const char *query, int fd
 	int err;
 
 	reply_init(&r, REPLY_MAX);
-	err = request(s, "PUT", key, query, &b, &r);
+	err = request(s, "PUT", key, query, &b, &r, NULL);
 	if (!err && etag)
 		snprintf(etag, etaglen, "%s", r.etag);
 	free(r.buf);
@@ -704,7 +726,7 @@ static void abort_upload(struct ld_s3 *s, const char *key, const char *query)
 
 	memcpy(saved, s->err, sizeof(saved));	/* the first failure is the one to tell */
 	reply_init(&r, REPLY_MAX);
-	request(s, "DELETE", key, query, NULL, &r);
+	request(s, "DELETE", key, query, NULL, &r, NULL);
 	free(r.buf);
 	memcpy(s->err, saved, sizeof(saved));
 }
@@ -729,7 +751,7 @@ int ld_s3__put_fd(struct ld_s3 *s, const char *key, int fd, uint64_t len, uint64
 		return -EFBIG;
 	}
 	reply_init(&r, REPLY_MAX);
-	err = request(s, "POST", key, "uploads=", &none, &r);
+	err = request(s, "POST", key, "uploads=", &none, &r, NULL);
 	if (!err && ld_s3_xml_upload_id(r.buf, r.len, id, sizeof(id))) {
 		fail(s, "POST %s?uploads: no UploadId in the reply", key);
 		err = -EBADMSG;
@@ -774,7 +796,7 @@ int ld_s3__put_fd(struct ld_s3 *s, const char *key, int fd, uint64_t len, uint64
 		char ecode[128], msg[400], etag[80];
 
 		reply_init(&r, REPLY_MAX);
-		err = request(s, "POST", key, query, &b, &r);
+		err = request(s, "POST", key, query, &b, &r, NULL);
 		if (!err && ld_s3_xml_error(r.buf, r.len, ecode, sizeof(ecode), msg, sizeof(msg)) == 1) {
 			fail(s, "POST %s/%s/%s?uploadId: HTTP 200 with %s%s%s", s->endpoint, s->bucket,
 			     key, ecode, msg[0] ? ": " : "", msg);
@@ -804,7 +826,7 @@ int ld_s3__head(struct ld_s3 *s, const char *key, struct ld_s3_obj *obj)
 	int err;
 
 	reply_init(&r, 0);
-	err = request(s, "HEAD", key, NULL, NULL, &r);
+	err = request(s, "HEAD", key, NULL, NULL, &r, NULL);
 	free(r.buf);
 	if (err)
 		return err;
@@ -824,7 +846,7 @@ int ld_s3__get_mem(struct ld_s3 *s, const char *key, size_t max, void **buf, siz
 	*buf = NULL;
 	*len = 0;
 	reply_init(&r, max);
-	err = request(s, "GET", key, NULL, NULL, &r);
+	err = request(s, "GET", key, NULL, NULL, &r, NULL);
 	if (err) {
 		free(r.buf);
 		return err;
@@ -845,7 +867,7 @@ int ld_s3__get_fd(struct ld_s3 *s, const char *key, int fd)
 
 	reply_init(&r, REPLY_MAX);
 	r.fd = fd;
-	err = request(s, "GET", key, NULL, NULL, &r);
+	err = request(s, "GET", key, NULL, NULL, &r, NULL);
 	free(r.buf);
 	return err;
 }
@@ -856,7 +878,7 @@ int ld_s3__delete(struct ld_s3 *s, const char *key)
 	int err;
 
 	reply_init(&r, REPLY_MAX);
-	err = request(s, "DELETE", key, NULL, NULL, &r);
+	err = request(s, "DELETE", key, NULL, NULL, &r, NULL);
 	free(r.buf);
 	return err;
 }
@@ -884,7 +906,7 @@ int ld_s3__list(struct ld_s3 *s, const char *prefix,
 			 token[0] ? "continuation-token=" : "", token[0] ? etok : "",
 			 token[0] ? "&" : "", epre);
 		reply_init(&r, REPLY_MAX);
-		err = request(s, "GET", NULL, query, NULL, &r);
+		err = request(s, "GET", NULL, query, NULL, &r, NULL);
 		if (!err) {
 			char prev[sizeof(token)];
 

@@ -36,7 +36,8 @@ struct ld_s3_opts {
 	const char *credentials;	/* NULL: $AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY
 					 * ($AWS_SESSION_TOKEN); else a 0600 file in the
 					 * AWS shared-credentials format ([default]) */
-	long timeout_ms;		/* per request; 0: 60 s */
+	long timeout_ms;		/* a request that makes no progress this long
+					 * fails (connecting: 10 s at most); 0: 60 s */
 	const _Atomic int *cancel;	/* non-zero: the request in flight ends with
 					 * -ECANCELED (NULL: never) */
 };

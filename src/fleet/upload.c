@@ -66,6 +66,7 @@ struct ld_upload {
 	size_t nretries;
 	uint64_t journals_at_ns;
 	bool journals_pending;		/* a journal was not in sync at the last sweep */
+	bool final_swept;		/* the stop's sweep, past any backoff, was made */
 };
 
 static uint64_t now_ns(void)
@@ -528,7 +529,9 @@ static bool work(struct ld_upload *u)
 	}
 	ld_spool__list_free(names, n);
 	if (draining || now_ns() - u->journals_at_ns >= JOURNAL_EVERY_NS || u->journals_pending) {
-		sync_journals(u, draining);
+		/* At the stop, once without waiting for a backoff; then as the backoff says. */
+		sync_journals(u, draining && !u->final_swept);
+		u->final_swept = draining;
 		u->journals_at_ns = now_ns();
 	}
 	if (!ld_spool__list(u->spool, &names, &n)) {
