@@ -191,8 +191,14 @@ int cmd_inspect(int argc, char **argv)
 	ret = parse_args(argc, argv, &o, &path);
 	if (ret >= 0)
 		return ret;
-	if (ld_manifest_name(strrchr(path, '/') ? strrchr(path, '/') + 1 : path))
+	if (ld_manifest_name(strrchr(path, '/') ? strrchr(path, '/') + 1 : path)) {
+		if (o.sidecar) {
+			ld_err("inspect: %s: a group manifest has no sidecar (its members' dumps do)",
+			       path);
+			return 2;
+		}
 		return print_manifest(path, &o);
+	}
 	if (o.sidecar)
 		return print_sidecar(path, &o);
 	ret = ld_dump__open_flags(path, o.force ? LD_OPEN_ALLOW_CUT : 0, &d, err, sizeof(err));
