@@ -914,6 +914,7 @@ static void journal_counts(struct ld_collector *c)
 			 (unsigned long long)rc.declined[LD_VERDICT_BUSY]);
 		printf("declined: rule %s: %llu more counted in the kernel\n", r->name,
 		       (unsigned long long)n);
+		fflush(stdout);
 		journal(c, &(struct ld_journal_entry){
 			.time_ns = now, .rule = r->name, .issue = ld_detector_name(r->detector),
 			.verdict = "declined", .reason = why, .count = n,
