@@ -26,13 +26,7 @@
 #include "fleet/upload.h"
 #include "group/manifest.h"
 #include "metrics/metrics.h"
-#if __has_include("fleet/sidecar.h")
 #include "fleet/sidecar.h"
-#define HAVE_SIDECAR 1
-#else
-#define HAVE_SIDECAR 0
-#define LD_SIDECAR_SUFFIX ".meta.json"
-#endif
 
 #define BACKOFF_MIN_NS	(1000000000ULL)		/* the first retry after 1 s, */
 #define BACKOFF_MAX_NS	(30000000000ULL)	/* doubling up to 30 s */
@@ -326,7 +320,6 @@ static int put_verified(struct ld_upload *u, const char *key, int fd, uint64_t l
 static int put_sidecar(struct ld_upload *u, const char *name, const char *key, char *why,
 		       size_t whylen)
 {
-#if HAVE_SIDECAR
 	char path[4400], skey[1100];
 	char *json = NULL;
 	size_t len = 0;
@@ -346,10 +339,6 @@ static int put_sidecar(struct ld_upload *u, const char *name, const char *key, c
 	if (err)
 		snprintf(why, whylen, "sidecar: %s", ld_s3__error(u->s3));
 	return err;
-#else
-	(void)u, (void)name, (void)key, (void)why, (void)whylen;
-	return 0;
-#endif
 }
 
 /* One queued file: 0 done (or dropped), else a failure said and put off. */

@@ -146,16 +146,12 @@ assert_eq 3 "$(grep -c '"verdict":"dumped"' "$WORK/got")" "dumps in the uploaded
 [ -z "$(ls "$WORK/b/.spool" | grep -v '^done$')" ] || fail "spool entries left: $(ls -a "$WORK/b/.spool")"
 ok "3 dumps and the journal in the bucket, byte-identical, at fleet-b/$HOST/DATE/NAME; metrics count them"
 # Beside each dump its sidecar: what inspect --sidecar says of it here.
-if "$LIVEDUMP" inspect --help 2>&1 | grep -q -- --sidecar; then
-	for d in "$WORK"/b/*.core; do
-		"$LIVEDUMP" inspect "$d" --sidecar --host "$HOST" >"$WORK/sidecar.json" ||
-			fail "inspect --sidecar $d"
-		same_object "$WORK/sidecar.json" "$(dump_key fleet-b "$d").meta.json" "sidecar of $d"
-	done
-	ok "each dump's sidecar beside it, as inspect --sidecar makes it"
-else
-	echo "this build has no sidecars (src/fleet/sidecar.h): not checked"
-fi
+for d in "$WORK"/b/*.core; do
+	"$LIVEDUMP" inspect "$d" --sidecar --host "$HOST" >"$WORK/sidecar.json" ||
+		fail "inspect --sidecar $d"
+	same_object "$WORK/sidecar.json" "$(dump_key fleet-b "$d").meta.json" "sidecar of $d"
+done
+ok "each dump's sidecar beside it, as inspect --sidecar makes it"
 
 # 3. A full dump (~16 MiB) in 5 MiB parts, slowed to 4 MB/s; the gateway is
 #    killed in the middle and started again: the next attempt completes it.
