@@ -568,6 +568,12 @@ static void *thread_main(void *arg)
 		if (state == STOP)
 			break;
 		idle = work(u);
+		/*
+		 * Idle counts for a drain only from a round that began draining:
+		 * one begun before the stop did not send the journal's last lines.
+		 */
+		if (state != DRAIN)
+			idle = false;
 		state = atomic_load(&u->state);
 		if (state == STOP || (state == DRAIN && (idle || now_ns() >= u->drain_until_ns)))
 			break;

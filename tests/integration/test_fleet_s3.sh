@@ -244,3 +244,15 @@ done
 [ -z "$(ls "$WORK"/e/*.core 2>/dev/null)" ] || fail "local copies left: $(ls "$WORK/e")"
 assert_eq 2 "$(all_uploaded "$WORK/e-copy" fleet-e "--upload-delete")" "dumps in the bucket"
 ok "--upload-delete: kept while the gateway was down, removed only after the verified upload"
+
+# 6. A session that ends with its program: the journal's last lines, written
+#    as record stops, reach the bucket too (they once did not: the round under
+#    way when the stop came counted as the drain's).
+mkdir -m 0700 "$WORK/f"
+"$LIVEDUMP" record -o "$WORK/f" --upload s3://dumps/fleet-f --s3-endpoint "$CEPH_S3" \
+	-e "$RULE_MINI" -- "$PROGS/trigger_regions" --code 0x1001 --count 1 >"$WORK/f.log" 2>&1 ||
+	fail "record failed: $(cat "$WORK/f.log")"
+assert_eq 1 "$(all_uploaded "$WORK/f" fleet-f "a short session")" "dumps in the bucket"
+journal=$(ls "$WORK"/f/journal-*.jsonl)
+same_object "$journal" "fleet-f/$HOST/journal/$(basename "$journal")" "the short session's journal"
+ok "a session that ends with its program: its dump and its whole journal in the bucket"
