@@ -90,8 +90,11 @@ static __always_inline __u64 ld_kobj_ptr_at(const __u8 *data, __u32 data_cap, __
 }
 
 /*
- * The same from slot @pi as the set describes it (offsets known only at
- * run time: a probe rule's), at @field_off of its copy.
+ * The same from slot @pi as the set describes it, at @field_off of its
+ * copy: a probe rule's, whose offsets are known only at run time.  The
+ * masks bound them for the verifier (6.1's does not carry the bounds of
+ * the comparisons over): an object's bytes start within the data, the
+ * pointer within a slot, and the record has that much room past its data.
  */
 static __always_inline __u64 ld_kobj_ptr(struct ld_kobj_set *set, __u8 *data, __u32 data_cap,
 					 __u32 pi, __u32 field_off, __u32 field_off2)
@@ -104,8 +107,14 @@ static __always_inline __u64 ld_kobj_ptr(struct ld_kobj_set *set, __u8 *data, __
 	pd = &set->d[pi];
 	len = pd->len;
 	off = pd->off;
-	if (pd->role == LD_KOBJ_NONE || len < 8 || field_off > len - 8 || off > data_cap)
+	if (pd->role == LD_KOBJ_NONE || len < 8 || field_off > len - 8 ||
+	    off >= LD_PROBE_KOBJ_DATA || field_off >= LD_PROBE_KOBJ_CAP)
 		return 0;
+	/* Masks clang would prove redundant: barrier_var() keeps them for the verifier. */
+	barrier_var(off);
+	off &= LD_PROBE_KOBJ_DATA - 1;
+	barrier_var(field_off);
+	field_off &= LD_PROBE_KOBJ_CAP - 1;
 	return ld_kobj_ptr_at(data, data_cap, off + field_off, field_off2);
 }
 

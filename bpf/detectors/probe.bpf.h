@@ -26,8 +26,12 @@ struct {
 struct ld_probe_kobj_event {
 	struct ld_probe_event e;	/* record_size bytes: the set follows */
 	struct ld_kobj_set set;
-	/* Past the data, a slot's room: an object at any offset within the data fits. */
-	__u8 data[LD_PROBE_KOBJ_DATA + LD_PROBE_KOBJ_CAP];
+	/*
+	 * Past the data, room for a slot and a pointer in one: an object at any
+	 * offset within the data fits, as does a pointer read from it (the
+	 * verifier's bounds are the masks', not the collector's packing).
+	 */
+	__u8 data[LD_PROBE_KOBJ_DATA + 2 * LD_PROBE_KOBJ_CAP];
 };
 
 /* Argument @a (1-based; 0 the return value), each read at a constant place. */
@@ -66,8 +70,12 @@ static __always_inline void probe_kobjs(struct ld_probe_kobj_event *k, const str
 			break;
 		if (len > LD_PROBE_KOBJ_CAP)
 			len = LD_PROBE_KOBJ_CAP;
-		if (off > LD_PROBE_KOBJ_DATA)
+		if (off >= LD_PROBE_KOBJ_DATA)
 			continue;
+		barrier_var(off);	/* the mask stays, for the verifier */
+		off &= LD_PROBE_KOBJ_DATA - 1;
+		barrier_var(len);
+		len &= 2 * LD_PROBE_KOBJ_CAP - 1;
 		if (parent)
 			p = parent <= j ? ld_kobj_ptr(set, k->data, sizeof(k->data), parent - 1,
 						      spec->a[j].field_off, spec->a[j].field_off2) : 0;

@@ -276,6 +276,8 @@ struct ld_probe_kobj_spec {
 _Static_assert(LD_PROBE_KOBJ_MAX + LD_PROBE_FOLLOW_MAX <= LD_KOBJ_MAX,
 	       "every object of a probe rule has its slot");
 _Static_assert(LD_PROBE_KOBJ_CAP <= LD_PROBE_KOBJ_DATA, "an object fits the data");
+_Static_assert(!(LD_PROBE_KOBJ_DATA & (LD_PROBE_KOBJ_DATA - 1)) &&
+	       !(LD_PROBE_KOBJ_CAP & (LD_PROBE_KOBJ_CAP - 1)), "BPF bounds offsets by masks");
 
 /* Keys of the watch filter maps. */
 struct ld_exe_key {
