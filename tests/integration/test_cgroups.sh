@@ -265,6 +265,10 @@ if [ -n "$oomcg" ] && [ -f "$oomcg/cgroup.procs" ]; then
 		echo "oom: no oom_control (no kprobes here)"
 	fi
 	ok "oom in a $kind memory cgroup"
+elif in_vm; then
+	# scripts/test-vm.sh enables it in the root's subtree_control, as systemd does.
+	fail "no memory controller for cgroups in the VM: $cg2/cgroup.subtree_control is '$(cat \
+		"$cg2/cgroup.subtree_control" 2>/dev/null)' (controllers: $(cat "$cg2/cgroup.controllers" 2>/dev/null))"
 else
 	echo "no memory controller to limit: oom not tested"
 fi
