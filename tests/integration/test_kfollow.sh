@@ -83,3 +83,19 @@ arg1.f_path.mnt.mnt_sb:arg1:f_path.mnt->mnt_sb arg1.f_path.dentry.d_parent:arg1.
 		.value.i_ino' "$WORK/$via.json")), dentry, the dentry's parent and the super_block ($(jq -r \
 		'.kernel_objects[] | select(.name == "arg1.f_path.mnt.mnt_sb") | .value.s_id' "$WORK/$via.json")), followed"
 done
+
+# 3. A reload keeps a probe rule's objects: the program's table of them is
+#    set when the rule attaches, so a follow= changed by a reload is refused.
+have_feature kprobe || { echo "reload of a follow= rule: not tested without kprobes"; exit 0; }
+rules=$WORK/live.rules
+echo "${rule/limit 1/}" >"$rules"
+start_bg "$WORK/rec.log" "$LIVEDUMP" record -o "$WORK/out-reload" -r "$rules" -p $$
+rec=$BG_PID
+wait_for grep -q '^recording into' "$WORK/rec.log" || fail "record did not start: $(cat "$WORK/rec.log")"
+sed -i 's/,arg1\.f_inode//' "$rules"
+kill -HUP "$rec"
+wait_for grep -q '^reload: \(done\|refused\)' "$WORK/rec.log" || fail "no reload: $(tail -5 "$WORK/rec.log")"
+kill -INT "$rec"; wait "$rec"
+assert_grep "^reload: refused, the rules in force stay: rule wr \(.*\) is attached for itself" "$WORK/rec.log" \
+	"a reload changing follow= is refused"
+ok "reload: a probe rule's follow= stays as it attached"
