@@ -428,7 +428,8 @@ struct ld_note_kproc {
 
 /*
  * LD_NT_KOBJ (format 1.6): kernel objects BPF copied at the issue, with
- * their types (docs/kernel-dumps.md).  The note holds this struct, count
+ * their types (docs/kernel-dumps.md), and since 1.8 the object each one
+ * was followed from by a pointer.  The note holds this struct, count
  * entries, the objects' bytes and a BTF (the kernel's BTF format, no
  * base) holding their types and what those reference by value; structs
  * reached only through pointers are forward declarations.  Offsets are

@@ -240,7 +240,7 @@ struct ld_kobj_desc {
 };
 
 struct ld_kobj_set {
-	__u32 n;		/* descs used */
+	__u32 n;		/* descs to read: unused ones have role LD_KOBJ_NONE */
 	__u32 data_len;		/* bytes after this struct */
 	struct ld_kobj_desc d[LD_KOBJ_MAX];
 };
