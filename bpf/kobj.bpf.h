@@ -104,7 +104,8 @@ static __always_inline __u64 ld_kobj_ptr(struct ld_kobj_set *set, __u8 *data, __
 
 	if (pi >= LD_KOBJ_MAX)
 		return 0;
-	pd = &set->d[pi];
+	barrier_var(pi);
+	pd = &set->d[pi & (LD_KOBJ_MAX - 1)];
 	len = pd->len;
 	off = pd->off;
 	if (pd->role == LD_KOBJ_NONE || len < 8 || field_off > len - 8 ||

@@ -207,7 +207,7 @@ enum ld_kobj_role {
 	LD_KOBJ__COUNT
 };
 
-#define LD_KOBJ_MAX	8
+#define LD_KOBJ_MAX	8	/* a power of two: BPF bounds a slot's index by a mask */
 
 /* ld_kobj_desc.flags */
 #define LD_KOF_UNREADABLE	(1U << 0)	/* bpf_probe_read_kernel failed: bytes are zeros */
