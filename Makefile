@@ -178,7 +178,7 @@ UNIT_LIBS_test_cgident   := base
 UNIT_LIBS_test_compress  := dump base
 UNIT_LIBS_test_xstate    := dump
 UNIT_LIBS_test_metrics   := metrics base
-UNIT_LIBS_test_btf       := capture analysis base
+UNIT_LIBS_test_btf       := capture analysis dump base
 $(O)/tests/unit/%: tests/unit/%.c $(DIR_LIBS) $(CLIENT_OBJS) | $(O)/tests/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_CFLAGS) $(WARN) $< -Wl,--start-group \

@@ -258,6 +258,12 @@ mount -t securityfs securityfs /sys/kernel/security
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tracefs tracefs /sys/kernel/tracing
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
+# The memory controller for the root's children, as systemd enables it on a
+# booted system: a v2 cgroup has the controllers its parent's subtree_control
+# gives it, and the root's is empty after the mount, so without this no
+# cgroup has memory.max (test_cgroups' OOM in a memory cgroup).
+echo +memory >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null ||
+	echo "livedump-vm: no memory controller (cgroup.controllers: $(cat /sys/fs/cgroup/cgroup.controllers))"
 dmesg -n 1			# kernel messages go to dmesg.txt, not into the summary
 hostname livedump-vm
 # The loopback interface, as any system has it: tests open TCP and UDP sockets on 127.0.0.1.

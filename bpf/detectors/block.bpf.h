@@ -130,44 +130,54 @@ struct ld_block_kobj_event {
 };
 
 /*
- * Before 5.17 a request named its disk (rq_disk); f3fa33acca9f ("block:
- * remove the ->rq_disk field in struct request") left q->disk (added by
- * d152c682f03c in 5.15) and part->bd_disk to find it by.
+ * The gendisk: q->disk (d152c682f03c, 5.15) in the queue's copy; before
+ * 5.17 the request's own rq_disk (removed by f3fa33acca9f, "block: remove
+ * the ->rq_disk field in struct request"); else part->bd_disk, through
+ * the block_device, which is not copied.
  */
 struct request___rq_disk {
 	struct gendisk *rq_disk;
 } __attribute__((preserve_access_index));
 
-static __always_inline struct gendisk *blk_disk(struct request *rq)
-{
-	struct request___rq_disk *old = (void *)rq;
-	struct request_queue *q = BPF_CORE_READ(rq, q);
-	struct gendisk *disk = NULL;
-
-	if (bpf_core_field_exists(q->disk))
-		disk = BPF_CORE_READ(q, disk);
-	if (!disk && bpf_core_field_exists(old->rq_disk))
-		disk = BPF_CORE_READ(old, rq_disk);
-	if (!disk)
-		disk = BPF_CORE_READ(rq, part, bd_disk);
-	return disk;
-}
-
-/* The request, its first bio, its disk, queue and hardware queue, as they are at completion. */
+/*
+ * The request, as it is at completion, and what it points to: its first
+ * bio, its queue and hardware queue (slots 1..3, followed from the
+ * request's copy), and its disk (slot 4: the queue's, two levels down).
+ */
 static __always_inline void blk_kobjs(struct ld_block_kobj_event *k, struct request *rq)
 {
 	struct ld_kobj_set *set = &k->set;
+	struct request___rq_disk *old = (void *)rq;
+	__u32 rql = LD_KOBJ_LEN(struct request, BLK_KO_RQ_CAP);
+	__u32 ql = LD_KOBJ_LEN(struct request_queue, BLK_KO_Q_CAP);
+	struct request_queue *q = NULL;
+	bool disk = false, have_q;
 
 	ld_kobj_init(set, sizeof(k->data));
-	LD_KOBJ_PUT(set, k->data, 0, BLK_KO_RQ, BLK_KO_RQ_CAP, rq, struct request, LD_KOBJ_REQUEST);
-	LD_KOBJ_PUT(set, k->data, 1, BLK_KO_BIO, BLK_KO_BIO_CAP, BPF_CORE_READ(rq, bio),
-		    struct bio, LD_KOBJ_BIO);
-	LD_KOBJ_PUT(set, k->data, 2, BLK_KO_DISK, BLK_KO_DISK_CAP, blk_disk(rq), struct gendisk,
-		    LD_KOBJ_GENDISK);
-	LD_KOBJ_PUT(set, k->data, 3, BLK_KO_Q, BLK_KO_Q_CAP, BPF_CORE_READ(rq, q),
-		    struct request_queue, LD_KOBJ_QUEUE);
-	LD_KOBJ_PUT(set, k->data, 4, BLK_KO_HCTX, BLK_KO_HCTX_CAP, BPF_CORE_READ(rq, mq_hctx),
-		    struct blk_mq_hw_ctx, LD_KOBJ_HCTX);
+	if (!LD_KOBJ_PUT(set, k->data, 0, BLK_KO_RQ, BLK_KO_RQ_CAP, rq, struct request,
+			 LD_KOBJ_REQUEST))
+		return;
+	LD_KOBJ_FOLLOW(set, k->data, 1, BLK_KO_BIO, BLK_KO_BIO_CAP, 0, BLK_KO_RQ, rql,
+		       bpf_core_field_offset(rq->bio), LD_KOBJ_NO_HOP, struct bio, LD_KOBJ_BIO);
+	have_q = LD_KOBJ_FOLLOW(set, k->data, 2, BLK_KO_Q, BLK_KO_Q_CAP, 0, BLK_KO_RQ, rql,
+				bpf_core_field_offset(rq->q), LD_KOBJ_NO_HOP, struct request_queue,
+				LD_KOBJ_QUEUE);
+	LD_KOBJ_FOLLOW(set, k->data, 3, BLK_KO_HCTX, BLK_KO_HCTX_CAP, 0, BLK_KO_RQ, rql,
+		       bpf_core_field_offset(rq->mq_hctx), LD_KOBJ_NO_HOP, struct blk_mq_hw_ctx,
+		       LD_KOBJ_HCTX);
+	if (have_q && bpf_core_field_exists(q->disk))
+		disk = LD_KOBJ_FOLLOW(set, k->data, 4, BLK_KO_DISK, BLK_KO_DISK_CAP, 2, BLK_KO_Q, ql,
+				      bpf_core_field_offset(q->disk), LD_KOBJ_NO_HOP,
+				      struct gendisk, LD_KOBJ_GENDISK);
+	if (!disk && bpf_core_field_exists(old->rq_disk))
+		disk = LD_KOBJ_FOLLOW(set, k->data, 4, BLK_KO_DISK, BLK_KO_DISK_CAP, 0, BLK_KO_RQ, rql,
+				      bpf_core_field_offset(old->rq_disk), LD_KOBJ_NO_HOP,
+				      struct gendisk, LD_KOBJ_GENDISK);
+	if (!disk)
+		LD_KOBJ_FOLLOW(set, k->data, 4, BLK_KO_DISK, BLK_KO_DISK_CAP, 0, BLK_KO_RQ, rql,
+			       bpf_core_field_offset(rq->part),
+			       bpf_core_field_offset(struct block_device, bd_disk), struct gendisk,
+			       LD_KOBJ_GENDISK);
 }
 
 SEC("tp_btf/block_rq_complete")

@@ -15,6 +15,9 @@
 #define OOM_KO_MM_CAP		2048
 #define OOM_KO_MEMCG_CAP	4096
 #define OOM_KO_OC_CAP		256	/* struct oom_control: 80 bytes on 6.1 */
+#define OOM_KO_OC		0
+#define OOM_KO_MM		(OOM_KO_OC + OOM_KO_OC_CAP)
+#define OOM_KO_MEMCG		(OOM_KO_MM + OOM_KO_MM_CAP)
 
 struct ld_oom_kobj_event {
 	struct ld_oom_event e;		/* record_size bytes: the set follows */
@@ -92,6 +95,38 @@ static __always_inline void ld_oom_memcg(struct ld_oom_event *e)
 }
 
 /*
+ * The oom_control (slot 0, where the kprobe saw it), the victim's mm
+ * (slot 1: oc->chosen->mm where the victim is the chosen task) and the
+ * memcg whose limit was hit (slot 2: oc->memcg), followed from the
+ * oom_control's copy; without it, or for a global OOM (no oc->memcg),
+ * the mm from the victim and the memcg of the task that hit the limit.
+ */
+static __always_inline void oom_kobjs(struct ld_oom_kobj_event *k, struct oom_control *oc,
+				      struct task_struct *victim)
+{
+	struct ld_kobj_set *set = &k->set;
+	__u32 ocl = LD_KOBJ_LEN(struct oom_control, OOM_KO_OC_CAP);
+	bool have_oc, chosen = false;
+
+	ld_kobj_init(set, sizeof(k->data));
+	have_oc = LD_KOBJ_PUT(set, k->data, 0, OOM_KO_OC, OOM_KO_OC_CAP, oc, struct oom_control,
+			      LD_KOBJ_OOM_CONTROL);
+	if (have_oc && victim && BPF_CORE_READ(oc, chosen) == victim)
+		chosen = LD_KOBJ_FOLLOW(set, k->data, 1, OOM_KO_MM, OOM_KO_MM_CAP, 0, OOM_KO_OC, ocl,
+					bpf_core_field_offset(oc->chosen),
+					bpf_core_field_offset(victim->mm), struct mm_struct, LD_KOBJ_MM);
+	if (!chosen && victim)
+		LD_KOBJ_PUT(set, k->data, 1, OOM_KO_MM, OOM_KO_MM_CAP, BPF_CORE_READ(victim, mm),
+			    struct mm_struct, LD_KOBJ_MM);
+	if (!have_oc || !LD_KOBJ_FOLLOW(set, k->data, 2, OOM_KO_MEMCG, OOM_KO_MEMCG_CAP, 0,
+					OOM_KO_OC, ocl, bpf_core_field_offset(oc->memcg), LD_KOBJ_NO_HOP,
+					struct mem_cgroup, LD_KOBJ_MEMCG))
+		LD_KOBJ_PUT(set, k->data, 2, OOM_KO_MEMCG, OOM_KO_MEMCG_CAP,
+			    ld_task_memcg(bpf_get_current_task_btf()), struct mem_cgroup,
+			    LD_KOBJ_MEMCG);
+}
+
+/*
  * oom/mark_victim: a raw tracepoint, because its arguments changed: 6.1
  * passes the victim's pid, newer kernels the task (with the memory figures
  * the trace event prints) — told apart by the trace event's fields (CO-RE).
@@ -154,15 +189,7 @@ int ld_oom(struct bpf_raw_tracepoint_args *ctx)
 	ld_event_init(&e->hdr, LD_DET_OOM, k ? sizeof(*k) : sizeof(*e), m.now);
 	if (k) {
 		e->hdr.flags |= LD_EVF_KOBJ;
-		ld_kobj_init(&k->set, sizeof(k->data));
-		if (victim)
-			LD_KOBJ_PUT(&k->set, k->data, 0, 0, OOM_KO_MM_CAP,
-				    BPF_CORE_READ(victim, mm), struct mm_struct, LD_KOBJ_MM);
-		LD_KOBJ_PUT(&k->set, k->data, 1, OOM_KO_MM_CAP, OOM_KO_MEMCG_CAP,
-			    ld_task_memcg(bpf_get_current_task_btf()), struct mem_cgroup,
-			    LD_KOBJ_MEMCG);
-		LD_KOBJ_PUT(&k->set, k->data, 2, OOM_KO_MM_CAP + OOM_KO_MEMCG_CAP, OOM_KO_OC_CAP,
-			    oc, struct oom_control, LD_KOBJ_OOM_CONTROL);
+		oom_kobjs(k, oc, victim);
 	}
 	e->hdr.pid = pid;
 	e->hdr.tid = pid;

@@ -26,7 +26,12 @@ struct {
 struct ld_probe_kobj_event {
 	struct ld_probe_event e;	/* record_size bytes: the set follows */
 	struct ld_kobj_set set;
-	__u8 data[LD_PROBE_KOBJ_MAX * LD_PROBE_KOBJ_CAP];
+	/*
+	 * Past the data, room for a slot and a pointer in one: an object at any
+	 * offset within the data fits, as does a pointer read from it (the
+	 * verifier's bounds are the masks', not the collector's packing).
+	 */
+	__u8 data[LD_PROBE_KOBJ_DATA + 2 * LD_PROBE_KOBJ_CAP];
 };
 
 /* Argument @a (1-based; 0 the return value), each read at a constant place. */
@@ -46,8 +51,9 @@ static __always_inline __u64 probe_arg(const struct ld_match *m, __u32 a)
 
 /*
  * The objects the rule's arguments point to, each as the type the rule
- * named: the sizes are the collector's (the rule's type is known only at
- * run time), bounded by the slot.
+ * named, then those followed from them (follow=): the sizes and places
+ * are the collector's (the rule's types are known only at run time),
+ * bounded here again by the slot and the data.
  */
 static __always_inline void probe_kobjs(struct ld_probe_kobj_event *k, const struct ld_match *m,
 					const struct ld_probe_kobj_spec *spec)
@@ -56,30 +62,32 @@ static __always_inline void probe_kobjs(struct ld_probe_kobj_event *k, const str
 
 	ld_kobj_init(set, sizeof(k->data));
 #pragma unroll
-	for (int j = 0; j < LD_PROBE_KOBJ_MAX; j++) {
-		struct ld_kobj_desc *d = &set->d[j];
+	for (__u32 j = 0; j < LD_PROBE_KOBJ_MAX + LD_PROBE_FOLLOW_MAX; j++) {
+		__u32 len = spec->a[j].size, parent = spec->a[j].parent, off = spec->a[j].off;
 		__u64 p;
-		__u32 len;
 
 		if (j >= spec->n)
 			break;
-		p = probe_arg(m, spec->a[j].arg);
-		len = spec->a[j].size;
 		if (len > LD_PROBE_KOBJ_CAP)
 			len = LD_PROBE_KOBJ_CAP;
-		if (!p)
+		if (off >= LD_PROBE_KOBJ_DATA)
 			continue;
-		d->addr = p;
-		d->btf_id = spec->a[j].btf_id;
-		d->size = spec->a[j].size;
-		d->len = len;
-		d->off = j * LD_PROBE_KOBJ_CAP;
-		d->role = LD_KOBJ_ARG;
-		d->arg = spec->a[j].arg;
-		d->flags = len < d->size ? LD_KOF_TRUNCATED : 0;
-		if (bpf_probe_read_kernel(k->data + j * LD_PROBE_KOBJ_CAP, len, (const void *)p))
-			d->flags |= LD_KOF_UNREADABLE;
-		set->n = j + 1;
+		barrier_var(off);	/* the mask stays, for the verifier */
+		off &= LD_PROBE_KOBJ_DATA - 1;
+		barrier_var(len);
+		len &= 2 * LD_PROBE_KOBJ_CAP - 1;
+		if (parent)
+			p = parent <= j ? ld_kobj_ptr(set, k->data, sizeof(k->data), parent - 1,
+						      spec->a[j].field_off, spec->a[j].field_off2) : 0;
+		else
+			p = probe_arg(m, spec->a[j].arg);
+		if (!ld_kobj_put(set, k->data, sizeof(k->data), j, off, len,
+				 (const void *)p, spec->a[j].btf_id, spec->a[j].size,
+				 parent ? LD_KOBJ_FOLLOW : LD_KOBJ_ARG))
+			continue;
+		set->d[j].arg = spec->a[j].arg;
+		if (parent)
+			ld_kobj_link(set, j, parent - 1, spec->a[j].field_off, spec->a[j].field_off2);
 	}
 }
 

@@ -33,12 +33,14 @@ struct {
 	__type(value, __u32);
 } syscall_fdargs SEC(".maps");
 
-#define SYS_KO_FILE_CAP	512	/* struct file: 184 bytes on 6.18 */
+#define SYS_KO_FILE_CAP		512	/* struct file: 184 bytes on 6.18 */
+#define SYS_KO_DENTRY_CAP	256	/* struct dentry: 192 bytes on 6.18 */
+#define SYS_KO_DENTRY		(2 * SYS_KO_FILE_CAP)
 
 struct ld_syscall_kobj_event {
 	struct ld_syscall_event e;	/* record_size bytes: the set follows */
 	struct ld_kobj_set set;
-	__u8 data[2 * SYS_KO_FILE_CAP];
+	__u8 data[2 * SYS_KO_FILE_CAP + 2 * SYS_KO_DENTRY_CAP];
 };
 
 /* The file behind @fd in the current task's table, or NULL. */
@@ -55,11 +57,17 @@ static __always_inline struct file *sys_fd_file(struct task_struct *task, __s64 
 	return f;
 }
 
-/* The struct file of the call's first two fd arguments (@mask: syscall_fdargs). */
+/*
+ * The struct file of the call's first two fd arguments (@mask:
+ * syscall_fdargs), slots 0 and 1, and the dentry each file's f_path names
+ * (slots 2 and 3, followed from the file's copy: its name, inode, parent).
+ */
 static __always_inline void sys_kobjs(struct ld_syscall_kobj_event *k, struct task_struct *task,
 				      __u32 mask)
 {
 	struct ld_kobj_set *set = &k->set;
+	__u32 fl = LD_KOBJ_LEN(struct file, SYS_KO_FILE_CAP);
+	struct file *f = NULL;
 	int a0 = -1, a1 = -1;
 	__s64 fd0 = -1, fd1 = -1;
 
@@ -77,15 +85,22 @@ static __always_inline void sys_kobjs(struct ld_syscall_kobj_event *k, struct ta
 			fd1 = k->e.args[i];
 		}
 	}
-	if (a0 >= 0) {
-		LD_KOBJ_PUT(set, k->data, 0, 0, SYS_KO_FILE_CAP, sys_fd_file(task, fd0),
-			    struct file, LD_KOBJ_FILE);
+	if (a0 >= 0 && LD_KOBJ_PUT(set, k->data, 0, 0, SYS_KO_FILE_CAP, sys_fd_file(task, fd0),
+				   struct file, LD_KOBJ_FILE)) {
 		set->d[0].arg = a0 + 1;
+		if (LD_KOBJ_FOLLOW(set, k->data, 2, SYS_KO_DENTRY, SYS_KO_DENTRY_CAP, 0, 0, fl,
+				   bpf_core_field_offset(f->f_path.dentry), LD_KOBJ_NO_HOP,
+				   struct dentry, LD_KOBJ_FOLLOW))
+			set->d[2].arg = a0 + 1;
 	}
-	if (a1 >= 0) {
-		LD_KOBJ_PUT(set, k->data, 1, SYS_KO_FILE_CAP, SYS_KO_FILE_CAP, sys_fd_file(task, fd1),
-			    struct file, LD_KOBJ_FILE);
+	if (a1 >= 0 && LD_KOBJ_PUT(set, k->data, 1, SYS_KO_FILE_CAP, SYS_KO_FILE_CAP,
+				   sys_fd_file(task, fd1), struct file, LD_KOBJ_FILE)) {
 		set->d[1].arg = a1 + 1;
+		if (LD_KOBJ_FOLLOW(set, k->data, 3, SYS_KO_DENTRY + SYS_KO_DENTRY_CAP,
+				   SYS_KO_DENTRY_CAP, 1, SYS_KO_FILE_CAP, fl,
+				   bpf_core_field_offset(f->f_path.dentry), LD_KOBJ_NO_HOP,
+				   struct dentry, LD_KOBJ_FOLLOW))
+			set->d[3].arg = a1 + 1;
 	}
 }
 

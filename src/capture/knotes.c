@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * The kernel notes of a dump (knotes.h): LD_NT_KOBJ from the objects BPF
- * copied and the running kernel's BTF, LD_NT_DSTATE from /proc,
+ * copied and the running kernel's BTF (which also names the pointers a
+ * followed object was reached by), LD_NT_DSTATE from /proc,
  * LD_NT_DISK from /proc/diskstats and sysfs, LD_NT_KMSG from /dev/kmsg.
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include <bpf/libbpf.h>
 #include "analysis/btfrender.h"
 #include "base/log.h"
+#include "analysis/btfpath.h"
 #include "capture/btfsub.h"
 #include "capture/knotes.h"
 #include "capture/proc.h"
@@ -69,6 +72,7 @@ static const char *const role_names[LD_KOBJ__COUNT] = {
 	[LD_KOBJ_MM] = "mm",
 	[LD_KOBJ_MEMCG] = "memcg",
 	[LD_KOBJ_ARG] = "arg",
+	[LD_KOBJ_FOLLOW] = "follow",
 };
 
 /* --- LD_NT_KOBJ ------------------------------------------------------------- */
@@ -100,15 +104,79 @@ static int file_path(const struct ld_knotes_opts *o, uint32_t arg, char *path, s
 	return 0;
 }
 
+/*
+ * The member path by which object @k of @set was reached from its parent
+ * @p ("bio", "f_path.dentry", "chosen->mm"), from the kernel's BTF; false
+ * when the BTF does not name it.
+ */
+static bool via_name(const struct btf *btf, const struct ld_kobj_desc *p,
+		     const struct ld_kobj_desc *k, char *buf, size_t len)
+{
+	char second[64];
+	uint32_t target;
+	size_t at;
+
+	if (!btf || ld_btf_path_name(btf, p->btf_id, k->field_off, buf, len, &target))
+		return false;
+	if (k->field_off2 == LD_KOBJ_NO_HOP)
+		return true;
+	if (!target || ld_btf_path_name(btf, target, k->field_off2, second, sizeof(second), &target))
+		return false;
+	at = strlen(buf);
+	return snprintf(buf + at, len - at, "->%s", second) < (int)(len - at);
+}
+
+/* An entry's name: its role's, a probe argument's, or a followed object's path. */
+static void ent_name(struct ld_note_kobj_ent *e, const struct ld_kobj_desc *k,
+		     const struct ld_note_kobj_ent *parent, const char *via)
+{
+	const char *role = role_names[k->role];
+
+	if (k->role == LD_KOBJ_FOLLOW && parent) {
+		/* As a follow= rule names it: its parent's name, then the members, by dots. */
+		char path[64];
+		size_t j = 0;
+
+		for (const char *c = via ? via : ""; *c && j + 1 < sizeof(path); c++) {
+			if (c[0] == '-' && c[1] == '>')
+				path[j++] = '.', c++;
+			else
+				path[j++] = *c;
+		}
+		path[j] = 0;
+		/* The rule checker keeps its paths within a name: a cut one is a guess. */
+		if ((via ? snprintf(e->name, sizeof(e->name), "%s.%s", parent->name, path) :
+			   snprintf(e->name, sizeof(e->name), "%s.+%u", parent->name, k->field_off)) >=
+		    (int)sizeof(e->name))
+			ld_dbg("kernel object %s...: its name is cut", e->name);
+	} else if (k->role == LD_KOBJ_ARG && !k->arg) {	/* a kretprobe's return value */
+		snprintf(e->name, sizeof(e->name), "ret");
+	} else if (k->role == LD_KOBJ_ARG) {
+		snprintf(e->name, sizeof(e->name), "%s%u", role, k->arg);
+	} else if (k->arg && k->role != LD_KOBJ_FOLLOW) {	/* a syscall's fd: "file_arg1" */
+		snprintf(e->name, sizeof(e->name), "%s_arg%u", role, k->arg);
+	} else {
+		snprintf(e->name, sizeof(e->name), "%s", role);
+	}
+}
+
+static bool desc_ok(const struct ld_kobj_set *set, const struct ld_kobj_desc *k)
+{
+	return k->role != LD_KOBJ_NONE && k->role < LD_KOBJ__COUNT && k->len <= set->data_len &&
+	       k->off <= set->data_len - k->len;
+}
+
 int ld_knotes__kobj(struct ld_notes *n, const struct btf *btf, const void *kobj, size_t len,
 		    const struct ld_knotes_opts *o)
 {
-	char *paths[LD_KOBJ_MAX] = { NULL };
+	/* Each entry's strings: its path, then what it was reached by. */
+	char *strs[LD_KOBJ_MAX][2] = { { NULL } };
 	struct ld_note_kobj_ent ents[LD_KOBJ_MAX];
 	const unsigned char *data = (const unsigned char *)kobj + sizeof(struct ld_kobj_set);
 	struct ld_note_kobj h = { .size = sizeof(h), .entry_size = sizeof(ents[0]) };
 	struct ld_btfsub *sub = NULL;
-	uint32_t ids[LD_KOBJ_MAX] = { 0 }, bad = 0;
+	uint32_t ids[LD_KOBJ_MAX] = { 0 }, bad = 0, src[LD_KOBJ_MAX];
+	int ent_of[LD_KOBJ_MAX], depth[LD_KOBJ_MAX];
 	struct ld_kobj_set set;
 	const void *raw = NULL;
 	unsigned char *buf;
@@ -166,34 +234,38 @@ int ld_knotes__kobj(struct ld_notes *n, const struct btf *btf, const void *kobj,
 	}
 	if (!raw)
 		rawlen = 0;
-	off = sizeof(h);
 	for (uint32_t i = 0; i < set.n; i++) {
 		const struct ld_kobj_desc *k = &set.d[i];
-		struct ld_note_kobj_ent *e = &ents[h.count];
-		const char *role;
+		struct ld_note_kobj_ent *e = &ents[h.count], *parent = NULL;
+		uint32_t pi = k->parent - 1;
+		char via[96];
+		bool have_via = false;
 
-		if (k->role == LD_KOBJ_NONE || k->role >= LD_KOBJ__COUNT ||
-		    k->len > set.data_len || k->off > set.data_len - k->len)
+		ent_of[i] = -1;
+		if (!desc_ok(&set, k))
 			continue;
-		role = role_names[k->role];
+		/* A parent comes first: a link elsewhere, or too deep, makes a root. */
+		depth[i] = 0;
+		if (k->parent && pi < i && ent_of[pi] >= 0 && depth[pi] < LD_KOBJ_DEPTH) {
+			parent = &ents[ent_of[pi]];
+			depth[i] = depth[pi] + 1;
+			have_via = via_name(btf, &set.d[pi], k, via, sizeof(via));
+		}
 		*e = (struct ld_note_kobj_ent){
 			.addr = k->addr, .kernel_type_id = k->btf_id, .size = k->size, .len = k->len,
 			.role = k->role, .flags = k->flags, .arg = k->arg,
+			.parent = parent ? (uint32_t)ent_of[pi] + 1 : 0,
+			.field_off = parent ? k->field_off : 0,
 		};
-		if (k->role == LD_KOBJ_ARG && !k->arg)	/* a kretprobe's return value */
-			snprintf(e->name, sizeof(e->name), "ret");
-		else if (k->role == LD_KOBJ_ARG)
-			snprintf(e->name, sizeof(e->name), "%s%u", role, k->arg);
-		else if (k->arg)	/* the file of a syscall's fd argument: "file_arg1" */
-			snprintf(e->name, sizeof(e->name), "%s_arg%u", role, k->arg);
-		else
-			snprintf(e->name, sizeof(e->name), "%s", role);
+		ent_name(e, k, parent, have_via ? via : NULL);
+		if (have_via)
+			strs[h.count][1] = strdup(via);
 		if (k->role == LD_KOBJ_FILE) {
 			char p[PATH_MAX];
 			int perr = file_path(o, k->arg, p, sizeof(p));
 
 			if (!perr)
-				paths[h.count] = strdup(p);
+				strs[h.count][0] = strdup(p);
 			else if (perr != -ENOENT)
 				ld_dbg("%s: no path: %s", e->name, strerror(-perr));
 		}
@@ -203,7 +275,8 @@ int ld_knotes__kobj(struct ld_notes *n, const struct btf *btf, const void *kobj,
 		} else {
 			e->type_id = ids[i];
 		}
-		h.count++;
+		src[h.count] = i;
+		ent_of[i] = h.count++;
 	}
 	off = sizeof(h) + h.count * sizeof(ents[0]);
 	for (uint32_t i = 0; i < h.count; i++) {
@@ -211,10 +284,11 @@ int ld_knotes__kobj(struct ld_notes *n, const struct btf *btf, const void *kobj,
 		off = ALIGN8(off + ents[i].len);
 	}
 	for (uint32_t i = 0; i < h.count; i++)
-		if (paths[i]) {
-			ents[i].path_off = off;
-			off = ALIGN8(off + strlen(paths[i]) + 1);
-		}
+		for (int w = 0; w < 2; w++)
+			if (strs[i][w]) {
+				*(w ? &ents[i].via_off : &ents[i].path_off) = off;
+				off = ALIGN8(off + strlen(strs[i][w]) + 1);
+			}
 	h.btf_off = rawlen ? off : 0;
 	h.btf_len = rawlen;
 	total = off + rawlen;
@@ -225,16 +299,14 @@ int ld_knotes__kobj(struct ld_notes *n, const struct btf *btf, const void *kobj,
 	}
 	memcpy(buf, &h, sizeof(h));
 	memcpy(buf + sizeof(h), ents, h.count * sizeof(ents[0]));
-	for (uint32_t i = 0, j = 0; i < set.n && j < h.count; i++) {
-		const struct ld_kobj_desc *k = &set.d[i];
+	for (uint32_t j = 0; j < h.count; j++) {
+		const struct ld_kobj_desc *k = &set.d[src[j]];
 
-		if (k->role == LD_KOBJ_NONE || k->role >= LD_KOBJ__COUNT ||
-		    k->len > set.data_len || k->off > set.data_len - k->len)
-			continue;
 		memcpy(buf + ents[j].off, data + k->off, k->len);
-		if (paths[j])
-			memcpy(buf + ents[j].path_off, paths[j], strlen(paths[j]) + 1);
-		j++;
+		for (int w = 0; w < 2; w++)
+			if (strs[j][w])
+				memcpy(buf + (w ? ents[j].via_off : ents[j].path_off), strs[j][w],
+				       strlen(strs[j][w]) + 1);
 	}
 	if (rawlen)
 		memcpy(buf + h.btf_off, raw, rawlen);
@@ -242,7 +314,8 @@ int ld_knotes__kobj(struct ld_notes *n, const struct btf *btf, const void *kobj,
 	free(buf);
 out:
 	for (uint32_t i = 0; i < LD_KOBJ_MAX; i++)
-		free(paths[i]);
+		for (int w = 0; w < 2; w++)
+			free(strs[i][w]);
 	ld_btfsub__free(sub);
 	return err;
 }

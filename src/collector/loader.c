@@ -708,6 +708,23 @@ static int move_rule_state(struct ld_loader *l, const struct ld_ruleset *old,
 	return 0;
 }
 
+/*
+ * Whether a probe rule copies the same kernel objects (kernel=, follow=):
+ * its program's table of them is set when it attaches, not on a reload.
+ */
+static bool same_kobjs(const struct ld_rule_capture *a, const struct ld_rule_capture *b)
+{
+	if (a->nkargs != b->nkargs || a->nfollows != b->nfollows)
+		return false;
+	for (unsigned i = 0; i < a->nkargs && i < LD_KARGS_MAX; i++)
+		if (a->kargs[i].arg != b->kargs[i].arg || a->kargs[i].btf_id != b->kargs[i].btf_id)
+			return false;
+	for (unsigned i = 0; i < a->nfollows && i < LD_KFOLLOW_MAX; i++)
+		if (strcmp(a->follows[i].path, b->follows[i].path))
+			return false;
+	return true;
+}
+
 int ld_loader__reload(struct ld_loader *l, const struct ld_ruleset *old,
 		      const struct ld_ruleset *rs, char *why, size_t len)
 {
@@ -740,7 +757,8 @@ int ld_loader__reload(struct ld_loader *l, const struct ld_ruleset *old,
 		if (!by_cookie(old, i) && !by_cookie(rs, i))
 			continue;
 		if (i >= old->n || i >= rs->n || old->v[i].detector != rs->v[i].detector ||
-		    memcmp(&old->v[i].p, &rs->v[i].p, sizeof(rs->v[i].p))) {
+		    memcmp(&old->v[i].p, &rs->v[i].p, sizeof(rs->v[i].p)) ||
+		    !same_kobjs(&old->v[i].capture, &rs->v[i].capture)) {
 			snprintf(why, len, "rule %s (%s) is attached for itself, as rule %zu: a probe "
 				 "rule must stay where it is, as it is, and no probe rule may come or go",
 				 i < rs->n ? rs->v[i].name : old->v[i].name,

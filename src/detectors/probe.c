@@ -352,21 +352,41 @@ static int attach_kprobe(struct ld_loader *l, const struct ld_rule *r, __u32 idx
 	return ld_loader__keep(l, link);
 }
 
-/* capture kernel=: which arguments the rule's program copies, typed (probe_kobj). */
+/*
+ * capture kernel= and follow=: the objects the rule's program copies,
+ * typed (probe_kobj): the arguments, then what is followed from them,
+ * their bytes packed into the record's data (the rule checker kept the
+ * sum within it).
+ */
 static int set_kobj_spec(struct ld_loader *l, const struct ld_rule *r, __u32 idx)
 {
 	struct livedump_bpf *s = ld_loader__skel(l);
 	struct ld_probe_kobj_spec spec = { 0 };
+	const struct ld_rule_capture *c = &r->capture;
+	unsigned nk = c->nkargs < LD_PROBE_KOBJ_MAX ? c->nkargs : LD_PROBE_KOBJ_MAX;
+	__u32 off = 0;
 
-	if (!r->capture.nkargs || idx >= LD_BPF_MAX_RULES)
+	if (!c->nkargs || idx >= LD_BPF_MAX_RULES)
 		return 0;
-	for (unsigned i = 0; i < r->capture.nkargs && i < LD_PROBE_KOBJ_MAX; i++) {
-		const struct ld_karg *a = &r->capture.kargs[i];
+	for (unsigned i = 0; i < nk + c->nfollows && i < LD_KOBJ_MAX; i++) {
+		const struct ld_kfollow *f = i >= nk ? &c->follows[i - nk] : NULL;
+		__u32 size = f ? f->size : c->kargs[i].size;
 
-		spec.a[spec.n].arg = a->arg;
-		spec.a[spec.n].btf_id = a->btf_id;
-		spec.a[spec.n].size = a->size;
-		spec.n++;
+		spec.a[i].arg = f ? 0 : c->kargs[i].arg;
+		spec.a[i].btf_id = f ? f->btf_id : c->kargs[i].btf_id;
+		spec.a[i].size = size;
+		spec.a[i].off = off;
+		spec.a[i].parent = f ? f->parent + 1 : 0;
+		spec.a[i].field_off = f ? f->field_off : 0;
+		spec.a[i].field_off2 = f ? f->field_off2 : LD_KOBJ_NO_HOP;
+		size = size < LD_PROBE_KOBJ_CAP ? size : LD_PROBE_KOBJ_CAP;
+		if (off + size > LD_PROBE_KOBJ_DATA) {
+			ld_err("rule %s: its kernel objects do not fit the %d bytes of a record", r->name,
+			       LD_PROBE_KOBJ_DATA);
+			return -E2BIG;
+		}
+		off = (off + size + 7) & ~7U;
+		spec.n = i + 1;
 	}
 	if (bpf_map__update_elem(s->maps.probe_kobj, &idx, sizeof(idx), &spec, sizeof(spec),
 				 BPF_ANY)) {

@@ -35,7 +35,7 @@
 
 #define LD_NOTE_OWNER		"LIVEDUMP"
 #define LD_FORMAT_MAJOR		1
-#define LD_FORMAT_MINOR		7
+#define LD_FORMAT_MINOR		8
 #define LD_HEADER_MAGIC		0x504d444cU	/* "LDMP" */
 #define LD_COMPLETE_MAGIC	0x454e4f444c44ULL	/* "LDDONE" */
 #define LD_PAGE_SIZE		4096
@@ -428,7 +428,8 @@ struct ld_note_kproc {
 
 /*
  * LD_NT_KOBJ (format 1.6): kernel objects BPF copied at the issue, with
- * their types (docs/kernel-dumps.md).  The note holds this struct, count
+ * their types (docs/kernel-dumps.md), and since 1.8 the object each one
+ * was followed from by a pointer.  The note holds this struct, count
  * entries, the objects' bytes and a BTF (the kernel's BTF format, no
  * base) holding their types and what those reference by value; structs
  * reached only through pointers are forward declarations.  Offsets are
@@ -458,7 +459,15 @@ struct ld_note_kobj_ent {
 	uint32_t arg;			/* a probe argument's number, 1-based; else 0 */
 	uint32_t path_off;		/* a file object's path, NUL-terminated (1.7); 0: none */
 	char name[32];			/* the role, for people: "request", "arg1" */
+	/* 1.8: the object it was reached from by a pointer (docs/kernel-dumps.md) */
+	uint32_t parent;		/* 1 + that entry's index, which is below this one's; 0: a root */
+	uint32_t field_off;		/* the pointer's offset in the parent */
+	uint32_t via_off;		/* the member path followed ("bio", "chosen->mm"), NUL-terminated; 0: none */
+	uint32_t pad;			/* 0 */
 };
+
+/* ld_note_kobj_ent as format 1.6 and 1.7 wrote it: readers accept entries this long */
+#define LD_NOTE_KOBJ_ENT_V1	72
 
 /*
  * One task in uninterruptible sleep (LD_NT_DSTATE, entry_size 0), seen
@@ -504,8 +513,8 @@ struct ld_note_kmsg {
 #define LD_KMSG_LOST		(1U << 0)	/* records were overwritten while it was read (EPIPE) */
 #define LD_KMSG_CUT		(1U << 1)	/* more records than the note keeps: the first ones */
 
-_Static_assert(sizeof(struct ld_note_kobj) == 24 && sizeof(struct ld_note_kobj_ent) == 72,
-	       "kobj layout");
+_Static_assert(sizeof(struct ld_note_kobj) == 24 && sizeof(struct ld_note_kobj_ent) == 88 &&
+	       offsetof(struct ld_note_kobj_ent, parent) == LD_NOTE_KOBJ_ENT_V1, "kobj layout");
 _Static_assert(sizeof(struct ld_note_dstate) == 80, "dstate layout");
 _Static_assert(sizeof(struct ld_note_disk) == 48, "disk layout");
 _Static_assert(sizeof(struct ld_note_kmsg) == 32, "kmsg layout");

@@ -203,14 +203,26 @@ enum ld_kobj_role {
 	LD_KOBJ_MM,		/* struct mm_struct of the victim */
 	LD_KOBJ_MEMCG,		/* struct mem_cgroup */
 	LD_KOBJ_ARG,		/* a probe argument (arg = which) */
+	LD_KOBJ_FOLLOW,		/* reached from its parent by a pointer: named after the path */
 	LD_KOBJ__COUNT
 };
 
-#define LD_KOBJ_MAX	8
+#define LD_KOBJ_MAX	8	/* a power of two: BPF bounds a slot's index by a mask */
 
 /* ld_kobj_desc.flags */
 #define LD_KOF_UNREADABLE	(1U << 0)	/* bpf_probe_read_kernel failed: bytes are zeros */
 #define LD_KOF_TRUNCATED	(1U << 1)	/* the type is larger than BPF's slot: len < size */
+
+/*
+ * Pointer following (docs/kernel-dumps.md): an object reached from an
+ * object of the same set, its parent, by the pointer at field_off of the
+ * parent's copy and, where a second pointer is crossed (a struct not
+ * copied itself), the one at field_off2 of what the first points to.
+ * Bounded: a parent comes before its children, the tree is at most
+ * LD_KOBJ_DEPTH deep, and every object has its slot.
+ */
+#define LD_KOBJ_NO_HOP		0xffffffffU	/* field_off2: one pointer only */
+#define LD_KOBJ_DEPTH		3		/* parent links from an object to its root */
 
 struct ld_kobj_desc {
 	__u64 addr;		/* where the object is in the kernel */
@@ -221,32 +233,51 @@ struct ld_kobj_desc {
 	__u16 role;		/* enum ld_kobj_role */
 	__u16 flags;		/* LD_KOF_* */
 	__u32 arg;		/* LD_KOBJ_ARG: the argument's number, 1-based; 0 otherwise */
+	__u32 parent;		/* 1 + the index of the object it was reached from; 0: a root */
+	__u32 field_off;	/* with a parent: the pointer's offset in the parent */
+	__u32 field_off2;	/* then in what that points to; LD_KOBJ_NO_HOP: none */
+	__u32 pad;
 };
 
 struct ld_kobj_set {
-	__u32 n;		/* descs used */
+	__u32 n;		/* descs to read: unused ones have role LD_KOBJ_NONE */
 	__u32 data_len;		/* bytes after this struct */
 	struct ld_kobj_desc d[LD_KOBJ_MAX];
 };
 
 /*
- * probe_kobj value, by rule index: the kernel arguments a kprobe or
- * kretprobe rule dumps typed (capture kernel=).  arg 1..6, 0 the return
- * value; btf_id and size as the running kernel has the type.
+ * probe_kobj value, by rule index: the kernel objects a kprobe or
+ * kretprobe rule dumps typed: its arguments (capture kernel=; arg 1..6, 0
+ * the return value), then the objects followed from them (follow=, each
+ * from an object before it); btf_id and size as the running kernel has
+ * the type.  The collector packs their bytes into the record's data
+ * (off), each at most LD_PROBE_KOBJ_CAP; BPF checks every bound again.
  */
-#define LD_PROBE_KOBJ_MAX	4
+#define LD_PROBE_KOBJ_MAX	4	/* kernel= arguments */
+#define LD_PROBE_FOLLOW_MAX	4	/* follow= objects */
 #define LD_PROBE_KOBJ_CAP	2048	/* bytes per object at most */
+#define LD_PROBE_KOBJ_DATA	8192	/* bytes of all of a record's objects */
 
 struct ld_probe_kobj_spec {
 	__u32 n;
 	__u32 pad;
 	struct {
-		__u32 arg;
+		__u32 arg;		/* a root's argument; 0 for followed objects */
 		__u32 btf_id;
 		__u32 size;
+		__u32 off;		/* of its bytes in the record's data */
+		__u32 parent;		/* 1 + the index it is followed from; 0: an argument */
+		__u32 field_off;	/* as in struct ld_kobj_desc */
+		__u32 field_off2;
 		__u32 pad;
-	} a[LD_PROBE_KOBJ_MAX];
+	} a[LD_PROBE_KOBJ_MAX + LD_PROBE_FOLLOW_MAX];
 };
+
+_Static_assert(LD_PROBE_KOBJ_MAX + LD_PROBE_FOLLOW_MAX <= LD_KOBJ_MAX,
+	       "every object of a probe rule has its slot");
+_Static_assert(LD_PROBE_KOBJ_CAP <= LD_PROBE_KOBJ_DATA, "an object fits the data");
+_Static_assert(!(LD_PROBE_KOBJ_DATA & (LD_PROBE_KOBJ_DATA - 1)) &&
+	       !(LD_PROBE_KOBJ_CAP & (LD_PROBE_KOBJ_CAP - 1)), "BPF bounds offsets by masks");
 
 /* Keys of the watch filter maps. */
 struct ld_exe_key {

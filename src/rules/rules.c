@@ -36,6 +36,7 @@
 #include "rules/rules.h"
 #include "rules/ruleval.h"
 #include "rules/keys.h"
+#include "rules/kfollow.h"
 #include "detectors/detector.h"
 #include "group/group.h"
 
@@ -604,6 +605,8 @@ static const struct ld_rule_key capture_keys[] = {
 	/* Not memory either: kernel objects come with every capture type. */
 	{ .name = "kernel", LD_KEY_LIST(capture.kargs, capture.nkargs),
 	  .elem = elem_kernel, .fmt = fmt_kernel },
+	{ .name = "follow", LD_KEY_LIST(capture.follows, capture.nfollows),
+	  .elem = ld_kfollow_elem, .fmt = ld_kfollow_fmt },
 	{ .name = "scope", LD_KEY_LIST(capture.scope, capture.nscope),
 	  .elem = elem_scope, .fmt = fmt_scope },
 	/* A group's limits (group/group.h): past them the capture degrades, see docs/rules.md. */
@@ -1084,6 +1087,17 @@ static void check_rule(struct rctx *c)
 			     c->det->kernel_args & LD_KARGS_RET ? "ret:TYPE: a kretprobe has its return"
 			     " value" : c->det->kernel_args ? "argN:TYPE" :
 			     "a kprobe or kretprobe rule");
+	}
+	if (c->r.capture.nfollows && !c->det->kernel_args)
+		rerr(c, c->key_off[SEC_CAPTURE][find_key(s, "follow") - s->keys], "impossible "
+		     "combination: follow= for issue '%s' (expected a kprobe or kretprobe rule with"
+		     " kernel=)", c->det->name);
+	/* After the rule's other errors: a kernel= that failed would make follow= say less. */
+	if (c->r.capture.nfollows && !c->nerr) {
+		size_t foff = c->key_off[SEC_CAPTURE][find_key(s, "follow") - s->keys];
+
+		if (ld_kfollow_resolve(&c->r.capture, ld_kernel_btf(), why, sizeof(why)))
+			rerr(c, foff, "%s", why);
 	}
 	if (!(c->det->captures & LD_CAP(type))) {
 		for (size_t t = 0; t < ARRAY_SIZE(capture_names); t++)

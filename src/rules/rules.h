@@ -134,6 +134,25 @@ struct ld_karg {
 	char type[48];			/* its name, as the rule said it */
 };
 
+/*
+ * capture follow=argN.MEMBER[.MEMBER...] (docs/kernel-dumps.md): an object
+ * a kernel= argument points to, through its members, copied typed too.
+ * The rule checker resolves it in the running kernel's BTF (kfollow.c):
+ * the object it is followed from, the one or two pointers crossed, and
+ * the type at the end.
+ */
+#define LD_KFOLLOW_MAX		4
+#define LD_KFOLLOW_PATH_MAX	32	/* with its NUL: the object's name in the dump */
+struct ld_kfollow {
+	char path[LD_KFOLLOW_PATH_MAX];	/* as the rule says it: "arg1.q.disk" */
+	uint32_t root;			/* the argument it starts at: 1..6, 0 the return value */
+	uint32_t parent;		/* the object it is followed from: kargs[0..], then follows[] */
+	uint32_t field_off;		/* the pointer's offset in the parent */
+	uint32_t field_off2;		/* a second pointer's in what the first points to; ~0: none */
+	uint32_t btf_id;		/* the struct at the end, in /sys/kernel/btf/vmlinux */
+	uint32_t size;
+};
+
 struct ld_rule_capture {
 	enum ld_capture_type type;	/* default: mini where the detector allows it */
 	unsigned history;		/* flight recorder depth; 0 = default */
@@ -145,6 +164,8 @@ struct ld_rule_capture {
 	uint32_t hidden;		/* hidden=: enum ld_hidden_mode (capture/hidden.h), 0 no */
 	unsigned nkargs;		/* kernel=: typed kernel arguments */
 	struct ld_karg kargs[LD_RULE_LIST_MAX];	/* the first LD_KARGS_MAX only */
+	unsigned nfollows;		/* follow=: objects followed from them, parents first */
+	struct ld_kfollow follows[LD_KFOLLOW_MAX];
 	/*
 	 * scope=: a group dump (group/group.h).  The words as given: "cgroup",
 	 * "peers", or "exe:NAME" followed by more NAMEs; none: the process alone.

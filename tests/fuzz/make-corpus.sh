@@ -62,6 +62,11 @@ session block-kobj 'ioerr on block error=ENOSPC,EIO capture context history=8 li
 losetup -d "$loopdev"
 umount "$work/tiny"
 
+# A failed write's struct file and the dentry followed from it (LD_NT_KOBJ
+# entries with parents and vias, format 1.8).
+session syscall-kobj 'full on syscall name=write errno=ENOSPC capture context limit 1' \
+	sh -c "dd if=/dev/zero of=/dev/full bs=1k count=1 2>/dev/null; exit 0"
+
 # A manual capture of a plain process, compressed.
 "${clean_env[@]}" sleep 30 &
 sleeper=$!

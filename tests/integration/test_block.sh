@@ -176,6 +176,15 @@ jq -e --arg d "$(basename "$full")" '[.kmsg.records[] | select(.text | test("dev
 	"$WORK/k.json" >/dev/null || fail "no kernel log line about $(basename "$full"): $(jq -c .kmsg "$WORK/k.json")"
 "$LIVEDUMP" inspect "$dump" >"$WORK/k.txt" || fail "inspect of $dump failed"
 assert_grep "^  request +struct request +at 0x" "$WORK/k.txt" "the request in text"
+# Followed from the request's copy (format 1.8): each names its parent and the pointer.
+assert_eq "bio:request:bio request_queue:request:q hctx:request:mq_hctx gendisk:request_queue:disk" \
+	"$(jq -r '[.kernel_objects[] | select(.parent != null) | "\(.name):\(.parent):\(.via)"] | join(" ")' \
+	"$WORK/k.json")" "the objects' parents and the pointers followed"
+assert_eq true "$(jq '(.kernel_objects | map({(.name): .}) | add) as $o |
+	$o.bio.addr == $o.request.value.bio and $o.request_queue.addr == $o.request.value.q and
+	$o.gendisk.addr == $o.request_queue.value.disk' "$WORK/k.json")" "each child is where its parent's copy points"
+assert_grep "^      gendisk +struct gendisk +at 0x[0-9a-f]+ .* = request_queue->disk  disk_name \"$(basename "$full")\"$" \
+	"$WORK/k.txt" "the disk under its queue, by its name"
 assert_grep "\.__sector = \(sector_t\)$jsector," "$WORK/k.txt" "the request's sector, rendered by btf_dump"
 "$LIVEDUMP" report --json --by kfunc,device "$out" >"$WORK/kr.json" || fail "report --by kfunc,device"
 jq -e --arg d "$(basename "$full") ($major:$minor)" '.sorted.rows[0].keys.device == $d and

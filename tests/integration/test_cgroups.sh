@@ -244,7 +244,7 @@ if [ -n "$oomcg" ] && [ -f "$oomcg/cgroup.procs" ]; then
 		.value.memory.usage.counter > 0)] | length == 1' "$WORK/oomk.json" >/dev/null ||
 		fail "no memcg with its usage: $objs"
 	ok "oom: the victim's mm and the memcg, typed"
-	if "$LIVEDUMP" features 2>/dev/null | grep -Eq '^ *kretprobe +(yes|ok)'; then
+	if have_feature kprobe && have_feature kretprobe; then
 		jq -e '[.kernel_objects[] | select(.name == "oom_control" and .type == "struct oom_control" and
 			.value.totalpages > 0 and .value.gfp_mask > 0 and (.value.chosen | startswith("0xff")) and
 			(.value.memcg | startswith("0xff")))] | length == 1' "$WORK/oomk.json" >/dev/null ||
@@ -252,12 +252,23 @@ if [ -n "$oomcg" ] && [ -f "$oomcg/cgroup.procs" ]; then
 				select(.name == "oom_control") | .value' "$WORK/oomk.json")"
 		ok "oom: the oom_control ($(jq -c '.kernel_objects[] | select(.name == "oom_control") | .value |
 			{order, gfp_mask, totalpages, chosen_points, chosen}' "$WORK/oomk.json"))"
+		# Followed from it (format 1.8): the memcg whose limit was hit, the chosen task's mm.
+		assert_eq "memcg:oom_control:memcg mm:oom_control:chosen->mm" "$(jq -r '[.kernel_objects[] |
+			select(.parent != null) | "\(.name):\(.parent):\(.via)"] | sort | join(" ")' "$WORK/oomk.json")" \
+			"the memcg and the mm followed from the oom_control"
+		assert_eq true "$(jq '(.kernel_objects | map({(.name): .}) | add) as $o |
+			$o.memcg.addr == $o.oom_control.value.memcg' "$WORK/oomk.json")" "the memcg is the oom_control's"
+		ok "oom: the memcg and the victim's mm followed from the oom_control"
 	else
 		jq -e '[.kernel_objects[] | select(.name == "oom_control")] | length == 0' "$WORK/oomk.json" \
 			>/dev/null || fail "an oom_control without kprobes: $objs"
 		echo "oom: no oom_control (no kprobes here)"
 	fi
 	ok "oom in a $kind memory cgroup"
+elif in_vm; then
+	# scripts/test-vm.sh enables it in the root's subtree_control, as systemd does.
+	fail "no memory controller for cgroups in the VM: $cg2/cgroup.subtree_control is '$(cat \
+		"$cg2/cgroup.subtree_control" 2>/dev/null)' (controllers: $(cat "$cg2/cgroup.controllers" 2>/dev/null))"
 else
 	echo "no memory controller to limit: oom not tested"
 fi

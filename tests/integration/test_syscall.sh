@@ -109,3 +109,12 @@ assert_eq "/dev/full" "$(jq -r '.kernel_objects[] | select(.name == "file_arg1")
 	"file_arg1's path"
 "$LIVEDUMP" inspect "$dump" >"$WORK/k.txt" || fail "inspect $dump"
 assert_grep "^ +path /dev/full$" "$WORK/k.txt" "file_arg1's path in inspect"
+# The file's dentry, followed from the file's copy (format 1.8): /dev/full's name, 4 bytes.
+jq -e --arg f "$(jq -r '.kernel_objects[] | select(.name == "file_arg1") | .value.f_path.dentry' "$WORK/k.json")" \
+	'[.kernel_objects[] | select(.name == "file_arg1.f_path.dentry" and .type == "struct dentry" and
+	.parent == "file_arg1" and .via == "f_path.dentry" and .addr == $f and .value.d_name.len == 4)] |
+	length == 1' "$WORK/k.json" >/dev/null ||
+	fail "no dentry followed from file_arg1: $(jq -c '[.kernel_objects[] | del(.bytes, .value)]' "$WORK/k.json")"
+assert_grep "^    file_arg1\.f_path\.dentry +struct dentry +at 0x[0-9a-f]+ .* = file_arg1->f_path\.dentry$" \
+	"$WORK/k.txt" "the dentry under its file in inspect"
+ok "the dentry of write's fd, followed from its struct file"

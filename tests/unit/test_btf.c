@@ -19,9 +19,14 @@
 #include <cmocka.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "analysis/btfpath.h"
 #include "analysis/btfrender.h"
 #include "base/json.h"
 #include "capture/btfsub.h"
+#include "capture/knotes.h"
+#include "dump/dump_writer.h"
+#include "dump/dumpfmt.h"
+#include "kabi/records.h"
 
 /*
  * struct other { long x; };
@@ -328,7 +333,7 @@ static void test_kernel_types(void **state)
 {
 	static const char *const names[] = {
 		"request", "bio", "gendisk", "request_queue", "blk_mq_hw_ctx", "file",
-		"mm_struct", "mem_cgroup", "oom_control",
+		"mm_struct", "mem_cgroup", "oom_control", "dentry",
 	};
 	const struct btf *k = ld_kernel_btf();
 	char why[128];
@@ -352,6 +357,147 @@ static void test_kernel_types(void **state)
 	}
 }
 
+
+/*
+ * Member paths (analysis/btfpath.h) in struct outer and in
+ *   struct path2 { struct other *mnt; struct other *dentry; };
+ *   struct file2 { long x; struct path2 f_path; union { struct other *u1; long u2; }; };
+ */
+static uint32_t add_file2(struct btf *b, const struct ids *id)
+{
+	int ptr_other = btf__add_ptr(b, id->other), path2, anon, file2;
+
+	path2 = btf__add_struct(b, "path2", 16);
+	btf__add_field(b, "mnt", ptr_other, 0, 0);
+	btf__add_field(b, "dentry", ptr_other, 64, 0);
+	anon = btf__add_union(b, NULL, 8);
+	btf__add_field(b, "u1", ptr_other, 0, 0);
+	btf__add_field(b, "u2", id->lng, 0, 0);
+	file2 = btf__add_struct(b, "file2", 32);
+	btf__add_field(b, "x", id->lng, 0, 0);
+	btf__add_field(b, "f_path", path2, 64, 0);
+	btf__add_field(b, NULL, anon, 192, 0);
+	assert_true(file2 > 0);
+	return file2;
+}
+
+static void expect_path_error(const struct btf *b, uint32_t id, const char *path, int err,
+			      const char *want)
+{
+	struct ld_btf_path p;
+	char why[192];
+
+	assert_int_equal(ld_btf_path_resolve(b, id, path, &p, why, sizeof(why)), err);
+	assert_string_equal(why, want);
+}
+
+static void test_paths(void **state)
+{
+	struct ids id;
+	struct btf *b = make_btf(&id);
+	uint32_t file2 = add_file2(b, &id), target;
+	struct ld_btf_path p;
+	char why[192], name[64];
+
+	(void)state;
+	assert_int_equal(ld_btf_path_resolve(b, id.outer, "p", &p, why, sizeof(why)), 0);
+	assert_int_equal(p.hops, 1);
+	assert_int_equal(p.off[0], 16);
+	assert_int_equal(p.type, id.other);
+	/* A const pointer is one, and two pointers may be crossed. */
+	assert_int_equal(ld_btf_path_resolve(b, id.outer, "cp", &p, why, sizeof(why)), 0);
+	assert_int_equal(p.off[0], 48);
+	assert_int_equal(p.type, id.other);
+	assert_int_equal(ld_btf_path_resolve(b, id.outer, "self.p", &p, why, sizeof(why)), 0);
+	assert_int_equal(p.hops, 2);
+	assert_int_equal(p.off[0], 32);
+	assert_int_equal(p.off[1], 16);
+	/* Into an embedded struct, and through an anonymous union. */
+	assert_int_equal(ld_btf_path_resolve(b, file2, "f_path.dentry", &p, why, sizeof(why)), 0);
+	assert_int_equal(p.hops, 1);
+	assert_int_equal(p.off[0], 16);
+	assert_int_equal(ld_btf_path_resolve(b, file2, "u1", &p, why, sizeof(why)), 0);
+	assert_int_equal(p.off[0], 24);
+	expect_path_error(b, id.outer, "self.self.p", -E2BIG,
+			  "'self.self.p' crosses more than 2 pointers (follow one on the way too)");
+	expect_path_error(b, id.outer, "nope", -ENOENT, "struct outer has no member 'nope'");
+	expect_path_error(b, id.outer, "self.nope", -ENOENT, "struct outer has no member 'nope'");
+	expect_path_error(b, id.outer, "in", -EINVAL, "'in' in struct outer is not a pointer to a struct");
+	expect_path_error(b, id.outer, "in.a", -EINVAL, "'a' in struct inner is not a pointer to a struct");
+	expect_path_error(b, id.outer, "c.x", -EINVAL, "'c' in struct outer is neither a struct nor a "
+			  "pointer to one: nothing to go on into");
+	expect_path_error(b, id.outer, "lo", -EINVAL,
+			  "'lo' in struct outer is a bitfield, not a pointer to a struct");
+	expect_path_error(b, id.outer, "p..x", -EINVAL,
+			  "'p..x' is not a member name (expected NAME.NAME...)");
+	/* And back: offsets to names, the target's type beside. */
+	assert_int_equal(ld_btf_path_name(b, file2, 16, name, sizeof(name), &target), 0);
+	assert_string_equal(name, "f_path.dentry");
+	assert_int_equal(target, id.other);
+	assert_int_equal(ld_btf_path_name(b, file2, 24, name, sizeof(name), &target), 0);
+	assert_string_equal(name, "u1");
+	assert_int_equal(ld_btf_path_name(b, id.outer, 32, name, sizeof(name), &target), 0);
+	assert_string_equal(name, "self");
+	assert_int_equal(target, id.outer);
+	assert_int_equal(ld_btf_path_name(b, id.outer, 0, name, sizeof(name), &target), -ENOENT);
+	assert_int_equal(ld_btf_path_name(b, id.outer, 20, name, sizeof(name), &target), -ENOENT);
+	assert_int_equal(ld_btf_path_name(b, file2, 16, name, 8, &target), -ENOENT);	/* no room */
+	btf__free(b);
+}
+
+/*
+ * A set as BPF sends it, with a followed object: the note names its parent,
+ * the pointer and the path (from the BTF), and a link to a later slot (not
+ * a parent: parents come first) makes a root.
+ */
+static void test_kobj_note(void **state)
+{
+	struct ids id;
+	struct btf *b = make_btf(&id);
+	uint32_t file2 = add_file2(b, &id);
+	struct {
+		struct ld_kobj_set set;
+		unsigned char data[64];
+	} k = { 0 };
+	struct ld_notes n = { 0 };
+	struct ld_note_kobj h;
+	struct ld_note_kobj_ent e[3];
+	const unsigned char *desc;
+	uint32_t namesz;
+
+	(void)state;
+	k.set.n = LD_KOBJ_MAX;
+	k.set.data_len = sizeof(k.data);
+	k.set.d[0] = (struct ld_kobj_desc){ .addr = 0xffff0000, .btf_id = file2, .size = 32,
+					    .len = 32, .off = 0, .role = LD_KOBJ_REQUEST };
+	k.set.d[1] = (struct ld_kobj_desc){ .addr = 0xffff1000, .btf_id = id.other, .size = 8,
+					    .len = 8, .off = 32, .role = LD_KOBJ_FOLLOW, .parent = 1,
+					    .field_off = 16, .field_off2 = LD_KOBJ_NO_HOP };
+	k.set.d[2] = (struct ld_kobj_desc){ .addr = 0xffff2000, .btf_id = id.other, .size = 8,
+					    .len = 8, .off = 40, .role = LD_KOBJ_BIO, .parent = 4,
+					    .field_off = 0, .field_off2 = LD_KOBJ_NO_HOP };
+	assert_int_equal(ld_knotes__kobj(&n, b, &k, sizeof(k), NULL), 0);
+	memcpy(&namesz, n.buf, sizeof(namesz));
+	desc = n.buf + 12 + ((namesz + 3) & ~3U);
+	memcpy(&h, desc, sizeof(h));
+	assert_int_equal(h.count, 3);
+	assert_int_equal(h.entry_size, sizeof(e[0]));
+	memcpy(e, desc + h.size, sizeof(e));
+	assert_string_equal(e[0].name, "request");
+	assert_int_equal(e[0].parent, 0);
+	assert_int_equal(e[0].via_off, 0);
+	assert_string_equal(e[1].name, "request.f_path.dentry");
+	assert_int_equal(e[1].parent, 1);
+	assert_int_equal(e[1].field_off, 16);
+	assert_true(e[1].via_off > 0);
+	assert_string_equal((const char *)desc + e[1].via_off, "f_path.dentry");
+	assert_string_equal(e[2].name, "bio");
+	assert_int_equal(e[2].parent, 0);
+	assert_int_equal(e[2].field_off, 0);
+	ld_notes__free(&n);
+	btf__free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +509,8 @@ int main(void)
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_kernel_request),
 		cmocka_unit_test(test_kernel_types),
+		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_kobj_note),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <bpf/btf.h>
+#include "analysis/btfpath.h"
+#include "capture/btfsub.h"
 #include "capture/hidden.h"
 #include "rules/rules.h"
 #include "detectors/detector.h"
@@ -1230,6 +1233,120 @@ static void test_align(void **state)
 	}
 }
 
+/* ---- capture follow=, checked in the running kernel's BTF ---- */
+
+static uint32_t kmember(const struct btf *k, const char *type, const char *member)
+{
+	int id = btf__find_by_name_kind(k, type, BTF_KIND_STRUCT);
+	uint32_t off, t;
+
+	assert_true(id > 0);
+	assert_int_equal(ld_btf_member(k, id, member, &off, &t), 0);
+	return off;
+}
+
+static void test_follow(void **state)
+{
+	const struct btf *k = ld_kernel_btf();
+	const char *rq = "x on kprobe at=blk_mq_end_request capture context kernel=arg1:request ";
+	struct ld_ruleset rs = { 0 };
+	const struct ld_rule_capture *c;
+	char text[512], out[1024];
+
+	(void)state;
+	if (!k) {
+		skip();	/* no BTF: kernel= refuses every type, as test_invalid_corpus's corpus says */
+		return;
+	}
+	/* Parents first, whatever the order given; each link from the nearest object. */
+	snprintf(text, sizeof(text), "%sfollow=arg1.q.disk,arg1.bio,arg1.q", rq);
+	parse_ok(&rs, text, "t");
+	c = &rs.v[0].capture;
+	assert_int_equal(c->nfollows, 3);
+	assert_string_equal(c->follows[0].path, "arg1.bio");
+	assert_string_equal(c->follows[1].path, "arg1.q");
+	assert_string_equal(c->follows[2].path, "arg1.q.disk");
+	assert_int_equal(c->follows[0].parent, 0);
+	assert_int_equal(c->follows[0].field_off, kmember(k, "request", "bio"));
+	assert_int_equal(c->follows[0].field_off2, LD_KOBJ_NO_HOP);
+	assert_int_equal(c->follows[0].btf_id, btf__find_by_name_kind(k, "bio", BTF_KIND_STRUCT));
+	assert_int_equal(c->follows[0].size, btf__resolve_size(k, c->follows[0].btf_id));
+	assert_int_equal(c->follows[2].parent, 2);	/* kargs[0], then follows[1]: arg1.q */
+	assert_int_equal(c->follows[2].field_off, kmember(k, "request_queue", "disk"));
+	assert_int_equal(c->follows[2].field_off2, LD_KOBJ_NO_HOP);
+	assert_int_equal(ld_rule__format(&rs.v[0], out, sizeof(out)), 0);
+	assert_non_null(strstr(out, " kernel=arg1:request follow=arg1.bio,arg1.q,arg1.q.disk"));
+	ld_ruleset__free(&rs);
+	/* Alone, arg1.q.disk crosses two pointers from arg1. */
+	snprintf(text, sizeof(text), "%sfollow=arg1.q.disk", rq);
+	parse_ok(&rs, text, "t");
+	c = &rs.v[0].capture;
+	assert_int_equal(c->follows[0].parent, 0);
+	assert_int_equal(c->follows[0].field_off, kmember(k, "request", "q"));
+	assert_int_equal(c->follows[0].field_off2, kmember(k, "request_queue", "disk"));
+	assert_int_equal(c->follows[0].btf_id, btf__find_by_name_kind(k, "gendisk", BTF_KIND_STRUCT));
+	ld_ruleset__free(&rs);
+	/* Into embedded structs: a file's f_path.dentry; a kretprobe's ret. */
+	parse_ok(&rs, "y on kretprobe at=filp_open capture context kernel=ret:file "
+		 "follow=ret.f_path.dentry,ret.f_path.dentry.d_parent", "t");
+	c = &rs.v[0].capture;
+	assert_int_equal(c->follows[0].root, 0);
+	assert_int_equal(c->follows[0].field_off, kmember(k, "file", "f_path") +
+			 kmember(k, "path", "dentry"));
+	assert_int_equal(c->follows[1].parent, 1);
+	assert_int_equal(c->follows[1].field_off, kmember(k, "dentry", "d_parent"));
+	ld_ruleset__free(&rs);
+
+	/* Refusals, by the names of what is wrong. */
+#define FOLLOW_ERR(f, col, msg)								\
+	do {										\
+		const char *want_[] = { msg, NULL };					\
+		snprintf(text, sizeof(text), "%s%s", rq, f);				\
+		expect_messages(text, want_);						\
+	} while (0)
+	FOLLOW_ERR("follow=arg1.bioo", 71, "t:1:71: follow=arg1.bioo: struct request has no member 'bioo'");
+	FOLLOW_ERR("follow=arg1.tag", 71,
+		   "t:1:71: follow=arg1.tag: 'tag' in struct request is not a pointer to a struct");
+	FOLLOW_ERR("follow=arg1.q.nosuch", 71,
+		   "t:1:71: follow=arg1.q.nosuch: struct request_queue has no member 'nosuch'");
+	FOLLOW_ERR("follow=arg1.__sector.x", 71, "t:1:71: follow=arg1.__sector.x: '__sector' in "
+		   "struct request is neither a struct nor a pointer to one: nothing to go on into");
+	FOLLOW_ERR("follow=arg2.bio", 71,
+		   "t:1:71: follow=arg2.bio: arg2 is not dumped (expected kernel=arg2:TYPE too)");
+	FOLLOW_ERR("follow=arg1.bio,arg1.bio", 71, "t:1:71: follow=arg1.bio is named twice");
+	FOLLOW_ERR("follow=arg1.q.disk.part0.bd_disk", 71, "t:1:71: follow=arg1.q.disk.part0.bd_disk: "
+		   "'q.disk.part0.bd_disk' crosses more than 2 pointers (follow one on the way too)");
+	FOLLOW_ERR("follow=arg1.q,arg1.q.disk,arg1.q.disk.part0,arg1.q.disk.part0.bd_disk", 71,
+		   "t:1:71: follow=arg1.q.disk.part0.bd_disk is 4 objects deep from arg1 (at most 3)");
+	FOLLOW_ERR("follow=arg1", 71, "t:1:78: follow 'arg1': expected argN.MEMBER[.MEMBER...] or "
+		   "ret.MEMBER... (arg1.bio)");
+	FOLLOW_ERR("follow=arg1.bio.", 71, "t:1:87: follow 'arg1.bio.': '' is not a member name "
+		   "(expected C names between dots)");
+	FOLLOW_ERR("follow=arg1.a,arg1.b,arg1.c,arg1.d,arg1.e", 71,
+		   "t:1:106: follow= names at most 4 objects");
+	FOLLOW_ERR("follow=arg1.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 71, "t:1:78: follow "
+		   "'arg1.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' is too long (at most 31 characters: it "
+		   "names the object in the dump)");
+	FOLLOW_ERR("kernel=arg2:request follow=arg1.bio", 0, "t:1:71: duplicate key 'kernel' for "
+		   "capture (expected each key once per rule)");
+#undef FOLLOW_ERR
+	{
+		const char *want[] = { "t:1:30: impossible combination: follow= for issue 'syscall' "
+				       "(expected a kprobe or kretprobe rule with kernel=)", NULL };
+
+		expect_messages("x on syscall capture context follow=arg1.bio", want);
+	}
+	{
+		/* Four arguments and four followed objects of 2 KiB each do not fit a record. */
+		const char *want[] = { "t:1:109: kernel= and follow= objects take 10240 bytes, more than "
+				       "the 8192 a record holds (each at most 2048)", NULL };
+
+		expect_messages("x on kprobe at=f capture context kernel=arg1:task_struct,"
+				"arg2:task_struct,arg3:task_struct,arg4:task_struct "
+				"follow=arg1.parent", want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1258,6 +1375,7 @@ int main(void)
 		cmocka_unit_test(test_val_errnos),
 		cmocka_unit_test(test_cmd_rules),
 		cmocka_unit_test(test_align),
+		cmocka_unit_test(test_follow),
 	};
 
 	return cmocka_run_group_tests(tests, enter_corpus, NULL);
