@@ -251,6 +251,22 @@ static __always_inline void ld_event_rule(struct ld_event_hdr *h, const struct l
 		h->flags |= LD_EVF_GEN;
 }
 
+/*
+ * ld_try_rule() for the bpf_loop() callback, as a global function: the
+ * verifier checks it once, on its own, instead of once for every state the
+ * callback is entered with.  Verifiers that check a callback as if it ran
+ * any number of times run its body until its states converge; with the
+ * whole rule match inlined there, every program that matches a list of
+ * rules (app, syscall, signal, block completions, exit) went past the
+ * million instructions on 6.18, and none of livedump's programs loaded.
+ */
+__noinline int ld_try_rule_global(__u32 idx, struct ld_match *m)
+{
+	if (!m)
+		return 0;
+	return ld_try_rule(idx, m);
+}
+
 static long ld_match_one(__u32 i, void *ctx)
 {
 	struct ld_match *m = ctx;
@@ -261,7 +277,7 @@ static long ld_match_one(__u32 i, void *ctx)
 		return 1;
 	barrier_var(i);
 	/* the mask is for the verifier; stop at the first admitted rule */
-	return ld_try_rule(list->idx[i & (LD_BPF_MAX_RULES - 1)], m);
+	return ld_try_rule_global(list->idx[i & (LD_BPF_MAX_RULES - 1)], m) ? 1 : 0;
 }
 
 static __always_inline void ld_match_prepare(struct ld_match *m)
