@@ -7,6 +7,7 @@
  */
 #include "rules.bpf.h"
 #include "history.bpf.h"
+#include "stages.bpf.h"
 #include "detectors/app.bpf.h"
 #include "detectors/syscall.bpf.h"
 #include "detectors/block.bpf.h"
@@ -73,8 +74,11 @@ int BPF_PROG(ld_exit, struct task_struct *task)
 	if (ld_current_watched())
 		ld_exit_detect(task);
 	bpf_map_delete_elem(&watched_pids, &tgid);
-	if (bpf_map_delete_elem(&frozen, &tgid) == 0)
+	if (bpf_map_delete_elem(&frozen, &tgid) == 0) {
 		__sync_fetch_and_sub(&inflight, 1);	/* died before we released it */
+		if (wake_at_stop)
+			ld_ring_wake();	/* its record may wait for a stop that never came */
+	}
 	return 0;
 }
 
@@ -83,7 +87,9 @@ int BPF_PROG(ld_exit, struct task_struct *task)
  * on its way back to user space and do_signal_stop() follows at once.
  * The trigger latency is measured up to here; when the collector notices
  * is a different, later figure (LD_NT_CAPTURE has both).  Always attached:
- * signal deliveries are rare enough to cost nothing.
+ * signal deliveries are rare enough to cost nothing.  It also wakes the
+ * collector for the freeze's record (ld_event_submit), once the stamp is
+ * taken: the thread runs no user code from here on.
  */
 SEC("tp_btf/signal_deliver")
 int BPF_PROG(ld_stopped, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
@@ -103,5 +109,9 @@ int BPF_PROG(ld_stopped, int sig, struct kernel_siginfo *info, struct k_sigactio
 	st.frozen_at = *at;
 	st.stopped_at = bpf_ktime_get_ns();
 	bpf_map_update_elem(&stop_times, &tgid, &st, BPF_ANY);
+	ld_stage_at(st.frozen_at, LD_STG_STOPPED, true);
+	/* Its record did not wake the collector (ld_event_submit): the stop does. */
+	if (wake_at_stop)
+		ld_ring_wake();
 	return 0;
 }

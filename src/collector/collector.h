@@ -9,6 +9,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "collector/loader.h"
@@ -33,6 +34,7 @@ struct ld_collector_opts {
 	const volatile sig_atomic_t *cancel;	/* non-zero: stop signal; captures cut short */
 	struct ld_metrics *metrics;	/* counted into; NULL: none */
 	struct ld_ledger *ledger;	/* the guard's, for group dumps (group/ledger.h); NULL none */
+	FILE *stages;		/* the benchmark's stage lines (loader's bench_stages); NULL none */
 };
 
 struct ld_collector;
