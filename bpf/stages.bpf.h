@@ -69,7 +69,8 @@ static __always_inline void ld_stages_file(struct ld_stages *s, __u64 issue)
 	stage_issue = issue;
 }
 
-static __always_inline void ld_stage_at(__u64 issue, __u32 stage, bool first)
+/* Stamps @stage of @issue at @t (ktime); @first: unless it has a stamp. */
+static __always_inline void ld_stage_at(__u64 issue, __u32 stage, __u64 t, bool first)
 {
 	struct ld_stages *s;
 
@@ -77,13 +78,13 @@ static __always_inline void ld_stage_at(__u64 issue, __u32 stage, bool first)
 		return;
 	s = bpf_map_lookup_elem(&stages, &issue);
 	if (s && (!first || !s->t[stage]))
-		s->t[stage] = bpf_ktime_get_ns();
+		s->t[stage] = t;
 }
 
 static __always_inline void ld_stage_submitted(struct ld_stages *s, __u64 issue)
 {
 	if (s)
-		ld_stage_at(issue, LD_STG_SUBMIT, false);
+		ld_stage_at(issue, LD_STG_SUBMIT, bpf_ktime_get_ns(), false);
 }
 
 /* The collector's thread that polls the ring (its main thread) is woken ... */
@@ -91,7 +92,7 @@ SEC("tp_btf/sched_wakeup")
 int BPF_PROG(ld_stage_woken, struct task_struct *p)
 {
 	if (p->pid == collector_tgid && stage_issue)
-		ld_stage_at(stage_issue, LD_STG_WOKEN, true);
+		ld_stage_at(stage_issue, LD_STG_WOKEN, bpf_ktime_get_ns(), true);
 	return 0;
 }
 
@@ -100,7 +101,7 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(ld_stage_runs, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	if (next->pid == collector_tgid && stage_issue)
-		ld_stage_at(stage_issue, LD_STG_RUNS, true);
+		ld_stage_at(stage_issue, LD_STG_RUNS, bpf_ktime_get_ns(), true);
 	return 0;
 }
 

@@ -40,11 +40,10 @@ int BPF_KPROBE(ld_app_fire, struct ld_trigger_req *ureq)
 	if (!e)
 		return 0;	/* ring full: the call returns 0, nothing frozen */
 	ld_stage(st, LD_STG_RESERVED);
-	ld_event_init(&e->hdr, LD_DET_APP, sizeof(*e), m.now);
-	ld_stage(st, LD_STG_IDENT);
+	ld_event_init_hdr(&e->hdr, LD_DET_APP, sizeof(*e), m.now);
 	ld_event_rule(&e->hdr, &m);
 	e->hdr.verdict = m.verdict;
-	ld_history_issue(ctx, &e->hdr, m.code, m.param);
+	ld_history_issue_user(&e->hdr, m.code, m.param);
 	ld_stage(st, LD_STG_HISTORY);
 	e->req_addr = (__u64)ureq;
 	e->req = req;
@@ -62,6 +61,15 @@ int BPF_KPROBE(ld_app_fire, struct ld_trigger_req *ureq)
 	if (m.verdict == LD_VERDICT_DUMP && (m.flags & LD_BR_MEMORY))
 		at_stop = ld_freeze_current(&e->hdr);
 	ld_stage(st, LD_STG_SIGNAL);
+	/*
+	 * The process's identity can wait for the stop: this thread runs no
+	 * user code before it, and ld_stopped saves it there, before it
+	 * wakes the collector.  Everything here delays the stop.
+	 */
+	if (!at_stop) {
+		ld_ident_save(bpf_get_current_task_btf(), m.now, true);
+		ld_stage(st, LD_STG_IDENT);
+	}
 	ld_stages_file(st, m.now);
 	tgid = e->hdr.pid;
 	ld_event_submit(e, at_stop, tgid, m.now);
