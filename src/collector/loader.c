@@ -230,6 +230,17 @@ static int live_rules(const struct ld_ruleset *rs, struct ld_ruleset *out)
 	return 0;
 }
 
+/* The read-only data every rule set gets alike, and the benchmark's programs. */
+static void set_common(struct livedump_bpf *skel, const struct ld_loader_opts *o)
+{
+	skel->rodata->watch_all = o->watch_all;
+	skel->rodata->collector_tgid = getpid();
+	skel->rodata->max_inflight = o->max_inflight;
+	skel->rodata->bench_stages = o->bench_stages;
+	bpf_program__set_autoload(skel->progs.ld_stage_woken, o->bench_stages);
+	bpf_program__set_autoload(skel->progs.ld_stage_runs, o->bench_stages);
+}
+
 static int shape_of(const struct ld_loader *l, const struct ld_ruleset *rs, struct shape **out)
 {
 	struct ld_loader t = { 0 };
@@ -240,9 +251,7 @@ static int shape_of(const struct ld_loader *l, const struct ld_ruleset *rs, stru
 	t.skel = livedump_bpf__open();
 	if (!t.skel)
 		return -errno;
-	t.skel->rodata->watch_all = l->opts.watch_all;
-	t.skel->rodata->collector_tgid = getpid();
-	t.skel->rodata->max_inflight = l->opts.max_inflight;
+	set_common(t.skel, &l->opts);
 	err = configure_detectors(&t, rs);
 	if (!err) {
 		ld_history__configure(t.skel, rs, &hist);
@@ -345,12 +354,7 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 		ld_err("cannot open the BPF object: %s", strerror(-err));
 		goto fail;
 	}
-	l->skel->rodata->watch_all = opts->watch_all;
-	l->skel->rodata->collector_tgid = getpid();
-	l->skel->rodata->max_inflight = opts->max_inflight;
-	l->skel->rodata->bench_stages = opts->bench_stages;
-	bpf_program__set_autoload(l->skel->progs.ld_stage_woken, opts->bench_stages);
-	bpf_program__set_autoload(l->skel->progs.ld_stage_runs, opts->bench_stages);
+	set_common(l->skel, opts);
 	l->opts = *opts;
 	l->opts.rules = NULL;
 	err = configure_detectors(l, opts->rules);
