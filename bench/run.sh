@@ -464,6 +464,12 @@ part_detector() {
 		start_collector "$work/det1.log" -o "$work/det" -e 'e on syscall errno=ENOENT' -p "$other"
 		loop_ns >>"$work/det.sys"
 		stop_collector
+		# A rule that names its syscall: fentry/fexit on openat's function
+		# where the kernel has them, so getppid does not run it.
+		start_collector "$work/det4.log" -o "$work/det" -e 'e on syscall name=openat errno=ENOENT' \
+			-p "$other"
+		loop_ns >>"$work/det.named"
+		stop_collector
 		start_collector "$work/det2.log" -o "$work/det" -e 'bench on app capture context' \
 			-p "$other"
 		loop_ns >>"$work/det.rec"
@@ -473,7 +479,9 @@ part_detector() {
 		sed -n 's/^ns_per_op //p' "$work/det3.log" | median >>"$work/det.watched"
 	done
 	kill "$other"
-	local base sys rec watched empty
+	local base sys rec watched empty named via=tracepoints
+	grep -q 'attached fexit __x64_sys_openat' "$work/det4.log" && via=fentry/fexit
+	named=$(median <"$work/det.named")
 	base=$(median <"$work/det.base")
 	empty=$(median <"$work/det.empty")
 	sys=$(median <"$work/det.sys")
@@ -490,6 +498,12 @@ part_detector() {
 		"no collector" "<=+" 30
 	row "getppid() per call, collector: flight recorder on, another process" "$rec" ns "$base" \
 		"no collector" "<=+" 30
+	row "getppid() per call, syscall rule naming openat ($via), against no collector" "$named" ns \
+		"$base" "no collector"
+	row "getppid() per call, syscall rule naming openat ($via), against the floor" "$named" ns \
+		"$empty" "empty programs" "<=" 1.1 x
+	row "getppid() per call, syscall rule naming openat ($via), against the error rule" "$named" ns \
+		"$sys" "rule without name=, tracepoints"
 	row "getppid() per call, in a process the flight recorder records" "$watched" ns "$base" \
 		"no collector"
 }
