@@ -245,8 +245,11 @@ static __always_inline __u32 ld_rule_admit(__u32 idx, const struct ld_bpf_rule *
 		barrier_var(slot);
 		st->ring[slot & (LD_RATE_MAX - 1)] = m->now;
 	}
-	if (r->cooldown_ns)
-		bpf_map_update_elem(&cooldowns, &ck, &m->now, BPF_ANY);
+	if (r->cooldown_ns) {
+		__u64 now = m->now;	/* 6.1 takes no map value from m: ld_try_rule_global */
+
+		bpf_map_update_elem(&cooldowns, &ck, &now, BPF_ANY);
+	}
 	return LD_VERDICT_DUMP;
 }
 
