@@ -36,7 +36,10 @@ WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CPPFLAGS += -Iinclude -iquote src -iquote $(O)/skel -iquote $(O)/gen -D_GNU_SOURCE \
 	    -DLD_VERSION='"$(VERSION)"' -DLD_LIBDIR='"$(LIBDIR)"'
-LDLIBS   := -lbpf -ldw -lelf -lz -lzstd -lpthread -lmicrohttpd -ldebuginfod
+LDLIBS   := -lbpf -ldw -lelf -lz -lzstd -lpthread -lmicrohttpd -ldebuginfod -lcurl -lxml2 -lcrypto
+# libxml2 keeps its headers in a folder of their own.
+XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+CPPFLAGS += $(XML_CFLAGS)
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__BPF__ \
 	      -Ivmlinux/$(ARCH) -Ibpf -Iinclude -Isrc -Wall -Werror \
@@ -49,7 +52,7 @@ SKELS      := $(patsubst bpf/%.bpf.c,$(O)/skel/%.skel.h,$(BPF_SRCS))
 # The collector and analysis tools: one archive per folder of src/
 # (docs/hacking.md says what each owns), so a unit test links only the
 # folders it tests.  cli holds main and the commands.
-SRC_DIRS   := base rules detectors collector capture group dump notes analysis metrics cli
+SRC_DIRS   := base rules detectors collector capture group dump fleet notes analysis metrics cli
 dir_srcs    = $(wildcard src/$(1)/*.c)
 dir_objs    = $(patsubst src/%.c,$(O)/src/%.o,$(call dir_srcs,$(1)))
 dir_lib     = $(O)/src/$(1)/lib$(1).a

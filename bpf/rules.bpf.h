@@ -246,7 +246,9 @@ static __always_inline __u32 ld_rule_admit(__u32 idx, const struct ld_bpf_rule *
 		st->ring[slot & (LD_RATE_MAX - 1)] = m->now;
 	}
 	if (r->cooldown_ns) {
-		__u64 now = m->now;	/* 6.1 takes no map value from m: ld_try_rule_global */
+		/* m may point to memory of the caller (ld_try_rule_g): 6.1 takes
+		 * only stack or map memory as a helper's value */
+		__u64 now = m->now;
 
 		bpf_map_update_elem(&cooldowns, &ck, &now, BPF_ANY);
 	}
@@ -273,28 +275,27 @@ static __always_inline int ld_try_rule(__u32 idx, struct ld_match *m)
 	return verdict == LD_VERDICT_DUMP;
 }
 
+/*
+ * One rule's try, as a global function: the verifier checks it once, on
+ * its own, instead of once per path into every bpf_loop callback of every
+ * detector.  Inlined, the app program passed the 1M-instruction limit on
+ * 6.18 kernels whose verifier explores callbacks as loops (ab5cfac139ab,
+ * 6.7) with little pruning across the filters' bounded loops.  A global
+ * function's pointer argument may be NULL, as far as the verifier knows.
+ */
+__noinline int ld_try_rule_g(__u32 idx, struct ld_match *m)
+{
+	if (!m)
+		return 0;
+	return ld_try_rule(idx, m);
+}
+
 /* The record's rule, and the generation of the rules it was matched against. */
 static __always_inline void ld_event_rule(struct ld_event_hdr *h, const struct ld_match *m)
 {
 	h->rule = m->rule;
 	if (m->flags & LD_BR_GEN)
 		h->flags |= LD_EVF_GEN;
-}
-
-/*
- * ld_try_rule() for the bpf_loop() callback, as a global function: the
- * verifier checks it once, on its own, instead of once for every state the
- * callback is entered with.  Verifiers that check a callback as if it ran
- * any number of times run its body until its states converge; with the
- * whole rule match inlined there, every program that matches a list of
- * rules (app, syscall, signal, block completions, exit) went past the
- * million instructions on 6.18, and none of livedump's programs loaded.
- */
-__noinline int ld_try_rule_global(__u32 idx, struct ld_match *m)
-{
-	if (!m)
-		return 0;
-	return ld_try_rule(idx, m);
 }
 
 static long ld_match_one(__u32 i, void *ctx)
@@ -307,7 +308,7 @@ static long ld_match_one(__u32 i, void *ctx)
 		return 1;
 	barrier_var(i);
 	/* the mask is for the verifier; stop at the first admitted rule */
-	return ld_try_rule_global(list->idx[i & (LD_BPF_MAX_RULES - 1)], m) ? 1 : 0;
+	return ld_try_rule_g(list->idx[i & (LD_BPF_MAX_RULES - 1)], m) ? 1 : 0;
 }
 
 static __always_inline void ld_match_prepare(struct ld_match *m)
@@ -362,7 +363,7 @@ static __always_inline bool ld_verdict_send(struct ld_match *m)
 static __always_inline bool ld_rule_match_idx(__u32 idx, struct ld_match *m)
 {
 	ld_match_prepare(m);
-	ld_try_rule(idx, m);
+	ld_try_rule_g(idx, m);
 	return ld_verdict_send(m);
 }
 

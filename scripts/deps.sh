@@ -9,12 +9,13 @@ case "${1:-}" in
 "")
 	pkgs="make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libzstd-dev
 	      libcmocka-dev libclang-rt-dev pkg-config gdb elfutils binutils jq systemtap-sdt-dev procps
-	      libmicrohttpd-dev libdebuginfod-dev prometheus debuginfod" ;;
+	      libmicrohttpd-dev libdebuginfod-dev prometheus debuginfod
+	      libcurl4-openssl-dev libssl-dev libxml2-dev curl ceph-mon ceph-osd radosgw" ;;
 man)
 	pkgs="pandoc" ;;
 deb)
 	pkgs="make gcc clang libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libzstd-dev pkg-config
-	      libmicrohttpd-dev libdebuginfod-dev pandoc debhelper dpkg-dev fakeroot lintian systemd man-db bash-completion" ;;
+	      libmicrohttpd-dev libdebuginfod-dev libcurl4-openssl-dev libssl-dev libxml2-dev pandoc debhelper dpkg-dev fakeroot lintian systemd man-db bash-completion" ;;
 *)
 	echo "usage: scripts/deps.sh [man|deb]" >&2
 	exit 2 ;;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Just enough JSON for flat objects whose values are strings, numbers,
- * booleans or null — what ld_journal__append() writes.  Nested values are
- * rejected rather than misread.
+ * Just enough JSON for objects whose values are strings, numbers,
+ * booleans or null — what ld_journal__append() writes — and for arrays;
+ * nested objects and arrays are kept as their text, for the caller to
+ * parse in turn (fleet sidecars).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -126,6 +127,33 @@ static const char *skip_nested(const char *p)
 	return NULL;
 }
 
+/* A value at p: a string unescaped, null as NULL, anything else as its text; the end or NULL. */
+static const char *parse_value(const char *p, char **v)
+{
+	*v = NULL;
+	if (*p == '"')
+		return parse_string(p + 1, v);
+	if (!strncmp(p, "null", 4))
+		return p + 4;	/* stored as NULL: absent and null read alike */
+	if (*p == '{' || *p == '[') {
+		/* Kept as its JSON text, for a caller to parse or pass on. */
+		const char *end = skip_nested(p);
+
+		if (end && (*v = strndup(p, end - p)))
+			return end;
+		return NULL;
+	}
+	{
+		size_t n = strcspn(p, ",}] \t\r\n");
+
+		if (!n)
+			return NULL;
+		if (!(*v = strndup(p, n)))
+			return NULL;
+		return p + n;
+	}
+}
+
 int ld_jobj_parse(const char *line, struct ld_jobj *o, size_t *where)
 {
 	const char *p = skip_ws(line);
@@ -139,6 +167,7 @@ int ld_jobj_parse(const char *line, struct ld_jobj *o, size_t *where)
 		return 0;
 	for (;;) {
 		char *k = NULL, *v = NULL;
+		const char *q;
 
 		if (*p != '"' || !(p = parse_string(p + 1, &k)))
 			goto bad;
@@ -149,33 +178,13 @@ int ld_jobj_parse(const char *line, struct ld_jobj *o, size_t *where)
 		}
 		p++;
 		p = skip_ws(p);
-		if (*p == '"') {
-			p = parse_string(p + 1, &v);
-		} else if (!strncmp(p, "null", 4)) {
-			p += 4;		/* stored as NULL: absent and null read alike */
-		} else if (*p == '{' || *p == '[') {
-			/* Kept as its JSON text, for a caller to parse or pass on. */
-			const char *end = skip_nested(p);
-
-			if (end && (v = strndup(p, end - p)))
-				p = end;
-			else
-				p = NULL;
-		} else {
-			size_t n = strcspn(p, ",} \t\r\n");
-
-			if (!n || *p == '{' || *p == '[')
-				p = NULL;
-			else if ((v = strndup(p, n)))
-				p += n;
-			else
-				p = NULL;
-		}
-		if (!p || add(o, k, v)) {
+		q = parse_value(p, &v);
+		if (!q || add(o, k, v)) {
 			free(k);
 			free(v);
-			goto bad;
+			goto bad;	/* *where: the start of the value */
 		}
+		p = q;
 		p = skip_ws(p);
 		if (*p == '}') {
 			p = skip_ws(p + 1);
@@ -193,6 +202,57 @@ bad:
 		*where = p ? (size_t)(p - line) : 0;
 	ld_jobj_free(o);
 	return -EINVAL;
+}
+
+int ld_jarr_parse(const char *text, struct ld_jarr *a, size_t *where)
+{
+	const char *p = skip_ws(text);
+
+	memset(a, 0, sizeof(*a));
+	if (*p != '[')
+		goto bad;
+	p = skip_ws(p + 1);
+	if (*p == ']')
+		goto end;
+	for (;;) {
+		char *v = NULL, **vals;
+		const char *q = parse_value(p, &v);
+
+		if (!q)
+			goto bad;
+		vals = realloc(a->vals, (a->n + 1) * sizeof(*vals));
+		if (!vals) {
+			free(v);
+			goto bad;
+		}
+		p = q;
+		a->vals = vals;
+		a->vals[a->n++] = v;
+		p = skip_ws(p);
+		if (*p == ']')
+			break;
+		if (*p != ',')
+			goto bad;
+		p = skip_ws(p + 1);
+	}
+end:
+	p = skip_ws(p + 1);
+	if (*p)
+		goto bad;	/* something after the array */
+	return 0;
+bad:
+	if (where)
+		*where = p ? (size_t)(p - text) : 0;
+	ld_jarr_free(a);
+	return -EINVAL;
+}
+
+void ld_jarr_free(struct ld_jarr *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->vals[i]);
+	free(a->vals);
+	memset(a, 0, sizeof(*a));
 }
 
 const char *ld_jobj_get(const struct ld_jobj *o, const char *key)

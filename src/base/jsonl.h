@@ -20,4 +20,13 @@ int ld_jobj_parse(const char *line, struct ld_jobj *o, size_t *where);
 const char *ld_jobj_get(const struct ld_jobj *o, const char *key);
 void ld_jobj_free(struct ld_jobj *o);
 
+/* An array: its elements as ld_jobj's values are (NULL for null). */
+struct ld_jarr {
+	char **vals;
+	size_t n;
+};
+/* 0, or -EINVAL with *where set to the offending column (0-based). */
+int ld_jarr_parse(const char *text, struct ld_jarr *a, size_t *where);
+void ld_jarr_free(struct ld_jarr *a);
+
 #endif

@@ -7,24 +7,29 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "base/log.h"
 #include "group/manifest.h"
 #include "base/view.h"
 #include "cli/commands.h"
 #include "dump/dump_reader.h"
+#include "fleet/sidecar.h"
 #include "notes/note.h"
 
 struct inspect_opts {
 	bool json;
 	bool data;
 	bool force;
+	bool sidecar;
+	const char *host;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: livedump inspect DUMP|MANIFEST.group [--json] [--data] [--force]\n"
+		"       livedump inspect DUMP --sidecar [--host NAME]\n"
 		"\n"
 		"Shows the header, trigger, threads, registered regions (checksums\n"
 		"verified), secondary data, file descriptors and completion record;\n"
@@ -34,6 +39,9 @@ static void usage(FILE *f)
 		"  --json     machine-readable output (docs/commands/inspect.md)\n"
 		"  --data     with --json: include region and blob bytes as hex\n"
 		"  -f, --force  show what a cut dump holds instead of failing\n"
+		"  --sidecar  the dump's fleet sidecar: the one line of JSON stored beside\n"
+		"             it in a fleet store (docs/fleet.md)\n"
+		"  --host NAME  with --sidecar: the host it names (default: the dump's)\n"
 		"\n"
 		"Exit status: 0 ok, 1 the file is not a whole, valid dump, 2 usage.\n");
 }
@@ -61,6 +69,8 @@ static int parse_args(int argc, char **argv, struct inspect_opts *o, const char 
 		{ "json", no_argument, NULL, 'j' },
 		{ "data", no_argument, NULL, 'd' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "sidecar", no_argument, NULL, 's' },
+		{ "host", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -73,6 +83,8 @@ static int parse_args(int argc, char **argv, struct inspect_opts *o, const char 
 		case 'j': o->json = true; break;
 		case 'd': o->data = true; break;
 		case 'f': o->force = true; break;
+		case 's': o->sidecar = true; break;
+		case 'H': o->host = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default:
 			ld_err("inspect: unknown option '%s'", argv[optind - 1]);
@@ -90,6 +102,12 @@ static int parse_args(int argc, char **argv, struct inspect_opts *o, const char 
 			o->data = true;
 		else if (!strcmp(a, "--force") || !strcmp(a, "-f"))
 			o->force = true;
+		else if (!strcmp(a, "--sidecar"))
+			o->sidecar = true;
+		else if (!strncmp(a, "--host=", 7))
+			o->host = a + 7;
+		else if (!strcmp(a, "--host") && optind + 1 < argc)
+			o->host = argv[++optind];
 		else if (a[0] == '-' && a[1]) {
 			ld_err("inspect: unknown option '%s'", a);
 			usage(stderr);
@@ -105,7 +123,31 @@ static int parse_args(int argc, char **argv, struct inspect_opts *o, const char 
 		usage(stderr);
 		return 2;
 	}
+	if (o->host && !o->sidecar) {
+		ld_err("inspect: --host is for --sidecar");
+		return 2;
+	}
 	return -1;
+}
+
+/* The sidecar the uploader stores beside the dump (fleet/sidecar.h). */
+static int print_sidecar(const char *path, const struct inspect_opts *o)
+{
+	char *json;
+	size_t len;
+	int ret = ld_sidecar__build(path, o->host, &json, &len);
+
+	if (ret) {
+		ld_err("inspect: cannot build the sidecar of %s: %s", path, strerror(-ret));
+		return 1;
+	}
+	ret = fwrite(json, 1, len, stdout) != len || fflush(stdout);
+	free(json);
+	if (ret) {
+		ld_err("inspect: writing the output failed");
+		return 1;
+	}
+	return 0;
 }
 
 /* A group dump's manifest (NAME.group): the group, as one issue. */
@@ -149,8 +191,16 @@ int cmd_inspect(int argc, char **argv)
 	ret = parse_args(argc, argv, &o, &path);
 	if (ret >= 0)
 		return ret;
-	if (ld_manifest_name(strrchr(path, '/') ? strrchr(path, '/') + 1 : path))
+	if (ld_manifest_name(strrchr(path, '/') ? strrchr(path, '/') + 1 : path)) {
+		if (o.sidecar) {
+			ld_err("inspect: %s: a group manifest has no sidecar (its members' dumps do)",
+			       path);
+			return 2;
+		}
 		return print_manifest(path, &o);
+	}
+	if (o.sidecar)
+		return print_sidecar(path, &o);
 	ret = ld_dump__open_flags(path, o.force ? LD_OPEN_ALLOW_CUT : 0, &d, err, sizeof(err));
 	if (ret) {
 		ld_err("%s", err);

@@ -20,19 +20,23 @@
 #include "group/manifest.h"
 #include "dump/outdir.h"
 #include "base/table.h"
+#include "fleet/store.h"
 
 struct list_opts {
 	bool json;
 	enum ld_color_when color;
 	struct ld_dump_filter filter;
+	struct ld_store_opts store;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: livedump list [DIR|DUMP...] [--json] [--comm COMM] [--since TIME]\n"
+"usage: livedump list [DIR|DUMP|STORE...] [--json] [--comm COMM] [--since TIME]\n"
+"                     [--s3-endpoint URL] [--s3-region REGION] [--s3-credentials FILE]\n"
 "\n"
-"One line per dump in DIR (default %s) or of the dumps named,\n"
+"One line per dump in DIR (default %s), of the dumps named,\n"
+"or in a fleet store (STORE: s3://BUCKET[/PREFIX], file://DIR), with its HOST,\n"
 "oldest first: issue time, issue, rule, pid, comm, code, capture type, size\n"
 "and state (complete, cut: readable up to where it was cut, damaged).\n"
 "\n"
@@ -41,6 +45,7 @@ static void usage(FILE *f)
 "  --since TIME    only dumps of issues since TIME: 2026-11-21, \"2026-11-21 09:30\",\n"
 "                  today, yesterday, @EPOCH, or a time ago: 90s, 15m, 2h, 7d\n"
 "  --color WHEN    auto (on a terminal, default), always, never\n"
+LD_STORE_HELP
 "\n"
 "Exit status: 0 ok (also when some dumps are cut or damaged), 1 a path\n"
 "cannot be read, 2 usage.\n", LD_DEFAULT_OUTDIR);
@@ -51,6 +56,7 @@ static int parse_args(int argc, char **argv, struct list_opts *o)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		LD_DUMPSET_LONGOPTS,
+		LD_STORE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -72,6 +78,8 @@ static int parse_args(int argc, char **argv, struct list_opts *o)
 				return ret;
 			break;
 		default:
+			if (ld_store_parse_opt(c, optarg, &o->store))
+				break;
 			ld_err("list: unknown option or missing argument '%s'", argv[optind - 1]);
 			usage(stderr);
 			return 2;
@@ -209,13 +217,15 @@ static size_t group_dumped(const struct ld_manifest *mf)
 	return n;
 }
 
-static void text_row(struct ld_table *t, const struct ld_dump_summary *s)
+static void text_row(struct ld_table *t, const struct ld_dump_summary *s, bool hosts)
 {
 	char buf[64];
 	bool h = s->has_header;
 
 	ld_table__row(t);
 	ld_table__cell(t, LD_COLOR_NONE, "%s", ld_fmt_local_time(s->time_ns, buf, sizeof(buf)));
+	if (hosts)
+		ld_table__cell(t, LD_COLOR_NONE, "%s", s->host[0] ? s->host : "-");
 	ld_table__cell(t, LD_COLOR_NONE, "%s", h ? s->issue : "-");
 	ld_table__cell(t, LD_COLOR_NONE, "%s", h || s->named ? s->rule : "-");
 	if (h || s->named)
@@ -241,12 +251,18 @@ static int print_text(const struct ld_dumpset *set, const struct list_opts *o)
 	struct ld_table *t = ld_table__new(0);
 	struct ld_term term;
 	size_t shown = 0;
+	bool hosts = false;
 	int err = 0;
 
 	if (!t)
 		return -ENOMEM;
+	/* A store's dumps are a fleet's: each row says its host. */
+	for (size_t i = 0; i < set->n; i++)
+		hosts |= ld_store_summary(&set->v[i]);
 	ld_term_init(&term, stdout, o->color);
 	ld_table__column(t, "TIME", 0);
+	if (hosts)
+		ld_table__column(t, "HOST", LD_COL_SHRINK);
 	ld_table__column(t, "ISSUE", 0);
 	ld_table__column(t, "RULE", LD_COL_SHRINK);
 	ld_table__column(t, "PID", LD_COL_RIGHT);
@@ -262,7 +278,7 @@ static int print_text(const struct ld_dumpset *set, const struct list_opts *o)
 		/* A group is one issue: its row is the trigger's (--json lists every member). */
 		if (set->v[i].group && !set->v[i].group_trigger)
 			continue;
-		text_row(t, &set->v[i]);
+		text_row(t, &set->v[i], hosts);
 		shown++;
 	}
 	if (shown)
@@ -275,91 +291,10 @@ static int print_text(const struct ld_dumpset *set, const struct list_opts *o)
 
 /* --- JSON ------------------------------------------------------------------------ */
 
-/* The unit and container (LD_NT_KPROC), null where not known. */
-static void json_opt(struct ld_json *j, const char *key, const char *v)
-{
-	if (v[0])
-		ld_json__kstr(j, key, v);
-	else
-		ld_json__knull(j, key);
-}
-
-static void json_ident(struct ld_json *j, const struct ld_dump_summary *s)
-{
-	json_opt(j, "unit", s->unit);
-	if (!s->container_runtime[0]) {
-		ld_json__knull(j, "container");
-		return;
-	}
-	ld_json__key(j, "container");
-	ld_json__begin_object(j);
-	json_opt(j, "runtime", s->container_runtime);
-	json_opt(j, "id", s->container_id);
-	json_opt(j, "pod_uid", s->pod_uid);
-	ld_json__end_object(j);
-}
-
 static void json_entry(struct ld_json *j, const struct ld_dump_summary *s)
 {
-	char buf[64];
-	bool known = s->has_header || s->named;
-
 	ld_json__begin_object(j);
-	ld_json__kstr(j, "file", s->path);
-	ld_json__kstr(j, "name", s->name);
-	ld_json__kuint(j, "size", s->file_size);
-	ld_json__kstr(j, "state", ld_dump_state_name(s->state));
-	ld_json__kstr(j, "why", s->why);
-	ld_json__kbool(j, "has_header", s->has_header);
-	ld_json__key(j, "time");
-	if (s->time_ns)
-		ld_json__string(j, ld_fmt_iso_time(s->time_ns, buf, sizeof(buf)));
-	else
-		ld_json__null(j);
-	ld_json__key(j, "time_ns");
-	ld_json__stringf(j, "%llu", (unsigned long long)s->time_ns);
-	ld_json__kstr(j, "issue", s->has_header ? s->issue : NULL);
-	if (s->fields) {
-		ld_json__kstr(j, "summary", s->fields->summary);
-		ld_json__key(j, "fields");
-		ld_fields__json_object(s->fields, j);
-	}
-	ld_json__kstr(j, "rule", known ? s->rule : NULL);
-	if (known)
-		ld_json__kuint(j, "pid", s->pid);
-	else
-		ld_json__knull(j, "pid");
-	ld_json__kstr(j, "comm", known ? s->comm : NULL);
-	if (s->has_header) {
-		ld_json__kuint(j, "tid", s->tid);
-		ld_json__kstr(j, "exe", s->exe);
-		ld_json__kuint(j, "code", s->code);
-		ld_json__key(j, "code_hex");
-		ld_json__stringf(j, "0x%x", s->code);
-		ld_json__kstr(j, "capture_type", ld_dump__capture_type_name(s->capture_type));
-		json_ident(j, s);
-	} else {
-		ld_json__knull(j, "tid");
-		ld_json__knull(j, "exe");
-		ld_json__knull(j, "code");
-		ld_json__knull(j, "code_hex");
-		ld_json__knull(j, "capture_type");
-		ld_json__knull(j, "unit");
-		ld_json__knull(j, "container");
-	}
-	if (s->group) {
-		const char *slash = strrchr(s->group->path, '/');
-
-		ld_json__key(j, "group");
-		ld_json__begin_object(j);
-		ld_json__kstr(j, "manifest", slash ? slash + 1 : s->group->path);
-		ld_json__kstr(j, "role", s->group_trigger ? "trigger" : "peer");
-		ld_json__kstr(j, "scope", s->group->scope);
-		ld_json__kuint(j, "members", s->group->n);
-		ld_json__end_object(j);
-	} else {
-		ld_json__knull(j, "group");
-	}
+	ld_dump_summary__json(s, j);
 	ld_json__end_object(j);
 }
 
@@ -388,17 +323,19 @@ int cmd_list(int argc, char **argv)
 {
 	struct list_opts o = { 0 };
 	struct unfinished_set unf = { 0 };
+	struct ld_stores stores;
 	struct ld_dumpset set;
-	char err[512];
+	char err[1024];
 	int ret = parse_args(argc, argv, &o);
 
 	if (ret >= 0)
 		return ret;
-	ret = ld_dumpset_load(&set, argv + optind, argc - optind, LD_DEFAULT_OUTDIR, err,
-			      sizeof(err));
+	ret = ld_stores_dumpset_load(&stores, &set, argv + optind, argc - optind,
+				     LD_DEFAULT_OUTDIR, &o.store, err, sizeof(err));
 	if (ret) {
 		ld_err("list: %s", err);
 		ld_dumpset__free(&set);
+		ld_stores__free(&stores);
 		return 1;
 	}
 	for (size_t i = 0; i < set.n; i++)
@@ -409,12 +346,14 @@ int cmd_list(int argc, char **argv)
 		ld_err("list: cannot look for unfinished dumps: %s", strerror(-ret));
 		unfinished_free(&unf);
 		ld_dumpset__free(&set);
+		ld_stores__free(&stores);
 		return 1;
 	}
 	tell_unfinished(&unf);
 	ret = o.json ? print_json(&set, &unf, &o) : print_text(&set, &o);
 	unfinished_free(&unf);
 	ld_dumpset__free(&set);
+	ld_stores__free(&stores);
 	if (ret) {
 		ld_err("list: writing the output failed");
 		return 1;

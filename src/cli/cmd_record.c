@@ -32,6 +32,7 @@
 #include "collector/crash.h"
 #include "metrics/httpd.h"
 #include "group/gfreeze.h"
+#include "fleet/upload.h"
 
 #define MAX_TARGETS 64
 #define RULES_DIR "/etc/livedump/rules.d"
@@ -53,6 +54,10 @@ struct record_opts {
 	unsigned max_concurrent;
 	struct ld_compress compress;
 	const char *metrics;		/* --metrics ADDR:PORT */
+	const char *upload;		/* --upload s3://BUCKET/PREFIX */
+	struct ld_s3_opts s3;		/* --s3-endpoint, --s3-region, --s3-credentials */
+	uint64_t part_size;		/* --s3-part-size */
+	bool upload_delete;
 	struct ld_limits limits;
 	char **cmd;
 };
@@ -68,6 +73,7 @@ struct collector {
 	struct ld_symcache *symcache;
 	struct ld_metrics *metrics;
 	struct ld_metrics_httpd *httpd;
+	struct ld_upload *upload;
 	pid_t child;
 };
 
@@ -118,6 +124,19 @@ static void usage(FILE *f)
 "                       (default 16; 0: no limit); more are declined in the kernel\n"
 "      --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 "                       (a numeric address, e.g. 127.0.0.1:9464; docs/metrics.md)\n"
+"\n"
+"Upload (docs/fleet.md): dumps, group manifests and journals go to an S3 bucket\n"
+"as PREFIX/HOST/YYYY-MM-DD/NAME, from a spool in DIR/.spool that survives restarts:\n"
+"      --upload s3://BUCKET[/PREFIX]  upload every finished dump of DIR\n"
+"      --s3-endpoint URL  the S3 server, e.g. http://127.0.0.1:7480 (path-style;\n"
+"                       default https://s3.REGION.amazonaws.com)\n"
+"      --s3-region R    the SigV4 region (default $AWS_REGION, else us-east-1)\n"
+"      --s3-credentials FILE  a 0600 AWS credentials file ([default] profile;\n"
+"                       default $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY)\n"
+"      --s3-part-size SIZE  multipart uploads in parts of SIZE for larger files\n"
+"                       (default 16M; at least 1M, 5M for AWS and Ceph)\n"
+"      --upload-delete  remove each local copy once the bucket holds it (verified\n"
+"                       by HEAD: size and MD5 ETag)\n"
 "  -h, --help           this text\n"
 "\n"
 "SIGHUP reads the rules again and swaps them in without detaching anything;\n"
@@ -130,7 +149,8 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
 	enum { OPT_FULL = 256, OPT_LIB, OPT_STACK, OPT_MAX_USE, OPT_KEEP_FREE, OPT_MAX_DUMP,
-	       OPT_MAX_CONC, OPT_COMPRESS, OPT_MAX_HOLD, OPT_METRICS };
+	       OPT_MAX_CONC, OPT_COMPRESS, OPT_MAX_HOLD, OPT_METRICS, OPT_UPLOAD, OPT_S3_ENDPOINT,
+	       OPT_S3_REGION, OPT_S3_CREDENTIALS, OPT_S3_PART_SIZE, OPT_UPLOAD_DELETE };
 	static const struct option longopts[] = {
 		{ "rule", required_argument, NULL, 'e' },
 		{ "rules", required_argument, NULL, 'r' },
@@ -141,6 +161,12 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{ "compress", optional_argument, NULL, OPT_COMPRESS },
 		{ "max-hold", required_argument, NULL, OPT_MAX_HOLD },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "upload", required_argument, NULL, OPT_UPLOAD },
+		{ "s3-endpoint", required_argument, NULL, OPT_S3_ENDPOINT },
+		{ "s3-region", required_argument, NULL, OPT_S3_REGION },
+		{ "s3-credentials", required_argument, NULL, OPT_S3_CREDENTIALS },
+		{ "s3-part-size", required_argument, NULL, OPT_S3_PART_SIZE },
+		{ "upload-delete", no_argument, NULL, OPT_UPLOAD_DELETE },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "exe", required_argument, NULL, 'x' },
 		{ "all", no_argument, NULL, 'a' },
@@ -234,6 +260,38 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			o->metrics = optarg;
 			break;
 		}
+		case OPT_UPLOAD: {
+			struct ld_s3_url u;
+			char why[300];
+
+			if (ld_s3_url_parse(optarg, &u, why, sizeof(why))) {
+				ld_err("--upload %s: %s", optarg, why);
+				return -EINVAL;
+			}
+			o->upload = optarg;
+			break;
+		}
+		case OPT_S3_ENDPOINT:
+			if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8)) {
+				ld_err("--s3-endpoint %s: not an http:// or https:// URL", optarg);
+				return -EINVAL;
+			}
+			o->s3.endpoint = optarg;
+			break;
+		case OPT_S3_REGION:
+			o->s3.region = optarg;
+			break;
+		case OPT_S3_CREDENTIALS:
+			o->s3.credentials = optarg;
+			break;
+		case OPT_S3_PART_SIZE:
+			if (ld_opt_size("--s3-part-size", optarg, LD_UPLOAD_PART_MIN, LD_UPLOAD_PART_MAX,
+					&o->part_size))
+				return -EINVAL;
+			break;
+		case OPT_UPLOAD_DELETE:
+			o->upload_delete = true;
+			break;
 		case OPT_MAX_CONC:
 			/* 0 is no limit */
 			if (ld_opt_uint("--max-concurrent", optarg, 0, 4096, &num))
@@ -264,6 +322,11 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	}
 	if (optind < argc)
 		o->cmd = argv + optind;
+	if (!o->upload && (o->s3.endpoint || o->s3.region || o->s3.credentials || o->part_size ||
+			   o->upload_delete)) {
+		ld_err("--s3-endpoint, --s3-region, --s3-credentials, --s3-part-size and --upload-delete go with --upload s3://BUCKET[/PREFIX]");
+		return -EINVAL;
+	}
 	if (o->full && (o->nexprs || o->nfiles)) {
 		ld_err("--full only changes the built-in rule: write 'capture full' in your rules");
 		return -EINVAL;
@@ -754,6 +817,28 @@ static int start_metrics(struct collector *col)
 	return 0;
 }
 
+/* Before the BPF programs load: a refused signature or a missing bucket fails at once. */
+static int start_upload(struct collector *col, _Atomic uint64_t *freed)
+{
+	const struct record_opts *o = col->o;
+	struct ld_upload_opts uo = { .outdir = o->outdir, .url = o->upload, .s3 = o->s3,
+				     .part_size = o->part_size, .delete_after = o->upload_delete,
+				     .metrics = col->metrics, .freed = freed };
+	char endpoint[200];
+
+	if (!uo.s3.endpoint) {
+		const char *r = o->s3.region ? o->s3.region : getenv("AWS_REGION");
+
+		snprintf(endpoint, sizeof(endpoint), "https://s3.%s.amazonaws.com",
+			 r && *r ? r : "us-east-1");
+		uo.s3.endpoint = endpoint;
+	}
+	return ld_upload__new(&uo, &col->upload);
+}
+
+/* Dumps still queued at the end get this long to go; the spool keeps the rest. */
+#define UPLOAD_DRAIN_MS	10000
+
 static void install_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_stop };
@@ -896,6 +981,7 @@ int cmd_record(int argc, char **argv)
 	/* Shared with the guard, which undoes what a group dump holds should we die. */
 	struct ld_ledger *ledger = ld_ledger__new();
 	unsigned long failed = 0;
+	_Atomic uint64_t freed = 0;	/* by --upload-delete, for --max-use */
 	char first[512];
 	int err;
 
@@ -917,6 +1003,12 @@ int cmd_record(int argc, char **argv)
 		return 1;
 	}
 	if (o.metrics && start_metrics(&col)) {
+		ld_ruleset__free(&col.rules);
+		return 1;
+	}
+	if (o.upload && start_upload(&col, &freed)) {
+		ld_metrics_httpd__stop(col.httpd);
+		ld_metrics__free(col.metrics);
 		ld_ruleset__free(&col.rules);
 		return 1;
 	}
@@ -944,7 +1036,8 @@ int cmd_record(int argc, char **argv)
 					 .limits = o.limits, .crash_path = col.crash != NULL,
 					 .compress = o.compress,
 					 .cancel = &stop_signal, .metrics = col.metrics,
-					 .ledger = ledger, .stages = stages };
+					 .ledger = ledger, .freed = o.upload ? &freed : NULL,
+					 .stages = stages };
 	if (!err)
 		err = ld_collector__new(&co, col.loader, &col.col);
 	if (!err)
@@ -963,6 +1056,12 @@ int cmd_record(int argc, char **argv)
 		if (err)
 			goto out;
 		printf("metrics: http://%s/metrics\n", ld_metrics_httpd__addr(col.httpd));
+	}
+	if (col.upload) {
+		err = ld_upload__start(col.upload);
+		if (err)
+			goto out;
+		printf("uploading to %s\n", o.upload);
 	}
 	err = attach_all(&col);
 	if (err)
@@ -1019,6 +1118,9 @@ out:
 	ld_sampler__free(col.sampler);
 	ld_crash__free(col.crash);
 	ld_collector__free(col.col);
+	/* After the journal's last line; before the metrics it counts into. */
+	ld_upload__stop(col.upload, UPLOAD_DRAIN_MS);
+	ld_upload__free(col.upload);
 	ld_metrics_httpd__stop(col.httpd);
 	ld_metrics__free(col.metrics);
 	ld_ruleset__free(&col.rules);

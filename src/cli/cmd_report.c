@@ -21,28 +21,30 @@
 #include "base/log.h"
 #include "dump/outdir.h"
 #include "analysis/debuginfod.h"
+#include "analysis/signature.h"
 #include "analysis/symbolize.h"
 #include "base/table.h"
 #include "base/parse.h"
 #include "detectors/fields.h"
 #include "group/manifest.h"
+#include "fleet/store.h"
 
 #define TEXT_TOP_DEFAULT	10
 
 /* K_FIELD: a decoded field of the issue (errno, device, signal ...), named by report_opts.field. */
 enum key { K_ISSUE, K_RULE, K_EXE, K_COMM, K_CODE, K_PID, K_STACK, K_UNIT, K_CONTAINER, K_KFUNC,
-	   K_FIELD,
+	   K_HOST, K_FIELD,
 	   K_NR };
 
 static const char *const key_names[K_NR] = {
 	[K_ISSUE] = "issue", [K_RULE] = "rule", [K_EXE] = "exe", [K_COMM] = "comm",
 	[K_CODE] = "code", [K_PID] = "pid", [K_STACK] = "stack", [K_UNIT] = "unit",
-	[K_CONTAINER] = "container", [K_KFUNC] = "kfunc", [K_FIELD] = "field",
+	[K_CONTAINER] = "container", [K_KFUNC] = "kfunc", [K_HOST] = "host", [K_FIELD] = "field",
 };
 static const char *const key_titles[K_NR] = {
 	[K_ISSUE] = "ISSUE", [K_RULE] = "RULE", [K_EXE] = "EXECUTABLE", [K_COMM] = "COMM",
 	[K_CODE] = "CODE", [K_PID] = "PID", [K_STACK] = "STACK", [K_UNIT] = "UNIT",
-	[K_CONTAINER] = "CONTAINER", [K_KFUNC] = "KFUNC", [K_FIELD] = "FIELD",
+	[K_CONTAINER] = "CONTAINER", [K_KFUNC] = "KFUNC", [K_HOST] = "HOST", [K_FIELD] = "FIELD",
 };
 
 struct report_opts {
@@ -55,6 +57,7 @@ struct report_opts {
 	char field_title[48];
 	unsigned top;			/* 0: the default */
 	struct ld_sym_opts sym;
+	struct ld_store_opts store;
 };
 
 /* A distinct stack: the frames of its first dump, and how many share it. */
@@ -65,10 +68,11 @@ struct stack_group {
 	size_t count;
 };
 
-/* One dump that counts: its summary and the index of its stack group. */
+/* One dump that counts: its summary, the index of its stack group and of its host. */
 struct sample {
 	const struct ld_dump_summary *s;
 	size_t stack;
+	size_t host;
 };
 
 struct counts {
@@ -87,6 +91,10 @@ struct report {
 	struct ld_term term;
 	char **pool;			/* key values made for histograms (codes, pids) */
 	size_t npool;
+	struct ld_stores stores;
+	const char **hosts;		/* the distinct hosts of the samples */
+	size_t nhosts;
+	bool fleet;			/* from a store, or more than one host: say hosts and times */
 };
 
 /* A row of a histogram: one combination of key values. */
@@ -94,6 +102,9 @@ struct row {
 	const char *val[K_NR];
 	const struct sample *example;
 	size_t count;
+	uint64_t first_ns, last_ns;	/* issue times of its first and last dump */
+	bool *seen;			/* by host index: a dump of the row from that host */
+	size_t nhosts;
 };
 
 struct hist {
@@ -106,17 +117,20 @@ struct hist {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: livedump report [DIR|DUMP...] [--sort KEYS] [--comm COMM] [--since TIME]\n"
+"usage: livedump report [DIR|DUMP|STORE...] [--sort KEYS] [--comm COMM] [--since TIME]\n"
 "                       [--json | --folded] [--top N] [--symfs DIR]\n"
+"                       [--s3-endpoint URL] [--s3-region REGION] [--s3-credentials FILE]\n"
 "\n"
 "Counts by issue type, rule, executable and code of the dumps in DIR (default\n"
-"%s) or the dumps named, and the distinct stacks of the thread\n"
-"that hit the issue, symbolized, with counts and an example dump each.\n"
+"%s), the dumps named or those of a fleet store (STORE), and the\n"
+"distinct stacks of the thread that hit the issue, symbolized, with counts and\n"
+"an example dump each; across hosts, each row also says on how many hosts and\n"
+"when it was first and last seen.\n"
 "\n"
 "  --sort KEYS, --by KEYS\n"
 "                  one histogram over a combination of keys instead, most\n"
 "                  frequent first: a comma list of issue, rule, exe, comm, code,\n"
-"                  pid, stack, unit (systemd's), container (RUNTIME:ID), kfunc\n"
+"                  pid, stack, unit (systemd's), container (RUNTIME:ID), host, kfunc\n"
 "                  (the kernel function of the issue: a kernel probe's, else\n"
 "                  the first of BPF's stack at the issue), and at\n"
 "                  most one field of the decoded issue\n"
@@ -130,6 +144,7 @@ static void usage(FILE *f)
 "  --debuginfo-path PATH  where debug info is looked for (libdwfl syntax,\n"
 "                  default \":.debug:/usr/lib/debug\")\n"
 "  --color WHEN    auto (on a terminal, default), always, never\n"
+LD_STORE_HELP
 "\n"
 "Cut dumps count with what they hold; damaged ones are skipped with a warning.\n"
 "Exit status: 0 ok, 1 a path cannot be read, 2 usage.\n", LD_DEFAULT_OUTDIR);
@@ -165,7 +180,7 @@ static int parse_sort(const char *arg, struct report_opts *o)
 				i = K_NR + 1;
 		if (i >= K_NR) {
 			ld_err("report: --sort: '%s' is %s (keys: issue, rule, exe, comm, code, "
-			       "pid, stack, unit, container, kfunc, or one field of the decoded issue such as "
+			       "pid, stack, unit, container, host, kfunc, or one field of the decoded issue such as "
 			       "errno)", k,
 			       i == K_NR ? "not a key" : "given twice");
 			ret = -EINVAL;
@@ -192,6 +207,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		{ "symfs", required_argument, NULL, 'y' },
 		{ "debuginfo-path", required_argument, NULL, 'd' },
 		LD_DUMPSET_LONGOPTS,
+		LD_STORE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -224,6 +240,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 				return ret;
 			break;
 		default:
+			if (ld_store_parse_opt(c, optarg, &o->store))
+				break;
 			ld_err("report: unknown option or missing argument '%s'", argv[optind - 1]);
 			usage(stderr);
 			return 2;
@@ -238,75 +256,17 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 
 /* --- stacks ------------------------------------------------------------------------- */
 
-/* A frame's name in the folded format, where ';' separates frames. */
-static void append_folded(char **buf, size_t *len, size_t *cap, const struct ld_frame *f)
-{
-	char name[512], *p;
-	const char *suffix = f->kernel ? "_[k]" : f->inlined ? "_[i]" : "";
-	size_t need;
-
-	ld_frame__name(f, false, name, sizeof(name));
-	for (p = name; *p; p++)
-		if (*p == ';' || *p == '\n' || *p == '\r')
-			*p = '_';
-	need = *len + strlen(name) + strlen(suffix) + 2;
-	if (need > *cap) {
-		char *q = realloc(*buf, need * 2);
-
-		if (!q)
-			return;
-		*buf = q;
-		*cap = need * 2;
-	}
-	*len += sprintf(*buf + *len, "%s%s%s", *len ? ";" : "", name, suffix);
-}
-
-/* The grouping key: frame names root first, as --folded prints them. */
-static char *folded_key(const struct ld_stack *st)
-{
-	size_t len = 0, cap = 64;
-	char *buf = malloc(cap);
-
-	if (!buf)
-		return NULL;
-	buf[0] = 0;
-	for (size_t i = st->n; i-- > 0; )
-		append_folded(&buf, &len, &cap, &st->frames[i]);
-	return buf;
-}
-
 /* The triggering thread's stack of one dump; an empty one when it cannot be had. */
 static int unwind(struct report *r, const struct ld_dump_summary *sum, struct ld_stack *st)
 {
-	const struct ld_dump_thread *t;
-	struct ld_symbolizer *s;
-	struct ld_dump *d;
-	char err[512];
-	int ret;
-
-	memset(st, 0, sizeof(*st));
-	if (ld_dump__open_flags(sum->path, LD_OPEN_ALLOW_CUT, &d, err, sizeof(err))) {
-		ld_warn("%s", err);	/* changed since it was listed */
-		return 0;
-	}
-	t = ld_dump_trigger_thread(d);
-	ret = ld_symbolizer__new(r->ss, d, &s, err, sizeof(err));
-	if (ret) {
-		ld_warn("%s", err);
-		ld_dump__free(d);
-		return ret == -ENOMEM ? ret : 0;
-	}
-	if (t)
-		ret = ld_symbolizer__stack(s, t->tid, st);
-	ld_symbolizer__free(s);
-	ld_dump__free(d);
-	return ret;
+	/* A dump of a store: its sidecar's stack, or the dump fetched when that lacks names. */
+	return ld_store_stack(sum, r->ss, st);
 }
 
 /* Adds st to its group (taking it when it starts a new one); the group's index. */
 static int group_stack(struct report *r, struct ld_stack *st, const char *path, size_t *idx)
 {
-	char *key = folded_key(st);
+	char *key = ld_stack__folded(st);
 	struct stack_group *v, *g;
 
 	if (!key)
@@ -376,6 +336,24 @@ static bool admit(struct report *r, const struct ld_dump_summary *s)
 	return true;
 }
 
+static int host_index(struct report *r, const char *host, size_t *idx)
+{
+	const char **v;
+
+	for (size_t i = 0; i < r->nhosts; i++)
+		if (!strcmp(r->hosts[i], host)) {
+			*idx = i;
+			return 0;
+		}
+	v = realloc(r->hosts, (r->nhosts + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	r->hosts = v;
+	v[r->nhosts] = host;	/* the summary's, which outlives the report */
+	*idx = r->nhosts++;
+	return 0;
+}
+
 static int collect(struct report *r)
 {
 	bool stacks = needs_stacks(&r->o);
@@ -392,7 +370,9 @@ static int collect(struct report *r)
 		if (!admit(r, s))
 			continue;
 		sm->s = s;
-		err = stacks ? unwind(r, s, &st) : 0;
+		err = host_index(r, s->host[0] ? s->host : "-", &sm->host);
+		if (!err)
+			err = stacks ? unwind(r, s, &st) : 0;
 		if (!err)
 			err = group_stack(r, &st, s->path, &sm->stack);
 		if (err) {
@@ -401,6 +381,7 @@ static int collect(struct report *r)
 		}
 		r->nsamples++;
 	}
+	r->fleet = r->nhosts > 1 || r->stores.n;
 	for (size_t i = 0; i < ld_sym_session__nmissing(r->ss); i++)
 		ld_warn("no file for %s: frames in it show as object+offset%s",
 			ld_sym_session__missing(r->ss, i),
@@ -438,6 +419,7 @@ static const char *key_value(const struct report *r, const struct sample *sm, en
 	case K_CONTAINER: return s->container_runtime[0] ? ld_dump_summary__container(s, buf, len)
 						  : "-";
 	case K_KFUNC: return s->kfunc[0] ? s->kfunc : "-";
+	case K_HOST: return s->host[0] ? s->host : "-";
 	case K_NR: break;
 	}
 	return "-";
@@ -511,12 +493,33 @@ static int build_hist(struct report *r, struct hist *h)
 			memset(row, 0, sizeof(*row));
 			memcpy(row->val, vals, sizeof(vals));
 			row->example = sm;
+			row->first_ns = row->last_ns = sm->s->time_ns;
+			row->seen = calloc(r->nhosts ? r->nhosts : 1, sizeof(*row->seen));
+			if (!row->seen)
+				return -ENOMEM;
 		}
 		row->count++;
+		/* Samples are in time order, but unknown times (0) sort first. */
+		if (sm->s->time_ns && (!row->first_ns || sm->s->time_ns < row->first_ns))
+			row->first_ns = sm->s->time_ns;
+		if (sm->s->time_ns > row->last_ns)
+			row->last_ns = sm->s->time_ns;
+		if (!row->seen[sm->host]) {
+			row->seen[sm->host] = true;
+			row->nhosts++;
+		}
 	}
 	if (h->nrows)	/* none: h->rows is NULL, which qsort may not be given */
 		qsort(h->rows, h->nrows, sizeof(*h->rows), cmp_rows);
 	return 0;
+}
+
+static void hist_free(struct hist *h)
+{
+	for (size_t i = 0; i < h->nrows; i++)
+		free(h->rows[i].seen);
+	free(h->rows);
+	memset(h, 0, sizeof(*h));
 }
 
 static int hist_of(struct report *r, const enum key *keys, size_t nkeys, struct hist *h)
@@ -611,6 +614,14 @@ static void text_hist(const struct report *r, const struct hist *h, unsigned top
 				 row->count == 1 ? "" : "s", percent(r, row->count));
 			printf("\n  ");
 			ld_term_puts(&r->term, stdout, LD_COLOR_BOLD, head);
+			if (r->fleet) {
+				char t1[32], t2[32];
+
+				printf("  on %zu host%s, first %s, last %s", row->nhosts,
+				       row->nhosts == 1 ? "" : "s",
+				       ld_fmt_local_time(row->first_ns, t1, sizeof(t1)),
+				       ld_fmt_local_time(row->last_ns, t2, sizeof(t2)));
+			}
 			for (size_t k = 0; k < h->nkeys; k++)
 				if (h->keys[k] != K_STACK) {
 					/* exe, comm: the target's (escape.h) */
@@ -628,13 +639,27 @@ static void text_hist(const struct report *r, const struct hist *h, unsigned top
 			return;
 		ld_table__column(t, "COUNT", LD_COL_RIGHT);
 		ld_table__column(t, "%", LD_COL_RIGHT);
+		if (r->fleet) {
+			ld_table__column(t, "HOSTS", LD_COL_RIGHT);
+			ld_table__column(t, "FIRST SEEN", 0);
+			ld_table__column(t, "LAST SEEN", 0);
+		}
 		for (size_t k = 0; k < h->nkeys; k++)
 			ld_table__column(t, h->keys[k] == K_FIELD ? r->o.field_title :
 					 key_titles[h->keys[k]], LD_COL_SHRINK);
 		for (size_t i = 0; i < n; i++) {
+			char t1[32], t2[32];
+
 			ld_table__row(t);
 			ld_table__cell(t, LD_COLOR_NONE, "%zu", h->rows[i].count);
 			ld_table__cell(t, LD_COLOR_NONE, "%.1f", percent(r, h->rows[i].count));
+			if (r->fleet) {
+				ld_table__cell(t, LD_COLOR_NONE, "%zu", h->rows[i].nhosts);
+				ld_table__cell(t, LD_COLOR_NONE, "%s",
+					       ld_fmt_local_time(h->rows[i].first_ns, t1, sizeof(t1)));
+				ld_table__cell(t, LD_COLOR_NONE, "%s",
+					       ld_fmt_local_time(h->rows[i].last_ns, t2, sizeof(t2)));
+			}
 			for (size_t k = 0; k < h->nkeys; k++)
 				ld_table__cell(t, LD_COLOR_NONE, "%s", h->rows[i].val[h->keys[k]]);
 		}
@@ -650,6 +675,8 @@ static void text_summary(const struct report *r)
 	char t1[32], t2[32];
 
 	printf("%zu dump%s", r->c.used, r->c.used == 1 ? "" : "s");
+	if (r->fleet)
+		printf(" on %zu host%s", r->nhosts, r->nhosts == 1 ? "" : "s");
 	/* Cut dumps without a header are among the unreadable ones below. */
 	if (r->c.cut > r->c.no_header)
 		printf(" (%zu cut)", r->c.cut - r->c.no_header);
@@ -794,10 +821,12 @@ static void json_groups(struct ld_json *j, const struct report *r)
 
 static int print_text(struct report *r)
 {
-	static const enum key overview[] = { K_ISSUE, K_RULE, K_EXE, K_CODE };
+	static const enum key overview[] = { K_ISSUE, K_RULE, K_EXE, K_CODE, K_HOST };
 	static const char *const titles[] = {
-		"By issue type", "By rule", "By executable", "By code",
+		"By issue type", "By rule", "By executable", "By code", "By host",
 	};
+	/* By host: for a fleet only (one host says nothing). */
+	size_t noverview = r->fleet ? 5 : 4;
 	unsigned top = r->o.top ? r->o.top : TEXT_TOP_DEFAULT;
 	struct hist h;
 	int err = 0;
@@ -817,26 +846,27 @@ static int print_text(struct report *r)
 			text_heading(r, title);
 			text_hist(r, &h, top);
 		}
-		free(h.rows);
+		hist_free(&h);
 		return err;
 	}
-	for (size_t i = 0; i < 4 && !err; i++) {
+	for (size_t i = 0; i < noverview && !err; i++) {
 		err = hist_of(r, &overview[i], 1, &h);
 		if (!err) {
 			text_heading(r, titles[i]);
 			text_hist(r, &h, top);
 		}
-		free(h.rows);
+		hist_free(&h);
 	}
 	if (!err) {
 		enum key k = K_STACK;
 
 		err = hist_of(r, &k, 1, &h);
 		if (!err) {
-			text_heading(r, "Stacks of the thread that hit the issue");
+			text_heading(r, r->fleet ? "Top signatures across the fleet: stacks of the "
+				     "thread that hit the issue" : "Stacks of the thread that hit the issue");
 			text_hist(r, &h, top);
 		}
-		free(h.rows);
+		hist_free(&h);
 	}
 	if (!err)
 		err = text_groups(r);
@@ -859,7 +889,7 @@ static int print_folded(struct report *r)
 			ld_escape_fput(stdout, h.rows[i].val[K_STACK], SIZE_MAX);
 			printf(" %zu\n", h.rows[i].count);
 		}
-	free(h.rows);
+	hist_free(&h);
 	return err;
 }
 
@@ -932,6 +962,9 @@ static void json_rows(struct ld_json *j, const struct report *r, const struct hi
 		ld_json__kuint(j, "count", row->count);
 		ld_json__key(j, "percent");
 		ld_json__double(j, percent(r, row->count));
+		ld_json__kuint(j, "hosts", row->nhosts);
+		json_time(j, "first", row->first_ns);
+		json_time(j, "last", row->last_ns);
 		if (nested) {
 			ld_json__key(j, "keys");
 			ld_json__begin_object(j);
@@ -946,29 +979,13 @@ static void json_rows(struct ld_json *j, const struct report *r, const struct hi
 	ld_json__end_array(j);
 }
 
-static void json_frame(struct ld_json *j, const struct ld_frame *f)
-{
-	ld_json__begin_object(j);
-	ld_json__khex(j, "pc", f->pc);
-	ld_json__kstr(j, "function", f->function);
-	ld_json__kuint(j, "offset", f->offset);
-	ld_json__kstr(j, "module", f->module);
-	ld_json__khex(j, "module_offset", f->module_offset);
-	ld_json__kstr(j, "file", f->file);
-	if (f->line)
-		ld_json__kuint(j, "line", f->line);
-	else
-		ld_json__knull(j, "line");
-	ld_json__kbool(j, "inlined", f->inlined);
-	ld_json__kbool(j, "kernel", f->kernel);
-	ld_json__kbool(j, "debuginfod", f->debuginfod);
-	ld_json__end_object(j);
-}
-
 /* Every distinct stack, in the order of the stack histogram (which "stack" indexes). */
-static void json_stacks(struct ld_json *j, const struct report *r)
+static void json_stacks(struct ld_json *j, struct report *r)
 {
 	size_t n = r->o.top && r->o.top < r->nstacks ? r->o.top : r->nstacks;
+	enum key k = K_STACK;
+	struct hist h;
+	int err = hist_of(r, &k, 1, &h);
 
 	ld_json__key(j, "stacks");
 	ld_json__begin_array(j);
@@ -980,16 +997,24 @@ static void json_stacks(struct ld_json *j, const struct report *r)
 		ld_json__key(j, "percent");
 		ld_json__double(j, percent(r, g->count));
 		ld_json__kstr(j, "example", g->example);
+		/* The stack's row (the histogram is in the same order, ties aside). */
+		for (size_t row = 0; !err && row < h.nrows; row++)
+			if (stack_index(r, &h.rows[row]) == i) {
+				ld_json__kuint(j, "hosts", h.rows[row].nhosts);
+				json_time(j, "first", h.rows[row].first_ns);
+				json_time(j, "last", h.rows[row].last_ns);
+			}
 		ld_json__kstr(j, "folded", g->folded);
 		ld_json__kbool(j, "truncated", g->frames.truncated);
 		ld_json__key(j, "frames");
 		ld_json__begin_array(j);
 		for (size_t f = 0; f < g->frames.n; f++)
-			json_frame(j, &g->frames.frames[f]);
+			ld_frame__json(&g->frames.frames[f], j);
 		ld_json__end_array(j);
 		ld_json__end_object(j);
 	}
 	ld_json__end_array(j);
+	hist_free(&h);
 }
 
 static void json_problems(struct ld_json *j, const struct report *r)
@@ -1023,8 +1048,8 @@ static void json_problems(struct ld_json *j, const struct report *r)
 
 static int print_json(struct report *r)
 {
-	static const enum key overview[] = { K_ISSUE, K_RULE, K_EXE, K_CODE };
-	static const char *const names[] = { "by_issue", "by_rule", "by_exe", "by_code" };
+	static const enum key overview[] = { K_ISSUE, K_RULE, K_EXE, K_CODE, K_HOST };
+	static const char *const names[] = { "by_issue", "by_rule", "by_exe", "by_code", "by_host" };
 	struct ld_json j;
 	struct hist h;
 	int err = 0;
@@ -1033,11 +1058,11 @@ static int print_json(struct report *r)
 	ld_json__begin_object(&j);
 	ld_json__kuint(&j, "version", 1);
 	json_counts(&j, r);
-	for (size_t i = 0; i < 4 && !err; i++) {
+	for (size_t i = 0; i < 5 && !err; i++) {
 		err = hist_of(r, &overview[i], 1, &h);
 		ld_json__key(&j, names[i]);
 		json_rows(&j, r, &h, false);
-		free(h.rows);
+		hist_free(&h);
 	}
 	json_stacks(&j, r);
 	ld_json__key(&j, "sorted");
@@ -1051,7 +1076,7 @@ static int print_json(struct report *r)
 		err = hist_of(r, r->o.sort, r->o.nsort, &h);
 		ld_json__key(&j, "rows");
 		json_rows(&j, r, &h, true);
-		free(h.rows);
+		hist_free(&h);
 		ld_json__end_object(&j);
 	} else {
 		ld_json__null(&j);
@@ -1121,24 +1146,26 @@ static void report_free(struct report *r)
 	free(r->stacks);
 	ld_sym_session__free(r->ss);
 	free(r->samples);
+	free(r->hosts);
 	for (size_t i = 0; i < r->npool; i++)
 		free(r->pool[i]);
 	free(r->pool);
 	ld_dumpset__free(&r->set);
+	ld_stores__free(&r->stores);
 }
 
 int cmd_report(int argc, char **argv)
 {
 	struct report r;
-	char err[512];
+	char err[1024];
 	int ret;
 
 	memset(&r, 0, sizeof(r));
 	ret = parse_args(argc, argv, &r.o);
 	if (ret >= 0)
 		return ret;
-	ret = ld_dumpset_load(&r.set, argv + optind, argc - optind, LD_DEFAULT_OUTDIR, err,
-			      sizeof(err));
+	ret = ld_stores_dumpset_load(&r.stores, &r.set, argv + optind, argc - optind,
+				     LD_DEFAULT_OUTDIR, &r.o.store, err, sizeof(err));
 	if (ret) {
 		ld_err("report: %s", err);
 		report_free(&r);

@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* livedump script: every journaled issue event, in time order. */
+/*
+ * livedump script: every journaled issue event, in time order, of local
+ * directories and journals, and of fleet stores (fleet/store.h: their
+ * journals, and the dumps none of them mentions), each event of a store
+ * with its host.
+ */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -17,20 +22,65 @@
 #include "base/jsonl.h"
 #include "base/log.h"
 #include "dump/outdir.h"
+#include "fleet/store.h"
 
 struct event {
 	unsigned long long time_ns;
 	struct ld_jobj o;
 	char *line;
+	const char *host;		/* a store's HOST (in events.hosts); NULL local */
 };
 
 struct events {
 	struct event *v;
 	size_t n;
 	unsigned bad;
+	char **hosts;			/* the hosts events name, each once */
+	size_t nhosts;
 };
 
-static int add_line(struct events *ev, const char *file, unsigned lineno, char *line)
+/* @host kept once for every event of it. */
+static const char *keep_host(struct events *ev, const char *host)
+{
+	char **v;
+
+	for (size_t i = 0; i < ev->nhosts; i++)
+		if (!strcmp(ev->hosts[i], host))
+			return ev->hosts[i];
+	v = realloc(ev->hosts, (ev->nhosts + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	ev->hosts = v;
+	v[ev->nhosts] = strdup(host);
+	return v[ev->nhosts] ? v[ev->nhosts++] : NULL;
+}
+
+/* The line with "host" first: {"host":"web1",...} (the rest as journaled). */
+static char *with_host(const char *line, const char *host)
+{
+	const char *brace = strchr(line, '{');
+	struct ld_json j;
+	char *buf = NULL, *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	ld_json__init(&j, f, 0);
+	ld_json__string(&j, host);
+	ld_json__end(&j);
+	fclose(f);
+	if (buf) {
+		buf[strcspn(buf, "\n")] = 0;
+		if (asprintf(&out, "{\"host\":%s,%s", buf, brace + 1) < 0)
+			out = NULL;
+	}
+	free(buf);
+	return out;
+}
+
+static int add_line(struct events *ev, const char *file, const char *host, unsigned lineno,
+		    char *line)
 {
 	struct event *v, *e;
 	size_t col = 0;
@@ -51,7 +101,8 @@ static int add_line(struct events *ev, const char *file, unsigned lineno, char *
 		return 0;
 	}
 	e->time_ns = strtoull(t, NULL, 10);
-	e->line = strdup(line);
+	e->host = host ? keep_host(ev, host) : NULL;
+	e->line = host ? (e->host ? with_host(line, host) : NULL) : strdup(line);
 	if (!e->line) {
 		ld_jobj_free(&e->o);
 		return -ENOMEM;
@@ -60,7 +111,7 @@ static int add_line(struct events *ev, const char *file, unsigned lineno, char *
 	return 0;
 }
 
-static int read_journal(struct events *ev, const char *path)
+static int read_journal(struct events *ev, const char *path, const char *host)
 {
 	FILE *f = fopen(path, "re");
 	char *line = NULL;
@@ -73,18 +124,19 @@ static int read_journal(struct events *ev, const char *path)
 		return -errno;
 	}
 	while (!err && getline(&line, &cap, f) > 0)
-		err = add_line(ev, path, ++lineno, line);
+		err = add_line(ev, path, host, ++lineno, line);
 	free(line);
 	fclose(f);
 	return err;
 }
 
-static bool journaled(const struct events *ev, const char *name)
+static bool journaled(const struct events *ev, const char *host, const char *name)
 {
 	for (size_t i = 0; i < ev->n; i++) {
 		const char *d = ld_jobj_get(&ev->v[i].o, "dump");
 
-		if (d && !strcmp(d, name))
+		if (d && !strcmp(d, name) && (!host) == (!ev->v[i].host) &&
+		    (!host || !strcmp(host, ev->v[i].host)))
 			return true;
 	}
 	return false;
@@ -95,7 +147,7 @@ static bool journaled(const struct events *ev, const char *name)
  * gone, or copied here) still is an event: described from its header as a
  * journal line would, so --json stays one schema.
  */
-static int add_dump(struct events *ev, const char *path)
+static int add_dump(struct events *ev, const char *path, const char *host)
 {
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	const struct ld_note_header *h;
@@ -109,7 +161,7 @@ static int add_dump(struct events *ev, const char *path)
 	FILE *f;
 	int ret;
 
-	if (journaled(ev, base) || !fields) {
+	if (journaled(ev, host, base) || !fields) {
 		free(fields);
 		return fields ? 0 : -ENOMEM;
 	}
@@ -160,7 +212,7 @@ static int add_dump(struct events *ev, const char *path)
 	free(fields);
 	if (!ret) {
 		buf[strcspn(buf, "\n")] = 0;
-		ret = add_line(ev, path, 1, buf);
+		ret = add_line(ev, path, host, 1, buf);
 	}
 	free(buf);
 	return ret;
@@ -190,7 +242,7 @@ static int read_dir(struct events *ev, const char *dir)
 		if (!is_journal(de->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		err = read_journal(ev, path);
+		err = read_journal(ev, path, NULL);
 	}
 	/* Then the dumps no journal told of. */
 	rewinddir(d);
@@ -200,10 +252,52 @@ static int read_dir(struct events *ev, const char *dir)
 		if (!ld_is_dump_name(de->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		err = add_dump(ev, path);
+		err = add_dump(ev, path, NULL);
 	}
 	closedir(d);
 	return err;
+}
+
+static int on_journal(void *ctx, const char *host, const char *path)
+{
+	return read_journal(ctx, path, host);
+}
+
+/*
+ * A store: its journals, then the dumps no journal told of, described
+ * from their headers as a local one is (so fetched: script needs their
+ * bytes).
+ */
+static int read_store(struct events *ev, const char *url, const struct ld_store_opts *o)
+{
+	struct ld_dumpset set = { 0 };
+	struct ld_store *st;
+	char err[1024], path[4096];
+	int ret = ld_store__open(url, o, &st, err, sizeof(err));
+
+	if (!ret)
+		ret = ld_store__journals(st, on_journal, ev, err, sizeof(err));
+	if (!ret)
+		ret = ld_store__load(st, &set, err, sizeof(err));
+	for (size_t i = 0; !ret && i < set.n; i++) {
+		const struct ld_dump_summary *s = &set.v[i];
+
+		if (journaled(ev, s->host, s->name))
+			continue;
+		if (ld_store_fetch(s, path, sizeof(path), err, sizeof(err))) {
+			ld_warn("%s", err);
+			ev->bad++;
+			continue;
+		}
+		ret = add_dump(ev, path, s->host);
+		if (ret)
+			snprintf(err, sizeof(err), "%s: %s", s->path, strerror(-ret));
+	}
+	if (ret)
+		ld_err("script: %s", err);
+	ld_dumpset__free(&set);
+	ld_store__free(st);
+	return ret;
 }
 
 static int cmp_time(const void *a, const void *b)
@@ -228,8 +322,10 @@ static const char *get(const struct event *e, const char *key, char (*slot)[LD_E
 
 static void print_text(const struct events *ev)
 {
-	static char f[12][LD_ESC_SIZE(FIELD_MAX)];
+	static char f[13][LD_ESC_SIZE(FIELD_MAX)];
 
+	if (ev->nhosts)
+		printf("%-16s ", "HOST");
 	printf("%-23s %-16s %-6s %-15s %-15s %-10s %-18s %-8s %s\n", "TIME", "RULE", "ISSUE",
 	       "PID/TID", "COMM", "CODE", "PARAM", "VERDICT", "DETAIL");
 	for (size_t i = 0; i < ev->n; i++) {
@@ -240,6 +336,8 @@ static void print_text(const struct events *ev)
 		char pidtid[LD_ESC_SIZE(2 * FIELD_MAX) + 2];
 
 		snprintf(pidtid, sizeof(pidtid), "%s/%s", get(e, "pid", &f[0]), get(e, "tid", &f[1]));
+		if (ev->nhosts)
+			printf("%-16s ", e->host ? ld_escape(e->host, f[12], sizeof(f[12])) : "-");
 		printf("%-23s %-16s %-6s %-15s %-15s %-10s %-18s %-8s %s%s%s%s%s\n",
 		       get(e, "time", &f[2]), get(e, "rule", &f[3]), get(e, "issue", &f[4]), pidtid,
 		       get(e, "comm", &f[5]), get(e, "code", &f[6]), get(e, "param", &f[7]),
@@ -252,21 +350,26 @@ static void print_text(const struct events *ev)
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: livedump script [--json] [DIR|JOURNAL|DUMP...]\n"
+"usage: livedump script [--json] [DIR|JOURNAL|DUMP|STORE...]\n"
+"                       [--s3-endpoint URL] [--s3-region REGION] [--s3-credentials FILE]\n"
 "Every issue event the collector journaled (dumped, declined, failed) and every\n"
-"dump no journal mentions, in time order, from DIR (default %s)\n"
-"or the given journals and dumps.\n"
+"dump no journal mentions, in time order, from DIR (default %s),\n"
+"the given journals and dumps, or a fleet store's hosts (STORE: their journals,\n"
+"and the dumps no journal mentions, fetched), each event with its \"host\".\n"
 "  --json   one JSON object per line, as journaled (with the decoded issue:\n"
-"           \"summary\" and \"fields\")\n", LD_DEFAULT_OUTDIR);
+"           \"summary\" and \"fields\")\n"
+LD_STORE_HELP, LD_DEFAULT_OUTDIR);
 }
 
 int cmd_script(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		LD_STORE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	struct ld_store_opts so = { 0 };
 	struct events ev = { 0 };
 	bool json = false;
 	int c, err = 0;
@@ -275,7 +378,7 @@ int cmd_script(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c == 'j') {
 			json = true;
-		} else {
+		} else if (!ld_store_parse_opt(c, optarg, &so)) {
 			usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? 0 : 2;
 		}
@@ -285,13 +388,15 @@ int cmd_script(int argc, char **argv)
 	for (int i = optind; !err && i < argc; i++) {
 		struct stat st;
 
-		if (stat(argv[i], &st)) {
+		if (ld_store_is_url(argv[i])) {
+			err = read_store(&ev, argv[i], &so);
+		} else if (stat(argv[i], &st)) {
 			ld_err("cannot read %s: %s", argv[i], strerror(errno));
 			err = -errno;
 		} else {
 			err = S_ISDIR(st.st_mode) ? read_dir(&ev, argv[i]) :
 			      ld_is_dump_name(strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i]) ?
-			      add_dump(&ev, argv[i]) : read_journal(&ev, argv[i]);
+			      add_dump(&ev, argv[i], NULL) : read_journal(&ev, argv[i], NULL);
 		}
 	}
 	if (!err) {
@@ -308,5 +413,8 @@ int cmd_script(int argc, char **argv)
 		free(ev.v[i].line);
 	}
 	free(ev.v);
+	for (size_t i = 0; i < ev.nhosts; i++)
+		free(ev.hosts[i]);
+	free(ev.hosts);
 	return err ? 1 : 0;
 }

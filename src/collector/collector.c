@@ -222,10 +222,13 @@ static int check_limits(struct ld_collector *c, uint64_t size, char *why, size_t
 	const struct ld_limits *l = &c->o.limits;
 	char a[32], b[32];
 	struct statvfs vfs;
+	/* What --upload-delete removed since is no longer used. */
+	uint64_t freed = c->o.freed ? atomic_load(c->o.freed) : 0;
+	uint64_t used = c->used > freed ? c->used - freed : 0;
 
-	if (l->max_use && c->used + size > l->max_use) {
+	if (l->max_use && used + size > l->max_use) {
 		ld_fmt_size(a, sizeof(a), l->max_use);
-		ld_fmt_size(b, sizeof(b), c->used);
+		ld_fmt_size(b, sizeof(b), used);
 		snprintf(why, len, "max-use %s reached (%s used)", a, b);
 		return 1;
 	}
@@ -946,6 +949,7 @@ static void journal_counts(struct ld_collector *c)
 			 (unsigned long long)rc.declined[LD_VERDICT_BUSY]);
 		printf("declined: rule %s: %llu more counted in the kernel\n", r->name,
 		       (unsigned long long)n);
+		fflush(stdout);
 		journal(c, &(struct ld_journal_entry){
 			.time_ns = now, .rule = r->name, .issue = ld_detector_name(r->detector),
 			.verdict = "declined", .reason = why, .count = n,

@@ -8,6 +8,7 @@
 #define LIVEDUMP_COLLECTOR_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stddef.h>
@@ -34,6 +35,8 @@ struct ld_collector_opts {
 	const volatile sig_atomic_t *cancel;	/* non-zero: stop signal; captures cut short */
 	struct ld_metrics *metrics;	/* counted into; NULL: none */
 	struct ld_ledger *ledger;	/* the guard's, for group dumps (group/ledger.h); NULL none */
+	_Atomic uint64_t *freed;	/* bytes of dumps others removed since (record
+					 * --upload-delete's uploader); NULL none */
 	FILE *stages;		/* the benchmark's stage lines (loader's bench_stages); NULL none */
 };
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Decoded issues (fields.h): filling them and rendering them, once for every tool. */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
@@ -245,11 +247,125 @@ const char *ld_issue_text_get(const char *text, size_t len, const char *key, cha
 	return NULL;
 }
 
+/* Names read back from JSON live in the buffer too (ld_fields__add_json). */
+static bool in_buf(const struct ld_fields *f, const char *p)
+{
+	return p >= f->buf && p < f->buf + sizeof(f->buf);
+}
+
 void ld_fields__copy(struct ld_fields *dst, const struct ld_fields *src)
 {
-	if (dst != src)
-		memcpy(dst, src, sizeof(*dst));
-	for (unsigned i = 0; i < dst->n; i++)
+	if (dst == src)
+		return;
+	memcpy(dst, src, sizeof(*dst));
+	for (unsigned i = 0; i < dst->n; i++) {
 		if (dst->v[i].kind == LD_FK_STR)
 			dst->v[i].str = dst->buf + (src->v[i].str - src->buf);
+		if (in_buf(src, src->v[i].name))
+			dst->v[i].name = dst->buf + (src->v[i].name - src->buf);
+	}
+	if (in_buf(src, src->detector))
+		dst->detector = dst->buf + (src->detector - src->buf);
+}
+
+static const char *const kind_names[LD_FK__COUNT] = {
+	[LD_FK_STR] = "str", [LD_FK_U64] = "u64", [LD_FK_S64] = "s64", [LD_FK_HEX] = "hex",
+	[LD_FK_NS] = "ns", [LD_FK_BYTES] = "bytes", [LD_FK_BOOL] = "bool",
+};
+_Static_assert(sizeof(kind_names) / sizeof(kind_names[0]) == LD_FK__COUNT,
+	       "every field kind has a name");
+
+const char *ld_field_kind_name(enum ld_field_kind k)
+{
+	return k < LD_FK__COUNT && kind_names[k] ? kind_names[k] : "?";
+}
+
+void ld_fields__json_kinds(const struct ld_fields *f, struct ld_json *j)
+{
+	ld_json__begin_object(j);
+	for (unsigned i = 0; i < f->n; i++)
+		ld_json__kstr(j, f->v[i].name, ld_field_kind_name(f->v[i].kind));
+	ld_json__end_object(j);
+}
+
+/* A copy of @s in the buffer; NULL when it does not fit. */
+static const char *keep(struct ld_fields *f, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p;
+
+	if (n > sizeof(f->buf) - f->used)
+		return NULL;
+	p = memcpy(f->buf + f->used, s, n);
+	f->used += n;
+	return p;
+}
+
+static bool json_number(const char *val, bool sign, bool hex, uint64_t *u)
+{
+	const char *p = val;
+	char *end;
+
+	if (!val || !*val || (!sign && *p == '-'))
+		return false;
+	if (hex && strncmp(p, "0x", 2))
+		return false;
+	errno = 0;
+	if (sign && *p == '-')
+		*u = (uint64_t)strtoll(p, &end, 10);
+	else
+		*u = strtoull(p, &end, hex ? 16 : 10);
+	return !errno && end != p && !*end && (hex || (*p != '+' && *p != ' '));
+}
+
+int ld_fields__add_json(struct ld_fields *f, const char *name, const char *kind, const char *val,
+			char *why, size_t whylen)
+{
+	enum ld_field_kind k = 0;
+	struct ld_field *x;
+	const char *n;
+	uint64_t u = 0;
+
+	while (k < LD_FK__COUNT && (!kind || strcmp(kind, kind_names[k])))
+		k++;
+	if (k == LD_FK__COUNT) {
+		snprintf(why, whylen, "field \"%s\": kind %s%s%s is not one of str, u64, s64, "
+			 "hex, ns, bytes, bool", name, kind ? "\"" : "", kind ? kind : "missing",
+			 kind ? "\"" : "");
+		return -EINVAL;
+	}
+	if (!name[0] || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(name) ||
+	    strlen(name) > 47) {
+		snprintf(why, whylen, "field name \"%.48s\" is not a lower_snake_case name", name);
+		return -EINVAL;
+	}
+	if (ld_fields__get(f, name)) {
+		snprintf(why, whylen, "field \"%s\" is given twice", name);
+		return -EINVAL;
+	}
+	if (!val && k == LD_FK_STR)
+		val = "";
+	if ((k == LD_FK_BOOL && (!val || (strcmp(val, "true") && strcmp(val, "false")))) ||
+	    (k != LD_FK_STR && k != LD_FK_BOOL &&
+	     !json_number(val, k == LD_FK_S64, k == LD_FK_HEX, &u))) {
+		snprintf(why, whylen, "field \"%s\": \"%.64s\" is not a %s value", name,
+			 val ? val : "null", kind_names[k]);
+		return -EINVAL;
+	}
+	n = keep(f, name);
+	if (!n || f->n == LD_FIELDS_MAX) {
+		snprintf(why, whylen, "field \"%s\": more fields than fit (%d, %d bytes)", name,
+			 LD_FIELDS_MAX, LD_FIELDS_BUF);
+		return -ENOSPC;
+	}
+	if (k == LD_FK_STR) {
+		ld_fields__str(f, n, "%s", val);
+		return 0;
+	}
+	x = add(f, n, k);
+	if (k == LD_FK_BOOL)
+		x->b = !strcmp(val, "true");
+	else
+		x->u = u;
+	return 0;
 }

@@ -95,6 +95,23 @@ void ld_fields__json(const struct ld_fields *f, struct ld_json *j);
 void ld_fields__json_object(const struct ld_fields *f, struct ld_json *j);
 
 /*
+ * Reading a decoded issue back from JSON (fleet sidecars, which are
+ * untrusted): each field's kind by name ("str", "u64", "s64", "hex",
+ * "ns", "bytes", "bool"), written by ld_fields__json_kinds() as an object
+ * { name: kind ... } beside ld_fields__json_object()'s.
+ */
+const char *ld_field_kind_name(enum ld_field_kind k);
+void ld_fields__json_kinds(const struct ld_fields *f, struct ld_json *j);
+/*
+ * Adds the field @name (copied into f's buffer) of the kind named @kind
+ * from @val, its value as ld_fields__json_object() wrote it (a string
+ * unescaped, else the literal).  0, or -EINVAL (bad name, kind or value)
+ * / -ENOSPC (no room) with why in @why.
+ */
+int ld_fields__add_json(struct ld_fields *f, const char *name, const char *kind, const char *val,
+			char *why, size_t whylen);
+
+/*
  * The value of "key=" in @text, "key=value\n" lines (LD_NT_ISSUE_TEXT),
  * copied into @buf; NULL when the key is missing.
  */

@@ -12,6 +12,7 @@
 #include "dump/dump_reader.h"
 #include "dump/dumpset.h"
 #include "detectors/fields.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "dump/outdir.h"
 #include "group/manifest.h"
@@ -154,6 +155,7 @@ static void from_header(struct ld_dump_summary *s, const struct ld_dump *d)
 	snprintf(s->rule, sizeof(s->rule), "%s", h->rule);
 	snprintf(s->comm, sizeof(s->comm), "%s", h->comm);
 	snprintf(s->exe, sizeof(s->exe), "%s", h->exe);
+	snprintf(s->host, sizeof(s->host), "%s", h->hostname);
 	kp = ld_dump__kproc(d);
 	if (kp) {
 		snprintf(s->unit, sizeof(s->unit), "%s", kp->ident.unit);
@@ -208,23 +210,45 @@ static int summarize(struct ld_dump_summary *s)
 	return 0;
 }
 
-static int add(struct ld_dumpset *set, const char *path)
+int ld_dump_summary__load(struct ld_dump_summary *s, const char *path)
 {
-	struct ld_dump_summary *v = realloc(set->v, (set->n + 1) * sizeof(*v)), *s;
 	const char *slash;
 
-	if (!v)
-		return -ENOMEM;
-	set->v = v;
-	s = &v[set->n];
 	memset(s, 0, sizeof(*s));
 	s->path = strdup(path);
 	if (!s->path)
 		return -ENOMEM;
 	slash = strrchr(s->path, '/');
 	s->name = slash ? slash + 1 : s->path;
-	set->n++;
 	return summarize(s);
+}
+
+void ld_dump_summary__clear(struct ld_dump_summary *s)
+{
+	free(s->path);
+	free(s->why);
+	free(s->fields);
+	if (s->remote)
+		s->remote->free(s->remote);
+	memset(s, 0, sizeof(*s));
+}
+
+struct ld_dump_summary *ld_dumpset__append(struct ld_dumpset *set)
+{
+	struct ld_dump_summary *v = realloc(set->v, (set->n + 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	set->v = v;
+	memset(&v[set->n], 0, sizeof(*v));
+	return &v[set->n++];
+}
+
+static int add(struct ld_dumpset *set, const char *path)
+{
+	struct ld_dump_summary *s = ld_dumpset__append(set);
+
+	return s ? ld_dump_summary__load(s, path) : -ENOMEM;
 }
 
 static int add_group(struct ld_dumpset *set, const char *path, bool members)
@@ -313,6 +337,13 @@ static int cmp_summary(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
+void ld_dumpset__finish(struct ld_dumpset *set)
+{
+	if (set->n)	/* no dumps: set->v is NULL, which qsort may not be given */
+		qsort(set->v, set->n, sizeof(*set->v), cmp_summary);
+	link_groups(set);
+}
+
 static int add_path(struct ld_dumpset *set, const char *path, char *msg, size_t msglen)
 {
 	struct stat st;
@@ -339,25 +370,111 @@ int ld_dumpset_load(struct ld_dumpset *set, char **paths, int npaths, const char
 		err = add_path(set, default_dir, msg, msglen);
 	for (int i = 0; i < npaths && !err; i++)
 		err = add_path(set, paths[i], msg, msglen);
-	if (!err && set->n)	/* no dumps: set->v is NULL, which qsort may not be given */
-		qsort(set->v, set->n, sizeof(*set->v), cmp_summary);
 	if (!err)
-		link_groups(set);
+		ld_dumpset__finish(set);
 	return err;
 }
 
 void ld_dumpset__free(struct ld_dumpset *set)
 {
-	for (size_t i = 0; i < set->n; i++) {
-		free(set->v[i].path);
-		free(set->v[i].why);
-		free(set->v[i].fields);
-	}
+	for (size_t i = 0; i < set->n; i++)
+		ld_dump_summary__clear(&set->v[i]);
 	free(set->v);
 	for (size_t i = 0; i < set->ngroups; i++)
 		ld_manifest__free(&set->groups[i]);
 	free(set->groups);
 	memset(set, 0, sizeof(*set));
+}
+
+/* --- JSON ---------------------------------------------------------------------- */
+
+/* The unit and container (LD_NT_KPROC), null where not known. */
+static void json_opt(struct ld_json *j, const char *key, const char *v)
+{
+	if (v[0])
+		ld_json__kstr(j, key, v);
+	else
+		ld_json__knull(j, key);
+}
+
+static void json_ident(struct ld_json *j, const struct ld_dump_summary *s)
+{
+	json_opt(j, "unit", s->unit);
+	if (!s->container_runtime[0]) {
+		ld_json__knull(j, "container");
+		return;
+	}
+	ld_json__key(j, "container");
+	ld_json__begin_object(j);
+	json_opt(j, "runtime", s->container_runtime);
+	json_opt(j, "id", s->container_id);
+	json_opt(j, "pod_uid", s->pod_uid);
+	ld_json__end_object(j);
+}
+
+void ld_dump_summary__json(const struct ld_dump_summary *s, struct ld_json *j)
+{
+	char buf[64];
+	bool known = s->has_header || s->named;
+
+	ld_json__kstr(j, "file", s->path);
+	ld_json__kstr(j, "name", s->name);
+	ld_json__kuint(j, "size", s->file_size);
+	ld_json__kstr(j, "state", ld_dump_state_name(s->state));
+	ld_json__kstr(j, "why", s->why);
+	ld_json__kbool(j, "has_header", s->has_header);
+	json_opt(j, "host", s->host);
+	ld_json__key(j, "time");
+	if (s->time_ns)
+		ld_json__string(j, ld_fmt_iso_time(s->time_ns, buf, sizeof(buf)));
+	else
+		ld_json__null(j);
+	ld_json__key(j, "time_ns");
+	ld_json__stringf(j, "%llu", (unsigned long long)s->time_ns);
+	ld_json__kstr(j, "issue", s->has_header ? s->issue : NULL);
+	if (s->fields) {
+		ld_json__kstr(j, "summary", s->fields->summary);
+		ld_json__key(j, "fields");
+		ld_fields__json_object(s->fields, j);
+	}
+	ld_json__kstr(j, "rule", known ? s->rule : NULL);
+	if (known)
+		ld_json__kuint(j, "pid", s->pid);
+	else
+		ld_json__knull(j, "pid");
+	ld_json__kstr(j, "comm", known ? s->comm : NULL);
+	if (s->has_header) {
+		ld_json__kuint(j, "tid", s->tid);
+		ld_json__kstr(j, "exe", s->exe);
+		ld_json__kuint(j, "code", s->code);
+		ld_json__key(j, "code_hex");
+		ld_json__stringf(j, "0x%x", s->code);
+		ld_json__kstr(j, "capture_type", ld_dump__capture_type_name(s->capture_type));
+		json_ident(j, s);
+		json_opt(j, "kfunc", s->kfunc);
+	} else {
+		ld_json__knull(j, "tid");
+		ld_json__knull(j, "exe");
+		ld_json__knull(j, "code");
+		ld_json__knull(j, "code_hex");
+		ld_json__knull(j, "capture_type");
+		ld_json__knull(j, "unit");
+		ld_json__knull(j, "container");
+		ld_json__knull(j, "kfunc");
+	}
+	if (s->group) {
+		const char *slash = strrchr(s->group->path, '/');
+
+		ld_json__key(j, "group");
+		ld_json__begin_object(j);
+		ld_json__kstr(j, "manifest", slash ? slash + 1 : s->group->path);
+		ld_json__kstr(j, "role", s->group_trigger ? "trigger" : "peer");
+		ld_json__kstr(j, "scope", s->group->scope);
+		ld_json__kuint(j, "members", s->group->n);
+		ld_json__end_object(j);
+	} else {
+		ld_json__knull(j, "group");
+	}
 }
 
 /* --- filters ------------------------------------------------------------------------ */

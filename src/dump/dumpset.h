@@ -53,7 +53,34 @@ struct ld_dump_summary {
 	/* A member of a group dump (group/manifest.h): its manifest, NULL none. */
 	const struct ld_manifest *group;
 	bool group_trigger;		/* the member that hit the issue */
+	/* The host that took it: the header's (or the store's HOST); "" unknown. */
+	char host[65];
+	/*
+	 * A dump in a store (fleet/store.h), summarized from its sidecar: path
+	 * is its URL, and the bytes are fetched only when a command needs them.
+	 * NULL for a file here.
+	 */
+	struct ld_remote *remote;
 };
+
+/* What a store keeps of one of its dumps; the summary owns it and frees it with ->free. */
+struct ld_remote {
+	void (*free)(struct ld_remote *r);
+};
+
+/*
+ * Summarizes the dump at @path into @s (zeroed first): 0, or -ENOMEM.  A
+ * dump that cannot be read is still summarized (state and why say so).
+ */
+int ld_dump_summary__load(struct ld_dump_summary *s, const char *path);
+void ld_dump_summary__clear(struct ld_dump_summary *s);
+/*
+ * The summary's members ("file", "name", "size", "state", ... "group") in
+ * the object the caller has open: list --json's entries and the fleet
+ * sidecar's keys (docs/commands/list.md).
+ */
+struct ld_json;
+void ld_dump_summary__json(const struct ld_dump_summary *s, struct ld_json *j);
 
 /* "RUNTIME:ID" (or "kubernetes:pod-UID" for a pod's cgroup without one); "" none. */
 const char *ld_dump_summary__container(const struct ld_dump_summary *s, char *buf, size_t len);
@@ -79,6 +106,14 @@ struct ld_dumpset {
 int ld_dumpset_load(struct ld_dumpset *set, char **paths, int npaths, const char *default_dir,
 		    char *err, size_t errlen);
 void ld_dumpset__free(struct ld_dumpset *set);
+/* A new zeroed summary at the end of @set (to be filled by the caller); NULL on ENOMEM. */
+struct ld_dump_summary *ld_dumpset__append(struct ld_dumpset *set);
+/*
+ * Sorts by time (unknown times by path) and links each group's members to
+ * its manifest (by name, in the manifest's directory), as ld_dumpset_load
+ * does: after every summary and manifest is in.
+ */
+void ld_dumpset__finish(struct ld_dumpset *set);
 
 const char *ld_dump_state_name(enum ld_dump_state s);
 

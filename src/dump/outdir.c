@@ -315,11 +315,42 @@ bool ld_is_dump_name(const char *name)
 	return name[0] != '.' && ends_with(name, n, ".core") && n > 5;
 }
 
+/* Bytes on disk of the regular files in @dirfd's subdirectory @sub (and, with @depth, below). */
+static uint64_t tree_bytes(int dirfd, const char *sub, int depth)
+{
+	int dfd = openat(dirfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *de;
+	uint64_t total = 0;
+	DIR *d;
+
+	if (dfd < 0)
+		return 0;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (S_ISREG(st.st_mode))
+			total += st.st_blocks * 512ULL;
+		else if (S_ISDIR(st.st_mode) && depth > 0)
+			total += tree_bytes(dfd, de->d_name, depth - 1);
+	}
+	closedir(d);
+	return total;
+}
+
 uint64_t ld_outdir_dumps_bytes(int dirfd)
 {
 	int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *de;
-	uint64_t total = 0;
+	/* The upload spool's files (fleet/spool.h) count as well. */
+	uint64_t total = tree_bytes(dirfd, LD_OUTDIR_SPOOL, 1);
 	DIR *d;
 
 	if (dfd < 0)

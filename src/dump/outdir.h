@@ -66,7 +66,13 @@ int ld_tmp_scan(int dirfd, bool remove, void (*fn)(void *ctx, const struct ld_tm
 /* Whether a directory entry is a finished dump: "NAME.core", not hidden. */
 bool ld_is_dump_name(const char *name);
 
-/* Bytes on disk of the finished dumps in @dirfd (what --max-use counts, with ld_tmp_scan's). */
+/* The upload spool's folder in the output directory (fleet/spool.h). */
+#define LD_OUTDIR_SPOOL ".spool"
+
+/*
+ * Bytes on disk of the finished dumps in @dirfd and of the upload spool's
+ * files (what --max-use counts, with ld_tmp_scan's).
+ */
 uint64_t ld_outdir_dumps_bytes(int dirfd);
 
 #endif

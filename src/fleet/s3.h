@@ -14,6 +14,7 @@
 #ifndef LD_FLEET_S3_H
 #define LD_FLEET_S3_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,7 +36,10 @@ struct ld_s3_opts {
 	const char *credentials;	/* NULL: $AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY
 					 * ($AWS_SESSION_TOKEN); else a 0600 file in the
 					 * AWS shared-credentials format ([default]) */
-	long timeout_ms;		/* per request; 0: 60 s */
+	long timeout_ms;		/* a request that makes no progress this long
+					 * fails (connecting: 10 s at most); 0: 60 s */
+	const _Atomic int *cancel;	/* non-zero: the request in flight ends with
+					 * -ECANCELED (NULL: never) */
 };
 
 int ld_s3__new(const struct ld_s3_opts *opts, const char *bucket, struct ld_s3 **out);
@@ -70,5 +74,15 @@ int ld_s3__delete(struct ld_s3 *s, const char *key);
  * (ListObjectsV2); CB returning non-zero stops the walk with that value. */
 int ld_s3__list(struct ld_s3 *s, const char *prefix,
 		int (*cb)(void *ctx, const struct ld_s3_obj *obj), void *ctx);
+
+/* Aborts the multipart uploads in progress for KEY exactly (those a
+ * killed uploader left: invisible, but their parts take space).  The
+ * number aborted, or -errno. */
+int ld_s3__abort_uploads(struct ld_s3 *s, const char *key);
+
+/* The ETag (lower-case hex, no quotes) ld_s3__put_fd(FD, LEN, PART_SIZE)
+ * makes: the MD5 of the bytes, or for a multipart upload the MD5 of the
+ * parts' MD5s followed by "-PARTS".  SIZE >= 48.  0 or -errno. */
+int ld_s3_etag_fd(int fd, uint64_t len, uint64_t part_size, char *etag, size_t size);
 
 #endif

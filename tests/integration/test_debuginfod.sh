@@ -125,3 +125,22 @@ assert_grep "^  executable of build-id $BUILD_ID: $WORK/cache3/$BUILD_ID/executa
 assert_grep "^  debug info of build-id $BUILD_ID: " "$WORK/gone.txt" "its debug info too"
 grep -q 'no file for' "$WORK/gone.txt.err" && fail "report says the executable is missing: $(cat "$WORK/gone.txt.err")"
 ok "executable missing locally: fetched from debuginfod with its debug info"
+
+# 8. The dump in a fleet store (file://, docs/fleet.md): its sidecar, made
+#    where the debug info was not, has frames without names, so report
+#    symbolizes the dump itself here, through debuginfod.
+D=$(only_dump "$WORK/dumps")
+DAY=$(date -u +%F)
+mkdir -p "$WORK/store/h1/$DAY"
+cp "$D" "$WORK/store/h1/$DAY/"
+env -u DEBUGINFOD_URLS "$LIVEDUMP" inspect --sidecar --host h1 "$D" >"$WORK/store/h1/$DAY/$(basename "$D").meta.json" ||
+	fail "inspect --sidecar failed"
+jq -e '[.signature.frames[] | select(.function == null)] | length > 0' \
+	"$WORK/store/h1/$DAY/$(basename "$D").meta.json" >/dev/null ||
+	fail "the sidecar names every frame: nothing left for debuginfod"
+netns env DEBUGINFOD_CACHE_PATH="$WORK/cache4" DEBUGINFOD_URLS="http://127.0.0.1:$PORT" \
+	"$LIVEDUMP" report "file://$WORK/store" >"$WORK/store.txt" 2>"$WORK/store.err" ||
+	fail "report of the store failed: $(cat "$WORK/store.err")"
+assert_grep '^ +dbgd_middle\+0x[0-9a-f]+ +dbgprog \[debuginfod\] +dbgprog\.c:12$' "$WORK/store.txt" \
+	"middle frame of the store's dump, through debuginfod"
+ok "a dump of a fleet store whose sidecar lacks names: symbolized here through debuginfod"
