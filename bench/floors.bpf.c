@@ -16,6 +16,7 @@
 const volatile __u32 target_tgid = 0;
 
 __u64 issue_ns = 0;	/* at the uprobe */
+__u64 sent_ns = 0;	/* the SIGSTOP sent, the program returns */
 __u64 stopped_ns = 0;	/* when the kernel delivers the SIGSTOP */
 
 SEC("uprobe")
@@ -23,6 +24,7 @@ int BPF_KPROBE(floor_fire)
 {
 	issue_ns = bpf_ktime_get_ns();
 	bpf_send_signal(SIGSTOP_NR);
+	sent_ns = bpf_ktime_get_ns();
 	return 0;
 }
 

@@ -4,8 +4,9 @@
  *
  *   floors stop N [GAP_US]   a child calls livedump_trigger() N times; a
  *                            bare uprobe stops it with SIGSTOP; prints one
- *                            "stop_ns X" per trigger (uprobe to the
- *                            SIGSTOP's delivery), then resumes the child
+ *                            "stop_ns X sent_ns Y" per trigger (uprobe to
+ *                            the SIGSTOP's delivery, and to the program's
+ *                            end, the signal sent), then resumes the child
  *   floors empty -- CMD...   runs CMD with empty programs attached to
  *                            tp_btf/sys_enter and sys_exit
  */
@@ -93,8 +94,9 @@ static int run_stop(long n, long gap)
 			break;
 		if (WIFSTOPPED(status)) {
 			if (skel->bss->stopped_ns > skel->bss->issue_ns)
-				printf("stop_ns %llu\n",
-				       (unsigned long long)(skel->bss->stopped_ns - skel->bss->issue_ns));
+				printf("stop_ns %llu sent_ns %llu\n",
+				       (unsigned long long)(skel->bss->stopped_ns - skel->bss->issue_ns),
+				       (unsigned long long)(skel->bss->sent_ns - skel->bss->issue_ns));
 			skel->bss->stopped_ns = 0;
 			kill(child, SIGCONT);
 		}

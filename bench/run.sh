@@ -123,7 +123,9 @@ part_latency() {
 	awk '{ printf "%.3f\n", $5 / 1000 }' "$work/lat.tsv" >"$work/seen.us"
 	# The floor: a bare uprobe that only sends SIGSTOP, measured the same way.
 	log "latency: the floor, $TRIGGERS triggers stopped by a bare uprobe"
-	"$B/floors" stop "$TRIGGERS" 2000 | awk '{ printf "%.3f\n", $2 / 1000 }' >"$work/floor.us"
+	"$B/floors" stop "$TRIGGERS" 2000 >"$work/floor.out"
+	awk '{ printf "%.3f\n", $2 / 1000 }' "$work/floor.out" >"$work/floor.us"
+	awk '{ printf "%.3f\n", $4 / 1000 }' "$work/floor.out" >"$work/floor-sent.us"
 	[ "$(wc -l <"$work/floor.us")" -ge $((TRIGGERS * 9 / 10)) ] || die "the floor's uprobe did not stop"
 	row "trigger: issue → process stopped, p50 ($n triggers)" "$(pct 50 <"$work/stop.us")" us \
 		"$(pct 50 <"$work/floor.us")" "bare uprobe + SIGSTOP" "<=" 1.5 x
@@ -141,6 +143,43 @@ part_latency() {
 	row "trigger: issue → every thread held by ptrace, p99" "$(pct 99 <"$work/held.us")" us
 	row "mini dump pause (app trigger), p50" "$(pct 50 <"$work/pause.ms")" ms "" "" "<=" 1
 	row "mini dump pause (app trigger), p99" "$(pct 99 <"$work/pause.ms")" ms
+	rm -rf "$dir"
+	part_stages
+}
+
+# Where the trigger path's time goes: a second run with the stages stamped
+# (LIVEDUMP_BENCH_STAGES, kabi/records.h LD_STAGES), apart from the one
+# above so that the stamps' own cost is not in its figures.
+part_stages() {
+	local dir=$work/stg n=$((TRIGGERS < 500 ? TRIGGERS : 500)) s what
+	log "latency: $n more triggers with the trigger path's stages stamped"
+	rm -f "$work/stages"
+	LIVEDUMP_BENCH_STAGES=$work/stages "$LIVEDUMP" record -e 'bench on app capture mini' \
+		-o "$dir" -- "$B/trigloop" "$n" 2000 >"$work/stg.log" 2>&1 ||
+		die "record failed: $(tail -5 "$work/stg.log")"
+	[ "$(grep -c '^stages' "$work/stages" 2>/dev/null)" -ge $((n * 9 / 10)) ] ||
+		die "no stages stamped: $(tail -5 "$work/stg.log")"
+	row "floor: bare uprobe's program done (SIGSTOP sent), p50" "$(pct 50 <"$work/floor-sent.us")" us
+	row "floor: bare uprobe's program done (SIGSTOP sent), p99" "$(pct 99 <"$work/floor-sent.us")" us
+	while read -r s what; do
+		grep -o " $s=[0-9]*" "$work/stages" | awk -F= '{ printf "%.3f\n", $2 / 1000 }' >"$work/stage.us"
+		[ -s "$work/stage.us" ] || continue
+		row "stage: $what, p50 (since the uprobe program's entry)" "$(pct 50 <"$work/stage.us")" us
+		row "stage: $what, p99" "$(pct 99 <"$work/stage.us")" us
+	done <<-EOF
+	matched rules matched
+	reserved record reserved in the ring
+	history history frozen (and the issue's kernel stack)
+	copied registers and blobs copied
+	signal SIGSTOP sent (freeze)
+	submit record submitted
+	stopped SIGSTOP delivered (process stopped)
+	ident identity saved (app: at the stop)
+	woken collector woken (sched_wakeup)
+	runs collector on a CPU (sched_switch)
+	read collector reads the record
+	capture collector starts the capture
+	EOF
 	rm -rf "$dir"
 }
 
@@ -425,6 +464,12 @@ part_detector() {
 		start_collector "$work/det1.log" -o "$work/det" -e 'e on syscall errno=ENOENT' -p "$other"
 		loop_ns >>"$work/det.sys"
 		stop_collector
+		# A rule that names its syscall: fentry/fexit on openat's function
+		# where the kernel has them, so getppid does not run it.
+		start_collector "$work/det4.log" -o "$work/det" -e 'e on syscall name=openat errno=ENOENT' \
+			-p "$other"
+		loop_ns >>"$work/det.named"
+		stop_collector
 		start_collector "$work/det2.log" -o "$work/det" -e 'bench on app capture context' \
 			-p "$other"
 		loop_ns >>"$work/det.rec"
@@ -434,7 +479,9 @@ part_detector() {
 		sed -n 's/^ns_per_op //p' "$work/det3.log" | median >>"$work/det.watched"
 	done
 	kill "$other"
-	local base sys rec watched empty
+	local base sys rec watched empty named via=tracepoints
+	grep -q 'attached fexit __x64_sys_openat' "$work/det4.log" && via=fentry/fexit
+	named=$(median <"$work/det.named")
 	base=$(median <"$work/det.base")
 	empty=$(median <"$work/det.empty")
 	sys=$(median <"$work/det.sys")
@@ -451,6 +498,12 @@ part_detector() {
 		"no collector" "<=+" 30
 	row "getppid() per call, collector: flight recorder on, another process" "$rec" ns "$base" \
 		"no collector" "<=+" 30
+	row "getppid() per call, syscall rule naming openat ($via), against no collector" "$named" ns \
+		"$base" "no collector"
+	row "getppid() per call, syscall rule naming openat ($via), against the floor" "$named" ns \
+		"$empty" "empty programs" "<=" 1.1 x
+	row "getppid() per call, syscall rule naming openat ($via), against the error rule" "$named" ns \
+		"$sys" "rule without name=, tracepoints"
 	row "getppid() per call, in a process the flight recorder records" "$watched" ns "$base" \
 		"no collector"
 }

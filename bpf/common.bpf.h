@@ -502,15 +502,34 @@ static __always_inline void ld_event_init(struct ld_event_hdr *hdr, __u32 type, 
 }
 
 /*
+ * Set by the loader once ld_stopped (signal_deliver) is attached: the
+ * record of a freeze then wakes the collector when the SIGSTOP is
+ * delivered, not when it is submitted (ld_event_submit).
+ */
+bool wake_at_stop = false;
+
+/* Wakes the collector without a record: a discarded reservation, forced awake. */
+static __always_inline void ld_ring_wake(void)
+{
+	void *w = bpf_ringbuf_reserve(&events, 8, 0);
+
+	if (w)
+		bpf_ringbuf_discard(w, BPF_RB_FORCE_WAKEUP);
+}
+
+/*
  * Stop the whole thread group before the current thread returns to user
  * space, so nothing moves between the issue and the capture.  Only called
  * once the record is reserved: a process is never frozen for an event the
- * collector will not see.
+ * collector will not see.  Returns whether the SIGSTOP's delivery is to
+ * wake the collector (ld_event_submit): this thread's freeze is the
+ * process's, and no tracer takes the signal before it is delivered.
  */
-static __always_inline void ld_freeze_current(struct ld_event_hdr *hdr)
+static __always_inline bool ld_freeze_current(struct ld_event_hdr *hdr)
 {
 	__u64 when = hdr->ktime_ns;	/* 6.1 takes no ring buffer memory as a map value */
 	__u32 tgid = hdr->pid;
+	bool first = true;
 	__u64 old;
 
 	/*
@@ -521,11 +540,13 @@ static __always_inline void ld_freeze_current(struct ld_event_hdr *hdr)
 	if (max_inflight && old >= max_inflight) {
 		__sync_fetch_and_sub(&inflight, 1);
 		hdr->verdict = LD_VERDICT_BUSY;
-		return;
+		return false;
 	}
 	/* A process already frozen for an earlier event counts once. */
-	if (bpf_map_update_elem(&frozen, &tgid, &when, BPF_NOEXIST) != 0)
+	if (bpf_map_update_elem(&frozen, &tgid, &when, BPF_NOEXIST) != 0) {
 		__sync_fetch_and_sub(&inflight, 1);
+		first = false;
+	}
 	/*
 	 * To this thread, not the group: a group-wide SIGSTOP waits in the
 	 * shared queue, where a thread the collector has seized meanwhile can
@@ -538,7 +559,32 @@ static __always_inline void ld_freeze_current(struct ld_event_hdr *hdr)
 
 		hdr->flags |= LD_EVF_FROZEN;
 		bpf_map_update_elem(&pending_issues, &tid, &when, BPF_ANY);
+		return first && wake_at_stop && !bpf_get_current_task_btf()->ptrace;
 	}
+	return false;
+}
+
+/*
+ * Sends a record up.  @at_stop (ld_freeze_current()): the collector is
+ * woken when the SIGSTOP is delivered, by ld_stopped.  Waking it here
+ * costs the frozen thread microseconds before it stops, and a collector
+ * woken on this CPU would preempt it before it gets there; it only needs
+ * the process stopped.  Should the stop have been delivered already (by
+ * another thread, before this record was in the ring), the wake-up is now.
+ * @tgid and @when: the record's, which may not be read once it is submitted.
+ */
+static __always_inline void ld_event_submit(void *e, bool at_stop, __u32 tgid, __u64 when)
+{
+	struct ld_stop_time *st;
+
+	if (!at_stop) {
+		bpf_ringbuf_submit(e, 0);
+		return;
+	}
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	st = bpf_map_lookup_elem(&stop_times, &tgid);
+	if (st && st->frozen_at == when)
+		ld_ring_wake();
 }
 
 #endif /* LIVEDUMP_COMMON_BPF_H */

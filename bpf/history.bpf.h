@@ -785,8 +785,8 @@ int ld_hist_sync(struct bpf_iter__task *ctx)
  * freezes the history at this instant.  @ctx is the program's context
  * (what bpf_get_stack() takes), or NULL when the caller has none.
  */
-static __always_inline void ld_history_issue(void *ctx, struct ld_event_hdr *hdr, __u64 code,
-					     __u64 param)
+static __always_inline void ld_history_issue_at(void *ctx, bool user, struct ld_event_hdr *hdr,
+						__u64 code, __u64 param)
 {
 	struct ld_hist_ring *r;
 	struct ld_hist_ev *ev;
@@ -798,10 +798,10 @@ static __always_inline void ld_history_issue(void *ctx, struct ld_event_hdr *hdr
 	if (!hist_on)
 		return;
 	/* fentry/fexit detectors have no pt_regs context to pass (NULL): no stack. */
-	if (ctx && dump && (ks = ld_kstack_buf())) {
+	if ((ctx || user) && dump && (ks = ld_kstack_buf())) {
 		struct ld_kstack_key key = { .tgid = tgid, .tid = hdr->tid,
 					     .source = LD_KSTACK_ISSUE };
-		long got = bpf_get_stack(ctx, ks->ips, sizeof(ks->ips), 0);
+		long got = user ? 0 : bpf_get_stack(ctx, ks->ips, sizeof(ks->ips), 0);
 
 		id = bpf_get_current_pid_tgid();
 		ks->nr = got > 0 ? got / sizeof(__u64) : 0;
@@ -852,6 +852,23 @@ static __always_inline void ld_history_issue(void *ctx, struct ld_event_hdr *hdr
 		r->frozen_dropped = r->dropped;
 		__sync_fetch_and_or(&r->state, LD_HRING_FROZEN);
 	}
+}
+
+static __always_inline void ld_history_issue(void *ctx, struct ld_event_hdr *hdr, __u64 code,
+					     __u64 param)
+{
+	ld_history_issue_at(ctx, false, hdr, code, param);
+}
+
+/*
+ * The same from a uprobe: the issue is in user space, its kernel stack is
+ * empty by construction (bpf_get_stack() would walk nothing, at the price
+ * of a helper call); the entry says so (the dump's "user" stack).
+ */
+static __always_inline void ld_history_issue_user(struct ld_event_hdr *hdr, __u64 code,
+						  __u64 param)
+{
+	ld_history_issue_at(NULL, true, hdr, code, param);
 }
 
 #endif /* LIVEDUMP_HISTORY_BPF_H */

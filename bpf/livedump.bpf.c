@@ -7,6 +7,7 @@
  */
 #include "rules.bpf.h"
 #include "history.bpf.h"
+#include "stages.bpf.h"
 #include "detectors/app.bpf.h"
 #include "detectors/syscall.bpf.h"
 #include "detectors/block.bpf.h"
@@ -73,8 +74,11 @@ int BPF_PROG(ld_exit, struct task_struct *task)
 	if (ld_current_watched())
 		ld_exit_detect(task);
 	bpf_map_delete_elem(&watched_pids, &tgid);
-	if (bpf_map_delete_elem(&frozen, &tgid) == 0)
+	if (bpf_map_delete_elem(&frozen, &tgid) == 0) {
 		__sync_fetch_and_sub(&inflight, 1);	/* died before we released it */
+		if (wake_at_stop)
+			ld_ring_wake();	/* its record may wait for a stop that never came */
+	}
 	return 0;
 }
 
@@ -83,17 +87,21 @@ int BPF_PROG(ld_exit, struct task_struct *task)
  * on its way back to user space and do_signal_stop() follows at once.
  * The trigger latency is measured up to here; when the collector notices
  * is a different, later figure (LD_NT_CAPTURE has both).  Always attached:
- * signal deliveries are rare enough to cost nothing.
+ * signal deliveries are rare enough to cost nothing.  Once the stamp is
+ * taken (the thread runs no user code from here on) it saves the process's
+ * identity and wakes the collector for the freeze's record, which an app
+ * trigger leaves to the stop (ld_event_submit).
  */
 SEC("tp_btf/signal_deliver")
 int BPF_PROG(ld_stopped, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ld_stop_time st, *old;
-	__u64 *at;
+	__u64 *at, now;
 
 	if (sig != LD_SIGSTOP)
 		return 0;
+	now = bpf_ktime_get_ns();	/* the delivery, not our lookups after it */
 	at = bpf_map_lookup_elem(&frozen, &tgid);
 	if (!at)
 		return 0;
@@ -101,7 +109,18 @@ int BPF_PROG(ld_stopped, int sig, struct kernel_siginfo *info, struct k_sigactio
 	if (old && old->frozen_at == *at)
 		return 0;	/* another thread of the same group stop */
 	st.frozen_at = *at;
-	st.stopped_at = bpf_ktime_get_ns();
+	st.stopped_at = now;
 	bpf_map_update_elem(&stop_times, &tgid, &st, BPF_ANY);
+	ld_stage_at(st.frozen_at, LD_STG_STOPPED, now, true);
+	/*
+	 * The identity as of the issue: no user code ran since.  An app
+	 * trigger leaves it to here; other detectors saved it already, with
+	 * their record (and then it is the same).
+	 */
+	ld_ident_save(bpf_get_current_task_btf(), st.frozen_at, true);
+	ld_stage_at(st.frozen_at, LD_STG_IDENT, bpf_ktime_get_ns(), false);
+	/* Its record did not wake the collector (ld_event_submit): the stop does. */
+	if (wake_at_stop)
+		ld_ring_wake();
 	return 0;
 }

@@ -60,6 +60,7 @@ struct ld_match {
 	__u64 cg_held;		/* with cg_preset: bit i, rule i's cgroup filter held */
 	bool cg_preset;		/* cg_held was judged when the task was current (block) */
 	bool preset;		/* tgid/uid/comm/exe describe another task (block, oom) */
+	__u8 lazy;		/* LD_LAZY_*: not read yet, the current task's when a rule asks */
 	__u32 det;
 	__u32 bank;		/* rules_bank, as read once for this event */
 	bool busy;		/* no more processes may be frozen now */
@@ -145,6 +146,32 @@ static __always_inline void ld_identity_current(struct ld_match *m)
 	ld_task_exe_key(bpf_get_current_task_btf(), &m->exe);
 }
 
+#define LD_LAZY_COMM	(1U << 0)
+#define LD_LAZY_EXE	(1U << 1)
+
+/*
+ * The current task's comm and executable, read the first time a rule
+ * filters by them: each read is a helper call or four, on the path of
+ * every event, and most rules name neither.
+ */
+static __always_inline const char *ld_match_comm(struct ld_match *m)
+{
+	if (m->lazy & LD_LAZY_COMM) {
+		bpf_get_current_comm(m->comm, sizeof(m->comm));
+		m->lazy &= ~LD_LAZY_COMM;
+	}
+	return m->comm;
+}
+
+static __always_inline const struct ld_exe_key *ld_match_exe(struct ld_match *m)
+{
+	if (m->lazy & LD_LAZY_EXE) {
+		ld_task_exe_key(bpf_get_current_task_btf(), &m->exe);
+		m->lazy &= ~LD_LAZY_EXE;
+	}
+	return &m->exe;
+}
+
 static __always_inline bool exe_in(const struct ld_bpf_rule *r, const struct ld_exe_key *k)
 {
 	for (__u32 i = 0; i < LD_BPF_LIST; i++) {
@@ -166,14 +193,14 @@ static __always_inline bool args_hold(const struct ld_bpf_rule *r, const struct 
 }
 
 static __always_inline bool ld_rule_matches(__u32 idx, const struct ld_bpf_rule *r,
-					    const struct ld_match *m)
+					    struct ld_match *m)
 {
 	return (!r->ncodes || in_ranges(r->codes, r->ncodes, m->code)) &&
 	       (!r->nparams || in_ranges(r->params, r->nparams, m->param)) &&
 	       (!r->npids || in_u32s(r->pids, r->npids, m->tgid)) &&
 	       (!r->nuids || in_u32s(r->uids, r->nuids, m->uid)) &&
-	       (!r->ncomms || comm_in(r, m->comm)) &&
-	       (!r->nexes || exe_in(r, &m->exe)) &&
+	       (!r->ncomms || comm_in(r, ld_match_comm(m))) &&
+	       (!r->nexes || exe_in(r, ld_match_exe(m))) &&
 	       (!r->ncgroups || cgroup_in(idx, r, m)) &&
 	       (!(r->flags & LD_BR_RET) || (m->ret >= r->ret_lo && m->ret <= r->ret_hi)) &&
 	       (!(r->flags & LD_BR_LATENCY) ||
@@ -291,8 +318,11 @@ static __always_inline void ld_match_prepare(struct ld_match *m)
 	m->busy = max_inflight && inflight >= max_inflight;
 	if (!m->now)
 		m->now = bpf_ktime_get_ns();
-	if (!m->preset)
-		ld_identity_current(m);
+	if (!m->preset) {
+		m->tgid = bpf_get_current_pid_tgid() >> 32;
+		m->uid = (__u32)bpf_get_current_uid_gid();
+		m->lazy = LD_LAZY_COMM | LD_LAZY_EXE;
+	}
 }
 
 /*

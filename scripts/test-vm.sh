@@ -20,6 +20,8 @@
 #   VM_APPEND=ARGS      more kernel command-line arguments
 #   VM_CMD='...'        run this bash command in the VM instead of the tests (to debug;
 #                       the environment is the tests', its exit status is the result)
+#   VM_BENCH="PARTS"    run those parts of bench/run.sh in the VM instead of the tests
+#                       (e.g. detector; after make bench; the table is on the console)
 # Files: BUILD_DIR/vm/kernel/PKG (the extracted .deb, kept as a cache),
 #   BUILD_DIR/vm/initrd.img, BUILD_DIR/vm/console-I.log (all of VM I's serial
 #   console), BUILD_DIR/vm/test-logs/ (the tests' logs and each VM's dmesg,
@@ -125,7 +127,7 @@ put() {		# put SRC [DEST]: copy a file (symlinks followed) to DEST in the image
 }
 # Programs of the host, by name, at the path the host has them.
 tools="bash sh awk mawk sed grep egrep find xargs pgrep pkill ps kill losetup mount umount
-       setpriv jq gdb readelf objdump eu-readelf eu-stack eu-unstrip bpftool gzip zcat zstd
+       setpriv taskset jq gdb readelf objdump eu-readelf eu-stack eu-unstrip bpftool gzip zcat zstd
        cmp diff stty base64 tar nproc"
 for t in $tools; do
 	p=$(command -v "$t" 2>/dev/null) || { say "note: $t is not installed, not in the VM"; continue; }
@@ -185,6 +187,12 @@ integration*) ;;
 *) for f in "$O"/tests/unit/test_*; do [ -x "$f" ] && put "$f" "$vo/tests/unit/$(basename "$f")"; done ;;
 esac
 put "$O/examples/demo" "$vo/examples/demo"
+if [ -n "${VM_BENCH:-}" ]; then	# the benchmark's programs and script, and the command
+	for f in "$O"/bench/*; do [ -f "$f" ] && [ -x "$f" ] && put "$f" "$vo/bench/$(basename "$f")"; done
+	mkdir -p "$root$vtop/bench"
+	cp "$top/bench/run.sh" "$root$vtop/bench/"
+	VM_CMD="PARTS='$VM_BENCH' DIR=/tmp N=${N:-200000} ROUNDS=${ROUNDS:-3} $vtop/bench/run.sh $vo"
+fi
 mkdir -p "$root$vtop/tests/integration"
 cp "$top/tests/lib.sh" "$top/tests/run.sh" "$root$vtop/tests/"
 cp "$top"/tests/integration/*.sh "$top"/tests/integration/vm-seconds "$root$vtop/tests/integration/"

@@ -10,6 +10,7 @@
 
 #include "rules.bpf.h"
 #include "history.bpf.h"
+#include "stages.bpf.h"
 
 /*
  * Attached by the collector to livedump__fire() in the client library or
@@ -18,10 +19,12 @@
 SEC("uprobe")
 int BPF_KPROBE(ld_app_fire, struct ld_trigger_req *ureq)
 {
+	struct ld_stages *st = ld_stages_begin();
 	struct ld_match m = {};
 	struct ld_trigger_req req;
 	struct ld_app_trigger *e;
-	__u32 n;
+	bool at_stop = false;
+	__u32 n, tgid;
 
 	if (!ld_current_watched())
 		return 0;
@@ -31,14 +34,17 @@ int BPF_KPROBE(ld_app_fire, struct ld_trigger_req *ureq)
 	m.param = req.param;
 	if (!ld_rules_match(LD_DET_APP, &m))
 		return 0;	/* no rule wants it: nothing leaves the kernel */
+	ld_stage(st, LD_STG_MATCHED);
 
 	e = ld_event_reserve(LD_DET_APP, sizeof(*e));
 	if (!e)
 		return 0;	/* ring full: the call returns 0, nothing frozen */
-	ld_event_init(&e->hdr, LD_DET_APP, sizeof(*e), m.now);
+	ld_stage(st, LD_STG_RESERVED);
+	ld_event_init_hdr(&e->hdr, LD_DET_APP, sizeof(*e), m.now);
 	ld_event_rule(&e->hdr, &m);
 	e->hdr.verdict = m.verdict;
-	ld_history_issue(ctx, &e->hdr, m.code, m.param);
+	ld_history_issue_user(&e->hdr, m.code, m.param);
+	ld_stage(st, LD_STG_HISTORY);
 	e->req_addr = (__u64)ureq;
 	e->req = req;
 	bpf_probe_read_kernel(&e->regs, sizeof(e->regs), ctx);
@@ -50,10 +56,24 @@ int BPF_KPROBE(ld_app_fire, struct ld_trigger_req *ureq)
 				     (void *)e->req.blobs))
 		n = 0;
 	e->req.nblobs = n;
+	ld_stage(st, LD_STG_COPIED);
 
 	if (m.verdict == LD_VERDICT_DUMP && (m.flags & LD_BR_MEMORY))
-		ld_freeze_current(&e->hdr);
-	bpf_ringbuf_submit(e, 0);
+		at_stop = ld_freeze_current(&e->hdr);
+	ld_stage(st, LD_STG_SIGNAL);
+	/*
+	 * The process's identity can wait for the stop: this thread runs no
+	 * user code before it, and ld_stopped saves it there, before it
+	 * wakes the collector.  Everything here delays the stop.
+	 */
+	if (!at_stop) {
+		ld_ident_save(bpf_get_current_task_btf(), m.now, true);
+		ld_stage(st, LD_STG_IDENT);
+	}
+	ld_stages_file(st, m.now);
+	tgid = e->hdr.pid;
+	ld_event_submit(e, at_stop, tgid, m.now);
+	ld_stage_submitted(st, m.now);
 	return 0;
 }
 

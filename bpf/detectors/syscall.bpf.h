@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * The syscall detector: an error or a slow call, seen at its return.
- * Included once, by livedump.bpf.c; its collector side is
- * src/detectors/syscall.c.
+ * Either on the sys_enter/sys_exit tracepoints, which every syscall of
+ * every process passes, or, where the kernel has BPF trampolines and the
+ * rules name their syscalls, by fentry/fexit on those syscalls' functions
+ * (__x64_sys_NAME), so that other syscalls do not run it at all.  The
+ * same record either way.  Included once, by livedump.bpf.c; its collector
+ * side is src/detectors/syscall.c.
  */
 #ifndef LIVEDUMP_DET_SYSCALL_BPF_H
 #define LIVEDUMP_DET_SYSCALL_BPF_H
@@ -12,6 +16,8 @@
 #include "kobj.bpf.h"
 
 const volatile bool syscall_any = false;	/* a syscall rule without name= */
+/* The syscall each fentry/fexit slot is bound to (set with its attach target). */
+const volatile __u32 sys_slot_nr[4] = {};
 
 /* syscall nr -> 1 when a rule names it: the first, cheapest test on every syscall. */
 struct {
@@ -104,37 +110,26 @@ static __always_inline void sys_kobjs(struct ld_syscall_kobj_event *k, struct ta
 	}
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(ld_sys_enter, struct pt_regs *regs, long id)
+/* A watched task enters syscall @nr: when, and its arguments. */
+static __always_inline void ld_sys_begin(struct task_struct *task, struct pt_regs *regs, __u32 nr)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct ld_task *t;
-	__u32 nr = id;
 
-	if (hist_on)
-		ld_hist_on_sys_enter(task, regs, id);
-	if (!syscall_any) {
-		__u32 *w = bpf_map_lookup_elem(&syscall_wanted, &nr);
-
-		if (!w || !*w)
-			return 0;
-	}
 	if (!ld_task_watched(task))
-		return 0;
+		return;
 	/* Created here only under --all, where no task was marked beforehand. */
 	t = bpf_task_storage_get(&watched_tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!t)
-		return 0;
+		return;
 	t->sys_nr = nr;
 	ld_syscall_args(t->sys_args, regs);
 	t->sys_ts = bpf_ktime_get_ns();
-	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
+/* ... and returns @ret: the rules, the record.  @ctx: for the issue's kernel stack. */
+static __always_inline void ld_sys_end(void *ctx, struct task_struct *task, struct pt_regs *regs,
+				       long ret)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct ld_syscall_kobj_event *k = NULL;
 	struct ld_syscall_event *e;
 	struct ld_match m = {};
@@ -143,13 +138,9 @@ int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
 	struct ld_task *t;
 	__u32 nr;
 
-	if (!task->bpf_storage)
-		return 0;	/* the common case: nothing marked, one load */
-	if (hist_on)		/* first: the call precedes the issue in the history */
-		ld_hist_on_sys_exit(task, ret);
 	t = bpf_task_storage_get(&watched_tasks, task, 0, 0);
 	if (!t || !t->sys_ts)
-		return 0;
+		return;
 	/*
 	 * Not a copy of *t: its arguments are read from the task storage
 	 * below, which only this task's own enter writes.  A copy on the stack
@@ -164,7 +155,7 @@ int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
 	m.param = ret < 0 ? -ret : 0;	/* errno= matches the error number */
 	m.latency = m.now - enter_ts;
 	if (!ld_rules_match(LD_DET_SYSCALL, &m))
-		return 0;
+		return;
 
 	if (m.verdict == LD_VERDICT_DUMP)
 		fdmask = bpf_map_lookup_elem(&syscall_fdargs, &nr);
@@ -175,7 +166,7 @@ int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
 		e = ld_event_reserve(LD_DET_SYSCALL, sizeof(*e));
 	}
 	if (!e)
-		return 0;
+		return;
 	ld_event_init(&e->hdr, LD_DET_SYSCALL, k ? sizeof(*k) : sizeof(*e), m.now);
 	ld_event_rule(&e->hdr, &m);
 	e->hdr.verdict = m.verdict;
@@ -195,7 +186,66 @@ int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
 	if (m.verdict == LD_VERDICT_DUMP && (m.flags & LD_BR_MEMORY))
 		ld_freeze_current(&e->hdr);
 	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(ld_sys_enter, struct pt_regs *regs, long id)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 nr = id;
+
+	if (hist_on)
+		ld_hist_on_sys_enter(task, regs, id);
+	if (!syscall_any) {
+		__u32 *w = bpf_map_lookup_elem(&syscall_wanted, &nr);
+
+		if (!w || !*w)
+			return 0;
+	}
+	ld_sys_begin(task, regs, nr);
 	return 0;
 }
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ld_sys_exit, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (!task->bpf_storage)
+		return 0;	/* the common case: nothing marked, one load */
+	if (hist_on)		/* first: the call precedes the issue in the history */
+		ld_hist_on_sys_exit(task, ret);
+	ld_sys_end(ctx, task, regs, ret);
+	return 0;
+}
+
+/*
+ * The fentry/fexit slots, each bound at load to the function of one
+ * syscall a rule names (__x64_sys_NAME(const struct pt_regs *), the user
+ * registers of the call).  The flight recorder keeps its own programs on
+ * the tracepoints meanwhile: its sys_enter runs before fentry, its sys_exit
+ * after fexit, so the call still precedes the issue in the history.
+ */
+#define LD_SYS_SLOT(n)								\
+	SEC("fentry")								\
+	int BPF_PROG(ld_sys_fentry##n, struct pt_regs *regs)			\
+	{									\
+		ld_sys_begin(bpf_get_current_task_btf(), regs, sys_slot_nr[n]);	\
+		return 0;							\
+	}									\
+	SEC("fexit")								\
+	int BPF_PROG(ld_sys_fexit##n, struct pt_regs *regs, long ret)		\
+	{									\
+		struct task_struct *task = bpf_get_current_task_btf();		\
+										\
+		if (task->bpf_storage)						\
+			ld_sys_end(ctx, task, regs, ret);			\
+		return 0;							\
+	}
+
+LD_SYS_SLOT(0)
+LD_SYS_SLOT(1)
+LD_SYS_SLOT(2)
+LD_SYS_SLOT(3)
 
 #endif /* LIVEDUMP_DET_SYSCALL_BPF_H */

@@ -977,6 +977,7 @@ int cmd_record(int argc, char **argv)
 	struct collector col = { .o = &o };
 	struct ld_loader_opts lo = { 0 };
 	struct ld_collector_opts co;
+	FILE *stages = NULL;
 	/* Shared with the guard, which undoes what a group dump holds should we die. */
 	struct ld_ledger *ledger = ld_ledger__new();
 	unsigned long failed = 0;
@@ -1014,6 +1015,14 @@ int cmd_record(int argc, char **argv)
 	lo.watch_all = o.all;
 	lo.rules = &col.rules;
 	lo.max_inflight = o.max_concurrent;
+	/* The benchmark's hook (docs/performance.md): where the stage lines go. */
+	if (getenv("LIVEDUMP_BENCH_STAGES")) {
+		stages = fopen(getenv("LIVEDUMP_BENCH_STAGES"), "a");
+		if (!stages)
+			ld_warn("cannot open %s (LIVEDUMP_BENCH_STAGES): %s",
+				getenv("LIVEDUMP_BENCH_STAGES"), strerror(errno));
+		lo.bench_stages = stages != NULL;
+	}
 	install_signals();
 	col.symcache = ld_symcache__new();
 	err = col.symcache ? ld_loader__new(&lo, &col.loader) : -ENOMEM;
@@ -1027,7 +1036,8 @@ int cmd_record(int argc, char **argv)
 					 .limits = o.limits, .crash_path = col.crash != NULL,
 					 .compress = o.compress,
 					 .cancel = &stop_signal, .metrics = col.metrics,
-					 .ledger = ledger, .freed = o.upload ? &freed : NULL };
+					 .ledger = ledger, .freed = o.upload ? &freed : NULL,
+					 .stages = stages };
 	if (!err)
 		err = ld_collector__new(&co, col.loader, &col.col);
 	if (!err)
@@ -1115,5 +1125,7 @@ out:
 	ld_metrics__free(col.metrics);
 	ld_ruleset__free(&col.rules);
 	ld_ruleset__free(&col.prev);
+	if (stages)
+		fclose(stages);
 	return err ? 1 : (failed ? 1 : 0);
 }

@@ -77,6 +77,7 @@ struct ld_collector {
 	bool gen;
 	char *rule_names;		/* LD_NT_RULES: the history names the rules of its issues */
 	size_t rule_names_len;
+	uint64_t capture_ns;		/* o.stages: when the capture of the record in hand started */
 };
 
 void ld_fmt_duration(char *buf, size_t size, uint64_t ns)
@@ -535,6 +536,9 @@ static int dump(struct ld_collector *c, const struct ld_rule *r, const struct ld
 	struct ld_group_result g;
 	int err;
 
+	if (c->o.stages)
+		c->capture_ns = mono_now();
+
 	req.scope = ld_scope_from_words((const char (*)[64])r->capture.scope, r->capture.nscope,
 					exes, &req.nexes);
 	if (req.scope == LD_SCOPE_NONE)
@@ -640,12 +644,40 @@ static void on_issue_turn(struct ld_collector *c, const struct ld_event_hdr *h,
 	free(res.path);
 }
 
+static const char *const stage_names[LD_STG__COUNT] = {
+#define LD_STG_NAME_(id, name)	[LD_STG_##id] = #name,
+	LD_STAGES(LD_STG_NAME_)
+#undef LD_STG_NAME_
+};
+
+/*
+ * The benchmark's line for an app trigger's issue: each stage it passed,
+ * in ns since the uprobe program's entry (docs/performance.md).
+ */
+static void write_stages(struct ld_collector *c, const struct ld_event_hdr *h, uint64_t read_ns)
+{
+	struct ld_stages st;
+
+	if (h->type != LD_DET_APP || ld_loader__take_stages(c->loader, h->ktime_ns, &st))
+		return;
+	st.t[LD_STG_READ] = read_ns;
+	st.t[LD_STG_CAPTURE] = c->capture_ns;
+	fprintf(c->o.stages, "stages");
+	for (unsigned i = 0; i < LD_STG__COUNT; i++)
+		if (st.t[i] >= st.t[LD_STG_ENTRY] && st.t[i])
+			fprintf(c->o.stages, " %s=%llu", stage_names[i],
+				(unsigned long long)(st.t[i] - st.t[LD_STG_ENTRY]));
+	fprintf(c->o.stages, "\n");
+	fflush(c->o.stages);
+}
+
 int ld_collector__on_event(void *ctx, void *data, size_t size)
 {
 	struct ld_collector *c = ctx;
 	const struct ld_event_hdr *h = data;
 	const struct ld_detector_ops *det;
 	const struct ld_rule *r;
+	uint64_t read_ns = c->o.stages ? mono_now() : 0;
 	struct ld_issue_ctx x;
 	struct ld_issue is;
 
@@ -672,7 +704,10 @@ int ld_collector__on_event(void *ctx, void *data, size_t size)
 			r->name, ld_detector_name(r->detector));
 	x = (struct ld_issue_ctx){ .hdr = h, .size = h->size, .rule = r };
 	ld_issue_from_record(det, &x, &is);
+	c->capture_ns = 0;
 	on_issue(c, h, &is);
+	if (c->o.stages)
+		write_stages(c, h, read_ns);
 	fflush(stdout);
 	return 0;
 }

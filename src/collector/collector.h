@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "collector/loader.h"
@@ -36,6 +37,7 @@ struct ld_collector_opts {
 	struct ld_ledger *ledger;	/* the guard's, for group dumps (group/ledger.h); NULL none */
 	_Atomic uint64_t *freed;	/* bytes of dumps others removed since (record
 					 * --upload-delete's uploader); NULL none */
+	FILE *stages;		/* the benchmark's stage lines (loader's bench_stages); NULL none */
 };
 
 struct ld_collector;

@@ -36,6 +36,7 @@ struct ld_loader {
 	struct bpf_link **links;	/* what the detectors attached */
 	size_t nlinks;
 	struct bpf_link *fork_link, *exit_link, *exec_link, *sync_iter, *stop_link;
+	struct bpf_link *stage_links[2];	/* opts.bench_stages: the collector's wake-up */
 	struct ring_buffer *rb;
 	struct ld_history *hist;		/* the flight recorder */
 	struct probe *probes;
@@ -229,6 +230,17 @@ static int live_rules(const struct ld_ruleset *rs, struct ld_ruleset *out)
 	return 0;
 }
 
+/* The read-only data every rule set gets alike, and the benchmark's programs. */
+static void set_common(struct livedump_bpf *skel, const struct ld_loader_opts *o)
+{
+	skel->rodata->watch_all = o->watch_all;
+	skel->rodata->collector_tgid = getpid();
+	skel->rodata->max_inflight = o->max_inflight;
+	skel->rodata->bench_stages = o->bench_stages;
+	bpf_program__set_autoload(skel->progs.ld_stage_woken, o->bench_stages);
+	bpf_program__set_autoload(skel->progs.ld_stage_runs, o->bench_stages);
+}
+
 static int shape_of(const struct ld_loader *l, const struct ld_ruleset *rs, struct shape **out)
 {
 	struct ld_loader t = { 0 };
@@ -239,9 +251,7 @@ static int shape_of(const struct ld_loader *l, const struct ld_ruleset *rs, stru
 	t.skel = livedump_bpf__open();
 	if (!t.skel)
 		return -errno;
-	t.skel->rodata->watch_all = l->opts.watch_all;
-	t.skel->rodata->collector_tgid = getpid();
-	t.skel->rodata->max_inflight = l->opts.max_inflight;
+	set_common(t.skel, &l->opts);
 	err = configure_detectors(&t, rs);
 	if (!err) {
 		ld_history__configure(t.skel, rs, &hist);
@@ -344,9 +354,7 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 		ld_err("cannot open the BPF object: %s", strerror(-err));
 		goto fail;
 	}
-	l->skel->rodata->watch_all = opts->watch_all;
-	l->skel->rodata->collector_tgid = getpid();
-	l->skel->rodata->max_inflight = opts->max_inflight;
+	set_common(l->skel, opts);
 	l->opts = *opts;
 	l->opts.rules = NULL;
 	err = configure_detectors(l, opts->rules);
@@ -376,9 +384,18 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 		goto fail;
 	}
 	l->stop_link = bpf_program__attach(l->skel->progs.ld_stopped);
+	/* A freeze's record wakes us at the stop's delivery (common.bpf.h ld_event_submit). */
+	l->skel->bss->wake_at_stop = l->stop_link != NULL;
 	if (!l->stop_link)
 		ld_warn("cannot attach to signal_deliver (%s): dumps will not say when the "
 			"kernel stopped the process", strerror(errno));
+	if (opts->bench_stages) {
+		l->stage_links[0] = bpf_program__attach(l->skel->progs.ld_stage_woken);
+		l->stage_links[1] = bpf_program__attach(l->skel->progs.ld_stage_runs);
+		if (!l->stage_links[0] || !l->stage_links[1])
+			ld_warn("cannot attach to sched_wakeup/sched_switch (%s): no wake-up stages",
+				strerror(errno));
+	}
 	l->sync_iter = bpf_program__attach_iter(l->skel->progs.ld_watch_sync, NULL);
 	if (!l->sync_iter) {
 		err = -errno;
@@ -414,6 +431,8 @@ void ld_loader__free(struct ld_loader *l)
 	free(l->probes);
 	bpf_link__destroy(l->sync_iter);
 	bpf_link__destroy(l->stop_link);
+	bpf_link__destroy(l->stage_links[0]);
+	bpf_link__destroy(l->stage_links[1]);
 	bpf_link__destroy(l->fork_link);
 	bpf_link__destroy(l->exit_link);
 	bpf_link__destroy(l->exec_link);
@@ -613,6 +632,17 @@ int ld_loader__rule_counts(const struct ld_loader *l, unsigned idx, struct ld_ru
 		return -errno;
 	memcpy(out->declined, st.declined, sizeof(out->declined));
 	out->unsent = st.unsent;
+	return 0;
+}
+
+int ld_loader__take_stages(struct ld_loader *l, uint64_t issue, struct ld_stages *out)
+{
+	int fd = bpf_map__fd(l->skel->maps.stages);
+	__u64 key = issue;
+
+	if (!l->opts.bench_stages || bpf_map_lookup_elem(fd, &key, out))
+		return -ENOENT;
+	bpf_map_delete_elem(fd, &key);
 	return 0;
 }
 

@@ -20,6 +20,7 @@ struct ld_loader_opts {
 	bool watch_all;		/* every process that reaches a probe */
 	const struct ld_ruleset *rules;	/* compiled into the kernel's first stage */
 	unsigned max_inflight;		/* frozen processes at most; 0 = no limit */
+	bool bench_stages;		/* stamp the trigger path's stages (LD_STAGES) */
 };
 
 /*
@@ -46,6 +47,13 @@ bool ld_loader__watched(const struct ld_loader *l, pid_t pid);
  * When (ktime) the kernel stopped the thread BPF froze in @pid, for the
  * freeze in force; -ENOENT when not known (not stopped yet, or no probe).
  */
+/*
+ * With opts.bench_stages: the stages BPF stamped for the issue at @issue
+ * (ktime), taken out of the kernel's map; -ENOENT when there are none.
+ */
+struct ld_stages;
+int ld_loader__take_stages(struct ld_loader *l, uint64_t issue, struct ld_stages *out);
+
 int ld_loader__stopped_ktime(const struct ld_loader *l, pid_t pid, uint64_t *ktime);
 
 /*

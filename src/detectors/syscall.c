@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: MIT
 /*
  * The syscall detector: a syscall of a watched process fails or is slow.
- * tp_btf sys_enter remembers when a call began; sys_exit checks the rules
- * against the number, the result and the latency, and sends the record.
+ * Its enter program remembers when a call began; its exit program checks
+ * the rules against the number, the result and the latency, and sends the
+ * record.  They run on tp_btf sys_enter/sys_exit, or, where the kernel has
+ * fentry and every syscall rule names its syscalls (at most SYS_SLOTS in
+ * all), as fentry/fexit on those syscalls' functions only.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <bpf/btf.h>
 #include "base/log.h"
 #include "collector/loader_priv.h"
 #include "detectors/detector.h"
 #include "rules/keys.h"
 #include "rules/rulecomp.h"
+#include "rules/ruleval.h"
+#include "collector/features.h"
 
 static int elem_syscall(const struct ld_rule_key *k, void *f, unsigned idx, const char *s,
 			struct ld_verr *e)
@@ -82,21 +88,129 @@ static void compile(const struct ld_rule *r, struct ld_bpf_rule *out)
 	}
 }
 
-static const char *const progs[] = { "ld_sys_enter", "ld_sys_exit", NULL };
+static const char *const progs[] = {
+	"ld_sys_enter", "ld_sys_exit",
+	"ld_sys_fentry0", "ld_sys_fentry1", "ld_sys_fentry2", "ld_sys_fentry3",
+	"ld_sys_fexit0", "ld_sys_fexit1", "ld_sys_fexit2", "ld_sys_fexit3", NULL
+};
+
+#define SYS_SLOTS	4	/* LD_SYS_SLOT()s in bpf/detectors/syscall.bpf.h */
+
+static struct bpf_program *slot_prog(struct livedump_bpf *s, bool exit, unsigned i)
+{
+	struct bpf_program *entry[SYS_SLOTS] = {
+		s->progs.ld_sys_fentry0, s->progs.ld_sys_fentry1, s->progs.ld_sys_fentry2,
+		s->progs.ld_sys_fentry3,
+	};
+	struct bpf_program *ret[SYS_SLOTS] = {
+		s->progs.ld_sys_fexit0, s->progs.ld_sys_fexit1, s->progs.ld_sys_fexit2,
+		s->progs.ld_sys_fexit3,
+	};
+
+	return exit ? ret[i] : entry[i];
+}
+
+/*
+ * The syscalls the rules name into @nrs (*n of them), when every syscall
+ * rule names its own and they fit the slots; else why not, in @why.
+ */
+static int named_syscalls(const struct ld_ruleset *rs, __u32 *nrs, unsigned *n, char *why,
+			  size_t len)
+{
+	*n = 0;
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct ld_syscall_params *p = &rs->v[i].p.sys;
+
+		if (rs->v[i].detector != LD_DET_SYSCALL || rs->v[i].retired)
+			continue;
+		if (!p->nnrs) {
+			snprintf(why, len, "rule %s names no syscall", rs->v[i].name);
+			return -EINVAL;
+		}
+		for (unsigned k = 0; k < p->nnrs; k++) {
+			unsigned j = 0;
+
+			while (j < *n && nrs[j] != p->nrs[k])
+				j++;
+			if (j < *n)
+				continue;
+			if (*n == SYS_SLOTS) {
+				snprintf(why, len, "the rules name more than %d syscalls", SYS_SLOTS);
+				return -E2BIG;
+			}
+			nrs[(*n)++] = p->nrs[k];
+		}
+	}
+	return 0;
+}
+
+/*
+ * fentry/fexit for the named syscalls: where the kernel has BPF
+ * trampolines and each syscall's function (__x64_sys_NAME) is in its BTF.
+ * 0 with the slots bound and turned on; else why not, in @why.
+ */
+static int plan_fentry(struct ld_loader *l, const struct ld_ruleset *rs, char *why, size_t len)
+{
+	struct livedump_bpf *s = ld_loader__skel(l);
+	char fns[SYS_SLOTS][64];
+	__u32 nrs[SYS_SLOTS];
+	struct btf *btf;
+	unsigned n;
+	int err = named_syscalls(rs, nrs, &n, why, len);
+
+	if (err)
+		return err;
+	if (ld_feature_probe(LD_FEAT_FENTRY, why, len))
+		return -EOPNOTSUPP;
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		snprintf(why, len, "no kernel BTF: %s", strerror(errno));
+		return -ENOENT;
+	}
+	for (unsigned i = 0; !err && i < n; i++) {
+		const char *name = ld_val_syscall_name(nrs[i]);
+
+		snprintf(fns[i], sizeof(fns[i]), "__x64_sys_%s", name ? name : "?");
+		if (!name || btf__find_by_name_kind(btf, fns[i], BTF_KIND_FUNC) <= 0) {
+			snprintf(why, len, "no kernel function %s in BTF", fns[i]);
+			err = -ENOENT;
+		}
+	}
+	btf__free(btf);
+	for (unsigned i = 0; !err && i < n; i++) {
+		if (bpf_program__set_attach_target(slot_prog(s, false, i), 0, fns[i]) ||
+		    bpf_program__set_attach_target(slot_prog(s, true, i), 0, fns[i])) {
+			snprintf(why, len, "cannot bind fentry/fexit to %s", fns[i]);
+			return -EINVAL;
+		}
+		s->rodata->sys_slot_nr[i] = nrs[i];
+		ld_loader__want(l, slot_prog(s, false, i));
+		ld_loader__want(l, slot_prog(s, true, i));
+	}
+	return err;
+}
 
 static int configure(struct ld_loader *l, const struct ld_ruleset *rs)
 {
 	struct livedump_bpf *s = ld_loader__skel(l);
+	bool any = false;
+	char why[320];
 
 	for (size_t i = 0; i < rs->n; i++) {
-		if (rs->v[i].detector != LD_DET_SYSCALL)
+		if (rs->v[i].detector != LD_DET_SYSCALL || rs->v[i].retired)
 			continue;
-		ld_loader__want(l, s->progs.ld_sys_enter);
-		ld_loader__want(l, s->progs.ld_sys_exit);
+		any = true;
 		/* A rule that names no syscall: every call is timed, not just the named ones. */
 		if (!rs->v[i].p.sys.nnrs)
 			s->rodata->syscall_any = true;
 	}
+	if (!any)
+		return 0;
+	if (!plan_fentry(l, rs, why, sizeof(why)))
+		return 0;
+	ld_dbg("syscall rules on the sys_enter/sys_exit tracepoints: %s", why);
+	ld_loader__want(l, s->progs.ld_sys_enter);
+	ld_loader__want(l, s->progs.ld_sys_exit);
 	return 0;
 }
 
@@ -163,6 +277,7 @@ static int update(struct ld_loader *l, const struct ld_ruleset *rs)
 static int attach(struct ld_loader *l, const struct ld_ruleset *rs)
 {
 	struct livedump_bpf *s = ld_loader__skel(l);
+	char what[96];
 	int err;
 
 	for (size_t i = 0; i < rs->n; i++)
@@ -172,10 +287,25 @@ static int attach(struct ld_loader *l, const struct ld_ruleset *rs)
 				ld_err("cannot fill syscall_fdargs: %s", strerror(-err));
 				return err;
 			}
-			err = ld_loader__attach(l, s->progs.ld_sys_enter, "tp_btf sys_enter");
-			return err ? err : ld_loader__attach(l, s->progs.ld_sys_exit,
-							     "tp_btf sys_exit");
+			break;
 		}
+	if (bpf_program__autoload(s->progs.ld_sys_enter)) {
+		err = ld_loader__attach(l, s->progs.ld_sys_enter, "tp_btf sys_enter");
+		return err ? err : ld_loader__attach(l, s->progs.ld_sys_exit, "tp_btf sys_exit");
+	}
+	for (unsigned i = 0; i < SYS_SLOTS; i++) {
+		const char *name = ld_val_syscall_name(s->rodata->sys_slot_nr[i]);
+
+		if (!bpf_program__autoload(slot_prog(s, false, i)))
+			continue;
+		snprintf(what, sizeof(what), "fentry __x64_sys_%s", name ? name : "?");
+		err = ld_loader__attach(l, slot_prog(s, false, i), what);
+		snprintf(what, sizeof(what), "fexit __x64_sys_%s", name ? name : "?");
+		if (!err)
+			err = ld_loader__attach(l, slot_prog(s, true, i), what);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 

@@ -292,6 +292,40 @@ struct ld_stop_time {
 };
 
 /*
+ * The trigger path's stages, for the benchmark only (bench/run.sh sets
+ * LIVEDUMP_BENCH_STAGES; docs/performance.md): the ktime at which each was
+ * passed, in the app detector's program, at the SIGSTOP's delivery and in
+ * the collector.  Without that variable the loader leaves the programs'
+ * stage code out (a read-only flag the verifier prunes on) and nothing is
+ * stamped.  Kept in the stages map by issue (ld_event_hdr.ktime_ns).
+ */
+#define LD_STAGES(X)								\
+	X(ENTRY, entry)		/* the uprobe program starts */			\
+	X(MATCHED, matched)	/* the rules matched */				\
+	X(RESERVED, reserved)	/* the record is reserved in the ring */	\
+	X(SIGNAL, signal)	/* SIGSTOP sent, the freeze taken */		\
+	X(IDENT, ident)		/* the process's identity saved */		\
+	X(HISTORY, history)	/* kernel stack saved, history frozen */	\
+	X(COPIED, copied)	/* registers and blobs in the record */		\
+	X(SUBMIT, submit)	/* the record submitted to the ring */		\
+	X(STOPPED, stopped)	/* the SIGSTOP delivered (signal_deliver) */	\
+	X(WOKEN, woken)		/* the collector's thread woken (sched_wakeup) */ \
+	X(RUNS, runs)		/* ... back on a CPU (sched_switch) */		\
+	X(READ, read)		/* the collector reads the record */		\
+	X(CAPTURE, capture)	/* the collector starts the capture */
+
+#define LD_STG_ENUM_(id, name)	LD_STG_##id,
+enum ld_stage {
+	LD_STAGES(LD_STG_ENUM_)
+	LD_STG__COUNT,
+};
+#undef LD_STG_ENUM_
+
+struct ld_stages {
+	__u64 t[LD_STG__COUNT];	/* ktime; 0: not passed */
+};
+
+/*
  * A rule as the kernel checks it (compiled from struct ld_rule by the
  * collector).  Empty lists match everything; all lists must hold.
  */

@@ -72,7 +72,7 @@ ok "a bad file is refused, the old rules stay in force"
 cp "$WORK/good.rules" "$rules"
 echo 'slow on syscall name=openat latency>1s' >>"$rules"
 reload 3
-assert_grep '^reload: refused, the rules in force stay: they need BPF program [a-z_]+, which the running rules did not load$' \
+assert_grep '^reload: refused, the rules in force stay: they need BPF program [a-z0-9_]+, which the running rules did not load$' \
 	"$WORK/rec.log" "the refusal says what would need a new load"
 ok "rules that need a new load are refused, saying which program"
 
