@@ -470,6 +470,12 @@ part_detector() {
 			-p "$other"
 		loop_ns >>"$work/det.named"
 		stop_collector
+		# The same without the flight recorder: with fentry nothing is
+		# left on the syscall tracepoints.
+		start_collector "$work/det5.log" -o "$work/det" --no-history \
+			-e 'e on syscall name=openat errno=ENOENT' -p "$other"
+		loop_ns >>"$work/det.nohist"
+		stop_collector
 		start_collector "$work/det2.log" -o "$work/det" -e 'bench on app capture context' \
 			-p "$other"
 		loop_ns >>"$work/det.rec"
@@ -479,9 +485,10 @@ part_detector() {
 		sed -n 's/^ns_per_op //p' "$work/det3.log" | median >>"$work/det.watched"
 	done
 	kill "$other"
-	local base sys rec watched empty named via=tracepoints
+	local base sys rec watched empty named nohist via=tracepoints
 	grep -q 'attached fexit __x64_sys_openat' "$work/det4.log" && via=fentry/fexit
 	named=$(median <"$work/det.named")
+	nohist=$(median <"$work/det.nohist")
 	base=$(median <"$work/det.base")
 	empty=$(median <"$work/det.empty")
 	sys=$(median <"$work/det.sys")
@@ -504,6 +511,8 @@ part_detector() {
 		"$empty" "empty programs" "<=" 1.1 x
 	row "getppid() per call, syscall rule naming openat ($via), against the error rule" "$named" ns \
 		"$sys" "rule without name=, tracepoints"
+	row "getppid() per call, syscall rule naming openat ($via), --no-history, against no collector" \
+		"$nohist" ns "$base" "no collector" "<=" 1.1 x
 	row "getppid() per call, in a process the flight recorder records" "$watched" ns "$base" \
 		"no collector"
 }

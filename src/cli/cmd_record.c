@@ -50,6 +50,7 @@ struct record_opts {
 	const char *files[LD_MAX_RULES];
 	size_t nfiles;
 	bool all, full;
+	bool no_history;		/* --no-history */
 	uint64_t stack_max;
 	unsigned max_concurrent;
 	struct ld_compress compress;
@@ -120,6 +121,9 @@ static void usage(FILE *f)
 "                       memory not read by then is left out, the dump says so\n"
 "      --compress[=KIND[:LEVEL]]  compress every dump: zstd (default) or zlib\n"
 "                       (rules can say 'capture ... compress[=KIND]')\n"
+"      --no-history     no flight recorder: dumps have no history, and processes\n"
+"                       pay nothing for it (syscall rules naming their syscalls\n"
+"                       then cost other syscalls nothing where fentry exists)\n"
 "      --max-concurrent N  processes frozen for a capture at once, at most\n"
 "                       (default 16; 0: no limit); more are declined in the kernel\n"
 "      --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
@@ -150,7 +154,8 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 {
 	enum { OPT_FULL = 256, OPT_LIB, OPT_STACK, OPT_MAX_USE, OPT_KEEP_FREE, OPT_MAX_DUMP,
 	       OPT_MAX_CONC, OPT_COMPRESS, OPT_MAX_HOLD, OPT_METRICS, OPT_UPLOAD, OPT_S3_ENDPOINT,
-	       OPT_S3_REGION, OPT_S3_CREDENTIALS, OPT_S3_PART_SIZE, OPT_UPLOAD_DELETE };
+	       OPT_S3_REGION, OPT_S3_CREDENTIALS, OPT_S3_PART_SIZE, OPT_UPLOAD_DELETE,
+	       OPT_NO_HISTORY };
 	static const struct option longopts[] = {
 		{ "rule", required_argument, NULL, 'e' },
 		{ "rules", required_argument, NULL, 'r' },
@@ -167,6 +172,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{ "s3-credentials", required_argument, NULL, OPT_S3_CREDENTIALS },
 		{ "s3-part-size", required_argument, NULL, OPT_S3_PART_SIZE },
 		{ "upload-delete", no_argument, NULL, OPT_UPLOAD_DELETE },
+		{ "no-history", no_argument, NULL, OPT_NO_HISTORY },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "exe", required_argument, NULL, 'x' },
 		{ "all", no_argument, NULL, 'a' },
@@ -291,6 +297,9 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			break;
 		case OPT_UPLOAD_DELETE:
 			o->upload_delete = true;
+			break;
+		case OPT_NO_HISTORY:
+			o->no_history = true;
 			break;
 		case OPT_MAX_CONC:
 			/* 0 is no limit */
@@ -1015,6 +1024,7 @@ int cmd_record(int argc, char **argv)
 	lo.watch_all = o.all;
 	lo.rules = &col.rules;
 	lo.max_inflight = o.max_concurrent;
+	lo.no_history = o.no_history;
 	/* The benchmark's hook (docs/performance.md): where the stage lines go. */
 	if (getenv("LIVEDUMP_BENCH_STAGES")) {
 		stages = fopen(getenv("LIVEDUMP_BENCH_STAGES"), "a");

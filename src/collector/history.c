@@ -86,6 +86,19 @@ static size_t hist_progs(struct livedump_bpf *skel, struct bpf_program **v)
 	return k;
 }
 
+void ld_history__off(struct livedump_bpf *skel)
+{
+	struct bpf_program *progs[HIST_PROGS_MAX];
+	size_t n = hist_progs(skel, progs);
+
+	for (size_t i = 0; i < n; i++)
+		bpf_program__set_autoload(progs[i], false);
+	/* hist_progs() leaves these out where the syscall detector runs them */
+	bpf_program__set_autoload(skel->progs.ld_hist_sys_enter, false);
+	bpf_program__set_autoload(skel->progs.ld_hist_sys_exit, false);
+	bpf_program__set_autoload(skel->progs.ld_hist_sync, false);
+}
+
 int ld_history__set_rules(struct ld_history *h, const struct ld_ruleset *rules)
 {
 	struct rule_depth *v = calloc(rules && rules->n ? rules->n : 1, sizeof(*v));

@@ -33,6 +33,8 @@ struct ld_history;
  * Before load.  Sizes from the rules' history=N (0: the default).  *out
  * gets the recorder, or NULL (0 or -errno, with a message).
  */
+/* Before load, instead of ld_history__configure(): none of the recorder's programs is loaded. */
+void ld_history__off(struct livedump_bpf *skel);
 int ld_history__configure(struct livedump_bpf *skel, const struct ld_ruleset *rules,
 			  struct ld_history **out);
 /*

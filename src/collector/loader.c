@@ -254,7 +254,10 @@ static int shape_of(const struct ld_loader *l, const struct ld_ruleset *rs, stru
 	set_common(t.skel, &l->opts);
 	err = configure_detectors(&t, rs);
 	if (!err) {
-		ld_history__configure(t.skel, rs, &hist);
+		if (!l->opts.no_history)
+			ld_history__configure(t.skel, rs, &hist);
+		else
+			ld_history__off(t.skel);
 		ld_history__free(hist);
 		err = shape_take(t.skel, out);
 	}
@@ -360,7 +363,12 @@ int ld_loader__new(const struct ld_loader_opts *opts, struct ld_loader **out)
 	err = configure_detectors(l, opts->rules);
 	if (err)
 		goto fail;
-	ld_history__configure(l->skel, opts->rules, &l->hist);
+	if (!opts->no_history)
+		ld_history__configure(l->skel, opts->rules, &l->hist);
+	else
+		ld_history__off(l->skel);
+	if (opts->no_history)
+		ld_info("flight recorder: off (--no-history)");
 	err = shape_take(l->skel, &l->shape);
 	if (err)
 		goto fail;

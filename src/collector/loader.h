@@ -21,6 +21,7 @@ struct ld_loader_opts {
 	const struct ld_ruleset *rules;	/* compiled into the kernel's first stage */
 	unsigned max_inflight;		/* frozen processes at most; 0 = no limit */
 	bool bench_stages;		/* stamp the trigger path's stages (LD_STAGES) */
+	bool no_history;		/* no flight recorder: its programs are not loaded */
 };
 
 /*

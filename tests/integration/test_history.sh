@@ -141,3 +141,12 @@ assert_eq 100 "$(jq '[.history.events[] | select(.name == "getppid")] | length' 
 assert_eq 1 "$(jq '[.history.events[] | select(.name == "openat" and .path == "/proc/self/stat")] | length' \
 	"$WORK/d3.json")" "the successful openat in the history"
 ok "the history with a syscall rule: every call, the failing one last before the issue"
+
+# record --no-history: no recorder, dumps without a history.
+out4=$WORK/out4
+"$LIVEDUMP" record --no-history -o "$out4" -e 'r4 on app capture mini' -- "$PROGS/trigger_regions" \
+	>"$WORK/rec4.log" 2>&1 || fail "record --no-history failed: $(cat "$WORK/rec4.log")"
+assert_grep 'flight recorder: off \(--no-history\)' "$WORK/rec4.log" "--no-history said"
+"$LIVEDUMP" inspect --json "$(find "$out4" -name '*.core')" >"$WORK/d4.json" || fail "inspect --json failed"
+assert_eq null "$(jq -c .history "$WORK/d4.json")" "history of a dump with --no-history"
+ok "--no-history: a dump without a history"
