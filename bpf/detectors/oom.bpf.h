@@ -26,6 +26,46 @@ struct ld_oom_kobj_event {
 };
 
 /*
+ * Before 6.2 (f1a7941243c1 "mm: convert mm's rss stats into
+ * percpu_counter") the rss counters were atomics in struct mm_rss_stat.
+ */
+struct mm_rss_stat___ld_old {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+struct mm_struct___ld_old {
+	struct mm_rss_stat___ld_old rss_stat;
+} __attribute__((preserve_access_index));
+
+/*
+ * The victim's rss counters in KiB, as the kernel's own mark_victim
+ * tracepoint reports them (get_mm_counter(): since 6.2 a percpu_counter's
+ * count, without the CPUs' deltas not yet folded in).
+ */
+static __always_inline void oom_rss(struct ld_oom_event *e, struct mm_struct *mm)
+{
+	__s64 pages[4] = {};
+
+	if (!mm)
+		return;
+	if (bpf_core_type_exists(struct mm_rss_stat___ld_old)) {
+		struct mm_struct___ld_old *o = (void *)mm;
+
+		pages[MM_FILEPAGES] = BPF_CORE_READ(o, rss_stat.count[MM_FILEPAGES].counter);
+		pages[MM_ANONPAGES] = BPF_CORE_READ(o, rss_stat.count[MM_ANONPAGES].counter);
+		pages[MM_SHMEMPAGES] = BPF_CORE_READ(o, rss_stat.count[MM_SHMEMPAGES].counter);
+	} else {
+		pages[MM_FILEPAGES] = BPF_CORE_READ(mm, rss_stat[MM_FILEPAGES].count);
+		pages[MM_ANONPAGES] = BPF_CORE_READ(mm, rss_stat[MM_ANONPAGES].count);
+		pages[MM_SHMEMPAGES] = BPF_CORE_READ(mm, rss_stat[MM_SHMEMPAGES].count);
+	}
+	/* a percpu_counter's count can be below zero for a while */
+	e->file_rss_kb = pages[MM_FILEPAGES] > 0 ? pages[MM_FILEPAGES] * 4 : 0;
+	e->anon_rss_kb = pages[MM_ANONPAGES] > 0 ? pages[MM_ANONPAGES] * 4 : 0;
+	e->shmem_rss_kb = pages[MM_SHMEMPAGES] > 0 ? pages[MM_SHMEMPAGES] * 4 : 0;
+	e->pgtables_kb = (__u64)BPF_CORE_READ(mm, pgtables_bytes.counter) / 1024;
+}
+
+/*
  * The oom_control of the OOM kill each task is making, by thread id:
  * oom_kill_process(oc, message) is where mark_victim is called from, and
  * no tracepoint carries oc.  Set and cleared by a kprobe and kretprobe on
@@ -202,6 +242,7 @@ int ld_oom(struct bpf_raw_tracepoint_args *ctx)
 	if (victim) {
 		mm = BPF_CORE_READ(victim, mm);
 		e->total_vm_kb = BPF_CORE_READ(mm, total_vm) * 4;
+		oom_rss(e, mm);
 		e->oom_score_adj = BPF_CORE_READ(victim, signal, oom_score_adj);
 	}
 	if (victim)	/* its /proc goes with the kill: what its dump can say of it */

@@ -232,6 +232,10 @@ if [ -n "$oomcg" ] && [ -f "$oomcg/cgroup.procs" ]; then
 	assert_eq 0 "$(events | jq -s 'map(select(.rule == "beside")) | length')" "oom beside it"
 	want=$ctrl/$name/oom
 	assert_decoded "$(find "$OUT" -name '*.core')" oom ".memcg == \"$want\"" "oom memcg $want"
+	# The hog filled its 64 MiB: its anon rss says so (it read 0 once on 6.2+,
+	# whose rss counters are percpu_counters).
+	assert_decoded "$(find "$OUT" -name '*.core')" oom ".anon_rss > 1048576 and .total_vm >= .anon_rss" \
+		"the victim's anon rss"
 	assert_grep "^trigger: rule in .* limit hit by pid [0-9]+ in $want$" "$LOG" "the summary names the memcg"
 	# The victim's mm and the memcg whose limit was hit, typed (6.1's
 	# mark_victim names the victim by pid: its task comes from the
