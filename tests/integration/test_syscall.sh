@@ -28,12 +28,6 @@ if have_feature fentry; then
 else
 	assert_grep 'attached tp_btf sys_exit' "$WORK/rec.log" "syscall tracepoints attached"
 fi
-# What the kernel runs meanwhile (bpftool's names are cut at 15 characters).
-loaded() { bpftool prog show 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == "name") print $(i + 1) }'; }
-if command -v bpftool >/dev/null; then
-	loaded >"$WORK/progs"
-	grep -q '^ld_hist_sys_' "$WORK/progs" || fail "no flight recorder on the syscalls: $(tr '\n' ' ' <"$WORK/progs")"
-fi
 touch "$go"
 wait "$rec" || fail "record failed: $(cat "$WORK/rec.log")"
 wait_for grep -q '^done' "$WORK/twin.out" || fail "the twin did not finish"
@@ -148,15 +142,25 @@ ok "a rule without name= on the syscall tracepoints"
 
 # --no-history: no flight recorder; with fentry, nothing runs on the
 # syscall tracepoints at all, so other syscalls pay nothing (issue 18).
-if command -v bpftool >/dev/null; then
-	start_bg "$WORK/nh.log" "$LIVEDUMP" record --no-history -o "$WORK/nh" \
+# What the kernel runs while record ARGS... records (bpftool's names are
+# cut at 15 characters), into $WORK/progs; nothing is watched running, so
+# that nothing is slowed down under a test's feet.
+loaded() {
+	start_bg "$WORK/nh.log" "$LIVEDUMP" record -o "$WORK/nh" "$@" \
 		-e 'nh on syscall name=openat errno=ENOENT capture context' -x "$prog"
 	nh=$BG_PID
 	wait_for grep -q '^recording into' "$WORK/nh.log" || fail "record did not start: $(cat "$WORK/nh.log")"
-	assert_grep 'flight recorder: off \(--no-history\)' "$WORK/nh.log" "--no-history said"
-	loaded >"$WORK/progs"
+	bpftool prog show 2>/dev/null |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "name") print $(i + 1) }' >"$WORK/progs"
 	kill -INT "$nh"
-	wait "$nh" || fail "record --no-history failed: $(cat "$WORK/nh.log")"
+	wait "$nh" || fail "record $* failed: $(cat "$WORK/nh.log")"
+}
+if command -v bpftool >/dev/null; then
+	loaded
+	grep -q '^ld_hist_sys_\|^ld_sys_e' "$WORK/progs" ||
+		fail "no flight recorder on the syscalls: $(tr '\n' ' ' <"$WORK/progs")"
+	loaded --no-history
+	assert_grep 'flight recorder: off \(--no-history\)' "$WORK/nh.log" "--no-history said"
 	grep -q '^ld_hist_' "$WORK/progs" && fail "flight recorder programs with --no-history: $(tr '\n' ' ' <"$WORK/progs")"
 	if have_feature fentry; then
 		grep -q '^ld_sys_fexit' "$WORK/progs" || fail "no fexit program: $(tr '\n' ' ' <"$WORK/progs")"
