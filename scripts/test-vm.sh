@@ -9,7 +9,7 @@
 # Usage: scripts/test-vm.sh [BUILD_DIR]          (as root, on Debian 12)
 # Environment:
 #   VM_FILTER=STR       run only tests whose name contains STR (default: integration/)
-#   VM_TIMEOUT=SECS     the whole VM run, boot to power-off (default: 1500)
+#   VM_TIMEOUT=SECS     the whole VM run, boot to power-off (default: 2400)
 #   VM_KERNEL_PKG=NAME  kernel package (default: what linux-image-cloud-amd64 depends on,
 #                       or the newest one already extracted under BUILD_DIR/vm/kernel)
 #   VM_MODULES="a b"    kernel modules loaded in the VM, with their dependencies (default: loop)
@@ -42,7 +42,7 @@ vm=$O/vm
 filter=${VM_FILTER-integration/}
 # TCG runs the suite 5-10 times slower than the host: about 25 minutes in
 # one VM, 13 in each of two side by side (session 6).
-timeout_s=${VM_TIMEOUT:-1500}
+timeout_s=${VM_TIMEOUT:-2400}
 accel=${VM_ACCEL:-tcg,thread=single}
 modules=${VM_MODULES:-loop unix_diag}	# unix_diag: sockets' peers (sock_diag); no modprobe here to load it on demand
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
