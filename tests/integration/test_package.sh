@@ -105,7 +105,8 @@ comp() {	# WORDS... : what completing the last word offers
 assert_eq "record" "$(comp livedump rec)" "completing 'livedump rec'"
 comp livedump record --max- | grep -qx -- --max-use || fail "completing 'livedump record --max-': $(comp livedump record --max-)"
 comp livedump record -e s | grep -qx signal || fail "completing a rule word: $(comp livedump record -e s)"
-want=$(sed -n 's/^[[:space:]]*X([A-Z_]*, *\([a-z_]*\)).*/\1/p' "$TOP/src/kabi/records.h" | grep -vx manual | sort | tr '\n' ' ')
+want=$(sed -n '/^#define LD_DETECTORS(X)/,/^$/s/^[[:space:]]*X([A-Z_]*, *\([a-z_]*\)).*/\1/p' \
+	"$TOP/src/kabi/records.h" | grep -vx manual | sort | tr '\n' ' ')
 have=$(comp livedump record -e '' | sort -u | grep -xF -f <(echo "$want" | tr ' ' '\n') | tr '\n' ' ')
 assert_eq "$want" "$have" "the issues bash completion offers (src/kabi/records.h)"
 touch "$WORK/20261203T000000.000-app-x-1.core" "$WORK/2-not-a-dump.txt"
