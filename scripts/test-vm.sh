@@ -342,7 +342,7 @@ for ((i = 0; i < shards; i++)); do
 done
 wait "${pids[@]}"
 elapsed=$((SECONDS - start))
-fails=0 npass=0 nfail=0 nskip=0 failed="" skipped=""
+fails=0 npass=0 nfail=0 nskip=0 failed="" skipped="" why=""
 for ((i = 0; i < shards; i++)); do
 	qrc=$(cat "$vm/qrc-$i" 2>/dev/null || echo '?')
 	if [ -s "$vm/ttyS1-$i.txt" ]; then
@@ -367,9 +367,11 @@ for ((i = 0; i < shards; i++)); do
 	npass=$((npass + ${p:-0})) nfail=$((nfail + ${f:-0})) nskip=$((nskip + ${k:-0}))
 	skipped="$skipped$(sed -n 's/^\[vm[0-9]*\] skipped://p' "$vm/console-$i.log" | tail -1)"
 	failed="$failed$(sed -n 's/^\[vm[0-9]*\] failed://p' "$vm/console-$i.log" | tail -1)"
+	why="$why$(sed -n 's/^\[vm[0-9]*\] \(why: .*\)$/\1/p' "$vm/console-$i.log" | tr -d '\r')"$'\n'
 done
 rm -f "$vm"/qrc-*
 say "$pkg, $shards VM(s) in ${elapsed}s: $npass passed, $nfail failed, $nskip skipped (logs: $vm/test-logs, consoles: $vm/console-*.log)"
 [ -n "$skipped" ] && say "skipped:$skipped"
 [ -n "$failed" ] && say "failed:$failed"
+while read -r l; do [ -n "$l" ] && say "$l"; done <<<"$why"
 [ "$fails" = 0 ]

@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 export LD_BUILD=$O LD_TOP=$top
 logdir=$O/test-logs
 mkdir -p "$logdir/unit" "$logdir/integration" "$logdir/fuzz"
-pass=0 fail=0 skip=0 failed="" skipped=""
+pass=0 fail=0 skip=0 failed="" skipped="" why=""
 
 # The shards' tests: longest first, each to the shard with the least work so
 # far, by the seconds tests/integration/vm-seconds gives (a test it does not
@@ -62,6 +62,9 @@ run() {	# name command...
 	77) skip=$((skip + 1)); skipped="$skipped $name"
 	    printf '  SKIP  %-40s %s\n' "$name" "$(grep -m1 '^SKIP:' "$logdir/$name.log" | cut -c7-)" ;;
 	*)  fail=$((fail + 1)); failed="$failed $name"
+	    # one line per failure in the summary, so that a log's tail (all CI shows) says why
+	    why="${why}why: $name: $({ grep -m1 '^FAIL:' "$logdir/$name.log" || tail -n 1 "$logdir/$name.log"; } |
+		cut -c1-300)"$'\n'
 	    printf '  FAIL  %-40s (exit %d) — last lines of %s:\n' "$name" "$rc" "$logdir/$name.log"
 	    tail -n 25 "$logdir/$name.log" | sed 's/^/        /' ;;
 	esac
@@ -86,5 +89,5 @@ done
 echo
 echo "summary: $pass passed, $fail failed, $skip skipped"
 [ -n "$skipped" ] && echo "skipped:$skipped"
-[ -n "$failed" ] && echo "failed:$failed"
+[ -n "$failed" ] && echo "failed:$failed" && printf '%s' "$why"
 [ "$fail" = 0 ]

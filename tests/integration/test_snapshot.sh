@@ -19,10 +19,14 @@ cp "/proc/$pid/maps" "$WORK/maps.before"
 # 1. The process runs on while its dump is written: it handles SIGUSR1
 #    (marker 1 -> 2) before the (delayed) write starts; the dump has 1.
 out=$WORK/full
-LIVEDUMP_TEST_SNAPSHOT_DELAY_MS=1500 start_bg "$WORK/cap.log" \
-	"$LIVEDUMP" capture -p "$pid" --full -o "$out"
+LIVEDUMP_TEST_SNAPSHOT_DELAY_MS=4000 start_bg "$WORK/cap.log" \
+	"$LIVEDUMP" -v capture -p "$pid" --full -o "$out"
 cap=$BG_PID
-sleep 0.3
+# Not a fixed sleep: under TCG on a loaded host the capture may take longer
+# than any guess to seize the process, and a signal sent before the
+# snapshot would be in it.
+wait_for grep -q 'snapshot [0-9]* made' "$WORK/cap.log" ||
+	fail "no snapshot made: $(cat "$WORK/cap.log")"
 kill -USR1 "$pid"
 wait_for grep -q '^marked' "$WORK/prog.out" ||
 	fail "the process did not run during the snapshot (state $(proc_state "$pid"), capture $(kill -0 "$cap" 2>/dev/null && echo running || echo ended): $(cat "$WORK/cap.log"))"
