@@ -949,11 +949,19 @@ static int add_stale(void *ctx, const char *key, const char *id)
 	return 0;
 }
 
+/* Test hook: pages of N uploads, so that tests walk several (S3's default is 1000). */
+static int test_max_uploads(void)
+{
+	const char *v = getenv("LIVEDUMP_TEST_S3_MAX_UPLOADS");
+
+	return v && atoi(v) > 0 ? atoi(v) : 0;
+}
+
 int ld_s3__abort_uploads(struct ld_s3 *s, const char *key)
 {
-	char ekey[3200], eid[1600], query[3400];
+	char ekey[3200], eid[1600], ekm[3200], eum[1600], query[9800], max[32] = "";
+	struct ld_s3_upload_marker next = { 0 };
 	struct stale st = { .key = key };
-	bool truncated = false;
 	struct reply r;
 	int err, n = 0;
 
@@ -961,18 +969,43 @@ int ld_s3__abort_uploads(struct ld_s3 *s, const char *key)
 		fail(s, "LIST uploads of %s: key too long", key);
 		return -ENAMETOOLONG;
 	}
-	/* Sorted, as SigV4's canonical query string is.  The first page is enough:
-	 * one key has as many uploads as uploaders were killed sending it. */
-	snprintf(query, sizeof(query), "prefix=%s&uploads=", ekey);
-	reply_init(&r, REPLY_MAX);
-	err = request(s, "GET", NULL, query, NULL, &r, NULL);
-	if (!err) {
-		err = ld_s3_xml_uploads(r.buf, r.len, add_stale, &st, &truncated);
-		if (err == -EBADMSG)
-			fail(s, "GET %s/%s?uploads&prefix=%s: not a ListMultipartUploadsResult",
-			     s->endpoint, s->bucket, key);
-	}
-	free(r.buf);
+	if (test_max_uploads())
+		snprintf(max, sizeof(max), "max-uploads=%d&", test_max_uploads());
+	/* Every page: a key has as many uploads as uploaders were killed sending
+	 * it, and a bucket's others come before it in the walk's order. */
+	do {
+		char prev_key[sizeof(next.key)], prev_id[sizeof(next.upload_id)];
+		bool more = next.truncated;
+
+		if (more && (encode(ekm, sizeof(ekm), next.key, false) ||
+			     encode(eum, sizeof(eum), next.upload_id, false))) {
+			fail(s, "LIST uploads of %s: marker too long", key);
+			err = -ENAMETOOLONG;
+			break;
+		}
+		/* Sorted, as SigV4's canonical query string is. */
+		snprintf(query, sizeof(query), "%s%s%s%sprefix=%s&%s%s%suploads=",
+			 more ? "key-marker=" : "", more ? ekm : "", more ? "&" : "", max, ekey,
+			 more && next.upload_id[0] ? "upload-id-marker=" : "",
+			 more && next.upload_id[0] ? eum : "", more && next.upload_id[0] ? "&" : "");
+		memcpy(prev_key, next.key, sizeof(prev_key));
+		memcpy(prev_id, next.upload_id, sizeof(prev_id));
+		reply_init(&r, REPLY_MAX);
+		err = request(s, "GET", NULL, query, NULL, &r, NULL);
+		if (!err) {
+			err = ld_s3_xml_uploads(r.buf, r.len, add_stale, &st, &next);
+			if (err == -EBADMSG)
+				fail(s, "GET %s/%s?uploads&prefix=%s: not a ListMultipartUploadsResult "
+				     "the walk can go on from", s->endpoint, s->bucket, key);
+			else if (!err && next.truncated && more && !strcmp(prev_key, next.key) &&
+				 !strcmp(prev_id, next.upload_id)) {
+				fail(s, "GET %s/%s?uploads: the server gave the same markers twice",
+				     s->endpoint, s->bucket);
+				err = -ELOOP;
+			}
+		}
+		free(r.buf);
+	} while (!err && next.truncated);
 	for (size_t i = 0; !err && i < st.n; i++) {
 		if (encode(eid, sizeof(eid), st.ids[i], false))
 			continue;

@@ -176,14 +176,14 @@ int ld_s3_xml_list(const char *xml, size_t len,
 
 int ld_s3_xml_uploads(const char *xml, size_t len,
 		      int (*cb)(void *ctx, const char *key, const char *upload_id), void *ctx,
-		      bool *truncated)
+		      struct ld_s3_upload_marker *next)
 {
 	xmlDocPtr doc = parse(xml, len);
 	const xmlNode *root;
 	char buf[16], key[1024], id[512];
 	int ret = 0;
 
-	*truncated = false;
+	memset(next, 0, sizeof(*next));
 	if (!doc)
 		return -EBADMSG;
 	root = xmlDocGetRootElement(doc);
@@ -192,7 +192,9 @@ int ld_s3_xml_uploads(const char *xml, size_t len,
 		return -EBADMSG;
 	}
 	text_of(root, "IsTruncated", buf, sizeof(buf));
-	*truncated = !strcmp(buf, "true");
+	next->truncated = !strcmp(buf, "true");
+	text_of(root, "NextKeyMarker", next->key, sizeof(next->key));
+	text_of(root, "NextUploadIdMarker", next->upload_id, sizeof(next->upload_id));
 	for (const xmlNode *c = root->children; c && !ret; c = c->next) {
 		if (!named(c, "Upload"))
 			continue;
@@ -203,6 +205,8 @@ int ld_s3_xml_uploads(const char *xml, size_t len,
 		}
 		ret = cb(ctx, key, id);
 	}
+	if (!ret && next->truncated && !next->key[0])
+		ret = -EBADMSG;
 	xmlFreeDoc(doc);
 	return ret;
 }

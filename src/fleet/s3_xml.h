@@ -36,14 +36,22 @@ int ld_s3_xml_upload_id(const char *xml, size_t len, char *id, size_t idlen);
 /* <CompleteMultipartUploadResult><ETag> (quotes removed): 0 or -EBADMSG. */
 int ld_s3_xml_complete(const char *xml, size_t len, char *etag, size_t etaglen);
 
+/* Where the next page of a ListMultipartUploads starts. */
+struct ld_s3_upload_marker {
+	bool truncated;
+	char key[1024];		/* NextKeyMarker */
+	char upload_id[512];	/* NextUploadIdMarker */
+};
+
 /*
  * <ListMultipartUploadsResult>: CB for each <Upload> (its key and upload
- * id; non-zero stops the walk with it), *truncated.  0, CB's value, or
- * -EBADMSG (not that result, or an upload without a key or an id).
+ * id; non-zero stops the walk with it), and where the next page starts.
+ * 0, CB's value, or -EBADMSG (not that result, an upload without a key or
+ * an id, or a truncated page without a NextKeyMarker).
  */
 int ld_s3_xml_uploads(const char *xml, size_t len,
 		      int (*cb)(void *ctx, const char *key, const char *upload_id), void *ctx,
-		      bool *truncated);
+		      struct ld_s3_upload_marker *next);
 
 /* "2026-12-07T10:00:00.000Z" (ISO 8601, UTC): seconds since the epoch, or -1. */
 int64_t ld_s3_parse_iso8601(const char *s);

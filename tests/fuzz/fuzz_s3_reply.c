@@ -40,6 +40,7 @@ static int each_upload(void *ctx, const char *key, const char *id)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char code[64], msg[128], token[96], id[80], etag[40];
+	struct ld_s3_upload_marker next;
 	const char *xml = (const char *)data;
 	bool truncated;
 	size_t n = 0;
@@ -53,8 +54,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(memchr(token, 0, sizeof(token)), "token unterminated");
 	FUZZ_CHECK(rc || !truncated || token[0], "a truncated page without a next token accepted");
 	n = 0;
-	rc = ld_s3_xml_uploads(xml, size, each_upload, &n, &truncated);
+	rc = ld_s3_xml_uploads(xml, size, each_upload, &n, &next);
 	FUZZ_CHECK(rc == 0 || rc == 7 || rc == -EBADMSG, "uploads: rc %d", rc);
+	FUZZ_CHECK(memchr(next.key, 0, sizeof(next.key)) &&
+		   memchr(next.upload_id, 0, sizeof(next.upload_id)), "upload markers unterminated");
+	FUZZ_CHECK(rc || !next.truncated || next.key[0], "a truncated uploads page without a marker accepted");
 	rc = ld_s3_xml_upload_id(xml, size, id, sizeof(id));
 	FUZZ_CHECK((rc == 0 && id[0]) || rc == -EBADMSG, "upload id: rc %d", rc);
 	FUZZ_CHECK(memchr(id, 0, sizeof(id)), "upload id unterminated");

@@ -188,6 +188,14 @@ kill -KILL "$REC_PID"
 wait "$REC_PID" 2>/dev/null
 grep -q '^uploaded: .*big' "$WORK/d1.log" && fail "the big dump was done before the kill: raise the slowdown"
 ls "$WORK/d/.spool" | grep -q 'big' || fail "the big dump's spool entry is gone: $(ls -a "$WORK/d/.spool")"
+# Two more killed uploaders' leftovers of that key, and pages of one upload:
+# the restart walks every page and aborts all three.
+bigkey=$(dump_key fleet-d "$(ls "$WORK"/d/*big*.core)")
+for i in 1 2; do
+	s3_curl -X POST "$CEPH_S3/dumps/$bigkey?uploads=" | grep -q '<UploadId>' ||
+		fail "cannot start a multipart upload of $bigkey"
+done
+REC_ENV=LIVEDUMP_TEST_S3_MAX_UPLOADS=1 \
 start_record "$WORK/d2.log" "$WORK/d" fleet-d -e "$RULE_FULL" -e "$RULE_MINI" --s3-part-size 5M
 wait_long 30 grep -q '^uploaded: .*big' "$WORK/d2.log" || fail "not uploaded after the restart: $(cat "$WORK/d2.log")"
 # A third dump after the restart, too.
@@ -196,7 +204,7 @@ wait_long 20 has_n '^uploaded: .*alpha' "$WORK/d2.log" 1 || fail "the third dump
 stop_record "$WORK/d2.log"
 grep -q '^uploaded: .*alpha.*already there' "$WORK/d2.log" && fail "the small dump was sent again"
 # The multipart upload the kill cut was aborted: no parts left on the server.
-assert_grep '^upload: aborted 1 unfinished multipart upload of fleet-d/' "$WORK/d2.log" "stale upload aborted"
+assert_grep '^upload: aborted 3 unfinished multipart uploads of fleet-d/' "$WORK/d2.log" "stale uploads aborted, over 3 pages"
 s3_curl "$CEPH_S3/dumps?prefix=fleet-d%2F&uploads=" >"$WORK/uploads.xml"
 assert_grep '<ListMultipartUploadsResult' "$WORK/uploads.xml" "listing multipart uploads"
 grep -q '<Upload>' "$WORK/uploads.xml" && fail "multipart uploads left: $(cat "$WORK/uploads.xml")"
@@ -206,7 +214,7 @@ assert_eq 2 "$(bucket_keys "fleet-d/$HOST/journal/" | grep -c 'jsonl$')" "journa
 for j in "$WORK"/d/journal-*.jsonl; do
 	same_object "$j" "fleet-d/$HOST/journal/$(basename "$j")" "journal $(basename "$j")"
 done
-ok "collector killed mid-upload and restarted: 3 dumps in the bucket once each, byte-identical; 2 journals; the cut multipart upload aborted"
+ok "collector killed mid-upload and restarted: 3 dumps in the bucket once each, byte-identical; 2 journals; the cut multipart uploads aborted, every page"
 
 # 4b. The state a kill between the PUT and the done record leaves: the object
 #     in the bucket, its entry still queued.  The next start finds it there

@@ -182,6 +182,14 @@ static void test_replies(void **state)
 		"<ListMultipartUploadsResult><IsTruncated>false</IsTruncated>"
 		"<Upload><Key>p/x.core</Key><UploadId>2~a</UploadId></Upload>"
 		"<Upload><Key>p/x.core2</Key><UploadId>2~b</UploadId></Upload></ListMultipartUploadsResult>";
+	static const char uploads_page[] =
+		"<ListMultipartUploadsResult><IsTruncated>true</IsTruncated>"
+		"<NextKeyMarker>p/x.core</NextKeyMarker><NextUploadIdMarker>2~a</NextUploadIdMarker>"
+		"<Upload><Key>p/x.core</Key><UploadId>2~a</UploadId></Upload></ListMultipartUploadsResult>";
+	static const char uploads_nomark[] =
+		"<ListMultipartUploadsResult><IsTruncated>true</IsTruncated>"
+		"<Upload><Key>p/x.core</Key><UploadId>2~a</UploadId></Upload></ListMultipartUploadsResult>";
+	struct ld_s3_upload_marker next;
 	static const char err[] = "<Error><Code>InvalidAccessKeyId</Code><Message>no such key</Message></Error>";
 	struct ld_s3_obj seen[2] = { 0 };
 	char code[64], msg[64], token[64], id[64];
@@ -212,10 +220,19 @@ static void test_replies(void **state)
 	assert_int_equal(ld_s3_xml_error("<Error", 6, code, 4, msg, 4), -EBADMSG);
 	assert_int_equal(ld_s3_xml_error(err, strlen(err), code, 4, msg, 4), 1);
 	assert_string_equal(code, "Inv");	/* cut, terminated */
-	assert_int_equal(ld_s3_xml_uploads(uploads, strlen(uploads), count_upload, id, &truncated), 0);
-	assert_false(truncated);
+	assert_int_equal(ld_s3_xml_uploads(uploads, strlen(uploads), count_upload, id, &next), 0);
+	assert_false(next.truncated);
 	assert_string_equal(id, "2~a|2~b|");
-	assert_int_equal(ld_s3_xml_uploads(list, strlen(list), count_upload, id, &truncated), -EBADMSG);
+	assert_int_equal(ld_s3_xml_uploads(list, strlen(list), count_upload, id, &next), -EBADMSG);
+	id[0] = 0;
+	assert_int_equal(ld_s3_xml_uploads(uploads_page, strlen(uploads_page), count_upload, id,
+					   &next), 0);
+	assert_true(next.truncated);
+	assert_string_equal(next.key, "p/x.core");
+	assert_string_equal(next.upload_id, "2~a");
+	assert_string_equal(id, "2~a|");
+	assert_int_equal(ld_s3_xml_uploads(uploads_nomark, strlen(uploads_nomark), count_upload, id,
+					   &next), -EBADMSG);
 	assert_int_equal(ld_s3_xml_upload_id("<InitiateMultipartUploadResult><UploadId>2~x</UploadId>"
 					     "</InitiateMultipartUploadResult>", 87, id, sizeof(id)), 0);
 	assert_string_equal(id, "2~x");
