@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "analysis/signature.h"
@@ -277,6 +278,60 @@ static const struct ld_s3_obj *find_obj(const struct ld_s3_obj *v, size_t n, con
 	return n ? bsearch(&want, v, n, sizeof(*v), cmp_obj) : NULL;
 }
 
+static int fetch(struct ld_store *st, const char *key, uint64_t size, const char *etag,
+		 char *path, size_t len, char *err, size_t errlen);
+
+/*
+ * A sidecar's bytes: through the cache where the store has one (a fleet's
+ * report reads every sidecar each time; once written they do not change),
+ * else from the store.  0 or a negative errno with @why.
+ */
+static int get_sidecar(struct ld_store *st, const struct ld_s3_obj *obj, void **buf, size_t *len,
+		       char *why, size_t whylen)
+{
+	char path[4096];
+	struct stat sb;
+	int fd, ret;
+
+	if (!st->be->get_fd || !st->cache[0]) {
+		ret = st->be->get_mem(st, obj->key, LD_SIDECAR_MAX, buf, len);
+		if (ret)
+			snprintf(why, whylen, "%s", ret == -EFBIG ? "larger than 1 MiB" : st->err);
+		return ret;
+	}
+	if (obj->size > LD_SIDECAR_MAX) {
+		snprintf(why, whylen, "larger than 1 MiB");
+		return -EFBIG;
+	}
+	ret = fetch(st, obj->key, obj->size, obj->etag, path, sizeof(path), why, whylen);
+	if (ret)
+		return ret;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &sb) || (uint64_t)sb.st_size > LD_SIDECAR_MAX) {
+		ret = fd < 0 ? -errno : -EFBIG;
+		snprintf(why, whylen, "%s: %s", path, strerror(-ret));
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	*len = sb.st_size;
+	*buf = malloc(*len + 1);
+	ret = *buf ? 0 : -ENOMEM;
+	for (size_t done = 0; !ret && done < *len;) {
+		ssize_t n = pread(fd, (char *)*buf + done, *len - done, done);
+
+		ret = n < 0 ? -errno : !n ? -EIO : 0;
+		done += n > 0 ? n : 0;
+	}
+	close(fd);
+	if (ret) {
+		snprintf(why, whylen, "%s: %s", path, strerror(-ret));
+		free(*buf);
+		*buf = NULL;
+	}
+	return ret;
+}
+
 /* One sidecar into @set: 0 (a bad one is warned about and left out), or -ENOMEM. */
 static int load_sidecar(struct ld_store *st, struct ld_dumpset *set, const struct listing *l,
 			const struct ld_s3_obj *obj)
@@ -286,16 +341,15 @@ static int load_sidecar(struct ld_store *st, struct ld_dumpset *set, const struc
 	struct remote *r;
 	struct ld_dump_summary *s;
 	const struct ld_s3_obj *dump;
-	char why[512], dkey[1024];
+	char why[4400], dkey[1024];
 	void *buf = NULL;
 	size_t len = 0;
 	int ret;
 
 	parse_key(st, obj->key, &k);
-	ret = st->be->get_mem(st, obj->key, LD_SIDECAR_MAX, &buf, &len);
+	ret = get_sidecar(st, obj, &buf, &len, why, sizeof(why));
 	if (ret) {
-		ld_warn("%s/%s: cannot read the sidecar: %s", st->url, k.rel,
-			ret == -EFBIG ? "larger than 1 MiB" : st->err);
+		ld_warn("%s/%s: cannot read the sidecar: %s", st->url, k.rel, why);
 		return ret == -ENOMEM ? ret : 0;
 	}
 	ret = ld_sidecar__parse(buf, len, &sc, why, sizeof(why));
@@ -348,9 +402,6 @@ static int load_sidecar(struct ld_store *st, struct ld_dumpset *set, const struc
 	return 0;
 }
 
-static int fetch(struct ld_store *st, const char *key, uint64_t size, char *path, size_t len,
-		 char *err, size_t errlen);
-
 /*
  * A group manifest (NAME.group beside its members' dumps, group/manifest.h)
  * into @set, named by its URL so that its members (by name, beside it)
@@ -367,7 +418,7 @@ static int load_group(struct ld_store *st, struct ld_dumpset *set, const struct 
 		return -ENOMEM;
 	set->groups = v;
 	parse_key(st, obj->key, &k);
-	if (fetch(st, obj->key, obj->size, path, sizeof(path), err, sizeof(err)) ||
+	if (fetch(st, obj->key, obj->size, obj->etag, path, sizeof(path), err, sizeof(err)) ||
 	    ld_manifest_read(path, &v[set->ngroups], err, sizeof(err))) {
 		ld_warn("%s/%s: %s (its members are shown as single dumps)", st->url, k.rel, err);
 		return 0;
@@ -442,13 +493,42 @@ static int make_dirs(char *path)
 	return 0;
 }
 
+/* An ETag that is the object's MD5 (a single PUT's; a multipart one's is not). */
+static bool md5_etag(const char *etag)
+{
+	return etag && strlen(etag) == 32 && strspn(etag, "0123456789abcdefABCDEF") == 32;
+}
+
+/* The cached copy at @path is the object: @size bytes and, when @etag is an MD5, that MD5. */
+static bool cached(const char *path, uint64_t size, const char *etag)
+{
+	char md5[64];
+	struct stat sb;
+	bool same;
+	int fd;
+
+	if (!size || stat(path, &sb) || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size != size)
+		return false;
+	if (!md5_etag(etag))
+		return true;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	same = !ld_s3_etag_fd(fd, size, 0, md5, sizeof(md5)) && !strcasecmp(md5, etag);
+	close(fd);
+	return same;
+}
+
 /*
  * The object @key as a file of the cache, fetched unless a copy of @size
- * bytes is there (@size 0: always fetched: journals grow).  Written under
- * a hidden name and renamed, so a fetch cut short never passes for a copy.
+ * bytes is there (@size 0: always fetched: journals grow) and, where the
+ * listing's @etag is an MD5, with that MD5 (sidecars and manifests, small:
+ * one PUT again under the same key is seen; dumps are checked by size).
+ * Written under a hidden name and renamed, so a fetch cut short never
+ * passes for a copy.
  */
-static int fetch(struct ld_store *st, const char *key, uint64_t size, char *path, size_t len,
-		 char *err, size_t errlen)
+static int fetch(struct ld_store *st, const char *key, uint64_t size, const char *etag,
+		 char *path, size_t len, char *err, size_t errlen)
 {
 	char tmp[4200];
 	struct stat sb;
@@ -467,8 +547,10 @@ static int fetch(struct ld_store *st, const char *key, uint64_t size, char *path
 	}
 	if ((size_t)snprintf(path, len, "%s/%s", st->cache, key) >= len)
 		return -ENAMETOOLONG;
-	if (size && !stat(path, &sb) && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size == size)
+	if (cached(path, size, etag)) {
+		ld_dbg("%s/%s: the cached copy", st->url, key);
 		return 0;
+	}
 	ret = make_dirs(path);
 	if (ret) {
 		snprintf(err, errlen, "cannot make the cache directory for %s: %s", path,
@@ -518,7 +600,7 @@ int ld_store_fetch(const struct ld_dump_summary *s, char *path, size_t len, char
 		return -ENOENT;
 	}
 	ld_dbg("fetching %s", s->path);
-	return fetch(r->st, r->key, r->disk_size, path, len, err, errlen);
+	return fetch(r->st, r->key, r->disk_size, NULL, path, len, err, errlen);
 }
 
 int ld_store_stack(const struct ld_dump_summary *s, struct ld_sym_session *ss,
@@ -573,7 +655,7 @@ int ld_store__journals(struct ld_store *st,
 		char path[4096];
 
 		parse_key(st, j.v[i].key, &k);
-		ret = fetch(st, j.v[i].key, 0, path, sizeof(path), err, errlen);
+		ret = fetch(st, j.v[i].key, 0, NULL, path, sizeof(path), err, errlen);
 		if (!ret)
 			ret = cb(ctx, k.host, path);
 	}

@@ -52,6 +52,27 @@ assert_eq "$(jq -c "$noex" "$WORK/dirreport.json")" "$(jq -c "$noex" "$WORK/repo
 	fail "list and report fetched dumps: $(find "$WORK/cache" -name '*.core')"
 ok "list and report of s3://: from the sidecars, the same as of the directory, no dump fetched"
 
+# 1b. The sidecars are cached: the next list GETs none, unless the object
+#     changed (a sidecar PUT again with the same size: its ETag, an MD5, differs).
+assert_eq 4 "$(find "$WORK/cache" -name '*.meta.json' | wc -l)" "sidecars in the cache"
+"$LIVEDUMP" -v list --s3-endpoint "$CEPH_S3" --json "$URL" >"$WORK/list2.json" 2>"$WORK/list2.err" || fail "list again failed: $(cat "$WORK/list2.err")"
+assert_eq 4 "$(grep -c 'meta.json: the cached copy$' "$WORK/list2.err")" "sidecars read from the cache"
+cmp -s "$WORK/list.json" "$WORK/list2.json" || fail "list from the cache differs"
+k=${STORE_DUMPS[1]}
+comm=$(jq -r '.process.comm // .comm' "$S/$k.meta.json")
+[ -n "$comm" ] && [ "$comm" != null ] || fail "no comm in the sidecar $k: $(head -c 300 "$S/$k.meta.json")"
+new=$(tr 'a-z' 'A-Z' <<<"$comm")
+[ "$new" != "$comm" ] || new=$(rev <<<"$comm")X
+new=${new:0:${#comm}}
+sed "s/\"$comm\"/\"$new\"/" "$S/$k.meta.json" >"$WORK/same-size.json"
+assert_eq "$(stat -c %s "$S/$k.meta.json")" "$(stat -c %s "$WORK/same-size.json")" "the changed sidecar's size"
+put "$WORK/same-size.json" "$P/$k.meta.json"
+"$LIVEDUMP" -v list --s3-endpoint "$CEPH_S3" --json "$URL" >"$WORK/list3.json" 2>"$WORK/list3.err" || fail "list failed: $(cat "$WORK/list3.err")"
+assert_eq 3 "$(grep -c 'meta.json: the cached copy$' "$WORK/list3.err")" "sidecars read from the cache after one changed"
+grep -q "\"$new\"" "$WORK/list3.json" || fail "list shows the old sidecar of $k: $(jq -c . "$WORK/list3.json" | head -c 600)"
+put "$S/$k.meta.json" "$P/$k.meta.json"
+ok "sidecars cached, and fetched again when the object changed"
+
 # 2. A sidecar without names: that dump is fetched into the cache, byte-identical, and symbolized.
 k=${STORE_DUMPS[2]}
 jq -c '.signature.frames |= map(.function = null) | .signature.folded = "x"' "$S/$k.meta.json" >"$WORK/noname.json"
