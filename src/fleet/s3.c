@@ -43,6 +43,7 @@ struct ld_s3 {
 	const _Atomic int *cancel;
 	curl_off_t max_send;		/* LIVEDUMP_TEST_UPLOAD_BPS; 0: no cap */
 	char err[ERR_MAX];
+	char code[128];			/* the last failure's S3 error code, or "" */
 };
 
 /* What a request sends. */
@@ -184,6 +185,11 @@ static void fail(struct ld_s3 *s, const char *fmt, ...)
 const char *ld_s3__error(const struct ld_s3 *s)
 {
 	return s->err;
+}
+
+const char *ld_s3__error_code(const struct ld_s3 *s)
+{
+	return s->code;
 }
 
 /* --- credentials --------------------------------------------------------- */
@@ -576,6 +582,7 @@ static int request(struct ld_s3 *s, const char *method, const char *key, const c
 	CURL *c = s->curl;
 	int err;
 
+	s->code[0] = 0;
 	if (encode(ekey, sizeof(ekey), key ? key : "", true)) {
 		fail(s, "%s %s: key too long", method, key);
 		return -ENAMETOOLONG;
@@ -676,6 +683,7 @@ static int request(struct ld_s3 *s, const char *method, const char *key, const c
 		if (ld_s3_xml_error(r->buf, r->len, ecode, sizeof(ecode), msg, sizeof(msg)) == 1) {
 			fail(s, "%s %s: HTTP %ld %s%s%s", method, url, code, ecode,
 			     msg[0] ? ": " : "", msg);
+			snprintf(s->code, sizeof(s->code), "%s", ecode);
 			return map_http(code);
 		}
 	}
@@ -724,11 +732,15 @@ static void abort_upload(struct ld_s3 *s, const char *key, const char *query)
 	char saved[ERR_MAX];
 	struct reply r;
 
+	char code[sizeof(s->code)];
+
 	memcpy(saved, s->err, sizeof(saved));	/* the first failure is the one to tell */
+	memcpy(code, s->code, sizeof(code));
 	reply_init(&r, REPLY_MAX);
 	request(s, "DELETE", key, query, NULL, &r, NULL);
 	free(r.buf);
 	memcpy(s->err, saved, sizeof(saved));
+	memcpy(s->code, code, sizeof(code));
 }
 
 int ld_s3__put_fd(struct ld_s3 *s, const char *key, int fd, uint64_t len, uint64_t part_size)
@@ -800,6 +812,7 @@ int ld_s3__put_fd(struct ld_s3 *s, const char *key, int fd, uint64_t len, uint64
 		if (!err && ld_s3_xml_error(r.buf, r.len, ecode, sizeof(ecode), msg, sizeof(msg)) == 1) {
 			fail(s, "POST %s/%s/%s?uploadId: HTTP 200 with %s%s%s", s->endpoint, s->bucket,
 			     key, ecode, msg[0] ? ": " : "", msg);
+			snprintf(s->code, sizeof(s->code), "%s", ecode);
 			err = -EIO;
 		} else if (!err && ld_s3_xml_complete(r.buf, r.len, etag, sizeof(etag))) {
 			fail(s, "POST %s/%s/%s?uploadId: no CompleteMultipartUploadResult in the reply",

@@ -45,6 +45,8 @@ struct ld_s3_opts {
 int ld_s3__new(const struct ld_s3_opts *opts, const char *bucket, struct ld_s3 **out);
 void ld_s3__free(struct ld_s3 *s);
 const char *ld_s3__error(const struct ld_s3 *s);
+/* The S3 error code of the last request's failure ("EntityTooSmall"), or "". */
+const char *ld_s3__error_code(const struct ld_s3 *s);
 
 /* What LIST and HEAD say of an object. */
 struct ld_s3_obj {

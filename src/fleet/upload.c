@@ -267,9 +267,10 @@ static bool same_etag(const char *a, const char *b)
  * Verified by HEAD either way.  0, or -errno with @why.
  */
 static int put_verified(struct ld_upload *u, const char *key, int fd, uint64_t len,
-			uint64_t part_size, char *etag, size_t etaglen, bool *sent,
+			uint64_t *partp, char *etag, size_t etaglen, bool *sent,
 			char *why, size_t whylen)
 {
+	uint64_t part_size = *partp;
 	struct ld_s3_obj obj;
 	int err;
 
@@ -297,6 +298,22 @@ static int put_verified(struct ld_upload *u, const char *key, int fd, uint64_t l
 				ld_s3__error(u->s3));
 	}
 	err = ld_s3__put_fd(u->s3, key, fd, len, part_size);
+	if (err && len > part_size && part_size < LD_UPLOAD_PART_S3 &&
+	    !strcmp(ld_s3__error_code(u->s3), "EntityTooSmall")) {
+		/* The server keeps S3's minimum: retrying the same parts would fail forever. */
+		if (u->part_size < LD_UPLOAD_PART_S3)
+			ld_warn("upload: s3://%s refuses parts of %" PRIu64 " KiB (EntityTooSmall): "
+				"5 MiB parts from now on (say --s3-part-size 5M or more)", u->url.bucket,
+				part_size >> 10);
+		u->part_size = LD_UPLOAD_PART_S3;
+		*partp = part_size = LD_UPLOAD_PART_S3;
+		err = ld_s3_etag_fd(fd, len, part_size, etag, etaglen);
+		if (err) {
+			snprintf(why, whylen, "cannot read it: %s", strerror(-err));
+			return err;
+		}
+		err = ld_s3__put_fd(u->s3, key, fd, len, part_size);
+	}
 	if (err) {
 		snprintf(why, whylen, "%s", ld_s3__error(u->s3));
 		return err;
@@ -345,6 +362,7 @@ static int put_sidecar(struct ld_upload *u, const char *name, const char *key, c
 static int upload_one(struct ld_upload *u, const char *name)
 {
 	struct ld_spool_entry e;
+	uint64_t part_size;
 	char why[1400];
 	struct stat st;
 	bool sent;
@@ -374,8 +392,14 @@ static int upload_one(struct ld_upload *u, const char *name)
 	}
 	if (retry_of(u, name, false))
 		ld_metrics__inc(u->o.metrics, LD_M_UPLOADS_RETRIED);
-	err = put_verified(u, e.key, fd, st.st_size, e.part_size ? e.part_size : u->part_size,
-			   e.etag, sizeof(e.etag), &sent, why, sizeof(why));
+	if (!e.part_size)
+		e.part_size = u->part_size;
+	part_size = e.part_size;
+	err = put_verified(u, e.key, fd, st.st_size, &e.part_size, e.etag, sizeof(e.etag), &sent,
+			   why, sizeof(why));
+	/* Sent in other parts than queued: the entry says so, for the HEAD after a restart. */
+	if (err && e.part_size != part_size)
+		ld_spool__add(u->spool, name, &e);
 	if (!err)
 		err = put_sidecar(u, name, e.key, why, sizeof(why));
 	if (!err) {
@@ -482,7 +506,7 @@ static void sync_journals(struct ld_upload *u, bool final)
 		if (!err) {
 			if (r)
 				ld_metrics__inc(u->o.metrics, LD_M_UPLOADS_RETRIED);
-			err = put_verified(u, e.key, jfd, len, e.part_size, e.etag, sizeof(e.etag),
+			err = put_verified(u, e.key, jfd, len, &e.part_size, e.etag, sizeof(e.etag),
 					   &sent, why, sizeof(why));
 		} else {
 			snprintf(why, sizeof(why), "key too long");

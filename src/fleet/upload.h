@@ -22,6 +22,7 @@
 
 #define LD_UPLOAD_PART_SIZE	(16ULL << 20)	/* --s3-part-size default */
 #define LD_UPLOAD_PART_MIN	(1ULL << 20)	/* AWS and RGW want 5 MiB; RGW can be told less */
+#define LD_UPLOAD_PART_S3	(5ULL << 20)	/* S3's minimum part (but the last) */
 #define LD_UPLOAD_PART_MAX	(5ULL << 30)	/* S3's largest part */
 
 struct ld_metrics;

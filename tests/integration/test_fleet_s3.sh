@@ -175,6 +175,27 @@ parts=$(( ($(stat -c %s "$big") + (5 << 20) - 1) / (5 << 20) ))
 [[ "$(etag_of "$key")" == *-$parts ]] || fail "not a $parts-part upload: ETag $(etag_of "$key")"
 ok "a $(($(stat -c %s "$big") >> 20)) MiB dump in $parts parts, through a gateway killed mid-upload"
 
+# 3b. Parts of 1 MiB, which this gateway (S3's 5 MiB minimum, Ceph's default)
+#     refuses (EntityTooSmall): said once, and sent again at once in 5 MiB
+#     parts, not retried forever; the next dump goes in 5 MiB parts at once.
+start_record "$WORK/p.log" "$WORK/p" fleet-p -e "$RULE_FULL" --s3-part-size 1M
+for i in 1 2; do
+	"$PROGS/trigger_regions" --code 0x1002 >>"$WORK/trig.log" 2>&1 || fail "trigger_regions failed"
+	wait_long 60 has_n '^uploaded: ' "$WORK/p.log" "$i" || fail "dump $i not uploaded: $(cat "$WORK/p.log")"
+done
+stop_record "$WORK/p.log"
+grep -E '^uploaded|upload:' "$WORK/p.log"
+assert_eq 1 "$(grep -c 'refuses parts of 1024 KiB (EntityTooSmall): 5 MiB parts from now on' "$WORK/p.log")" \
+	"the refusal said once"
+grep -q 'attempt [0-9]* failed' "$WORK/p.log" && fail "a failed attempt: $(grep 'attempt' "$WORK/p.log")"
+assert_eq 2 "$(all_uploaded "$WORK/p" fleet-p "parts of 1 MiB refused")" "dumps in the bucket"
+for d in "$WORK"/p/*.core; do
+	parts=$(( ($(stat -c %s "$d") + (5 << 20) - 1) / (5 << 20) ))
+	[[ "$(etag_of "$(dump_key fleet-p "$d")")" == *-$parts ]] ||
+		fail "$d: not a $parts-part upload: ETag $(etag_of "$(dump_key fleet-p "$d")")"
+done
+ok "parts below the server's minimum: said once, sent in 5 MiB parts"
+
 # 4. The collector killed (SIGKILL) mid-upload, then started again on the
 #    same directory: each dump in the bucket once, byte-identical.
 LIVEDUMP_TEST_UPLOAD_BPS=4000000 start_record "$WORK/d1.log" "$WORK/d" fleet-d -e "$RULE_FULL" \
