@@ -5,11 +5,15 @@
  * livedump_trigger() with two blobs from trigger_site().
  *
  * usage: trigger_regions [--go FILE] [--count N] [--code C]... [--hold-ms MS]
+ *                        [--idle-workers 1]
  *   --go FILE   wait until FILE exists before triggering
  *   --count N   trigger N times (default 1)
  *   --code C    trigger with code C (default 0x1234); several --code
  *               options trigger once with each, in order
  *   --hold-ms   keep running this long after the last trigger
+ *   --idle-workers 1  the helper threads wait in pause() instead of
+ *               waking every 1 and 1.5 ms (their syscalls would fill a
+ *               flight recorder's ring between two triggers)
  * Prints "pid N", then "trigger ret=R us=T" per call.
  */
 #include <errno.h>
@@ -25,6 +29,7 @@ static unsigned char region_a[4096];		/* 0xA5 everywhere */
 static unsigned char region_b[1000];		/* i * 7 + 3 */
 static char *region_c;				/* 64 KiB of text, on the heap */
 static volatile int stop;
+static int idle_workers;
 static int started;				/* threads inside their loops */
 
 static void fill_patterns(void)
@@ -41,14 +46,14 @@ static void __attribute__((noinline)) worker_alpha_loop(void)
 {
 	__atomic_fetch_add(&started, 1, __ATOMIC_SEQ_CST);
 	while (!stop)
-		usleep(1000);
+		idle_workers ? pause() : usleep(1000);
 }
 
 static void __attribute__((noinline)) worker_beta_loop(void)
 {
 	__atomic_fetch_add(&started, 1, __ATOMIC_SEQ_CST);
 	while (!stop)
-		usleep(1500);
+		idle_workers ? pause() : usleep(1500);
 }
 
 static void *worker_alpha(void *arg)
@@ -100,6 +105,8 @@ int main(int argc, char **argv)
 			go = argv[i + 1];
 		else if (!strcmp(argv[i], "--count"))
 			count = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--idle-workers"))
+			idle_workers = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--hold-ms"))
 			hold_ms = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--code") && ncodes < 16)
@@ -129,6 +136,8 @@ int main(int argc, char **argv)
 			trigger_site(codes[c], i);
 	usleep(hold_ms * 1000);
 	stop = 1;
+	if (idle_workers)
+		return 0;	/* they wait in pause(): the exit ends them */
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);
 	return 0;
