@@ -53,7 +53,8 @@ run() {	# name command...
 	# shards share the integration tests; the rest runs in shard 0 only
 	[ -n "$shard_tests" ] && [[ $name != integration/* ]] && [ "${LD_SHARD%/*}" != 0 ] && return
 	start=$EPOCHREALTIME
-	timeout 300 "$@" >"$logdir/$name.log" 2>&1
+	# Under TCG (the test VM) on a loaded host a test takes several times as long.
+	timeout "$([ "${LD_IN_VM:-0}" = 1 ] && echo 600 || echo 300)" "$@" >"$logdir/$name.log" 2>&1
 	rc=$?
 	end=$EPOCHREALTIME
 	local t; t=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1fs", b - a }')

@@ -5,6 +5,7 @@
 # gzip read them too; a cut or damaged one is told apart like a plain one.
 . "$(dirname "$0")/../lib.sh"
 require_root
+skip_in_vm "compression and the readers of compressed dumps are user space (the captures they hold are tested here by test_snapshot* and test_capture_*), and zstd under TCG took most of the 300 s a test has"
 
 start_bg "$WORK/prog.out" "$PROGS/snapmem" --mib 16 --holes-mib 16 --threads 2
 pid=$BG_PID

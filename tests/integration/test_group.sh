@@ -278,7 +278,7 @@ kill_round() {	# DIR TAG
 	[ -n "$guard" ] || fail "$tag: no guard"
 	free() { ! held && ! stopped "$M1" && ! stopped "$M2" && ! stopped "$TP"; }
 	kill -KILL "$rec"
-	released_within "$tag" free || fail "$tag: members still held $release_ms ms after SIGKILL: $(cat "$dir/freezer.state" "$dir/cgroup.events" 2>/dev/null) $(proc_state "$TP")"
+	released_within "$tag" free || fail "$tag: members still held $release_ms ms after SIGKILL: $(cat "$dir/freezer.state" "$dir/cgroup.events" 2>/dev/null | tr "\n" " ")states: trigger $TP $(proc_state "$TP"), members $M1 $(proc_state "$M1"), $M2 $(proc_state "$M2"); guard $guard $(proc_state "$guard" || echo gone)"
 	kill -KILL "$M1" "$M2" "$TP"
 	ok "$tag: SIGKILL of the collector mid-capture leaves every member running"
 }

@@ -7,6 +7,7 @@
 # without stopping report.
 . "$(dirname "$0")/../lib.sh"
 require_root
+skip_in_vm "list and report read dump files: user space (the app triggers that make them are tested here by test_probes, test_rules_*)"
 command -v jq >/dev/null || fail "jq is missing (make deps installs it)"
 
 D=$WORK/dumps
