@@ -395,6 +395,21 @@ static uint64_t mono_now(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* The count of rule @i's window, said; the next window starts now if it had any. */
+static void flush_window(struct ld_collector *c, size_t i, uint64_t now)
+{
+	struct declines *d = &c->decl[i];
+
+	if (d->n) {
+		printf("declined: rule %s: %lu more in the last %.3f s (%s)\n",
+		       c->o.rules->v[i].name, d->n, (now - d->since_ns) / 1e9, d->reason);
+		fflush(stdout);
+	}
+	/* A storm goes on: the next window starts now; a quiet rule rests. */
+	d->since_ns = d->n ? now : 0;
+	d->n = 0;
+}
+
 static void flush_declines(struct ld_collector *c, bool all)
 {
 	uint64_t now = mono_now();
@@ -402,16 +417,8 @@ static void flush_declines(struct ld_collector *c, bool all)
 	for (size_t i = 0; c->decl && i < c->o.rules->n; i++) {
 		struct declines *d = &c->decl[i];
 
-		if (!d->since_ns || (!all && now - d->since_ns < DECLINE_WINDOW_NS))
-			continue;
-		if (d->n) {
-			printf("declined: rule %s: %lu more in the last %.3f s (%s)\n",
-			       c->o.rules->v[i].name, d->n, (now - d->since_ns) / 1e9, d->reason);
-			fflush(stdout);
-		}
-		/* A storm goes on: the next window starts now; a quiet rule rests. */
-		d->since_ns = d->n ? now : 0;
-		d->n = 0;
+		if (d->since_ns && (all || now - d->since_ns >= DECLINE_WINDOW_NS))
+			flush_window(c, i, now);
 	}
 }
 
@@ -456,6 +463,9 @@ static void say_declined(struct ld_collector *c, const struct ld_event_hdr *h, c
 		snprintf(d->reason, sizeof(d->reason), "%s", why);
 		return;
 	}
+	/* A window that ended before the tick said its count: said first, not lost. */
+	if (d && d->n)
+		flush_window(c, d - c->decl, mono_now());
 	memcpy(comm, h->comm, LD_COMM_LEN);
 	printf("declined: rule %s pid %u (%s): %s\n", r->name, h->pid,
 	       ld_escape(comm, ecomm, sizeof(ecomm)), why);
