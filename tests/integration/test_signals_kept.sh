@@ -21,9 +21,9 @@ wait_for grep -q '^ready' "$WORK/prog.out" || fail "sigcount did not start: $(ca
   done
   echo "$sent" >"$WORK/sent" ) &
 sender=$!
-# 60 captures; 15 in the VM, where each takes seconds under TCG.
+# 60 captures; 8 in the VM, where each takes about 10 s under TCG beside the flood.
 captures=60
-in_vm && captures=15
+in_vm && captures=8
 for n in $(seq "$captures"); do
 	if [ $((n % 2)) = 0 ]; then args=(--full); else args=(); fi
 	"$LIVEDUMP" capture -p "$pid" "${args[@]}" -o "$WORK/d$n" >"$WORK/cap.log" 2>&1 ||
