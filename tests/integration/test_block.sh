@@ -19,13 +19,15 @@ trap 'losetup -d "$full" "$plain" 2>/dev/null; umount "$tiny" 2>/dev/null; clean
 # 1. ENOSPC from the loop device, naming dd.
 out=$WORK/err
 "$LIVEDUMP" record -o "$out" -e 'ioerr on block error=ENOSPC,EIO limit 3' \
-	-- dd if=/dev/zero of="$full" bs=64k count=64 oflag=direct >"$WORK/err.log" 2>&1
-cat "$WORK/err.log"
+	-- sh -c 'exec dd if=/dev/zero of="$1" bs=64k count=64 oflag=direct 2>"$2"' sh "$full" "$WORK/dd.err" \
+	>"$WORK/err.log" 2>&1
+cat "$WORK/err.log" "$WORK/dd.err"
 pid=$(sed -n 's/^launched .* as pid \([0-9]*\)$/\1/p' "$WORK/err.log")
 major=$(( $(stat -c '0x%t' "$full") )) minor=$(( $(stat -c '0x%T' "$full") ))
 # 6.18 completes the failed write with ENOSPC, 6.1 with EIO.
-# dd writes its own error to the same file in pieces: our line may follow "dd: ".
-assert_grep "(^|^dd: )trigger: rule ioerr pid $pid \(dd\) tid $pid block: write of [0-9]+ bytes at sector [0-9]+ on loop[0-9]+ \($major:$minor\) failed with (ENOSPC|EIO) after" \
+# (dd's own messages go to a file of their own: it writes its error in
+# pieces, and our line once came between them.)
+assert_grep "^trigger: rule ioerr pid $pid \(dd\) tid $pid block: write of [0-9]+ bytes at sector [0-9]+ on loop[0-9]+ \($major:$minor\) failed with (ENOSPC|EIO) after" \
 	"$WORK/err.log" "ENOSPC record naming dd"
 cat "$out"/journal-*.jsonl >"$WORK/j"
 [ "$(jq -s length "$WORK/j")" -ge 1 ] || fail "no journal entry"
